@@ -1,0 +1,150 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "samtykke",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "samtykke", targets: ["samtykke"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // JSON Canonicalization Scheme (RFC 8785): the exact bytes of every audit-log leaf.
+        .target(name: "CanonicalJSON"),
+
+        // The consent domain: identifiers, scopes, the state machine, audit entries. No I/O.
+        .target(name: "SamtykkeCore", dependencies: ["CanonicalJSON"]),
+
+        // RFC 9162 Merkle tree maths, proofs, C2SP checkpoints and signed notes.
+        .target(
+            name: "TransparencyLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Bundles, consent tokens and ID tokens: signing and verification on jwt-kit.
+        .target(
+            name: "SamtykkeJOSE",
+            dependencies: [
+                "SamtykkeCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // GRDB over SQLite: consents, banks, the append-only consent log.
+        .target(
+            name: "SamtykkeStorage",
+            dependencies: [
+                "SamtykkeCore", "TransparencyLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // libcurl as a system library, with typed shims around the variadic setopt.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // A small HTTP(S) client on libcurl: mTLS, timeouts, connection reuse, typed errors.
+        .target(
+            name: "CurlHTTP",
+            dependencies: [
+                "CCurl",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // The broker's client for the tax agency, over CurlHTTP with mutual TLS.
+        .target(name: "AgencyClient", dependencies: ["SamtykkeCore", "CurlHTTP"]),
+
+        // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
+        .target(
+            name: "MockTaxAgency",
+            dependencies: [
+                "SamtykkeCore", "SamtykkeJOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // `samtykke dev pki`: a throwaway CA, certificates and keys made with openssl.
+        .target(name: "DevPKI"),
+
+        // The broker: Hummingbird routes for banks, citizens, auditors and the public.
+        .target(
+            name: "SamtykkeServer",
+            dependencies: [
+                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "AgencyClient", "TransparencyLog", "CanonicalJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The command line: every party's commands and `demo`.
+        .executableTarget(
+            name: "samtykke",
+            dependencies: [
+                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "SamtykkeServer", "MockTaxAgency",
+                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
+        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore"]),
+        .testTarget(
+            name: "TransparencyLogTests",
+            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "CurlHTTPTests",
+            dependencies: [
+                "CurlHTTP",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(name: "SamtykkeStorageTests", dependencies: ["SamtykkeStorage", "SamtykkeCore"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStorage", "TransparencyLog",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,31 @@
+public struct CurlClientConfiguration: Sendable {
+    public var connectTimeout: Duration
+    /// The budget for a whole request, connect included, unless `CurlRequest.timeout` overrides it.
+    public var totalTimeout: Duration
+    /// `nil` trusts the system CA store and presents no client certificate.
+    public var tls: CurlTLSConfiguration?
+    /// Also the number of pooled connections kept warm, since each in-flight request owns one.
+    public var maxConcurrentRequests: Int
+    public var allowedProtocols: CurlAllowedProtocols
+    public var userAgent: String
+    /// Caps what a peer can make the broker buffer; a larger body fails with `CurlError.transport`.
+    public var maxResponseBytes: Int
+
+    public init(
+        connectTimeout: Duration = .seconds(5),
+        totalTimeout: Duration = .seconds(30),
+        tls: CurlTLSConfiguration? = nil,
+        maxConcurrentRequests: Int = 8,
+        allowedProtocols: CurlAllowedProtocols = .https,
+        userAgent: String = "samtykke",
+        maxResponseBytes: Int = 8 * 1024 * 1024
+    ) {
+        self.connectTimeout = connectTimeout
+        self.totalTimeout = totalTimeout
+        self.tls = tls
+        self.maxConcurrentRequests = maxConcurrentRequests
+        self.allowedProtocols = allowedProtocols
+        self.userAgent = userAgent
+        self.maxResponseBytes = maxResponseBytes
+    }
+}

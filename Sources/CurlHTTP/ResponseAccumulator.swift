@@ -1,0 +1,54 @@
+/// Collects one transfer's response as libcurl's callbacks deliver it.
+///
+/// A class because libcurl hands it back to the C callbacks as an opaque pointer
+/// (CURLOPT_WRITEDATA / CURLOPT_HEADERDATA); it is only touched by the thread running
+/// the transfer and read after `curl_easy_perform` returns.
+final class ResponseAccumulator {
+    private let maxBodyBytes: Int
+    private(set) var body: [UInt8] = []
+    private(set) var headers: [CurlHeader] = []
+    /// Whether a status line arrived, which tells a TLS rejection apart from a broken response.
+    private(set) var receivedResponse = false
+    private(set) var exceededBodyLimit = false
+
+    init(maxBodyBytes: Int) {
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Returns `false` once the cap would be passed, which makes libcurl abort the transfer
+    /// instead of buffering an unbounded body.
+    func appendBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        guard body.count + chunk.count <= maxBodyBytes else {
+            exceededBodyLimit = true
+            return false
+        }
+        body.append(contentsOf: chunk)
+        return true
+    }
+
+    /// libcurl calls this once per complete header line, status line and blank line included.
+    func appendHeaderLine(_ rawLine: UnsafeRawBufferPointer) {
+        let line = Self.trimmed(Substring(String(decoding: rawLine, as: UTF8.self)))
+        if line.hasPrefix("HTTP/") {
+            // An interim response (100 Continue) is followed by the real one; keep only the last.
+            receivedResponse = true
+            headers.removeAll()
+            return
+        }
+        guard !line.isEmpty else { return }
+        if let first = rawLine.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t"), !headers.isEmpty {
+            // An obsolete folded line continues the previous header's value.
+            headers[headers.count - 1].value += " " + line
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = Self.trimmed(line[..<colon])
+        let value = Self.trimmed(line[line.index(after: colon)...])
+        headers.append(CurlHeader(name: name, value: value))
+    }
+
+    private static func trimmed(_ text: Substring) -> String {
+        let isPadding: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        return String(text.drop(while: isPadding).reversed().drop(while: isPadding).reversed())
+    }
+}

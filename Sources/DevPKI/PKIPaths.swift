@@ -1,0 +1,45 @@
+import Foundation
+
+/// Where each file of a dev PKI lives. The names are fixed so `--pki DIR` alone is enough to find
+/// every key and certificate (SPEC §7).
+public struct PKIPaths: Sendable, Hashable {
+    public let directory: URL
+    public let caCertificate: URL
+    public let caKey: URL
+    public let agencyCertificate: URL
+    public let agencyKey: URL
+    public let brokerClientCertificate: URL
+    public let brokerClientKey: URL
+    /// P-256, PKCS#8 PEM: signs bundles and consent tokens.
+    public let bundleSigningKey: URL
+    public let bundleSigningPublicKey: URL
+    /// Ed25519, PKCS#8 PEM: signs log checkpoints. Read it with `DevPKI.readEd25519PrivateKey(pem:)`.
+    public let logKey: URL
+    /// P-256, PKCS#8 PEM: the dev ID provider's signing key.
+    public let idProviderKey: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+        caCertificate = directory.appendingPathComponent("ca.pem")
+        caKey = directory.appendingPathComponent("ca.key")
+        agencyCertificate = directory.appendingPathComponent("agency.pem")
+        agencyKey = directory.appendingPathComponent("agency.key")
+        brokerClientCertificate = directory.appendingPathComponent("broker-client.pem")
+        brokerClientKey = directory.appendingPathComponent("broker-client.key")
+        bundleSigningKey = directory.appendingPathComponent("bundle-signing.key")
+        bundleSigningPublicKey = directory.appendingPathComponent("bundle-signing.pub.pem")
+        logKey = directory.appendingPathComponent("log.key")
+        idProviderKey = directory.appendingPathComponent("idp.key")
+    }
+
+    /// The files only their owner may read (mode 0600).
+    public var privateKeys: [URL] {
+        [caKey, agencyKey, brokerClientKey, bundleSigningKey, logKey, idProviderKey]
+    }
+
+    public var publicFiles: [URL] {
+        [caCertificate, agencyCertificate, brokerClientCertificate, bundleSigningPublicKey]
+    }
+
+    public var allFiles: [URL] { privateKeys + publicFiles }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import SamtykkeJOSE
+
+/// Everything the mock tax agency needs to start. Paths are file-system paths to PEM files.
+public struct MockTaxAgencyConfiguration: Sendable {
+    /// The `aud` the broker puts in consent tokens meant for this agency.
+    public static let defaultAudience = "urn:samtykke:tax-agency"
+
+    public var host: String
+    /// 0 lets the system pick a free port; `onServerRunning` reports the one it picked.
+    public var port: Int
+    /// The agency's server certificate, optionally followed by intermediates.
+    public var certificateChain: String
+    public var privateKey: String
+    /// The CA(s) whose client certificates may connect; anyone else is cut off in the TLS handshake.
+    public var clientCA: String
+    /// The broker's public keys: consent tokens must be signed by one of them.
+    public var brokerKeys: JWKSet
+    public var audience: String
+    /// `people.json` (see Fixtures/README.md).
+    public var fixtures: String
+    /// Leeway for a broker clock that disagrees a little with ours.
+    public var clockSkew: TimeInterval
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        certificateChain: String,
+        privateKey: String,
+        clientCA: String,
+        brokerKeys: JWKSet,
+        audience: String = MockTaxAgencyConfiguration.defaultAudience,
+        fixtures: String,
+        clockSkew: TimeInterval = 5
+    ) {
+        self.host = host
+        self.port = port
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+        self.clientCA = clientCA
+        self.brokerKeys = brokerKeys
+        self.audience = audience
+        self.fixtures = fixtures
+        self.clockSkew = clockSkew
+    }
+}

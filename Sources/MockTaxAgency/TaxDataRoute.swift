@@ -1,0 +1,100 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOSSL
+import SamtykkeCore
+import SamtykkeJOSE
+
+/// `GET /v1/persons/{personId}/tax-data`: the one thing the agency serves, and only to the holder of
+/// a valid consent token bound to the client certificate of the connection it arrives on.
+///
+/// The token and its binding are checked before the path is even looked at, so a caller without a
+/// valid token learns nothing about a person, not even whether the number is well formed.
+struct TaxDataRoute: Sendable {
+    let people: PeopleFixtures
+    let verifier: JWSVerifier
+    let audience: String
+    let clockSkew: TimeInterval
+
+    func handle(_ request: Request, context: AgencyRequestContext) async throws -> Response {
+        let coverage: ConsentTokenClaims.Coverage
+        do {
+            coverage = try await authorize(request, context: context)
+        } catch {
+            context.logger.notice("request refused", metadata: ["status": "\(error.status.code)", "reason": "\(error.detail)"])
+            throw error
+        }
+        var logger = context.logger
+        logger[metadataKey: "consent"] = "\(coverage.consentId)"
+        logger[metadataKey: "bank"] = "\(coverage.bankOrg)"
+        let requested: PersonID
+        do {
+            requested = try PersonID(context.parameters.get("personId") ?? "")
+        } catch {
+            logger.notice("request refused: malformed personId in path")
+            throw Problem.invalidPersonId(error.reason)
+        }
+        guard requested == coverage.personId else {
+            logger.notice("request refused: token is for another person")
+            throw Problem.personMismatch
+        }
+        guard let person = people.person(requested) else {
+            logger.notice("request refused: no records for the person")
+            throw Problem.unknownPerson
+        }
+        let answer = TaxData(
+            personId: person.personId,
+            years: person.years,
+            notAssessed: coverage.years.filter { person.years[String($0)] == nil }
+        ).restricted(to: coverage.scopes, years: coverage.years)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = try encoder.encode(answer)
+        logger.info(
+            "tax data served",
+            metadata: [
+                "scopes": "\(coverage.scopes.map(\.rawValue).joined(separator: ","))",
+                "years": "\(answer.years.keys.sorted().joined(separator: ","))",
+                "notAssessed": "\(answer.notAssessed.map(String.init).joined(separator: ","))",
+            ]
+        )
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The token's coverage, once the token is present, signed by the broker, valid now, and bound to
+    /// this connection's client certificate.
+    private func authorize(_ request: Request, context: AgencyRequestContext) async throws(Problem) -> ConsentTokenClaims.Coverage {
+        guard let token = Self.bearerToken(request.headers[.authorization]) else { throw .missingToken }
+        let coverage: ConsentTokenClaims.Coverage
+        let claims: ConsentTokenClaims
+        do {
+            claims = try await verifier.verify(token, as: ConsentTokenClaims.self, typ: ConsentTokenClaims.typ)
+            coverage = try claims.validate(audience: audience, now: Date(), skew: clockSkew)
+        } catch {
+            throw .invalidToken(error.description)
+        }
+        guard let presented = await Self.clientCertificateThumbprint(of: context) else {
+            throw .certificateMismatch("the connection carries no client certificate")
+        }
+        guard presented == claims.cnf.x5tS256 else {
+            throw .certificateMismatch("cnf.x5t#S256 does not match the client certificate of this connection")
+        }
+        return coverage
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 9110 §11.1).
+    private static func bearerToken(_ header: String?) -> String? {
+        guard let header, let space = header.firstIndex(of: " ") else { return nil }
+        guard header[..<space].lowercased() == "bearer" else { return nil }
+        let token = header[space...].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// RFC 8705 §3.1: base64url(SHA-256(DER of the certificate)).
+    private static func clientCertificateThumbprint(of context: AgencyRequestContext) async -> String? {
+        guard let certificate = await context.peerCertificate(),
+            let der = try? certificate.toDERBytes()
+        else { return nil }
+        return Base64URL.encode(SHA256.hash(data: der))
+    }
+}

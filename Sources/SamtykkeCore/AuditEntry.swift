@@ -1,0 +1,136 @@
+import CanonicalJSON
+import Foundation
+
+/// One leaf of the consent log (SPEC §4). Its bytes are the RFC 8785 canonical JSON of the fields
+/// below, so anyone can recompute a leaf hash from what the API hands out.
+public struct AuditEntry: Sendable, Hashable {
+    public enum EntryType: String, Sendable, Hashable, Codable, CaseIterable {
+        case consentRequested = "consent.requested"
+        case consentGranted = "consent.granted"
+        case consentDenied = "consent.denied"
+        case consentRevoked = "consent.revoked"
+        case consentExpired = "consent.expired"
+        case consentExhausted = "consent.exhausted"
+        case bundleIssued = "bundle.issued"
+        case bundleRefused = "bundle.refused"
+
+        /// The entry a state transition writes.
+        public init(transition: ConsentTransition) {
+            switch transition.event {
+            case .grant: self = .consentGranted
+            case .deny: self = .consentDenied
+            case .revoke: self = .consentRevoked
+            case .expire: self = .consentExpired
+            case .exhaust: self = .consentExhausted
+            }
+        }
+    }
+
+    public struct Actor: Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Hashable, Codable {
+            case bank, citizen, system, auditor
+        }
+
+        public let kind: Kind
+        public let id: String
+
+        public init(kind: Kind, id: String) {
+            self.kind = kind
+            self.id = id
+        }
+
+        public static func bank(_ org: OrgNumber) -> Actor { Actor(kind: .bank, id: org.digits) }
+        public static func citizen(_ person: PersonID) -> Actor { Actor(kind: .citizen, id: person.digits) }
+        /// The broker itself, acting on a clock (expiry) or on a use count (exhaustion).
+        public static let system = Actor(kind: .system, id: "samtykke")
+    }
+
+    public static let version = 1
+
+    public let index: UInt64
+    public let time: Date
+    public let type: EntryType
+    public let actor: Actor
+    public let consentId: ConsentID
+    public let personId: PersonID
+    public let bankOrg: OrgNumber
+    /// Type-specific facts: digests, counts, reasons. Never tax data.
+    public let details: [String: JSONValue]
+
+    public init(
+        index: UInt64,
+        time: Date,
+        type: EntryType,
+        actor: Actor,
+        consentId: ConsentID,
+        personId: PersonID,
+        bankOrg: OrgNumber,
+        details: [String: JSONValue] = [:]
+    ) {
+        self.index = index
+        // The log keeps millisecond precision; rounding here makes a parsed entry equal the original.
+        self.time = time.roundedToMilliseconds
+        self.type = type
+        self.actor = actor
+        self.consentId = consentId
+        self.personId = personId
+        self.bankOrg = bankOrg
+        self.details = details
+    }
+
+    public var json: JSONValue {
+        .object([
+            "v": .number(Double(Self.version)),
+            "index": .number(Double(index)),
+            "time": .string(RFC3339.string(from: time)),
+            "type": .string(type.rawValue),
+            "actor": .object(["kind": .string(actor.kind.rawValue), "id": .string(actor.id)]),
+            "consentId": .string(consentId.description),
+            "personId": .string(personId.digits),
+            "bankOrg": .string(bankOrg.digits),
+            "details": .object(details),
+        ])
+    }
+
+    /// The exact leaf bytes: RFC 8785 canonical JSON.
+    public func leafBytes() throws -> [UInt8] {
+        try CanonicalJSON.encode(json)
+    }
+
+    /// Reads a leaf back, checking that the bytes are exactly the canonical form of what they say, so
+    /// two different byte strings can never stand for the same entry.
+    public init(leafBytes: [UInt8]) throws(DomainError) {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(leafBytes)),
+            case .object(let o) = value
+        else { throw .invalid("entry", "is not a JSON object") }
+        func string(_ key: String) throws(DomainError) -> String {
+            guard case .string(let s)? = o[key] else { throw .invalid("entry.\(key)", "is missing or not a string") }
+            return s
+        }
+        guard case .number(let v)? = o["v"], Int(exactly: v) == Self.version else {
+            throw .invalid("entry.v", "is not version \(Self.version)")
+        }
+        guard case .number(let i)? = o["index"], let index = UInt64(exactly: i) else {
+            throw .invalid("entry.index", "is not a non-negative integer")
+        }
+        guard let time = RFC3339.date(from: try string("time")) else { throw .invalid("entry.time", "is not an RFC 3339 time") }
+        guard let type = EntryType(rawValue: try string("type")) else { throw .invalid("entry.type", "is not a known entry type") }
+        guard case .object(let a)? = o["actor"], case .string(let kindText)? = a["kind"], let kind = Actor.Kind(rawValue: kindText),
+            case .string(let actorID)? = a["id"]
+        else { throw .invalid("entry.actor", "is not {kind, id}") }
+        guard case .object(let details)? = o["details"] else { throw .invalid("entry.details", "is not an object") }
+        self.init(
+            index: index,
+            time: time,
+            type: type,
+            actor: Actor(kind: kind, id: actorID),
+            consentId: try ConsentID(try string("consentId")),
+            personId: try PersonID(try string("personId")),
+            bankOrg: try OrgNumber(try string("bankOrg")),
+            details: details
+        )
+        guard o.count == 9, (try? self.leafBytes()) == leafBytes else {
+            throw .invalid("entry", "is not in canonical form")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// Where a consent is in its life. `denied`, `revoked`, `expired` and `exhausted` are terminal.
+public enum ConsentStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case pending
+    case active
+    case denied
+    case revoked
+    case expired
+    case exhausted
+
+    public var isTerminal: Bool {
+        switch self {
+        case .pending, .active: false
+        case .denied, .revoked, .expired, .exhausted: true
+        }
+    }
+
+    /// The one table of legal transitions (SPEC §1). Everything not listed is illegal.
+    public func next(on event: ConsentEvent) -> ConsentStatus? {
+        switch (self, event) {
+        case (.pending, .grant): .active
+        case (.pending, .deny): .denied
+        case (.pending, .expire): .expired
+        case (.active, .revoke): .revoked
+        case (.active, .expire): .expired
+        case (.active, .exhaust): .exhausted
+        default: nil
+        }
+    }
+}
+
+/// What can happen to a consent.
+public enum ConsentEvent: String, Sendable, Hashable, CaseIterable {
+    case grant
+    case deny
+    case revoke
+    /// The request's TTL or the consent's `validUntil` passed.
+    case expire
+    /// The last allowed use was spent.
+    case exhaust
+}
+
+/// One step of the state machine, for the log.
+public struct ConsentTransition: Sendable, Hashable {
+    public let from: ConsentStatus
+    public let to: ConsentStatus
+    public let event: ConsentEvent
+}

@@ -1,0 +1,131 @@
+import Foundation
+import JWTKit
+import SamtykkeCore
+
+/// The token the broker signs for one consent and presents to the tax agency (SPEC §5), shaped like
+/// the Altinn 3 consent token: one `authorization_details` entry naming the person, the bank, and one
+/// right per scope with the income years as metadata.
+///
+/// It is also bound to the broker's client certificate (RFC 8705 `cnf.x5t#S256`), so a token copied
+/// off the wire is useless without the broker's TLS key.
+public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
+    public static let typ = "JWT"
+    /// Altinn's cap on a consent token's life, and ours.
+    public static let maxLifetime: TimeInterval = 60
+
+    public struct AuthorizationDetail: Codable, Sendable, Hashable {
+        public let type: String
+        public let id: String
+        public let from: String
+        public let to: String
+        public let consented: String
+        public let validTo: String
+        public let consentRights: [ConsentRight]
+    }
+
+    public struct ConsentRight: Codable, Sendable, Hashable {
+        public let action: [String]
+        public let resource: [Resource]
+        public let metaData: [String: String]
+    }
+
+    public struct Resource: Codable, Sendable, Hashable {
+        public let type: String
+        public let value: String
+    }
+
+    public struct Confirmation: Codable, Sendable, Hashable {
+        public let x5tS256: String
+        enum CodingKeys: String, CodingKey { case x5tS256 = "x5t#S256" }
+    }
+
+    public let iss: String
+    public let aud: String
+    public let iat: Int
+    public let exp: Int
+    public let jti: String
+    public let authorization_details: [AuthorizationDetail]
+    public let cnf: Confirmation
+
+    static let personPrefix = "urn:altinn:person:identifier-no:"
+    static let orgPrefix = "urn:altinn:organization:identifier-no:"
+
+    /// The Altinn resource each scope maps to.
+    public static func resource(for scope: Scope) -> String {
+        switch scope {
+        case .income: "ske-inntekt"
+        case .debt: "ske-gjeld"
+        case .wealth: "ske-formue"
+        }
+    }
+
+    public init(consent: Consent, issuer: String, audience: String, clientCertificateSHA256: String, now: Date, lifetime: TimeInterval = 30) {
+        let years = consent.terms.years.map(String.init).joined(separator: ",")
+        self.iss = issuer
+        self.aud = audience
+        self.iat = Int(now.timeIntervalSince1970)
+        self.exp = iat + Int(min(lifetime, Self.maxLifetime))
+        self.jti = UUID().uuidString.lowercased()
+        self.authorization_details = [
+            AuthorizationDetail(
+                type: "urn:altinn:consent",
+                id: consent.id.description,
+                from: Self.personPrefix + consent.terms.personId.digits,
+                to: Self.orgPrefix + consent.bankOrg.digits,
+                consented: RFC3339.string(from: consent.grantedAt ?? now),
+                validTo: RFC3339.string(from: consent.terms.validUntil),
+                consentRights: consent.terms.scopes.map { scope in
+                    ConsentRight(
+                        action: ["consent"],
+                        resource: [Resource(type: "urn:altinn:resource", value: Self.resource(for: scope))],
+                        metaData: ["inntektsaar": years]
+                    )
+                }
+            )
+        ]
+        self.cnf = Confirmation(x5tS256: clientCertificateSHA256)
+    }
+
+    /// What the token lets its holder read.
+    public struct Coverage: Sendable, Hashable {
+        public let consentId: String
+        public let personId: PersonID
+        public let bankOrg: OrgNumber
+        public let scopes: [Scope]
+        public let years: [Int]
+    }
+
+    /// Checks audience and time window (with `skew` of leeway) and returns what the token covers.
+    public func validate(audience: String, now: Date, skew: TimeInterval = 5) throws(JOSEError) -> Coverage {
+        let t = Int(now.timeIntervalSince1970)
+        guard aud == audience else { throw .claim("aud is \(aud), expected \(audience)") }
+        guard exp > iat, Double(exp - iat) <= Self.maxLifetime else { throw .claim("token lives longer than \(Int(Self.maxLifetime)) s") }
+        guard t < exp + Int(skew) else { throw .claim("token expired") }
+        guard t + Int(skew) >= iat else { throw .claim("token issued in the future") }
+        guard authorization_details.count == 1, let detail = authorization_details.first, detail.type == "urn:altinn:consent" else {
+            throw .claim("expected exactly one urn:altinn:consent authorization detail")
+        }
+        guard detail.from.hasPrefix(Self.personPrefix), let person = try? PersonID(String(detail.from.dropFirst(Self.personPrefix.count))) else {
+            throw .claim("from is not a person identifier")
+        }
+        guard detail.to.hasPrefix(Self.orgPrefix), let org = try? OrgNumber(String(detail.to.dropFirst(Self.orgPrefix.count))) else {
+            throw .claim("to is not an organisation identifier")
+        }
+        if let validTo = RFC3339.date(from: detail.validTo), validTo <= now { throw .claim("the consent's validTo has passed") }
+        var scopes: [Scope] = []
+        var years: Set<Int>?
+        for right in detail.consentRights {
+            guard right.action == ["consent"], right.resource.count == 1,
+                let scope = Scope.allCases.first(where: { Self.resource(for: $0) == right.resource[0].value })
+            else { throw .claim("a consent right names an unknown resource") }
+            let rightYears = Set((right.metaData["inntektsaar"] ?? "").split(separator: ",").compactMap { Int($0) })
+            guard !rightYears.isEmpty, years == nil || years == rightYears else { throw .claim("income years are missing or differ between rights") }
+            years = rightYears
+            scopes.append(scope)
+        }
+        guard let years, !scopes.isEmpty else { throw .claim("the token grants no rights") }
+        return Coverage(consentId: detail.id, personId: person, bankOrg: org, scopes: scopes.sorted(), years: years.sorted())
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

@@ -1,0 +1,21 @@
+import Crypto
+import Foundation
+import SamtykkeCore
+
+/// A stand-in for ID-porten on a developer's machine: mints ID tokens with the dev provider key that
+/// `samtykke dev pki` makes. Never configured in production, where the issuer's own JWKS is used.
+public struct DevIDProvider: Sendable {
+    public static let issuer = "https://idp.samtykke.invalid"
+    public static let audience = "samtykke"
+
+    private let signer: ES256Signer
+
+    public init(signer: ES256Signer) { self.signer = signer }
+
+    public var jwks: JWKSet { JWKSet(keys: [signer.publicJWK]) }
+
+    public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = 3600) async throws -> String {
+        let claims = IDTokenClaims(issuer: Self.issuer, audience: audience, pid: pid, acr: acr, now: now, lifetime: lifetime)
+        return try await signer.sign(claims, typ: "JWT")
+    }
+}

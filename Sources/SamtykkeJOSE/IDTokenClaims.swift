@@ -1,0 +1,28 @@
+import Foundation
+import JWTKit
+import SamtykkeCore
+
+/// The claims of an OpenID Connect ID token as ID-porten issues them; the citizen is `pid`.
+public struct IDTokenClaims: JWTPayload, Sendable {
+    public let iss: String
+    public let aud: AudienceClaim
+    public let sub: String
+    public let iat: Int
+    public let exp: Int
+    public let nbf: Int?
+    public let acr: String?
+    public let pid: String?
+
+    public init(issuer: String, audience: String, pid: String, acr: String, now: Date, lifetime: TimeInterval) {
+        self.iss = issuer
+        self.aud = AudienceClaim(value: [audience])
+        self.sub = pid
+        self.iat = Int(now.timeIntervalSince1970)
+        self.exp = iat + Int(lifetime)
+        self.nbf = iat
+        self.acr = acr
+        self.pid = pid
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

@@ -1,0 +1,83 @@
+import Foundation
+import SamtykkeCore
+
+/// Turns a citizen's ID token into the `PersonID` it speaks for, or refuses it.
+///
+/// Keys come from the provider's JWKS through `loadJWKS`; they are cached, and an unknown `kid`
+/// triggers one reload (rate-limited) so the provider can rotate keys without a broker restart.
+public actor IDTokenVerifier {
+    public struct Configuration: Sendable {
+        public var issuer: String
+        public var audience: String
+        public var acceptedACR: Set<String>
+        public var allowedAlgorithms: Set<String>
+        /// Leeway for clocks that disagree a little.
+        public var clockSkew: TimeInterval
+        /// The shortest time between two JWKS reloads.
+        public var minimumReloadInterval: TimeInterval
+
+        public init(
+            issuer: String,
+            audience: String,
+            acceptedACR: Set<String> = ["idporten-loa-substantial", "idporten-loa-high"],
+            allowedAlgorithms: Set<String> = ["RS256", "ES256", "PS256"],
+            clockSkew: TimeInterval = 30,
+            minimumReloadInterval: TimeInterval = 30
+        ) {
+            self.issuer = issuer
+            self.audience = audience
+            self.acceptedACR = acceptedACR
+            self.allowedAlgorithms = allowedAlgorithms
+            self.clockSkew = clockSkew
+            self.minimumReloadInterval = minimumReloadInterval
+        }
+    }
+
+    public let configuration: Configuration
+    private let loadJWKS: @Sendable () async throws -> String
+    private var verifier: JWSVerifier?
+    private var loadedAt: Date?
+
+    public init(configuration: Configuration, loadJWKS: @escaping @Sendable () async throws -> String) {
+        self.configuration = configuration
+        self.loadJWKS = loadJWKS
+    }
+
+    public func verify(_ token: String, now: Date) async throws(JOSEError) -> PersonID {
+        let header = try JWSVerifier.header(of: token)
+        let verifier = try await currentVerifier(now: now, reloadIfMissing: header.kid)
+        let claims = try await verifier.verify(token, as: IDTokenClaims.self)
+        return try check(claims, now: now)
+    }
+
+    private func check(_ claims: IDTokenClaims, now: Date) throws(JOSEError) -> PersonID {
+        let t = now.timeIntervalSince1970
+        let skew = configuration.clockSkew
+        guard claims.iss == configuration.issuer else { throw .claim("iss is not the configured issuer") }
+        guard claims.aud.value.contains(configuration.audience) else { throw .claim("aud does not name this broker") }
+        guard t < Double(claims.exp) + skew else { throw .claim("the ID token has expired") }
+        guard Double(claims.nbf ?? claims.iat) <= t + skew else { throw .claim("the ID token is not valid yet") }
+        guard let acr = claims.acr, configuration.acceptedACR.contains(acr) else {
+            throw .claim("acr must be one of \(configuration.acceptedACR.sorted().joined(separator: ", "))")
+        }
+        guard let pid = claims.pid else { throw .claim("the ID token has no pid") }
+        guard let person = try? PersonID(pid) else { throw .claim("pid is not a valid national identity number") }
+        return person
+    }
+
+    private func currentVerifier(now: Date, reloadIfMissing kid: String?) async throws(JOSEError) -> JWSVerifier {
+        if let verifier, let kid, verifier.kids.contains(kid) { return verifier }
+        if let verifier, let loadedAt, now.timeIntervalSince(loadedAt) < configuration.minimumReloadInterval { return verifier }
+        let json: String
+        do {
+            json = try await loadJWKS()
+        } catch {
+            if let verifier { return verifier }
+            throw .key("the ID provider's JWKS could not be loaded: \(error)")
+        }
+        let fresh = try await JWSVerifier(jwksJSON: json, allowedAlgorithms: configuration.allowedAlgorithms)
+        verifier = fresh
+        loadedAt = now
+        return fresh
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import SamtykkeCore
+import JWTKit
+
+/// Checks compact JWS signatures against a JWKS, allowing only the algorithms the caller names.
+///
+/// The header is read and checked here before jwt-kit sees the token, so `alg: none`, an HMAC
+/// algorithm presented with a public key, or a wrong `typ` is refused by our rule, not by chance.
+public struct JWSVerifier: Sendable {
+    private let keys: JWTKeyCollection
+    public let kids: Set<String>
+    public let allowedAlgorithms: Set<String>
+
+    public init(jwksJSON: String, allowedAlgorithms: Set<String>) async throws(JOSEError) {
+        let keys = JWTKeyCollection()
+        do {
+            try await keys.add(jwksJSON: jwksJSON)
+        } catch {
+            throw .key("the JWKS could not be read: \(error)")
+        }
+        struct KidsOnly: Decodable { struct Key: Decodable { let kid: String? }; let keys: [Key] }
+        let kids = (try? JSONDecoder().decode(KidsOnly.self, from: Data(jwksJSON.utf8)))?.keys.compactMap(\.kid) ?? []
+        self.keys = keys
+        self.kids = Set(kids)
+        self.allowedAlgorithms = allowedAlgorithms
+    }
+
+    public init(jwks: JWKSet) async throws(JOSEError) {
+        let json = String(decoding: (try? JSONEncoder().encode(jwks)) ?? Data(), as: UTF8.self)
+        try await self.init(jwksJSON: json, allowedAlgorithms: ["ES256"])
+    }
+
+    /// The protected header of a compact JWS, decoded without verifying anything.
+    public struct Header: Sendable, Decodable {
+        public let alg: String
+        public let kid: String?
+        public let typ: String?
+    }
+
+    public static func header(of token: String) throws(JOSEError) -> Header {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[2].isEmpty else { throw .malformed("not a compact JWS of three parts") }
+        guard let bytes = Base64URL.decode(String(parts[0])),
+            let header = try? JSONDecoder().decode(Header.self, from: Data(bytes))
+        else { throw .malformed("the header is not base64url JSON with an alg") }
+        return header
+    }
+
+    /// Verifies the signature and decodes the claims. Claims are *not* judged here; each token type
+    /// checks its own against an injected clock.
+    public func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type, typ: String? = nil) async throws(JOSEError) -> Payload {
+        let header = try Self.header(of: token)
+        guard allowedAlgorithms.contains(header.alg) else {
+            throw .badSignature("algorithm \(header.alg) is not accepted")
+        }
+        if let typ, header.typ?.lowercased() != typ.lowercased() {
+            throw .malformed("typ is \(header.typ ?? "missing"), expected \(typ)")
+        }
+        guard let kid = header.kid else { throw .malformed("the header has no kid") }
+        guard kids.contains(kid) else { throw .badSignature("no key with kid \(kid) in the JWKS") }
+        do {
+            return try await keys.verify(token, as: Payload.self)
+        } catch let error as JWTError where error.errorType == .malformedToken {
+            throw .malformed(error.reason ?? "claims could not be decoded")
+        } catch {
+            throw .badSignature("the signature does not match key \(kid)")
+        }
+    }
+}

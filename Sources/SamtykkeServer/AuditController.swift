@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import SamtykkeCore
+import SamtykkeStorage
+
+/// The auditor's read-only view of the log (SPEC §2): entries with filters, and proofs.
+struct AuditController {
+    let broker: Broker
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("entries", use: entries)
+        group.get("proof/inclusion", use: inclusion)
+        group.get("proof/consistency", use: consistency)
+    }
+
+    struct Entries: Encodable {
+        struct Item: Encodable {
+            let index: UInt64
+            let entry: String
+        }
+        let entries: [Item]
+    }
+
+    @Sendable func entries(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        try Self.allowOnly(["start", "limit", "consentId", "personId", "bankOrg"], in: request)
+        let start = try Self.number("start", in: request) ?? 0
+        let limit = try Self.number("limit", in: request) ?? UInt64(broker.limits.maxPageSize)
+        guard (1...UInt64(broker.limits.maxPageSize)).contains(limit) else {
+            throw Problem.invalid("limit", "must be between 1 and \(broker.limits.maxPageSize)")
+        }
+        let consentId = try query.get("consentId").map { text in
+            do { return try ConsentID(String(text)) } catch { throw Problem.invalid("consentId", "is not a consent id") }
+        }
+        let personId = try query.get("personId").map { text in
+            do throws(DomainError) { return try PersonID(String(text)) } catch { throw Problem.invalid("personId", error.description) }
+        }
+        let bankOrg = try query.get("bankOrg").map { text in
+            do throws(DomainError) { return try OrgNumber(String(text)) } catch { throw Problem.invalid("bankOrg", error.description) }
+        }
+        let rows = try await broker.database.logEntries(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg)
+        return try JSONIO.response(Entries(entries: rows.map { Entries.Item(index: $0.index, entry: Data($0.leaf).base64EncodedString()) }))
+    }
+
+    struct InclusionProof: Encodable {
+        let index: UInt64
+        let treeSize: UInt64
+        let hashes: [String]
+    }
+
+    @Sendable func inclusion(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try Self.allowOnly(["index", "treeSize"], in: request)
+        guard let index = try Self.number("index", in: request) else { throw Problem.invalid("index", "is required") }
+        guard let treeSize = try Self.number("treeSize", in: request) else { throw Problem.invalid("treeSize", "is required") }
+        let size = try await broker.database.logSize()
+        guard treeSize <= size else { throw Problem.invalid("treeSize", "is larger than the log (\(size))") }
+        guard index < treeSize else { throw Problem.invalid("index", "must be below treeSize") }
+        let proof = try await broker.database.inclusionProof(index: index, treeSize: treeSize)
+        return try JSONIO.response(InclusionProof(index: index, treeSize: treeSize, hashes: proof.map(\.base64)))
+    }
+
+    struct ConsistencyProof: Encodable {
+        let from: UInt64
+        let to: UInt64
+        let hashes: [String]
+    }
+
+    @Sendable func consistency(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try Self.allowOnly(["from", "to"], in: request)
+        guard let from = try Self.number("from", in: request) else { throw Problem.invalid("from", "is required") }
+        guard let to = try Self.number("to", in: request) else { throw Problem.invalid("to", "is required") }
+        let size = try await broker.database.logSize()
+        guard to <= size else { throw Problem.invalid("to", "is larger than the log (\(size))") }
+        guard from <= to else { throw Problem.invalid("from", "must not exceed to") }
+        let proof = try await broker.database.consistencyProof(from: from, to: to)
+        return try JSONIO.response(ConsistencyProof(from: from, to: to, hashes: proof.map(\.base64)))
+    }
+
+    static func number(_ name: String, in request: Request) throws -> UInt64? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard text.utf8.count <= 19, let value = UInt64(text) else { throw Problem.invalid(name, "must be a non-negative integer") }
+        return value
+    }
+
+    static func allowOnly(_ names: Set<String>, in request: Request) throws {
+        for (key, _) in request.uri.queryParameters where !names.contains(String(key)) {
+            throw Problem.invalid(String(key), "unknown query parameter; allowed: \(names.sorted().joined(separator: ", "))")
+        }
+    }
+}

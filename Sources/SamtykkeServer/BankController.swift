@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import SamtykkeCore
+import SamtykkeStorage
+
+/// The bank's side: ask for consent, read it, collect bundles.
+struct BankController {
+    let broker: Broker
+    let bundles: BundleService
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("consents", use: create)
+        group.get("consents/:id", use: show)
+        group.post("consents/:id/bundles", use: issueBundle)
+    }
+
+    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses"]
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
+        let now = broker.now()
+        let terms = try Self.terms(from: body, now: now, policy: broker.policy)
+        let consent = try await broker.database.createConsent(Consent(bankOrg: bank, terms: terms, now: now, policy: broker.policy))
+        var response = try JSONIO.response(ConsentView(consent), status: .created)
+        response.headers[.location] = "/v1/consents/\(consent.id)"
+        return response
+    }
+
+    /// Reads every field of a consent request, naming the first one that is wrong.
+    static func terms(from body: JSONObject, now: Date, policy: ConsentPolicy) throws -> ConsentTerms {
+        let personId = try PersonID(try body.string("personId"))
+        let scopes = try body.array("scopes", maxCount: Scope.allCases.count).map { field, value in
+            guard case .string(let text) = value, let scope = Scope(rawValue: text) else {
+                throw Problem.invalid(field, "must be one of income, debt, wealth")
+            }
+            return scope
+        }
+        let years = try body.array("years", maxCount: 5).map { try JSONObject.integer($0.value, field: $0.field) }
+        let purposeObject = try body.object("purpose", allowed: ["code", "text"])
+        let purpose = try Purpose(code: try purposeObject.string("code"), text: try purposeObject.string("text"))
+        guard let validUntil = RFC3339.date(from: try body.string("validUntil")) else {
+            throw Problem.invalid("validUntil", "must be an RFC 3339 date-time such as 2026-12-01T12:00:00Z")
+        }
+        let maxUses = try body.integer("maxUses")
+        return try ConsentTerms(
+            personId: personId, scopes: scopes, years: years, purpose: purpose,
+            validUntil: validUntil, maxUses: maxUses, now: now, policy: policy
+        )
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let consent = try await broker.database.consent(try consentID(context), for: .bank(bank))
+        return try JSONIO.response(ConsentView(consent))
+    }
+
+    @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let issued = try await bundles.issue(try consentID(context), for: bank, logger: context.logger)
+        return try JSONIO.response(issued, status: .created)
+    }
+}
+
+/// The `:id` path parameter as a consent id; a malformed one is simply not found.
+func consentID(_ context: AppRequestContext) throws -> ConsentID {
+    guard let text = context.parameters.get("id"), let id = try? ConsentID(text) else {
+        throw Problem.notFound("no such consent")
+    }
+    return id
+}

@@ -1,0 +1,74 @@
+import AgencyClient
+import Foundation
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeStorage
+
+/// Everything the routes need, decided once at start-up: production fills it from flags, tests from
+/// throwaway keys, and both build the same application from it.
+public struct Broker: Sendable {
+    /// `iss` of bundles and consent tokens.
+    public var issuer: String
+    public var database: SamtykkeDatabase
+    public var agency: any TaxAgency
+    /// `aud` of consent tokens: the agency's identifier.
+    public var agencyAudience: String
+    /// base64url SHA-256 of the broker's client certificate (DER), bound into consent tokens.
+    public var clientCertificateSHA256: String
+    public var signer: ES256Signer
+    /// Public keys of bundle signers no longer in use, still published so old bundles verify.
+    public var retiredKeys: [PublicJWK]
+    public var idTokens: IDTokenVerifier
+    /// The log's note verifier key (C2SP signed-note format).
+    public var logVerifierKey: String
+    public var policy: ConsentPolicy
+    public var limits: Limits
+    public var clock: @Sendable () -> Date
+
+    public struct Limits: Sendable {
+        /// Largest accepted request body in bytes.
+        public var maxBodyBytes: Int
+        /// Most entries one `/v1/audit/entries` page returns.
+        public var maxPageSize: Int
+
+        public init(maxBodyBytes: Int = 64 * 1024, maxPageSize: Int = 1000) {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxPageSize = maxPageSize
+        }
+    }
+
+    public init(
+        issuer: String,
+        database: SamtykkeDatabase,
+        agency: any TaxAgency,
+        agencyAudience: String,
+        clientCertificateSHA256: String,
+        signer: ES256Signer,
+        retiredKeys: [PublicJWK] = [],
+        idTokens: IDTokenVerifier,
+        logVerifierKey: String,
+        policy: ConsentPolicy = ConsentPolicy(),
+        limits: Limits = Limits(),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.issuer = issuer
+        self.database = database
+        self.agency = agency
+        self.agencyAudience = agencyAudience
+        self.clientCertificateSHA256 = clientCertificateSHA256
+        self.signer = signer
+        self.retiredKeys = retiredKeys
+        self.idTokens = idTokens
+        self.logVerifierKey = logVerifierKey
+        self.policy = policy
+        self.limits = limits
+        self.clock = clock
+    }
+
+    /// The current time, at the millisecond precision the database and the log keep.
+    func now() -> Date {
+        clock().roundedToMilliseconds
+    }
+
+    var jwks: JWKSet { JWKSet(keys: [signer.publicJWK] + retiredKeys) }
+}

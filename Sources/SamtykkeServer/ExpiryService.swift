@@ -1,0 +1,25 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Expires due requests and consents in the background so the log shows `consent.expired` close to
+/// when it happened, not only when someone next touches the consent (which also enforces it).
+struct ExpiryService: Service {
+    let broker: Broker
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let expired = try await broker.database.expireDue(now: broker.now())
+                    if expired > 0 { logger.info("expired consents", metadata: ["count": "\(expired)"]) }
+                } catch {
+                    logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem document: the one shape every error of the API takes.
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    /// A short, stable slug; the document's `type` is this under the problem namespace.
+    public let kind: String
+    public let title: String
+    public let detail: String?
+    /// The request field at fault, when there is one.
+    public let field: String?
+    /// Seconds after which a retry may succeed (sent as `Retry-After` too).
+    public let retryAfter: Int?
+
+    public static let typeBase = "https://samtykke.invalid/problems/"
+
+    public init(_ status: HTTPResponse.Status, _ kind: String, _ title: String, detail: String? = nil, field: String? = nil, retryAfter: Int? = nil) {
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.field = field
+        self.retryAfter = retryAfter
+    }
+
+    struct Document: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String?
+        let field: String?
+        let instance: String?
+        let retryAfter: Int?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let document = Document(
+            type: Self.typeBase + kind,
+            title: title,
+            status: status.code,
+            detail: detail,
+            field: field,
+            instance: request.uri.path,
+            retryAfter: retryAfter
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(document))))
+    }
+
+    static func notFound(_ what: String = "no such resource") -> Problem {
+        Problem(.notFound, "not-found", "Not found", detail: what)
+    }
+
+    static func unauthorized(_ detail: String) -> Problem {
+        Problem(.unauthorized, "unauthorized", "Authentication required", detail: detail)
+    }
+
+    static func invalid(_ field: String?, _ detail: String) -> Problem {
+        Problem(.badRequest, "invalid-request", "Invalid request", detail: detail, field: field)
+    }
+}

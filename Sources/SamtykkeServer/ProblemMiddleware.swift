@@ -1,0 +1,67 @@
+import Hummingbird
+import Logging
+import NIOCore
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeStorage
+
+/// Turns every error into a problem document. Added first on the router, so it also sees unknown
+/// routes, decoding failures and over-size bodies. Unexpected errors become a bare 500 that names the
+/// request id; their details go to the log only.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, context: context)
+            return try problem.response(from: request, context: context)
+        }
+    }
+
+    static func problem(for error: any Error, context: Context) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as StorageError:
+            return problem(for: error, context: context)
+        case let error as DomainError:
+            return problem(for: error)
+        case is NIOTooManyBytesError:
+            return Problem(.contentTooLarge, "body-too-large", "Request body too large")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return .notFound("no route for this method and path")
+            case .methodNotAllowed: return Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed")
+            case .contentTooLarge: return Problem(.contentTooLarge, "body-too-large", "Request body too large")
+            default: return Problem(error.status, "http-error", error.status.reasonPhrase, detail: error.body)
+            }
+        case let error as HTTPResponseError where error.status.code < 500:
+            return Problem(error.status, "http-error", error.status.reasonPhrase)
+        default:
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return Problem(.internalServerError, "internal", "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
+        }
+    }
+
+    static func problem(for error: StorageError, context: Context) -> Problem {
+        switch error {
+        case .consentNotFound: .notFound("no such consent")
+        case .refused(let domain): problem(for: domain)
+        case .bankNotFound: Problem(.forbidden, "unknown-bank", "The bank is not registered")
+        case .bankExists, .auditorExists: Problem(.conflict, "exists", "Already registered", detail: error.description)
+        case .corrupt:
+            { () -> Problem in
+                context.logger.critical("database inconsistency", metadata: ["error": "\(error)"])
+                return Problem(.internalServerError, "internal", "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
+            }()
+        }
+    }
+
+    static func problem(for error: DomainError) -> Problem {
+        switch error.code {
+        case .illegalTransition: Problem(.conflict, "consent-state", "The consent does not allow this", detail: error.reason, field: error.field)
+        case .notPermitted: .notFound("no such consent")
+        default: .invalid(error.field, error.description)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// What anyone may read: signing keys, the log's checkpoint and key, health and metrics.
+struct PublicController {
+    let broker: Broker
+    let metrics: PrometheusCollectorRegistry
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get(".well-known/jwks.json") { _, _ in try JSONIO.response(broker.jwks) }
+        router.get("v1/audit/checkpoint") { _, _ in
+            Self.text(try await broker.database.latestCheckpoint(now: broker.now()))
+        }
+        router.get("v1/audit/log-key") { _, _ in Self.text(broker.logVerifierKey + "\n") }
+        router.get("healthz") { _, _ in Self.text("ok\n") }
+        router.get("readyz") { _, context in
+            do {
+                try await broker.database.ping()
+                return Self.text("ready\n")
+            } catch {
+                context.logger.error("not ready: database unavailable")
+                throw Problem(.serviceUnavailable, "not-ready", "Not ready", detail: "the database is unavailable", retryAfter: 1)
+            }
+        }
+        router.get("metrics") { _, _ in
+            var buffer: [UInt8] = []
+            metrics.emit(into: &buffer)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer))
+            )
+        }
+    }
+
+    static func text(_ body: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

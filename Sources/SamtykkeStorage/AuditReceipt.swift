@@ -1,0 +1,11 @@
+import TransparencyLog
+
+/// Proof that one entry is in the log (SPEC §3 `auditReceipt`): the leaf, its place, the path to the
+/// root of a signed checkpoint, and that checkpoint.
+public struct AuditReceipt: Sendable, Hashable {
+    public let index: UInt64
+    public let entry: [UInt8]
+    public let treeSize: UInt64
+    public let inclusionProof: [Hash]
+    public let checkpoint: String
+}

@@ -1,0 +1,86 @@
+import GRDB
+
+/// The schema, one migration per shipped change. A shipped migration is never edited; changes come as
+/// new ones. Migrations speak SQL only, never app types, so they keep meaning what they meant.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-consents-and-log") { db in
+            try db.create(table: "bank") { t in
+                t.primaryKey("org", .text).check { length($0) == 9 }
+                t.column("name", .text).notNull().check { length($0) > 0 }
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "auditor") { t in
+                t.primaryKey("name", .text).check { length($0) > 0 }
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "apiKey") { t in
+                t.primaryKey("id", .text)
+                t.column("role", .text).notNull().check { ["bank", "auditor"].contains($0) }
+                t.column("bankOrg", .text).references("bank", onDelete: .restrict)
+                t.column("auditorName", .text).references("auditor", onDelete: .restrict)
+                t.column("secretHash", .blob).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+                t.check(sql: "(role = 'bank' AND bankOrg IS NOT NULL AND auditorName IS NULL) OR (role = 'auditor' AND auditorName IS NOT NULL AND bankOrg IS NULL)")
+            }
+            try db.create(table: "consent") { t in
+                t.primaryKey("id", .text)
+                t.column("bankOrg", .text).notNull().indexed().references("bank", onDelete: .restrict)
+                t.column("personId", .text).notNull().indexed()
+                t.column("scopes", .text).notNull()
+                t.column("years", .text).notNull()
+                t.column("purposeCode", .text).notNull()
+                t.column("purposeText", .text).notNull()
+                t.column("validUntil", .datetime).notNull()
+                t.column("maxUses", .integer).notNull().check { $0 >= 1 && $0 <= 100 }
+                t.column("uses", .integer).notNull().check(sql: "uses >= 0 AND uses <= maxUses")
+                t.column("status", .text).notNull()
+                    .check { ["pending", "active", "denied", "revoked", "expired", "exhausted"].contains($0) }
+                t.column("createdAt", .datetime).notNull()
+                t.column("requestExpiresAt", .datetime).notNull()
+                t.column("grantedAt", .datetime)
+                t.column("statusChangedAt", .datetime).notNull()
+            }
+            try db.create(index: "consent_open_by_expiry", on: "consent", columns: ["status", "requestExpiresAt", "validUntil"])
+
+            // The consent log. `idx` is the leaf index; `leaf` the exact RFC 8785 bytes that were hashed.
+            // The other columns repeat facts from the leaf so auditors can filter without parsing JSON.
+            try db.create(table: "auditEntry") { t in
+                t.primaryKey("idx", .integer).check { $0 >= 0 }
+                t.column("leaf", .blob).notNull()
+                t.column("leafHash", .blob).notNull().check { length($0) == 32 }
+                t.column("type", .text).notNull()
+                t.column("time", .datetime).notNull()
+                t.column("consentId", .text).notNull().indexed()
+                t.column("personId", .text).notNull().indexed()
+                t.column("bankOrg", .text).notNull().indexed()
+            }
+            // Every complete (perfect) subtree of the Merkle tree, so roots and proofs cost O(log n) reads.
+            try db.create(table: "merkleNode", options: .withoutRowID) { t in
+                t.column("level", .integer).notNull()
+                t.column("idx", .integer).notNull()
+                t.column("hash", .blob).notNull().check { length($0) == 32 }
+                t.primaryKey(["level", "idx"])
+            }
+            // Every signed checkpoint, newest last.
+            try db.create(table: "checkpoint") { t in
+                t.primaryKey("size", .integer)
+                t.column("rootHash", .blob).notNull()
+                t.column("signedNote", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            // Nothing in the product updates or deletes log rows; the database refuses it too.
+            for table in ["auditEntry", "merkleNode", "checkpoint"] {
+                for action in ["UPDATE", "DELETE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_no_\(action.lowercased()) BEFORE \(action) ON \(table)
+                        BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END
+                        """)
+                }
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,346 @@
+import CanonicalJSON
+import Foundation
+import GRDB
+import SamtykkeCore
+import TransparencyLog
+
+/// The broker's data-access layer: every method is one invariant-preserving transaction.
+///
+/// State changes and the log entries that record them commit together (SPEC §1), with a freshly signed
+/// checkpoint, and SQLite runs with `synchronous = FULL` in WAL mode so a committed transaction is on
+/// disk before any method returns, and so before any HTTP answer leaves.
+public final class SamtykkeDatabase: Sendable {
+    let writer: any DatabaseWriter
+    public let log: ConsentLog
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    public init(path: String, log: ConsentLog) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // FULL: in WAL mode NORMAL may lose the last commits on power loss; we promise they survive.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.writer = try DatabasePool(path: path, configuration: configuration)
+        self.log = log
+        try Migrations.migrator.migrate(writer)
+    }
+
+    // MARK: Banks, auditors and their keys
+
+    /// Registers a bank and issues its first API key.
+    public func addBank(org: OrgNumber, name: String, now: Date) throws -> APIKey {
+        let name = String(name.trimmingWhitespace)
+        guard !name.isEmpty else { throw StorageError.refused(.invalid("name", "must not be blank")) }
+        return try writer.write { db in
+            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [org.digits])! else {
+                throw StorageError.bankExists(org)
+            }
+            try db.execute(sql: "INSERT INTO bank (org, name, createdAt) VALUES (?, ?, ?)", arguments: [org.digits, name, now])
+            return try Self.insertKey(db, role: .bank, bankOrg: org.digits, auditorName: nil, now: now)
+        }
+    }
+
+    /// Issues another key for a registered bank (rotation: the old one keeps working until revoked).
+    public func addBankKey(org: OrgNumber, now: Date) throws -> APIKey {
+        try writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [org.digits])! else {
+                throw StorageError.bankNotFound(org)
+            }
+            return try Self.insertKey(db, role: .bank, bankOrg: org.digits, auditorName: nil, now: now)
+        }
+    }
+
+    /// Registers a read-only auditor and issues its key.
+    public func addAuditor(name: String, now: Date) throws -> APIKey {
+        let name = String(name.trimmingWhitespace)
+        guard !name.isEmpty else { throw StorageError.refused(.invalid("name", "must not be blank")) }
+        return try writer.write { db in
+            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM auditor WHERE name = ?)", arguments: [name])! else {
+                throw StorageError.auditorExists(name)
+            }
+            try db.execute(sql: "INSERT INTO auditor (name, createdAt) VALUES (?, ?)", arguments: [name, now])
+            return try Self.insertKey(db, role: .auditor, bankOrg: nil, auditorName: name, now: now)
+        }
+    }
+
+    private static func insertKey(_ db: Database, role: APIKey.Role, bankOrg: String?, auditorName: String?, now: Date) throws -> APIKey {
+        let key = APIKey.generate(role: role)
+        try db.execute(
+            sql: "INSERT INTO apiKey (id, role, bankOrg, auditorName, secretHash, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [key.keyID, role.rawValue, bankOrg, auditorName, Data(key.secretHash), now]
+        )
+        return key
+    }
+
+    /// The party a presented key belongs to, or nil for an unknown, malformed or revoked key.
+    public func authenticate(_ presented: String) async throws -> Principal? {
+        guard let key = APIKey(parsing: presented) else { return nil }
+        return try await writer.read { db -> Principal? in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: "SELECT role, bankOrg, auditorName, secretHash FROM apiKey WHERE id = ? AND revokedAt IS NULL",
+                arguments: [key.keyID]
+            ) else { return nil }
+            let stored: Data = row["secretHash"]
+            guard key.matches(storedHash: Array(stored)), row["role"] as String == key.role.rawValue else { return nil }
+            switch key.role {
+            case .bank: return .bank(try OrgNumber(row["bankOrg"] as String))
+            case .auditor: return .auditor(name: row["auditorName"])
+            }
+        }
+    }
+
+    // MARK: Consents
+
+    /// Stores a new request and its `consent.requested` entry.
+    public func createConsent(_ consent: Consent) async throws -> Consent {
+        try await writer.write { [log] db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [consent.bankOrg.digits])! else {
+                throw StorageError.bankNotFound(consent.bankOrg)
+            }
+            try ConsentRecord(consent).insert(db)
+            let terms = consent.terms
+            try log.append(db, .consentRequested, by: .bank(consent.bankOrg), about: consent, details: [
+                "scopes": .array(terms.scopes.map { .string($0.rawValue) }),
+                "years": .array(terms.years.map { .number(Double($0)) }),
+                "purpose": .object(["code": .string(terms.purpose.code), "text": .string(terms.purpose.text)]),
+                "validUntil": .string(RFC3339.string(from: terms.validUntil)),
+                "maxUses": .number(Double(terms.maxUses)),
+                "requestExpiresAt": .string(RFC3339.string(from: consent.requestExpiresAt)),
+            ], at: consent.createdAt)
+            try log.checkpoint(db, at: consent.createdAt)
+            return consent
+        }
+    }
+
+    /// Whose consents a query may see.
+    public enum Viewer: Sendable, Hashable {
+        case bank(OrgNumber)
+        case citizen(PersonID)
+
+        var filter: (column: Column, value: String) {
+            switch self {
+            case .bank(let org): (ConsentRecord.Columns.bankOrg, org.digits)
+            case .citizen(let person): (ConsentRecord.Columns.personId, person.digits)
+            }
+        }
+    }
+
+    /// One consent as `viewer` may see it; anyone else's is `consentNotFound`, like a missing one.
+    public func consent(_ id: ConsentID, for viewer: Viewer) async throws -> Consent {
+        try await writer.read { db in try Self.fetch(db, id, for: viewer) }
+    }
+
+    /// Every consent `viewer` may see, newest first.
+    public func consents(for viewer: Viewer) async throws -> [Consent] {
+        try await writer.read { db in
+            try ConsentRecord.filter(viewer.filter.column == viewer.filter.value)
+                .order(ConsentRecord.Columns.createdAt.desc, ConsentRecord.Columns.id)
+                .fetchAll(db)
+                .map { try $0.consent() }
+        }
+    }
+
+    private static func fetch(_ db: Database, _ id: ConsentID, for viewer: Viewer) throws -> Consent {
+        guard let record = try ConsentRecord
+            .filter(ConsentRecord.Columns.id == id.description && viewer.filter.column == viewer.filter.value)
+            .fetchOne(db)
+        else { throw StorageError.consentNotFound }
+        return try record.consent()
+    }
+
+    /// What a citizen can do to a consent that names them.
+    public enum CitizenAction: String, Sendable, CaseIterable {
+        case grant, deny, revoke
+    }
+
+    /// Applies the citizen's answer. Expiry that came due first is recorded (and committed) before the
+    /// answer is refused, so the log shows when the consent really ended.
+    public func answer(_ id: ConsentID, by person: PersonID, _ action: CitizenAction, now: Date) async throws -> Consent {
+        let outcome: Result<Consent, StorageError> = try await writer.write { [log] db in
+            var consent = try Self.fetch(db, id, for: .citizen(person))
+            if let expiry = consent.settle(at: now) {
+                try Self.save(db, consent)
+                try log.record(db, expiry, by: .system, about: consent, at: now)
+                try log.checkpoint(db, at: now)
+            }
+            let transition: ConsentTransition
+            do throws(DomainError) {
+                switch action {
+                case .grant: transition = try consent.grant(by: person, at: now)
+                case .deny: transition = try consent.deny(by: person, at: now)
+                case .revoke: transition = try consent.revoke(by: person, at: now)
+                }
+            } catch {
+                return .failure(.refused(error))
+            }
+            try Self.save(db, consent)
+            try log.record(db, transition, by: .citizen(person), about: consent, at: now)
+            try log.checkpoint(db, at: now)
+            return .success(consent)
+        }
+        return try outcome.get()
+    }
+
+    private static func save(_ db: Database, _ consent: Consent) throws {
+        try ConsentRecord(consent).update(db)
+    }
+
+    // MARK: Bundles
+
+    /// The first half of issuing a bundle: checks the consent is usable now. When it is not, the
+    /// refusal (and any expiry that came due) is logged and committed, and `refused` is thrown.
+    public func checkBundleAllowed(_ id: ConsentID, for bank: OrgNumber, now: Date) async throws -> Consent {
+        let outcome: Result<Consent, StorageError> = try await writer.write { [log] db in
+            var consent = try Self.fetch(db, id, for: .bank(bank))
+            if let expiry = consent.settle(at: now) {
+                try Self.save(db, consent)
+                try log.record(db, expiry, by: .system, about: consent, at: now)
+            }
+            do throws(DomainError) {
+                try consent.checkUsable(at: now)
+            } catch {
+                try log.append(db, .bundleRefused, by: .bank(bank), about: consent, details: ["reason": .string(error.reason)], at: now)
+                try log.checkpoint(db, at: now)
+                return .failure(.refused(error))
+            }
+            try log.checkpoint(db, at: now)
+            return .success(consent)
+        }
+        return try outcome.get()
+    }
+
+    /// The second half: counts the use and logs `bundle.issued` with the bundle's digest, unless the
+    /// consent stopped being usable while the data was fetched (a revoke won the race); then the
+    /// bundle is refused and must be thrown away. Returns the receipt for the issued entry.
+    public func recordBundleIssued(
+        _ id: ConsentID,
+        for bank: OrgNumber,
+        details: [String: JSONValue],
+        now: Date
+    ) async throws -> (consent: Consent, receipt: AuditReceipt) {
+        let outcome: Result<(Consent, AuditReceipt), StorageError> = try await writer.write { [log] db in
+            var consent = try Self.fetch(db, id, for: .bank(bank))
+            if let expiry = consent.settle(at: now) {
+                try Self.save(db, consent)
+                try log.record(db, expiry, by: .system, about: consent, at: now)
+            }
+            let exhausted: ConsentTransition?
+            do throws(DomainError) {
+                exhausted = try consent.recordUse(at: now)
+            } catch {
+                try log.append(db, .bundleRefused, by: .bank(bank), about: consent, details: ["reason": .string(error.reason)], at: now)
+                try log.checkpoint(db, at: now)
+                return .failure(.refused(error))
+            }
+            try Self.save(db, consent)
+            var issuedDetails = details
+            issuedDetails["use"] = .number(Double(consent.uses))
+            let entry = try log.append(db, .bundleIssued, by: .bank(bank), about: consent, details: issuedDetails, at: now)
+            if let exhausted {
+                try log.record(db, exhausted, by: .system, about: consent, at: now)
+            }
+            let note = try log.checkpoint(db, at: now)
+            return .success((consent, try log.receipt(db, for: entry, checkpoint: note)))
+        }
+        let (consent, receipt) = try outcome.get()
+        return (consent, receipt)
+    }
+
+    /// Logs a bundle request that failed after the consent check (the agency failed or timed out).
+    public func recordBundleRefused(_ id: ConsentID, for bank: OrgNumber, reason: String, now: Date) async throws {
+        try await writer.write { [log] db in
+            let consent = try Self.fetch(db, id, for: .bank(bank))
+            try log.append(db, .bundleRefused, by: .bank(bank), about: consent, details: ["reason": .string(reason)], at: now)
+            try log.checkpoint(db, at: now)
+        }
+    }
+
+    // MARK: Expiry
+
+    /// Expires every pending request and active consent whose time has passed, each with its entry.
+    /// Returns how many were expired.
+    @discardableResult
+    public func expireDue(now: Date) async throws -> Int {
+        try await writer.write { [log] db in
+            let due = try ConsentRecord
+                .filter(
+                    (ConsentRecord.Columns.status == "pending" && ConsentRecord.Columns.requestExpiresAt <= now)
+                        || (ConsentRecord.Columns.status == "active" && ConsentRecord.Columns.validUntil <= now)
+                )
+                .order(ConsentRecord.Columns.id)
+                .fetchAll(db)
+            for record in due {
+                var consent = try record.consent()
+                guard let expiry = consent.settle(at: now) else { continue }
+                try Self.save(db, consent)
+                try log.record(db, expiry, by: .system, about: consent, at: now)
+            }
+            if !due.isEmpty { try log.checkpoint(db, at: now) }
+            return due.count
+        }
+    }
+
+    // MARK: Reading the log
+
+    /// Entries in index order, each as its exact leaf bytes.
+    public func logEntries(start: UInt64, limit: Int, consentId: ConsentID? = nil, personId: PersonID? = nil, bankOrg: OrgNumber? = nil) async throws -> [(index: UInt64, leaf: [UInt8])] {
+        try await writer.read { db in
+            var sql = "SELECT idx, leaf FROM auditEntry WHERE idx >= ?"
+            var arguments: StatementArguments = [Int64(start)]
+            if let consentId { sql += " AND consentId = ?"; arguments += [consentId.description] }
+            if let personId { sql += " AND personId = ?"; arguments += [personId.digits] }
+            if let bankOrg { sql += " AND bankOrg = ?"; arguments += [bankOrg.digits] }
+            sql += " ORDER BY idx LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                (UInt64(row["idx"] as Int64), Array(row["leaf"] as Data))
+            }
+        }
+    }
+
+    /// The newest signed checkpoint, signing one for the empty log if none exists yet.
+    public func latestCheckpoint(now: Date) async throws -> String {
+        if let note = try await writer.read({ db in
+            try String.fetchOne(db, sql: "SELECT signedNote FROM checkpoint ORDER BY size DESC LIMIT 1")
+        }) {
+            return note
+        }
+        return try await writer.write { [log] db in try log.checkpoint(db, at: now) }
+    }
+
+    public func logSize() async throws -> UInt64 {
+        try await writer.read { db in try ConsentLog.size(db) }
+    }
+
+    public func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {
+        try await writer.read { db in
+            try MerkleTree.inclusionProof(index: index, size: treeSize, source: DatabaseSubtreeSource(db: db))
+        }
+    }
+
+    public func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] {
+        try await writer.read { db in
+            try MerkleTree.consistencyProof(from: from, to: to, source: DatabaseSubtreeSource(db: db))
+        }
+    }
+
+    /// Checks the database can answer a query: for `/readyz`.
+    public func ping() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+extension SamtykkeDatabase {
+    /// Registered banks' names, for texts shown to citizens.
+    public func bankNames() async throws -> [OrgNumber: String] {
+        try await writer.read { db in
+            var names: [OrgNumber: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT org, name FROM bank") {
+                if let org = try? OrgNumber(row["org"] as String) { names[org] = row["name"] }
+            }
+            return names
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import SamtykkeCore
+
+/// Why a storage operation did not happen. Nothing is half-written when one of these is thrown: every
+/// method runs in one transaction that rolls back on error.
+public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No such consent *for this caller*: another party's consent looks exactly like a missing one.
+    case consentNotFound
+    case bankNotFound(OrgNumber)
+    case bankExists(OrgNumber)
+    case auditorExists(String)
+    /// The domain refused the change (illegal transition, invalid input).
+    case refused(DomainError)
+    /// The database holds something no valid sequence of operations could have written.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .consentNotFound: "no such consent"
+        case .bankNotFound(let org): "no bank with organisation number \(org) is registered"
+        case .bankExists(let org): "a bank with organisation number \(org) is already registered"
+        case .auditorExists(let name): "an auditor named \(name) is already registered"
+        case .refused(let error): error.description
+        case .corrupt(let why): "the database is inconsistent: \(why)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Crypto
+
+/// A SHA-256 output: a Merkle tree node or root.
+public struct Hash: Sendable, Hashable, CustomStringConvertible {
+    public static let byteCount = 32
+
+    /// Exactly `byteCount` bytes.
+    public let bytes: [UInt8]
+
+    public init?(bytes: some Sequence<UInt8>) {
+        let bytes = Array(bytes)
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Strict standard base64 (RFC 4648 §4): padding required, no whitespace, canonical final bits.
+    public init?(base64: String) {
+        guard let bytes = StrictBase64.decode(base64) else { return nil }
+        self.init(bytes: bytes)
+    }
+
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 2 * Self.byteCount else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.byteCount)
+        for pair in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = Self.nibble(digits[pair]), let low = Self.nibble(digits[pair + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        self.bytes = bytes
+    }
+
+    init(_ digest: SHA256.Digest) {
+        bytes = digest.withUnsafeBytes { Array($0) }
+    }
+
+    public var base64: String {
+        StrictBase64.encode(bytes)
+    }
+
+    /// Lowercase.
+    public var hex: String {
+        String(unsafeUninitializedCapacity: 2 * bytes.count) { buffer in
+            for (offset, byte) in bytes.enumerated() {
+                buffer[2 * offset] = Self.hexDigits[Int(byte >> 4)]
+                buffer[2 * offset + 1] = Self.hexDigits[Int(byte & 0x0F)]
+            }
+            return 2 * bytes.count
+        }
+    }
+
+    public var description: String {
+        hex
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

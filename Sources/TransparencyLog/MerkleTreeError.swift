@@ -1,0 +1,17 @@
+/// Why a root or proof could not be computed from a `SubtreeHashSource`.
+public enum MerkleTreeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case indexBeyondSize(index: UInt64, size: UInt64)
+    case fromBeyondTo(from: UInt64, to: UInt64)
+    case missingSubtree(level: Int, index: UInt64)
+
+    public var description: String {
+        switch self {
+        case .indexBeyondSize(let index, let size):
+            "index is beyond size: \(index) >= \(size)"
+        case .fromBeyondTo(let from, let to):
+            "consistency proof from a larger tree: \(from) > \(to)"
+        case .missingSubtree(let level, let index):
+            "no perfect subtree hash at level \(level), index \(index)"
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// A failure the user can act on, printed as one line on stderr.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a command body so that any error becomes exactly one line on stderr and a non-zero exit.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let line = "\(error)".split(separator: "\n").joined(separator: " ")
+        FileHandle.standardError.write(Data("samtykke: \(line)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// Prints a value as pretty, key-sorted JSON on stdout.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

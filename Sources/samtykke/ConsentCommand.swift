@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+
+/// The citizen's side, over the broker's HTTP API with an ID token.
+struct ConsentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consent",
+        abstract: "See and answer the consent requests that name you.",
+        subcommands: [List.self, Show.self, Grant.self, Deny.self, Revoke.self, Log.self]
+    )
+
+    struct Connection: ParsableArguments {
+        @Option(help: "The broker's URL, e.g. http://127.0.0.1:8080.")
+        var server: String?
+        @Option(help: "Your ID token (or SAMTYKKE_ID_TOKEN).")
+        var idToken: String?
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func client() throws -> BrokerClient {
+            BrokerClient(server: try Env.require("server", server), credential: try Env.require("id-token", idToken))
+        }
+    }
+
+    /// The consent as the broker shows it; only what the CLI prints is decoded, the JSON output
+    /// passes the broker's document through unchanged.
+    struct View: Codable {
+        struct Purpose: Codable {
+            let code: String
+            let text: String
+        }
+
+        let id: String
+        let bankOrg: String
+        let personId: String
+        let scopes: [String]
+        let years: [Int]
+        let purpose: Purpose
+        let validUntil: String
+        let maxUses: Int
+        let uses: Int
+        let status: String
+        let createdAt: String
+        let grantedAt: String?
+
+        var line: String {
+            "\(id)  \(status.padding(toLength: 9, withPad: " ", startingAt: 0))  bank \(bankOrg)  \(scopes.joined(separator: ",")) \(years.map(String.init).joined(separator: ","))  \(purpose.code)"
+        }
+
+        var text: String {
+            """
+            consent     \(id)
+            status      \(status)
+            bank        \(bankOrg)
+            person      \(personId)
+            data        \(scopes.joined(separator: ", ")) for \(years.map(String.init).joined(separator: ", "))
+            purpose     \(purpose.code): \(purpose.text)
+            valid until \(validUntil)
+            uses        \(uses) of \(maxUses)
+            requested   \(createdAt)
+            """ + (grantedAt.map { "\ngranted     \($0)" } ?? "")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the consents that name you, newest first.")
+        @OptionGroup var connection: Connection
+
+        func run() async throws {
+            try await reportingErrors {
+                struct Page: Codable { let consents: [View] }
+                let page = try await connection.client().get("/v1/me/consents", as: Page.self)
+                if connection.json { return try printJSON(page) }
+                if page.consents.isEmpty { print("no consents name you") }
+                for consent in page.consents { print(consent.line) }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one consent.")
+        @Argument(help: "The consent id.") var id: String
+        @OptionGroup var connection: Connection
+
+        func run() async throws {
+            try await reportingErrors {
+                let consent = try await connection.client().get("/v1/me/consents/\(try pathSegment(id))", as: View.self)
+                if connection.json { return try printJSON(consent) }
+                print(consent.text)
+            }
+        }
+    }
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Grant a pending request: the bank may then fetch the data it names.")
+        @Argument(help: "The consent id.") var id: String
+        @OptionGroup var connection: Connection
+        func run() async throws { try await answer("grant", id, connection, done: "granted") }
+    }
+
+    struct Deny: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deny a pending request.")
+        @Argument(help: "The consent id.") var id: String
+        @OptionGroup var connection: Connection
+        func run() async throws { try await answer("deny", id, connection, done: "denied") }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an active consent: the bank gets nothing more.")
+        @Argument(help: "The consent id.") var id: String
+        @OptionGroup var connection: Connection
+        func run() async throws { try await answer("revoke", id, connection, done: "revoked") }
+    }
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every log entry about you: who asked, who decided, who received what.")
+        @OptionGroup var connection: Connection
+
+        func run() async throws {
+            try await reportingErrors {
+                struct Entry: Codable {
+                    let index: Int
+                    let time: String
+                    let type: String
+                    let consentId: String
+                    let bankOrg: String
+                    let summary: String
+                }
+                struct Page: Codable {
+                    let personId: String
+                    let entries: [Entry]
+                }
+                let page = try await connection.client().get("/v1/me/access-log", as: Page.self)
+                if connection.json { return try printJSON(page) }
+                if page.entries.isEmpty { print("the log holds nothing about you") }
+                for entry in page.entries { print("\(entry.time)  \(entry.summary)  [#\(entry.index), consent \(entry.consentId)]") }
+            }
+        }
+    }
+
+    static func answer(_ action: String, _ id: String, _ connection: Connection, done: String) async throws {
+        try await reportingErrors {
+            let consent = try await connection.client().post("/v1/me/consents/\(try pathSegment(id))/\(action)", as: View.self)
+            if connection.json { return try printJSON(consent) }
+            print("\(done) consent \(consent.id) for bank \(consent.bankOrg) (status: \(consent.status))")
+        }
+    }
+}
+
+/// An id as one URL path segment; anything that is not a plain id is refused here, not sent.
+func pathSegment(_ id: String) throws -> String {
+    guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x41 && $0 <= 0x5a) || $0 == 0x2d }) else {
+        throw CLIError("\(id) is not a consent id")
+    }
+    return id
+}

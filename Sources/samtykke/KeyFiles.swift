@@ -1,0 +1,67 @@
+import Crypto
+import DevPKI
+import Foundation
+import SamtykkeCore
+import SwiftASN1
+
+/// Reading keys and certificates from disk, refusing private keys others can read.
+enum KeyFiles {
+    /// Fails unless `path` is readable only by its owner (0600 or stricter): a key others can read is
+    /// a key that may already be someone else's.
+    static func requirePrivate(_ path: String) throws {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw CLIError("cannot read key file \(path)")
+        }
+        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+        guard mode & 0o077 == 0 else {
+            throw CLIError("key file \(path) has mode \(String(mode, radix: 8)); it must be 0600 (chmod 600 \(path))")
+        }
+    }
+
+    static func read(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot read \(path)")
+        }
+    }
+
+    static func privateKeyPEM(_ path: String) throws -> String {
+        try requirePrivate(path)
+        return try read(path)
+    }
+
+    static func ed25519(_ path: String) throws -> Curve25519.Signing.PrivateKey {
+        do {
+            return try Curve25519.Signing.PrivateKey(rawRepresentation: DevPKI.readEd25519PrivateKey(pem: privateKeyPEM(path)))
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(path) is not a PEM Ed25519 private key")
+        }
+    }
+
+    static func p256(_ path: String) throws -> P256.Signing.PrivateKey {
+        let pem = try privateKeyPEM(path)
+        do {
+            return try P256.Signing.PrivateKey(pemRepresentation: pem)
+        } catch {
+            throw CLIError("\(path) is not a PEM P-256 private key")
+        }
+    }
+
+    /// base64url SHA-256 of a PEM certificate's DER bytes: RFC 8705's `x5t#S256`.
+    static func certificateSHA256(_ path: String) throws -> String {
+        do {
+            let document = try PEMDocument(pemString: read(path))
+            return Base64URL.encode(SHA256.hash(data: document.derBytes))
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(path) is not a PEM certificate")
+        }
+    }
+}

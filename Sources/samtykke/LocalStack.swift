@@ -1,0 +1,88 @@
+import DevPKI
+import Foundation
+import Hummingbird
+import Logging
+import MockTaxAgency
+import SamtykkeJOSE
+import SamtykkeServer
+import ServiceLifecycle
+
+/// The mock agency and the broker running in this process on free loopback ports, over a dev PKI:
+/// what `samtykke demo` shows and what the integration tests drive. Both shut down gracefully when
+/// `body` returns or throws.
+struct LocalStack: Sendable {
+    let paths: PKIPaths
+    let agencyURL: String
+    let brokerURL: String
+    let broker: Broker
+
+    static func run<T: Sendable>(
+        work: URL,
+        fixtures: String,
+        logLevel: Logger.Level = .critical,
+        customize: @Sendable (inout Broker) -> Void = { _ in },
+        _ body: @Sendable (LocalStack) async throws -> T
+    ) async throws -> T {
+        let pkiDirectory = work.appendingPathComponent("pki")
+        let paths = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
+            ? PKIPaths(directory: pkiDirectory)
+            : try DevPKI.make(in: pkiDirectory)
+        var logger = Logger(label: "samtykke.local")
+        logger.logLevel = logLevel
+
+        let (agencyPorts, agencyPort) = AsyncStream.makeStream(of: Int.self)
+        let agency = try await buildMockTaxAgency(MockTaxAgencyConfiguration(
+            port: 0,
+            certificateChain: paths.agencyCertificate.path,
+            privateKey: paths.agencyKey.path,
+            clientCA: paths.caCertificate.path,
+            brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
+            fixtures: fixtures
+        )) { port in agencyPort.yield(port) }
+        let agencyGroup = ServiceGroup(configuration: .init(services: [agency], gracefulShutdownSignals: [], logger: logger))
+
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            // A service that fails to start ends its port stream, so nobody waits for a port forever.
+            group.addTask {
+                defer { agencyPort.finish() }
+                try await agencyGroup.run()
+            }
+            var agencyIterator = agencyPorts.makeAsyncIterator()
+            guard let agencyPortNumber = await agencyIterator.next() else {
+                try await group.waitForAll()
+                throw CLIError("the mock agency did not start")
+            }
+            let agencyURL = "https://127.0.0.1:\(agencyPortNumber)"
+            var brokerGroup: ServiceGroup?
+            do {
+                var settings = BrokerSettings()
+                settings.dataDir = work.appendingPathComponent("data").path
+                settings.pki = paths.directory.path
+                settings.taxAgency = agencyURL
+                // The broker's port is known only once it listens, so bundles name a fixed local issuer.
+                var broker = try await settings.makeBroker(publicURL: "urn:samtykke:local-broker")
+                customize(&broker)
+                let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
+                let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger) { port in brokerPort.yield(port) }
+                let started = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+                brokerGroup = started
+                group.addTask {
+                    defer { brokerPort.finish() }
+                    try await started.run()
+                }
+                var brokerIterator = brokerPorts.makeAsyncIterator()
+                guard let port = await brokerIterator.next() else { throw CLIError("the broker did not start") }
+                let result = try await body(LocalStack(paths: paths, agencyURL: agencyURL, brokerURL: "http://127.0.0.1:\(port)", broker: broker))
+                await brokerGroup?.triggerGracefulShutdown()
+                await agencyGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await brokerGroup?.triggerGracefulShutdown()
+                await agencyGroup.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import DevPKI
+import Foundation
+import Hummingbird
+import MockTaxAgency
+import Crypto
+import SamtykkeJOSE
+
+struct MockTaxAgencyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-tax-agency",
+        abstract: "Serve Fixtures/ over HTTPS, demanding a client certificate from the dev CA."
+    )
+
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on (default 8443; 0 picks a free one).")
+    var port: Int?
+    @Option(help: "A dev PKI from `samtykke dev pki`.")
+    var pki: String?
+    @Option(help: "The people file (default Fixtures/people.json).")
+    var fixtures: String?
+    @Option(help: "`aud` that consent tokens must carry.")
+    var audience: String?
+    @Option(help: "Log level.")
+    var logLevel: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let paths = PKIPaths(directory: URL(fileURLWithPath: try Env.require("pki", pki)))
+            let host = Env.value("host", host) ?? "127.0.0.1"
+            let port = try Env.integer("port", port, default: 8443)
+            try KeyFiles.requirePrivate(paths.agencyKey.path)
+            let brokerKey = try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path)
+            let configuration = MockTaxAgencyConfiguration(
+                host: host,
+                port: port,
+                certificateChain: paths.agencyCertificate.path,
+                privateKey: paths.agencyKey.path,
+                clientCA: paths.caCertificate.path,
+                brokerKeys: JWKSet(keys: [PublicJWK(brokerKey)]),
+                audience: Env.value("audience", audience) ?? BrokerSettings.defaultAgencyAudience,
+                fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json"
+            )
+            let logger = makeLogger("samtykke.mock-tax-agency", level: Env.value("log-level", logLevel))
+            let app = try await buildMockTaxAgency(configuration) { port in
+                logger.notice("mock tax agency listening", metadata: ["url": "https://\(host):\(port)"])
+            }
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        }
+    }
+}
+
+enum P256PublicKeyFile {
+    static func read(_ path: String) throws -> P256.Signing.PublicKey {
+        do {
+            return try P256.Signing.PublicKey(pemRepresentation: KeyFiles.read(path))
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(path) is not a PEM P-256 public key")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import CanonicalJSON
+import Crypto
+import Foundation
+import SamtykkeCore
+import TransparencyLog
+
+/// Checks an `auditReceipt` offline (SPEC §3): the checkpoint is signed by the log key, the entry is a
+/// `bundle.issued` entry carrying this bundle's SHA-256, and the proof places it in that checkpoint's tree.
+enum ReceiptCheck {
+    static func verify(bundle: String, index: UInt64, entry: String, treeSize: UInt64, proof: [String], checkpoint: String, logKey: String) throws {
+        let verifier: NoteVerifier
+        do {
+            verifier = try NoteVerifier(verifierKey: logKey.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            throw CLIError("the log key is not a note verifier key: \(error)")
+        }
+        let signed: Checkpoint
+        do {
+            signed = try Checkpoint.open(checkpoint, verifier: verifier)
+        } catch {
+            throw CLIError("the receipt's checkpoint is not signed by the log key: \(error)")
+        }
+        guard signed.size == treeSize else { throw CLIError("the receipt's tree size \(treeSize) is not the checkpoint's \(signed.size)") }
+        guard let leaf = Data(base64Encoded: entry).map(Array.init) else { throw CLIError("the receipt's entry is not base64") }
+        let parsed: AuditEntry
+        do {
+            parsed = try AuditEntry(leafBytes: leaf)
+        } catch {
+            throw CLIError("the receipt's entry is not a log entry: \(error)")
+        }
+        guard parsed.index == index else { throw CLIError("the entry says index \(parsed.index), the receipt \(index)") }
+        guard parsed.type == .bundleIssued else { throw CLIError("the entry is \(parsed.type.rawValue), not bundle.issued") }
+        let digest = SHA256.hash(data: Array(bundle.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        guard parsed.details["bundleSha256"] == .string(digest) else {
+            throw CLIError("the log entry's bundleSha256 is not this bundle's SHA-256")
+        }
+        let hashes = try proof.enumerated().map { i, text in
+            guard let hash = Hash(base64: text) else { throw CLIError("inclusion proof hash \(i) is not a base64 SHA-256") }
+            return hash
+        }
+        do {
+            try MerkleVerifier.verifyInclusion(index: index, size: treeSize, leafHash: MerkleHasher.leafHash(leaf), proof: hashes, root: signed.rootHash)
+        } catch {
+            throw CLIError("the inclusion proof does not hold: \(error)")
+        }
+    }
+}

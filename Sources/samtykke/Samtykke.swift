@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Samtykke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "samtykke",
+        abstract: "A consent-based broker for tax data: banks ask, citizens decide, auditors verify.",
+        discussion: "Every flag can also be set as SAMTYKKE_<FLAG> in the environment (upper case, '-' as '_').",
+        version: "0.1.0",
+        subcommands: [
+            Serve.self, MockTaxAgencyCommand.self, Dev.self, Bank.self, Auditor.self,
+            ConsentCommand.self, Demo.self,
+        ]
+    )
+}

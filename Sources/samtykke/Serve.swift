@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SamtykkeServer
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the broker (SQLite under --data-dir).")
+
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on (default 8080; 0 picks a free one).")
+    var port: Int?
+    @OptionGroup var broker: BrokerFlags
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let host = Env.value("host", host) ?? "127.0.0.1"
+            let port = try Env.integer("port", port, default: 8080)
+            let logger = makeLogger("samtykke.broker", level: Env.value("log-level", logLevel))
+            let built = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)")
+            let app = buildApplication(broker: built, options: ServerOptions(host: host, port: port), logger: logger) { port in
+                logger.notice("broker listening", metadata: ["url": "http://\(host):\(port)"])
+            }
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        }
+    }
+}
+
+func makeLogger(_ label: String, level: String?) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = level.flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}

@@ -1,0 +1,93 @@
+import CurlHTTP
+import Testing
+
+@Suite("CurlClient over mutual TLS")
+struct CurlClientTLSTests {
+    private let pki: TestPKI
+
+    init() throws {
+        pki = try TestPKI.shared()
+    }
+
+    private func client(
+        caFile: String? = nil,
+        certificate: String? = nil,
+        key: String? = nil,
+        maxConcurrentRequests: Int = 4
+    ) -> CurlClient {
+        CurlClient(
+            configuration: CurlClientConfiguration(
+                connectTimeout: .seconds(2),
+                totalTimeout: .seconds(5),
+                tls: CurlTLSConfiguration(
+                    caFile: caFile ?? pki.caCertificate,
+                    clientCertificateFile: certificate,
+                    clientKeyFile: key),
+                maxConcurrentRequests: maxConcurrentRequests))
+    }
+
+    @Test func rightClientCertificateSucceeds() async throws {
+        try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
+            let client = client(certificate: pki.clientCertificate, key: pki.clientKey)
+            let response = try await client.execute(.get("\(server.baseURL)/hello"))
+            #expect(response.status == 200)
+            #expect(response.body == Array("hello".utf8))
+        }
+    }
+
+    @Test func connectionsAndHandshakesAreReused() async throws {
+        try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
+            let poolSize = 4
+            let client = client(certificate: pki.clientCertificate, key: pki.clientKey, maxConcurrentRequests: poolSize)
+            let first = try await client.execute(.get("\(server.baseURL)/hello"))
+            let second = try await client.execute(.get("\(server.baseURL)/hello"))
+            #expect(first.newConnections == 1)
+            #expect(second.newConnections == 0)
+            var total = 0
+            for _ in 0..<20 {
+                total += try await client.execute(.get("\(server.baseURL)/hello")).newConnections
+            }
+            #expect(total <= poolSize)
+        }
+    }
+
+    @Test func missingClientCertificateIsATLSError() async throws {
+        try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
+            let code = try await expectTLSFailure(client(), server)
+            // TLS 1.3 sends the server's refusal after the client considers the handshake
+            // done, so libcurl reports a receive error (56) rather than a handshake error (35).
+            #expect(code == 56 || code == 35)
+        }
+    }
+
+    @Test func clientCertificateFromAnotherCAIsATLSError() async throws {
+        try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
+            let code = try await expectTLSFailure(
+                client(certificate: pki.otherClientCertificate, key: pki.otherClientKey), server)
+            #expect(code == 56 || code == 35)
+        }
+    }
+
+    @Test func serverCertificateFromAnUntrustedCAIsATLSError() async throws {
+        try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
+            let client = client(caFile: pki.otherCACertificate, certificate: pki.clientCertificate, key: pki.clientKey)
+            let code = try await expectTLSFailure(client, server)
+            #expect(code == 60)
+        }
+    }
+
+    @discardableResult
+    private func expectTLSFailure(_ client: CurlClient, _ server: TestServer) async throws -> Int {
+        let error = await #expect(throws: CurlError.self) {
+            try await client.execute(.get("\(server.baseURL)/hello"))
+        }
+        guard case .tls(let origin, let code, let message) = error else {
+            Issue.record("expected .tls, got \(String(describing: error))")
+            return -1
+        }
+        #expect(origin == server.baseURL)
+        #expect(!message.isEmpty)
+        #expect(error?.description.hasPrefix("TLS handshake with \(server.baseURL) failed: ") == true)
+        return code
+    }
+}

@@ -1,0 +1,175 @@
+import CurlHTTP
+import NIOPosix
+import Testing
+
+@Suite("CurlClient over plain HTTP")
+struct CurlClientTests {
+    private static let configuration = CurlClientConfiguration(
+        connectTimeout: .seconds(2), totalTimeout: .seconds(5), maxConcurrentRequests: 4,
+        allowedProtocols: .httpAndHTTPS)
+
+    @Test func getReturnsStatusHeadersAndBody() async throws {
+        try await TestServer.run { server in
+            let client = CurlClient(configuration: Self.configuration)
+            let response = try await client.execute(.get("\(server.baseURL)/hello"))
+            #expect(response.status == 200)
+            #expect(response.body == Array("hello".utf8))
+            #expect(response.header(named: "CONTENT-LENGTH") == "5")
+            #expect(response.header(named: "x-missing") == nil)
+            #expect(response.newConnections == 1)
+        }
+    }
+
+    @Test func postJSONSendsBodyAndHeaders() async throws {
+        try await TestServer.run { server in
+            let client = CurlClient(configuration: Self.configuration)
+            let json = Array(#"{"consent":"granted","scopes":["income"]}"#.utf8)
+            let response = try await client.execute(
+                .postJSON("\(server.baseURL)/echo", body: json, headers: [CurlHeader(name: "X-Test", value: "round trip")]))
+            #expect(response.status == 200)
+            #expect(response.body == json)
+            #expect(response.header(named: "x-echo-method") == "POST")
+            #expect(response.header(named: "x-echo-test") == "round trip")
+            #expect(response.header(named: "x-echo-content-type") == "application/json")
+        }
+    }
+
+    @Test func customMethodSendsBinaryBodyIntact() async throws {
+        try await TestServer.run { server in
+            let client = CurlClient(configuration: Self.configuration)
+            // Larger than libcurl's Expect: 100-continue threshold, with NULs a C string would cut.
+            let body = (0..<1_500_000).map { UInt8(truncatingIfNeeded: $0) }
+            let start = ContinuousClock.now
+            let response = try await client.execute(CurlRequest(method: "PUT", url: "\(server.baseURL)/echo", body: body))
+            #expect(response.status == 200)
+            #expect(response.header(named: "x-echo-method") == "PUT")
+            // Not `#expect(a == b)`: on failure it would render two 1.5 MB arrays.
+            let intact = response.body == body
+            #expect(intact)
+            #expect(ContinuousClock.now - start < .milliseconds(900), "no stall waiting for 100 Continue")
+        }
+    }
+
+    @Test(arguments: [404, 500])
+    func errorStatusIsReturnedNotThrown(status: Int) async throws {
+        try await TestServer.run { server in
+            let client = CurlClient(configuration: Self.configuration)
+            let response = try await client.execute(.get("\(server.baseURL)/status/\(status)"))
+            #expect(response.status == status)
+        }
+    }
+
+    @Test func concurrentRequestsStayWithinTheCap() async throws {
+        // A private pool with spare threads, so only the client's cap can limit concurrency.
+        let threadPool = NIOThreadPool(numberOfThreads: 6)
+        threadPool.start()
+        defer { threadPool.shutdownGracefully { _ in } }
+        var configuration = Self.configuration
+        configuration.maxConcurrentRequests = 2
+        let client = CurlClient(configuration: configuration, threadPool: threadPool)
+        try await TestServer.run { server in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await client.execute(.get("\(server.baseURL)/slow/100")).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 8))
+            #expect(server.inFlight.maximum == 2)
+        }
+    }
+
+    @Test func cancelledWaiterGivesUpItsPlaceWithoutLeakingAPermit() async throws {
+        var configuration = Self.configuration
+        configuration.maxConcurrentRequests = 1
+        let client = CurlClient(configuration: configuration)
+        try await TestServer.run { server in
+            let holder = Task { try await client.execute(.get("\(server.baseURL)/slow/300")) }
+            while server.inFlight.current == 0 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let waiter = Task { try await client.execute(.get("\(server.baseURL)/hello")) }
+            try await Task.sleep(for: .milliseconds(50))
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+            #expect(try await holder.value.status == 200)
+            #expect(try await client.execute(.get("\(server.baseURL)/hello")).status == 200)
+        }
+    }
+
+    @Test func slowResponseTimesOut() async throws {
+        try await TestServer.run { server in
+            var configuration = Self.configuration
+            configuration.totalTimeout = .milliseconds(300)
+            let url = "\(server.baseURL)/slow/3000"
+            let cases: [(CurlClient, CurlRequest)] = [
+                (CurlClient(configuration: configuration), .get(url)),
+                (CurlClient(configuration: Self.configuration), .get(url, timeout: .milliseconds(300))),
+            ]
+            for (client, request) in cases {
+                let start = ContinuousClock.now
+                let error = await #expect(throws: CurlError.self) { try await client.execute(request) }
+                #expect(ContinuousClock.now - start < .seconds(2))
+                guard case .timeout(_, let code, _) = error else {
+                    Issue.record("expected .timeout, got \(String(describing: error))")
+                    continue
+                }
+                #expect(code == 28)
+                #expect(error?.description.hasPrefix("Request to \(server.baseURL) timed out: ") == true)
+            }
+        }
+    }
+
+    @Test func closedPortFailsToConnect() async throws {
+        let closed = try RefusingPort()
+        let client = CurlClient(configuration: Self.configuration)
+        let error = await #expect(throws: CurlError.self) {
+            try await client.execute(.get("http://127.0.0.1:\(closed.port)/hello"))
+        }
+        guard case .connect(let origin, let code, _) = error else {
+            Issue.record("expected .connect, got \(String(describing: error))")
+            return
+        }
+        #expect(code == 7)
+        #expect(origin == "http://127.0.0.1:\(closed.port)")
+    }
+
+    @Test func requestsThatCannotBeSentAreInvalid() async throws {
+        let httpsOnly = CurlClient(configuration: CurlClientConfiguration(allowedProtocols: .https))
+        let client = CurlClient(configuration: Self.configuration)
+        let cases: [(CurlClient, CurlRequest, Int)] = [
+            (httpsOnly, .get("http://127.0.0.1:1/"), 1),
+            (client, .get("http://user:secret@[::1/path?token=x"), 3),
+            (client, .get("http://127.0.0.1:1/", headers: [CurlHeader(name: "X-Test", value: "a\r\nInjected: yes")]), 43),
+            (client, CurlRequest(method: "GET /evil", url: "http://127.0.0.1:1/"), 43),
+        ]
+        for (client, request, expectedCode) in cases {
+            let error = await #expect(throws: CurlError.self) { try await client.execute(request) }
+            guard case .invalidRequest(_, let code, _) = error else {
+                Issue.record("expected .invalidRequest for \(request.url), got \(String(describing: error))")
+                continue
+            }
+            #expect(code == expectedCode)
+            #expect(error?.description.contains("secret") == false)
+            #expect(error?.description.contains("token=x") == false)
+        }
+    }
+
+    @Test func bodyOverTheCapIsATransportError() async throws {
+        try await TestServer.run { server in
+            var configuration = Self.configuration
+            configuration.maxResponseBytes = 64 * 1024
+            let client = CurlClient(configuration: configuration)
+            let atCap = try await client.execute(.get("\(server.baseURL)/bytes/\(64 * 1024)"))
+            #expect(atCap.body.count == 64 * 1024)
+            let error = await #expect(throws: CurlError.self) {
+                try await client.execute(.get("\(server.baseURL)/bytes/300000"))
+            }
+            guard case .transport(_, _, let message) = error else {
+                Issue.record("expected .transport, got \(String(describing: error))")
+                return
+            }
+            #expect(message.contains("65536"))
+        }
+    }
+}

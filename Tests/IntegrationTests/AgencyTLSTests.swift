@@ -1,0 +1,95 @@
+import AgencyClient
+import CurlHTTP
+import DevPKI
+import Foundation
+import SamtykkeCore
+import Testing
+@testable import samtykke
+
+/// The mock agency is reachable only over mutual TLS with a certificate from the dev CA, and the
+/// broker's libcurl client reports each failure as its own typed error.
+@Suite(.serialized) struct AgencyTLSTests {
+    static func withAgency(_ body: @Sendable (LocalStack, URL) async throws -> Void) async throws {
+        try await withTemporaryDirectory { dir in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures) { stack in try await body(stack, dir) }
+        }
+    }
+
+    static func client(_ tls: CurlTLSConfiguration) -> CurlClient {
+        CurlClient(configuration: CurlClientConfiguration(
+            connectTimeout: .seconds(3), totalTimeout: .seconds(5), tls: tls, maxConcurrentRequests: 1,
+            allowedProtocols: .https, userAgent: "samtykke-tests"
+        ))
+    }
+
+    @Test func clientWithoutCertificateIsCutOffInTheHandshake() async throws {
+        try await Self.withAgency { stack, _ in
+            let client = Self.client(CurlTLSConfiguration(caFile: stack.paths.caCertificate.path))
+            await #expect {
+                _ = try await client.execute(.get("\(stack.agencyURL)/healthz"))
+            } throws: { error in
+                guard case .tls = error as? CurlError else { return false }
+                return true
+            }
+        }
+    }
+
+    @Test func clientCertificateFromAnotherCAIsRefused() async throws {
+        try await Self.withAgency { stack, dir in
+            let other = try DevPKI.make(in: dir.appendingPathComponent("other-pki"))
+            let client = Self.client(CurlTLSConfiguration(
+                caFile: stack.paths.caCertificate.path,
+                clientCertificateFile: other.brokerClientCertificate.path,
+                clientKeyFile: other.brokerClientKey.path
+            ))
+            await #expect {
+                _ = try await client.execute(.get("\(stack.agencyURL)/healthz"))
+            } throws: { error in
+                guard case .tls = error as? CurlError else { return false }
+                return true
+            }
+        }
+    }
+
+    @Test func serverCertificateNotFromTheTrustedCAIsRefused() async throws {
+        try await Self.withAgency { stack, dir in
+            let other = try DevPKI.make(in: dir.appendingPathComponent("other-pki"))
+            let agency = CurlTaxAgency(baseURL: stack.agencyURL, tls: CurlTLSConfiguration(
+                caFile: other.caCertificate.path,
+                clientCertificateFile: stack.paths.brokerClientCertificate.path,
+                clientKeyFile: stack.paths.brokerClientKey.path
+            ))
+            await #expect {
+                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "x")
+            } throws: { error in
+                guard case .tls = error as? AgencyError else { return false }
+                return true
+            }
+        }
+    }
+
+    @Test func brokerCertificateWithoutAValidTokenGetsNoData() async throws {
+        try await Self.withAgency { stack, _ in
+            let agency = CurlTaxAgency(baseURL: stack.agencyURL, tls: CurlTLSConfiguration(
+                caFile: stack.paths.caCertificate.path,
+                clientCertificateFile: stack.paths.brokerClientCertificate.path,
+                clientKeyFile: stack.paths.brokerClientKey.path
+            ))
+            await #expect(throws: AgencyError.self) {
+                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "not-a-token")
+            }
+        }
+    }
+
+    @Test func theBinaryLinksLibcurl() throws {
+        let ldd = Process()
+        ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        ldd.arguments = [Package.binary.path]
+        let out = Pipe()
+        ldd.standardOutput = out
+        try ldd.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ldd.waitUntilExit()
+        #expect(text.contains("libcurl"), "\(text)")
+    }
+}

@@ -1,0 +1,131 @@
+import AgencyClient
+import CurlHTTP
+import Foundation
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeServer
+import Synchronization
+import Testing
+@testable import samtykke
+
+/// Paths of the package being tested.
+enum Package {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = root.appendingPathComponent("Fixtures/people.json").path
+
+    /// The `samtykke` binary `swift test` built next to the test runner.
+    static var binary: URL {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("samtykke")
+            if FileManager.default.isExecutableFile(atPath: candidate.path), !candidate.hasDirectoryPath { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/samtykke")
+    }
+}
+
+/// A fresh directory under the system temp dir, removed afterwards.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    return try await body(dir)
+}
+
+/// A clock tests move by hand, to reach `validUntil` without waiting.
+final class TestClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+
+    func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
+    func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+}
+
+/// Counts how often the broker asked the agency, so tests can prove a refused request fetched nothing.
+final class CountingAgency: TaxAgency {
+    let wrapped: any TaxAgency
+    private let count = Mutex(0)
+
+    init(_ wrapped: any TaxAgency) { self.wrapped = wrapped }
+
+    var name: String { wrapped.name }
+    var calls: Int { count.withLock { $0 } }
+
+    func taxData(for person: PersonID, consentToken: String) async throws(AgencyError) -> AgencyResponse {
+        count.withLock { $0 += 1 }
+        return try await wrapped.taxData(for: person, consentToken: consentToken)
+    }
+}
+
+/// One person from the fixtures, with the years their record holds.
+struct FixturePerson: Decodable {
+    let personId: String
+    let name: String
+    let years: [String: TaxYear]
+}
+
+func fixturePeople() throws -> [FixturePerson] {
+    try JSONDecoder().decode([FixturePerson].self, from: Data(contentsOf: URL(fileURLWithPath: Package.fixtures)))
+}
+
+/// An HTTP answer from the broker, decoded as JSON when it is JSON.
+struct Answer {
+    let status: Int
+    let body: [UInt8]
+    let headers: [CurlHeader]
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    var text: String { String(decoding: body, as: UTF8.self) }
+    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+}
+
+/// A party talking to the broker over real HTTP through libcurl.
+struct Caller {
+    let server: String
+    let credential: String?
+    let client = CurlClient(configuration: CurlClientConfiguration(
+        connectTimeout: .seconds(5), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: 8,
+        allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-tests"
+    ))
+
+    func send(_ method: String, _ path: String, body: Any? = nil, raw: [UInt8]? = nil, headers: [CurlHeader] = []) async throws -> Answer {
+        var all = headers
+        if let credential { all.append(CurlHeader(name: "Authorization", value: "Bearer \(credential)")) }
+        var bytes = raw
+        if let body { bytes = Array(try JSONSerialization.data(withJSONObject: body)) }
+        if bytes != nil { all.append(CurlHeader(name: "Content-Type", value: "application/json")) }
+        let response = try await client.execute(CurlRequest(method: method, url: server + path, headers: all, body: bytes))
+        return Answer(status: response.status, body: response.body, headers: response.headers)
+    }
+}
+
+/// A typical bank request for `person`.
+func consentRequest(for person: String, scopes: [String] = ["income", "debt"], years: [Int] = [2023, 2024], maxUses: Int = 2, validFor: TimeInterval = 5 * 86_400, now: Date = Date()) -> [String: Any] {
+    [
+        "personId": person,
+        "scopes": scopes,
+        "years": years,
+        "purpose": ["code": "loan-application", "text": "Refinancing a mortgage"],
+        "validUntil": RFC3339.string(from: now.addingTimeInterval(validFor)),
+        "maxUses": maxUses,
+    ]
+}
+
+/// Runs the `samtykke` binary; returns exit status, stdout and stderr.
+func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = Package.binary
+    process.arguments = arguments
+    process.currentDirectoryURL = Package.root
+    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAMTYKKE_") }.merging(environment) { $1 }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}

@@ -1,0 +1,55 @@
+import Crypto
+import DevPKI
+import Foundation
+import MockTaxAgency
+import SamtykkeCore
+import SamtykkeJOSE
+
+/// Plays the broker's part in minting consent tokens, with knobs for every way a token can be wrong.
+struct ConsentTokenFactory: Sendable {
+    static let bank = "123456785"
+
+    let signer: ES256Signer
+    /// base64url(SHA-256(DER)) of the broker client certificate the tokens are bound to.
+    let thumbprint: String
+
+    init(pki: PKIPaths) async throws {
+        signer = try await ES256Signer(pemFile: pki.bundleSigningKey.path)
+        thumbprint = try Self.thumbprint(ofCertificateAt: pki.brokerClientCertificate)
+    }
+
+    func token(
+        for person: String,
+        scopes: [Scope] = Scope.allCases,
+        years: [Int] = [2023, 2024],
+        audience: String = MockTaxAgencyConfiguration.defaultAudience,
+        issuedAt now: Date = Date(),
+        boundTo thumbprint: String? = nil,
+        signedBy signer: ES256Signer? = nil
+    ) async throws -> String {
+        let terms = ConsentTerms(
+            restoring: try PersonID(person), scopes: scopes, years: years,
+            purpose: try Purpose(code: "loan-application", text: "Mortgage application"),
+            validUntil: now.addingTimeInterval(86_400), maxUses: 3
+        )
+        let consent = try Consent(
+            restoring: ConsentID(), bankOrg: try OrgNumber(Self.bank), terms: terms,
+            createdAt: now.addingTimeInterval(-3600), requestExpiresAt: now.addingTimeInterval(86_400),
+            status: .active, uses: 0, grantedAt: now.addingTimeInterval(-60), statusChangedAt: now.addingTimeInterval(-60)
+        )
+        let claims = ConsentTokenClaims(
+            consent: consent, issuer: "samtykke", audience: audience,
+            clientCertificateSHA256: thumbprint ?? self.thumbprint, now: now
+        )
+        return try await (signer ?? self.signer).sign(claims, typ: ConsentTokenClaims.typ)
+    }
+
+    /// Straight from the PEM text, not through NIOSSL, so the agency's own computation is checked
+    /// against an independent one.
+    static func thumbprint(ofCertificateAt url: URL) throws -> String {
+        let pem = try String(contentsOf: url, encoding: .utf8)
+        let body = pem.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
+        guard let der = Data(base64Encoded: body) else { throw TestFailure("\(url.path) is not PEM") }
+        return Base64URL.encode(SHA256.hash(data: der))
+    }
+}

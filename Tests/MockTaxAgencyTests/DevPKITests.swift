@@ -1,0 +1,138 @@
+import Crypto
+import DevPKI
+import Foundation
+import SamtykkeJOSE
+import Testing
+
+@Suite("DevPKI")
+struct DevPKITests {
+    @Test("makes every file, keys 0600 in a 0700 directory, and leaves nothing else behind")
+    func filesAndModes() throws {
+        let pki = try TestPKI.main.get()
+        for file in pki.allFiles {
+            #expect(FileManager.default.fileExists(atPath: file.path), "\(file.lastPathComponent) is missing")
+        }
+        for key in pki.privateKeys {
+            #expect(try Self.mode(of: key) == 0o600, "\(key.lastPathComponent) is not 0600")
+        }
+        #expect(try Self.mode(of: pki.directory) == 0o700)
+        let names = try FileManager.default.contentsOfDirectory(atPath: pki.directory.path).sorted()
+        #expect(names == pki.allFiles.map(\.lastPathComponent).sorted())
+    }
+
+    @Test("the CA is a CA, the agency certificate serves 127.0.0.1 and localhost, the broker's is a client certificate")
+    func certificates() throws {
+        let pki = try TestPKI.main.get()
+        let ca = try Self.describe(pki.caCertificate)
+        #expect(ca.contains("Subject: CN = samtykke dev CA"))
+        #expect(ca.contains("CA:TRUE"))
+        #expect(ca.contains("Certificate Sign"))
+        #expect(ca.contains("ASN1 OID: prime256v1"))
+
+        let agency = try Self.describe(pki.agencyCertificate)
+        #expect(agency.contains("Issuer: CN = samtykke dev CA"))
+        #expect(agency.contains("Subject: CN = samtykke-mock-tax-agency"))
+        #expect(agency.contains("IP Address:127.0.0.1"))
+        #expect(agency.contains("DNS:localhost"))
+        #expect(agency.contains("TLS Web Server Authentication"))
+        #expect(!agency.contains("TLS Web Client Authentication"))
+        #expect(agency.contains("CA:FALSE"))
+
+        let broker = try Self.describe(pki.brokerClientCertificate)
+        #expect(broker.contains("Issuer: CN = samtykke dev CA"))
+        #expect(broker.contains("Subject: CN = samtykke-broker"))
+        #expect(broker.contains("TLS Web Client Authentication"))
+        #expect(!broker.contains("TLS Web Server Authentication"))
+
+        let verified = try OpenSSLCommand.text([
+            "verify", "-CAfile", pki.caCertificate.path, pki.agencyCertificate.path, pki.brokerClientCertificate.path,
+        ])
+        #expect(verified.components(separatedBy: ": OK").count == 3)
+    }
+
+    @Test("the signing keys are P-256 PKCS#8 and the public half matches")
+    func signingKeys() async throws {
+        let pki = try TestPKI.main.get()
+        for key in [pki.bundleSigningKey, pki.idProviderKey] {
+            let pem = try String(contentsOf: key, encoding: .utf8)
+            #expect(pem.hasPrefix("-----BEGIN PRIVATE KEY-----"))
+            _ = try await ES256Signer(pemFile: key.path)
+        }
+        let signer = try await ES256Signer(pemFile: pki.bundleSigningKey.path)
+        let published = try P256.Signing.PublicKey(pemRepresentation: String(contentsOf: pki.bundleSigningPublicKey, encoding: .utf8))
+        #expect(published.rawRepresentation == signer.privateKey.publicKey.rawRepresentation)
+    }
+
+    @Test("the Ed25519 seed read from log.key gives the public key openssl derives")
+    func ed25519Seed() throws {
+        let pki = try TestPKI.main.get()
+        let seed = try DevPKI.readEd25519PrivateKey(pem: String(contentsOf: pki.logKey, encoding: .utf8))
+        #expect(seed.count == 32)
+        let ours = try Curve25519.Signing.PrivateKey(rawRepresentation: seed).publicKey.rawRepresentation
+        let theirs = try OpenSSLCommand.run(["pkey", "-in", pki.logKey.path, "-pubout", "-outform", "DER"]).suffix(32)
+        #expect(Array(ours) == Array(theirs))
+    }
+
+    @Test("the Ed25519 reader refuses other keys and non-PEM text")
+    func ed25519Refusals() throws {
+        let pki = try TestPKI.main.get()
+        let p256 = try String(contentsOf: pki.bundleSigningKey, encoding: .utf8)
+        #expect(throws: DevPKIError.invalidKey("not an Ed25519 PKCS#8 private key")) {
+            try DevPKI.readEd25519PrivateKey(pem: p256)
+        }
+        #expect(throws: DevPKIError.self) { try DevPKI.readEd25519PrivateKey(pem: "hello") }
+    }
+
+    @Test("refuses to overwrite an existing PKI unless asked, and then replaces it")
+    func overwrite() throws {
+        let directory = TestPKI.scratchDirectory("overwrite")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try DevPKI.make(in: directory)
+        let before = try Data(contentsOf: first.caCertificate)
+        #expect(throws: DevPKIError.alreadyExists(directory: directory.path, file: "ca.key")) {
+            try DevPKI.make(in: directory)
+        }
+        #expect(try Data(contentsOf: first.caCertificate) == before)
+        let second = try DevPKI.make(in: directory, overwrite: true)
+        #expect(try Data(contentsOf: second.caCertificate) != before)
+        for key in second.privateKeys { #expect(try Self.mode(of: key) == 0o600) }
+    }
+
+    @Test("an openssl failure names the command and carries openssl's stderr, and leaves no files")
+    func opensslFailure() throws {
+        let directory = TestPKI.scratchDirectory("failing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fake = directory.appendingPathExtension("openssl")
+        try Data("#!/bin/sh\necho 'unable to load key' >&2\nexit 3\n".utf8).write(to: fake)
+        defer { try? FileManager.default.removeItem(at: fake) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fake.path)
+
+        let error = #expect(throws: DevPKIError.self) { try DevPKI.make(in: directory, openssl: fake.path) }
+        guard case .opensslFailed(let command, let status, let stderr) = error else {
+            Issue.record("expected opensslFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(command.hasPrefix("\(fake.lastPathComponent) genpkey"))
+        #expect(status == 3)
+        #expect(stderr == "unable to load key")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("a missing openssl is reported as such")
+    func opensslMissing() throws {
+        let directory = TestPKI.scratchDirectory("missing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: DevPKIError.opensslNotFound("openssl-that-does-not-exist")) {
+            try DevPKI.make(in: directory, openssl: "openssl-that-does-not-exist")
+        }
+    }
+
+    private static func mode(of url: URL) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    private static func describe(_ certificate: URL) throws -> String {
+        try OpenSSLCommand.text(["x509", "-in", certificate.path, "-noout", "-text"])
+    }
+}
