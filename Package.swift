@@ -135,6 +135,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(
+            name: "MockTaxAgencyTests",
+            dependencies: [
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "SamtykkeStorageTests", dependencies: ["SamtykkeStorage", "SamtykkeCore"]),
         .testTarget(
             name: "IntegrationTests",

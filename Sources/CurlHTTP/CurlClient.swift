@@ -5,21 +5,38 @@ import Synchronization
 ///
 /// Each request checks an easy handle out of a pool, so the connections and TLS sessions a
 /// handle keeps serve later requests. At most `maxConcurrentRequests` run at once and
-/// further callers wait their turn. The blocking transfer runs on `threadPool`, never on a
+/// further callers wait their turn. The blocking transfer runs on a thread pool, never on a
 /// NIO event loop or Swift's cooperative pool, where it would stall unrelated work.
+///
+/// By default the client owns a pool with one thread per permitted request: sharing NIO's
+/// singleton pool (one thread per core) would cap real concurrency at the core count and let one
+/// client's slow transfers starve every other user of that pool.
 public final class CurlClient: Sendable {
     public let configuration: CurlClientConfiguration
     private let threadPool: NIOThreadPool
+    private let ownsThreadPool: Bool
     private let permits: AsyncSemaphore
     /// Last in, first out, so sequential traffic keeps reusing the warmest connection.
     /// Releasing the client releases these, and each handle's deinit closes its connections.
     private let idleHandles = Mutex<[CurlEasyHandle]>([])
 
-    public init(configuration: CurlClientConfiguration, threadPool: NIOThreadPool = .singleton) {
+    public init(configuration: CurlClientConfiguration, threadPool: NIOThreadPool? = nil) {
         precondition(configuration.maxConcurrentRequests > 0, "maxConcurrentRequests must be at least 1")
         self.configuration = configuration
-        self.threadPool = threadPool
+        if let threadPool {
+            self.threadPool = threadPool
+            ownsThreadPool = false
+        } else {
+            self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConcurrentRequests)
+            self.threadPool.start()
+            ownsThreadPool = true
+        }
         permits = AsyncSemaphore(permits: configuration.maxConcurrentRequests)
+    }
+
+    deinit {
+        // Non-blocking: the last reference may be dropped on one of the pool's own threads.
+        if ownsThreadPool { threadPool.shutdownGracefully { _ in } }
     }
 
     /// Returns every response that arrives, whatever its status; only a failure to get one

@@ -76,7 +76,7 @@ struct DemoRun {
         let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
         let idToken = try await provider.mint(pid: person.personId)
         step("Citizen grants it with the CLI: samtykke consent grant \(created.id) --server \(server)")
-        try runCLI(["consent", "grant", created.id, "--server", server], idToken: idToken)
+        try await runCLI(["consent", "grant", created.id, "--server", server], idToken: idToken)
 
         step("Bank fetches a signed bundle (the broker calls the agency over mTLS with libcurl)")
         struct Issued: Decodable {
@@ -109,7 +109,7 @@ struct DemoRun {
         detail("the receipt's inclusion proof and signed checkpoint hold; the entry carries the bundle's SHA-256")
 
         step("Citizen revokes: samtykke consent revoke \(created.id)")
-        try runCLI(["consent", "revoke", created.id, "--server", server], idToken: idToken)
+        try await runCLI(["consent", "revoke", created.id, "--server", server], idToken: idToken)
 
         step("Bank asks again and is refused")
         do {
@@ -120,13 +120,24 @@ struct DemoRun {
         }
 
         step("Citizen reads the log about them: samtykke consent log")
-        try runCLI(["consent", "log", "--server", server], idToken: idToken)
+        try await runCLI(["consent", "log", "--server", server], idToken: idToken)
 
         step("Done: everything the demo started is stopped")
     }
 
-    /// Runs this same executable as the citizen would, so the demo exercises the real CLI.
-    func runCLI(_ arguments: [String], idToken: String) throws {
+    /// Runs this same executable as the citizen would, so the demo exercises the real CLI. The wait
+    /// happens on a dispatch thread: the broker answering the child runs on the cooperative pool.
+    func runCLI(_ arguments: [String], idToken: String) async throws {
+        let (status, text) = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(arguments, idToken: idToken) })
+            }
+        }
+        for line in text.split(separator: "\n") { detail("$ \(line)") }
+        guard status == 0 else { throw CLIError("samtykke \(arguments.joined(separator: " ")) failed") }
+    }
+
+    private func runBlocking(_ arguments: [String], idToken: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments
@@ -138,8 +149,7 @@ struct DemoRun {
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        for line in text.split(separator: "\n") { detail("$ \(line)") }
-        guard process.terminationStatus == 0 else { throw CLIError("samtykke \(arguments.joined(separator: " ")) failed") }
+        return (process.terminationStatus, text)
     }
 }
 

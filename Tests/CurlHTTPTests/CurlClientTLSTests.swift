@@ -18,7 +18,7 @@ struct CurlClientTLSTests {
         CurlClient(
             configuration: CurlClientConfiguration(
                 connectTimeout: .seconds(2),
-                totalTimeout: .seconds(5),
+                totalTimeout: .seconds(30),
                 tls: CurlTLSConfiguration(
                     caFile: caFile ?? pki.caCertificate,
                     clientCertificateFile: certificate,

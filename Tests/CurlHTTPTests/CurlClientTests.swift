@@ -5,7 +5,7 @@ import Testing
 @Suite("CurlClient over plain HTTP")
 struct CurlClientTests {
     private static let configuration = CurlClientConfiguration(
-        connectTimeout: .seconds(2), totalTimeout: .seconds(5), maxConcurrentRequests: 4,
+        connectTimeout: .seconds(2), totalTimeout: .seconds(30), maxConcurrentRequests: 4,
         allowedProtocols: .httpAndHTTPS)
 
     @Test func getReturnsStatusHeadersAndBody() async throws {

@@ -3,51 +3,51 @@ import Testing
 
 /// The binary as a user runs it: help, one-line errors, registration, and the whole demo.
 @Suite(.serialized) struct CLITests {
-    @Test func everyCommandHasHelp() throws {
+    @Test func everyCommandHasHelp() async throws {
         for command in [[], ["serve"], ["mock-tax-agency"], ["dev", "pki"], ["dev", "id-token"], ["bank", "add"], ["auditor", "add"],
                         ["consent", "grant"], ["consent", "list"], ["demo"]] {
-            let result = try runCLI(command + ["--help"])
+            let result = try await runCLI(command + ["--help"])
             #expect(result.status == 0, "\(command)")
             #expect(result.stdout.contains("USAGE"), "\(command)")
         }
     }
 
     @Test func failuresAreOneLineOnStderr() async throws {
-        let unreachable = try runCLI(["consent", "list", "--server", "http://127.0.0.1:9", "--id-token", "x"])
+        let unreachable = try await runCLI(["consent", "list", "--server", "http://127.0.0.1:9", "--id-token", "x"])
         #expect(unreachable.status != 0)
         #expect(unreachable.stderr.hasPrefix("samtykke: cannot reach the broker"))
         #expect(unreachable.stderr.split(separator: "\n").count == 1)
-        let missing = try runCLI(["consent", "list", "--id-token", "x"])
+        let missing = try await runCLI(["consent", "list", "--id-token", "x"])
         #expect(missing.status != 0 && missing.stderr.contains("--server"))
     }
 
     @Test func registrationPrintsTheKeyAloneAndKeysMustBePrivate() async throws {
         try await withTemporaryDirectory { dir in
             let pki = dir.appendingPathComponent("pki").path
-            #expect(try runCLI(["dev", "pki", "--out", pki]).status == 0)
+            #expect(try await runCLI(["dev", "pki", "--out", pki]).status == 0)
             let data = dir.appendingPathComponent("data").path
-            let added = try runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "986352325", "--name", "Test Sparebank"])
+            let added = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "986352325", "--name", "Test Sparebank"])
             #expect(added.status == 0, "\(added.stderr)")
             let lines = added.stdout.split(separator: "\n")
             #expect(lines.count == 1 && lines[0].hasPrefix("sbk_"))
-            let again = try runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "986352325", "--name", "Again"])
+            let again = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "986352325", "--name", "Again"])
             #expect(again.status != 0 && again.stderr.contains("already registered"))
-            let badOrg = try runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "986352326", "--name", "X"])
+            let badOrg = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "986352326", "--name", "X"])
             #expect(badOrg.status != 0 && badOrg.stderr.contains("check digit"))
-            let auditor = try runCLI(["auditor", "add", "--data-dir", data, "--name", "Finanstilsynet"], environment: ["SAMTYKKE_PKI": pki])
+            let auditor = try await runCLI(["auditor", "add", "--data-dir", data, "--name", "Finanstilsynet"], environment: ["SAMTYKKE_PKI": pki])
             #expect(auditor.status == 0 && auditor.stdout.hasPrefix("sak_"), "\(auditor.stderr)")
 
-            let token = try runCLI(["dev", "id-token", "--pki", pki, "--pid", try fixturePeople()[0].personId])
+            let token = try await runCLI(["dev", "id-token", "--pki", pki, "--pid", try fixturePeople()[0].personId])
             #expect(token.status == 0 && token.stdout.split(separator: ".").count == 3)
 
             chmod(dir.appendingPathComponent("pki/log.key").path, 0o644)
-            let open = try runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "974760673", "--name", "Y"])
+            let open = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki, "--org", "974760673", "--name", "Y"])
             #expect(open.status != 0 && open.stderr.contains("must be 0600"))
         }
     }
 
-    @Test func demoRunsTheWholeFlowAndExitsZero() throws {
-        let demo = try runCLI(["demo"])
+    @Test func demoRunsTheWholeFlowAndExitsZero() async throws {
+        let demo = try await runCLI(["demo"])
         #expect(demo.status == 0, "\(demo.stdout)\n\(demo.stderr)")
         #expect(demo.stdout.contains("signature verifies"))
         #expect(demo.stdout.contains("inclusion proof"))

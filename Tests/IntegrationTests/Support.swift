@@ -112,8 +112,17 @@ func consentRequest(for person: String, scopes: [String] = ["income", "debt"], y
     ]
 }
 
-/// Runs the `samtykke` binary; returns exit status, stdout and stderr.
-func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the `samtykke` binary; returns exit status, stdout and stderr. The wait happens on a
+/// dispatch thread: blocking Swift's small cooperative pool would stall the in-process servers.
+func runCLI(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runCLIBlocking(arguments, environment: environment) })
+        }
+    }
+}
+
+private func runCLIBlocking(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = Package.binary
     process.arguments = arguments

@@ -79,7 +79,7 @@ import TransparencyLog
         _ = try db.addBank(org: bank, name: "Test Sparebank", now: now)
         _ = try await db.createConsent(try request())
         for sql in ["UPDATE auditEntry SET type = 'x'", "DELETE FROM auditEntry", "DELETE FROM merkleNode", "UPDATE checkpoint SET size = 9"] {
-            #expect(throws: DatabaseError.self) { try db.writer.write { try $0.execute(sql: sql) } }
+            await #expect(throws: DatabaseError.self) { try await db.writer.write { try $0.execute(sql: sql) } }
         }
         #expect(try await db.logSize() == 1)
     }
@@ -108,9 +108,8 @@ import TransparencyLog
         tampered[tampered.count - 2] = tampered[tampered.count - 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         #expect(try await db.authenticate(String(decoding: tampered, as: UTF8.self)) == nil)
         #expect(try await db.authenticate("sbk_nothing") == nil)
-        let stored = try db.writer.read { try [UInt8].fetchAll($0, sql: "SELECT secretHash FROM apiKey") }
-        #expect(stored.allSatisfy { $0.count == 32 })
-        #expect(!(try db.writer.read { try String.fetchAll($0, sql: "SELECT quote(secretHash) FROM apiKey") }).contains { key.text.contains($0) })
+        let stored = try await db.writer.read { try Data.fetchAll($0, sql: "SELECT secretHash FROM apiKey ORDER BY createdAt, id") }
+        #expect(Set(stored.map(Array.init)) == [key.secretHash, auditor.secretHash])
     }
 
     @Test func anImpossibleRowIsReportedNotServed() async throws {
@@ -118,7 +117,7 @@ import TransparencyLog
         let db = try open()
         _ = try db.addBank(org: bank, name: "Test Sparebank", now: now)
         let consent = try await db.createConsent(try request(maxUses: 2))
-        try db.writer.write { try $0.execute(sql: "UPDATE consent SET status = 'active', uses = 1") }
+        try await db.writer.write { try $0.execute(sql: "UPDATE consent SET status = 'active', uses = 1") }
         await #expect(throws: StorageError.self) { try await db.consent(consent.id, for: .bank(bank)) }
     }
 }
