@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import Logging
 import NIOSSL
 import SamtykkeJOSE
 
@@ -9,9 +10,11 @@ import SamtykkeJOSE
 ///
 /// Everything that can be wrong with the configuration (unreadable PEM files, no broker keys, an
 /// invalid fixture) is found here, before the server starts, and thrown as a `MockTaxAgencyError`.
-/// `onServerRunning` gets the port actually bound, which matters when `port` is 0.
+/// `onServerRunning` gets the port actually bound, which matters when `port` is 0. Without a
+/// `logger`, Hummingbird's default (level from `LOG_LEVEL`) is used.
 public func buildMockTaxAgency(
     _ configuration: MockTaxAgencyConfiguration,
+    logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let people = try PeopleFixtures(contentsOf: configuration.fixtures)
@@ -38,7 +41,8 @@ public func buildMockTaxAgency(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "samtykke-mock-tax-agency"
         ),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) }
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
     )
 }
 

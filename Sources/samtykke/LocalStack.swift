@@ -38,7 +38,7 @@ struct LocalStack: Sendable {
             clientCA: paths.caCertificate.path,
             brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
             fixtures: fixtures
-        )) { port in agencyPort.yield(port) }
+        ), logger: logger) { port in agencyPort.yield(port) }
         let agencyGroup = ServiceGroup(configuration: .init(services: [agency], gracefulShutdownSignals: [], logger: logger))
 
         return try await withThrowingTaskGroup(of: Void.self) { group in

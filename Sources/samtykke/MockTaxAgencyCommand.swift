@@ -43,7 +43,7 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
                 fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json"
             )
             let logger = makeLogger("samtykke.mock-tax-agency", level: Env.value("log-level", logLevel))
-            let app = try await buildMockTaxAgency(configuration) { port in
+            let app = try await buildMockTaxAgency(configuration, logger: logger) { port in
                 logger.notice("mock tax agency listening", metadata: ["url": "https://\(host):\(port)"])
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
