@@ -5,7 +5,11 @@ public protocol TaxAgency: Sendable {
     /// Where the data comes from, as named in a bundle's `source.agency`.
     var name: String { get }
 
-    func taxData(for person: PersonID, consentToken: String) async throws(AgencyError) -> AgencyResponse
+    /// Everything, retries included, must finish before `deadline`; past it the answer is `.timeout`.
+    func taxData(for person: PersonID, consentToken: String, deadline: ContinuousClock.Instant) async throws(AgencyError) -> AgencyResponse
+
+    /// Whether the agency answers at all, TLS included: for `/readyz`.
+    func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError)
 }
 
 /// The agency's answer: the exact body (its digest goes into the bundle) and what it says.

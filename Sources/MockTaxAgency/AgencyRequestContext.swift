@@ -8,10 +8,13 @@ struct AgencyRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The certificate the client presented in the handshake; nil only on a connection without TLS.
     let peerCertificate: @Sendable () async -> NIOSSLCertificate?
+    /// Drops the connection without an answer, for the `reset` fault.
+    let closeConnection: @Sendable () async -> Void
 
     init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         let channel = source.channel
         peerCertificate = { try? await channel.nioSSL_peerCertificate().get() }
+        closeConnection = { try? await channel.close() }
     }
 }

@@ -32,7 +32,9 @@ public func buildMockTaxAgency(
     let router = Router(context: AgencyRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.get("/healthz") { _, _ in "ok" }
-    router.get("/v1/persons/{personId}/tax-data", use: route.handle)
+    router.group("v1")
+        .add(middleware: FaultMiddleware(faults: configuration.faults))
+        .get("persons/{personId}/tax-data", use: route.handle)
 
     return Application(
         router: router,

@@ -21,6 +21,8 @@ public struct MockTaxAgencyConfiguration: Sendable {
     public var fixtures: String
     /// Leeway for a broker clock that disagrees a little with ours.
     public var clockSkew: TimeInterval
+    /// Misbehaviour to show on the data route; switchable while running.
+    public var faults: FaultSwitch
 
     public init(
         host: String = "127.0.0.1",
@@ -31,7 +33,8 @@ public struct MockTaxAgencyConfiguration: Sendable {
         brokerKeys: JWKSet,
         audience: String = MockTaxAgencyConfiguration.defaultAudience,
         fixtures: String,
-        clockSkew: TimeInterval = 5
+        clockSkew: TimeInterval = 5,
+        faults: FaultSwitch = FaultSwitch()
     ) {
         self.host = host
         self.port = port
@@ -42,5 +45,6 @@ public struct MockTaxAgencyConfiguration: Sendable {
         self.audience = audience
         self.fixtures = fixtures
         self.clockSkew = clockSkew
+        self.faults = faults
     }
 }

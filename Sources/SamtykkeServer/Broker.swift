@@ -30,10 +30,13 @@ public struct Broker: Sendable {
         public var maxBodyBytes: Int
         /// Most entries one `/v1/audit/entries` page returns.
         public var maxPageSize: Int
+        /// The whole agency fetch of one bundle request, retries included, must fit in this.
+        public var bundleDeadline: Duration
 
-        public init(maxBodyBytes: Int = 64 * 1024, maxPageSize: Int = 1000) {
+        public init(maxBodyBytes: Int = 64 * 1024, maxPageSize: Int = 1000, bundleDeadline: Duration = .seconds(10)) {
             self.maxBodyBytes = maxBodyBytes
             self.maxPageSize = maxPageSize
+            self.bundleDeadline = bundleDeadline
         }
     }
 

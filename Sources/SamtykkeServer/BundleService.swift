@@ -3,6 +3,7 @@ import CanonicalJSON
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStorage
@@ -36,6 +37,7 @@ struct BundleService: Sendable {
 
     func issue(_ id: ConsentID, for bank: OrgNumber, logger: Logger) async throws -> Issued {
         let database = broker.database
+        let deadline = ContinuousClock.now.advanced(by: broker.limits.bundleDeadline)
         let consent = try await database.checkBundleAllowed(id, for: bank, now: broker.now())
 
         let fetched: AgencyResponse
@@ -50,9 +52,10 @@ struct BundleService: Sendable {
                 ),
                 typ: ConsentTokenClaims.typ
             )
-            fetched = try await broker.agency.taxData(for: consent.terms.personId, consentToken: token)
+            fetched = try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
         } catch let error as AgencyError {
             logger.warning("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
+            Counter(label: "samtykke_agency_errors_total", dimensions: [("reason", error.reason)]).increment()
             try await database.recordBundleRefused(id, for: bank, reason: error.reason, now: broker.now())
             throw Self.problem(for: error)
         }

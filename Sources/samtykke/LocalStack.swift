@@ -20,6 +20,7 @@ struct LocalStack: Sendable {
         work: URL,
         fixtures: String,
         logLevel: Logger.Level = .critical,
+        agencyFaults: FaultSwitch = FaultSwitch(),
         customize: @Sendable (inout Broker) -> Void = { _ in },
         _ body: @Sendable (LocalStack) async throws -> T
     ) async throws -> T {
@@ -37,7 +38,8 @@ struct LocalStack: Sendable {
             privateKey: paths.agencyKey.path,
             clientCA: paths.caCertificate.path,
             brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
-            fixtures: fixtures
+            fixtures: fixtures,
+            faults: agencyFaults
         ), logger: logger) { port in agencyPort.yield(port) }
         let agencyGroup = ServiceGroup(configuration: .init(services: [agency], gracefulShutdownSignals: [], logger: logger))
 

@@ -22,6 +22,8 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var fixtures: String?
     @Option(help: "`aud` that consent tokens must carry.")
     var audience: String?
+    @Option(help: "Faults to inject, e.g. latency=300ms,error=0.2,reset=0.1,malformed=0.1,slow-body=2s.")
+    var faults: String?
     @Option(help: "Log level.")
     var logLevel: String?
 
@@ -40,7 +42,8 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
                 clientCA: paths.caCertificate.path,
                 brokerKeys: JWKSet(keys: [PublicJWK(brokerKey)]),
                 audience: Env.value("audience", audience) ?? BrokerSettings.defaultAgencyAudience,
-                fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json"
+                fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json",
+                faults: FaultSwitch(try AgencyFaults(parsing: Env.value("faults", faults) ?? ""))
             )
             let logger = makeLogger("samtykke.mock-tax-agency", level: Env.value("log-level", logLevel))
             let app = try await buildMockTaxAgency(configuration, logger: logger) { port in

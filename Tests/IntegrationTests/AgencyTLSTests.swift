@@ -60,7 +60,7 @@ import Testing
                 clientKeyFile: stack.paths.brokerClientKey.path
             ))
             await #expect {
-                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "x")
+                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "x", deadline: .now + .seconds(5))
             } throws: { error in
                 guard case .tls = error as? AgencyError else { return false }
                 return true
@@ -76,7 +76,7 @@ import Testing
                 clientKeyFile: stack.paths.brokerClientKey.path
             ))
             await #expect(throws: AgencyError.self) {
-                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "not-a-token")
+                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "not-a-token", deadline: .now + .seconds(5))
             }
         }
     }

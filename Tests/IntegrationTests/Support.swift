@@ -52,9 +52,13 @@ final class CountingAgency: TaxAgency {
     var name: String { wrapped.name }
     var calls: Int { count.withLock { $0 } }
 
-    func taxData(for person: PersonID, consentToken: String) async throws(AgencyError) -> AgencyResponse {
+    func taxData(for person: PersonID, consentToken: String, deadline: ContinuousClock.Instant) async throws(AgencyError) -> AgencyResponse {
         count.withLock { $0 += 1 }
-        return try await wrapped.taxData(for: person, consentToken: consentToken)
+        return try await wrapped.taxData(for: person, consentToken: consentToken, deadline: deadline)
+    }
+
+    func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {
+        try await wrapped.checkHealth(deadline: deadline)
     }
 }
 

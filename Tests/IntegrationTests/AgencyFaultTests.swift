@@ -1,0 +1,74 @@
+import Foundation
+import MockTaxAgency
+import SamtykkeCore
+import SamtykkeServer
+import Testing
+@testable import samtykke
+
+/// A failing or slow agency: the bank gets a 502 or 504 problem with a retry hint, no use is counted,
+/// the failure is on the log as `bundle.refused`, and once the agency recovers the same consent works.
+@Suite(.serialized) struct AgencyFaultTests {
+    static func withFaultyStack(deadline: Duration = .seconds(2), _ body: @Sendable (ConsentFlowTests.Running, FaultSwitch) async throws -> Void) async throws {
+        try await withTemporaryDirectory { dir in
+            let faults = FaultSwitch()
+            let clock = TestClock()
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, agencyFaults: faults, customize: { broker in
+                broker.agency = CountingAgency(broker.agency)
+                broker.clock = { clock.now() }
+                broker.limits.bundleDeadline = deadline
+            }) { stack in
+                let key = try stack.broker.database.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
+                try await body(ConsentFlowTests.Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock), faults)
+            }
+        }
+    }
+
+    static func activeConsent(_ run: ConsentFlowTests.Running) async throws -> String {
+        let person = try fixturePeople()[0].personId
+        let id = try await run.createConsent(for: person, maxUses: 5)
+        #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+        return id
+    }
+
+    @Test(arguments: [
+        ("error=1", 502, "agency-status-503"),
+        ("reset=1", 502, "agency-unreachable"),
+        ("malformed=1", 502, "agency-malformed-body"),
+        ("latency=5s", 504, "agency-timeout"),
+        ("slow-body=5s", 504, "agency-timeout"),
+    ])
+    func failuresAreProblemsAndCountNothing(fault: String, status: Int, reason: String) async throws {
+        try await Self.withFaultyStack { run, faults in
+            let id = try await Self.activeConsent(run)
+            faults.faults = try AgencyFaults(parsing: fault)
+            let started = ContinuousClock.now
+            let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
+            #expect(answer.status == status, "\(answer.text)")
+            #expect(ContinuousClock.now - started < .seconds(4), "the bundle deadline bounds the wait")
+            #expect(answer.header("Content-Type") == "application/problem+json")
+            #expect(answer.header("Retry-After") != nil)
+            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0)
+            let entries = try await run.stack.broker.database.logEntries(start: 0, limit: 100, consentId: try ConsentID(id))
+            let last = try AuditEntry(leafBytes: try #require(entries.last).leaf)
+            #expect(last.type == .bundleRefused)
+            #expect(last.details["reason"] == .string(reason))
+
+            faults.faults = .none
+            #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 201)
+            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 1)
+        }
+    }
+
+    @Test func unknownPersonIsNotRetriedAndSaysSo() async throws {
+        try await Self.withFaultyStack { run, _ in
+            // A valid synthetic number that no fixture holds.
+            let stranger = "24859045681"
+            #expect(try fixturePeople().allSatisfy { $0.personId != stranger })
+            let id = try await run.createConsent(for: stranger)
+            #expect(try await run.citizen(stranger).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
+            #expect(answer.status == 422)
+            #expect(run.agency.calls == 1)
+        }
+    }
+}
