@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -96,12 +97,14 @@ let package = Package(
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "AgencyClient", "TransparencyLog", "CanonicalJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("openapi.json")]
         ),
 
         // The command line: every party's commands and `demo`.
@@ -118,6 +121,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+
+        // Verifying the consent log from outside: entries to a root and the first bad index, trust on
+        // first use between runs, proofs against a signed checkpoint. No I/O but the state file.
+        .target(name: "LogVerification", dependencies: ["TransparencyLog", "SamtykkeCore", "CanonicalJSON"]),
 
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
         .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore"]),
@@ -149,6 +156,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SamtykkeStorageTests", dependencies: ["SamtykkeStorage", "SamtykkeCore"]),
+        .testTarget(
+            name: "LogVerificationTests",
+            dependencies: ["LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -36,7 +36,12 @@ public actor IDTokenVerifier {
     public let configuration: Configuration
     private let loadJWKS: @Sendable () async throws -> String
     private var verifier: JWSVerifier?
-    private var loadedAt: Date?
+    /// When the JWKS was last asked for, whether or not that worked: the rate limit runs from here,
+    /// so a provider that is down is not asked again on every request.
+    private var lastLoad: Date?
+    /// The load under way, which every caller that needs keys meanwhile waits for instead of
+    /// starting its own (the actor is re-entered while it waits).
+    private var loading: Task<JWSVerifier, any Error>?
 
     public init(configuration: Configuration, loadJWKS: @escaping @Sendable () async throws -> String) {
         self.configuration = configuration
@@ -65,19 +70,40 @@ public actor IDTokenVerifier {
         return person
     }
 
+    /// The keys to check a token with `kid` against: the cached ones when they know `kid` or when the
+    /// last load is too recent to ask again, otherwise freshly loaded ones (the provider may have
+    /// rotated). A failed load keeps the keys already held.
     private func currentVerifier(now: Date, reloadIfMissing kid: String?) async throws(JOSEError) -> JWSVerifier {
         if let verifier, let kid, verifier.kids.contains(kid) { return verifier }
-        if let verifier, let loadedAt, now.timeIntervalSince(loadedAt) < configuration.minimumReloadInterval { return verifier }
-        let json: String
+        if loading == nil, let lastLoad, now.timeIntervalSince(lastLoad) < configuration.minimumReloadInterval {
+            if let verifier { return verifier }
+            throw .key("the ID provider's JWKS could not be loaded; the next attempt is at most every \(Int(configuration.minimumReloadInterval)) s")
+        }
+        let load = loading ?? startLoad(now: now)
         do {
-            json = try await loadJWKS()
+            let fresh = try await load.value
+            verifier = fresh
+            return fresh
         } catch {
             if let verifier { return verifier }
+            if let error = error as? JOSEError { throw error }
             throw .key("the ID provider's JWKS could not be loaded: \(error)")
         }
-        let fresh = try await JWSVerifier(jwksJSON: json, allowedAlgorithms: configuration.allowedAlgorithms)
-        verifier = fresh
-        loadedAt = now
-        return fresh
+    }
+
+    private func startLoad(now: Date) -> Task<JWSVerifier, any Error> {
+        lastLoad = now
+        let loadJWKS = loadJWKS
+        let algorithms = configuration.allowedAlgorithms
+        let task = Task {
+            defer { finishLoad() }
+            return try await JWSVerifier(jwksJSON: try await loadJWKS(), allowedAlgorithms: algorithms)
+        }
+        loading = task
+        return task
+    }
+
+    private func finishLoad() {
+        loading = nil
     }
 }

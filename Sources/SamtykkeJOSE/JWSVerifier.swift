@@ -5,11 +5,15 @@ import JWTKit
 /// Checks compact JWS signatures against a JWKS, allowing only the algorithms the caller names.
 ///
 /// The header is read and checked here before jwt-kit sees the token, so `alg: none`, an HMAC
-/// algorithm presented with a public key, or a wrong `typ` is refused by our rule, not by chance.
+/// algorithm presented with a public key, an algorithm that is not the key's, a critical extension
+/// or a wrong `typ` is refused by our rule, not by chance. (jwt-kit verifies with the algorithm the
+/// key names and ignores `crit`.)
 public struct JWSVerifier: Sendable {
     private let keys: JWTKeyCollection
     public let kids: Set<String>
     public let allowedAlgorithms: Set<String>
+    /// What each key may sign with: its `alg`, or what its type allows when the JWKS names none.
+    private let keyAlgorithms: [String: Set<String>]
 
     public init(jwksJSON: String, allowedAlgorithms: Set<String>) async throws(JOSEError) {
         let keys = JWTKeyCollection()
@@ -18,11 +22,37 @@ public struct JWSVerifier: Sendable {
         } catch {
             throw .key("the JWKS could not be read: \(error)")
         }
-        struct KidsOnly: Decodable { struct Key: Decodable { let kid: String? }; let keys: [Key] }
-        let kids = (try? JSONDecoder().decode(KidsOnly.self, from: Data(jwksJSON.utf8)))?.keys.compactMap(\.kid) ?? []
+        struct Members: Decodable {
+            struct Key: Decodable {
+                let kid: String?
+                let kty: String?
+                let crv: String?
+                let alg: String?
+            }
+            let keys: [Key]
+        }
+        let members = (try? JSONDecoder().decode(Members.self, from: Data(jwksJSON.utf8)))?.keys ?? []
+        var keyAlgorithms: [String: Set<String>] = [:]
+        for key in members {
+            guard let kid = key.kid else { continue }
+            keyAlgorithms[kid] = key.alg.map { [$0] } ?? Self.algorithms(kty: key.kty, crv: key.crv)
+        }
         self.keys = keys
-        self.kids = Set(kids)
+        self.kids = Set(keyAlgorithms.keys)
         self.allowedAlgorithms = allowedAlgorithms
+        self.keyAlgorithms = keyAlgorithms
+    }
+
+    /// RFC 7518 §3.1: the algorithms a key of this type can sign with.
+    static func algorithms(kty: String?, crv: String?) -> Set<String> {
+        switch (kty, crv) {
+        case ("EC", "P-256"): ["ES256"]
+        case ("EC", "P-384"): ["ES384"]
+        case ("EC", "P-521"): ["ES512"]
+        case ("RSA", _): ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
+        case ("OKP", "Ed25519"): ["EdDSA"]
+        default: []
+        }
     }
 
     public init(jwks: JWKSet) async throws(JOSEError) {
@@ -35,6 +65,8 @@ public struct JWSVerifier: Sendable {
         public let alg: String
         public let kid: String?
         public let typ: String?
+        /// Extensions the token says a verifier must understand (RFC 7515 §4.1.11); we know none.
+        public let crit: [String]?
     }
 
     public static func header(of token: String) throws(JOSEError) -> Header {
@@ -56,8 +88,12 @@ public struct JWSVerifier: Sendable {
         if let typ, header.typ?.lowercased() != typ.lowercased() {
             throw .malformed("typ is \(header.typ ?? "missing"), expected \(typ)")
         }
+        guard header.crit == nil else { throw .malformed("the header names critical extensions, none of which is supported") }
         guard let kid = header.kid else { throw .malformed("the header has no kid") }
-        guard kids.contains(kid) else { throw .badSignature("no key with kid \(kid) in the JWKS") }
+        guard let keyAlgorithms = keyAlgorithms[kid] else { throw .badSignature("no key with kid \(kid) in the JWKS") }
+        guard keyAlgorithms.contains(header.alg) else {
+            throw .badSignature("key \(kid) does not sign with \(header.alg)")
+        }
         do {
             return try await keys.verify(token, as: Payload.self)
         } catch let error as JWTError where error.errorType == .malformedToken {

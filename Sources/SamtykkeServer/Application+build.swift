@@ -17,6 +17,16 @@ public struct ServerOptions: Sendable {
     }
 }
 
+/// Limits of the HTTP/1 parser. Hummingbird's defaults are 80 KiB for one header field, 80 KiB for
+/// all of them and 1000 fields; the API reads a handful of small headers (the largest, an ID token,
+/// is a few KiB), so these are tighter. Over a limit NIO answers a bare 400 and closes the
+/// connection: the request never reaches the router, so there is no problem document.
+public enum HeaderLimits {
+    public static let maxFieldBytes = 16 * 1024
+    public static let maxTotalBytes = 32 * 1024
+    public static let maxFields = 100
+}
+
 /// The broker application, the same for `samtykke serve`, `samtykke demo` and the tests.
 public func buildApplication(
     broker: Broker,
@@ -26,6 +36,11 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(broker: broker),
+        server: .http1(configuration: .init(httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: HeaderLimits.maxFieldBytes,
+            maxHeaderListSize: HeaderLimits.maxTotalBytes,
+            maxHeaderFieldCount: HeaderLimits.maxFields
+        ))),
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
         services: [ExpiryService(broker: broker, interval: options.expirySweepInterval, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
@@ -33,13 +48,17 @@ public func buildApplication(
     )
 }
 
-/// Every route of SPEC §2, each group behind the authentication its party uses.
+/// Every route of SPEC §2, each group behind the authentication its party uses. `openapi.json`
+/// describes exactly these routes (a test holds the two together) and decides which query
+/// parameters and bodies each one accepts.
 public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
+    let openAPI = OpenAPIDocument.shipped
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestShapeMiddleware(document: openAPI))
 
-    PublicController(broker: broker, metrics: SamtykkeMetrics.registry).addRoutes(to: router)
+    PublicController(broker: broker, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
 
     let bank = router.group("v1").add(middleware: APIKeyAuthenticator(database: broker.database, role: .bank))
     BankController(broker: broker, bundles: BundleService(broker: broker)).addRoutes(to: bank)

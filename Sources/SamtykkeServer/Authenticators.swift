@@ -2,16 +2,30 @@ import Hummingbird
 import SamtykkeCore
 import SamtykkeStorage
 
-/// Reads `Authorization: Bearer <credential>`; anything else is a 401.
+/// The longest credential worth looking at. API keys are under 100 bytes and ID-porten's ID tokens a
+/// few KiB; anything longer is refused before it is parsed or its signature checked.
+let maxCredentialBytes = 8 * 1024
+
+/// Reads `Authorization: Bearer <credential>` (RFC 6750 §2.1: the scheme in any case, one or more
+/// spaces); anything else, including a second Authorization header, is a 401.
 func bearer(_ request: Request) throws -> String {
-    guard let value = request.headers[.authorization] else {
+    let values = request.headers[values: .authorization]
+    guard let value = values.first else {
         throw Problem.unauthorized("send Authorization: Bearer <credential>")
     }
+    guard values.count == 1 else { throw Problem.unauthorized("send one Authorization header, not \(values.count)") }
     let parts = value.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+    guard parts.count == 2, parts[0].lowercased() == "bearer" else {
         throw Problem.unauthorized("the Authorization header is not a Bearer credential")
     }
-    return String(parts[1])
+    let credential = parts[1].drop { $0 == " " }
+    guard !credential.isEmpty, !credential.contains(" ") else {
+        throw Problem.unauthorized("the Authorization header is not a Bearer credential")
+    }
+    guard credential.utf8.count <= maxCredentialBytes else {
+        throw Problem.unauthorized("the credential is longer than \(maxCredentialBytes) bytes")
+    }
+    return String(credential)
 }
 
 /// Lets through only requests with a valid API key of the given role.

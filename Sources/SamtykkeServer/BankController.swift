@@ -18,13 +18,19 @@ struct BankController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
+        var request = request
+        let raw = Array(try await request.collectBody(upTo: broker.limits.maxBodyBytes).readableBytesView)
+        let idempotency = try IdempotencyHeader.key(request, body: raw, bank: bank, abandonAfter: broker.limits.bundleDeadline)
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
         let now = broker.now()
-        let terms = try Self.terms(from: body, now: now, policy: broker.policy)
-        let consent = try await broker.database.createConsent(Consent(bankOrg: bank, terms: terms, now: now, policy: broker.policy))
-        var response = try JSONIO.response(ConsentView(consent), status: .created)
-        response.headers[.location] = "/v1/consents/\(consent.id)"
-        return response
+        let consent = Consent(bankOrg: bank, terms: try Self.terms(from: body, now: now, policy: broker.policy), now: now, policy: broker.policy)
+        guard let idempotency else {
+            return try JSONIO.response(ConsentView(try await broker.database.createConsent(consent)), status: .created)
+        }
+        let answer = try await broker.database.createConsent(consent, idempotency: idempotency) { created in
+            StoredAnswer(status: 201, body: try JSONIO.bytes(ConsentView(created)))
+        }
+        return IdempotencyHeader.response(answer)
     }
 
     /// Reads every field of a consent request, naming the first one that is wrong.
@@ -57,8 +63,8 @@ struct BankController {
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let issued = try await bundles.issue(try consentID(context), for: bank, logger: context.logger)
-        return try JSONIO.response(issued, status: .created)
+        let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, abandonAfter: broker.limits.bundleDeadline)
+        return IdempotencyHeader.response(try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger))
     }
 }
 

@@ -35,10 +35,16 @@ struct BundleService: Sendable {
         }
     }
 
-    func issue(_ id: ConsentID, for bank: OrgNumber, logger: Logger) async throws -> Issued {
+    /// Returns the answer to send: 201 with `{bundle, auditReceipt}`, or, for a retry under the same
+    /// `Idempotency-Key`, the answer the first request got (the same bundle; no second use).
+    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> StoredAnswer {
         let database = broker.database
         let deadline = ContinuousClock.now.advanced(by: broker.limits.bundleDeadline)
-        let consent = try await database.checkBundleAllowed(id, for: bank, now: broker.now())
+        let consent: Consent
+        switch try await database.checkBundleAllowed(id, for: bank, now: broker.now(), idempotency: idempotency) {
+        case .replay(let answer): return answer
+        case .proceed(let allowed): consent = allowed
+        }
 
         let fetched: AgencyResponse
         do {
@@ -56,7 +62,7 @@ struct BundleService: Sendable {
         } catch let error as AgencyError {
             logger.warning("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
             Counter(label: "samtykke_agency_errors_total", dimensions: [("reason", error.reason)]).increment()
-            try await database.recordBundleRefused(id, for: bank, reason: error.reason, now: broker.now())
+            try await database.recordBundleRefused(id, for: bank, reason: error.reason, now: broker.now(), idempotency: idempotency)
             throw Self.problem(for: error)
         }
 
@@ -72,14 +78,17 @@ struct BundleService: Sendable {
             now: fetchedAt
         )
         let jws = try await broker.signer.sign(claims, typ: BundleClaims.typ)
+        let answer: @Sendable (AuditReceipt) throws -> StoredAnswer = { receipt in
+            StoredAnswer(status: 201, body: try JSONIO.bytes(Issued(bundle: jws, auditReceipt: Receipt(receipt))))
+        }
         let (_, receipt) = try await database.recordBundleIssued(id, for: bank, details: [
             "bundleId": .string(claims.jti),
             "bundleSha256": .string(Self.hex(SHA256.hash(data: Array(jws.utf8)))),
             "scopes": .array(consent.terms.scopes.map { .string($0.rawValue) }),
             "years": .array(consent.terms.years.map { .number(Double($0)) }),
             "sourceSha256": .string(claims.source.sha256),
-        ], now: broker.now())
-        return Issued(bundle: jws, auditReceipt: Receipt(receipt))
+        ], now: broker.now(), idempotency: idempotency.map { ($0, answer) })
+        return try answer(receipt)
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {

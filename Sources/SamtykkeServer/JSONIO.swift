@@ -6,24 +6,70 @@ import NIOCore
 /// Reading request bodies strictly and writing JSON answers the same way everywhere.
 enum JSONIO {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
+        Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
+            body: .init(byteBuffer: ByteBuffer(bytes: try bytes(value)))
         )
     }
 
-    /// The body as a JSON object whose keys are all in `allowed`; a body over `limit` bytes is a 413.
+    /// The JSON every answer uses: sorted keys, so equal values give equal bytes.
+    static func bytes(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    /// Deepest nesting of arrays and objects a body may have. The API's deepest body has 2 levels;
+    /// the decoder recurses once per level, so a deep body must be refused before it sees it.
+    static let maxDepth = 32
+
+    /// The body as a JSON object whose keys are all in `allowed`; a body over `limit` bytes is a 413,
+    /// one not declared as JSON a 415, and one nested deeper than `maxDepth` a 400.
     static func object(_ request: Request, limit: Int, allowed: Set<String>) async throws -> JSONObject {
+        guard isJSON(request.headers[.contentType]) else {
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: "send the body as Content-Type: application/json")
+        }
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         guard buffer.readableBytes > 0 else { throw Problem.invalid(nil, "the request needs a JSON body") }
+        guard depth(of: buffer.readableBytesView) <= maxDepth else {
+            throw Problem.invalid(nil, "the body is nested deeper than \(maxDepth) levels")
+        }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)), case .object(let members) = value else {
             throw Problem.invalid(nil, "the body is not a JSON object")
         }
         return try JSONObject(members, path: "", allowed: allowed)
+    }
+
+    /// `application/json`, in any case, with or without parameters such as `charset`.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let mediaType = contentType?.split(separator: ";", maxSplits: 1).first else { return false }
+        return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+    }
+
+    /// The deepest nesting of `[` and `{` outside strings. Not a validator: malformed text is left
+    /// to the decoder, this only bounds the depth it will recurse to.
+    static func depth(of bytes: some Sequence<UInt8>) -> Int {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 }
 

@@ -49,6 +49,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case .refused(let domain): problem(for: domain)
         case .bankNotFound: Problem(.forbidden, "unknown-bank", "The bank is not registered")
         case .bankExists, .auditorExists: Problem(.conflict, "exists", "Already registered", detail: error.description)
+        case .idempotencyInProgress:
+            Problem(.conflict, "idempotency-in-progress", "A request with this Idempotency-Key is in progress", detail: error.description, field: "Idempotency-Key", retryAfter: 1)
+        case .idempotencyMismatch:
+            Problem(.unprocessableContent, "idempotency-key-reused", "Idempotency-Key reused with a different request", detail: error.description, field: "Idempotency-Key")
         case .corrupt:
             { () -> Problem in
                 context.logger.critical("database inconsistency", metadata: ["error": "\(error)"])

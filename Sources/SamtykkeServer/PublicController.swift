@@ -3,10 +3,12 @@ import Hummingbird
 import NIOCore
 import Prometheus
 
-/// What anyone may read: signing keys, the log's checkpoint and key, health and metrics.
+/// What anyone may read: signing keys, the log's checkpoint and key, health, metrics and the API's
+/// own description.
 struct PublicController {
     let broker: Broker
     let metrics: PrometheusCollectorRegistry
+    let openAPI: OpenAPIDocument
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get(".well-known/jwks.json") { _, _ in try JSONIO.response(broker.jwks) }
@@ -14,6 +16,9 @@ struct PublicController {
             Self.text(try await broker.database.latestCheckpoint(now: broker.now()))
         }
         router.get("v1/audit/log-key") { _, _ in Self.text(broker.logVerifierKey + "\n") }
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI.bytes)))
+        }
         router.get("healthz") { _, _ in Self.text("ok\n") }
         router.get("readyz") { _, context in
             do {

@@ -81,6 +81,21 @@ enum Migrations {
                 }
             }
         }
+        migrator.registerMigration("v2-idempotency-keys") { db in
+            // One row per bank and Idempotency-Key: the request it was first used with (as a digest)
+            // and, once finished, the exact answer, which retries get again.
+            try db.create(table: "idempotencyKey") { t in
+                t.column("bankOrg", .text).notNull().references("bank", onDelete: .restrict)
+                t.column("key", .text).notNull()
+                t.column("requestHash", .blob).notNull()
+                t.column("state", .text).notNull().check { ["pending", "done"].contains($0) }
+                t.column("status", .integer)
+                t.column("body", .blob)
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["bankOrg", "key"])
+                t.check(sql: "(state = 'pending' AND body IS NULL) OR (state = 'done' AND body IS NOT NULL AND status IS NOT NULL)")
+            }
+        }
         return migrator
     }
 }

@@ -96,22 +96,48 @@ public final class SamtykkeDatabase: Sendable {
     /// Stores a new request and its `consent.requested` entry.
     public func createConsent(_ consent: Consent) async throws -> Consent {
         try await writer.write { [log] db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [consent.bankOrg.digits])! else {
-                throw StorageError.bankNotFound(consent.bankOrg)
-            }
-            try ConsentRecord(consent).insert(db)
-            let terms = consent.terms
-            try log.append(db, .consentRequested, by: .bank(consent.bankOrg), about: consent, details: [
-                "scopes": .array(terms.scopes.map { .string($0.rawValue) }),
-                "years": .array(terms.years.map { .number(Double($0)) }),
-                "purpose": .object(["code": .string(terms.purpose.code), "text": .string(terms.purpose.text)]),
-                "validUntil": .string(RFC3339.string(from: terms.validUntil)),
-                "maxUses": .number(Double(terms.maxUses)),
-                "requestExpiresAt": .string(RFC3339.string(from: consent.requestExpiresAt)),
-            ], at: consent.createdAt)
-            try log.checkpoint(db, at: consent.createdAt)
+            try Self.insert(db, consent, log: log)
             return consent
         }
+    }
+
+    /// Stores a new request under an `Idempotency-Key`: the first request with the key creates the
+    /// consent and stores `answer`; a retry with the same request gets that answer again and creates
+    /// nothing; the key with a different request is refused.
+    public func createConsent(
+        _ consent: Consent,
+        idempotency: IdempotencyKey,
+        answer: @escaping @Sendable (Consent) throws -> StoredAnswer
+    ) async throws -> StoredAnswer {
+        try await writer.write { [log] db in
+            switch try idempotency.claim(db, now: consent.createdAt) {
+            case .replay(let stored): return stored
+            case .inProgress: throw StorageError.idempotencyInProgress
+            case .mismatch: throw StorageError.idempotencyMismatch
+            case .proceed: break
+            }
+            try Self.insert(db, consent, log: log)
+            let stored = try answer(consent)
+            try idempotency.complete(db, with: stored)
+            return stored
+        }
+    }
+
+    private static func insert(_ db: Database, _ consent: Consent, log: ConsentLog) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [consent.bankOrg.digits])! else {
+            throw StorageError.bankNotFound(consent.bankOrg)
+        }
+        try ConsentRecord(consent).insert(db)
+        let terms = consent.terms
+        try log.append(db, .consentRequested, by: .bank(consent.bankOrg), about: consent, details: [
+            "scopes": .array(terms.scopes.map { .string($0.rawValue) }),
+            "years": .array(terms.years.map { .number(Double($0)) }),
+            "purpose": .object(["code": .string(terms.purpose.code), "text": .string(terms.purpose.text)]),
+            "validUntil": .string(RFC3339.string(from: terms.validUntil)),
+            "maxUses": .number(Double(terms.maxUses)),
+            "requestExpiresAt": .string(RFC3339.string(from: consent.requestExpiresAt)),
+        ], at: consent.createdAt)
+        try log.checkpoint(db, at: consent.createdAt)
     }
 
     /// Whose consents a query may see.
@@ -189,11 +215,26 @@ public final class SamtykkeDatabase: Sendable {
 
     // MARK: Bundles
 
-    /// The first half of issuing a bundle: checks the consent is usable now. When it is not, the
-    /// refusal (and any expiry that came due) is logged and committed, and `refused` is thrown.
-    public func checkBundleAllowed(_ id: ConsentID, for bank: OrgNumber, now: Date) async throws -> Consent {
-        let outcome: Result<Consent, StorageError> = try await writer.write { [log] db in
+    /// What the first half of a bundle request decided.
+    public enum BundleGate: Sendable {
+        /// Go ahead: fetch and sign for this consent.
+        case proceed(Consent)
+        /// The same request under the same `Idempotency-Key` already got this answer.
+        case replay(StoredAnswer)
+    }
+
+    /// The first half of issuing a bundle: settles the idempotency key, then checks the consent is
+    /// usable now. When it is not, the refusal (and any expiry that came due) is logged and
+    /// committed, the key is given back, and `refused` is thrown.
+    public func checkBundleAllowed(_ id: ConsentID, for bank: OrgNumber, now: Date, idempotency: IdempotencyKey? = nil) async throws -> BundleGate {
+        let outcome: Result<BundleGate, StorageError> = try await writer.write { [log] db in
             var consent = try Self.fetch(db, id, for: .bank(bank))
+            switch try idempotency?.claim(db, now: now) ?? .proceed {
+            case .replay(let stored): return .success(.replay(stored))
+            case .inProgress: throw StorageError.idempotencyInProgress
+            case .mismatch: throw StorageError.idempotencyMismatch
+            case .proceed: break
+            }
             if let expiry = consent.settle(at: now) {
                 try Self.save(db, consent)
                 try log.record(db, expiry, by: .system, about: consent, at: now)
@@ -201,12 +242,13 @@ public final class SamtykkeDatabase: Sendable {
             do throws(DomainError) {
                 try consent.checkUsable(at: now)
             } catch {
+                try idempotency?.release(db)
                 try log.append(db, .bundleRefused, by: .bank(bank), about: consent, details: ["reason": .string(error.reason)], at: now)
                 try log.checkpoint(db, at: now)
                 return .failure(.refused(error))
             }
             try log.checkpoint(db, at: now)
-            return .success(consent)
+            return .success(.proceed(consent))
         }
         return try outcome.get()
     }
@@ -218,7 +260,8 @@ public final class SamtykkeDatabase: Sendable {
         _ id: ConsentID,
         for bank: OrgNumber,
         details: [String: JSONValue],
-        now: Date
+        now: Date,
+        idempotency: (key: IdempotencyKey, answer: @Sendable (AuditReceipt) throws -> StoredAnswer)? = nil
     ) async throws -> (consent: Consent, receipt: AuditReceipt) {
         let outcome: Result<(Consent, AuditReceipt), StorageError> = try await writer.write { [log] db in
             var consent = try Self.fetch(db, id, for: .bank(bank))
@@ -230,6 +273,7 @@ public final class SamtykkeDatabase: Sendable {
             do throws(DomainError) {
                 exhausted = try consent.recordUse(at: now)
             } catch {
+                try idempotency?.key.release(db)
                 try log.append(db, .bundleRefused, by: .bank(bank), about: consent, details: ["reason": .string(error.reason)], at: now)
                 try log.checkpoint(db, at: now)
                 return .failure(.refused(error))
@@ -242,16 +286,19 @@ public final class SamtykkeDatabase: Sendable {
                 try log.record(db, exhausted, by: .system, about: consent, at: now)
             }
             let note = try log.checkpoint(db, at: now)
-            return .success((consent, try log.receipt(db, for: entry, checkpoint: note)))
+            let receipt = try log.receipt(db, for: entry, checkpoint: note)
+            if let idempotency { try idempotency.key.complete(db, with: try idempotency.answer(receipt)) }
+            return .success((consent, receipt))
         }
         let (consent, receipt) = try outcome.get()
         return (consent, receipt)
     }
 
     /// Logs a bundle request that failed after the consent check (the agency failed or timed out).
-    public func recordBundleRefused(_ id: ConsentID, for bank: OrgNumber, reason: String, now: Date) async throws {
+    public func recordBundleRefused(_ id: ConsentID, for bank: OrgNumber, reason: String, now: Date, idempotency: IdempotencyKey? = nil) async throws {
         try await writer.write { [log] db in
             let consent = try Self.fetch(db, id, for: .bank(bank))
+            try idempotency?.release(db)
             try log.append(db, .bundleRefused, by: .bank(bank), about: consent, details: ["reason": .string(reason)], at: now)
             try log.checkpoint(db, at: now)
         }

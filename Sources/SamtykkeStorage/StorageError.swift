@@ -10,6 +10,10 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case auditorExists(String)
     /// The domain refused the change (illegal transition, invalid input).
     case refused(DomainError)
+    /// Another request with the same `Idempotency-Key` is still running.
+    case idempotencyInProgress
+    /// The `Idempotency-Key` was first used with a different request.
+    case idempotencyMismatch
     /// The database holds something no valid sequence of operations could have written.
     case corrupt(String)
 
@@ -20,6 +24,8 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .bankExists(let org): "a bank with organisation number \(org) is already registered"
         case .auditorExists(let name): "an auditor named \(name) is already registered"
         case .refused(let error): error.description
+        case .idempotencyInProgress: "a request with this Idempotency-Key is still in progress"
+        case .idempotencyMismatch: "this Idempotency-Key was used with a different request"
         case .corrupt(let why): "the database is inconsistent: \(why)"
         }
     }

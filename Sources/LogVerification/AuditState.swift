@@ -1,0 +1,73 @@
+import Foundation
+import TransparencyLog
+
+/// What `audit verify` remembers between runs (trust on first use): the log key and the last
+/// checkpoint it verified, so the next run can prove the log only grew since.
+///
+/// The signed note itself is stored, not its fields, so a hand-edited state file cannot make a
+/// verifier trust a tree the log never signed: `trusted()` re-opens it with the stored key.
+public struct AuditState: Codable, Sendable, Hashable {
+    public let server: String
+    public let logKey: String
+    public let checkpoint: String
+    public let verifiedAt: Date
+
+    public init(server: String, verified: VerifiedLog, at now: Date) {
+        self.server = server
+        logKey = verified.logKey
+        checkpoint = verified.signedCheckpoint
+        verifiedAt = now
+    }
+
+    /// The checkpoint trusted from the last run, re-verified with the key trusted with it.
+    public func trusted() throws(AuditStateError) -> Checkpoint {
+        do {
+            return try Checkpoint.open(checkpoint, verifier: NoteVerifier(verifierKey: logKey))
+        } catch {
+            throw .malformed("its checkpoint does not verify with its log key: \(error)")
+        }
+    }
+
+    /// The state at `path`, or nil when there is none yet (a first run). A file that exists but
+    /// cannot be read is an error, never a silent first run, or deleting trust would be one garbled
+    /// file away.
+    public static func load(from path: String) throws(AuditStateError) -> AuditState? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let state: AuditState
+        do {
+            state = try decoder.decode(AuditState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+        do {
+            _ = try state.trusted()
+        } catch {
+            throw .unreadable(path: path, reason: error.description)
+        }
+        return state
+    }
+
+    /// Writes atomically (a crash leaves the old state or the new, never half of one), readable by
+    /// the owner only, creating the directory if needed.
+    public func save(to path: String) throws(AuditStateError) {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            try encoder.encode(self).write(to: url, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        } catch {
+            throw .unwritable(path: path, reason: "\(error)")
+        }
+    }
+
+    private static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

@@ -1,0 +1,131 @@
+import TransparencyLog
+
+/// `samtykke audit verify` as a library: recompute the whole tree from the entries, check the signed
+/// checkpoint, and check the tree extends the one trusted on the last run (SPEC §4).
+///
+/// Failures of the log are returned as values naming the first bad index; only failures to talk
+/// to the log (and a malformed key, a configuration error) are thrown.
+public struct LogAuditor<Source: LogSource>: Sendable {
+    public let source: Source
+    /// Entries per request; the broker serves at most 1000.
+    public let pageSize: Int
+
+    public init(source: Source, pageSize: Int = 1000) {
+        precondition(pageSize > 0, "a page holds at least one entry")
+        self.source = source
+        self.pageSize = pageSize
+    }
+
+    /// Verifies the log against `logKey` and, when given, the state of an earlier run.
+    ///
+    /// The checkpoint is fetched first and exactly its size is verified, so a log that grows
+    /// meanwhile verifies as it was when signed. `progress` gets (entries checked, entries to check).
+    public func verify(
+        logKey: String,
+        trusted state: AuditState?,
+        progress: (UInt64, UInt64) -> Void = { _, _ in }
+    ) async throws -> LogVerificationResult {
+        let verifier = try NoteVerifier(verifierKey: logKey)
+        do {
+            if let state, state.logKey != logKey {
+                throw LogVerificationFailure(.logKeyChanged(trusted: state.logKey, published: logKey))
+            }
+            let trusted = try state?.trusted()
+            let note = try await source.signedCheckpoint()
+            let checkpoint: Checkpoint
+            do {
+                checkpoint = try Checkpoint.open(note, verifier: verifier)
+            } catch {
+                throw LogVerificationFailure(.badCheckpoint("\(error)"))
+            }
+            if let trusted, trusted.origin != checkpoint.origin {
+                throw LogVerificationFailure(.originChanged(trusted: trusted.origin, published: checkpoint.origin))
+            }
+            try await verifyEntries(against: checkpoint, progress: progress)
+            if let trusted {
+                try await verifyExtends(trusted, checkpoint)
+            }
+            return .verified(VerifiedLog(checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted))
+        } catch let failure as LogVerificationFailure {
+            return .failed(failure)
+        }
+    }
+
+    /// Rehashes every entry into a root with O(log n) hashes held (plus one page of entries).
+    private func verifyEntries(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws {
+        var cursor = EntryCursor(source: source, size: checkpoint.size, pageSize: pageSize)
+        var builder = MerkleTreeBuilder()
+        progress(0, checkpoint.size)
+        while let page = try await cursor.nextPage() {
+            for hash in page { builder.append(leafHash: hash) }
+            progress(cursor.position, checkpoint.size)
+        }
+        let root = builder.root()
+        guard root == checkpoint.rootHash else {
+            throw try await locateChangedEntry(against: checkpoint, computedRoot: root)
+        }
+    }
+
+    /// The first entry whose prefix the log cannot prove to be part of the signed tree.
+    ///
+    /// A root mismatch alone does not say which entry changed, and keeping every prefix root of the
+    /// first pass would cost memory linear in the log. So, only on failure, a second pass asks for a
+    /// consistency proof from the end of each page to the signed tree: the first page that fails
+    /// holds the change, and a binary search inside it (O(log page) proofs) finds the entry. A log
+    /// that serves bad proofs can only move the blame earlier, never hide a change.
+    private func locateChangedEntry(against checkpoint: Checkpoint, computedRoot: Hash) async throws -> LogVerificationFailure {
+        var cursor = EntryCursor(source: source, size: checkpoint.size, pageSize: pageSize)
+        var builder = MerkleTreeBuilder()
+        while true {
+            let start = cursor.position
+            let before = builder
+            guard let page = try await cursor.nextPage() else { break }
+            for hash in page { builder.append(leafHash: hash) }
+            if try await isPrefix(builder, of: checkpoint) { continue }
+
+            // The prefix of `good` entries is proven, the prefix of `bad` is not; the entry at bad - 1 broke it.
+            var good = start
+            var bad = cursor.position
+            while bad - good > 1 {
+                let middle = good + (bad - good) / 2
+                var prefix = before
+                for hash in page[..<Int(middle - start)] { prefix.append(leafHash: hash) }
+                if try await isPrefix(prefix, of: checkpoint) { good = middle } else { bad = middle }
+            }
+            return LogVerificationFailure(.changedEntry(index: bad - 1))
+        }
+        // The second pass matched the signed root: the log answered differently the first time.
+        return LogVerificationFailure(.rootMismatch(size: checkpoint.size, computed: computedRoot, signed: checkpoint.rootHash))
+    }
+
+    /// Whether the tree in `prefix` is provably the first `prefix.size` leaves of the signed tree.
+    private func isPrefix(_ prefix: MerkleTreeBuilder, of checkpoint: Checkpoint) async throws -> Bool {
+        if prefix.size == checkpoint.size { return prefix.root() == checkpoint.rootHash }
+        let proof = try await source.consistencyProof(from: prefix.size, to: checkpoint.size)
+        do {
+            try MerkleVerifier.verifyConsistency(
+                from: prefix.size, to: checkpoint.size, proof: proof, fromRoot: prefix.root(), toRoot: checkpoint.rootHash
+            )
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The signed tree must contain the trusted one as its prefix: no rollback, no fork.
+    private func verifyExtends(_ trusted: Checkpoint, _ checkpoint: Checkpoint) async throws {
+        guard trusted.size <= checkpoint.size else {
+            throw LogVerificationFailure(.rollback(trustedSize: trusted.size, size: checkpoint.size))
+        }
+        // Sizes 0 and equal need no proof: MerkleVerifier compares the roots directly.
+        let needsProof = trusted.size > 0 && trusted.size < checkpoint.size
+        let proof = needsProof ? try await source.consistencyProof(from: trusted.size, to: checkpoint.size) : []
+        do {
+            try MerkleVerifier.verifyConsistency(
+                from: trusted.size, to: checkpoint.size, proof: proof, fromRoot: trusted.rootHash, toRoot: checkpoint.rootHash
+            )
+        } catch {
+            throw LogVerificationFailure(.inconsistentWithTrusted(trustedSize: trusted.size, size: checkpoint.size, reason: "\(error)"))
+        }
+    }
+}

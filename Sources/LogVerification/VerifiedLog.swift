@@ -1,0 +1,14 @@
+import TransparencyLog
+
+/// What `audit verify` established: every entry up to `checkpoint.size` is in place, canonical and
+/// hashes to the signed root, and the tree extends the one trusted before, if any.
+public struct VerifiedLog: Sendable, Hashable {
+    public let checkpoint: Checkpoint
+    /// The note as published, kept so the next run can re-check it with the key.
+    public let signedCheckpoint: String
+    public let logKey: String
+    /// The checkpoint this run was checked against; nil on a first run, which trusts on first use.
+    public let trusted: Checkpoint?
+
+    public var trustedOnFirstUse: Bool { trusted == nil }
+}

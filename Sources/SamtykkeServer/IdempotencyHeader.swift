@@ -1,0 +1,37 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamtykkeCore
+import SamtykkeStorage
+
+/// Reads a bank's `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header) and binds it
+/// to this exact request: method, path and body.
+enum IdempotencyHeader {
+    static let name = HTTPField.Name("Idempotency-Key")!
+
+    static func key(_ request: Request, body: [UInt8], bank: OrgNumber, abandonAfter: Duration) throws -> IdempotencyKey? {
+        guard let value = request.headers[name] else { return nil }
+        guard (1...255).contains(value.utf8.count), value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }) else {
+            throw Problem.invalid("Idempotency-Key", "must be 1–255 visible ASCII characters")
+        }
+        var hasher = SHA256()
+        hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        hasher.update(data: body)
+        return IdempotencyKey(
+            bank: bank,
+            key: value,
+            requestHash: Array(hasher.finalize()),
+            abandonAfter: TimeInterval(abandonAfter.components.seconds) * 2 + 1
+        )
+    }
+
+    static func response(_ answer: StoredAnswer) -> Response {
+        let problem = !(200..<300).contains(answer.status)
+        return Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: problem ? "application/problem+json" : "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+}

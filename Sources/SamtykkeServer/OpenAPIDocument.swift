@@ -1,0 +1,56 @@
+import Foundation
+
+/// The API's OpenAPI 3.1 description, `openapi.json`, shipped as a resource of this target.
+///
+/// It is served at `/openapi.json`, and it is also the rule for the shape of requests: an operation
+/// takes a body only if the document declares one, and only the query parameters the document names
+/// (`RequestShapeMiddleware`). So the document cannot promise less than the server accepts.
+struct OpenAPIDocument: Sendable {
+    struct Operation: Sendable, Hashable {
+        let takesBody: Bool
+        let queryParameters: Set<String>
+    }
+
+    let bytes: [UInt8]
+    /// Keyed by `"METHOD /path"`, the path written as Hummingbird writes routes (`/v1/consents/{id}`).
+    let operations: [String: Operation]
+
+    /// The shipped document, read once. It is built into the target, so a failure here is a broken
+    /// build and stops the broker at start-up rather than at the first request for it.
+    static let shipped: OpenAPIDocument = {
+        do {
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+                throw CocoaError(.fileNoSuchFile)
+            }
+            return try OpenAPIDocument(bytes: Array(Data(contentsOf: url)))
+        } catch {
+            fatalError("the openapi.json resource of SamtykkeServer cannot be read: \(error)")
+        }
+    }()
+
+    init(bytes: [UInt8]) throws {
+        struct Document: Decodable {
+            struct Parameter: Decodable {
+                let name: String
+                let `in`: String
+            }
+            struct Operation: Decodable {
+                let parameters: [Parameter]?
+                let requestBody: AnyBody?
+            }
+            /// Only whether `requestBody` is there matters.
+            struct AnyBody: Decodable {}
+            let paths: [String: [String: Operation]]
+        }
+        let document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+        var operations: [String: Operation] = [:]
+        for (path, methods) in document.paths {
+            for (method, operation) in methods {
+                let query = (operation.parameters ?? []).filter { $0.in == "query" }.map(\.name)
+                operations["\(method.uppercased()) \(path)"] = Operation(takesBody: operation.requestBody != nil, queryParameters: Set(query))
+            }
+        }
+        self.bytes = bytes
+        self.operations = operations
+    }
+}

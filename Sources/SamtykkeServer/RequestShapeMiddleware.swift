@@ -1,0 +1,35 @@
+import Hummingbird
+
+/// Refuses, before any handler or authentication runs, what no operation of the API reads: a query
+/// parameter the OpenAPI document does not name for the route (or one given twice), and a body sent
+/// to an operation that takes none. Handlers then only judge the values of what they read.
+///
+/// Unmatched routes pass through untouched, so they stay a plain 404.
+struct RequestShapeMiddleware<Context: RequestContext>: RouterMiddleware {
+    let document: OpenAPIDocument
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let path = context.endpointPath, let operation = document.operations["\(request.method.rawValue) \(path)"] {
+            var seen: Set<String> = []
+            for (key, _) in request.uri.queryParameters {
+                let name = String(key)
+                guard operation.queryParameters.contains(name) else {
+                    let allowed = operation.queryParameters.isEmpty ? "this endpoint takes none" : "allowed: \(operation.queryParameters.sorted().joined(separator: ", "))"
+                    throw Problem.invalid(name, "unknown query parameter; \(allowed)")
+                }
+                guard seen.insert(name).inserted else { throw Problem.invalid(name, "may be given only once") }
+            }
+            if !operation.takesBody, Self.hasBody(request) {
+                throw Problem.invalid(nil, "this endpoint takes no request body")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    /// Whether the client announced body bytes (a non-zero length, or any transfer coding).
+    static func hasBody(_ request: Request) -> Bool {
+        if request.headers[.transferEncoding] != nil { return true }
+        guard let length = request.headers[.contentLength] else { return false }
+        return length != "0"
+    }
+}

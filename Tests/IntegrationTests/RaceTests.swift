@@ -1,0 +1,105 @@
+import CurlHTTP
+import Foundation
+import SamtykkeCore
+import Testing
+@testable import samtykke
+
+/// Many clients at once: `maxUses` is never exceeded, a revoke is never overtaken by a bundle, and
+/// retries under one `Idempotency-Key` never create a second consent, bundle or use.
+@Suite(.serialized) struct RaceTests {
+    typealias Running = ConsentFlowTests.Running
+
+    static func entries(_ run: Running, _ id: String) async throws -> [AuditEntry] {
+        try await run.stack.broker.database.logEntries(start: 0, limit: 10_000, consentId: try ConsentID(id)).map { try AuditEntry(leafBytes: $0.leaf) }
+    }
+
+    static func bundles(_ run: Running, _ id: String, count: Int, key: String? = nil) async throws -> [Answer] {
+        try await withThrowingTaskGroup(of: Answer.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    try await run.bank.send("POST", "/v1/consents/\(id)/bundles", headers: key.map { [CurlHeader(name: "Idempotency-Key", value: $0)] } ?? [])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    @Test func maxUsesIsNeverExceeded() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let person = try fixturePeople()[0].personId
+            let id = try await run.createConsent(for: person, maxUses: 3)
+            #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            let answers = try await Self.bundles(run, id, count: 24)
+            #expect(answers.filter { $0.status == 201 }.count == 3)
+            #expect(answers.allSatisfy { $0.status == 201 || $0.status == 409 })
+            let consent = try await run.bank.send("GET", "/v1/consents/\(id)").json
+            #expect(consent["uses"] as? Int == 3 && consent["status"] as? String == "exhausted")
+            let log = try await Self.entries(run, id)
+            #expect(log.filter { $0.type == .bundleIssued }.count == 3)
+            #expect(log.filter { $0.type == .consentExhausted }.count == 1)
+        }
+    }
+
+    @Test func noBundleLeavesAfterARevoke() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let person = try fixturePeople()[0].personId
+            let id = try await run.createConsent(for: person, maxUses: 100)
+            let citizen = try await run.citizen(person)
+            #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            async let storm = Self.bundles(run, id, count: 40)
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/revoke").status == 200)
+            let answers = try await storm
+
+            let log = try await Self.entries(run, id)
+            let revokedAt = try #require(log.first { $0.type == .consentRevoked }).index
+            #expect(log.filter { $0.type == .bundleIssued }.allSatisfy { $0.index < revokedAt })
+            let received = answers.filter { $0.status == 201 }
+            for answer in received {
+                let receipt = try #require(answer.json["auditReceipt"] as? [String: Any])
+                #expect(UInt64(try #require(receipt["index"] as? Int)) < revokedAt)
+            }
+            #expect(log.filter { $0.type == .bundleIssued }.count == received.count)
+            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == received.count)
+        }
+    }
+
+    @Test func concurrentRetriesCreateOneConsent() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let person = try fixturePeople()[1].personId
+            let body = consentRequest(for: person, now: run.clock.now())
+            let key = [CurlHeader(name: "Idempotency-Key", value: "loan-4711")]
+            let raw = Array(try JSONSerialization.data(withJSONObject: body))
+            let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
+                for _ in 0..<10 { group.addTask { try await run.bank.send("POST", "/v1/consents", raw: raw, headers: key) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.status == 201 })
+            #expect(Set(answers.map(\.body)).count == 1)
+            let mine = try await run.citizen(person).send("GET", "/v1/me/consents")
+            #expect((mine.json["consents"] as? [Any])?.count == 1)
+
+            var other = body
+            other["maxUses"] = 5
+            let reused = try await run.bank.send("POST", "/v1/consents", body: other, headers: key)
+            #expect(reused.status == 422 && reused.json["field"] as? String == "Idempotency-Key")
+            #expect(try await run.bank.send("POST", "/v1/consents", raw: raw, headers: key).body == answers[0].body)
+        }
+    }
+
+    @Test func concurrentBundleRetriesGetOneBundleAndOneUse() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let person = try fixturePeople()[0].personId
+            let id = try await run.createConsent(for: person, maxUses: 10)
+            #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            let answers = try await Self.bundles(run, id, count: 8, key: "bundle-1")
+            let issued = answers.filter { $0.status == 201 }
+            #expect(!issued.isEmpty && answers.allSatisfy { $0.status == 201 || $0.status == 409 })
+            #expect(Set(issued.map(\.body)).count == 1)
+            let retry = try await run.bank.send("POST", "/v1/consents/\(id)/bundles", headers: [CurlHeader(name: "Idempotency-Key", value: "bundle-1")])
+            #expect(retry.status == 201 && retry.body == issued[0].body)
+            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 1)
+            #expect(try await Self.entries(run, id).filter { $0.type == .bundleIssued }.count == 1)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import LogVerification
+import Testing
+
+/// The state file between runs: round trips, and refuses to be trusted when it was tampered with.
+@Suite struct AuditStateTests {
+    static func withStatePath(_ body: (String) async throws -> Void) async throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("audit-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await body(dir.appendingPathComponent("nested/state.json").path)
+    }
+
+    @Test func roundTripsAndIsPrivate() async throws {
+        try await Self.withStatePath { path in
+            #expect(try AuditState.load(from: path) == nil)
+            let log = try InMemoryLog(size: 6)
+            guard case .verified(let verified) = try await LogAuditor(source: log).verify(logKey: log.logKey, trusted: nil) else {
+                Issue.record("the log did not verify")
+                return
+            }
+            let state = AuditState(server: "http://127.0.0.1:1", verified: verified, at: Date(timeIntervalSince1970: 1_760_000_000))
+            try state.save(to: path)
+            let loaded = try #require(try AuditState.load(from: path))
+            #expect(loaded == state)
+            #expect(try loaded.trusted() == verified.checkpoint)
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+    }
+
+    @Test func aGarbledOrForgedStateIsAnError() async throws {
+        try await Self.withStatePath { path in
+            let log = try InMemoryLog(size: 6)
+            guard case .verified(let verified) = try await LogAuditor(source: log).verify(logKey: log.logKey, trusted: nil) else {
+                Issue.record("the log did not verify")
+                return
+            }
+            try AuditState(server: "s", verified: verified, at: Date()).save(to: path)
+            var text = try String(contentsOfFile: path, encoding: .utf8)
+            // A smaller size typed into the file no longer matches the signature.
+            text = text.replacingOccurrences(of: "\\n6\\n", with: "\\n2\\n")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
+            try "{".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CanonicalJSON
+import Crypto
+import Foundation
+import LogVerification
+import SamtykkeCore
+import TransparencyLog
+
+/// A log held in memory that behaves like the broker's: entries served from one list, proofs and
+/// the signed checkpoint from the Merkle nodes stored when the entries were appended.
+///
+/// Tampering with `served` afterwards leaves those nodes stale, as editing the database's entry
+/// rows does: the signature still covers the true root, so recomputing from entries disagrees.
+struct InMemoryLog: LogSource {
+    static let origin = "samtykke.test/log"
+
+    let signer: NoteSigner
+    var served: [ServedEntry] = []
+    private(set) var store = InMemorySubtreeStore()
+    private(set) var signedNote: String
+
+    /// Entries carry `note` in their details; logs with another note are forks of each other.
+    let note: String
+
+    init(size: Int, signer: NoteSigner = Self.newSigner(), note: String = "abcdef") throws {
+        self.signer = signer
+        self.note = note
+        signedNote = try signer.sign(Checkpoint(origin: Self.origin, size: 0, rootHash: MerkleHasher.emptyRoot).body)
+        try append(size)
+    }
+
+    static func newSigner() -> NoteSigner {
+        try! NoteSigner(name: origin, privateKey: Curve25519.Signing.PrivateKey())
+    }
+
+    var logKey: String { signer.verifierKey }
+
+    /// Appends `count` entries and signs a checkpoint for the new size.
+    mutating func append(_ count: Int) throws {
+        for _ in 0..<count {
+            let leaf = try Self.entry(index: store.size, note: note)
+            served.append(ServedEntry(index: store.size, leaf: leaf))
+            store.append(leafHash: MerkleHasher.leafHash(leaf))
+        }
+        signedNote = try signer.sign(Checkpoint(origin: Self.origin, size: store.size, rootHash: MerkleTree.root(size: store.size, source: store)).body)
+    }
+
+    /// A canonical entry; a letter of `details.note` can change without breaking the canonical form.
+    static func entry(index: UInt64, note: String) throws -> [UInt8] {
+        try AuditEntry(
+            index: index,
+            time: Date(timeIntervalSince1970: 1_760_000_000 + Double(index)),
+            type: .consentRequested,
+            actor: .system,
+            consentId: ConsentID(UUID(uuidString: "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b")!),
+            personId: try PersonID("14830351257"),
+            bankOrg: try OrgNumber("986352325"),
+            details: ["note": .string(note)]
+        ).leafBytes()
+    }
+
+    func signedCheckpoint() async throws -> String { signedNote }
+
+    func entries(start: UInt64, limit: Int) async throws -> [ServedEntry] {
+        Array(served.lazy.filter { $0.index >= start }.prefix(limit))
+    }
+
+    func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {
+        try MerkleTree.inclusionProof(index: index, size: treeSize, source: store)
+    }
+
+    func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] {
+        try MerkleTree.consistencyProof(from: from, to: to, source: store)
+    }
+
+    // MARK: Tampering, as someone with write access to the database would
+
+    /// Changes the first letter of the note in entry `index`: still canonical JSON, still its own index.
+    mutating func changeByte(of index: Int) {
+        var leaf = served[index].leaf
+        let marker = Array("\"note\":\"".utf8)
+        let at = (0...(leaf.count - marker.count)).first { Array(leaf[$0..<$0 + marker.count]) == marker }! + marker.count
+        leaf[at] = leaf[at] == UInt8(ascii: "z") ? UInt8(ascii: "y") : UInt8(ascii: "z")
+        served[index] = ServedEntry(index: served[index].index, leaf: leaf)
+    }
+
+    /// Swaps the leaves of two rows; each row keeps its index.
+    mutating func swapLeaves(_ first: Int, _ second: Int) {
+        let leaf = served[first].leaf
+        served[first] = ServedEntry(index: served[first].index, leaf: served[second].leaf)
+        served[second] = ServedEntry(index: served[second].index, leaf: leaf)
+    }
+}
