@@ -112,7 +112,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "SamtykkeServer", "MockTaxAgency",
-                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON",
+                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

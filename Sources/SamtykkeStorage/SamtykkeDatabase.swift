@@ -51,6 +51,23 @@ public final class SamtykkeDatabase: Sendable {
         }
     }
 
+    /// Revokes one key by its public id (the part between `_` and `.`); it stops working at once.
+    /// Returns false when no live key has that id.
+    public func revokeKey(id: String, now: Date) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE apiKey SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL", arguments: [now, id])
+            return db.changesCount == 1
+        }
+    }
+
+    /// The live keys of a bank: ids and when they were issued, never secrets (none are stored).
+    public func bankKeys(org: OrgNumber) throws -> [(id: String, createdAt: Date)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, createdAt FROM apiKey WHERE bankOrg = ? AND revokedAt IS NULL ORDER BY createdAt", arguments: [org.digits])
+                .map { ($0["id"], $0["createdAt"]) }
+        }
+    }
+
     /// Registers a read-only auditor and issues its key.
     public func addAuditor(name: String, now: Date) throws -> APIKey {
         let name = String(name.trimmingWhitespace)

@@ -21,7 +21,7 @@ struct DataDirFlags: ParsableArguments {
 struct Bank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register banks and manage their API keys.",
-        subcommands: [Add.self, AddKey.self]
+        subcommands: [Add.self, AddKey.self, Keys.self, RevokeKey.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -51,6 +51,49 @@ struct Bank: AsyncParsableCommand {
             try await reportingErrors {
                 let key = try data.open().addBankKey(org: try OrgNumber(try Env.require("org", org)), now: Date())
                 print(key.text)
+            }
+        }
+    }
+}
+
+extension Bank {
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a bank's live API key ids (the secrets are not stored).")
+        @OptionGroup var data: DataDirFlags
+        @Option(help: "The bank's organisation number.")
+        var org: String?
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                struct Key: Encodable {
+                    let id: String
+                    let createdAt: String
+                }
+                let keys = try data.open().bankKeys(org: try OrgNumber(try Env.require("org", org)))
+                    .map { Key(id: $0.id, createdAt: RFC3339.string(from: $0.createdAt)) }
+                if json { return try printJSON(keys) }
+                for key in keys { print("\(key.id)  issued \(key.createdAt)") }
+            }
+        }
+    }
+
+    struct RevokeKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-key",
+            abstract: "Revoke an API key at once, by its id (sbk_<id>.… — the id is the 16 hex digits)."
+        )
+        @OptionGroup var data: DataDirFlags
+        @Option(help: "The key id, or the whole key.")
+        var key: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let given = try Env.require("key", key)
+                let id = APIKey(parsing: given)?.keyID ?? given
+                guard try data.open().revokeKey(id: id, now: Date()) else { throw CLIError("no live key with id \(id)") }
+                print("revoked key \(id)")
             }
         }
     }

@@ -1,0 +1,175 @@
+import Crypto
+import CurlHTTP
+import DevPKI
+import Foundation
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeStorage
+import Synchronization
+import Testing
+import TransparencyLog
+@testable import samtykke
+
+/// The broker killed with SIGKILL at random moments under load, 20 times, and restarted. Afterwards:
+/// the log verifies, every bundle a client received is on it, the uses counted equal the bundles
+/// logged, and every consent is in a state its log entries explain.
+@Suite(.serialized) struct CrashTests {
+    struct Received: Sendable {
+        let consentId: String
+        let bundle: String
+        let index: UInt64
+    }
+
+    /// What the clients received, and the flag that stops them, shared by the load tasks.
+    final class Ledger: Sendable {
+        private let state = Mutex<(received: [Received], stopped: Bool)>(([], false))
+
+        func record(_ bundle: Received) { state.withLock { $0.received.append(bundle) } }
+        func stop() { state.withLock { $0.stopped = true } }
+        var stopped: Bool { state.withLock { $0.stopped } }
+        var received: [Received] { state.withLock { $0.received } }
+    }
+
+    @Test func sigkillUnderLoadLosesNothingAcknowledged() async throws {
+        try await withTemporaryDirectory { dir in
+            let pki = dir.appendingPathComponent("pki")
+            let data = dir.appendingPathComponent("data").path
+            let paths = try DevPKI.make(in: pki)
+            let org = "986352325"
+            let key = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki.path, "--org", org, "--name", "Crash Bank"])
+            try #require(key.status == 0, "\(key.stderr)")
+            let bankKey = key.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            let agencyPort = try ServerProcess.freePort()
+            let agency = ServerProcess(["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures], port: agencyPort)
+            try agency.start()
+            defer { Task { await agency.stop(signal: SIGTERM) } }
+            try await Self.waitForAgency(port: agencyPort, paths: paths)
+
+            let brokerPort = try ServerProcess.freePort()
+            let broker = ServerProcess(
+                ["serve", "--port", "\(brokerPort)", "--data-dir", data, "--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+                port: brokerPort
+            )
+            try broker.start()
+            try await broker.waitUntilReady()
+
+            let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
+            var tokens: [String: String] = [:]
+            let people = try fixturePeople().prefix(6).map(\.personId)
+            for person in people { tokens[person] = try await provider.mint(pid: person) }
+            let citizenTokens = tokens
+            let ledger = Ledger()
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<6 {
+                    group.addTask {
+                        try await Self.load(server: broker.url, bankKey: bankKey, person: people[worker], token: citizenTokens[people[worker]]!,
+                                            ledger: ledger)
+                    }
+                }
+                for _ in 0..<20 {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 150...500)))
+                    await broker.stop(signal: SIGKILL)
+                    try broker.start()
+                    try await broker.waitUntilReady()
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                ledger.stop()
+                try await group.waitForAll()
+            }
+            #expect(await broker.stop(signal: SIGTERM) == 0)
+
+            try await Self.check(data: data, paths: paths, bank: try OrgNumber(org), received: ledger.received)
+        }
+    }
+
+    /// One client's loop: ask, get granted, fetch until refused, sometimes revoke; connection errors
+    /// while the broker is down are simply retried.
+    static func load(server: String, bankKey: String, person: String, token: String, ledger: Ledger) async throws {
+        let bank = Caller(server: server, credential: bankKey)
+        let citizen = Caller(server: server, credential: token)
+        func attempt(_ body: () async throws -> Answer) async -> Answer? {
+            do { return try await body() } catch {
+                try? await Task.sleep(for: .milliseconds(20))
+                return nil
+            }
+        }
+        while !ledger.stopped {
+            guard let created = await attempt({ try await bank.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: Int.random(in: 1...3))) }),
+                created.status == 201, let id = created.json["id"] as? String
+            else { continue }
+            guard let granted = await attempt({ try await citizen.send("POST", "/v1/me/consents/\(id)/grant") }), granted.status == 200 else { continue }
+            let revokeAfter = Int.random(in: 0...4)
+            for round in 0..<4 where !ledger.stopped {
+                if round == revokeAfter { _ = await attempt({ try await citizen.send("POST", "/v1/me/consents/\(id)/revoke") }) }
+                guard let answer = await attempt({ try await bank.send("POST", "/v1/consents/\(id)/bundles") }) else { continue }
+                if answer.status == 201, let bundle = answer.json["bundle"] as? String,
+                    let index = (answer.json["auditReceipt"] as? [String: Any])?["index"] as? Int {
+                    ledger.record(Received(consentId: id, bundle: bundle, index: UInt64(index)))
+                }
+            }
+        }
+    }
+
+    static func waitForAgency(port: Int, paths: PKIPaths) async throws {
+        let client = CurlClient(configuration: CurlClientConfiguration(
+            connectTimeout: .seconds(1), totalTimeout: .seconds(2), tls: CurlTLSConfiguration(
+                caFile: paths.caCertificate.path, clientCertificateFile: paths.brokerClientCertificate.path, clientKeyFile: paths.brokerClientKey.path
+            ), maxConcurrentRequests: 1, allowedProtocols: .https, userAgent: "samtykke-tests"
+        ))
+        for _ in 0..<300 {
+            if let answer = try? await client.execute(.get("https://127.0.0.1:\(port)/healthz")), answer.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError("the mock agency did not start")
+    }
+
+    static func check(data: String, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {
+        let signer = try NoteSigner(name: BrokerSettings.defaultLogOrigin, privateKey: KeyFiles.ed25519(paths.logKey.path))
+        let database = try SamtykkeDatabase(
+            path: (data as NSString).appendingPathComponent("samtykke.sqlite"),
+            log: ConsentLog(origin: BrokerSettings.defaultLogOrigin, signer: signer)
+        )
+        // The log: contiguous, canonical entries whose root is the signed checkpoint's, at full size.
+        let rows = try await database.logEntries(start: 0, limit: Int.max)
+        var builder = MerkleTreeBuilder()
+        var entries: [AuditEntry] = []
+        for (position, row) in rows.enumerated() {
+            let entry = try AuditEntry(leafBytes: row.leaf)
+            #expect(entry.index == UInt64(position))
+            builder.append(leafHash: MerkleHasher.leafHash(row.leaf))
+            entries.append(entry)
+        }
+        let checkpoint = try Checkpoint.open(try await database.latestCheckpoint(now: Date()), verifier: try NoteVerifier(verifierKey: signer.verifierKey))
+        #expect(checkpoint.size == builder.size)
+        #expect(checkpoint.rootHash == builder.root())
+
+        // Every bundle a client holds is on the log, with its digest.
+        #expect(!received.isEmpty)
+        for bundle in received {
+            let entry = try #require(entries.first { $0.index == bundle.index })
+            let digest = SHA256.hash(data: Array(bundle.bundle.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            #expect(entry.type == .bundleIssued && entry.details["bundleSha256"] == .string(digest))
+            #expect(entry.consentId.description == bundle.consentId)
+        }
+
+        // Uses equal bundles logged, and every consent's status is what its last transition says.
+        let consents = try await database.consents(for: .bank(bank))
+        #expect(!consents.isEmpty)
+        for consent in consents {
+            let mine = entries.filter { $0.consentId == consent.id }
+            #expect(consent.uses == mine.filter { $0.type == .bundleIssued }.count, "consent \(consent.id)")
+            let last = mine.last { $0.type.rawValue.hasPrefix("consent.") && $0.type != .consentRequested }
+            let expected: ConsentStatus = switch last?.type {
+            case .consentGranted: .active
+            case .consentDenied: .denied
+            case .consentRevoked: .revoked
+            case .consentExpired: .expired
+            case .consentExhausted: .exhausted
+            default: .pending
+            }
+            #expect(consent.status == expected, "consent \(consent.id)")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import CurlHTTP
+import Foundation
+import Synchronization
+
+/// A `samtykke` server run as its own process, as an operator runs it: for crash and shutdown tests
+/// that must kill it for real.
+final class ServerProcess: Sendable {
+    let arguments: [String]
+    let port: Int
+    private let process = Mutex<Process?>(nil)
+
+    init(_ arguments: [String], port: Int) {
+        self.arguments = arguments
+        self.port = port
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func start(environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = Package.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Package.root
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAMTYKKE_") }.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process.withLock { $0 = process }
+    }
+
+    /// Sends `signal` and waits for the process to end; returns its exit status.
+    @discardableResult
+    func stop(signal: Int32) async -> Int32 {
+        guard let process = process.withLock({ $0 }) else { return -1 }
+        kill(process.processIdentifier, signal)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        return process.terminationStatus
+    }
+
+    var pid: Int32? { process.withLock { $0?.processIdentifier } }
+
+    /// Polls `path` until it answers 200 (plain HTTP) or the process has been given `timeout`.
+    func waitUntilReady(path: String = "/readyz", timeout: Duration = .seconds(30)) async throws {
+        let client = Caller(server: url, credential: nil)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let answer = try? await client.send("GET", path), answer.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError("\(arguments.first ?? "server") did not become ready on port \(port)")
+    }
+
+    /// A loopback port nothing listens on right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ServerProcessError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct ServerProcessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
