@@ -5,7 +5,14 @@ let package = Package(
     name: "samtykke",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "samtykke", targets: ["samtykke"])
+        .executable(name: "samtykke", targets: ["samtykke"]),
+        // Libraries for the separate benchmark package in Benchmarks/ (it depends on this one by path).
+        .library(name: "SamtykkeCore", targets: ["SamtykkeCore"]),
+        .library(name: "CanonicalJSON", targets: ["CanonicalJSON"]),
+        .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
+        .library(name: "SamtykkeJOSE", targets: ["SamtykkeJOSE"]),
+        .library(name: "SamtykkeStorage", targets: ["SamtykkeStorage"]),
+        .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -114,6 +121,7 @@ let package = Package(
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "SamtykkeServer", "MockTaxAgency",
                 "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -152,6 +160,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

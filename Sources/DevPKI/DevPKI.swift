@@ -37,26 +37,6 @@ public enum DevPKI {
         return paths
     }
 
-    /// The 32-byte Ed25519 seed inside a PKCS#8 PEM private key, as openssl writes it: the bridge from
-    /// `log.key` to `Curve25519.Signing.PrivateKey(rawRepresentation:)` for code that depends on Crypto
-    /// but not on CryptoExtras (which alone has a PEM initialiser for Curve25519).
-    public static func readEd25519PrivateKey(pem: String) throws(DevPKIError) -> [UInt8] {
-        let lines = pem.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let begin = lines.firstIndex(of: "-----BEGIN PRIVATE KEY-----"),
-            let end = lines[begin...].firstIndex(of: "-----END PRIVATE KEY-----")
-        else { throw .invalidKey("not a PEM PKCS#8 private key (no BEGIN/END PRIVATE KEY lines)") }
-        guard let der = Data(base64Encoded: lines[(begin + 1)..<end].joined()) else {
-            throw .invalidKey("the PEM body is not base64")
-        }
-        // PrivateKeyInfo { version 0, AlgorithmIdentifier { id-Ed25519 }, OCTET STRING { OCTET STRING (32) } }
-        let ed25519Prefix: [UInt8] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
-        let bytes = [UInt8](der)
-        guard bytes.count == ed25519Prefix.count + 32, bytes.starts(with: ed25519Prefix) else {
-            throw .invalidKey("not an Ed25519 PKCS#8 private key")
-        }
-        return Array(bytes.suffix(32))
-    }
-
     private static func generate(_ p: PKIPaths, work: URL, with openssl: OpenSSL) throws(DevPKIError) {
         let config = work.appendingPathComponent("openssl.cnf")
         do {

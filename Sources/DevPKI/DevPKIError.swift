@@ -1,4 +1,4 @@
-/// Why a dev PKI could not be made or read. Each case renders as one line for the CLI's stderr.
+/// Why a dev PKI could not be made. Each case renders as one line for the CLI's stderr.
 public enum DevPKIError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The directory already holds (part of) a PKI and overwriting was not asked for.
     case alreadyExists(directory: String, file: String)
@@ -6,7 +6,6 @@ public enum DevPKIError: Error, Sendable, Hashable, CustomStringConvertible {
     /// openssl ran and failed; `stderr` is what it said, trimmed.
     case opensslFailed(command: String, status: Int32, stderr: String)
     case fileSystem(path: String, reason: String)
-    case invalidKey(String)
 
     public var description: String {
         switch self {
@@ -18,8 +17,6 @@ public enum DevPKIError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(command) exited with status \(status): \(stderr.isEmpty ? "no error output" : stderr)"
         case .fileSystem(let path, let reason):
             "\(path): \(reason)"
-        case .invalidKey(let reason):
-            "invalid key: \(reason)"
         }
     }
 }

@@ -13,7 +13,7 @@ public struct PKIPaths: Sendable, Hashable {
     /// P-256, PKCS#8 PEM: signs bundles and consent tokens.
     public let bundleSigningKey: URL
     public let bundleSigningPublicKey: URL
-    /// Ed25519, PKCS#8 PEM: signs log checkpoints. Read it with `DevPKI.readEd25519PrivateKey(pem:)`.
+    /// Ed25519, PKCS#8 PEM: signs log checkpoints (CryptoExtras reads it).
     public let logKey: URL
     /// P-256, PKCS#8 PEM: the dev ID provider's signing key.
     public let idProviderKey: URL

@@ -9,7 +9,9 @@ import SamtykkeCore
 /// It is also bound to the broker's client certificate (RFC 8705 `cnf.x5t#S256`), so a token copied
 /// off the wire is useless without the broker's TLS key.
 public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
-    public static let typ = "JWT"
+    /// Its own media type (RFC 8725 §3.11): bundles and consent tokens share the broker's key, and
+    /// the distinct `typ` is what stops one from being accepted as the other.
+    public static let typ = "samtykke-consent+jwt"
     /// Altinn's cap on a consent token's life, and ours.
     public static let maxLifetime: TimeInterval = 60
 
@@ -111,15 +113,19 @@ public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
         guard detail.to.hasPrefix(Self.orgPrefix), let org = try? OrgNumber(String(detail.to.dropFirst(Self.orgPrefix.count))) else {
             throw .claim("to is not an organisation identifier")
         }
-        if let validTo = RFC3339.date(from: detail.validTo), validTo <= now { throw .claim("the consent's validTo has passed") }
+        guard let validTo = RFC3339.date(from: detail.validTo) else { throw .claim("validTo is not an RFC 3339 time") }
+        guard validTo > now else { throw .claim("the consent's validTo has passed") }
         var scopes: [Scope] = []
         var years: Set<Int>?
         for right in detail.consentRights {
             guard right.action == ["consent"], right.resource.count == 1,
                 let scope = Scope.allCases.first(where: { Self.resource(for: $0) == right.resource[0].value })
             else { throw .claim("a consent right names an unknown resource") }
-            let rightYears = Set((right.metaData["inntektsaar"] ?? "").split(separator: ",").compactMap { Int($0) })
-            guard !rightYears.isEmpty, years == nil || years == rightYears else { throw .claim("income years are missing or differ between rights") }
+            let yearTexts = (right.metaData["inntektsaar"] ?? "").split(separator: ",", omittingEmptySubsequences: false)
+            let parsed = yearTexts.compactMap { Int($0) }
+            guard !parsed.isEmpty, parsed.count == yearTexts.count else { throw .claim("inntektsaar is not a list of income years") }
+            let rightYears = Set(parsed)
+            guard years == nil || years == rightYears else { throw .claim("income years differ between rights") }
             years = rightYears
             scopes.append(scope)
         }

@@ -1,5 +1,5 @@
 import Crypto
-import DevPKI
+import CryptoExtras
 import Foundation
 import SamtykkeCore
 import SwiftASN1
@@ -36,7 +36,7 @@ enum KeyFiles {
 
     static func ed25519(_ path: String) throws -> Curve25519.Signing.PrivateKey {
         do {
-            return try Curve25519.Signing.PrivateKey(rawRepresentation: DevPKI.readEd25519PrivateKey(pem: privateKeyPEM(path)))
+            return try Curve25519.Signing.PrivateKey(pemRepresentation: privateKeyPEM(path))
         } catch let error as CLIError {
             throw error
         } catch {
