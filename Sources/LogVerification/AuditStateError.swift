@@ -7,9 +7,9 @@ public enum AuditStateError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason):
-            "cannot read the audit state \(path) (move it away only if you know why it broke): \(reason)"
+            "cannot use the audit state \(path) (removing it means trusting the log anew on the next run): \(reason)"
         case .malformed(let reason):
-            "the audit state file is not valid: \(reason)"
+            "the audit state is not valid: \(reason)"
         case .unwritable(let path, let reason):
             "cannot save the audit state \(path): \(reason)"
         }

@@ -4,7 +4,9 @@ import SamtykkeCore
 /// Turns a citizen's ID token into the `PersonID` it speaks for, or refuses it.
 ///
 /// Keys come from the provider's JWKS through `loadJWKS`; they are cached, and an unknown `kid`
-/// triggers one reload (rate-limited) so the provider can rotate keys without a broker restart.
+/// triggers one reload (rate-limited) so the provider can rotate keys without a broker restart. The
+/// cache is also refreshed once it is `maximumKeyAge` old, so a key the provider withdrew stops
+/// being trusted even if no new key ever shows up.
 public actor IDTokenVerifier {
     public struct Configuration: Sendable {
         public var issuer: String
@@ -15,6 +17,8 @@ public actor IDTokenVerifier {
         public var clockSkew: TimeInterval
         /// The shortest time between two JWKS reloads.
         public var minimumReloadInterval: TimeInterval
+        /// The longest time keys are used without asking the provider again.
+        public var maximumKeyAge: TimeInterval
 
         public init(
             issuer: String,
@@ -22,7 +26,8 @@ public actor IDTokenVerifier {
             acceptedACR: Set<String> = ["idporten-loa-substantial", "idporten-loa-high"],
             allowedAlgorithms: Set<String> = ["RS256", "ES256", "PS256"],
             clockSkew: TimeInterval = 30,
-            minimumReloadInterval: TimeInterval = 30
+            minimumReloadInterval: TimeInterval = 30,
+            maximumKeyAge: TimeInterval = 3600
         ) {
             self.issuer = issuer
             self.audience = audience
@@ -30,6 +35,7 @@ public actor IDTokenVerifier {
             self.allowedAlgorithms = allowedAlgorithms
             self.clockSkew = clockSkew
             self.minimumReloadInterval = minimumReloadInterval
+            self.maximumKeyAge = maximumKeyAge
         }
     }
 
@@ -39,6 +45,8 @@ public actor IDTokenVerifier {
     /// When the JWKS was last asked for, whether or not that worked: the rate limit runs from here,
     /// so a provider that is down is not asked again on every request.
     private var lastLoad: Date?
+    /// When the keys in `verifier` were loaded.
+    private var loadedAt: Date?
     /// The load under way, which every caller that needs keys meanwhile waits for instead of
     /// starting its own (the actor is re-entered while it waits).
     private var loading: Task<JWSVerifier, any Error>?
@@ -70,20 +78,20 @@ public actor IDTokenVerifier {
         return person
     }
 
-    /// The keys to check a token with `kid` against: the cached ones when they know `kid` or when the
-    /// last load is too recent to ask again, otherwise freshly loaded ones (the provider may have
-    /// rotated). A failed load keeps the keys already held.
+    /// The keys to check a token with `kid` against: the cached ones when they know `kid` and are
+    /// fresh, or when the last load is too recent to ask again; otherwise freshly loaded ones (the
+    /// provider may have rotated). A failed load keeps the keys already held.
     private func currentVerifier(now: Date, reloadIfMissing kid: String?) async throws(JOSEError) -> JWSVerifier {
-        if let verifier, let kid, verifier.kids.contains(kid) { return verifier }
+        if let verifier, let kid, verifier.kids.contains(kid), let loadedAt, now.timeIntervalSince(loadedAt) < configuration.maximumKeyAge {
+            return verifier
+        }
         if loading == nil, let lastLoad, now.timeIntervalSince(lastLoad) < configuration.minimumReloadInterval {
             if let verifier { return verifier }
-            throw .key("the ID provider's JWKS could not be loaded; the next attempt is at most every \(Int(configuration.minimumReloadInterval)) s")
+            throw .key("the ID provider's JWKS could not be loaded; it is asked at most every \(Int(configuration.minimumReloadInterval)) s")
         }
         let load = loading ?? startLoad(now: now)
         do {
-            let fresh = try await load.value
-            verifier = fresh
-            return fresh
+            return try await load.value
         } catch {
             if let verifier { return verifier }
             if let error = error as? JOSEError { throw error }
@@ -96,14 +104,24 @@ public actor IDTokenVerifier {
         let loadJWKS = loadJWKS
         let algorithms = configuration.allowedAlgorithms
         let task = Task {
-            defer { finishLoad() }
-            return try await JWSVerifier(jwksJSON: try await loadJWKS(), allowedAlgorithms: algorithms)
+            do {
+                let fresh = try await JWSVerifier(jwksJSON: try await loadJWKS(), allowedAlgorithms: algorithms)
+                finishLoad(fresh, at: now)
+                return fresh
+            } catch {
+                finishLoad(nil, at: now)
+                throw error
+            }
         }
         loading = task
         return task
     }
 
-    private func finishLoad() {
+    private func finishLoad(_ fresh: JWSVerifier?, at time: Date) {
         loading = nil
+        if let fresh {
+            verifier = fresh
+            loadedAt = time
+        }
     }
 }

@@ -7,7 +7,11 @@ import TransparencyLog
 /// Checks an `auditReceipt` offline (SPEC §3): the checkpoint is signed by the log key, the entry is a
 /// `bundle.issued` entry carrying this bundle's SHA-256, and the proof places it in that checkpoint's tree.
 enum ReceiptCheck {
-    static func verify(bundle: String, index: UInt64, entry: String, treeSize: UInt64, proof: [String], checkpoint: String, logKey: String) throws {
+    /// Returns the entry and checkpoint it verified, so callers can match them against the bundle's claims.
+    @discardableResult
+    static func verify(
+        bundle: String, index: UInt64, entry: String, treeSize: UInt64, proof: [String], checkpoint: String, logKey: String
+    ) throws -> (entry: AuditEntry, checkpoint: Checkpoint) {
         let verifier: NoteVerifier
         do {
             verifier = try NoteVerifier(verifierKey: logKey.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -43,5 +47,6 @@ enum ReceiptCheck {
         } catch {
             throw CLIError("the inclusion proof does not hold: \(error)")
         }
+        return (parsed, signed)
     }
 }

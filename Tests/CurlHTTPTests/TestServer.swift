@@ -68,12 +68,14 @@ struct TestServer: Sendable {
         let body = try await request.body.collect(upTo: 4 << 20)
         let test = request.headers.first { $0.name.canonicalName == "x-test" }?.value ?? ""
         let contentType = request.headers.first { $0.name.canonicalName == "content-type" }?.value ?? ""
+        let expect = request.headers.first { $0.name.canonicalName == "expect" }?.value ?? "none"
         return Response(
             status: .ok,
             headers: [
                 .init("X-Echo-Method")!: request.method.rawValue,
                 .init("X-Echo-Test")!: test,
                 .init("X-Echo-Content-Type")!: contentType,
+                .init("X-Echo-Expect")!: expect,
             ],
             body: .init(byteBuffer: body)
         )

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import LogVerification
+
+extension AuditCommand {
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the log from every entry and check it against the signed checkpoint and the last run.",
+            discussion: """
+                Reads every entry (1000 per request), checks each is canonical JSON carrying its own index, \
+                rebuilds the Merkle root, checks the checkpoint's signature and root, then proves with a \
+                consistency proof that the log extends the checkpoint kept from the last run. The first \
+                run has nothing to compare with: it trusts the checkpoint and log key it sees (trust on \
+                first use) and says so. On success it prints the size and root and saves the checkpoint; \
+                on failure it prints one line naming the first bad index and exits non-zero.
+                """
+        )
+
+        @OptionGroup var connection: AuditConnection
+        @Option(help: "The state file kept between runs (default ~/.samtykke/audit-state-<hash of server URL>.json).")
+        var state: String?
+
+        /// What --json prints, success or not.
+        struct Report: Encodable {
+            let verified: Bool
+            let origin: String?
+            let size: UInt64?
+            let rootHash: String?
+            let trustedOnFirstUse: Bool?
+            let previousSize: UInt64?
+            let firstBadIndex: UInt64?
+            let failure: String?
+            let stateFile: String
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let server = try connection.serverURL()
+                let statePath = Env.value("state", state) ?? AuditCommand.defaultStatePath(server: server)
+                let trusted = try AuditState.load(from: statePath)
+                let source = AuditLogSource(client: try connection.auditorClient())
+                let key = try await connection.verifierKey().key
+                let progress = AuditProgressBar()
+                let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted) { done, total in
+                    progress?.show(done, of: total)
+                }
+                progress?.clear()
+                switch result {
+                case .failed(let failure):
+                    if connection.json {
+                        try printJSON(Report(verified: false, origin: nil, size: nil, rootHash: nil, trustedOnFirstUse: nil,
+                                             previousSize: nil, firstBadIndex: failure.firstBadIndex, failure: failure.description, stateFile: statePath))
+                    }
+                    let at = failure.firstBadIndex.map { " at index \($0)" } ?? ""
+                    throw CLIError("the log does not verify\(at): \(failure)")
+                case .verified(let log):
+                    try AuditState(server: server, verified: log, at: Date()).save(to: statePath)
+                    if connection.json {
+                        return try printJSON(Report(
+                            verified: true, origin: log.checkpoint.origin, size: log.checkpoint.size, rootHash: log.checkpoint.rootHash.base64,
+                            trustedOnFirstUse: log.trustedOnFirstUse, previousSize: log.trusted?.size, firstBadIndex: nil, failure: nil,
+                            stateFile: statePath
+                        ))
+                    }
+                    print("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
+                    print("root hash: \(log.checkpoint.rootHash.base64)")
+                    if let previous = log.trusted, let when = trusted?.verifiedAt {
+                        print("consistent with the \(previous.size) entries verified on \(when.formatted(.iso8601)): the log only grew")
+                    } else {
+                        print("first run: nothing to compare with, so this checkpoint and log key \(key) are trusted on first use")
+                    }
+                    print("state saved to \(statePath)")
+                }
+            }
+        }
+    }
+}

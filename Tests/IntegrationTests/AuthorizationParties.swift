@@ -1,0 +1,72 @@
+import Foundation
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeServer
+import Testing
+@testable import samtykke
+
+/// A running broker (LocalStack: the mock agency over mutual TLS and the broker over HTTP) with every
+/// kind of caller the access tests need: two banks, two citizens and an auditor, each with a real
+/// credential from the broker's own database or the dev ID provider.
+struct AuthorizationParties: Sendable {
+    let stack: LocalStack
+    let bankA: String
+    let bankB: String
+    let auditor: String
+    let personX: String
+    let personY: String
+    let citizenX: String
+    let citizenY: String
+    let clock: TestClock
+
+    static let orgA = "986352325"
+    static let orgB = "974760673"
+
+    static func run<T: Sendable>(
+        customize: @escaping @Sendable (inout Broker) -> Void = { _ in },
+        _ body: @Sendable (AuthorizationParties) async throws -> T
+    ) async throws -> T {
+        try await withTemporaryDirectory { dir in
+            let clock = TestClock()
+            return try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
+                broker.clock = { clock.now() }
+                customize(&broker)
+            }) { stack in
+                let database = stack.broker.database
+                let people = try fixturePeople()
+                let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
+                let now = clock.now()
+                return try await body(AuthorizationParties(
+                    stack: stack,
+                    bankA: try database.addBank(org: try OrgNumber(orgA), name: "Bank A", now: now).text,
+                    bankB: try database.addBank(org: try OrgNumber(orgB), name: "Bank B", now: now).text,
+                    auditor: try database.addAuditor(name: "Finanstilsynet", now: now).text,
+                    personX: people[0].personId,
+                    personY: people[1].personId,
+                    citizenX: try await provider.mint(pid: people[0].personId, now: now),
+                    citizenY: try await provider.mint(pid: people[1].personId, now: now),
+                    clock: clock
+                ))
+            }
+        }
+    }
+
+    func caller(_ credential: String?) -> Caller {
+        Caller(server: stack.brokerURL, credential: credential)
+    }
+
+    /// A pending request from bank A to citizen X.
+    func pendingConsent() async throws -> String {
+        let answer = try await caller(bankA).send("POST", "/v1/consents", body: consentRequest(for: personX, now: clock.now()))
+        try #require(answer.status == 201, "\(answer.text)")
+        return try #require(answer.json["id"] as? String)
+    }
+
+    /// An active consent from bank A to citizen X.
+    func activeConsent() async throws -> String {
+        let id = try await pendingConsent()
+        let granted = try await caller(citizenX).send("POST", "/v1/me/consents/\(id)/grant")
+        try #require(granted.status == 200, "\(granted.text)")
+        return id
+    }
+}

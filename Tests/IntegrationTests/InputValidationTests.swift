@@ -1,0 +1,244 @@
+import CurlHTTP
+import Foundation
+import SamtykkeCore
+import SamtykkeServer
+import Testing
+@testable import samtykke
+
+/// Bad input of every kind gets a 4xx problem document that names the field at fault: bodies field by
+/// field, query parameters, bodies where none belong, oversized, deep and mistyped bodies, malformed
+/// Authorization headers and oversized headers.
+@Suite struct InputValidationTests {
+    /// One change to an otherwise valid consent request, and the field the refusal must name.
+    struct BodyCase: Sendable {
+        let field: String
+        let change: @Sendable (inout [String: Any]) -> Void
+
+        init(_ field: String, _ change: @escaping @Sendable (inout [String: Any]) -> Void) {
+            self.field = field
+            self.change = change
+        }
+    }
+
+    static let bodyCases: [BodyCase] = [
+        BodyCase("personId") { $0["personId"] = nil },
+        BodyCase("personId") { $0["personId"] = 14_830_351_257 },
+        BodyCase("personId") { $0["personId"] = "1483035125" },
+        BodyCase("personId") { $0["personId"] = "14830351258" },
+        BodyCase("personId") { $0["personId"] = NSNull() },
+        BodyCase("scopes") { $0["scopes"] = "income" },
+        BodyCase("scopes") { $0["scopes"] = [] as [String] },
+        BodyCase("scopes") { $0["scopes"] = ["income", "income"] },
+        BodyCase("scopes") { $0["scopes"] = ["income", "debt", "wealth", "income"] },
+        BodyCase("scopes[1]") { $0["scopes"] = ["income", "salary"] },
+        BodyCase("scopes[0]") { $0["scopes"] = [1] },
+        BodyCase("years") { $0["years"] = [] as [Int] },
+        BodyCase("years") { $0["years"] = [2020, 2020] },
+        BodyCase("years") { $0["years"] = [2015, 2016, 2017, 2018, 2019, 2020] },
+        BodyCase("years[0]") { $0["years"] = ["2023"] },
+        BodyCase("years[0]") { $0["years"] = [2023.5] },
+        BodyCase("years[0]") { $0["years"] = [1999] },
+        BodyCase("years[1]") { $0["years"] = [2023, 3000] },
+        BodyCase("purpose") { $0["purpose"] = "loan" },
+        BodyCase("purpose.code") { $0["purpose"] = ["text": "A flat"] },
+        BodyCase("purpose.code") { $0["purpose"] = ["code": "Loan Application", "text": "A flat"] },
+        BodyCase("purpose.text") { $0["purpose"] = ["code": "loan", "text": "   "] },
+        BodyCase("purpose.text") { $0["purpose"] = ["code": "loan", "text": String(repeating: "x", count: 501)] },
+        BodyCase("purpose.text") { $0["purpose"] = ["code": "loan", "text": "a\u{0007}b"] },
+        BodyCase("purpose.colour") { $0["purpose"] = ["code": "loan", "text": "A flat", "colour": "red"] },
+        BodyCase("validUntil") { $0["validUntil"] = nil },
+        BodyCase("validUntil") { $0["validUntil"] = "tomorrow" },
+        BodyCase("validUntil") { $0["validUntil"] = 1_900_000_000 },
+        BodyCase("validUntil") { $0["validUntil"] = "2001-01-01T00:00:00Z" },
+        BodyCase("validUntil") { $0["validUntil"] = RFC3339.string(from: Date().addingTimeInterval(11 * 86_400)) },
+        BodyCase("maxUses") { $0["maxUses"] = 0 },
+        BodyCase("maxUses") { $0["maxUses"] = 101 },
+        BodyCase("maxUses") { $0["maxUses"] = 1.5 },
+        BodyCase("maxUses") { $0["maxUses"] = "2" },
+        BodyCase("maxUses") { $0["maxUses"] = 1e300 },
+        BodyCase("bankOrg") { $0["bankOrg"] = "974760673" },
+        BodyCase("status") { $0["status"] = "active" },
+    ]
+
+    @Test func everyBodyFieldIsNamedWhenWrong() async throws {
+        try await AuthorizationParties.run { parties in
+            for (number, bodyCase) in Self.bodyCases.enumerated() {
+                var body = consentRequest(for: parties.personX, now: parties.clock.now())
+                bodyCase.change(&body)
+                let answer = try await parties.caller(parties.bankA).send("POST", "/v1/consents", body: body)
+                #expect(answer.status == 400, "case \(number): \(answer.text)")
+                #expect(answer.header("Content-Type") == "application/problem+json", "case \(number)")
+                #expect(answer.json["field"] as? String == bodyCase.field, "case \(number): \(answer.text)")
+            }
+            // Nothing of it was stored.
+            let stored = try await parties.caller(parties.citizenX).send("GET", "/v1/me/consents").json["consents"] as? [Any]
+            #expect(stored?.isEmpty == true)
+        }
+    }
+
+    @Test func bodiesThatAreNotAJSONObjectOfTheRightTypeAndSize() async throws {
+        try await AuthorizationParties.run { parties in
+            let bank = parties.caller(parties.bankA)
+            // Straight through libcurl, as `Caller` always declares its bodies as JSON. An empty value
+            // is as close to no Content-Type as libcurl gets with a body.
+            func post(_ bytes: [UInt8], contentType: String = "application/json") async throws -> Answer {
+                let headers = [CurlHeader(name: "Authorization", value: "Bearer \(parties.bankA)"), CurlHeader(name: "Content-Type", value: contentType)]
+                let response = try await bank.client.execute(CurlRequest(method: "POST", url: parties.stack.brokerURL + "/v1/consents", headers: headers, body: bytes))
+                return Answer(status: response.status, body: response.body, headers: response.headers)
+            }
+            let valid = Array(try JSONSerialization.data(withJSONObject: consentRequest(for: parties.personX, now: parties.clock.now())))
+
+            #expect(try await post(valid, contentType: "application/json; charset=utf-8").status == 201)
+            #expect(try await post(valid, contentType: "APPLICATION/JSON").status == 201)
+            for contentType in ["", "text/plain", "application/x-www-form-urlencoded", "application/jsonx"] {
+                let answer = try await post(valid, contentType: contentType)
+                #expect(answer.status == 415, "\(contentType): \(answer.text)")
+                #expect(answer.header("Content-Type") == "application/problem+json")
+            }
+            for text in ["", "{", "[]", "\"x\"", "null", "{\"a\":1}{", "{\"personId\":\"14830351257\",}"] {
+                let answer = try await post(Array(text.utf8))
+                #expect(answer.status == 400, "\(text): \(answer.text)")
+                #expect(answer.header("Content-Type") == "application/problem+json")
+            }
+            // Too large: 413, before anything is parsed.
+            let huge = try await post(Array(repeating: UInt8(ascii: " "), count: 200_000))
+            #expect(huge.status == 413 && huge.header("Content-Type") == "application/problem+json")
+
+            // Nesting: 32 levels reach the field check, 33 are refused before decoding, and a body
+            // that is nothing but brackets is a 400, not a crash.
+            var placeholder = consentRequest(for: parties.personX, now: parties.clock.now())
+            placeholder["purpose"] = "PURPOSE"
+            let template = String(decoding: try JSONSerialization.data(withJSONObject: placeholder), as: UTF8.self)
+            func nested(_ depth: Int) -> [UInt8] {
+                Array(template.replacingOccurrences(of: "\"PURPOSE\"", with: String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1)).utf8)
+            }
+            let deepest = try await post(nested(32))
+            #expect(deepest.status == 400 && deepest.json["field"] as? String == "purpose", "\(deepest.text)")
+            let tooDeep = try await post(nested(33))
+            #expect(tooDeep.status == 400 && (tooDeep.json["detail"] as? String)?.contains("nested deeper than 32") == true, "\(tooDeep.text)")
+            let brackets = try await post(Array(repeating: UInt8(ascii: "["), count: 60_000))
+            #expect(brackets.status == 400)
+            // A bracket inside a string does not count as nesting.
+            var quoted = consentRequest(for: parties.personX, now: parties.clock.now())
+            quoted["purpose"] = ["code": "loan", "text": String(repeating: "[{", count: 100) + "\\\""]
+            #expect(try await bank.send("POST", "/v1/consents", body: quoted).status == 201)
+        }
+    }
+
+    @Test func queryParametersAreCheckedByName() async throws {
+        try await AuthorizationParties.run { parties in
+            let id = try await parties.pendingConsent()
+            let auditor = parties.caller(parties.auditor)
+            let cases: [(Caller, String, String)] = [
+                (parties.caller(parties.bankA), "/v1/consents/\(id)?verbose=1", "verbose"),
+                (parties.caller(parties.citizenX), "/v1/me/consents?status=pending", "status"),
+                (auditor, "/v1/audit/entries?limit=0", "limit"),
+                (auditor, "/v1/audit/entries?limit=1001", "limit"),
+                (auditor, "/v1/audit/entries?limit=ten", "limit"),
+                (auditor, "/v1/audit/entries?start=-1", "start"),
+                (auditor, "/v1/audit/entries?start=%2B1", "start"),
+                (auditor, "/v1/audit/entries?start=9223372036854775808", "start"),
+                (auditor, "/v1/audit/entries?start=99999999999999999999999", "start"),
+                (auditor, "/v1/audit/entries?limit=1&limit=2", "limit"),
+                (auditor, "/v1/audit/entries?consentId=nope", "consentId"),
+                (auditor, "/v1/audit/entries?personId=12345678901", "personId"),
+                (auditor, "/v1/audit/entries?bankOrg=123456789", "bankOrg"),
+                (auditor, "/v1/audit/entries?since=0", "since"),
+                (auditor, "/v1/audit/proof/inclusion?treeSize=1", "index"),
+                (auditor, "/v1/audit/proof/inclusion?index=0", "treeSize"),
+                (auditor, "/v1/audit/proof/inclusion?index=0&treeSize=1000", "treeSize"),
+                (auditor, "/v1/audit/proof/inclusion?index=1&treeSize=1", "index"),
+                (auditor, "/v1/audit/proof/consistency?to=1", "from"),
+                (auditor, "/v1/audit/proof/consistency?from=2&to=1", "from"),
+                (auditor, "/v1/audit/proof/consistency?from=1&to=1000", "to"),
+                (parties.caller(nil), "/healthz?probe=1", "probe"),
+            ]
+            for (caller, path, field) in cases {
+                let answer = try await caller.send("GET", path)
+                #expect(answer.status == 400, "\(path): \(answer.text)")
+                #expect(answer.header("Content-Type") == "application/problem+json", "\(path)")
+                #expect(answer.json["field"] as? String == field, "\(path): \(answer.text)")
+            }
+            // The largest index SQLite holds is a valid (empty) page, not an overflow.
+            let far = try await auditor.send("GET", "/v1/audit/entries?start=9223372036854775807")
+            #expect(far.status == 200 && (far.json["entries"] as? [Any])?.isEmpty == true, "\(far.text)")
+        }
+    }
+
+    @Test func aBodyWhereNoneBelongsIsRefused() async throws {
+        try await AuthorizationParties.run { parties in
+            let id = try await parties.pendingConsent()
+            let cases: [(Caller, String, String)] = [
+                (parties.caller(parties.citizenX), "POST", "/v1/me/consents/\(id)/grant"),
+                (parties.caller(parties.bankA), "POST", "/v1/consents/\(id)/bundles"),
+                (parties.caller(parties.bankA), "GET", "/v1/consents/\(id)"),
+                (parties.caller(nil), "GET", "/healthz"),
+            ]
+            for (caller, method, path) in cases {
+                let answer = try await caller.send(method, path, body: ["status": "active"])
+                #expect(answer.status == 400, "\(method) \(path): \(answer.text)")
+                #expect((answer.json["detail"] as? String)?.contains("takes no request body") == true, "\(answer.text)")
+            }
+            #expect(try await parties.caller(parties.bankA).send("GET", "/v1/consents/\(id)").json["status"] as? String == "pending")
+        }
+    }
+
+    @Test func malformedAuthorizationHeadersAreProblems() async throws {
+        try await AuthorizationParties.run { parties in
+            let server = parties.stack.brokerURL
+            let key = parties.bankA
+            let refused: [[String]] = [
+                [],
+                ["Basic \(Data("user:pass".utf8).base64EncodedString())"],
+                ["Bearer"],
+                ["Bearer "],
+                ["Token \(key)"],
+                ["\(key)"],
+                ["Bearer \(key) extra"],
+                ["Bearer \(key)x"],
+                ["Bearer \(key)", "Bearer \(key)"],
+                ["Bearer " + String(repeating: "a", count: 9000)],
+                ["Bearer sbk_0123456789abcdef.\u{00f8}"],
+                ["Bearer \(parties.citizenX)"],
+            ]
+            for headers in refused {
+                let answer = try await Caller(server: server, credential: nil)
+                    .send("GET", "/v1/consents/\(UUID().uuidString.lowercased())", headers: headers.map { CurlHeader(name: "Authorization", value: $0) })
+                let shown = headers.map { String($0.prefix(40)) }
+                #expect(answer.status == 401, "\(shown): \(answer.text)")
+                #expect(answer.header("Content-Type") == "application/problem+json", "\(shown)")
+                #expect(answer.header("WWW-Authenticate") == "Bearer", "\(shown)")
+            }
+            // RFC 6750: the scheme in any case, and any number of spaces before the credential.
+            for value in ["bearer \(key)", "BEARER \(key)", "Bearer   \(key)"] {
+                let answer = try await Caller(server: server, credential: nil)
+                    .send("GET", "/v1/me/consents", headers: [CurlHeader(name: "Authorization", value: value.replacingOccurrences(of: key, with: parties.citizenX))])
+                #expect(answer.status == 200, "\(value.prefix(12)): \(answer.text)")
+            }
+        }
+    }
+
+    @Test func headersOverTheLimitAreCutOffBeforeTheRouter() async throws {
+        try await AuthorizationParties.run { parties in
+            let caller = parties.caller(parties.bankA)
+            let big = String(repeating: "a", count: HeaderLimits.maxFieldBytes + 1)
+            let oneHuge = try await caller.send("GET", "/healthz", headers: [CurlHeader(name: "X-Padding", value: big)])
+            #expect(oneHuge.status == 400)
+            let many = (0...HeaderLimits.maxFields).map { CurlHeader(name: "X-Header-\($0)", value: "1") }
+            #expect(try await caller.send("GET", "/healthz", headers: many).status == 400)
+            let justUnder = String(repeating: "a", count: HeaderLimits.maxFieldBytes - 100)
+            #expect(try await caller.send("GET", "/healthz", headers: [CurlHeader(name: "X-Padding", value: justUnder)]).status == 200)
+        }
+    }
+
+    @Test func unknownRoutesAndMethodsAreProblems() async throws {
+        try await AuthorizationParties.run { parties in
+            let bank = parties.caller(parties.bankA)
+            for (method, path) in [("GET", "/v1/nothing"), ("DELETE", "/v1/consents"), ("PUT", "/v1/me/consents"), ("GET", "/v1/consents/not-a-uuid")] {
+                let answer = try await bank.send(method, path)
+                #expect(answer.status == 404, "\(method) \(path)")
+                #expect(answer.header("Content-Type") == "application/problem+json", "\(method) \(path)")
+            }
+        }
+    }
+}

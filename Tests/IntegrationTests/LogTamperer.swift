@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+
+/// Edits a broker's SQLite file behind its back, as someone with access to the disk could: the
+/// append-only triggers are dropped first, since they exist to stop accidents, not attackers.
+///
+/// Only the entry rows change. The stored Merkle nodes and signed checkpoints stay as they were,
+/// so the signature still covers the true root and recomputing it from the entries must disagree.
+struct LogTamperer {
+    let path: String
+
+    /// The broker's database file inside a `LocalStack` work directory.
+    init(stack work: URL) {
+        path = work.appendingPathComponent("data/samtykke.sqlite").path
+    }
+
+    private func open() throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Runs `edit` with the log's triggers gone, in one transaction.
+    func tamper(_ edit: (Database) throws -> Void) throws {
+        try open().write { db in
+            for action in ["update", "delete"] {
+                try db.execute(sql: "DROP TRIGGER IF EXISTS auditEntry_no_\(action)")
+            }
+            try edit(db)
+        }
+    }
+
+    func leaf(_ index: Int, _ db: Database) throws -> [UInt8] {
+        Array(try Data.fetchOne(db, sql: "SELECT leaf FROM auditEntry WHERE idx = ?", arguments: [index])!)
+    }
+
+    func setLeaf(_ index: Int, _ leaf: [UInt8], _ db: Database) throws {
+        try db.execute(sql: "UPDATE auditEntry SET leaf = ? WHERE idx = ?", arguments: [Data(leaf), index])
+    }
+
+    func size() throws -> Int {
+        try open().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEntry")! }
+    }
+
+    /// A consistent copy of the live database (SQLite's online backup: no torn pages, WAL included).
+    func snapshot(to copy: String) throws {
+        try open().backup(to: DatabaseQueue(path: copy))
+    }
+
+    /// Puts a snapshot back into the live database while the broker keeps running, as restoring
+    /// an old backup would.
+    func restore(from copy: String) throws {
+        try DatabaseQueue(path: copy).backup(to: open())
+    }
+}
