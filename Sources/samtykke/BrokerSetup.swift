@@ -26,7 +26,7 @@ struct BrokerFlags: ParsableArguments {
     @Option(help: "P-256 key that signs bundles and consent tokens, mode 0600 (default: PKI bundle-signing.key).")
     var bundleKey: String?
     @Option(help: "Ed25519 key that signs log checkpoints, mode 0600 (default: PKI log.key).")
-    var logKey: String?
+    var logSigningKey: String?
     @Option(help: "The log's origin line in checkpoints, also the note key name.")
     var logOrigin: String?
     @Option(help: "Expected `iss` of citizen ID tokens (default with --pki: the dev provider).")
@@ -49,7 +49,7 @@ struct BrokerFlags: ParsableArguments {
             clientCert: clientCert,
             clientKey: clientKey,
             bundleKey: bundleKey,
-            logKey: logKey,
+            logSigningKey: logSigningKey,
             logOrigin: logOrigin,
             idIssuer: idIssuer,
             idJwks: idJwks,
@@ -70,7 +70,7 @@ struct BrokerSettings: Sendable {
     var clientCert: String?
     var clientKey: String?
     var bundleKey: String?
-    var logKey: String?
+    var logSigningKey: String?
     var logOrigin: String?
     var idIssuer: String?
     var idJwks: String?
@@ -92,7 +92,7 @@ struct BrokerSettings: Sendable {
         let dataDir = try Env.require("data-dir", dataDir)
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let origin = Env.value("log-origin", logOrigin) ?? Self.defaultLogOrigin
-        let noteSigner = try NoteSigner(name: origin, privateKey: KeyFiles.ed25519(try file("log-key", logKey, pki: \.logKey)))
+        let noteSigner = try NoteSigner(name: origin, privateKey: KeyFiles.ed25519(try file("log-signing-key", logSigningKey, pki: \.logKey)))
         return try SamtykkeDatabase(
             path: (dataDir as NSString).appendingPathComponent("samtykke.sqlite"),
             log: ConsentLog(origin: origin, signer: noteSigner)

@@ -8,13 +8,13 @@ import SamtykkeStorage
 struct DataDirFlags: ParsableArguments {
     @Option(help: "The broker's data directory.")
     var dataDir: String?
-    @Option(help: "A dev PKI (for the log key), or name it with --log-key.")
+    @Option(help: "A dev PKI (for the log signing key), or name it with --log-signing-key.")
     var pki: String?
     @Option(help: "Ed25519 log key, mode 0600.")
-    var logKey: String?
+    var logSigningKey: String?
 
     func open() throws -> SamtykkeDatabase {
-        try BrokerSettings(dataDir: dataDir, pki: pki, logKey: logKey).openDatabase()
+        try BrokerSettings(dataDir: dataDir, pki: pki, logSigningKey: logSigningKey).openDatabase()
     }
 }
 
