@@ -50,14 +50,14 @@ struct BrokerClient: Sendable {
     }
 
     func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
-        try decode(try await send("GET", path), as: T.self)
+        try Self.decode(try await send("GET", path), as: T.self)
     }
 
     func post<T: Decodable>(_ path: String, body: [UInt8]? = nil, as type: T.Type) async throws -> T {
-        try decode(try await send("POST", path, json: body), as: T.self)
+        try Self.decode(try await send("POST", path, json: body), as: T.self)
     }
 
-    private func decode<T: Decodable>(_ body: [UInt8], as type: T.Type) throws -> T {
+    static func decode<T: Decodable>(_ body: [UInt8], as type: T.Type) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch {

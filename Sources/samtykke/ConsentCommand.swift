@@ -22,10 +22,10 @@ struct ConsentCommand: AsyncParsableCommand {
         }
     }
 
-    /// The consent as the broker shows it; only what the CLI prints is decoded, the JSON output
-    /// passes the broker's document through unchanged.
-    struct View: Codable {
-        struct Purpose: Codable {
+    /// The consent as the broker shows it; only what the text output needs is decoded, while
+    /// `--json` passes the broker's document through unchanged.
+    struct View: Decodable {
+        struct Purpose: Decodable {
             let code: String
             let text: String
         }
@@ -68,9 +68,10 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                struct Page: Codable { let consents: [View] }
-                let page = try await connection.client().get("/v1/me/consents", as: Page.self)
-                if connection.json { return try printJSON(page) }
+                struct Page: Decodable { let consents: [View] }
+                let body = try await connection.client().send("GET", "/v1/me/consents")
+                if connection.json { return printRaw(body) }
+                let page = try BrokerClient.decode(body, as: Page.self)
                 if page.consents.isEmpty { print("no consents name you") }
                 for consent in page.consents { print(consent.line) }
             }
@@ -84,8 +85,9 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let consent = try await connection.client().get("/v1/me/consents/\(try pathSegment(id))", as: View.self)
-                if connection.json { return try printJSON(consent) }
+                let body = try await connection.client().send("GET", "/v1/me/consents/\(try pathSegment(id))")
+                if connection.json { return printRaw(body) }
+                let consent = try BrokerClient.decode(body, as: View.self)
                 print(consent.text)
             }
         }
@@ -118,7 +120,7 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                struct Entry: Codable {
+                struct Entry: Decodable {
                     let index: Int
                     let time: String
                     let type: String
@@ -126,12 +128,13 @@ struct ConsentCommand: AsyncParsableCommand {
                     let bankOrg: String
                     let summary: String
                 }
-                struct Page: Codable {
+                struct Page: Decodable {
                     let personId: String
                     let entries: [Entry]
                 }
-                let page = try await connection.client().get("/v1/me/access-log", as: Page.self)
-                if connection.json { return try printJSON(page) }
+                let body = try await connection.client().send("GET", "/v1/me/access-log")
+                if connection.json { return printRaw(body) }
+                let page = try BrokerClient.decode(body, as: Page.self)
                 if page.entries.isEmpty { print("the log holds nothing about you") }
                 for entry in page.entries { print("\(entry.time)  \(entry.summary)  [#\(entry.index), consent \(entry.consentId)]") }
             }
@@ -140,11 +143,17 @@ struct ConsentCommand: AsyncParsableCommand {
 
     static func answer(_ action: String, _ id: String, _ connection: Connection, done: String) async throws {
         try await reportingErrors {
-            let consent = try await connection.client().post("/v1/me/consents/\(try pathSegment(id))/\(action)", as: View.self)
-            if connection.json { return try printJSON(consent) }
+            let body = try await connection.client().send("POST", "/v1/me/consents/\(try pathSegment(id))/\(action)")
+            if connection.json { return printRaw(body) }
+            let consent = try BrokerClient.decode(body, as: View.self)
             print("\(done) consent \(consent.id) for bank \(consent.bankOrg) (status: \(consent.status))")
         }
     }
+}
+
+/// The broker's JSON as it came, one document per line for scripts.
+func printRaw(_ body: [UInt8]) {
+    print(String(decoding: body, as: UTF8.self))
 }
 
 /// An id as one URL path segment; anything that is not a plain id is refused here, not sent.
