@@ -33,19 +33,6 @@ struct BundleCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
-        /// The broker's bundle answer; only what is checked is decoded.
-        struct Issued: Decodable {
-            struct Receipt: Decodable {
-                let index: UInt64
-                let entry: String
-                let treeSize: UInt64
-                let inclusionProof: [String]
-                let checkpoint: String
-            }
-            let bundle: String
-            let auditReceipt: Receipt
-        }
-
         struct Report: Encodable {
             let verified: Bool
             let bundleId: String
@@ -62,9 +49,9 @@ struct BundleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let issued: Issued
+                let issued: BundleAnswer
                 do {
-                    issued = try JSONDecoder().decode(Issued.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+                    issued = try JSONDecoder().decode(BundleAnswer.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
                 } catch DecodingError.keyNotFound(let key, let context) {
                     let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
                     throw CLIError("\(file) is not a bundle answer {bundle, auditReceipt}: it has no \(path)")

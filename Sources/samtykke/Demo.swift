@@ -79,18 +79,7 @@ struct DemoRun {
         try await runCLI(["consent", "grant", created.id, "--server", server], idToken: idToken)
 
         step("Bank fetches a signed bundle (the broker calls the agency over mTLS with libcurl)")
-        struct Issued: Decodable {
-            struct Receipt: Decodable {
-                let index: UInt64
-                let entry: String
-                let treeSize: UInt64
-                let inclusionProof: [String]
-                let checkpoint: String
-            }
-            let bundle: String
-            let auditReceipt: Receipt
-        }
-        let issued = try await bank.post("/v1/consents/\(created.id)/bundles", as: Issued.self)
+        let issued = try await bank.post("/v1/consents/\(created.id)/bundles", as: BundleAnswer.self)
         detail("bundle: \(issued.bundle.prefix(60))… (\(issued.bundle.utf8.count) bytes, ES256)")
         detail("log entry #\(issued.auditReceipt.index) in a tree of \(issued.auditReceipt.treeSize)")
 
@@ -113,7 +102,7 @@ struct DemoRun {
 
         step("Bank asks again and is refused")
         do {
-            _ = try await bank.post("/v1/consents/\(created.id)/bundles", as: Issued.self)
+            _ = try await bank.post("/v1/consents/\(created.id)/bundles", as: BundleAnswer.self)
             throw CLIError("the broker issued a bundle for a revoked consent")
         } catch let problem as BrokerClient.Problem where problem.status == 409 {
             detail("\(problem)")

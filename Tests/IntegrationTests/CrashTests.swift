@@ -32,32 +32,13 @@ import TransparencyLog
 
     @Test func sigkillUnderLoadLosesNothingAcknowledged() async throws {
         try await withTemporaryDirectory { dir in
-            let pki = dir.appendingPathComponent("pki")
-            let data = dir.appendingPathComponent("data").path
-            let paths = try DevPKI.make(in: pki)
-            let org = "986352325"
-            let key = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki.path, "--org", org, "--name", "Crash Bank"])
-            try #require(key.status == 0, "\(key.stderr)")
-            let bankKey = key.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-
-            let agencyPort = try ServerProcess.freePort()
-            let agency = ServerProcess(["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures], port: agencyPort)
-            try agency.start()
-            defer { Task { await agency.stop(signal: SIGTERM) } }
-            try await Self.waitForAgency(port: agencyPort, paths: paths)
-
-            let brokerPort = try ServerProcess.freePort()
-            let broker = ServerProcess(
-                ["serve", "--port", "\(brokerPort)", "--data-dir", data, "--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
-                port: brokerPort
-            )
-            try broker.start()
-            try await broker.waitUntilReady()
-
-            let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
+            let stack = try await ProcessStack.start(in: dir)
+            defer { Task { await stack.agency.stop(signal: SIGTERM) } }
+            let broker = stack.broker
+            let bankKey = stack.bankKey
             var tokens: [String: String] = [:]
             let people = try fixturePeople().prefix(6).map(\.personId)
-            for person in people { tokens[person] = try await provider.mint(pid: person) }
+            for person in people { tokens[person] = try await stack.idToken(for: person) }
             let citizenTokens = tokens
             let ledger = Ledger()
 
@@ -80,7 +61,7 @@ import TransparencyLog
             }
             #expect(await broker.stop(signal: SIGTERM) == 0)
 
-            try await Self.check(data: data, paths: paths, bank: try OrgNumber(org), received: ledger.received)
+            try await Self.check(data: stack.data, paths: stack.paths, bank: try OrgNumber(stack.bankOrg), received: ledger.received)
         }
     }
 
@@ -110,19 +91,6 @@ import TransparencyLog
                 }
             }
         }
-    }
-
-    static func waitForAgency(port: Int, paths: PKIPaths) async throws {
-        let client = CurlClient(configuration: CurlClientConfiguration(
-            connectTimeout: .seconds(1), totalTimeout: .seconds(2), tls: CurlTLSConfiguration(
-                caFile: paths.caCertificate.path, clientCertificateFile: paths.brokerClientCertificate.path, clientKeyFile: paths.brokerClientKey.path
-            ), maxConcurrentRequests: 1, allowedProtocols: .https, userAgent: "samtykke-tests"
-        ))
-        for _ in 0..<300 {
-            if let answer = try? await client.execute(.get("https://127.0.0.1:\(port)/healthz")), answer.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ServerProcessError("the mock agency did not start")
     }
 
     static func check(data: String, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {

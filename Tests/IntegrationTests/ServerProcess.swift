@@ -1,6 +1,9 @@
 import CurlHTTP
+import DevPKI
 import Foundation
+import SamtykkeJOSE
 import Synchronization
+@testable import samtykke
 
 /// A `samtykke` server run as its own process, as an operator runs it: for crash and shutdown tests
 /// that must kill it for real.
@@ -70,4 +73,57 @@ final class ServerProcess: Sendable {
 struct ServerProcessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The mock agency and the broker as separate processes over a fresh dev PKI, with one bank
+/// registered: the setup of every test that must signal a real broker process.
+struct ProcessStack {
+    let paths: PKIPaths
+    let data: String
+    let agency: ServerProcess
+    let broker: ServerProcess
+    let bankOrg = "986352325"
+    let bankKey: String
+
+    static func start(in dir: URL, agencyFaults: String? = nil) async throws -> ProcessStack {
+        let pki = dir.appendingPathComponent("pki")
+        let data = dir.appendingPathComponent("data").path
+        let paths = try DevPKI.make(in: pki)
+        let key = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki.path, "--org", "986352325", "--name", "Process Bank"])
+        guard key.status == 0 else { throw ServerProcessError("bank add failed: \(key.stderr)") }
+
+        let agencyPort = try ServerProcess.freePort()
+        let agency = ServerProcess(
+            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures] + (agencyFaults.map { ["--faults", $0] } ?? []),
+            port: agencyPort
+        )
+        try agency.start()
+        try await waitForAgency(port: agencyPort, paths: paths)
+        let brokerPort = try ServerProcess.freePort()
+        let broker = ServerProcess(
+            ["serve", "--port", "\(brokerPort)", "--data-dir", data, "--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+            port: brokerPort
+        )
+        try broker.start()
+        try await broker.waitUntilReady()
+        return ProcessStack(paths: paths, data: data, agency: agency, broker: broker, bankKey: key.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The agency's health route answers only over mutual TLS, so readiness is polled with the broker's certificate.
+    static func waitForAgency(port: Int, paths: PKIPaths) async throws {
+        let client = CurlClient(configuration: CurlClientConfiguration(
+            connectTimeout: .seconds(1), totalTimeout: .seconds(2), tls: CurlTLSConfiguration(
+                caFile: paths.caCertificate.path, clientCertificateFile: paths.brokerClientCertificate.path, clientKeyFile: paths.brokerClientKey.path
+            ), maxConcurrentRequests: 1, allowedProtocols: .https, userAgent: "samtykke-tests"
+        ))
+        for _ in 0..<300 {
+            if let answer = try? await client.execute(.get("https://127.0.0.1:\(port)/healthz")), answer.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError("the mock agency did not start")
+    }
+
+    func idToken(for person: String) async throws -> String {
+        try await DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person)
+    }
 }
