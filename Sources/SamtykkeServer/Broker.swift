@@ -32,11 +32,19 @@ public struct Broker: Sendable {
         public var maxPageSize: Int
         /// The whole agency fetch of one bundle request, retries included, must fit in this.
         public var bundleDeadline: Duration
+        /// Requests each authenticated caller may make.
+        public var rate: RateLimiter.Rule
 
-        public init(maxBodyBytes: Int = 64 * 1024, maxPageSize: Int = 1000, bundleDeadline: Duration = .seconds(10)) {
+        public init(
+            maxBodyBytes: Int = 64 * 1024,
+            maxPageSize: Int = 1000,
+            bundleDeadline: Duration = .seconds(10),
+            rate: RateLimiter.Rule = RateLimiter.Rule(perSecond: 50, burst: 200)
+        ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxPageSize = maxPageSize
             self.bundleDeadline = bundleDeadline
+            self.rate = rate
         }
     }
 

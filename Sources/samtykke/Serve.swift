@@ -13,6 +13,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (default 8080; 0 picks a free one).")
     var port: Int?
     @OptionGroup var broker: BrokerFlags
+    @Option(help: "Requests per second each bank, citizen or auditor may make (default 50).")
+    var ratePerSecond: Int?
+    @Option(help: "Requests each caller may burst above that rate (default 200).")
+    var rateBurst: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -21,7 +25,11 @@ struct Serve: AsyncParsableCommand {
             let host = Env.value("host", host) ?? "127.0.0.1"
             let port = try Env.integer("port", port, default: 8080)
             let logger = makeLogger("samtykke.broker", level: Env.value("log-level", logLevel))
-            let built = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)")
+            var built = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)")
+            built.limits.rate = RateLimiter.Rule(
+                perSecond: Double(try Env.integer("rate-per-second", ratePerSecond, default: 50)),
+                burst: Double(try Env.integer("rate-burst", rateBurst, default: 200))
+            )
             let app = buildApplication(broker: built, options: ServerOptions(host: host, port: port), logger: logger) { port in
                 logger.notice("broker listening", metadata: ["url": "http://\(host):\(port)"])
             }

@@ -1,0 +1,29 @@
+import Foundation
+import SamtykkeCore
+import SamtykkeServer
+import Testing
+@testable import samtykke
+
+/// Each authenticated caller has its own token bucket: over it, 429 with `Retry-After`; others go on.
+@Suite(.serialized) struct RateLimitTests {
+    @Test func aBurstOverTheLimitGets429WithRetryAfterAndOthersAreUnaffected() async throws {
+        try await withTemporaryDirectory { dir in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
+                broker.limits.rate = RateLimiter.Rule(perSecond: 0.5, burst: 5)
+            }) { stack in
+                let a = try stack.broker.database.addBank(org: try OrgNumber("986352325"), name: "A", now: Date())
+                let b = try stack.broker.database.addBank(org: try OrgNumber("974760673"), name: "B", now: Date())
+                let bankA = Caller(server: stack.brokerURL, credential: a.text)
+                let missing = "/v1/consents/\(UUID().uuidString.lowercased())"
+                for _ in 0..<5 { #expect(try await bankA.send("GET", missing).status == 404) }
+                let limited = try await bankA.send("GET", missing)
+                #expect(limited.status == 429)
+                #expect(limited.header("Content-Type") == "application/problem+json")
+                #expect(Int(limited.header("Retry-After") ?? "") == 2)
+                #expect(try await Caller(server: stack.brokerURL, credential: b.text).send("GET", missing).status == 404)
+                // Unauthenticated and public requests are not counted against anyone.
+                #expect(try await Caller(server: stack.brokerURL, credential: nil).send("GET", "/healthz").status == 200)
+            }
+        }
+    }
+}
