@@ -9,22 +9,19 @@ public struct ServerOptions: Sendable {
     public var port: Int
     /// How often the background job looks for consents to expire.
     public var expirySweepInterval: Duration
+    /// Limits of the HTTP/1 parser. Hummingbird's defaults are 80 KiB for one header field, 80 KiB
+    /// for all of them and 1000 fields; the API reads a handful of small headers (the largest, an ID
+    /// token, is a few KiB), so these are tighter. Over a limit NIO answers a bare 400 and closes the
+    /// connection: the request never reaches the router, so there is no problem document.
+    public var maxHeaderFieldBytes = 16 * 1024
+    public var maxHeaderBytes = 32 * 1024
+    public var maxHeaderFields = 100
 
     public init(host: String = "127.0.0.1", port: Int = 8080, expirySweepInterval: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.expirySweepInterval = expirySweepInterval
     }
-}
-
-/// Limits of the HTTP/1 parser. Hummingbird's defaults are 80 KiB for one header field, 80 KiB for
-/// all of them and 1000 fields; the API reads a handful of small headers (the largest, an ID token,
-/// is a few KiB), so these are tighter. Over a limit NIO answers a bare 400 and closes the
-/// connection: the request never reaches the router, so there is no problem document.
-public enum HeaderLimits {
-    public static let maxFieldBytes = 16 * 1024
-    public static let maxTotalBytes = 32 * 1024
-    public static let maxFields = 100
 }
 
 /// The broker application, the same for `samtykke serve`, `samtykke demo` and the tests.
@@ -37,9 +34,9 @@ public func buildApplication(
     Application(
         router: buildRouter(broker: broker),
         server: .http1(configuration: .init(httpDecoderConfiguration: .init(
-            maxHeaderFieldSize: HeaderLimits.maxFieldBytes,
-            maxHeaderListSize: HeaderLimits.maxTotalBytes,
-            maxHeaderFieldCount: HeaderLimits.maxFields
+            maxHeaderFieldSize: options.maxHeaderFieldBytes,
+            maxHeaderListSize: options.maxHeaderBytes,
+            maxHeaderFieldCount: options.maxHeaderFields
         ))),
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
         services: [ExpiryService(broker: broker, interval: options.expirySweepInterval, logger: logger)],
@@ -60,13 +57,19 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
 
     PublicController(broker: broker, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
 
-    let bank = router.group("v1").add(middleware: APIKeyAuthenticator(database: broker.database, role: .bank))
+    // One limiter for all groups: a caller is limited the same whichever party's routes it uses.
+    let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
+    let bank = router.group("v1")
+        .add(middleware: APIKeyAuthenticator(database: broker.database, role: .bank))
+        .add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker)).addRoutes(to: bank)
 
-    let citizen = router.group("v1/me").add(middleware: IDTokenAuthenticator(broker: broker))
+    let citizen = router.group("v1/me").add(middleware: IDTokenAuthenticator(broker: broker)).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)
 
-    let auditor = router.group("v1/audit").add(middleware: APIKeyAuthenticator(database: broker.database, role: .auditor))
+    let auditor = router.group("v1/audit")
+        .add(middleware: APIKeyAuthenticator(database: broker.database, role: .auditor))
+        .add(middleware: rateLimit)
     AuditController(broker: broker).addRoutes(to: auditor)
 
     return router

@@ -53,4 +53,19 @@ struct OpenAPIDocument: Sendable {
         self.bytes = bytes
         self.operations = operations
     }
+
+    /// The methods the document has for a concrete request path, matching `{parameter}` segments
+    /// to anything: what a 405 lists in `Allow`.
+    func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return operations.keys.compactMap { key -> String? in
+            let parts = key.split(separator: " ", maxSplits: 1)
+            let template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { return nil }
+            for (expected, actual) in zip(template, segments) where !(expected.hasPrefix("{") && !actual.isEmpty) && expected != actual {
+                return nil
+            }
+            return String(parts[0])
+        }.sorted()
+    }
 }

@@ -12,16 +12,19 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public let field: String?
     /// Seconds after which a retry may succeed (sent as `Retry-After` too).
     public let retryAfter: Int?
+    /// For a 405: the methods the resource does support, sent as `Allow`.
+    public let allow: [String]?
 
     public static let typeBase = "https://samtykke.invalid/problems/"
 
-    public init(_ status: HTTPResponse.Status, _ kind: String, _ title: String, detail: String? = nil, field: String? = nil, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, _ kind: String, _ title: String, detail: String? = nil, field: String? = nil, retryAfter: Int? = nil, allow: [String]? = nil) {
         self.status = status
         self.kind = kind
         self.title = title
         self.detail = detail
         self.field = field
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     struct Document: Encodable {
@@ -48,6 +51,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(document))))
     }

@@ -4,12 +4,20 @@ import Hummingbird
 /// parameter the OpenAPI document does not name for the route (or one given twice), and a body sent
 /// to an operation that takes none. Handlers then only judge the values of what they read.
 ///
-/// Unmatched routes pass through untouched, so they stay a plain 404.
+/// A request no route matched is a 405 with `Allow` when the path is the API's under another method
+/// (RFC 9110 §15.5.6), and otherwise goes on to the router's 404.
 struct RequestShapeMiddleware<Context: RequestContext>: RouterMiddleware {
     let document: OpenAPIDocument
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let path = context.endpointPath, let operation = document.operations["\(request.method.rawValue) \(path)"] {
+        guard let path = context.endpointPath else {
+            let allowed = document.methods(forPath: request.uri.path)
+            guard allowed.isEmpty else {
+                throw Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed", detail: "\(request.uri.path) allows \(allowed.joined(separator: ", "))", allow: allowed)
+            }
+            return try await next(request, context)
+        }
+        if let operation = document.operations["\(request.method.rawValue) \(path)"] {
             var seen: Set<String> = []
             for (key, _) in request.uri.queryParameters {
                 let name = String(key)

@@ -1,3 +1,4 @@
+import DevPKI
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
@@ -22,11 +23,26 @@ struct AuthorizationParties: Sendable {
     static let orgA = "986352325"
     static let orgB = "974760673"
 
+    /// One dev PKI for every stack these tests start, copied into each stack's directory (LocalStack
+    /// uses a PKI it finds there). Making one runs openssl several times and waits for it
+    /// synchronously, so it happens once, on a dispatch thread, not on Swift's cooperative pool.
+    static let sharedPKI = Task<URL, any Error> {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-test-pki-\(UUID().uuidString)")
+                    return try DevPKI.make(in: directory).directory
+                })
+            }
+        }
+    }
+
     static func run<T: Sendable>(
         customize: @escaping @Sendable (inout Broker) -> Void = { _ in },
         _ body: @Sendable (AuthorizationParties) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { dir in
+            try FileManager.default.copyItem(at: try await sharedPKI.value, to: dir.appendingPathComponent("pki"))
             let clock = TestClock()
             return try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
                 broker.clock = { clock.now() }

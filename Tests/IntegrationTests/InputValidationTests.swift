@@ -221,12 +221,15 @@ import Testing
     @Test func headersOverTheLimitAreCutOffBeforeTheRouter() async throws {
         try await AuthorizationParties.run { parties in
             let caller = parties.caller(parties.bankA)
-            let big = String(repeating: "a", count: HeaderLimits.maxFieldBytes + 1)
+            let big = String(repeating: "a", count: ServerOptions().maxHeaderFieldBytes + 1)
             let oneHuge = try await caller.send("GET", "/healthz", headers: [CurlHeader(name: "X-Padding", value: big)])
             #expect(oneHuge.status == 400)
-            let many = (0...HeaderLimits.maxFields).map { CurlHeader(name: "X-Header-\($0)", value: "1") }
+            let many = (0...ServerOptions().maxHeaderFields).map { CurlHeader(name: "X-Header-\($0)", value: "1") }
             #expect(try await caller.send("GET", "/healthz", headers: many).status == 400)
-            let justUnder = String(repeating: "a", count: HeaderLimits.maxFieldBytes - 100)
+            let third = String(repeating: "a", count: ServerOptions().maxHeaderBytes / 3 + 1)
+            let together = (0..<3).map { CurlHeader(name: "X-Padding-\($0)", value: third) }
+            #expect(try await caller.send("GET", "/healthz", headers: together).status == 400)
+            let justUnder = String(repeating: "a", count: ServerOptions().maxHeaderFieldBytes - 100)
             #expect(try await caller.send("GET", "/healthz", headers: [CurlHeader(name: "X-Padding", value: justUnder)]).status == 200)
         }
     }
@@ -234,9 +237,19 @@ import Testing
     @Test func unknownRoutesAndMethodsAreProblems() async throws {
         try await AuthorizationParties.run { parties in
             let bank = parties.caller(parties.bankA)
-            for (method, path) in [("GET", "/v1/nothing"), ("DELETE", "/v1/consents"), ("PUT", "/v1/me/consents"), ("GET", "/v1/consents/not-a-uuid")] {
+            for (method, path) in [("GET", "/v1/nothing"), ("GET", "/v1/consents/"), ("GET", "/v1/consents/not-a-uuid"), ("POST", "/v1/me/consents/a/b/c")] {
                 let answer = try await bank.send(method, path)
                 #expect(answer.status == 404, "\(method) \(path)")
+                #expect(answer.header("Content-Type") == "application/problem+json", "\(method) \(path)")
+            }
+            // A path of the API under a method it does not have: 405 and the methods it does have.
+            for (method, path, allow) in [
+                ("DELETE", "/v1/consents", "POST"), ("PUT", "/v1/me/consents", "GET"), ("PATCH", "/v1/consents/\(UUID())", "GET"),
+                ("GET", "/v1/me/consents/\(UUID())/grant", "POST"), ("OPTIONS", "/healthz", "GET"), ("POST", "/openapi.json", "GET"),
+            ] {
+                let answer = try await parties.caller(nil).send(method, path)
+                #expect(answer.status == 405, "\(method) \(path)")
+                #expect(answer.header("Allow") == allow, "\(method) \(path)")
                 #expect(answer.header("Content-Type") == "application/problem+json", "\(method) \(path)")
             }
         }
