@@ -4,10 +4,13 @@ import ServiceLifecycle
 
 /// Expires due requests and consents in the background so the log shows `consent.expired` close to
 /// when it happened, not only when someone next touches the consent (which also enforces it).
-struct ExpiryService: Service {
+struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
     let logger: Logger
+
+    /// ServiceLifecycle logs services by description; the default would print the whole broker.
+    var description: String { "ExpiryService" }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {

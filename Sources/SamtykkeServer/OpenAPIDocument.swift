@@ -61,11 +61,10 @@ struct OpenAPIDocument: Sendable {
         return operations.keys.compactMap { key -> String? in
             let parts = key.split(separator: " ", maxSplits: 1)
             let template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
-            guard template.count == segments.count else { return nil }
-            for (expected, actual) in zip(template, segments) where !(expected.hasPrefix("{") && !actual.isEmpty) && expected != actual {
-                return nil
+            let matches = template.count == segments.count && zip(template, segments).allSatisfy { expected, actual in
+                expected == actual || (expected.hasPrefix("{") && !actual.isEmpty)
             }
-            return String(parts[0])
+            return matches ? String(parts[0]) : nil
         }.sorted()
     }
 }
