@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import NIOCore
 import Prometheus
 
@@ -20,16 +21,23 @@ struct PublicController {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI.bytes)))
         }
         router.get("healthz") { _, _ in Self.text("ok\n") }
+        let agencyHealth = AgencyHealth(agency: broker.agency)
         router.get("readyz") { _, context in
             do {
                 try await broker.database.ping()
-                return Self.text("ready\n")
             } catch {
                 context.logger.error("not ready: database unavailable")
                 throw Problem(.serviceUnavailable, "not-ready", "Not ready", detail: "the database is unavailable", retryAfter: 1)
             }
+            // Without the agency no bundle can be issued: not ready, and the reason says which part failed.
+            if let problem = await agencyHealth.problem() {
+                context.logger.warning("not ready: tax agency unavailable", metadata: ["reason": "\(problem.reason)"])
+                throw Problem(.serviceUnavailable, "not-ready", "Not ready", detail: "the tax agency is unavailable (\(problem.reason))", retryAfter: 5)
+            }
+            return Self.text("ready\n")
         }
         router.get("metrics") { _, _ in
+            Gauge(label: "samtykke_log_entries").record(Int64(try await broker.database.logSize()))
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
             return Response(
