@@ -54,8 +54,14 @@ import Testing
             #expect(last.type == .bundleRefused)
             #expect(last.details["reason"] == .string(reason))
 
+            // Recovered: the bank retries as the README tells it to (on a starved machine a retry may
+            // still meet the short test deadline), and exactly one use is counted for the bundle it gets.
             faults.faults = .none
-            #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 201)
+            var status = 0
+            for _ in 0..<5 where status != 201 {
+                status = try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status
+            }
+            #expect(status == 201)
             #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 1)
         }
     }

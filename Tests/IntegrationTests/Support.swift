@@ -116,29 +116,45 @@ func consentRequest(for person: String, scopes: [String] = ["income", "debt"], y
     ]
 }
 
-/// Runs the `samtykke` binary; returns exit status, stdout and stderr. The wait happens on a
-/// dispatch thread: blocking Swift's small cooperative pool would stall the in-process servers.
+/// Runs the `samtykke` binary; returns exit status, stdout and stderr.
 func runCLI(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try runCLIBlocking(arguments, environment: environment) })
-        }
-    }
+    try await runProcess(
+        Package.binary,
+        arguments,
+        environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAMTYKKE_") }.merging(environment) { $1 },
+        directory: Package.root
+    )
 }
 
-private func runCLIBlocking(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = Package.binary
-    process.arguments = arguments
-    process.currentDirectoryURL = Package.root
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAMTYKKE_") }.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+/// Runs a program to its end. The wait happens on a dispatch thread: blocking Swift's small
+/// cooperative pool would stall the in-process servers the program may be talking to. stderr is
+/// drained on its own thread so a chatty child can never fill one pipe while we wait on the other.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                if let environment { process.environment = environment }
+                if let directory { process.currentDirectoryURL = directory }
+                let out = Pipe()
+                let err = Pipe()
+                process.standardOutput = out
+                process.standardError = err
+                try process.run()
+                let stderr = Mutex(Data())
+                let drained = DispatchSemaphore(value: 0)
+                DispatchQueue.global().async {
+                    let data = err.fileHandleForReading.readDataToEndOfFile()
+                    stderr.withLock { $0 = data }
+                    drained.signal()
+                }
+                let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                drained.wait()
+                process.waitUntilExit()
+                return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr.withLock { $0 }, as: UTF8.self))
+            })
+        }
+    }
 }
