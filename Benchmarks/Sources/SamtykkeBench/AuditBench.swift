@@ -1,0 +1,39 @@
+import Foundation
+
+/// `samtykke audit verify` against a broker serving the big log, timed as a whole command, and the
+/// SHA-256 bound from `openssl speed` on the same machine.
+struct AuditResult: Codable, Sendable {
+    var entries: Int
+    var averageLeafBytes: Double
+    var seconds: Double
+    var entriesPerSecond: Double
+    var leafBytesPerSecond: Double
+    /// CPU seconds of the verify command and of the broker serving it.
+    var verifyCPUSeconds: Double
+    var brokerCPUSeconds: Double
+    var brokerPeakMemoryKiB: Int?
+    var verified: Bool
+    var output: String
+}
+
+struct SHA256Bound: Codable, Sendable {
+    /// `openssl speed -seconds 3 -bytes N sha256` at the average leaf size plus the 0x00 prefix.
+    var bytes: Int
+    var bytesPerSecond: Double
+    /// The same at 65 bytes, the size of every interior node hash (0x01 || left || right).
+    var nodeBytesPerSecond: Double
+    var command: String
+}
+
+enum OpenSSLSpeed {
+    static func sha256(bytes: Int, seconds: Int = 3) async throws -> Double {
+        let result = try await Shell.run("openssl", ["speed", "-seconds", "\(seconds)", "-bytes", "\(bytes)", "sha256"])
+        // "sha256    1322269.41k": thousands of bytes per second.
+        for line in result.stdout.split(separator: "\n").reversed() where line.hasPrefix("sha256") {
+            if let value = line.split(separator: " ").last, value.hasSuffix("k"), let thousands = Double(value.dropLast()) {
+                return thousands * 1000
+            }
+        }
+        throw BenchError("cannot read `openssl speed` output: \(result.stdout.suffix(300)) \(result.stderr.suffix(300))")
+    }
+}

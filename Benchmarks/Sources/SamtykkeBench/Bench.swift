@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+import TransparencyLog
+
+/// `Benchmarks/run` builds everything and calls this with the paths. It measures in one run, on this
+/// machine, and writes Benchmarks/results/latest.{md,json}.
+struct Options {
+    var samtykke = ""
+    var repo = ""
+    var work = ""
+    var out = ""
+    var connectShim: String?
+    var swiftVersion = "unknown"
+    var quick = false
+    var command = "Benchmarks/run"
+
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            func value() throws -> String {
+                guard let value = iterator.next() else { throw BenchError("\(argument) needs a value") }
+                return value
+            }
+            switch argument {
+            case "--samtykke": options.samtykke = try value()
+            case "--repo": options.repo = try value()
+            case "--work": options.work = try value()
+            case "--out": options.out = try value()
+            case "--connect-shim": options.connectShim = try value()
+            case "--swift-version": options.swiftVersion = try value()
+            case "--command": options.command = try value()
+            case "--quick": options.quick = true
+            default: throw BenchError("unknown argument \(argument)")
+            }
+        }
+        guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty else {
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR [--connect-shim SO] [--quick]")
+        }
+        return options
+    }
+}
+
+struct Report: Codable, Sendable {
+    var generatedAt: String
+    var command: String
+    var quick: Bool
+    var machine: Machine
+    var settings: SettingsRecord
+    var broker: BrokerBench.Results
+    var log: LogBench.Results
+    var audit: AuditResult?
+    var auditProfile: ProfileResult?
+    var sha256: SHA256Bound
+    var targets: [Target]
+    var wallSeconds: Double
+    /// The 1-minute load average before the benchmark started anything: other work on the machine.
+    var loadAverageAtStart: Double
+}
+
+struct SettingsRecord: Codable, Sendable {
+    var warmupSeconds: Double
+    var measureSeconds: Double
+    var concurrencies: [Int]
+    var consents: Int
+    var logSizes: [Int]
+    var durableAppendsPerSize: Int
+    var proofSamples: Int
+    var auditVerifySize: Int
+}
+
+struct Target: Codable, Sendable {
+    var name: String
+    var goal: String
+    var measured: String
+    var met: Bool
+}
+
+func log(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+@main
+struct SamtykkeBench {
+    static func main() async {
+        do {
+            try await run(Options.parse(CommandLine.arguments))
+        } catch {
+            log("benchmark failed: \(error)")
+            exit(1)
+        }
+    }
+
+    static func run(_ options: Options) async throws {
+        let started = ContinuousClock.now
+        let settings = options.quick
+            ? Settings(warmup: .milliseconds(500), measure: .seconds(2), concurrencies: [1, 16, 64], consents: 80, consentConcurrency: 16,
+                       logSizes: [1_000, 10_000], durableAppends: 50, proofSamples: 200, auditVerifySize: 10_000, profileSeconds: 2)
+            : Settings(warmup: .seconds(2), measure: .seconds(8), concurrencies: [1, 16, 64], consents: 1_200, consentConcurrency: 16,
+                       logSizes: [10_000, 100_000, 1_000_000], durableAppends: 500, proofSamples: 2_000, auditVerifySize: 1_000_000, profileSeconds: 5)
+        let loadAtStart = ProcFS.loadAverage()
+        let machine = Machine.describe(swiftVersion: options.swiftVersion)
+        log("machine: \(machine.cpuModel), \(machine.cores) cores, \(machine.memoryGiB) GiB, Linux \(machine.kernel)")
+
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: options.work)
+        try fm.createDirectory(atPath: options.work, withIntermediateDirectories: true)
+        let pkiDirectory = options.work + "/pki"
+        let made = try await Shell.run(options.samtykke, ["dev", "pki", "--out", pkiDirectory], cwd: options.repo)
+        guard made.status == 0 else { throw BenchError("samtykke dev pki failed: \(made.stderr)") }
+        let pki = PKIFiles(directory: pkiDirectory)
+
+        struct Person: Decodable { let personId: String }
+        let people = try JSONDecoder().decode([Person].self, from: Data(contentsOf: URL(fileURLWithPath: options.repo + "/Fixtures/people.json")))
+            .map(\.personId)
+
+        // a-d, f: the broker and the agency under load.
+        let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
+                                      connectShim: options.connectShim, people: people)
+        let (brokerResults, broker, agency) = try await brokerBench.run(log: log)
+        await broker.stop()
+
+        // e: the log.
+        let logDirectory = options.work + "/log"
+        try fm.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let databasePath = logDirectory + "/samtykke.sqlite"
+        let logBench = LogBench(settings: settings, databasePath: databasePath, logKeyPath: pki.logKey, people: people)
+        let (measuredLog, database) = try await logBench.run(log: log)
+        var logResults = measuredLog
+
+        // `samtykke audit verify` over HTTP against a broker serving the largest log.
+        var audit: AuditResult?
+        let verifySize = logResults.sizes.last?.entries ?? 0
+        let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--pki", pki.directory, "--name", "Benchmark auditor"])
+        let port = try ServerProcess.freePort()
+        let logBroker = try ServerProcess(
+            name: "log broker", executable: options.samtykke,
+            arguments: ["serve", "--port", "\(port)", "--data-dir", logDirectory, "--pki", pki.directory, "--tax-agency", "https://127.0.0.1:\(agency.port)"],
+            port: port, cwd: options.repo, logPath: options.work + "/log-broker.log", environment: BrokerBench.unlimited
+        )
+        let url = "http://127.0.0.1:\(port)"
+        try await waitFor("the broker serving the log", timeout: .seconds(60)) {
+            (try? await Shell.run("curl", ["-sf", url + "/readyz"]))?.status == 0
+        }
+        log("audit verify: \(verifySize) entries from \(url)")
+        let brokerCPU0 = ProcFS.cpuSeconds(pid: logBroker.pid)
+        var usage0 = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
+        let verify = try await Shell.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey,
+                                                            "--state", options.work + "/audit-state.json", "--json"], cwd: options.repo)
+        var usage1 = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        let verifyCPU = seconds(usage1.ru_utime) + seconds(usage1.ru_stime) - seconds(usage0.ru_utime) - seconds(usage0.ru_stime)
+        let average = logResults.averageLeafBytes
+        audit = AuditResult(
+            entries: verifySize, averageLeafBytes: average, seconds: verify.seconds,
+            entriesPerSecond: Double(verifySize) / verify.seconds, leafBytesPerSecond: Double(verifySize) * average / verify.seconds,
+            verifyCPUSeconds: verifyCPU, brokerCPUSeconds: ProcFS.cpuSeconds(pid: logBroker.pid) - brokerCPU0,
+            brokerPeakMemoryKiB: ProcFS.memoryKiB(pid: logBroker.pid, field: "VmHWM"),
+            verified: verify.status == 0, output: (verify.stdout + verify.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+        log(String(format: "  %@ in %.1f s: %.0f entries/s, %.1f MB/s of leaves", verify.status == 0 ? "verified" : "FAILED",
+                   verify.seconds, audit!.entriesPerSecond, audit!.leafBytesPerSecond / 1e6))
+        // Where its time goes: a second run, sampled for a while, then stopped.
+        var auditProfile: ProfileResult?
+        if settings.profileSeconds > 0, Profiler.available {
+            let seconds = min(10, max(2, verify.seconds * 0.5))
+            log("profiling a second audit verify for \(Int(seconds)) s")
+            let verifier = try Spawn.start(
+                options.samtykke,
+                ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", options.work + "/audit-state-profiled.json", "--json"],
+                cwd: options.repo, environment: Shell.cleanEnvironment(), stdout: options.work + "/audit-profiled.log", stderr: nil
+            )
+            do {
+                try await Task.sleep(for: .milliseconds(300))
+                let perf = try Profiler.start(pid: verifier, seconds: seconds, output: options.work + "/verify.perf.data", log: options.work + "/perf-verify.log")
+                auditProfile = try await Profiler.finish(perf: perf, output: options.work + "/verify.perf.data",
+                                                         subject: "`samtykke audit verify` reading the \(verifySize)-entry log",
+                                                         seconds: seconds, steps: Profiler.verifySteps)
+            } catch {
+                log("  no profile of audit verify: \(error)")
+            }
+            kill(verifier, SIGTERM)
+            _ = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: Spawn.wait(verifier)) }
+            }
+        }
+        await logBroker.stop()
+        await agency.stop()
+
+        // The same leaves rehashed in this process: the verify cost without HTTP and JSON.
+        let note = try await database.latestCheckpoint(now: Date())
+        let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: database.log.signer.verifierKey))
+        logResults.inProcessHashing = try LogBench.hashEverything(databasePath: databasePath, checkpointRoot: checkpoint.rootHash)
+
+        // The SHA-256 bound, on this machine, at the average leaf size (+1 for the 0x00 leaf prefix).
+        let leafBytes = Int(average.rounded()) + 1
+        log("openssl speed -seconds 3 -bytes \(leafBytes) sha256, and -bytes 65 for interior nodes")
+        let sha = SHA256Bound(
+            bytes: leafBytes,
+            bytesPerSecond: try await OpenSSLSpeed.sha256(bytes: leafBytes),
+            nodeBytesPerSecond: try await OpenSSLSpeed.sha256(bytes: 65),
+            command: "openssl speed -seconds 3 -bytes \(leafBytes) sha256"
+        )
+
+        var report = Report(
+            generatedAt: ISO8601DateFormatter().string(from: Date()),
+            command: options.command, quick: options.quick, machine: machine,
+            settings: SettingsRecord(
+                warmupSeconds: settings.warmup.seconds, measureSeconds: settings.measure.seconds, concurrencies: settings.concurrencies,
+                consents: settings.consents, logSizes: settings.logSizes, durableAppendsPerSize: settings.durableAppends,
+                proofSamples: settings.proofSamples, auditVerifySize: verifySize
+            ),
+            broker: brokerResults, log: logResults, audit: audit, auditProfile: auditProfile, sha256: sha, targets: [],
+            wallSeconds: 0, loadAverageAtStart: loadAtStart
+        )
+        report.targets = Targets.evaluate(report)
+        report.wallSeconds = (ContinuousClock.now - started).seconds
+
+        try fm.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: options.out + "/latest.json"))
+        try Markdown.render(report).write(toFile: options.out + "/latest.md", atomically: true, encoding: .utf8)
+        log("wrote \(options.out)/latest.md and latest.json")
+        for target in report.targets { log("  \(target.met ? "met   " : "MISSED") \(target.name): \(target.measured) (goal \(target.goal))") }
+    }
+}

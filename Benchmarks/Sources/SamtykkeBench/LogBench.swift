@@ -1,0 +1,458 @@
+import CanonicalJSON
+import Crypto
+import Foundation
+import GRDB
+import SamtykkeCore
+import SamtykkeStorage
+import TransparencyLog
+
+/// The consent log on its own: durable appends through `SamtykkeDatabase` (the product's transaction,
+/// synchronous=FULL), and roots and proofs as the log grows to 10^4, 10^5 and 10^6 entries. The bulk of
+/// each log is written by a bench-only path (big transactions, synchronous=OFF) with the same leaves
+/// and Merkle nodes the product writes (`MerkleTree.nodesToStore`); the last appends before each size
+/// go through the product, which signs the checkpoint that `samtykke audit verify` later checks.
+struct LogBench {
+    let settings: Settings
+    let databasePath: String
+    let logKeyPath: String
+    let people: [String]
+
+    static let origin = "samtykke.local/consent-log"
+
+    struct SizeResult: Codable, Sendable {
+        var entries: Int
+        var bulkSeconds: Double
+        var bulkEntriesPerSecond: Double
+        var databaseBytes: Int
+        /// Appends through the product (consent + entry + Merkle nodes + signed checkpoint, one fsynced
+        /// transaction each), one after another.
+        var durableAppends: Int
+        var durableAppendsPerSecond: Double
+        var durableAppendLatency: Latency
+        var root: ProofTiming
+        var inclusion: ProofTiming
+        var consistency: ProofTiming
+        /// The same proofs computed straight on one read transaction: the Merkle work and node reads
+        /// without the async hop to a pooled reader that every `SamtykkeDatabase` read pays.
+        var inclusionDirect: ProofTiming
+        var consistencyDirect: ProofTiming
+        /// The direct timings again on a connection with memory-mapped I/O (`PRAGMA mmap_size`): node
+        /// reads without a read() system call and a page copy each.
+        var rootMmap: ProofTiming
+        var inclusionMmap: ProofTiming
+        var consistencyMmap: ProofTiming
+        var proofsVerified: Int
+    }
+
+    /// Microseconds per call, and what one call reads and returns.
+    struct ProofTiming: Codable, Sendable {
+        var samples: Int
+        var meanMicros: Double
+        var p50Micros: Double
+        var p99Micros: Double
+        var nodeReads: Double
+        var hashes: Double
+        /// Through `SamtykkeDatabase` (what the HTTP handler calls), or straight on one connection.
+        var path: String
+    }
+
+    struct Results: Codable, Sendable {
+        var sizes: [SizeResult]
+        var averageLeafBytes: Double
+        var inProcessHashing: HashingResult?
+    }
+
+    /// Rehashing every leaf into a root in this process: what verification costs with no I/O at all.
+    struct HashingResult: Codable, Sendable {
+        var entries: Int
+        var seconds: Double
+        var entriesPerSecond: Double
+        var leafBytesPerSecond: Double
+        var rootMatchesCheckpoint: Bool
+    }
+
+    func run(log: (String) -> Void) async throws -> (Results, SamtykkeDatabase) {
+        let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
+        let signer = try NoteSigner(name: Self.origin, privateKey: logKey)
+        let database = try SamtykkeDatabase(path: databasePath, log: ConsentLog(origin: Self.origin, signer: signer))
+        let bank = try OrgNumber(BrokerBench.bankOrg)
+        _ = try database.addBank(org: bank, name: "Benchmark Sparebank", now: Date())
+
+        var bulkConfiguration = Configuration()
+        bulkConfiguration.busyMode = .timeout(10)
+        bulkConfiguration.prepareDatabase { db in
+            // Bulk build only: the durable figures come from the product's own connection.
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA cache_size = -1048576")
+        }
+        let bulk = try DatabaseQueue(path: databasePath, configuration: bulkConfiguration)
+        var factory = LeafFactory(bank: bank, people: try people.map { try PersonID($0) })
+        var results: [SizeResult] = []
+
+        for target in settings.logSizes {
+            var size = Int(try await database.logSize())
+            let appends = min(settings.durableAppends, target - size)
+            let bulkTarget = target - appends
+            log("log: bulk-appending \(bulkTarget - size) entries to reach \(bulkTarget)")
+            let bulkStart = ContinuousClock.now
+            var edge = try RightEdge.load(from: bulk)
+            while size < bulkTarget {
+                let batchEnd = min(bulkTarget, size + 50_000)
+                try Self.bulkAppend(bulk, from: size, to: batchEnd, factory: &factory, edge: &edge)
+                size = batchEnd
+            }
+            // What the bulk build left behind goes to disk now, not into the durable appends timed next:
+            // its WAL folded into the database file, and the file's dirty pages synced.
+            try await bulk.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            // fsync from another process: closing a descriptor of the database file in this one would
+            // drop every POSIX lock SQLite holds on it here, the classic way to corrupt a database.
+            _ = try await Shell.run("sync", [databasePath])
+            let bulkSeconds = (ContinuousClock.now - bulkStart).seconds
+
+            // The last appends before the target size go through the product, one durable
+            // transaction each; the last one signs the checkpoint for exactly `target` entries.
+            log("log: \(appends) durable appends through SamtykkeDatabase.createConsent at \(bulkTarget) entries")
+            var appendMillis: [Double] = []
+            let appendStart = ContinuousClock.now
+            for _ in 0..<appends {
+                let consent = try factory.consent(now: Date())
+                let t0 = ContinuousClock.now
+                _ = try await database.createConsent(consent)
+                appendMillis.append((ContinuousClock.now - t0).seconds * 1000)
+            }
+            let appendSeconds = (ContinuousClock.now - appendStart).seconds
+            let logSize = try await database.logSize()
+            guard logSize == UInt64(target) else { throw BenchError("the log has \(logSize) entries, expected \(target)") }
+
+            log("log: timing roots and proofs at \(target) entries")
+            let timings = try await proofTimings(database: database, size: UInt64(target), verifierKey: signer.verifierKey)
+            let bytes = ((try? FileManager.default.attributesOfItem(atPath: databasePath)[.size] as? NSNumber)?.intValue ?? 0)
+                + ((try? FileManager.default.attributesOfItem(atPath: databasePath + "-wal")[.size] as? NSNumber)?.intValue ?? 0)
+            results.append(SizeResult(
+                entries: target,
+                bulkSeconds: bulkSeconds,
+                bulkEntriesPerSecond: bulkSeconds > 0 ? Double(bulkTarget - (results.last?.entries ?? 0)) / bulkSeconds : 0,
+                databaseBytes: bytes,
+                durableAppends: appends,
+                durableAppendsPerSecond: appendSeconds > 0 ? Double(appends) / appendSeconds : 0,
+                durableAppendLatency: Latency(millis: appendMillis),
+                root: timings.root, inclusion: timings.inclusion, consistency: timings.consistency,
+                inclusionDirect: timings.inclusionDirect, consistencyDirect: timings.consistencyDirect,
+                rootMmap: timings.rootMmap, inclusionMmap: timings.inclusionMmap, consistencyMmap: timings.consistencyMmap,
+                proofsVerified: timings.verified
+            ))
+            let last = results.last!
+            log(String(format: "  %d entries: %.0f durable appends/s (p99 %.2f ms); root %.1f µs, inclusion %.1f µs, consistency %.1f µs",
+                       target, last.durableAppendsPerSecond, last.durableAppendLatency.p99Ms,
+                       last.root.meanMicros, last.inclusion.meanMicros, last.consistency.meanMicros))
+        }
+        let average = try await bulk.read { db in try Double.fetchOne(db, sql: "SELECT AVG(LENGTH(leaf)) FROM auditEntry") ?? 0 }
+        return (Results(sizes: results, averageLeafBytes: average, inProcessHashing: nil), database)
+    }
+
+    /// One big transaction of leaves and their Merkle nodes, exactly as `ConsentLog.append` writes them.
+    static func bulkAppend(_ queue: DatabaseQueue, from start: Int, to end: Int, factory: inout LeafFactory, edge: inout RightEdge) throws {
+        try queue.write { db in
+            let insertEntry = try db.makeStatement(sql: "INSERT INTO auditEntry (idx, leaf, leafHash, type, time, consentId, personId, bankOrg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            let insertNode = try db.makeStatement(sql: "INSERT INTO merkleNode (level, idx, hash) VALUES (?, ?, ?)")
+            for index in start..<end {
+                let entry = factory.next(index: UInt64(index))
+                let leaf = try entry.leafBytes()
+                let leafHash = MerkleHasher.leafHash(leaf)
+                try insertEntry.execute(arguments: [
+                    Int64(index), Data(leaf), Data(leafHash.bytes), entry.type.rawValue, entry.time,
+                    entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
+                ])
+                let nodes = try MerkleTree.nodesToStore(appendingLeafAt: UInt64(index), leafHash: leafHash, source: edge)
+                for node in nodes {
+                    try insertNode.execute(arguments: [node.level, Int64(node.index), Data(node.hash.bytes)])
+                }
+                edge.store(nodes)
+            }
+        }
+    }
+
+    /// The Merkle calls timed straight on one read transaction of `queue`, with node reads counted.
+    struct Direct: Sendable {
+        var root: [Double] = []
+        var inclusion: [Double] = []
+        var consistency: [Double] = []
+        var rootReads = 0.0, inclusionReads = 0.0, consistencyReads = 0.0
+        var inclusionHashes = 0.0, consistencyHashes = 0.0
+        var fullRoot = MerkleHasher.emptyRoot
+    }
+
+    static func direct(_ queue: DatabaseQueue, size: UInt64, rootSizes: [UInt64], indexes: [UInt64], oldSizes: [UInt64]) async throws -> Direct {
+        try await queue.read { db in
+            let source = try CountingSource(db: db)
+            // Untimed: the connection's first query reads the schema.
+            _ = try MerkleTree.root(size: size, source: source)
+            source.reset()
+            var result = Direct()
+            func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+                let t0 = ContinuousClock.now
+                let value = try body()
+                return (value, (ContinuousClock.now - t0).seconds * 1e6)
+            }
+            for s in rootSizes { result.root.append(try timed { try MerkleTree.root(size: s, source: source) }.1) }
+            result.rootReads = Double(source.reads) / Double(rootSizes.count)
+            source.reset()
+            var hashes = 0
+            for index in indexes {
+                let (proof, micros) = try timed { try MerkleTree.inclusionProof(index: index, size: size, source: source) }
+                hashes += proof.count
+                result.inclusion.append(micros)
+            }
+            result.inclusionReads = Double(source.reads) / Double(indexes.count)
+            result.inclusionHashes = Double(hashes) / Double(indexes.count)
+            source.reset()
+            hashes = 0
+            for old in oldSizes {
+                let (proof, micros) = try timed { try MerkleTree.consistencyProof(from: old, to: size, source: source) }
+                hashes += proof.count
+                result.consistency.append(micros)
+            }
+            result.consistencyReads = Double(source.reads) / Double(oldSizes.count)
+            result.consistencyHashes = Double(hashes) / Double(oldSizes.count)
+            result.fullRoot = try MerkleTree.root(size: size, source: source)
+            return result
+        }
+    }
+
+    /// Roots for random sizes in the top half of the log; inclusion and consistency proofs for random
+    /// indexes and old sizes against the whole log: through `SamtykkeDatabase` (what the HTTP handler
+    /// calls), straight on a connection configured like the product's (SQLite defaults), and straight on
+    /// one with memory-mapped I/O.
+    private func proofTimings(database: SamtykkeDatabase, size: UInt64, verifierKey: String) async throws -> Timings {
+        let samples = settings.proofSamples
+        var generator = SystemRandomNumberGenerator()
+        let rootSizes = (0..<samples).map { _ in UInt64.random(in: (size / 2 + 1)...size, using: &generator) }
+        let indexes = (0..<samples).map { _ in UInt64.random(in: 0..<size, using: &generator) }
+        let oldSizes = (0..<samples).map { _ in UInt64.random(in: 1..<size, using: &generator) }
+
+        let plain = try DatabaseQueue(path: databasePath)
+        let direct = try await Self.direct(plain, size: size, rootSizes: rootSizes, indexes: indexes, oldSizes: oldSizes)
+        var mmapConfiguration = Configuration()
+        mmapConfiguration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 8589934592") }
+        let mapped = try DatabaseQueue(path: databasePath, configuration: mmapConfiguration)
+        let mmap = try await Self.direct(mapped, size: size, rootSizes: rootSizes, indexes: indexes, oldSizes: oldSizes)
+        let fullRoot = direct.fullRoot
+
+        var inclusionMicros: [Double] = []
+        var verified = 0
+        let leafHashes = try await plain.read { db in
+            try indexes.prefix(50).map { index in
+                Hash(bytes: try Data.fetchOne(db, sql: "SELECT leafHash FROM auditEntry WHERE idx = ?", arguments: [Int64(index)])!)!
+            }
+        }
+        for (position, index) in indexes.enumerated() {
+            let t0 = ContinuousClock.now
+            let proof = try await database.inclusionProof(index: index, treeSize: size)
+            inclusionMicros.append((ContinuousClock.now - t0).seconds * 1e6)
+            if position < leafHashes.count {
+                try MerkleVerifier.verifyInclusion(index: index, size: size, leafHash: leafHashes[position], proof: proof, root: fullRoot)
+                verified += 1
+            }
+        }
+        var consistencyMicros: [Double] = []
+        let oldRoots = try await plain.read { db in
+            try oldSizes.prefix(50).map { try MerkleTree.root(size: $0, source: try CountingSource(db: db)) }
+        }
+        for (position, old) in oldSizes.enumerated() {
+            let t0 = ContinuousClock.now
+            let proof = try await database.consistencyProof(from: old, to: size)
+            consistencyMicros.append((ContinuousClock.now - t0).seconds * 1e6)
+            if position < oldRoots.count {
+                try MerkleVerifier.verifyConsistency(from: old, to: size, proof: proof, fromRoot: oldRoots[position], toRoot: fullRoot)
+                verified += 1
+            }
+        }
+        // The product's checkpoint for this size must name the same root.
+        let note = try await database.latestCheckpoint(now: Date())
+        let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: verifierKey))
+        guard checkpoint.size == size, checkpoint.rootHash == fullRoot, mmap.fullRoot == fullRoot else {
+            throw BenchError("the signed checkpoint (\(checkpoint.size), \(checkpoint.rootHash)) does not match the stored tree at \(size)")
+        }
+
+        func timing(_ micros: [Double], reads: Double, hashes: Double, path: String) -> ProofTiming {
+            let latency = Latency(millis: micros)
+            return ProofTiming(samples: micros.count, meanMicros: latency.meanMs, p50Micros: latency.p50Ms, p99Micros: latency.p99Ms,
+                               nodeReads: reads, hashes: hashes, path: path)
+        }
+        return Timings(
+            root: timing(direct.root, reads: direct.rootReads, hashes: 1, path: "MerkleTree.root on one read transaction"),
+            inclusion: timing(inclusionMicros, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "SamtykkeDatabase.inclusionProof"),
+            consistency: timing(consistencyMicros, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "SamtykkeDatabase.consistencyProof"),
+            inclusionDirect: timing(direct.inclusion, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "MerkleTree.inclusionProof on one read transaction"),
+            consistencyDirect: timing(direct.consistency, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "MerkleTree.consistencyProof on one read transaction"),
+            rootMmap: timing(mmap.root, reads: mmap.rootReads, hashes: 1, path: "MerkleTree.root, mmap_size = 8 GiB"),
+            inclusionMmap: timing(mmap.inclusion, reads: mmap.inclusionReads, hashes: mmap.inclusionHashes, path: "MerkleTree.inclusionProof, mmap_size = 8 GiB"),
+            consistencyMmap: timing(mmap.consistency, reads: mmap.consistencyReads, hashes: mmap.consistencyHashes, path: "MerkleTree.consistencyProof, mmap_size = 8 GiB"),
+            verified: verified
+        )
+    }
+
+    struct Timings {
+        var root, inclusion, consistency, inclusionDirect, consistencyDirect, rootMmap, inclusionMmap, consistencyMmap: ProofTiming
+        var verified: Int
+    }
+
+    /// Reads every leaf and rehashes the tree in this process, against the signed checkpoint.
+    static func hashEverything(databasePath: String, checkpointRoot: Hash) throws -> HashingResult {
+        let queue = try DatabaseQueue(path: databasePath)
+        // Loaded first, so only the hashing is timed.
+        let leaves = try queue.read { db in try Data.fetchAll(db, sql: "SELECT leaf FROM auditEntry ORDER BY idx").map { Array($0) } }
+        let start = ContinuousClock.now
+        var builder = MerkleTreeBuilder()
+        var bytes = 0
+        for leaf in leaves {
+            builder.append(leafHash: MerkleHasher.leafHash(leaf))
+            bytes += leaf.count
+        }
+        let root = builder.root()
+        let seconds = (ContinuousClock.now - start).seconds
+        return HashingResult(entries: leaves.count, seconds: seconds, entriesPerSecond: Double(leaves.count) / seconds,
+                             leafBytesPerSecond: Double(bytes) / seconds, rootMatchesCheckpoint: root == checkpointRoot)
+    }
+}
+
+/// The perfect subtrees along the right edge of the tree: all `nodesToStore` ever reads when the next
+/// leaf is appended (the left siblings of its completed ancestors).
+struct RightEdge: SubtreeHashSource {
+    private var last: [(index: UInt64, hash: Hash)?] = []
+
+    static func load(from queue: DatabaseQueue) throws -> RightEdge {
+        try queue.read { db in
+            var edge = RightEdge()
+            for row in try Row.fetchAll(db, sql: "SELECT level, MAX(idx) AS idx, hash FROM merkleNode GROUP BY level") {
+                let level: Int = row["level"]
+                let index: Int64 = row["idx"]
+                let hash: Data = row["hash"]
+                edge.set(level: level, index: UInt64(index), hash: Hash(bytes: hash)!)
+            }
+            return edge
+        }
+    }
+
+    mutating func set(level: Int, index: UInt64, hash: Hash) {
+        while last.count <= level { last.append(nil) }
+        last[level] = (index, hash)
+    }
+
+    mutating func store(_ nodes: [(level: Int, index: UInt64, hash: Hash)]) {
+        for node in nodes { set(level: node.level, index: node.index, hash: node.hash) }
+    }
+
+    func perfectSubtreeHash(level: Int, index: UInt64) throws -> Hash {
+        guard level < last.count, let node = last[level], node.index == index else {
+            throw BenchError("the right edge has no node (\(level), \(index))")
+        }
+        return node.hash
+    }
+}
+
+/// The product's node lookup (one primary-key read per node), counting the reads.
+final class CountingSource: SubtreeHashSource {
+    let db: Database
+    private(set) var reads = 0
+    private let statement: Statement
+
+    init(db: Database) throws {
+        self.db = db
+        statement = try db.cachedStatement(sql: "SELECT hash FROM merkleNode WHERE level = ? AND idx = ?")
+    }
+
+    func reset() { reads = 0 }
+
+    func perfectSubtreeHash(level: Int, index: UInt64) throws -> Hash {
+        reads += 1
+        guard let bytes = try Data.fetchOne(statement, arguments: [level, Int64(index)]), let hash = Hash(bytes: bytes) else {
+            throw BenchError("the Merkle node at level \(level), index \(index) is missing")
+        }
+        return hash
+    }
+}
+
+/// Realistic leaves: consent flows of requested, granted, three bundles and an ending, as the broker
+/// logs them, with the same detail fields.
+struct LeafFactory {
+    let bank: OrgNumber
+    let people: [PersonID]
+    private var consentID = ConsentID()
+    private var person: PersonID
+    private var step = 0
+    private var flows = 0
+    private let start = Date()
+    private var generator = SystemRandomNumberGenerator()
+
+    init(bank: OrgNumber, people: [PersonID]) {
+        self.bank = bank
+        self.people = people
+        self.person = people[0]
+    }
+
+    private mutating func hex() -> String {
+        var text = ""
+        for _ in 0..<4 {
+            let word = generator.next() as UInt64
+            let digits = String(word, radix: 16)
+            text += String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return text
+    }
+
+    mutating func next(index: UInt64) -> AuditEntry {
+        // One entry per 10 ms of simulated time.
+        let time = start.addingTimeInterval(Double(index) / 100)
+        let scopes: JSONValue = .array([.string("income"), .string("debt"), .string("wealth")])
+        let years: JSONValue = .array([.number(2023), .number(2024)])
+        let type: AuditEntry.EntryType
+        var actor = AuditEntry.Actor.bank(bank)
+        var details: [String: JSONValue]
+        switch step {
+        case 0:
+            type = .consentRequested
+            details = [
+                "scopes": scopes, "years": years,
+                "purpose": .object(["code": .string("loan-application"), "text": .string("Mortgage for a flat in Bergen")]),
+                "validUntil": .string(RFC3339.string(from: time.addingTimeInterval(9 * 86_400))),
+                "maxUses": .number(3),
+                "requestExpiresAt": .string(RFC3339.string(from: time.addingTimeInterval(3 * 86_400))),
+            ]
+        case 1:
+            type = .consentGranted
+            actor = .citizen(person)
+            details = ["from": .string("pending"), "to": .string("active")]
+        case 2, 3, 4:
+            type = .bundleIssued
+            details = [
+                "bundleId": .string(UUID().uuidString.lowercased()), "bundleSha256": .string(hex()),
+                "scopes": scopes, "years": years, "sourceSha256": .string(hex()), "use": .number(Double(step - 1)),
+            ]
+        default:
+            type = .consentExhausted
+            actor = .system
+            details = ["from": .string("active"), "to": .string("exhausted"), "uses": .number(3)]
+        }
+        let entry = AuditEntry(index: index, time: time, type: type, actor: actor, consentId: consentID, personId: person,
+                               bankOrg: bank, details: details)
+        step += 1
+        if step == 6 {
+            step = 0
+            flows += 1
+            consentID = ConsentID()
+            person = people[flows % people.count]
+        }
+        return entry
+    }
+
+    /// A fresh pending consent, for an append through the product.
+    mutating func consent(now: Date) throws -> Consent {
+        let terms = try ConsentTerms(
+            personId: people[Int.random(in: 0..<people.count)], scopes: [.income, .debt, .wealth], years: [2023, 2024],
+            purpose: try Purpose(code: "loan-application", text: "Mortgage for a flat in Bergen"),
+            validUntil: now.addingTimeInterval(9 * 86_400), maxUses: 3, now: now, policy: ConsentPolicy()
+        )
+        return Consent(bankOrg: bank, terms: terms, now: now, policy: ConsentPolicy())
+    }
+}
