@@ -22,6 +22,10 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var fixtures: String?
     @Option(help: "`aud` that consent tokens must carry.")
     var audience: String?
+    @Option(help: "Server certificate to present instead of the PKI's agency.pem (e.g. an expired one, to test the broker).")
+    var certificate: String?
+    @Option(help: "Its private key, mode 0600 (default: the PKI's agency.key).")
+    var privateKey: String?
     @Option(help: "Faults to inject, e.g. latency=300ms,error=0.2,reset=0.1,malformed=0.1,slow-body=2s.")
     var faults: String?
     @Option(help: "Log level.")
@@ -32,13 +36,14 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
             let paths = PKIPaths(directory: URL(fileURLWithPath: try Env.require("pki", pki)))
             let host = Env.value("host", host) ?? "127.0.0.1"
             let port = try Env.integer("port", port, default: 8443)
-            try KeyFiles.requirePrivate(paths.agencyKey.path)
+            let privateKey = Env.value("private-key", privateKey) ?? paths.agencyKey.path
+            try KeyFiles.requirePrivate(privateKey)
             let brokerKey = try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path)
             let configuration = MockTaxAgencyConfiguration(
                 host: host,
                 port: port,
-                certificateChain: paths.agencyCertificate.path,
-                privateKey: paths.agencyKey.path,
+                certificateChain: Env.value("certificate", certificate) ?? paths.agencyCertificate.path,
+                privateKey: privateKey,
                 clientCA: paths.caCertificate.path,
                 brokerKeys: JWKSet(keys: [PublicJWK(brokerKey)]),
                 audience: Env.value("audience", audience) ?? BrokerSettings.defaultAgencyAudience,
