@@ -224,6 +224,8 @@ struct SamtykkeBench {
         try encoder.encode(report).write(to: URL(fileURLWithPath: options.out + "/latest.json"))
         try Markdown.render(report).write(toFile: options.out + "/latest.md", atomically: true, encoding: .utf8)
         log("wrote \(options.out)/latest.md and latest.json")
+        // The million-entry database is most of a gigabyte: not worth keeping between runs.
+        try? fm.removeItem(atPath: logDirectory)
         for target in report.targets { log("  \(target.met ? "met   " : "MISSED") \(target.name): \(target.measured) (goal \(target.goal))") }
     }
 }
