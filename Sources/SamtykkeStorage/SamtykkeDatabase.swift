@@ -203,9 +203,7 @@ public final class SamtykkeDatabase: Sendable {
     public func answer(_ id: ConsentID, by person: PersonID, _ action: CitizenAction, now: Date) async throws -> Consent {
         let outcome: Result<Consent, StorageError> = try await writer.write { [log] db in
             var consent = try Self.fetch(db, id, for: .citizen(person))
-            if let expiry = consent.settle(at: now) {
-                try Self.save(db, consent)
-                try log.record(db, expiry, by: .system, about: consent, at: now)
+            if try Self.settleExpiry(db, &consent, log: log, now: now) {
                 try log.checkpoint(db, at: now)
             }
             let transition: ConsentTransition
@@ -230,6 +228,16 @@ public final class SamtykkeDatabase: Sendable {
         try ConsentRecord(consent).update(db)
     }
 
+    /// Records expiry that came due (the new state and its entry) before anything else happens to
+    /// the consent, so the log shows when it really ended. Returns whether it expired.
+    @discardableResult
+    private static func settleExpiry(_ db: Database, _ consent: inout Consent, log: ConsentLog, now: Date) throws -> Bool {
+        guard let expiry = consent.settle(at: now) else { return false }
+        try save(db, consent)
+        try log.record(db, expiry, by: .system, about: consent, at: now)
+        return true
+    }
+
     // MARK: Bundles
 
     /// What the first half of a bundle request decided.
@@ -252,10 +260,7 @@ public final class SamtykkeDatabase: Sendable {
             case .mismatch: throw StorageError.idempotencyMismatch
             case .proceed: break
             }
-            if let expiry = consent.settle(at: now) {
-                try Self.save(db, consent)
-                try log.record(db, expiry, by: .system, about: consent, at: now)
-            }
+            try Self.settleExpiry(db, &consent, log: log, now: now)
             do throws(DomainError) {
                 try consent.checkUsable(at: now)
             } catch {
@@ -264,7 +269,8 @@ public final class SamtykkeDatabase: Sendable {
                 try log.checkpoint(db, at: now)
                 return .failure(.refused(error))
             }
-            try log.checkpoint(db, at: now)
+            // Nothing was appended on this path (an expiry that came due makes the check above fail),
+            // so the checkpoint in force already covers the log.
             return .success(.proceed(consent))
         }
         return try outcome.get()
@@ -282,10 +288,7 @@ public final class SamtykkeDatabase: Sendable {
     ) async throws -> (consent: Consent, receipt: AuditReceipt) {
         let outcome: Result<(Consent, AuditReceipt), StorageError> = try await writer.write { [log] db in
             var consent = try Self.fetch(db, id, for: .bank(bank))
-            if let expiry = consent.settle(at: now) {
-                try Self.save(db, consent)
-                try log.record(db, expiry, by: .system, about: consent, at: now)
-            }
+            try Self.settleExpiry(db, &consent, log: log, now: now)
             let exhausted: ConsentTransition?
             do throws(DomainError) {
                 exhausted = try consent.recordUse(at: now)
@@ -337,9 +340,7 @@ public final class SamtykkeDatabase: Sendable {
                 .fetchAll(db)
             for record in due {
                 var consent = try record.consent()
-                guard let expiry = consent.settle(at: now) else { continue }
-                try Self.save(db, consent)
-                try log.record(db, expiry, by: .system, about: consent, at: now)
+                try Self.settleExpiry(db, &consent, log: log, now: now)
             }
             if !due.isEmpty { try log.checkpoint(db, at: now) }
             return due.count
