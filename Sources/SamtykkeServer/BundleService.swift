@@ -7,6 +7,7 @@ import Metrics
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStorage
+import TransparencyLog
 
 /// Issues a bundle: check the consent, fetch from the agency with a fresh consent token, sign, and
 /// log. The log entry commits before the bundle leaves, and if the consent stopped being usable while
@@ -74,7 +75,7 @@ struct BundleService: Sendable {
             data: fetched.data,
             agency: broker.agency.name,
             fetchedAt: fetchedAt,
-            sourceSHA256: Self.hex(SHA256.hash(data: fetched.body)),
+            sourceSHA256: Hash(sha256Of: fetched.body).hex,
             now: fetchedAt
         )
         let jws = try await broker.signer.sign(claims, typ: BundleClaims.typ)
@@ -83,16 +84,12 @@ struct BundleService: Sendable {
         }
         let (_, receipt) = try await database.recordBundleIssued(id, for: bank, details: [
             "bundleId": .string(claims.jti),
-            "bundleSha256": .string(Self.hex(SHA256.hash(data: Array(jws.utf8)))),
+            "bundleSha256": .string(Hash(sha256Of: Array(jws.utf8)).hex),
             "scopes": .array(consent.terms.scopes.map { .string($0.rawValue) }),
             "years": .array(consent.terms.years.map { .number(Double($0)) }),
             "sourceSha256": .string(claims.source.sha256),
         ], now: broker.now(), idempotency: idempotency.map { ($0, answer) })
         return try answer(receipt)
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     static func problem(for error: AgencyError) -> Problem {

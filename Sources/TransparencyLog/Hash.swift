@@ -1,4 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A SHA-256 output: a Merkle tree node or root.
 public struct Hash: Sendable, Hashable, CustomStringConvertible {
@@ -33,6 +38,12 @@ public struct Hash: Sendable, Hashable, CustomStringConvertible {
 
     init(_ digest: SHA256.Digest) {
         bytes = digest.withUnsafeBytes { Array($0) }
+    }
+
+    /// The SHA-256 of `data`: also how the log names a bundle (`bundleSha256`, in hex) and an
+    /// agency answer (`sourceSha256`), so the broker and every verifier compute them one way.
+    public init(sha256Of data: some DataProtocol) {
+        self.init(SHA256.hash(data: data))
     }
 
     public var base64: String {

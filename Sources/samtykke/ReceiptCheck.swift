@@ -1,5 +1,4 @@
 import CanonicalJSON
-import Crypto
 import Foundation
 import SamtykkeCore
 import TransparencyLog
@@ -34,7 +33,7 @@ enum ReceiptCheck {
         }
         guard parsed.index == index else { throw CLIError("the entry says index \(parsed.index), the receipt \(index)") }
         guard parsed.type == .bundleIssued else { throw CLIError("the entry is \(parsed.type.rawValue), not bundle.issued") }
-        let digest = SHA256.hash(data: Array(bundle.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digest = Hash(sha256Of: Array(bundle.utf8)).hex
         guard parsed.details["bundleSha256"] == .string(digest) else {
             throw CLIError("the log entry's bundleSha256 is not this bundle's SHA-256")
         }

@@ -117,7 +117,7 @@ import TransparencyLog
         #expect(!received.isEmpty)
         for bundle in received {
             let entry = try #require(entries.first { $0.index == bundle.index })
-            let digest = SHA256.hash(data: Array(bundle.bundle.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            let digest = Hash(sha256Of: Array(bundle.bundle.utf8)).hex
             #expect(entry.type == .bundleIssued && entry.details["bundleSha256"] == .string(digest))
             #expect(entry.consentId.description == bundle.consentId)
         }
