@@ -58,11 +58,11 @@ struct DemoRun {
         let apiKey = try broker.database.addBank(org: org, name: "Demo Sparebank", now: Date())
         step("Registered bank Demo Sparebank (\(org)); its API key is shown once and stored hashed")
 
-        let person = try FixturePeople.first(in: fixtures)
+        guard let person = try PeopleFixtures(contentsOf: fixtures).people.first else { throw CLIError("\(fixtures) holds no people") }
         let bank = BrokerClient(server: server, credential: apiKey.text)
         let year = Calendar.utc.component(.year, from: Date())
         let request: [String: Any] = [
-            "personId": person.personId,
+            "personId": person.personId.digits,
             "scopes": ["income", "debt", "wealth"],
             "years": [year - 3, year - 2],
             "purpose": ["code": "loan-application", "text": "Mortgage application for a flat in Bergen"],
@@ -74,7 +74,7 @@ struct DemoRun {
         detail(created.line)
 
         let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
-        let idToken = try await provider.mint(pid: person.personId)
+        let idToken = try await provider.mint(pid: person.personId.digits)
         step("Citizen grants it with the CLI: samtykke consent grant \(created.id) --server \(server)")
         try await runCLI(["consent", "grant", created.id, "--server", server], idToken: idToken)
 
@@ -139,20 +139,5 @@ struct DemoRun {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, text)
-    }
-}
-
-/// Reads the first person of the fixtures, for the demo.
-enum FixturePeople {
-    struct Person: Decodable {
-        let personId: String
-        let name: String
-    }
-
-    static func first(in path: String) throws -> Person {
-        guard let people = try? JSONDecoder().decode([Person].self, from: Data(contentsOf: URL(fileURLWithPath: path))), let first = people.first else {
-            throw CLIError("\(path) holds no people")
-        }
-        return first
     }
 }
