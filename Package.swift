@@ -11,7 +11,9 @@ let package = Package(
         .library(name: "CanonicalJSON", targets: ["CanonicalJSON"]),
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "SamtykkeJOSE", targets: ["SamtykkeJOSE"]),
-        .library(name: "SamtykkeStorage", targets: ["SamtykkeStorage"]),
+        .library(name: "SamtykkeStore", targets: ["SamtykkeStore"]),
+        .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
     ],
     dependencies: [
@@ -24,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -53,13 +56,30 @@ let package = Package(
             ]
         ),
 
-        // GRDB over SQLite: consents, banks, the append-only consent log.
+        // The storage seam: protocols by concern in SamtykkeCore's terms, the one way to commit a
+        // change with its log entries, and the log sequencer that batches commits (group commit).
         .target(
-            name: "SamtykkeStorage",
+            name: "SamtykkeStore",
+            dependencies: ["SamtykkeCore", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // The embedded store: GRDB over SQLite in WAL mode, one file, zero setup.
+        .target(
+            name: "SQLiteStore",
             dependencies: [
-                "SamtykkeCore", "TransparencyLog",
+                "SamtykkeCore", "SamtykkeStore", "TransparencyLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The store for several broker instances: PostgreSQL over postgres-nio.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "SamtykkeCore", "SamtykkeStore", "TransparencyLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -9,6 +9,7 @@ public struct AuditEntry: Sendable, Hashable {
         case consentGranted = "consent.granted"
         case consentDenied = "consent.denied"
         case consentRevoked = "consent.revoked"
+        case consentWithdrawn = "consent.withdrawn"
         case consentExpired = "consent.expired"
         case consentExhausted = "consent.exhausted"
         case bundleIssued = "bundle.issued"
@@ -16,10 +17,15 @@ public struct AuditEntry: Sendable, Hashable {
 
         /// The entry a state transition writes.
         public init(transition: ConsentTransition) {
-            switch transition.event {
+            self.init(event: transition.event)
+        }
+
+        public init(event: ConsentEvent) {
+            switch event {
             case .grant: self = .consentGranted
             case .deny: self = .consentDenied
             case .revoke: self = .consentRevoked
+            case .withdraw: self = .consentWithdrawn
             case .expire: self = .consentExpired
             case .exhaust: self = .consentExhausted
             }
@@ -49,33 +55,52 @@ public struct AuditEntry: Sendable, Hashable {
 
     public let index: UInt64
     public let time: Date
-    public let type: EntryType
     public let actor: Actor
     public let consentId: ConsentID
     public let personId: PersonID
     public let bankOrg: OrgNumber
-    /// Type-specific facts: digests, counts, reasons. Never tax data.
-    public let details: [String: JSONValue]
+    /// What happened: digests, counts, reasons. Never tax data.
+    public let event: LogEvent
+
+    public var type: EntryType { event.type }
+    public var details: [String: JSONValue] { event.details }
 
     public init(
         index: UInt64,
         time: Date,
-        type: EntryType,
         actor: Actor,
         consentId: ConsentID,
         personId: PersonID,
         bankOrg: OrgNumber,
-        details: [String: JSONValue] = [:]
+        event: LogEvent
     ) {
         self.index = index
         // The log keeps millisecond precision; rounding here makes a parsed entry equal the original.
         self.time = time.roundedToMilliseconds
-        self.type = type
         self.actor = actor
         self.consentId = consentId
         self.personId = personId
         self.bankOrg = bankOrg
-        self.details = details
+        self.event = event
+    }
+
+    /// The entry `draft` becomes at `index` and `time`, about `consent`.
+    public init(index: UInt64, time: Date, consent: Consent, draft: Draft) {
+        self.init(
+            index: index, time: time, actor: draft.actor, consentId: consent.id,
+            personId: consent.terms.personId, bankOrg: consent.bankOrg, event: draft.event
+        )
+    }
+
+    /// An entry the domain decided to write, before the log gives it an index and a time.
+    public struct Draft: Sendable, Hashable {
+        public let actor: Actor
+        public let event: LogEvent
+
+        public init(_ actor: Actor, _ event: LogEvent) {
+            self.actor = actor
+            self.event = event
+        }
     }
 
     public var json: JSONValue {
@@ -122,12 +147,11 @@ public struct AuditEntry: Sendable, Hashable {
         self.init(
             index: index,
             time: time,
-            type: type,
             actor: Actor(kind: kind, id: actorID),
             consentId: try ConsentID(try string("consentId")),
             personId: try PersonID(try string("personId")),
             bankOrg: try OrgNumber(try string("bankOrg")),
-            details: details
+            event: try LogEvent(type: type, details: details)
         )
         guard o.count == 9, (try? self.leafBytes()) == leafBytes else {
             throw .invalid("entry", "is not in canonical form")

@@ -49,6 +49,7 @@ public struct Consent: Sendable, Hashable {
         case .pending, .denied: consistent = grantedAt == nil && uses == 0
         case .active: consistent = grantedAt != nil && uses < terms.maxUses
         case .revoked: consistent = grantedAt != nil && uses < terms.maxUses
+        case .withdrawn: consistent = grantedAt != nil ? uses < terms.maxUses : uses == 0
         case .exhausted: consistent = grantedAt != nil && uses == terms.maxUses
         case .expired: consistent = grantedAt != nil ? uses < terms.maxUses : uses == 0
         }
@@ -100,6 +101,14 @@ public struct Consent: Sendable, Hashable {
         try requireSubject(citizen)
         try requireNotDue(at: now)
         return try apply(.revoke, at: now)
+    }
+
+    public mutating func withdraw(by bank: OrgNumber, at now: Date) throws(DomainError) -> ConsentTransition {
+        guard bank == bankOrg else {
+            throw DomainError(.notPermitted, field: "bankOrg", reason: "only the bank that asked may withdraw a consent")
+        }
+        try requireNotDue(at: now)
+        return try apply(.withdraw, at: now)
     }
 
     /// Checks that a bundle may be issued now, without changing anything.

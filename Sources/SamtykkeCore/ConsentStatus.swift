@@ -1,16 +1,17 @@
-/// Where a consent is in its life. `denied`, `revoked`, `expired` and `exhausted` are terminal.
+/// Where a consent is in its life. `denied`, `revoked`, `withdrawn`, `expired` and `exhausted` are terminal.
 public enum ConsentStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case pending
     case active
     case denied
     case revoked
+    case withdrawn
     case expired
     case exhausted
 
     public var isTerminal: Bool {
         switch self {
         case .pending, .active: false
-        case .denied, .revoked, .expired, .exhausted: true
+        case .denied, .revoked, .withdrawn, .expired, .exhausted: true
         }
     }
 
@@ -20,9 +21,11 @@ public enum ConsentStatus: String, Sendable, Hashable, Codable, CaseIterable {
         case (.pending, .grant): .active
         case (.pending, .deny): .denied
         case (.pending, .expire): .expired
+        case (.pending, .withdraw): .withdrawn
         case (.active, .revoke): .revoked
         case (.active, .expire): .expired
         case (.active, .exhaust): .exhausted
+        case (.active, .withdraw): .withdrawn
         default: nil
         }
     }
@@ -33,6 +36,8 @@ public enum ConsentEvent: String, Sendable, Hashable, CaseIterable {
     case grant
     case deny
     case revoke
+    /// The bank no longer needs the data (SPEC §1): its own act, on a pending or an active consent.
+    case withdraw
     /// The request's TTL or the consent's `validUntil` passed.
     case expire
     /// The last allowed use was spent.

@@ -10,15 +10,41 @@ public struct MerkleTreeBuilder: Sendable {
 
     public init() {}
 
-    public mutating func append(leafHash: Hash) {
+    /// Resumes a tree of `size` leaves from its right edge (the hashes at `rightEdgeNodes(size:)`, in
+    /// that order), so a stored log appends without reading anything else.
+    public init(size: UInt64, rightEdge: [Hash]) throws {
+        guard rightEdge.count == size.nonzeroBitCount else {
+            throw MerkleTreeError.rightEdgeMismatch(size: size, hashes: rightEdge.count)
+        }
+        self.size = size
+        self.rightEdge = rightEdge
+    }
+
+    /// Where the right edge of a tree of `size` leaves sits: one perfect subtree per set bit of
+    /// `size`, widest (leftmost) first.
+    public static func rightEdgeNodes(size: UInt64) -> [(level: Int, index: UInt64)] {
+        (0..<UInt64.bitWidth).reversed().compactMap { level in
+            size >> level & 1 == 1 ? (level: level, index: (size >> level) - 1) : nil
+        }
+    }
+
+    /// Appends a leaf; returns the perfect subtrees it completes, the leaf itself first, which a
+    /// store keeps so that roots and proofs cost O(log n) reads.
+    @discardableResult
+    public mutating func append(leafHash: Hash) -> [(level: Int, index: UInt64, hash: Hash)] {
         var hash = leafHash
         var position = size
+        var level = 0
+        var completed = [(level: 0, index: size, hash: leafHash)]
         while position & 1 == 1 {
             hash = MerkleHasher.nodeHash(rightEdge.removeLast(), hash)
             position >>= 1
+            level += 1
+            completed.append((level: level, index: position, hash: hash))
         }
         rightEdge.append(hash)
         size += 1
+        return completed
     }
 
     /// MTH of the leaves appended so far; the empty-tree hash before the first.

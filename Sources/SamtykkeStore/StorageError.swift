@@ -14,6 +14,8 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case idempotencyInProgress
     /// The `Idempotency-Key` was first used with a different request.
     case idempotencyMismatch
+    /// This request's claim on its `Idempotency-Key` was taken over by a retry (it ran too long).
+    case idempotencyClaimLost
     /// The database holds something no valid sequence of operations could have written.
     case corrupt(String)
 
@@ -26,6 +28,7 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .refused(let error): error.description
         case .idempotencyInProgress: "a request with this Idempotency-Key is still in progress"
         case .idempotencyMismatch: "this Idempotency-Key was used with a different request"
+        case .idempotencyClaimLost: "a retry took over this request's Idempotency-Key"
         case .corrupt(let why): "the database is inconsistent: \(why)"
         }
     }

@@ -8,4 +8,12 @@ public struct AuditReceipt: Sendable, Hashable {
     public let treeSize: UInt64
     public let inclusionProof: [Hash]
     public let checkpoint: String
+
+    public init(index: UInt64, entry: [UInt8], treeSize: UInt64, inclusionProof: [Hash], checkpoint: String) {
+        self.index = index
+        self.entry = entry
+        self.treeSize = treeSize
+        self.inclusionProof = inclusionProof
+        self.checkpoint = checkpoint
+    }
 }

@@ -1,0 +1,38 @@
+import SamtykkeCore
+
+/// One request's part of a commit: what happens to which consent, and the `Idempotency-Key` claim
+/// it finishes, if any.
+public struct Change: Sendable {
+    public enum Kind: Sendable {
+        /// A new request from its bank (the bank must be registered).
+        case create(Consent)
+        /// An action on a consent `viewer` may see, decided by `Consent.decide(_:at:)` on the row
+        /// as it stands inside the transaction.
+        case act(ConsentID, by: Viewer, ConsentAction)
+        /// Settles up to `limit` consents whose expiry came due, oldest first; other instances'
+        /// sweeps skip rows this one holds.
+        case expireDue(limit: Int)
+    }
+
+    public let kind: Kind
+    /// Finished by this change when it succeeds, given back when the domain refuses it.
+    public let completing: IdempotencyCompletion?
+
+    public init(_ kind: Kind, completing: IdempotencyCompletion? = nil) {
+        self.kind = kind
+        self.completing = completing
+    }
+}
+
+/// What a successful change leaves under its `Idempotency-Key` for a retry to find: a domain
+/// result, never an HTTP answer.
+public struct IdempotencyCompletion: Sendable, Hashable {
+    public let claim: IdempotencyClaim
+    /// For a bundle: the bundle sealed by the broker (encrypted), kept only until the record expires.
+    public let sealedBundle: [UInt8]?
+
+    public init(claim: IdempotencyClaim, sealedBundle: [UInt8]? = nil) {
+        self.claim = claim
+        self.sealedBundle = sealedBundle
+    }
+}

@@ -1,0 +1,42 @@
+import SamtykkeCore
+
+/// What one commit did: each change's outcome, in order, and the checkpoint signed over the tree
+/// they left (nil only when the log is still empty).
+public struct CommittedBatch: Sendable {
+    public let outcomes: [Result<ChangeOutcome, StorageError>]
+    public let checkpoint: SignedCheckpoint?
+
+    public init(outcomes: [Result<ChangeOutcome, StorageError>], checkpoint: SignedCheckpoint?) {
+        self.outcomes = outcomes
+        self.checkpoint = checkpoint
+    }
+}
+
+/// One change as committed.
+public struct ChangeOutcome: Sendable {
+    /// The consent as it now stands (nil for an expiry sweep).
+    public let consent: Consent?
+    /// The entries this change appended, with their indexes.
+    public let entries: [AuditEntry]
+    /// Why the domain refused the action (what was logged on the way still committed).
+    public let refusal: DomainError?
+    /// The proof that this change's `bundle.issued` entry is in the batch's checkpoint.
+    public let receipt: AuditReceipt?
+    /// How many consents an expiry sweep expired.
+    public let expired: Int
+
+    public init(consent: Consent?, entries: [AuditEntry], refusal: DomainError?, receipt: AuditReceipt?, expired: Int = 0) {
+        self.consent = consent
+        self.entries = entries
+        self.refusal = refusal
+        self.receipt = receipt
+        self.expired = expired
+    }
+
+    /// The consent after a change that names one.
+    public func acceptedConsent() throws -> Consent {
+        if let refusal { throw StorageError.refused(refusal) }
+        guard let consent else { throw StorageError.corrupt("a consent change committed without its consent") }
+        return consent
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import SamtykkeCore
+import TransparencyLog
+
+/// Everything the broker keeps, by concern. The server and the command line see only these
+/// protocols; `SQLiteStore` (embedded, the default) and `PostgresStore` (several instances) are the
+/// two implementations, and one contract suite holds both to the same behaviour.
+public typealias Store = ConsentStore & PartyStore & LogStore & IdempotencyStore & ChangeCommitting & StoreHealth
+
+/// Banks, auditors and their keys. Registering a party writes no log entry.
+public protocol PartyStore: Sendable {
+    /// Registers a bank and issues its first API key.
+    func addBank(org: OrgNumber, name: String, now: Date) async throws -> APIKey
+    /// Issues another key for a registered bank (rotation: the old one works until revoked).
+    func addBankKey(org: OrgNumber, now: Date) async throws -> APIKey
+    /// Revokes a live key by its public id; false when no live key has it.
+    func revokeKey(id: String, now: Date) async throws -> Bool
+    /// A bank's live keys: ids and when they were issued, never secrets (none are stored).
+    func bankKeys(org: OrgNumber) async throws -> [KeyListing]
+    /// Registers a read-only auditor and issues its key.
+    func addAuditor(name: String, now: Date) async throws -> APIKey
+    /// Who a presented key belongs to; nil for an unknown, malformed or revoked key.
+    func authenticate(_ presented: String) async throws -> Principal?
+    /// Registered banks' names, for texts shown to citizens.
+    func bankNames() async throws -> [OrgNumber: String]
+}
+
+/// Reading consents. Every change goes through `ChangeCommitting`.
+public protocol ConsentStore: Sendable {
+    /// One consent as `viewer` may see it; anyone else's is `consentNotFound`, like a missing one.
+    func consent(_ id: ConsentID, for viewer: Viewer) async throws -> Consent
+    /// A page of the consents `viewer` may see.
+    func consents(_ query: ConsentQuery) async throws -> [Consent]
+}
+
+/// Reading the consent log: entries, the head, and the stored perfect-subtree hashes behind roots
+/// and proofs.
+public protocol LogStore: Sendable {
+    func logEntries(_ query: LogQuery) async throws -> [StoredEntry]
+    /// The size and newest signed checkpoint. Never writes.
+    func logHead() async throws -> LogHead
+    /// Stored perfect-subtree hashes, in one round trip; a missing node is `corrupt`.
+    func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash]
+}
+
+/// `Idempotency-Key` claims. The claim is its own short transaction; completing it belongs to the
+/// change it guards (`Change.completing`), releasing it to a failure a retry may cure.
+public protocol IdempotencyStore: Sendable {
+    func claim(_ key: IdempotencyKey, now: Date) async throws -> IdempotencyOutcome
+    /// Gives the key back if `claim` still holds it: the request did nothing a retry must not repeat.
+    func release(_ claim: IdempotencyClaim) async throws
+    /// Deletes finished and abandoned records older than `before`. Returns how many went.
+    func pruneIdempotency(before: Date) async throws -> Int
+}
+
+/// The one way to change anything a log entry records: a batch of changes, their entries, the
+/// Merkle nodes and one signed checkpoint, in one transaction with one durable commit.
+public protocol ChangeCommitting: Sendable {
+    /// Commits `changes` in order, at `now`, and signs the new tree head with `signer`. A change the
+    /// domain refused, or that names a consent the caller may not see, is an outcome, not a thrown
+    /// error; a thrown error means nothing of the batch was written.
+    func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch
+}
+
+public protocol StoreHealth: Sendable {
+    /// Checks the database answers a query: for `/readyz`.
+    func ping() async throws
+}
+
+/// A live API key as listed to an operator.
+public struct KeyListing: Sendable, Hashable {
+    public let id: String
+    public let createdAt: Date
+
+    public init(id: String, createdAt: Date) {
+        self.id = id
+        self.createdAt = createdAt
+    }
+}
