@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "SamtykkeServer",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "AgencyClient", "TransparencyLog", "CanonicalJSON",
+                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -135,11 +135,22 @@ let package = Package(
             resources: [.copy("openapi.json")]
         ),
 
+        // The composition root: which store, which keys, which agency; what `serve`, `demo` and the
+        // tests build the broker from.
+        .target(
+            name: "SamtykkeApp",
+            dependencies: [
+                "SamtykkeStore", "SQLiteStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The command line: every party's commands and `demo`.
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "SamtykkeServer", "MockTaxAgency",
+                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeServer", "MockTaxAgency",
                 "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -185,7 +196,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SamtykkeStorageTests", dependencies: ["SamtykkeStorage", "SamtykkeCore"]),
+        .testTarget(
+            name: "StoreContractTests",
+            dependencies: [
+                "SamtykkeStore", "SQLiteStore", "SamtykkeCore", "TransparencyLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "LogVerificationTests",
             dependencies: ["LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
@@ -194,7 +213,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStorage", "TransparencyLog",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

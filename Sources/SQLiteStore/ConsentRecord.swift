@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SamtykkeCore
+import SamtykkeStore
 
 /// A row of the `consent` table. Raw columns become domain types only through `consent()`, which
 /// re-validates them, so a damaged row surfaces as an error instead of a wrong answer.

@@ -96,6 +96,89 @@ enum Migrations {
                 t.check(sql: "(state = 'pending' AND body IS NULL) OR (state = 'done' AND body IS NOT NULL AND status IS NOT NULL)")
             }
         }
+        migrator.registerMigration("v3-log-head-withdrawal-claims") { db in
+            // `withdrawn` joins the statuses; SQLite changes a CHECK only by rebuilding the table.
+            try db.create(table: "consentNew") { t in
+                t.primaryKey("id", .text)
+                t.column("bankOrg", .text).notNull().references("bank", onDelete: .restrict)
+                t.column("personId", .text).notNull()
+                t.column("scopes", .text).notNull()
+                t.column("years", .text).notNull()
+                t.column("purposeCode", .text).notNull()
+                t.column("purposeText", .text).notNull()
+                t.column("validUntil", .datetime).notNull()
+                t.column("maxUses", .integer).notNull().check { $0 >= 1 && $0 <= 100 }
+                t.column("uses", .integer).notNull().check(sql: "uses >= 0 AND uses <= maxUses")
+                t.column("status", .text).notNull()
+                    .check { ["pending", "active", "denied", "revoked", "withdrawn", "expired", "exhausted"].contains($0) }
+                t.column("createdAt", .datetime).notNull()
+                t.column("requestExpiresAt", .datetime).notNull()
+                t.column("grantedAt", .datetime)
+                t.column("statusChangedAt", .datetime).notNull()
+            }
+            try db.execute(sql: "INSERT INTO consentNew SELECT * FROM consent")
+            try db.drop(table: "consent")
+            try db.rename(table: "consentNew", to: "consent")
+            try db.create(index: "consent_open_by_expiry", on: "consent", columns: ["status", "requestExpiresAt", "validUntil"])
+            try db.create(index: "consent_by_bank", on: "consent", columns: ["bankOrg", "createdAt", "id"])
+            try db.create(index: "consent_by_person", on: "consent", columns: ["personId", "createdAt", "id"])
+
+            // The log's head in one row: appends read it instead of scanning for the largest index.
+            try db.create(table: "logHead") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("size", .integer).notNull().check { $0 >= 0 }
+            }
+            try db.execute(sql: "INSERT INTO logHead (id, size) SELECT 1, COALESCE(MAX(idx) + 1, 0) FROM auditEntry")
+            try db.execute(sql: """
+                CREATE TRIGGER logHead_only_grows BEFORE UPDATE ON logHead WHEN NEW.size < OLD.size OR NEW.id != OLD.id
+                BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END
+                """)
+            try db.execute(sql: """
+                CREATE TRIGGER logHead_no_delete BEFORE DELETE ON logHead
+                BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END
+                """)
+            // INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers, so inserts
+            // are policed too: an entry carries the next index, a node or checkpoint is never rewritten.
+            try db.execute(sql: """
+                CREATE TRIGGER auditEntry_next_index BEFORE INSERT ON auditEntry
+                WHEN NEW.idx != COALESCE((SELECT MAX(idx) FROM auditEntry), -1) + 1
+                BEGIN SELECT RAISE(ABORT, 'the consent log is append-only: an entry must carry the next index'); END
+                """)
+            try db.execute(sql: """
+                CREATE TRIGGER merkleNode_no_rewrite BEFORE INSERT ON merkleNode
+                WHEN EXISTS (SELECT 1 FROM merkleNode WHERE level = NEW.level AND idx = NEW.idx)
+                BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END
+                """)
+            try db.execute(sql: """
+                CREATE TRIGGER checkpoint_no_rewrite BEFORE INSERT ON checkpoint
+                WHEN EXISTS (SELECT 1 FROM checkpoint WHERE size = NEW.size)
+                BEGIN SELECT RAISE(ABORT, 'the consent log is append-only'); END
+                """)
+
+            // Claims now carry a token, and finished ones a domain result instead of an HTTP answer.
+            // Old records are replay caches that live a day at most: they are not carried over.
+            try db.drop(table: "idempotencyKey")
+            try db.create(table: "idempotencyKey") { t in
+                t.column("bankOrg", .text).notNull().references("bank", onDelete: .restrict)
+                t.column("key", .text).notNull()
+                t.column("requestHash", .blob).notNull()
+                t.column("state", .text).notNull().check { ["pending", "done"].contains($0) }
+                t.column("token", .text).notNull()
+                t.column("resultKind", .text).check { ["consent", "bundle"].contains($0) }
+                t.column("consentId", .text)
+                t.column("sealedBundle", .blob)
+                t.column("logIndex", .integer)
+                t.column("createdAt", .datetime).notNull()
+                t.column("completedAt", .datetime)
+                t.primaryKey(["bankOrg", "key"])
+                t.check(sql: """
+                    (state = 'pending' AND resultKind IS NULL AND completedAt IS NULL)
+                    OR (state = 'done' AND completedAt IS NOT NULL AND consentId IS NOT NULL
+                        AND (resultKind = 'consent' OR (resultKind = 'bundle' AND sealedBundle IS NOT NULL AND logIndex IS NOT NULL)))
+                    """)
+            }
+            try db.create(index: "idempotencyKey_by_age", on: "idempotencyKey", columns: ["createdAt"])
+        }
         return migrator
     }
 }

@@ -1,7 +1,7 @@
 import Hummingbird
 import Logging
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 
 /// Who is calling, once an authentication middleware has looked at the credentials.
 public enum Caller: Sendable, Hashable {

@@ -1,7 +1,8 @@
 import Hummingbird
 import Logging
 import NIOCore
-import SamtykkeStorage
+import SamtykkeStore
+import ServiceLifecycle
 
 /// Where and how the broker listens.
 public struct ServerOptions: Sendable {
@@ -25,13 +26,17 @@ public struct ServerOptions: Sendable {
 }
 
 /// The broker application, the same for `samtykke serve`, `samtykke demo` and the tests.
+/// `storeServices` run beside it (PostgreSQL's connection pool), and `prepare` (migrations) runs
+/// once they do, before the server accepts a connection.
 public func buildApplication(
     broker: Broker,
     options: ServerOptions,
     logger: Logger,
+    storeServices: [any Service] = [],
+    prepare: @escaping @Sendable () async throws -> Void = {},
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
+    var app = Application(
         router: buildRouter(broker: broker),
         server: .http1(configuration: .init(httpDecoderConfiguration: .init(
             maxHeaderFieldSize: options.maxHeaderFieldBytes,
@@ -39,10 +44,12 @@ public func buildApplication(
             maxHeaderFieldCount: options.maxHeaderFields
         ))),
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
-        services: [ExpiryService(broker: broker, interval: options.expirySweepInterval, logger: logger)],
+        services: storeServices + [ExpiryService(broker: broker, interval: options.expirySweepInterval, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger
     )
+    app.beforeServerStarts(perform: prepare)
+    return app
 }
 
 /// Every route of SPEC §2, each group behind the authentication its party uses. `openapi.json`
@@ -60,7 +67,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     // One limiter for all groups: a caller is limited the same whichever party's routes it uses.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
     let bank = router.group("v1")
-        .add(middleware: APIKeyAuthenticator(database: broker.database, role: .bank))
+        .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .bank))
         .add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker)).addRoutes(to: bank)
 
@@ -68,7 +75,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     CitizenController(broker: broker).addRoutes(to: citizen)
 
     let auditor = router.group("v1/audit")
-        .add(middleware: APIKeyAuthenticator(database: broker.database, role: .auditor))
+        .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .auditor))
         .add(middleware: rateLimit)
     AuditController(broker: broker).addRoutes(to: auditor)
 

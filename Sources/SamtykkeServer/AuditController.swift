@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 
 /// The auditor's read-only view of the log (SPEC §2): entries with filters, and proofs.
 struct AuditController {
@@ -37,7 +37,7 @@ struct AuditController {
         let bankOrg = try query.get("bankOrg").map { text in
             do throws(DomainError) { return try OrgNumber(String(text)) } catch { throw Problem.invalid("bankOrg", error.description) }
         }
-        let rows = try await broker.database.logEntries(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg)
+        let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg))
         return try JSONIO.response(Entries(entries: rows.map { Entries.Item(index: $0.index, entry: Data($0.leaf).base64EncodedString()) }))
     }
 
@@ -50,10 +50,10 @@ struct AuditController {
     @Sendable func inclusion(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let index = try Self.number("index", in: request) else { throw Problem.invalid("index", "is required") }
         guard let treeSize = try Self.number("treeSize", in: request) else { throw Problem.invalid("treeSize", "is required") }
-        let size = try await broker.database.logSize()
+        let size = try await broker.store.logHead().size
         guard treeSize <= size else { throw Problem.invalid("treeSize", "is larger than the log (\(size))") }
         guard index < treeSize else { throw Problem.invalid("index", "must be below treeSize") }
-        let proof = try await broker.database.inclusionProof(index: index, treeSize: treeSize)
+        let proof = try await LogReceipts(store: broker.store).inclusionProof(index: index, treeSize: treeSize)
         return try JSONIO.response(InclusionProof(index: index, treeSize: treeSize, hashes: proof.map(\.base64)))
     }
 
@@ -66,10 +66,10 @@ struct AuditController {
     @Sendable func consistency(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let from = try Self.number("from", in: request) else { throw Problem.invalid("from", "is required") }
         guard let to = try Self.number("to", in: request) else { throw Problem.invalid("to", "is required") }
-        let size = try await broker.database.logSize()
+        let size = try await broker.store.logHead().size
         guard to <= size else { throw Problem.invalid("to", "is larger than the log (\(size))") }
         guard from <= to else { throw Problem.invalid("from", "must not exceed to") }
-        let proof = try await broker.database.consistencyProof(from: from, to: to)
+        let proof = try await LogReceipts(store: broker.store).consistencyProof(from: from, to: to)
         return try JSONIO.response(ConsistencyProof(from: from, to: to, hashes: proof.map(\.base64)))
     }
 

@@ -1,6 +1,6 @@
 import Hummingbird
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 
 /// The longest credential worth looking at. API keys are under 100 bytes and ID-porten's ID tokens a
 /// few KiB; anything longer is refused before it is parsed or its signature checked.
@@ -31,12 +31,12 @@ func bearer(_ request: Request) throws -> String {
 /// Lets through only requests with a valid API key of the given role.
 struct APIKeyAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
-    let database: SamtykkeDatabase
+    let parties: any PartyStore
     let role: APIKey.Role
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let credential = try bearer(request)
-        guard let principal = try await database.authenticate(credential) else {
+        guard let principal = try await parties.authenticate(credential) else {
             throw Problem.unauthorized("the API key is unknown or revoked")
         }
         var context = context

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 
 /// The bank's side: ask for consent, read it, collect bundles.
 struct BankController {
@@ -24,13 +24,13 @@ struct BankController {
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
         let now = broker.now()
         let consent = Consent(bankOrg: bank, terms: try Self.terms(from: body, now: now, policy: broker.policy), now: now, policy: broker.policy)
-        guard let idempotency else {
-            return try JSONIO.response(ConsentView(try await broker.database.createConsent(consent)), status: .created)
+        // The key is claimed and finished inside the commit: concurrent retries get the one consent.
+        let outcome = try await broker.commit(.create(consent), claiming: idempotency)
+        if case .consentCreated(let id)? = outcome.replayed {
+            return try JSONIO.response(ConsentView(try await broker.store.consent(id, for: .bank(bank))), status: .created)
         }
-        let answer = try await broker.database.createConsent(consent, idempotency: idempotency) { created in
-            StoredAnswer(status: 201, body: try JSONIO.bytes(ConsentView(created)))
-        }
-        return IdempotencyHeader.response(answer)
+        guard outcome.replayed == nil else { throw StorageError.idempotencyMismatch }
+        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()), status: .created)
     }
 
     /// Reads every field of a consent request, naming the first one that is wrong.
@@ -57,14 +57,15 @@ struct BankController {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let consent = try await broker.database.consent(try consentID(context), for: .bank(bank))
+        let consent = try await broker.store.consent(try consentID(context), for: .bank(bank))
         return try JSONIO.response(ConsentView(consent))
     }
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, abandonAfter: broker.limits.bundleDeadline)
-        return IdempotencyHeader.response(try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger))
+        let issued = try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger)
+        return try JSONIO.response(issued, status: .created)
     }
 }
 

@@ -2,14 +2,19 @@ import AgencyClient
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
-import SamtykkeStorage
+import SamtykkeStore
 
 /// Everything the routes need, decided once at start-up: production fills it from flags, tests from
 /// throwaway keys, and both build the same application from it.
 public struct Broker: Sendable {
     /// `iss` of bundles and consent tokens.
     public var issuer: String
-    public var database: SamtykkeDatabase
+    /// Everything kept: read through it, change through `log`.
+    public var store: any Store
+    /// Group commit onto the consent log: the one way a change is written.
+    public var log: LogSequencer
+    /// Signs the log's checkpoints; only the sequencer and the empty-log checkpoint use it.
+    public var logSigner: LogSigner
     public var agency: any TaxAgency
     /// `aud` of consent tokens: the agency's identifier.
     public var agencyAudience: String
@@ -19,8 +24,6 @@ public struct Broker: Sendable {
     /// Public keys of bundle signers no longer in use, still published so old bundles verify.
     public var retiredKeys: [PublicJWK]
     public var idTokens: IDTokenVerifier
-    /// The log's note verifier key (C2SP signed-note format).
-    public var logVerifierKey: String
     public var policy: ConsentPolicy
     public var limits: Limits
     public var clock: @Sendable () -> Date
@@ -50,27 +53,28 @@ public struct Broker: Sendable {
 
     public init(
         issuer: String,
-        database: SamtykkeDatabase,
+        store: any Store,
+        logSigner: LogSigner,
         agency: any TaxAgency,
         agencyAudience: String,
         clientCertificateSHA256: String,
         signer: ES256Signer,
         retiredKeys: [PublicJWK] = [],
         idTokens: IDTokenVerifier,
-        logVerifierKey: String,
         policy: ConsentPolicy = ConsentPolicy(),
         limits: Limits = Limits(),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.issuer = issuer
-        self.database = database
+        self.store = store
+        self.logSigner = logSigner
+        self.log = LogSequencer(store: store, signer: logSigner)
         self.agency = agency
         self.agencyAudience = agencyAudience
         self.clientCertificateSHA256 = clientCertificateSHA256
         self.signer = signer
         self.retiredKeys = retiredKeys
         self.idTokens = idTokens
-        self.logVerifierKey = logVerifierKey
         self.policy = policy
         self.limits = limits
         self.clock = clock
@@ -82,4 +86,16 @@ public struct Broker: Sendable {
     }
 
     var jwks: JWKSet { JWKSet(keys: [signer.publicJWK] + retiredKeys) }
+
+    /// The log's note verifier key (C2SP signed-note format).
+    public var logVerifierKey: String { logSigner.verifierKey }
+
+    /// Commits one change in the next batch and returns its outcome.
+    func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
+        try await log.commit(Change(kind, completing: completing), at: now()).outcome
+    }
+
+    func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
+        try await log.commit(Change(kind, claiming: claiming), at: now()).outcome
+    }
 }

@@ -1,12 +1,10 @@
 import AgencyClient
-import CanonicalJSON
-import Crypto
 import Foundation
 import Logging
 import Metrics
 import SamtykkeCore
 import SamtykkeJOSE
-import SamtykkeStorage
+import SamtykkeStore
 import TransparencyLog
 
 /// Issues a bundle: check the consent, fetch from the agency with a fresh consent token, sign, and
@@ -14,6 +12,12 @@ import TransparencyLog
 /// the data was in flight the bundle is discarded, so a bank never holds a bundle the log lacks.
 struct BundleService: Sendable {
     let broker: Broker
+    let seal: BundleSeal
+
+    init(broker: Broker) {
+        self.broker = broker
+        self.seal = BundleSeal(signer: broker.signer)
+    }
 
     struct Issued: Encodable {
         let bundle: String
@@ -36,15 +40,38 @@ struct BundleService: Sendable {
         }
     }
 
-    /// Returns the answer to send: 201 with `{bundle, auditReceipt}`, or, for a retry under the same
-    /// `Idempotency-Key`, the answer the first request got (the same bundle; no second use).
-    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> StoredAnswer {
-        let database = broker.database
+    /// `{bundle, auditReceipt}`, or, for a retry under the same `Idempotency-Key`, the same bundle
+    /// again (no second use) with a receipt against the newest checkpoint.
+    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> Issued {
+        let claim: IdempotencyClaim?
+        let outcome: IdempotencyOutcome? = if let idempotency { try await broker.store.claim(idempotency, now: broker.now()) } else { nil }
+        switch outcome {
+        case .replay(let result)?: return try await replay(result, for: bank)
+        case .inProgress?: throw StorageError.idempotencyInProgress
+        case .mismatch?: throw StorageError.idempotencyMismatch
+        case .proceed(let claimed)?: claim = claimed
+        case nil: claim = nil
+        }
+        do {
+            return try await fetchAndIssue(id, for: bank, claim: claim, logger: logger)
+        } catch {
+            // A refusal or an agency failure issued nothing: the key is free for a retry. (A refusal
+            // committed through the log already gave it back; releasing twice is harmless.)
+            if let claim { try? await broker.store.release(claim) }
+            throw error
+        }
+    }
+
+    private func fetchAndIssue(_ id: ConsentID, for bank: OrgNumber, claim: IdempotencyClaim?, logger: Logger) async throws -> Issued {
         let deadline = ContinuousClock.now.advanced(by: broker.limits.bundleDeadline)
-        let consent: Consent
-        switch try await database.checkBundleAllowed(id, for: bank, now: broker.now(), idempotency: idempotency) {
-        case .replay(let answer): return answer
-        case .proceed(let allowed): consent = allowed
+        var consent = try await broker.store.consent(id, for: .bank(bank))
+        do {
+            try consent.checkUsable(at: broker.now())
+        } catch {
+            // Not usable: the refusal (and any expiry that came due) goes on the log, decided again
+            // inside the transaction on the row as it stands.
+            let outcome = try await broker.commit(.act(id, by: .bank(bank), .requireUsable(for: bank)))
+            consent = try outcome.acceptedConsent()
         }
 
         let fetched: AgencyResponse
@@ -63,7 +90,7 @@ struct BundleService: Sendable {
         } catch let error as AgencyError {
             logger.warning("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
             Counter(label: "samtykke_agency_errors_total", dimensions: [("reason", error.reason)]).increment()
-            try await database.recordBundleRefused(id, for: bank, reason: error.reason, now: broker.now(), idempotency: idempotency)
+            _ = try await broker.commit(.act(id, by: .bank(bank), .refuseBundle(reason: error.reason, for: bank)))
             throw Self.problem(for: error)
         }
 
@@ -79,17 +106,37 @@ struct BundleService: Sendable {
             now: fetchedAt
         )
         let jws = try await broker.signer.sign(claims, typ: BundleClaims.typ)
-        let answer: @Sendable (AuditReceipt) throws -> StoredAnswer = { receipt in
-            StoredAnswer(status: 201, body: try JSONIO.bytes(Issued(bundle: jws, auditReceipt: Receipt(receipt))))
+        let issue = BundleIssue(
+            bundleID: claims.jti,
+            bundleSHA256: Hash(sha256Of: Array(jws.utf8)).hex,
+            scopes: consent.terms.scopes,
+            years: consent.terms.years,
+            sourceSHA256: claims.source.sha256
+        )
+        let outcome = try await broker.commit(
+            .act(id, by: .bank(bank), .issueBundle(issue, for: bank)),
+            completing: try claim.map { IdempotencyCompletion(claim: $0, sealedBundle: try seal.seal(jws)) }
+        )
+        _ = try outcome.acceptedConsent()
+        guard let receipt = outcome.receipt else { throw StorageError.corrupt("an issued bundle came back without its receipt") }
+        return Issued(bundle: jws, auditReceipt: Receipt(receipt))
+    }
+
+    /// The bundle a finished request issued, while the consent still lets the bank hold it: after a
+    /// revoke, a withdrawal or an expiry a retry gets the refusal, never the data.
+    private func replay(_ result: IdempotentResult, for bank: OrgNumber) async throws -> Issued {
+        guard case .bundleIssued(let id, let sealed, let index) = result else {
+            throw StorageError.corrupt("a bundle request's idempotency record holds no bundle")
         }
-        let (_, receipt) = try await database.recordBundleIssued(id, for: bank, details: [
-            "bundleId": .string(claims.jti),
-            "bundleSha256": .string(Hash(sha256Of: Array(jws.utf8)).hex),
-            "scopes": .array(consent.terms.scopes.map { .string($0.rawValue) }),
-            "years": .array(consent.terms.years.map { .number(Double($0)) }),
-            "sourceSha256": .string(claims.source.sha256),
-        ], now: broker.now(), idempotency: idempotency.map { ($0, answer) })
-        return try answer(receipt)
+        let consent = try await broker.store.consent(id, for: .bank(bank))
+        guard consent.status == .active || consent.status == .exhausted else {
+            throw StorageError.refused(DomainError(.illegalTransition, field: "status", reason: "consent is \(consent.status.rawValue); the bundle is no longer available"))
+        }
+        guard let jws = seal.open(sealed) else {
+            throw Problem(.conflict, "idempotency-expired", "The bundle can no longer be replayed", detail: "send the request with a new Idempotency-Key", field: "Idempotency-Key")
+        }
+        let receipt = try await LogReceipts(store: broker.store).receipt(for: index)
+        return Issued(bundle: jws, auditReceipt: Receipt(receipt))
     }
 
     static func problem(for error: AgencyError) -> Problem {

@@ -2,7 +2,7 @@ import CanonicalJSON
 import Foundation
 import Hummingbird
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 
 /// The citizen's side: see requests, answer them, and see who read what.
 struct CitizenController {
@@ -11,7 +11,7 @@ struct CitizenController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("consents", use: list)
         group.get("consents/:id", use: show)
-        for action in SamtykkeDatabase.CitizenAction.allCases {
+        for action in CitizenAction.allCases {
             group.post("consents/:id/\(action.rawValue)") { request, context in
                 try await answer(action, context: context)
             }
@@ -20,25 +20,38 @@ struct CitizenController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let consents = try await broker.database.consents(for: .citizen(try context.citizen()))
+        let consents = try await broker.store.consents(ConsentQuery(viewer: .citizen(try context.citizen()), limit: Int.max))
         return try JSONIO.response(ConsentList(consents: consents.map(ConsentView.init)))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let consent = try await broker.database.consent(try consentID(context), for: .citizen(try context.citizen()))
+        let consent = try await broker.store.consent(try consentID(context), for: .citizen(try context.citizen()))
         return try JSONIO.response(ConsentView(consent))
     }
 
-    func answer(_ action: SamtykkeDatabase.CitizenAction, context: AppRequestContext) async throws -> Response {
+    /// What a citizen can do to a consent that names them.
+    enum CitizenAction: String, CaseIterable {
+        case grant, deny, revoke
+
+        func action(by person: PersonID) -> ConsentAction {
+            switch self {
+            case .grant: .grant(by: person)
+            case .deny: .deny(by: person)
+            case .revoke: .revoke(by: person)
+            }
+        }
+    }
+
+    func answer(_ action: CitizenAction, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
-        let consent = try await broker.database.answer(try consentID(context), by: person, action, now: broker.now())
-        return try JSONIO.response(ConsentView(consent))
+        let outcome = try await broker.commit(.act(try consentID(context), by: .citizen(person), action.action(by: person)))
+        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()))
     }
 
     @Sendable func accessLog(_ request: Request, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
-        let rows = try await broker.database.logEntries(start: 0, limit: Int.max, personId: person)
-        let names = try await broker.database.bankNames()
+        let rows = try await broker.store.logEntries(LogQuery(limit: Int.max, personId: person))
+        let names = try await broker.store.bankNames()
         let entries = try rows.map { row in
             try AccessLogEntry(AuditEntry(leafBytes: row.leaf), bankNames: names)
         }
@@ -71,33 +84,26 @@ struct AccessLogEntry: Encodable {
         bankName = bankNames[entry.bankOrg]
         actor = entry.actor
         let bank = bankName.map { "\($0) (\(entry.bankOrg))" } ?? "Bank \(entry.bankOrg)"
-        let what = Self.describe(entry.details)
-        summary = switch entry.type {
-        case .consentRequested: "\(bank) asked for your consent to read \(what)."
-        case .consentGranted: "You granted \(bank) consent."
-        case .consentDenied: "You denied \(bank)'s request."
-        case .consentRevoked: "You revoked \(bank)'s consent."
-        case .consentExpired: "\(bank)'s \(entry.details["from"] == .string("pending") ? "request" : "consent") expired."
-        case .consentExhausted: "\(bank)'s consent was used up."
-        case .bundleIssued: "\(bank) received \(what) from the tax agency."
-        case .bundleRefused: "\(bank) asked for your data and was refused (\(Self.text(entry.details["reason"]) ?? "no reason given"))."
+        summary = switch entry.event {
+        case .requested(let terms): "\(bank) asked for your consent to read \(Self.describe(terms.scopes, terms.years))."
+        case .transitioned(let transition, _):
+            switch transition.event {
+            case .grant: "You granted \(bank) consent."
+            case .deny: "You denied \(bank)'s request."
+            case .revoke: "You revoked \(bank)'s consent."
+            case .withdraw: "\(bank) withdrew its \(transition.from == .pending ? "request" : "consent"): it no longer needs your data."
+            case .expire: "\(bank)'s \(transition.from == .pending ? "request" : "consent") expired."
+            case .exhaust: "\(bank)'s consent was used up."
+            }
+        case .bundleIssued(let issue): "\(bank) received \(Self.describe(issue.scopes, issue.years)) from the tax agency."
+        case .bundleRefused(let reason): "\(bank) asked for your data and was refused (\(reason))."
         }
     }
 
-    private static func text(_ value: JSONValue?) -> String? {
-        if case .string(let s)? = value { return s }
-        return nil
-    }
-
-    /// "income and debt for 2023, 2024" from the `scopes` and `years` details.
-    private static func describe(_ details: [String: JSONValue]) -> String {
-        guard case .array(let scopes)? = details["scopes"], case .array(let years)? = details["years"] else { return "your tax data" }
-        let scopeNames = scopes.compactMap { text($0) }
-        let yearNames = years.compactMap { value -> String? in
-            if case .number(let n) = value { return String(Int(n)) }
-            return nil
-        }
-        let list = scopeNames.count > 1 ? scopeNames.dropLast().joined(separator: ", ") + " and " + scopeNames.last! : scopeNames.joined()
-        return "\(list) for \(yearNames.joined(separator: ", "))"
+    /// "income and debt for 2023, 2024".
+    private static func describe(_ scopes: [Scope], _ years: [Int]) -> String {
+        let names = scopes.map(\.rawValue)
+        let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
+        return "\(list) for \(years.map(String.init).joined(separator: ", "))"
     }
 }

@@ -12,12 +12,18 @@ struct ExpiryService: Service, CustomStringConvertible {
     /// ServiceLifecycle logs services by description; the default would print the whole broker.
     var description: String { "ExpiryService" }
 
+    static let batch = 200
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let expired = try await broker.database.expireDue(now: broker.now())
-                    if expired > 0 { logger.info("expired consents", metadata: ["count": "\(expired)"]) }
+                    // Bounded batches, so one sweep never holds the log for long; a full one goes again at once.
+                    var expired = Self.batch
+                    while expired == Self.batch {
+                        expired = try await broker.commit(.expireDue(limit: Self.batch)).expired
+                        if expired > 0 { logger.info("expired consents", metadata: ["count": "\(expired)"]) }
+                    }
                 } catch {
                     logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
                 }

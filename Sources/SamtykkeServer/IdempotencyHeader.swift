@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 
 /// Reads a bank's `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header) and binds it
 /// to this exact request: method, path and body.
@@ -23,15 +23,6 @@ enum IdempotencyHeader {
             key: value,
             requestHash: Array(hasher.finalize()),
             abandonAfter: TimeInterval(abandonAfter.components.seconds) * 2 + 1
-        )
-    }
-
-    static func response(_ answer: StoredAnswer) -> Response {
-        let problem = !(200..<300).contains(answer.status)
-        return Response(
-            status: HTTPResponse.Status(code: answer.status),
-            headers: [.contentType: problem ? "application/problem+json" : "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
         )
     }
 }

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import SamtykkeCore
 import SamtykkeJOSE
-import SamtykkeStorage
+import SamtykkeStore
 
 /// Turns every error into a problem document. Added first on the router, so it also sees unknown
 /// routes, decoding failures and over-size bodies. Unexpected errors become a bare 500 that names the
@@ -53,6 +53,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             Problem(.conflict, "idempotency-in-progress", "A request with this Idempotency-Key is in progress", detail: error.description, field: "Idempotency-Key", retryAfter: 1)
         case .idempotencyMismatch:
             Problem(.unprocessableContent, "idempotency-key-reused", "Idempotency-Key reused with a different request", detail: error.description, field: "Idempotency-Key")
+        case .idempotencyClaimLost:
+            Problem(.conflict, "idempotency-in-progress", "A retry took over this Idempotency-Key", detail: "nothing was issued by this request; the retry's answer stands", field: "Idempotency-Key", retryAfter: 1)
         case .corrupt:
             { () -> Problem in
                 context.logger.critical("database inconsistency", metadata: ["error": "\(error)"])

@@ -69,3 +69,19 @@ public struct APIKey: Sendable, Hashable {
         return difference == 0
     }
 }
+
+extension APIKey {
+    /// Who this presented key belongs to, given the stored row with its id: nil unless the secret
+    /// matches and the row is of the key's role.
+    public func principal(role: String, bankOrg: String?, auditorName: String?, storedHash: [UInt8]) throws -> Principal? {
+        guard matches(storedHash: storedHash), role == self.role.rawValue else { return nil }
+        switch self.role {
+        case .bank:
+            guard let bankOrg else { throw StorageError.corrupt("bank key \(keyID) names no bank") }
+            return .bank(try OrgNumber(bankOrg))
+        case .auditor:
+            guard let auditorName else { throw StorageError.corrupt("auditor key \(keyID) names no auditor") }
+            return .auditor(name: auditorName)
+        }
+    }
+}

@@ -89,37 +89,19 @@ extension AuditCommand {
         }
 
         static func summary(_ entry: AuditEntry) -> String {
-            let details = entry.details
-            let data = "\(strings(details["scopes"]).joined(separator: ", ")) for \(numbers(details["years"]).joined(separator: ", "))"
-            switch entry.type {
-            case .consentRequested:
-                let purpose = if case .object(let p)? = details["purpose"], case .string(let code)? = p["code"] { code } else { "?" }
-                return "bank \(entry.bankOrg) asks person \(entry.personId) for \(data) (\(purpose)), \(numbers(details["maxUses"]).first ?? "?") uses until \(string(details["validUntil"]))"
-            case .consentGranted, .consentDenied, .consentRevoked, .consentExpired:
-                return "\(string(details["from"])) -> \(string(details["to"]))"
-            case .consentExhausted:
-                return "\(string(details["from"])) -> \(string(details["to"])) after \(numbers(details["uses"]).first ?? "?") uses"
-            case .bundleIssued:
-                return "bundle \(string(details["bundleId"])) with \(data), use \(numbers(details["use"]).first ?? "?"), sha256 \(string(details["bundleSha256"]))"
-            case .bundleRefused:
-                return "refused: \(string(details["reason"]))"
+            func data(_ scopes: [Scope], _ years: [Int]) -> String {
+                "\(scopes.map(\.rawValue).joined(separator: ", ")) for \(years.map(String.init).joined(separator: ", "))"
             }
-        }
-
-        private static func string(_ value: JSONValue?) -> String {
-            if case .string(let text)? = value { return text }
-            return "?"
-        }
-
-        private static func strings(_ value: JSONValue?) -> [String] {
-            guard case .array(let values)? = value else { return [] }
-            return values.map { string($0) }
-        }
-
-        /// Whole numbers as the log holds them (JSON numbers), printed without a fraction.
-        private static func numbers(_ value: JSONValue?) -> [String] {
-            let values: [JSONValue] = if case .array(let values)? = value { values } else { value.map { [$0] } ?? [] }
-            return values.compactMap { if case .number(let n) = $0, let whole = Int64(exactly: n) { String(whole) } else { nil } }
+            switch entry.event {
+            case .requested(let terms):
+                return "bank \(entry.bankOrg) asks person \(entry.personId) for \(data(terms.scopes, terms.years)) (\(terms.purpose.code)), \(terms.maxUses) uses until \(RFC3339.string(from: terms.validUntil))"
+            case .transitioned(let transition, let uses):
+                return "\(transition.from.rawValue) -> \(transition.to.rawValue)" + (uses.map { " after \($0) uses" } ?? "")
+            case .bundleIssued(let issue):
+                return "bundle \(issue.bundleID) with \(data(issue.scopes, issue.years)), use \(issue.use), sha256 \(issue.bundleSHA256)"
+            case .bundleRefused(let reason):
+                return "refused: \(reason)"
+            }
         }
     }
 }

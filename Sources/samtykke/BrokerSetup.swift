@@ -5,14 +5,15 @@ import DevPKI
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
+import Logging
+import SamtykkeApp
 import SamtykkeServer
-import SamtykkeStorage
+import SamtykkeStore
 import TransparencyLog
 
 /// The broker's files and settings: `--pki DIR` alone for development, or each file named on its own.
 struct BrokerFlags: ParsableArguments {
-    @Option(help: "Directory for the SQLite database (SAMTYKKE_DATA_DIR).")
-    var dataDir: String?
+    @OptionGroup var store: StoreFlags
     @Option(help: "A dev PKI from `samtykke dev pki`; supplies every key and certificate not named below.")
     var pki: String?
     @Option(help: "The tax agency's base URL, e.g. https://127.0.0.1:8443.")
@@ -42,7 +43,8 @@ struct BrokerFlags: ParsableArguments {
 
     var settings: BrokerSettings {
         BrokerSettings(
-            dataDir: dataDir,
+            dataDir: store.dataDir,
+            database: store.database,
             pki: pki,
             taxAgency: taxAgency,
             agencyCa: agencyCa,
@@ -64,6 +66,7 @@ struct BrokerFlags: ParsableArguments {
 /// Each value is resolved flag-first, then `SAMTYKKE_<FLAG>`, then the dev PKI.
 struct BrokerSettings: Sendable {
     var dataDir: String?
+    var database: String?
     var pki: String?
     var taxAgency: String?
     var agencyCa: String?
@@ -87,21 +90,20 @@ struct BrokerSettings: Sendable {
         return PKIPaths(directory: URL(fileURLWithPath: dir))[keyPath: keyPath].path
     }
 
-    /// Opens (creating and migrating) the database under `--data-dir` with the log's signing key.
-    func openDatabase() throws -> SamtykkeDatabase {
-        let dataDir = try Env.require("data-dir", dataDir)
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let origin = Env.value("log-origin", logOrigin) ?? Self.defaultLogOrigin
-        let noteSigner = try NoteSigner(name: origin, privateKey: KeyFiles.ed25519(try file("log-signing-key", logSigningKey, pki: \.logKey)))
-        return try SamtykkeDatabase(
-            path: (dataDir as NSString).appendingPathComponent("samtykke.sqlite"),
-            log: ConsentLog(origin: origin, signer: noteSigner)
-        )
+    var storeLocation: StoreLocation {
+        get throws { try StoreLocation(dataDir: Env.value("data-dir", dataDir), database: Env.value("database", database)) }
     }
 
-    /// Opens everything and assembles the broker; `publicURL` is where it will listen.
-    func makeBroker(publicURL: String) async throws -> Broker {
-        let database = try openDatabase()
+    func logSigner() throws -> LogSigner {
+        let origin = Env.value("log-origin", logOrigin) ?? Self.defaultLogOrigin
+        return LogSigner(origin: origin, signer: try NoteSigner(name: origin, privateKey: KeyFiles.ed25519(try file("log-signing-key", logSigningKey, pki: \.logKey))))
+    }
+
+    /// Opens everything and assembles the broker; `publicURL` is where it will listen. The store's
+    /// services must run while the broker does.
+    func makeBroker(publicURL: String, logger: Logger) async throws -> (broker: Broker, store: OpenedStore) {
+        let opened = try await OpenedStore.open(try storeLocation, logger: logger)
+        let logSigner = try logSigner()
         let clientCert = try file("client-cert", clientCert, pki: \.brokerClientCertificate)
         let clientKey = try file("client-key", clientKey, pki: \.brokerClientKey)
         try KeyFiles.requirePrivate(clientKey)
@@ -110,16 +112,17 @@ struct BrokerSettings: Sendable {
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey)
         )
         let signer = try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
-        return Broker(
+        let broker = Broker(
             issuer: Env.value("issuer", issuer) ?? publicURL,
-            database: database,
+            store: opened.store,
+            logSigner: logSigner,
             agency: agency,
             agencyAudience: Env.value("agency-audience", agencyAudience) ?? Self.defaultAgencyAudience,
             clientCertificateSHA256: try KeyFiles.certificateSHA256(clientCert),
             signer: signer,
-            idTokens: try await idTokenVerifier(),
-            logVerifierKey: database.log.signer.verifierKey
+            idTokens: try await idTokenVerifier()
         )
+        return (broker, opened)
     }
 
     private func idTokenVerifier() async throws -> IDTokenVerifier {

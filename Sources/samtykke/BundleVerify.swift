@@ -81,7 +81,7 @@ struct BundleCommand: AsyncParsableCommand {
                     ("consent", entry.consentId.description, claims.consent.id),
                     ("person", entry.personId.digits, claims.consent.personId),
                     ("bank", entry.bankOrg.digits, claims.aud),
-                    ("bundle id", entry.details["bundleId"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "none", claims.jti),
+                    ("bundle id", { if case .bundleIssued(let issue) = entry.event { issue.bundleID } else { "none" } }(), claims.jti),
                 ].filter { $0.1 != $0.2 }
                 if let (what, logged, claimed) = mismatches.first {
                     throw CLIError("the log entry names \(what) \(logged), the bundle \(claimed)")

@@ -55,7 +55,7 @@ struct DemoRun {
 
     func walk(server: String, broker: Broker, paths: PKIPaths) async throws {
         let org = try OrgNumber("986352325")
-        let apiKey = try broker.database.addBank(org: org, name: "Demo Sparebank", now: Date())
+        let apiKey = try await broker.store.addBank(org: org, name: "Demo Sparebank", now: Date())
         step("Registered bank Demo Sparebank (\(org)); its API key is shown once and stored hashed")
 
         guard let person = try PeopleFixtures(contentsOf: fixtures).people.first else { throw CLIError("\(fixtures) holds no people") }

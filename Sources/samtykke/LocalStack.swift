@@ -62,10 +62,12 @@ struct LocalStack: Sendable {
                 settings.pki = paths.directory.path
                 settings.taxAgency = agencyURL
                 // The broker's port is known only once it listens, so bundles name a fixed local issuer.
-                var broker = try await settings.makeBroker(publicURL: "urn:samtykke:local-broker")
+                var (broker, store) = try await settings.makeBroker(publicURL: "urn:samtykke:local-broker", logger: logger)
                 customize(&broker)
                 let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
-                let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger) { port in brokerPort.yield(port) }
+                let app = buildApplication(
+                    broker: broker, options: ServerOptions(port: 0), logger: logger, storeServices: store.services, prepare: store.prepare
+                ) { port in brokerPort.yield(port) }
                 let started = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
                 brokerGroup = started
                 group.addTask {

@@ -32,9 +32,8 @@ enum ReceiptCheck {
             throw CLIError("the receipt's entry is not a log entry: \(error)")
         }
         guard parsed.index == index else { throw CLIError("the entry says index \(parsed.index), the receipt \(index)") }
-        guard parsed.type == .bundleIssued else { throw CLIError("the entry is \(parsed.type.rawValue), not bundle.issued") }
-        let digest = Hash(sha256Of: Array(bundle.utf8)).hex
-        guard parsed.details["bundleSha256"] == .string(digest) else {
+        guard case .bundleIssued(let issue) = parsed.event else { throw CLIError("the entry is \(parsed.type.rawValue), not bundle.issued") }
+        guard issue.bundleSHA256 == Hash(sha256Of: Array(bundle.utf8)).hex else {
             throw CLIError("the log entry's bundleSha256 is not this bundle's SHA-256")
         }
         let hashes = try proof.enumerated().map { i, text in

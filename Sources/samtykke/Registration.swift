@@ -1,20 +1,21 @@
 import ArgumentParser
 import Foundation
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeApp
+import SamtykkeStore
 
-/// Opens the database for registration commands without needing any signing key but the log's:
-/// registering a party writes no log entry, but opening the database migrates it, which is harmless.
-struct DataDirFlags: ParsableArguments {
-    @Option(help: "The broker's data directory.")
+/// Where the store is: `--data-dir` (SQLite) or `--database` (PostgreSQL). Opening it needs no key:
+/// registering a party writes no log entry.
+struct StoreFlags: ParsableArguments {
+    @Option(help: "Directory for the SQLite database (SAMTYKKE_DATA_DIR).")
     var dataDir: String?
-    @Option(help: "A dev PKI (for the log signing key), or name it with --log-signing-key.")
-    var pki: String?
-    @Option(help: "Ed25519 log key, mode 0600.")
-    var logSigningKey: String?
+    @Option(help: "PostgreSQL instead of SQLite: postgres://USER[:PASS]@HOST:PORT/DB (SAMTYKKE_DATABASE).")
+    var database: String?
 
-    func open() throws -> SamtykkeDatabase {
-        try BrokerSettings(dataDir: dataDir, pki: pki, logSigningKey: logSigningKey).openDatabase()
+    /// Runs `body` with the store open.
+    func with<T: Sendable>(_ body: @Sendable (any Store) async throws -> T) async throws -> T {
+        let location = try StoreLocation(dataDir: Env.value("data-dir", dataDir), database: Env.value("database", database))
+        return try await OpenedStore.with(location, logger: makeLogger("samtykke.store", level: "warning"), body)
     }
 }
 
@@ -26,7 +27,7 @@ struct Bank: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a bank; prints its API key, once, alone on one line.")
-        @OptionGroup var data: DataDirFlags
+        @OptionGroup var store: StoreFlags
         @Option(help: "The bank's 9-digit organisation number.")
         var org: String?
         @Option(help: "The bank's name, as citizens will see it.")
@@ -35,22 +36,22 @@ struct Bank: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let org = try OrgNumber(try Env.require("org", org))
-                let key = try data.open().addBank(org: org, name: try Env.require("name", name), now: Date())
-                print(key.text)
+                let name = try Env.require("name", name)
+                print(try await store.with { try await $0.addBank(org: org, name: name, now: Date()) }.text)
             }
         }
     }
 
     struct AddKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-key", abstract: "Issue another API key for a bank (to rotate keys).")
-        @OptionGroup var data: DataDirFlags
+        @OptionGroup var store: StoreFlags
         @Option(help: "The bank's organisation number.")
         var org: String?
 
         func run() async throws {
             try await reportingErrors {
-                let key = try data.open().addBankKey(org: try OrgNumber(try Env.require("org", org)), now: Date())
-                print(key.text)
+                let org = try OrgNumber(try Env.require("org", org))
+                print(try await store.with { try await $0.addBankKey(org: org, now: Date()) }.text)
             }
         }
     }
@@ -59,7 +60,7 @@ struct Bank: AsyncParsableCommand {
 extension Bank {
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a bank's live API key ids (the secrets are not stored).")
-        @OptionGroup var data: DataDirFlags
+        @OptionGroup var store: StoreFlags
         @Option(help: "The bank's organisation number.")
         var org: String?
         @Flag(help: "Print JSON.")
@@ -71,7 +72,8 @@ extension Bank {
                     let id: String
                     let createdAt: String
                 }
-                let keys = try data.open().bankKeys(org: try OrgNumber(try Env.require("org", org)))
+                let org = try OrgNumber(try Env.require("org", org))
+                let keys = try await store.with { try await $0.bankKeys(org: org) }
                     .map { Key(id: $0.id, createdAt: RFC3339.string(from: $0.createdAt)) }
                 if json { return try printJSON(keys) }
                 for key in keys { print("\(key.id)  issued \(key.createdAt)") }
@@ -84,7 +86,7 @@ extension Bank {
             commandName: "revoke-key",
             abstract: "Revoke an API key at once, by its id (sbk_<id>.… — the id is the 16 hex digits)."
         )
-        @OptionGroup var data: DataDirFlags
+        @OptionGroup var store: StoreFlags
         @Option(help: "The key id, or the whole key.")
         var key: String?
 
@@ -92,7 +94,7 @@ extension Bank {
             try await reportingErrors {
                 let given = try Env.require("key", key)
                 let id = APIKey(parsing: given)?.keyID ?? given
-                guard try data.open().revokeKey(id: id, now: Date()) else { throw CLIError("no live key with id \(id)") }
+                guard try await store.with({ try await $0.revokeKey(id: id, now: Date()) }) else { throw CLIError("no live key with id \(id)") }
                 print("revoked key \(id)")
             }
         }
@@ -104,14 +106,14 @@ struct Auditor: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an auditor; prints its key, once, alone on one line.")
-        @OptionGroup var data: DataDirFlags
+        @OptionGroup var store: StoreFlags
         @Option(help: "The auditor's name.")
         var name: String?
 
         func run() async throws {
             try await reportingErrors {
-                let key = try data.open().addAuditor(name: try Env.require("name", name), now: Date())
-                print(key.text)
+                let name = try Env.require("name", name)
+                print(try await store.with { try await $0.addAuditor(name: name, now: Date()) }.text)
             }
         }
     }

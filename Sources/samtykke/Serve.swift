@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import SamtykkeApp
 import SamtykkeServer
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the broker (SQLite under --data-dir).")
+    static let configuration = CommandConfiguration(abstract: "Run the broker (SQLite under --data-dir, or PostgreSQL with --database for several instances).")
 
     @Option(help: "Address to listen on (default 127.0.0.1).")
     var host: String?
@@ -25,12 +26,15 @@ struct Serve: AsyncParsableCommand {
             let host = Env.value("host", host) ?? "127.0.0.1"
             let port = try Env.integer("port", port, default: 8080)
             let logger = makeLogger("samtykke.broker", level: Env.value("log-level", logLevel))
-            var built = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)")
+            var (built, store) = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
             built.limits.rate = RateLimiter.Rule(
                 perSecond: Double(try Env.integer("rate-per-second", ratePerSecond, default: 50)),
                 burst: Double(try Env.integer("rate-burst", rateBurst, default: 200))
             )
-            let app = buildApplication(broker: built, options: ServerOptions(host: host, port: port), logger: logger) { port in
+            let app = buildApplication(
+                broker: built, options: ServerOptions(host: host, port: port), logger: logger,
+                storeServices: store.services, prepare: store.prepare
+            ) { port in
                 logger.notice("broker listening", metadata: ["url": "http://\(host):\(port)"])
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -1,6 +1,7 @@
 import Foundation
 import MockTaxAgency
 import SamtykkeCore
+import SamtykkeStore
 import SamtykkeServer
 import Testing
 @testable import samtykke
@@ -17,7 +18,7 @@ import Testing
                 broker.clock = { clock.now() }
                 broker.limits.bundleDeadline = deadline
             }) { stack in
-                let key = try stack.broker.database.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
+                let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
                 try await body(ConsentFlowTests.Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock), faults)
             }
         }
@@ -49,7 +50,7 @@ import Testing
             #expect(answer.header("Content-Type") == "application/problem+json")
             #expect(answer.header("Retry-After") != nil)
             #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0)
-            let entries = try await run.stack.broker.database.logEntries(start: 0, limit: 100, consentId: try ConsentID(id))
+            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
             let last = try AuditEntry(leafBytes: try #require(entries.last).leaf)
             #expect(last.type == .bundleRefused)
             #expect(last.details["reason"] == .string(reason))

@@ -18,7 +18,7 @@ struct AuditedBroker: Sendable {
 
     static func with(_ body: @Sendable (AuditedBroker) async throws -> Void) async throws {
         try await ConsentFlowTests.withStack { run in
-            let key = try run.stack.broker.database.addAuditor(name: "Finanstilsynet", now: Date())
+            let key = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date())
             let work = run.stack.paths.directory.deletingLastPathComponent()
             let bundles = try await addActivity(run)
             try await body(AuditedBroker(run: run, auditorKey: key.text, work: work, bundles: bundles))

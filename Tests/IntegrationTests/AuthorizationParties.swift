@@ -48,15 +48,15 @@ struct AuthorizationParties: Sendable {
                 broker.clock = { clock.now() }
                 customize(&broker)
             }) { stack in
-                let database = stack.broker.database
+                let database = stack.broker.store
                 let people = try fixturePeople()
                 let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
                 let now = clock.now()
                 return try await body(AuthorizationParties(
                     stack: stack,
-                    bankA: try database.addBank(org: try OrgNumber(orgA), name: "Bank A", now: now).text,
-                    bankB: try database.addBank(org: try OrgNumber(orgB), name: "Bank B", now: now).text,
-                    auditor: try database.addAuditor(name: "Finanstilsynet", now: now).text,
+                    bankA: try await database.addBank(org: try OrgNumber(orgA), name: "Bank A", now: now).text,
+                    bankB: try await database.addBank(org: try OrgNumber(orgB), name: "Bank B", now: now).text,
+                    auditor: try await database.addAuditor(name: "Finanstilsynet", now: now).text,
                     personX: people[0].personId,
                     personY: people[1].personId,
                     citizenX: try await provider.mint(pid: people[0].personId, now: now),

@@ -2,6 +2,7 @@ import CurlHTTP
 import Foundation
 import JWTKit
 import SamtykkeCore
+import SamtykkeStore
 import SamtykkeJOSE
 import SamtykkeServer
 import Testing
@@ -40,7 +41,7 @@ import Testing
                 broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
             }) { stack in
-                let key = try stack.broker.database.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
+                let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
                 try await body(Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock))
             }
         }
@@ -149,7 +150,7 @@ import Testing
             #expect(run.agency.calls == 1)
             #expect(try await run.bank.send("GET", "/v1/consents/\(shortLived)").json["status"] as? String == "expired")
 
-            let entries = try await run.stack.broker.database.logEntries(start: 0, limit: 1000, consentId: try ConsentID(shortLived))
+            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(shortLived)))
             let types = try entries.map { try AuditEntry(leafBytes: $0.leaf).type.rawValue }
             #expect(types == ["consent.requested", "consent.granted", "consent.expired", "bundle.refused"])
         }
@@ -175,7 +176,7 @@ import Testing
         try await Self.withStack { run in
             let people = try fixturePeople()
             let id = try await run.createConsent(for: people[0].personId)
-            let otherKey = try run.stack.broker.database.addBank(org: try OrgNumber("974760673"), name: "Other Bank", now: Date())
+            let otherKey = try await run.stack.broker.store.addBank(org: try OrgNumber("974760673"), name: "Other Bank", now: Date())
             let otherBank = Caller(server: run.stack.brokerURL, credential: otherKey.text)
             let notFound = try await otherBank.send("GET", "/v1/consents/\(id)")
             let missing = try await otherBank.send("GET", "/v1/consents/\(UUID().uuidString.lowercased())")

@@ -4,7 +4,8 @@ import DevPKI
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
-import SamtykkeStorage
+import SQLiteStore
+import SamtykkeStore
 import Synchronization
 import Testing
 import TransparencyLog
@@ -95,12 +96,9 @@ import TransparencyLog
 
     static func check(data: String, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {
         let signer = try NoteSigner(name: BrokerSettings.defaultLogOrigin, privateKey: KeyFiles.ed25519(paths.logKey.path))
-        let database = try SamtykkeDatabase(
-            path: (data as NSString).appendingPathComponent("samtykke.sqlite"),
-            log: ConsentLog(origin: BrokerSettings.defaultLogOrigin, signer: signer)
-        )
+        let database = try SQLiteStore(path: (data as NSString).appendingPathComponent("samtykke.sqlite"))
         // The log: contiguous, canonical entries whose root is the signed checkpoint's, at full size.
-        let rows = try await database.logEntries(start: 0, limit: Int.max)
+        let rows = try await database.logEntries(LogQuery(limit: Int.max))
         var builder = MerkleTreeBuilder()
         var entries: [AuditEntry] = []
         for (position, row) in rows.enumerated() {
@@ -109,7 +107,7 @@ import TransparencyLog
             builder.append(leafHash: MerkleHasher.leafHash(row.leaf))
             entries.append(entry)
         }
-        let checkpoint = try Checkpoint.open(try await database.latestCheckpoint(now: Date()), verifier: try NoteVerifier(verifierKey: signer.verifierKey))
+        let checkpoint = try Checkpoint.open(try #require(try await database.logHead().checkpoint).note, verifier: try NoteVerifier(verifierKey: signer.verifierKey))
         #expect(checkpoint.size == builder.size)
         #expect(checkpoint.rootHash == builder.root())
 
@@ -123,7 +121,7 @@ import TransparencyLog
         }
 
         // Uses equal bundles logged, and every consent's status is what its last transition says.
-        let consents = try await database.consents(for: .bank(bank))
+        let consents = try await database.consents(ConsentQuery(viewer: .bank(bank), limit: Int.max))
         #expect(!consents.isEmpty)
         for consent in consents {
             let mine = entries.filter { $0.consentId == consent.id }

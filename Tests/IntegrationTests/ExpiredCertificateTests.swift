@@ -18,7 +18,7 @@ import X509
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
                 broker.clock = { clock.now() }
             }) { (stack: LocalStack) async throws -> Void in
-                let key = try stack.broker.database.addBank(org: try OrgNumber("986352325"), name: "Bank", now: Date())
+                let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Bank", now: Date())
                 let run = ConsentFlowTests.Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock)
                 let person = try fixturePeople()[0].personId
                 let id = try await run.createConsent(for: person)

@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import SamtykkeCore
+import SamtykkeStore
 import Testing
 @testable import samtykke
 
@@ -10,7 +11,7 @@ import Testing
     typealias Running = ConsentFlowTests.Running
 
     static func entries(_ run: Running, _ id: String) async throws -> [AuditEntry] {
-        try await run.stack.broker.database.logEntries(start: 0, limit: 10_000, consentId: try ConsentID(id)).map { try AuditEntry(leafBytes: $0.leaf) }
+        try await run.stack.broker.store.logEntries(LogQuery(limit: 10_000, consentId: try ConsentID(id))).map { try AuditEntry(leafBytes: $0.leaf) }
     }
 
     static func bundles(_ run: Running, _ id: String, count: Int, key: String? = nil) async throws -> [Answer] {

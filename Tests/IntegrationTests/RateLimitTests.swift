@@ -11,8 +11,8 @@ import Testing
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
                 broker.limits.rate = RateLimiter.Rule(perSecond: 0.1, burst: 5)
             }) { stack in
-                let a = try stack.broker.database.addBank(org: try OrgNumber("986352325"), name: "A", now: Date())
-                let b = try stack.broker.database.addBank(org: try OrgNumber("974760673"), name: "B", now: Date())
+                let a = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "A", now: Date())
+                let b = try await stack.broker.store.addBank(org: try OrgNumber("974760673"), name: "B", now: Date())
                 let bankA = Caller(server: stack.brokerURL, credential: a.text)
                 let missing = "/v1/consents/\(UUID().uuidString.lowercased())"
                 for _ in 0..<5 { #expect(try await bankA.send("GET", missing).status == 404) }

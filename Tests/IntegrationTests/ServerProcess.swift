@@ -89,7 +89,7 @@ struct ProcessStack {
         let pki = dir.appendingPathComponent("pki")
         let data = dir.appendingPathComponent("data").path
         let paths = try DevPKI.make(in: pki)
-        let key = try await runCLI(["bank", "add", "--data-dir", data, "--pki", pki.path, "--org", "986352325", "--name", "Process Bank"])
+        let key = try await runCLI(["bank", "add", "--data-dir", data, "--org", "986352325", "--name", "Process Bank"])
         guard key.status == 0 else { throw ServerProcessError("bank add failed: \(key.stderr)") }
 
         let agencyPort = try ServerProcess.freePort()

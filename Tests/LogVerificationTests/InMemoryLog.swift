@@ -44,17 +44,16 @@ struct InMemoryLog: LogSource {
         signedNote = try signer.sign(Checkpoint(origin: Self.origin, size: store.size, rootHash: MerkleTree.root(size: store.size, source: store)).body)
     }
 
-    /// A canonical entry; a letter of `details.note` can change without breaking the canonical form.
+    /// A canonical entry; a letter of `details.reason` can change without breaking the canonical form.
     static func entry(index: UInt64, note: String) throws -> [UInt8] {
         try AuditEntry(
             index: index,
             time: Date(timeIntervalSince1970: 1_760_000_000 + Double(index)),
-            type: .consentRequested,
             actor: .system,
             consentId: ConsentID(UUID(uuidString: "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b")!),
             personId: try PersonID("14830351257"),
             bankOrg: try OrgNumber("986352325"),
-            details: ["note": .string(note)]
+            event: .bundleRefused(reason: note)
         ).leafBytes()
     }
 
@@ -74,10 +73,10 @@ struct InMemoryLog: LogSource {
 
     // MARK: Tampering, as someone with write access to the database would
 
-    /// Changes the first letter of the note in entry `index`: still canonical JSON, still its own index.
+    /// Changes the first letter of the reason in entry `index`: still canonical JSON, still its own index.
     mutating func changeByte(of index: Int) {
         var leaf = served[index].leaf
-        let marker = Array("\"note\":\"".utf8)
+        let marker = Array("\"reason\":\"".utf8)
         let at = (0...(leaf.count - marker.count)).first { Array(leaf[$0..<$0 + marker.count]) == marker }! + marker.count
         leaf[at] = leaf[at] == UInt8(ascii: "z") ? UInt8(ascii: "y") : UInt8(ascii: "z")
         served[index] = ServedEntry(index: served[index].index, leaf: leaf)

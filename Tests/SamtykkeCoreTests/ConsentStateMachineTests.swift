@@ -4,8 +4,8 @@ import Testing
 
 @Suite struct ConsentStateMachineTests {
     static let legal: [ConsentStatus: [ConsentEvent: ConsentStatus]] = [
-        .pending: [.grant: .active, .deny: .denied, .expire: .expired],
-        .active: [.revoke: .revoked, .expire: .expired, .exhaust: .exhausted],
+        .pending: [.grant: .active, .deny: .denied, .expire: .expired, .withdraw: .withdrawn],
+        .active: [.revoke: .revoked, .expire: .expired, .exhaust: .exhausted, .withdraw: .withdrawn],
     ]
 
     @Test(arguments: ConsentStatus.allCases)

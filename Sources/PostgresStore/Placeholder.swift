@@ -1,0 +1,1 @@
+// TEMPORARY local placeholder while the PostgreSQL backend lands from its branch; never committed.

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import SamtykkeCore
+import SamtykkeStore
+import TransparencyLog
+
+extension SQLiteStore: ChangeCommitting {
+    public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
+        try await writer.write { db in
+            let head = try Self.head(db)
+            let edge = MerkleTreeBuilder.rightEdgeNodes(size: head.size).map { SubtreeCoordinate(level: $0.level, index: $0.index) }
+            let edgeHashes = try Self.subtreeHashes(db, edge)
+            var consents: [ConsentID: Consent] = [:]
+            for id in BatchPlan.consentIDs(in: changes) where consents[id] == nil {
+                consents[id] = try Self.fetch(db, id)
+            }
+            let inputs = BatchInputs(
+                size: head.size,
+                rightEdge: try edge.map { node in
+                    guard let hash = edgeHashes[node] else { throw StorageError.corrupt("the Merkle node at level \(node.level), index \(node.index) is missing") }
+                    return hash
+                },
+                checkpoint: head.checkpoint,
+                consents: consents,
+                due: try Self.due(db, now: now, limit: BatchPlan.sweepLimit(in: changes)),
+                registeredBanks: try Self.registered(db, BatchPlan.banks(in: changes)),
+                claimTokens: try Self.claimTokens(db, BatchPlan.claims(in: changes)),
+                claimRecords: try Self.records(db, BatchPlan.claimedKeys(in: changes))
+            )
+            let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
+            try Self.write(db, plan, now: now)
+            var proofs: [UInt64: [Hash]] = [:]
+            for index in plan.receiptIndexes {
+                proofs[index] = try PrefetchedSubtrees.compute(
+                    { try MerkleTree.inclusionProof(index: index, size: plan.size, source: $0) },
+                    fetch: { try Self.subtreeHashes(db, $0) }
+                )
+            }
+            return try plan.committed(proofs: proofs)
+        }
+    }
+
+    private static func write(_ db: Database, _ plan: BatchPlan, now: Date) throws {
+        for consent in plan.insertedConsents { try ConsentRecord(consent).insert(db) }
+        for consent in plan.updatedConsents { try ConsentRecord(consent).update(db) }
+        let insertEntry = try db.cachedStatement(sql: """
+            INSERT INTO auditEntry (idx, leaf, leafHash, type, time, consentId, personId, bankOrg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for logged in plan.entries {
+            let entry = logged.entry
+            try insertEntry.execute(arguments: [
+                Int64(entry.index), Data(logged.leaf), Data(logged.leafHash.bytes), entry.type.rawValue, entry.time,
+                entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
+            ])
+        }
+        let insertNode = try db.cachedStatement(sql: "INSERT INTO merkleNode (level, idx, hash) VALUES (?, ?, ?)")
+        for node in plan.nodes {
+            try insertNode.execute(arguments: [node.level, Int64(node.index), Data(node.hash.bytes)])
+        }
+        if plan.appended, let checkpoint = plan.checkpoint {
+            try db.execute(sql: "UPDATE logHead SET size = ? WHERE id = 1", arguments: [Int64(plan.size)])
+            try db.execute(
+                sql: "INSERT INTO checkpoint (size, rootHash, signedNote, createdAt) VALUES (?, ?, ?, ?)",
+                arguments: [Int64(checkpoint.size), Data(checkpoint.rootHash.bytes), checkpoint.note, now]
+            )
+        }
+        for completion in plan.completions { try complete(db, completion, now: now) }
+        for (key, result) in plan.claimed { try recordFinished(db, key, result, now: now) }
+        for claim in plan.releases { try release(db, claim) }
+    }
+
+    /// Open consents whose expiry came due, oldest deadline first.
+    private static func due(_ db: Database, now: Date, limit: Int) throws -> [Consent] {
+        guard limit > 0 else { return [] }
+        return try ConsentRecord.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM consent
+                WHERE (status = 'pending' AND requestExpiresAt <= ?) OR (status = 'active' AND validUntil <= ?)
+                ORDER BY id LIMIT ?
+                """,
+            arguments: [now, now, limit]
+        ).map { try $0.consent() }
+    }
+
+    private static func registered(_ db: Database, _ banks: Set<OrgNumber>) throws -> Set<OrgNumber> {
+        try Set(banks.filter { org in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [org.digits])!
+        })
+    }
+}

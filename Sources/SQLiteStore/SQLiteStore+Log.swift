@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import SamtykkeCore
+import SamtykkeStore
+import TransparencyLog
+
+extension SQLiteStore: LogStore {
+    public func logEntries(_ query: LogQuery) async throws -> [StoredEntry] {
+        try await writer.read { db in
+            var sql = "SELECT idx, leaf FROM auditEntry WHERE idx >= ?"
+            var arguments: StatementArguments = [Int64(clamping: query.start)]
+            if let consentId = query.consentId { sql += " AND consentId = ?"; arguments += [consentId.description] }
+            if let personId = query.personId { sql += " AND personId = ?"; arguments += [personId.digits] }
+            if let bankOrg = query.bankOrg { sql += " AND bankOrg = ?"; arguments += [bankOrg.digits] }
+            sql += " ORDER BY idx LIMIT ?"
+            arguments += [query.limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                StoredEntry(index: UInt64(row["idx"] as Int64), leaf: Array(row["leaf"] as Data))
+            }
+        }
+    }
+
+    public func logHead() async throws -> LogHead {
+        try await writer.read { db in try Self.head(db) }
+    }
+
+    public func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash] {
+        try await writer.read { db in try Self.subtreeHashes(db, nodes) }
+    }
+
+    static func head(_ db: Database) throws -> LogHead {
+        let size = UInt64(try Int64.fetchOne(db, sql: "SELECT size FROM logHead WHERE id = 1") ?? 0)
+        let checkpoint = try Row.fetchOne(db, sql: "SELECT size, rootHash, signedNote FROM checkpoint WHERE size = ?", arguments: [Int64(size)])
+            .map { row in
+                guard let root = Hash(bytes: row["rootHash"] as Data) else { throw StorageError.corrupt("checkpoint \(size) has a malformed root") }
+                return SignedCheckpoint(size: size, rootHash: root, note: row["signedNote"])
+            }
+        return LogHead(size: size, checkpoint: checkpoint)
+    }
+
+    /// Perfect-subtree hashes by primary key, in one statement.
+    static func subtreeHashes(_ db: Database, _ nodes: [SubtreeCoordinate]) throws -> [SubtreeCoordinate: Hash] {
+        guard !nodes.isEmpty else { return [:] }
+        var hashes: [SubtreeCoordinate: Hash] = [:]
+        // Bounded so the statement stays under SQLite's variable limit whatever the caller asks.
+        for chunk in stride(from: 0, to: nodes.count, by: 400).map({ nodes[$0..<min($0 + 400, nodes.count)] }) {
+            let placeholders = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+            var arguments = StatementArguments()
+            for node in chunk { arguments += [node.level, Int64(clamping: node.index)] }
+            let rows = try Row.fetchAll(
+                db,
+                sql: "WITH wanted(level, idx) AS (VALUES \(placeholders)) SELECT m.level, m.idx, m.hash FROM wanted JOIN merkleNode m USING (level, idx)",
+                arguments: arguments
+            )
+            for row in rows {
+                guard let hash = Hash(bytes: row["hash"] as Data) else { throw StorageError.corrupt("a Merkle node holds a malformed hash") }
+                hashes[SubtreeCoordinate(level: row["level"], index: UInt64(row["idx"] as Int64))] = hash
+            }
+        }
+        return hashes
+    }
+}

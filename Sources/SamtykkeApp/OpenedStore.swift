@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+#if TEMP_NEVER
+import PostgresStore
+#endif
+import SQLiteStore
+import SamtykkeStore
+import ServiceLifecycle
+
+/// An open store and the services it needs running while it is used (PostgreSQL's connection pool).
+public struct OpenedStore: Sendable {
+    public let store: any Store
+    public let services: [any Service]
+
+    /// Opens and migrates the store at `location`. SQLite's directory is created private (0700), and
+    /// an existing one that other users can read is refused; files are created with umask 077.
+    public static func open(_ location: StoreLocation, logger: Logger) async throws -> OpenedStore {
+        switch location {
+        case .sqlite(let directory):
+            umask(0o077)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let mode = (try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) ?? 0
+            guard mode & 0o077 == 0 else { throw StoreLocationError.notPrivate(directory: directory, mode: mode) }
+            return OpenedStore(store: try SQLiteStore(path: StoreLocation.sqliteFile(in: directory)), services: [])
+        case .postgres(let url):
+            #if TEMP_NEVER
+            let store = try PostgresStore(url: url, logger: logger)
+            return OpenedStore(store: store, services: [store.service])
+            #else
+            fatalError("TEMP \(url)")
+            #endif
+        }
+    }
+
+    /// Runs `body` with the store at `location` open, its services running, and stops them after:
+    /// for commands that use the store briefly (`bank add`, `auditor add`).
+    public static func with<T: Sendable>(_ location: StoreLocation, logger: Logger, _ body: @Sendable (any Store) async throws -> T) async throws -> T {
+        let opened = try await open(location, logger: logger)
+        guard !opened.services.isEmpty else { return try await body(opened.store) }
+        let group = ServiceGroup(configuration: .init(services: opened.services, gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            do {
+                try await opened.prepare()
+                let result = try await body(opened.store)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// Work that needs the services running (PostgreSQL's migrations run over its pool).
+    public func prepare() async throws {
+        #if TEMP_NEVER
+        if let postgres = store as? PostgresStore { try await postgres.migrate() }
+        #endif
+    }
+}
