@@ -1,1 +1,0 @@
-// TEMPORARY local placeholder while the PostgreSQL backend lands from its branch; never committed.
