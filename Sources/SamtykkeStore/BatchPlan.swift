@@ -1,0 +1,215 @@
+import Foundation
+import SamtykkeCore
+import TransparencyLog
+
+/// What a store has read, under its locks, before a batch is decided.
+public struct BatchInputs: Sendable {
+    /// The log's size and the right edge of its tree (`MerkleTreeBuilder.rightEdgeNodes(size:)`).
+    public var size: UInt64
+    public var rightEdge: [Hash]
+    /// The newest checkpoint, which still covers the log when the batch appends nothing.
+    public var checkpoint: SignedCheckpoint?
+    /// The rows `BatchPlan.consentIDs(in:)` names, as stored (missing ones absent).
+    public var consents: [ConsentID: Consent]
+    /// Due consents for the batch's expiry sweeps, oldest first, at most `BatchPlan.sweepLimit(in:)`.
+    public var due: [Consent]
+    /// Which of `BatchPlan.banks(in:)` are registered.
+    public var registeredBanks: Set<OrgNumber>
+    /// The current token of each claim a change completes (absent: the record is gone).
+    public var claimTokens: [IdempotencyRecordID: String]
+
+    public init(
+        size: UInt64, rightEdge: [Hash], checkpoint: SignedCheckpoint?, consents: [ConsentID: Consent], due: [Consent],
+        registeredBanks: Set<OrgNumber>, claimTokens: [IdempotencyRecordID: String]
+    ) {
+        self.size = size
+        self.rightEdge = rightEdge
+        self.checkpoint = checkpoint
+        self.consents = consents
+        self.due = due
+        self.registeredBanks = registeredBanks
+        self.claimTokens = claimTokens
+    }
+}
+
+/// An idempotency record's key: the bank and its `Idempotency-Key`.
+public struct IdempotencyRecordID: Sendable, Hashable {
+    public let bank: OrgNumber
+    public let key: String
+
+    public init(bank: OrgNumber, key: String) {
+        self.bank = bank
+        self.key = key
+    }
+
+    public init(_ key: IdempotencyKey) {
+        self.init(bank: key.bank, key: key.key)
+    }
+}
+
+/// Everything a batch of changes writes, decided in one place for every backend: the domain decides
+/// each change (`Consent.decide`), the plan numbers the entries, extends the tree and signs its new
+/// head. A store loads `BatchInputs`, writes the plan's rows in the same transaction, and asks it
+/// for the receipts.
+public struct BatchPlan: Sendable {
+    public struct LoggedEntry: Sendable {
+        public let entry: AuditEntry
+        public let leaf: [UInt8]
+        public let leafHash: Hash
+    }
+
+    public struct Completion: Sendable {
+        public let claim: IdempotencyClaim
+        public let result: IdempotentResult
+    }
+
+    public private(set) var insertedConsents: [Consent] = []
+    /// Final states of changed existing consents, one per consent.
+    public var updatedConsents: [Consent] { updatedOrder.compactMap { updated[$0] } }
+    public private(set) var entries: [LoggedEntry] = []
+    public private(set) var nodes: [(level: Int, index: UInt64, hash: Hash)] = []
+    public private(set) var size: UInt64
+    /// Signed over the new head when the batch appended anything; else the one already in force.
+    public private(set) var checkpoint: SignedCheckpoint?
+    public private(set) var appended = false
+    public private(set) var completions: [Completion] = []
+    public private(set) var releases: [IdempotencyClaim] = []
+    private var outcomes: [Result<ChangeOutcome, StorageError>] = []
+    private var updated: [ConsentID: Consent] = [:]
+    private var updatedOrder: [ConsentID] = []
+
+    /// Consents the changes act on: the store loads these (locked for update).
+    public static func consentIDs(in changes: [Change]) -> [ConsentID] {
+        changes.compactMap { if case .act(let id, _, _) = $0.kind { id } else { nil } }
+    }
+
+    /// Banks that create consents: the store checks they are registered.
+    public static func banks(in changes: [Change]) -> Set<OrgNumber> {
+        Set(changes.compactMap { if case .create(let consent) = $0.kind { consent.bankOrg } else { nil } })
+    }
+
+    /// How many due consents the batch's sweeps settle at most.
+    public static func sweepLimit(in changes: [Change]) -> Int {
+        changes.reduce(0) { sum, change in if case .expireDue(let limit) = change.kind { sum + limit } else { sum } }
+    }
+
+    /// Claims the changes complete: the store reads their current tokens.
+    public static func claims(in changes: [Change]) -> [IdempotencyRecordID] {
+        changes.compactMap { $0.completing.map { IdempotencyRecordID($0.claim.key) } }
+    }
+
+    public init(_ changes: [Change], inputs: BatchInputs, at now: Date, signer: any CheckpointSigning) throws {
+        size = inputs.size
+        checkpoint = inputs.checkpoint
+        var tree = try MerkleTreeBuilder(size: inputs.size, rightEdge: inputs.rightEdge)
+        var consents = inputs.consents
+        var due = inputs.due[...]
+        for change in changes {
+            outcomes.append(try plan(change, inputs: inputs, consents: &consents, due: &due, tree: &tree, now: now))
+        }
+        if appended {
+            checkpoint = try signer.sign(size: size, rootHash: tree.root())
+        }
+    }
+
+    private mutating func plan(
+        _ change: Change, inputs: BatchInputs, consents: inout [ConsentID: Consent], due: inout ArraySlice<Consent>,
+        tree: inout MerkleTreeBuilder, now: Date
+    ) throws -> Result<ChangeOutcome, StorageError> {
+        if let completing = change.completing, inputs.claimTokens[IdempotencyRecordID(completing.claim.key)] != completing.claim.token {
+            return .failure(.idempotencyClaimLost)
+        }
+        switch change.kind {
+        case .create(let consent):
+            guard inputs.registeredBanks.contains(consent.bankOrg) else { return .failure(.bankNotFound(consent.bankOrg)) }
+            guard consents[consent.id] == nil else { return .failure(.corrupt("consent \(consent.id) already exists")) }
+            consents[consent.id] = consent
+            insertedConsents.append(consent)
+            let logged = try log(consent.requestDecision, tree: &tree, now: now)
+            complete(change.completing, with: .consentCreated(consent.id))
+            return .success(ChangeOutcome(consent: consent, entries: logged, refusal: nil, receipt: nil))
+        case .act(let id, let viewer, let action):
+            guard let stored = consents[id], viewer.sees(stored) else { return .failure(.consentNotFound) }
+            let decision = stored.decide(action, at: now)
+            consents[id] = decision.consent
+            if decision.changesConsent { markUpdated(decision.consent) }
+            let logged = try log(decision, tree: &tree, now: now)
+            // Only a bundle request finishes a claim on an existing consent; a refused one gives it back.
+            if let completing = change.completing {
+                if decision.refusal != nil {
+                    releases.append(completing.claim)
+                } else if let issued = logged.first(where: { $0.type == .bundleIssued }) {
+                    complete(completing, with: .bundleIssued(id, sealedBundle: completing.sealedBundle ?? [], logIndex: issued.index))
+                }
+            }
+            return .success(ChangeOutcome(consent: decision.consent, entries: logged, refusal: decision.refusal, receipt: nil))
+        case .expireDue(let limit):
+            var logged: [AuditEntry] = []
+            var expired = 0
+            while expired < limit, let next = due.popFirst() {
+                let decision = (consents[next.id] ?? next).decide(.settleExpiry, at: now)
+                guard decision.changesConsent else { continue }
+                consents[next.id] = decision.consent
+                markUpdated(decision.consent)
+                logged += try log(decision, tree: &tree, now: now)
+                expired += 1
+            }
+            return .success(ChangeOutcome(consent: nil, entries: logged, refusal: nil, receipt: nil, expired: expired))
+        }
+    }
+
+    private mutating func log(_ decision: ConsentDecision, tree: inout MerkleTreeBuilder, now: Date) throws -> [AuditEntry] {
+        try decision.entries.map { draft in
+            let entry = AuditEntry(index: size, time: now, consent: decision.consent, draft: draft)
+            let leaf = try entry.leafBytes()
+            let leafHash = MerkleHasher.leafHash(leaf)
+            entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash))
+            nodes += tree.append(leafHash: leafHash)
+            size += 1
+            appended = true
+            return entry
+        }
+    }
+
+    private mutating func markUpdated(_ consent: Consent) {
+        if insertedConsents.contains(where: { $0.id == consent.id }) {
+            insertedConsents = insertedConsents.map { $0.id == consent.id ? consent : $0 }
+            return
+        }
+        if updated.updateValue(consent, forKey: consent.id) == nil { updatedOrder.append(consent.id) }
+    }
+
+    private mutating func complete(_ completing: IdempotencyCompletion?, with result: IdempotentResult) {
+        if let completing { completions.append(Completion(claim: completing.claim, result: result)) }
+    }
+
+    /// The `bundle.issued` entries that get receipts: the store proves each against the new size
+    /// (`MerkleTree.inclusionProof` over `PrefetchedSubtrees`, inside the same transaction, after the
+    /// plan's nodes were written) and hands the proofs to `committed(proofs:)`.
+    public var receiptIndexes: [UInt64] {
+        outcomes.compactMap { try? $0.get().entries.first(where: { $0.type == .bundleIssued })?.index }
+    }
+
+    /// The outcomes, each `bundle.issued` with its receipt against the batch's checkpoint.
+    public func committed(proofs: [UInt64: [Hash]]) throws -> CommittedBatch {
+        CommittedBatch(outcomes: try outcomes.map { outcome in
+            try outcome.map { changed in
+                guard let issued = changed.entries.first(where: { $0.type == .bundleIssued }), let checkpoint else { return changed }
+                guard let proof = proofs[issued.index] else { throw StorageError.corrupt("no inclusion proof for entry \(issued.index)") }
+                let receipt = AuditReceipt(
+                    index: issued.index, entry: try issued.leafBytes(), treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note
+                )
+                return ChangeOutcome(consent: changed.consent, entries: changed.entries, refusal: changed.refusal, receipt: receipt)
+            }
+        }, checkpoint: checkpoint)
+    }
+}
+
+extension Viewer {
+    public func sees(_ consent: Consent) -> Bool {
+        switch self {
+        case .bank(let org): consent.bankOrg == org
+        case .citizen(let person): consent.terms.personId == person
+        }
+    }
+}
