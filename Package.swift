@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "SamtykkeServer",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "AgencyClient", "TransparencyLog", "CanonicalJSON",
+                "SamtykkeCore", "SamtykkeJOSE", "SQLiteStore", "AgencyClient", "TransparencyLog", "CanonicalJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -139,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "SamtykkeServer", "MockTaxAgency",
+                "SamtykkeCore", "SamtykkeJOSE", "SQLiteStore", "SamtykkeServer", "MockTaxAgency",
                 "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -185,7 +185,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SamtykkeStorageTests", dependencies: ["SamtykkeStorage", "SamtykkeCore"]),
+        .testTarget(name: "SamtykkeStorageTests", dependencies: ["SQLiteStore", "SamtykkeCore"]),
         .testTarget(
             name: "LogVerificationTests",
             dependencies: ["LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
@@ -194,7 +194,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStorage", "TransparencyLog",
+                "SamtykkeJOSE", "SamtykkeCore", "SQLiteStore", "TransparencyLog",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),
