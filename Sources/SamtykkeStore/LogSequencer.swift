@@ -14,23 +14,28 @@ public actor LogSequencer {
 
     private let store: any ChangeCommitting
     private let signer: any CheckpointSigning
-    private let clock: @Sendable () -> Date
     private let maxBatch: Int
-    private var queue: [(change: Change, reply: CheckedContinuation<Committed, any Error>)] = []
+    private var queue: [Pending] = []
     private var draining = false
 
-    public init(store: any ChangeCommitting, signer: any CheckpointSigning, maxBatch: Int = 256, clock: @escaping @Sendable () -> Date) {
+    private struct Pending {
+        let change: Change
+        let now: Date
+        let reply: CheckedContinuation<Committed, any Error>
+    }
+
+    public init(store: any ChangeCommitting, signer: any CheckpointSigning, maxBatch: Int = 256) {
         self.store = store
         self.signer = signer
         self.maxBatch = maxBatch
-        self.clock = clock
     }
 
-    /// Commits `change` in the next batch. A refusal by the domain comes back as the outcome's
-    /// `refusal`; a change naming a consent the caller may not see throws `consentNotFound`.
-    public func commit(_ change: Change) async throws -> Committed {
+    /// Commits `change`, asked for at `now`, in the next batch. A refusal by the domain comes back as
+    /// the outcome's `refusal`; a change naming a consent the caller may not see throws
+    /// `consentNotFound`.
+    public func commit(_ change: Change, at now: Date) async throws -> Committed {
         try await withCheckedThrowingContinuation { reply in
-            queue.append((change, reply))
+            queue.append(Pending(change: change, now: now, reply: reply))
             if !draining {
                 draining = true
                 Task { await drain() }
@@ -56,8 +61,11 @@ public actor LogSequencer {
         draining = false
     }
 
-    private func commit(_ batch: [(change: Change, reply: CheckedContinuation<Committed, any Error>)]) async throws {
-        let committed = try await store.commit(batch.map(\.change), at: clock().roundedToMilliseconds, signer: signer)
+    /// A batch happens at the latest time any of its changes was asked for, so no decision is made
+    /// at a moment before its request arrived.
+    private func commit(_ batch: [Pending]) async throws {
+        let now = batch.map(\.now).max()!.roundedToMilliseconds
+        let committed = try await store.commit(batch.map(\.change), at: now, signer: signer)
         for (item, outcome) in zip(batch, committed.outcomes) {
             item.reply.resume(with: outcome.map { Committed(outcome: $0, checkpoint: committed.checkpoint) }.mapError { $0 })
         }
