@@ -193,14 +193,14 @@ public struct BatchPlan: Sendable {
     /// The outcomes, each `bundle.issued` with its receipt against the batch's checkpoint.
     public func committed(proofs: [UInt64: [Hash]]) throws -> CommittedBatch {
         CommittedBatch(outcomes: try outcomes.map { outcome in
-            try outcome.map { changed in
-                guard let issued = changed.entries.first(where: { $0.type == .bundleIssued }), let checkpoint else { return changed }
-                guard let proof = proofs[issued.index] else { throw StorageError.corrupt("no inclusion proof for entry \(issued.index)") }
-                let receipt = AuditReceipt(
-                    index: issued.index, entry: try issued.leafBytes(), treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note
-                )
-                return ChangeOutcome(consent: changed.consent, entries: changed.entries, refusal: changed.refusal, receipt: receipt)
-            }
+            guard case .success(let changed) = outcome,
+                let issued = changed.entries.first(where: { $0.type == .bundleIssued }), let checkpoint
+            else { return outcome }
+            guard let proof = proofs[issued.index] else { throw StorageError.corrupt("no inclusion proof for entry \(issued.index)") }
+            let receipt = AuditReceipt(
+                index: issued.index, entry: try issued.leafBytes(), treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note
+            )
+            return .success(ChangeOutcome(consent: changed.consent, entries: changed.entries, refusal: changed.refusal, receipt: receipt))
         }, checkpoint: checkpoint)
     }
 }
