@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-#if TEMP_NEVER
 import PostgresStore
-#endif
 import SQLiteStore
 import SamtykkeStore
 import ServiceLifecycle
@@ -23,12 +21,8 @@ public struct OpenedStore: Sendable {
             guard mode & 0o077 == 0 else { throw StoreLocationError.notPrivate(directory: directory, mode: mode) }
             return OpenedStore(store: try SQLiteStore(path: StoreLocation.sqliteFile(in: directory)), services: [])
         case .postgres(let url):
-            #if TEMP_NEVER
             let store = try PostgresStore(url: url, logger: logger)
             return OpenedStore(store: store, services: [store.service])
-            #else
-            fatalError("TEMP \(url)")
-            #endif
         }
     }
 
@@ -59,8 +53,6 @@ public struct OpenedStore: Sendable {
 
     /// Work that needs the services running (PostgreSQL's migrations run over its pool).
     public func prepare() async throws {
-        #if TEMP_NEVER
         if let postgres = store as? PostgresStore { try await postgres.migrate() }
-        #endif
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MockTaxAgency
+import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
 import ServiceLifecycle
@@ -16,9 +17,11 @@ struct LocalStack: Sendable {
     let brokerURL: String
     let broker: Broker
 
+    /// `store` defaults to SQLite in `work/data`.
     static func run<T: Sendable>(
         work: URL,
         fixtures: String,
+        store location: StoreLocation? = nil,
         logLevel: Logger.Level = .critical,
         agencyFaults: FaultSwitch = FaultSwitch(),
         customize: @Sendable (inout Broker) -> Void = { _ in },
@@ -58,7 +61,10 @@ struct LocalStack: Sendable {
             var brokerGroup: ServiceGroup?
             do {
                 var settings = BrokerSettings()
-                settings.dataDir = work.appendingPathComponent("data").path
+                switch location ?? .sqlite(directory: work.appendingPathComponent("data").path) {
+                case .sqlite(let directory): settings.dataDir = directory
+                case .postgres(let url): settings.database = url
+                }
                 settings.pki = paths.directory.path
                 settings.taxAgency = agencyURL
                 // The broker's port is known only once it listens, so bundles name a fixed local issuer.

@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct AgencyTLSTests {
     static func withAgency(_ body: @Sendable (LocalStack, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures) { stack in try await body(stack, dir) }
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir)) { stack in try await body(stack, dir) }
         }
     }
 

@@ -34,10 +34,12 @@ import Testing
         }
     }
 
-    static func withStack(_ body: @Sendable (Running) async throws -> Void) async throws {
+    /// `sqlite` pins SQLite whatever the suite's backend, for tests that edit the database file.
+    static func withStack(sqlite: Bool = false, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
+            let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
                 broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
             }) { stack in

@@ -4,7 +4,8 @@ import DevPKI
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
-import SQLiteStore
+import Logging
+import SamtykkeApp
 import SamtykkeStore
 import Synchronization
 import Testing
@@ -62,7 +63,7 @@ import TransparencyLog
             }
             #expect(await broker.stop(signal: SIGTERM) == 0)
 
-            try await Self.check(data: stack.data, paths: stack.paths, bank: try OrgNumber(stack.bankOrg), received: ledger.received)
+            try await Self.check(store: stack.store, paths: stack.paths, bank: try OrgNumber(stack.bankOrg), received: ledger.received)
         }
     }
 
@@ -94,9 +95,14 @@ import TransparencyLog
         }
     }
 
-    static func check(data: String, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {
+    static func check(store: StoreLocation, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {
+        try await OpenedStore.with(store, logger: Logger(label: "test")) { database in
+            try await check(database, paths: paths, bank: bank, received: received)
+        }
+    }
+
+    static func check(_ database: any Store, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {
         let signer = try NoteSigner(name: BrokerSettings.defaultLogOrigin, privateKey: KeyFiles.ed25519(paths.logKey.path))
-        let database = try SQLiteStore(path: (data as NSString).appendingPathComponent("samtykke.sqlite"))
         // The log: contiguous, canonical entries whose root is the signed checkpoint's, at full size.
         let rows = try await database.logEntries(LogQuery(limit: Int.max))
         var builder = MerkleTreeBuilder()

@@ -10,14 +10,14 @@ import Testing
 @Suite(.serialized) struct HealthTests {
     @Test func readyOnlyWhileTheAgencyAnswers() async throws {
         try await withTemporaryDirectory { dir in
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures) { (stack: LocalStack) async throws -> Void in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir)) { (stack: LocalStack) async throws -> Void in
                 let anyone = Caller(server: stack.brokerURL, credential: nil)
                 #expect(try await anyone.send("GET", "/readyz").status == 200)
             }
         }
         try await withTemporaryDirectory { dir in
             let closed = try ServerProcess.freePort()
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, customize: { broker in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir), customize: { broker in
                 broker.agency = CurlTaxAgency(baseURL: "https://127.0.0.1:\(closed)", tls: CurlTLSConfiguration())
             }) { (stack: LocalStack) async throws -> Void in
                 let answer = try await Caller(server: stack.brokerURL, credential: nil).send("GET", "/readyz")

@@ -1,6 +1,7 @@
 import CurlHTTP
 import DevPKI
 import Foundation
+import SamtykkeApp
 import SamtykkeJOSE
 import Synchronization
 @testable import samtykke
@@ -79,17 +80,19 @@ struct ServerProcessError: Error, CustomStringConvertible {
 /// registered: the setup of every test that must signal a real broker process.
 struct ProcessStack {
     let paths: PKIPaths
-    let data: String
+    let store: StoreLocation
     let agency: ServerProcess
-    let broker: ServerProcess
+    /// One broker, or several instances on one PostgreSQL database.
+    let brokers: [ServerProcess]
+    var broker: ServerProcess { brokers[0] }
     let bankOrg = "986352325"
     let bankKey: String
 
-    static func start(in dir: URL, agencyFaults: String? = nil) async throws -> ProcessStack {
+    static func start(in dir: URL, agencyFaults: String? = nil, store given: StoreLocation? = nil, brokers count: Int = 1) async throws -> ProcessStack {
         let pki = dir.appendingPathComponent("pki")
-        let data = dir.appendingPathComponent("data").path
+        let store = try given ?? TestBackend.store(in: dir)
         let paths = try DevPKI.make(in: pki)
-        let key = try await runCLI(["bank", "add", "--data-dir", data, "--org", "986352325", "--name", "Process Bank"])
+        let key = try await runCLI(["bank", "add"] + TestBackend.flags(store) + ["--org", "986352325", "--name", "Process Bank"])
         guard key.status == 0 else { throw ServerProcessError("bank add failed: \(key.stderr)") }
 
         let agencyPort = try ServerProcess.freePort()
@@ -99,14 +102,18 @@ struct ProcessStack {
         )
         try agency.start()
         try await waitForAgency(port: agencyPort, paths: paths)
-        let brokerPort = try ServerProcess.freePort()
-        let broker = ServerProcess(
-            ["serve", "--port", "\(brokerPort)", "--data-dir", data, "--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
-            port: brokerPort
-        )
-        try broker.start()
-        try await broker.waitUntilReady()
-        return ProcessStack(paths: paths, data: data, agency: agency, broker: broker, bankKey: key.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        var brokers: [ServerProcess] = []
+        for _ in 0..<count {
+            let brokerPort = try ServerProcess.freePort()
+            let broker = ServerProcess(
+                ["serve", "--port", "\(brokerPort)"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+                port: brokerPort
+            )
+            try broker.start()
+            try await broker.waitUntilReady()
+            brokers.append(broker)
+        }
+        return ProcessStack(paths: paths, store: store, agency: agency, brokers: brokers, bankKey: key.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The agency's health route answers only over mutual TLS, so readiness is polled with the broker's certificate.
@@ -121,6 +128,15 @@ struct ProcessStack {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ServerProcessError("the mock agency did not start")
+    }
+
+    /// Stops every process: brokers with SIGTERM (their exit statuses are returned), then the agency.
+    @discardableResult
+    func stop() async -> [Int32] {
+        var statuses: [Int32] = []
+        for broker in brokers { statuses.append(await broker.stop(signal: SIGTERM)) }
+        await agency.stop(signal: SIGTERM)
+        return statuses
     }
 
     func idToken(for person: String) async throws -> String {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SQLiteStore
 import SamtykkeStore
+import TestSupport
 import Testing
 
 /// The backends the contract runs over. PostgreSQL joins when `SAMTYKKE_TEST_DATABASE_URL` names a
@@ -13,7 +14,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     static var available: [Backend] {
-        PostgresTestDatabase.serverURL == nil ? [.sqlite] : [.sqlite, .postgres]
+        PostgresTestServer.url == nil ? [.sqlite] : [.sqlite, .postgres]
     }
 }
 
@@ -22,7 +23,7 @@ struct TestStore: Sendable {
     let store: any Store
     let execute: @Sendable (String) async throws -> Void
 
-    static func with<T>(_ backend: Backend, _ body: (TestStore) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(_ backend: Backend, _ body: (TestStore) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite:
             let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-store-\(UUID().uuidString)")
@@ -33,14 +34,9 @@ struct TestStore: Sendable {
             let raw = try DatabaseQueue(path: path)
             return try await body(TestStore(store: store, execute: { sql in try await raw.write { try $0.execute(sql: sql) } }))
         case .postgres:
-            #if TEMP_NEVER
             return try await PostgresTestDatabase.with { store, execute in
                 try await body(TestStore(store: store, execute: execute))
             }
-            #else
-            fatalError("TEMP")
-            #endif
         }
     }
 }
-enum PostgresTestDatabase { static var serverURL: String? { nil } } // TEMP

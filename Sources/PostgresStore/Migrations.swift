@@ -1,0 +1,230 @@
+import Logging
+import PostgresNIO
+
+/// The schema, one migration per shipped change, applied in order and recorded in
+/// `schemaMigration`. A shipped migration is never edited; changes come as new ones. Migrations speak
+/// SQL only, never app types, so they keep meaning what they meant.
+///
+/// Identifiers are unquoted, so PostgreSQL folds them to lower case (`auditEntry` is `auditentry`
+/// in the catalog); every statement here and in the store spells them the same way.
+enum Migrations {
+    struct Migration {
+        let version: Int
+        let statements: [String]
+    }
+
+    /// Any constant will do, as long as every broker uses the same one: instances starting together
+    /// wait for each other here instead of racing to create the same tables.
+    static let advisoryLockKey: Int64 = 0x73616D_74796B6B  // "samtykk"
+
+    static let all: [Migration] = [
+        Migration(version: 1, statements: partiesAndConsents + log + appendOnly + idempotency),
+    ]
+
+    private static let partiesAndConsents = [
+        """
+        CREATE TABLE bank (
+            org text PRIMARY KEY CHECK (length(org) = 9),
+            name text NOT NULL CHECK (length(name) > 0),
+            createdAt timestamptz NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE auditor (
+            name text PRIMARY KEY CHECK (length(name) > 0),
+            createdAt timestamptz NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE apiKey (
+            id text PRIMARY KEY,
+            role text NOT NULL CHECK (role IN ('bank', 'auditor')),
+            bankOrg text REFERENCES bank (org) ON DELETE RESTRICT,
+            auditorName text REFERENCES auditor (name) ON DELETE RESTRICT,
+            secretHash bytea NOT NULL CHECK (length(secretHash) = 32),
+            createdAt timestamptz NOT NULL,
+            revokedAt timestamptz,
+            CHECK ((role = 'bank' AND bankOrg IS NOT NULL AND auditorName IS NULL)
+                OR (role = 'auditor' AND auditorName IS NOT NULL AND bankOrg IS NULL))
+        )
+        """,
+        "CREATE INDEX apiKey_by_bank ON apiKey (bankOrg, createdAt)",
+        """
+        CREATE TABLE consent (
+            id text PRIMARY KEY,
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            personId text NOT NULL,
+            scopes text NOT NULL,
+            years text NOT NULL,
+            purposeCode text NOT NULL,
+            purposeText text NOT NULL,
+            validUntil timestamptz NOT NULL,
+            maxUses integer NOT NULL CHECK (maxUses BETWEEN 1 AND 100),
+            uses integer NOT NULL CHECK (uses >= 0 AND uses <= maxUses),
+            status text NOT NULL
+                CHECK (status IN ('pending', 'active', 'denied', 'revoked', 'withdrawn', 'expired', 'exhausted')),
+            createdAt timestamptz NOT NULL,
+            requestExpiresAt timestamptz NOT NULL,
+            grantedAt timestamptz,
+            statusChangedAt timestamptz NOT NULL
+        )
+        """,
+        // The expiry sweep asks for open consents whose time passed: only those two statuses, each
+        // with its own deadline, so one small partial index each.
+        "CREATE INDEX consent_pending_by_expiry ON consent (requestExpiresAt) WHERE status = 'pending'",
+        "CREATE INDEX consent_active_by_expiry ON consent (validUntil) WHERE status = 'active'",
+        // Keyset paging of a bank's or a citizen's consents.
+        "CREATE INDEX consent_by_bank ON consent (bankOrg, createdAt, id)",
+        "CREATE INDEX consent_by_person ON consent (personId, createdAt, id)",
+    ]
+
+    private static let log = [
+        // The consent log. `idx` is the leaf index; `leaf` the exact RFC 8785 bytes that were hashed.
+        // The other columns repeat facts from the leaf so auditors can filter without parsing JSON.
+        """
+        CREATE TABLE auditEntry (
+            idx bigint PRIMARY KEY CHECK (idx >= 0),
+            leaf bytea NOT NULL,
+            leafHash bytea NOT NULL CHECK (length(leafHash) = 32),
+            type text NOT NULL,
+            time timestamptz NOT NULL,
+            consentId text NOT NULL,
+            personId text NOT NULL,
+            bankOrg text NOT NULL
+        )
+        """,
+        "CREATE INDEX auditEntry_by_consent ON auditEntry (consentId, idx)",
+        "CREATE INDEX auditEntry_by_person ON auditEntry (personId, idx)",
+        "CREATE INDEX auditEntry_by_bank ON auditEntry (bankOrg, idx)",
+        // Every complete (perfect) subtree of the Merkle tree, so roots and proofs cost O(log n) reads.
+        """
+        CREATE TABLE merkleNode (
+            level integer NOT NULL CHECK (level >= 0 AND level < 64),
+            idx bigint NOT NULL CHECK (idx >= 0),
+            hash bytea NOT NULL CHECK (length(hash) = 32),
+            PRIMARY KEY (level, idx)
+        )
+        """,
+        // Every signed checkpoint; the one for the head's size is in force.
+        """
+        CREATE TABLE checkpoint (
+            size bigint PRIMARY KEY CHECK (size > 0),
+            rootHash bytea NOT NULL CHECK (length(rootHash) = 32),
+            signedNote text NOT NULL,
+            createdAt timestamptz NOT NULL
+        )
+        """,
+        // The log's head in one row. Every commit takes it FOR UPDATE first, which serialises the
+        // log's writers across broker instances: indexes stay dense and there is one tree.
+        """
+        CREATE TABLE logHead (
+            id integer PRIMARY KEY CHECK (id = 1),
+            size bigint NOT NULL CHECK (size >= 0)
+        )
+        """,
+        "INSERT INTO logHead (id, size) VALUES (1, 0)",
+    ]
+
+    /// Nothing in the product updates or deletes log rows; the database refuses it too, whoever asks.
+    /// `INSERT … ON CONFLICT DO UPDATE` fires the UPDATE trigger, so it is refused as well.
+    private static let appendOnly = [
+        """
+        CREATE FUNCTION samtykke_refuse_log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the consent log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+                USING ERRCODE = 'integrity_constraint_violation';
+        END
+        $$
+        """,
+    ] + ["auditEntry", "merkleNode", "checkpoint"].flatMap { table in
+        [
+            "CREATE TRIGGER \(table)_no_change BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION samtykke_refuse_log_change()",
+            "CREATE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table) FOR EACH STATEMENT EXECUTE FUNCTION samtykke_refuse_log_change()",
+        ]
+    } + [
+        // Dense indexes: an entry carries exactly the next index. Two writers that both computed the
+        // same next index collide on the primary key; the head lock keeps that from happening at all.
+        """
+        CREATE FUNCTION samtykke_entry_next_index() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            expected bigint;
+        BEGIN
+            SELECT COALESCE(MAX(idx), -1) + 1 INTO expected FROM auditEntry;
+            IF NEW.idx <> expected THEN
+                RAISE EXCEPTION 'the consent log is append-only: entry % is not the next index %', NEW.idx, expected
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            RETURN NEW;
+        END
+        $$
+        """,
+        "CREATE TRIGGER auditEntry_next_index BEFORE INSERT ON auditEntry FOR EACH ROW EXECUTE FUNCTION samtykke_entry_next_index()",
+        """
+        CREATE FUNCTION samtykke_log_head_only_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.id <> OLD.id OR NEW.size < OLD.size THEN
+                RAISE EXCEPTION 'the consent log is append-only: its head cannot shrink from % to %', OLD.size, NEW.size
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            RETURN NEW;
+        END
+        $$
+        """,
+        "CREATE TRIGGER logHead_only_grows BEFORE UPDATE ON logHead FOR EACH ROW EXECUTE FUNCTION samtykke_log_head_only_grows()",
+        "CREATE TRIGGER logHead_no_delete BEFORE DELETE ON logHead FOR EACH ROW EXECUTE FUNCTION samtykke_refuse_log_change()",
+        "CREATE TRIGGER logHead_no_truncate BEFORE TRUNCATE ON logHead FOR EACH STATEMENT EXECUTE FUNCTION samtykke_refuse_log_change()",
+    ]
+
+    private static let idempotency = [
+        // One row per bank and Idempotency-Key: the request it was first used with (as a digest), the
+        // token of the claim on it, and once done the domain result a retry gets again.
+        """
+        CREATE TABLE idempotencyKey (
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            key text NOT NULL,
+            requestHash bytea NOT NULL,
+            state text NOT NULL CHECK (state IN ('pending', 'done')),
+            token text NOT NULL,
+            resultKind text CHECK (resultKind IN ('consent', 'bundle')),
+            consentId text,
+            sealedBundle bytea,
+            logIndex bigint,
+            createdAt timestamptz NOT NULL,
+            completedAt timestamptz,
+            PRIMARY KEY (bankOrg, key),
+            CHECK ((state = 'pending' AND resultKind IS NULL AND completedAt IS NULL)
+                OR (state = 'done' AND completedAt IS NOT NULL AND consentId IS NOT NULL
+                    AND (resultKind = 'consent'
+                        OR (resultKind = 'bundle' AND sealedBundle IS NOT NULL AND logIndex IS NOT NULL))))
+        )
+        """,
+        "CREATE INDEX idempotencyKey_by_age ON idempotencyKey (createdAt)",
+    ]
+
+    /// Applies every migration not yet recorded, in one transaction under an advisory lock, so two
+    /// instances starting together apply each exactly once. Returns the versions applied.
+    @discardableResult
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schemaMigration (version integer PRIMARY KEY, appliedAt timestamptz NOT NULL DEFAULT now())",
+                logger: logger
+            )
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM schemaMigration", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            var done: [Int] = []
+            for migration in all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schemaMigration (version) VALUES (\(migration.version))", logger: logger)
+                logger.info("applied database migration", metadata: ["version": "\(migration.version)"])
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import PostgresNIO
+import SamtykkeCore
+import SamtykkeStore
+
+// MARK: ConsentStore
+extension PostgresStore {
+    public func consent(_ id: ConsentID, for viewer: Viewer) async throws -> Consent {
+        let row = try await mapErrors("read a consent") {
+            try await client.execute(ConsentByIDStatement(id: id.description), logger: logger).onlyRow()
+        }
+        guard let consent = try row?.consent(), viewer.sees(consent) else { throw StorageError.consentNotFound }
+        return consent
+    }
+
+    /// Keyset paging on (createdAt, id): a page starts after the cursor consent's place in the order,
+    /// so pages neither skip nor repeat while new consents arrive. A cursor the viewer may not see
+    /// gives an empty page, exactly like one that does not exist.
+    public func consents(_ query: ConsentQuery) async throws -> [Consent] {
+        let (column, value) = switch query.viewer {
+        case .bank(let org): ("bankOrg", org.digits)
+        case .citizen(let person): ("personId", person.digits)
+        }
+        let (comparison, direction) = query.order == .newestFirst ? ("<", "DESC") : (">", "ASC")
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(value)
+        var sql = "SELECT \(ConsentRow.columns) FROM consent WHERE \(column) = $1"
+        if let status = query.status {
+            bindings.append(status.rawValue)
+            sql += " AND status = $\(bindings.count)"
+        }
+        if let after = query.after {
+            bindings.append(after.description)
+            sql += " AND (createdAt, id) \(comparison) (SELECT createdAt, id FROM consent WHERE id = $\(bindings.count) AND \(column) = $1)"
+        }
+        bindings.append(max(0, query.limit))
+        sql += " ORDER BY createdAt \(direction), id \(direction) LIMIT $\(bindings.count)"
+        return try await mapErrors("list consents") {
+            var consents: [Consent] = []
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
+                consents.append(try ConsentRow(row).consent())
+            }
+            return consents
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import SamtykkeCore
+import SamtykkeStore
+
+// MARK: PartyStore
+extension PostgresStore {
+    public func addBank(org: OrgNumber, name: String, now: Date) async throws -> APIKey {
+        let name = try Self.partyName(name)
+        return try await transaction("register a bank") { connection in
+            let inserted = try await connection.query(
+                "INSERT INTO bank (org, name, createdAt) VALUES (\(org.digits), \(name), \(now)) ON CONFLICT (org) DO NOTHING RETURNING org",
+                logger: logger
+            ).collect()
+            guard !inserted.isEmpty else { throw StorageError.bankExists(org) }
+            return try await insertKey(connection, role: .bank, bankOrg: org.digits, auditorName: nil, now: now)
+        }
+    }
+
+    public func addBankKey(org: OrgNumber, now: Date) async throws -> APIKey {
+        try await transaction("issue a bank key") { connection in
+            // FOR SHARE: the bank cannot go away under the new key (banks are never deleted, but the
+            // foreign key would otherwise be the only thing saying so).
+            let bank = try await connection.query("SELECT org FROM bank WHERE org = \(org.digits) FOR SHARE", logger: logger).collect()
+            guard !bank.isEmpty else { throw StorageError.bankNotFound(org) }
+            return try await insertKey(connection, role: .bank, bankOrg: org.digits, auditorName: nil, now: now)
+        }
+    }
+
+    public func revokeKey(id: String, now: Date) async throws -> Bool {
+        try await mapErrors("revoke a key") {
+            let revoked = try await client.query(
+                "UPDATE apiKey SET revokedAt = \(now) WHERE id = \(id) AND revokedAt IS NULL RETURNING id", logger: logger
+            ).collect()
+            return !revoked.isEmpty
+        }
+    }
+
+    public func bankKeys(org: OrgNumber) async throws -> [KeyListing] {
+        try await mapErrors("list a bank's keys") {
+            var keys: [KeyListing] = []
+            let rows = try await client.query(
+                "SELECT id, createdAt FROM apiKey WHERE bankOrg = \(org.digits) AND revokedAt IS NULL ORDER BY createdAt, id", logger: logger
+            )
+            for try await (id, createdAt) in rows.decode((String, Date).self) {
+                keys.append(KeyListing(id: id, createdAt: createdAt.roundedToMilliseconds))
+            }
+            return keys
+        }
+    }
+
+    public func addAuditor(name: String, now: Date) async throws -> APIKey {
+        let name = try Self.partyName(name)
+        return try await transaction("register an auditor") { connection in
+            let inserted = try await connection.query(
+                "INSERT INTO auditor (name, createdAt) VALUES (\(name), \(now)) ON CONFLICT (name) DO NOTHING RETURNING name", logger: logger
+            ).collect()
+            guard !inserted.isEmpty else { throw StorageError.auditorExists(name) }
+            return try await insertKey(connection, role: .auditor, bankOrg: nil, auditorName: name, now: now)
+        }
+    }
+
+    public func authenticate(_ presented: String) async throws -> Principal? {
+        guard let key = APIKey(parsing: presented) else { return nil }
+        let row = try await mapErrors("authenticate a key") {
+            try await client.execute(AuthenticateStatement(keyID: key.keyID), logger: logger).onlyRow()
+        }
+        guard let row, key.matches(storedHash: Array(row.secretHash.readableBytesView)), row.role == key.role.rawValue else { return nil }
+        switch key.role {
+        case .bank:
+            guard let bankOrg = row.bankOrg else { throw StorageError.corrupt("bank key \(key.keyID) names no bank") }
+            do {
+                return .bank(try OrgNumber(bankOrg))
+            } catch {
+                throw StorageError.corrupt("bank key \(key.keyID) names bank \(bankOrg): \(error)")
+            }
+        case .auditor:
+            guard let auditorName = row.auditorName else { throw StorageError.corrupt("auditor key \(key.keyID) names no auditor") }
+            return .auditor(name: auditorName)
+        }
+    }
+
+    public func bankNames() async throws -> [OrgNumber: String] {
+        try await mapErrors("list banks") {
+            var names: [OrgNumber: String] = [:]
+            for try await (org, name) in try await client.query("SELECT org, name FROM bank", logger: logger).decode((String, String).self) {
+                if let org = try? OrgNumber(org) { names[org] = name }
+            }
+            return names
+        }
+    }
+
+    /// A party's name as stored: trimmed, never blank.
+    private static func partyName(_ name: String) throws(StorageError) -> String {
+        let trimmed = String(name.trimmingWhitespace)
+        guard !trimmed.isEmpty else { throw .refused(.invalid("name", "must not be blank")) }
+        return trimmed
+    }
+
+    /// Issues a key; only its secret's SHA-256 is stored, so the key can be shown once and never again.
+    private func insertKey(_ connection: PostgresConnection, role: APIKey.Role, bankOrg: String?, auditorName: String?, now: Date) async throws -> APIKey {
+        let key = APIKey.generate(role: role)
+        try await connection.query(
+            """
+            INSERT INTO apiKey (id, role, bankOrg, auditorName, secretHash, createdAt)
+            VALUES (\(key.keyID), \(role.rawValue), \(bankOrg), \(auditorName), \(ByteBuffer(bytes: key.secretHash)), \(now))
+            """,
+            logger: logger
+        )
+        return key
+    }
+}

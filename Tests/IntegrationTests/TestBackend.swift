@@ -1,0 +1,21 @@
+import Foundation
+import SamtykkeApp
+import TestSupport
+
+/// Which store the integration suite's brokers use: SQLite in the test's directory, or, when CI runs
+/// the suite a second time with `SAMTYKKE_TEST_BACKEND=postgres`, a fresh PostgreSQL database.
+enum TestBackend {
+    static var isPostgres: Bool { ProcessInfo.processInfo.environment["SAMTYKKE_TEST_BACKEND"] == "postgres" }
+
+    static func store(in dir: URL) throws -> StoreLocation {
+        isPostgres ? .postgres(url: try PostgresTestServer.createDatabase()) : .sqlite(directory: dir.appendingPathComponent("data").path)
+    }
+
+    /// The flags of a command that opens `location`.
+    static func flags(_ location: StoreLocation) -> [String] {
+        switch location {
+        case .sqlite(let directory): ["--data-dir", directory]
+        case .postgres(let url): ["--database", url]
+        }
+    }
+}

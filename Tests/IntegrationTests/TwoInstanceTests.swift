@@ -1,0 +1,132 @@
+import Foundation
+import SamtykkeApp
+import SamtykkeCore
+import TestSupport
+import Testing
+import TransparencyLog
+@testable import samtykke
+
+/// Two `samtykke serve` processes on one PostgreSQL database, as behind a load balancer: one log,
+/// one tree, and every rule of SPEC §1 holding across them.
+@Suite(.serialized, .enabled(if: PostgresTestServer.url != nil, "needs the PostgreSQL server of scripts/with-postgres"))
+struct TwoInstanceTests {
+    static func withTwo(_ body: (ProcessStack) async throws -> Void) async throws {
+        try await withTemporaryDirectory { dir in
+            let stack = try await ProcessStack.start(in: dir, store: .postgres(url: try PostgresTestServer.createDatabase()), brokers: 2)
+            do {
+                try await body(stack)
+                #expect(await stack.stop() == [0, 0])
+            } catch {
+                await stack.stop()
+                throw error
+            }
+        }
+    }
+
+    @Test func aConsentMadeOnOneIsGrantedAndUsedThroughTheOther() async throws {
+        try await Self.withTwo { stack in
+            let person = try fixturePeople()[0].personId
+            let a = stack.brokers[0].url, b = stack.brokers[1].url
+            let created = try await Caller(server: a, credential: stack.bankKey).send("POST", "/v1/consents", body: consentRequest(for: person))
+            let id = try #require(created.json["id"] as? String)
+            let citizenOnB = Caller(server: b, credential: try await stack.idToken(for: person))
+            #expect(try await citizenOnB.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            let bundle = try await Caller(server: b, credential: stack.bankKey).send("POST", "/v1/consents/\(id)/bundles")
+            #expect(bundle.status == 201, "\(bundle.text)")
+            #expect(try await Caller(server: a, credential: stack.bankKey).send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 1)
+        }
+    }
+
+    @Test func maxUsesHoldsExactlyUnderBundlesSpreadOverBoth() async throws {
+        try await Self.withTwo { stack in
+            let person = try fixturePeople()[1].personId
+            let a = Caller(server: stack.brokers[0].url, credential: stack.bankKey)
+            let id = try #require(try await a.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: 5)).json["id"] as? String)
+            #expect(try await Caller(server: stack.brokers[1].url, credential: try await stack.idToken(for: person)).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<30 {
+                    let caller = Caller(server: stack.brokers[n % 2].url, credential: stack.bankKey)
+                    group.addTask { try await caller.send("POST", "/v1/consents/\(id)/bundles").status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 5)
+            #expect(statuses.allSatisfy { $0 == 201 || $0 == 409 })
+            let shown = try await Caller(server: stack.brokers[1].url, credential: stack.bankKey).send("GET", "/v1/consents/\(id)")
+            #expect(shown.json["uses"] as? Int == 5 && shown.json["status"] as? String == "exhausted")
+        }
+    }
+
+    @Test func aRevokeOnOneStopsBundlesOnTheOtherAtOnce() async throws {
+        try await Self.withTwo { stack in
+            let person = try fixturePeople()[2].personId
+            let bankOnB = Caller(server: stack.brokers[1].url, credential: stack.bankKey)
+            let citizenOnA = Caller(server: stack.brokers[0].url, credential: try await stack.idToken(for: person))
+            let id = try #require(try await bankOnB.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: 10)).json["id"] as? String)
+            #expect(try await citizenOnA.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            #expect(try await bankOnB.send("POST", "/v1/consents/\(id)/bundles").status == 201)
+            #expect(try await citizenOnA.send("POST", "/v1/me/consents/\(id)/revoke").status == 200)
+            let after = try await bankOnB.send("POST", "/v1/consents/\(id)/bundles")
+            #expect(after.status == 409, "\(after.text)")
+        }
+    }
+
+    @Test func eitherInstanceServesTheLogTheOtherSigned() async throws {
+        try await Self.withTwo { stack in
+            let people = try fixturePeople().prefix(4).map(\.personId)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (n, person) in people.enumerated() {
+                    let server = stack.brokers[n % 2].url
+                    let token = try await stack.idToken(for: person)
+                    group.addTask {
+                        let bank = Caller(server: server, credential: stack.bankKey)
+                        let id = try #require(try await bank.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: 3)).json["id"] as? String)
+                        _ = try await Caller(server: server, credential: token).send("POST", "/v1/me/consents/\(id)/grant")
+                        for _ in 0..<3 { _ = try await bank.send("POST", "/v1/consents/\(id)/bundles") }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let auditor = try await runCLI(["auditor", "add"] + TestBackend.flags(stack.store) + ["--name", "Finanstilsynet"])
+            let key = auditor.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            var settings = BrokerSettings()
+            settings.pki = stack.paths.directory.path
+            let logKey = try settings.logSigner().verifierKey
+            let state = stack.paths.directory.appendingPathComponent("audit-state.json").path
+            // The whole log through A, then through B against the state A's run left: one history.
+            for broker in stack.brokers {
+                let verified = try await runCLI(["audit", "verify", "--server", broker.url, "--auditor-key", key, "--state", state, "--log-key", logKey])
+                #expect(verified.status == 0, "\(verified.stderr)")
+                #expect(verified.stdout.contains("verified: 20 entries"), "\(verified.stdout)")
+            }
+        }
+    }
+
+    @Test func sigkillOfOneInstanceUnderLoadLosesNothingAcknowledged() async throws {
+        try await Self.withTwo { stack in
+            let people = try fixturePeople().prefix(6).map(\.personId)
+            var tokens: [String: String] = [:]
+            for person in people { tokens[person] = try await stack.idToken(for: person) }
+            let citizenTokens = tokens
+            let ledger = CrashTests.Ledger()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (n, person) in people.enumerated() {
+                    let server = stack.brokers[n % 2].url
+                    group.addTask {
+                        try await CrashTests.load(server: server, bankKey: stack.bankKey, person: person, token: citizenTokens[person]!, ledger: ledger)
+                    }
+                }
+                for _ in 0..<5 {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 300...700)))
+                    await stack.brokers[0].stop(signal: SIGKILL)
+                    try stack.brokers[0].start()
+                    try await stack.brokers[0].waitUntilReady()
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                ledger.stop()
+                try await group.waitForAll()
+            }
+            try await CrashTests.check(store: stack.store, paths: stack.paths, bank: try OrgNumber(stack.bankOrg), received: ledger.received)
+        }
+    }
+}
