@@ -17,11 +17,14 @@ public struct BatchInputs: Sendable {
     public var registeredBanks: Set<OrgNumber>
     /// The current token of each claim a change completes (absent: the record is gone).
     public var claimTokens: [IdempotencyRecordID: String]
+    /// The records of keys changes claim (`BatchPlan.claimedKeys(in:)`), locked; absent when none.
+    public var claimRecords: [IdempotencyRecordID: IdempotencyRecord]
 
     public init(
         size: UInt64, rightEdge: [Hash], checkpoint: SignedCheckpoint?, consents: [ConsentID: Consent], due: [Consent],
-        registeredBanks: Set<OrgNumber>, claimTokens: [IdempotencyRecordID: String]
+        registeredBanks: Set<OrgNumber>, claimTokens: [IdempotencyRecordID: String], claimRecords: [IdempotencyRecordID: IdempotencyRecord]
     ) {
+        self.claimRecords = claimRecords
         self.size = size
         self.rightEdge = rightEdge
         self.checkpoint = checkpoint
@@ -73,6 +76,9 @@ public struct BatchPlan: Sendable {
     public private(set) var checkpoint: SignedCheckpoint?
     public private(set) var appended = false
     public private(set) var completions: [Completion] = []
+    /// Keys claimed and finished in this batch: the store writes each as a finished record,
+    /// replacing a forgotten one.
+    public private(set) var claimed: [(key: IdempotencyKey, result: IdempotentResult)] = []
     public private(set) var releases: [IdempotencyClaim] = []
     private var outcomes: [Result<ChangeOutcome, StorageError>] = []
     private var updated: [ConsentID: Consent] = [:]
@@ -93,6 +99,11 @@ public struct BatchPlan: Sendable {
         changes.reduce(0) { sum, change in if case .expireDue(let limit) = change.kind { sum + limit } else { sum } }
     }
 
+    /// Keys the changes claim in this transaction: the store reads (and locks) their records.
+    public static func claimedKeys(in changes: [Change]) -> [IdempotencyRecordID] {
+        changes.compactMap { $0.claiming.map(IdempotencyRecordID.init) }
+    }
+
     /// Claims the changes complete: the store reads their current tokens.
     public static func claims(in changes: [Change]) -> [IdempotencyRecordID] {
         changes.compactMap { $0.completing.map { IdempotencyRecordID($0.claim.key) } }
@@ -104,11 +115,31 @@ public struct BatchPlan: Sendable {
         var tree = try MerkleTreeBuilder(size: inputs.size, rightEdge: inputs.rightEdge)
         var consents = inputs.consents
         var due = inputs.due[...]
+        var records = inputs.claimRecords
         for change in changes {
-            outcomes.append(try plan(change, inputs: inputs, consents: &consents, due: &due, tree: &tree, now: now))
+            if let key = change.claiming, let earlier = records[IdempotencyRecordID(key)]?.outcome(for: key, now: now) {
+                outcomes.append(Self.settled(earlier))
+                continue
+            }
+            let outcome = try plan(change, inputs: inputs, consents: &consents, due: &due, tree: &tree, now: now)
+            if let key = change.claiming, case .success(let done) = outcome, done.refusal == nil, let consent = done.consent {
+                let result = IdempotentResult.consentCreated(consent.id)
+                claimed.append((key, result))
+                records[IdempotencyRecordID(key)] = IdempotencyRecord(requestHash: key.requestHash, state: .done(result, at: now))
+            }
+            outcomes.append(outcome)
         }
         if appended {
             checkpoint = try signer.sign(size: size, rootHash: tree.root())
+        }
+    }
+
+    /// A change whose key an earlier request holds: nothing happens but what that request did.
+    private static func settled(_ earlier: IdempotencyOutcome) -> Result<ChangeOutcome, StorageError> {
+        switch earlier {
+        case .replay(let result): .success(ChangeOutcome(consent: nil, entries: [], refusal: nil, receipt: nil, replayed: result))
+        case .inProgress, .proceed: .failure(.idempotencyInProgress)
+        case .mismatch: .failure(.idempotencyMismatch)
         }
     }
 

@@ -15,12 +15,23 @@ public struct Change: Sendable {
     }
 
     public let kind: Kind
-    /// Finished by this change when it succeeds, given back when the domain refuses it.
+    /// A claim taken earlier (a bundle request claims before it fetches), finished by this change
+    /// when it succeeds and given back when the domain refuses it.
     public let completing: IdempotencyCompletion?
+    /// A key claimed and finished inside this change's own transaction (a new consent request), so
+    /// concurrent retries never see each other half-done: one creates, the rest replay it.
+    public let claiming: IdempotencyKey?
 
     public init(_ kind: Kind, completing: IdempotencyCompletion? = nil) {
         self.kind = kind
         self.completing = completing
+        self.claiming = nil
+    }
+
+    public init(_ kind: Kind, claiming: IdempotencyKey?) {
+        self.kind = kind
+        self.completing = nil
+        self.claiming = claiming
     }
 }
 
