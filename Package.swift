@@ -185,6 +185,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Fresh PostgreSQL databases for the test targets that run on a server.
+        .target(
+            name: "TestSupport",
+            dependencies: ["PostgresStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        // Needs a PostgreSQL server: `scripts/with-postgres swift test` (skipped, and says so, without one).
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: [
+                "PostgresStore", "TestSupport", "SamtykkeStore", "SamtykkeCore", "TransparencyLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "SamtykkeStorageTests", dependencies: ["SQLiteStore", "SamtykkeCore"]),
         .testTarget(
             name: "LogVerificationTests",
