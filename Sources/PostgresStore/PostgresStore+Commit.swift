@@ -35,7 +35,9 @@ extension PostgresStore {
         guard let head = try await connection.execute(LockLogHeadStatement(), logger: logger).onlyRow() else {
             throw StorageError.corrupt("the log head row is missing")
         }
-        let size = UInt64(head.size)
+        let size = UInt64(head)
+        let checkpoint = try await connection.query("SELECT rootHash, signedNote FROM checkpoint WHERE size = \(head)", logger: logger)
+            .decode((ByteBuffer, String).self).onlyRow()
         let edge = MerkleTreeBuilder.rightEdgeNodes(size: size).map { SubtreeCoordinate(level: $0.level, index: $0.index) }
         let edgeHashes = try await subtreeHashes(edge, on: connection)
 
@@ -64,33 +66,39 @@ extension PostgresStore {
             }
         }
 
+        // The claims changes complete and the keys they claim, in one statement: completing needs the
+        // current token of a pending claim, claiming the whole record.
         var claimTokens: [IdempotencyRecordID: String] = [:]
-        let claims = BatchPlan.claims(in: changes)
-        if !claims.isEmpty {
+        var claimRecords: [IdempotencyRecordID: IdempotencyRecord] = [:]
+        let completing = Set(BatchPlan.claims(in: changes))
+        let claiming = Set(BatchPlan.claimedKeys(in: changes))
+        let keys = completing.union(claiming).sorted { ($0.bank.digits, $0.key) < ($1.bank.digits, $1.key) }
+        if !keys.isEmpty {
             let rows = try await connection.query(
                 """
-                SELECT bankOrg, key, token FROM idempotencyKey
-                WHERE (bankOrg, key) IN (SELECT * FROM UNNEST(\(claims.map(\.bank.digits))::text[], \(claims.map(\.key))::text[]))
-                    AND state = 'pending'
+                SELECT \(unescaped: IdempotencyRow.columns) FROM idempotencyKey
+                WHERE (bankOrg, key) IN (SELECT * FROM UNNEST(\(keys.map(\.bank.digits))::text[], \(keys.map(\.key))::text[]))
                 ORDER BY bankOrg, key
                 FOR UPDATE
                 """,
                 logger: logger
             )
-            for try await (bank, key, token) in rows.decode((String, String, String).self) {
-                if let bank = try? OrgNumber(bank) { claimTokens[IdempotencyRecordID(bank: bank, key: key)] = token }
+            for try await row in rows {
+                let stored = try IdempotencyRow(row)
+                if completing.contains(stored.id), let token = stored.pendingToken { claimTokens[stored.id] = token }
+                if claiming.contains(stored.id) { claimRecords[stored.id] = stored.record }
             }
         }
 
         return BatchInputs(
             size: size,
             rightEdge: edge.compactMap { edgeHashes[$0] },
-            checkpoint: try Self.checkpoint(size: head.size, rootHash: head.rootHash, note: head.signedNote),
+            checkpoint: try Self.checkpoint(size: head, rootHash: checkpoint?.0, note: checkpoint?.1),
             consents: consents,
             due: due,
             registeredBanks: registeredBanks,
             claimTokens: claimTokens,
-            claimRecords: [:] // TEMP until the postgres branch lands claimRecords
+            claimRecords: claimRecords
         )
     }
 
@@ -117,15 +125,27 @@ extension PostgresStore {
         }
         for completion in plan.completions {
             let key = completion.claim.key
-            let (kind, consentId, sealedBundle, logIndex): (String, ConsentID, ByteBuffer?, Int64?) = switch completion.result {
-            case .consentCreated(let id): ("consent", id, nil, nil)
-            case .bundleIssued(let id, let sealed, let index): ("bundle", id, ByteBuffer(bytes: sealed), Int64(index))
-            }
+            let result = IdempotencyRow.columns(of: completion.result)
             try await connection.query(
                 """
-                UPDATE idempotencyKey SET state = 'done', resultKind = \(kind), consentId = \(consentId.description),
-                    sealedBundle = \(sealedBundle), logIndex = \(logIndex), completedAt = \(now)
+                UPDATE idempotencyKey SET state = 'done', resultKind = \(result.kind), consentId = \(result.consentId),
+                    sealedBundle = \(result.sealedBundle), logIndex = \(result.logIndex), completedAt = \(now)
                 WHERE bankOrg = \(key.bank.digits) AND key = \(key.key) AND token = \(completion.claim.token) AND state = 'pending'
+                """,
+                logger: logger
+            )
+        }
+        // Keys claimed and finished in this transaction; a row still there was forgotten (the plan
+        // decided so under its lock) and gives way.
+        for (key, finished) in plan.claimed {
+            let result = IdempotencyRow.columns(of: finished)
+            try await connection.query("DELETE FROM idempotencyKey WHERE bankOrg = \(key.bank.digits) AND key = \(key.key)", logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO idempotencyKey
+                    (bankOrg, key, requestHash, state, token, resultKind, consentId, sealedBundle, logIndex, createdAt, completedAt)
+                VALUES (\(key.bank.digits), \(key.key), \(ByteBuffer(bytes: key.requestHash)), 'done', \(IdempotencyRow.newToken()),
+                    \(result.kind), \(result.consentId), \(result.sealedBundle), \(result.logIndex), \(now), \(now))
                 """,
                 logger: logger
             )
@@ -135,9 +155,11 @@ extension PostgresStore {
         }
     }
 
-    /// Runs a statement that returns no rows, to its completion.
+    /// Runs a statement that returns no rows, to its completion. Drains the (empty) row sequence
+    /// instead of asking for the command tag, which postgres-nio 1.33 traps on for a prepared
+    /// statement whose result it still treats as a row stream.
     private func run<Statement: PostgresPreparedStatement>(_ statement: Statement, on connection: PostgresConnection) async throws
     where Statement.Row == () {
-        let _: String = try await connection.execute(statement, logger: logger)
+        for try await _ in try await connection.execute(statement, logger: logger) {}
     }
 }

@@ -8,7 +8,7 @@ enum TestBackend {
     static var isPostgres: Bool { ProcessInfo.processInfo.environment["SAMTYKKE_TEST_BACKEND"] == "postgres" }
 
     static func store(in dir: URL) throws -> StoreLocation {
-        isPostgres ? .postgres(url: try PostgresTestServer.createDatabase()) : .sqlite(directory: dir.appendingPathComponent("data").path)
+        isPostgres ? .postgres(url: try PostgresTestDatabase.create().url) : .sqlite(directory: dir.appendingPathComponent("data").path)
     }
 
     /// The flags of a command that opens `location`.

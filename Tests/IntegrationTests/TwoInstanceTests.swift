@@ -8,11 +8,11 @@ import TransparencyLog
 
 /// Two `samtykke serve` processes on one PostgreSQL database, as behind a load balancer: one log,
 /// one tree, and every rule of SPEC §1 holding across them.
-@Suite(.serialized, .enabled(if: PostgresTestServer.url != nil, "needs the PostgreSQL server of scripts/with-postgres"))
+@Suite(.serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
 struct TwoInstanceTests {
     static func withTwo(_ body: (ProcessStack) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            let stack = try await ProcessStack.start(in: dir, store: .postgres(url: try PostgresTestServer.createDatabase()), brokers: 2)
+            let stack = try await ProcessStack.start(in: dir, store: .postgres(url: try PostgresTestDatabase.create().url), brokers: 2)
             do {
                 try await body(stack)
                 #expect(await stack.stop() == [0, 0])

@@ -14,7 +14,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     static var available: [Backend] {
-        PostgresTestServer.url == nil ? [.sqlite] : [.sqlite, .postgres]
+        PostgresTestDatabase.serverURL == nil ? [.sqlite] : [.sqlite, .postgres]
     }
 }
 

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import PostgresStore
+
+/// The PostgreSQL server the tests use, from `SAMTYKKE_TEST_DATABASE_URL` (`scripts/with-postgres`
+/// sets it). Each test gets a database of its own, created and dropped through `psql` as an
+/// operator's would be, so tests run in parallel and never see each other.
+public enum PostgresTestDatabase {
+    public static let variable = "SAMTYKKE_TEST_DATABASE_URL"
+    public static let skipReason = "\(variable) is not set: run the PostgreSQL tests with scripts/with-postgres swift test"
+
+    /// The server `scripts/with-postgres` started, if any.
+    public static var serverURL: String? {
+        ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether a server is configured; says why not, once, so a skipped run is never mistaken for a
+    /// passing one.
+    public static let isConfigured: Bool = {
+        if serverURL == nil { print("PostgreSQL tests skipped: \(skipReason)") }
+        return serverURL != nil
+    }()
+
+    public static let logger = Logger(label: "samtykke.test.postgres")
+
+    public struct SQLRefused: Error, CustomStringConvertible, CustomDebugStringConvertible {
+        public let sql: String
+        public let message: String
+        public var description: String { "psql refused \(sql): \(message)" }
+        public var debugDescription: String { description }
+    }
+
+    /// A new, empty database; returns its URL. It lives until dropped or until the server goes.
+    public static func create() throws -> (name: String, url: String) {
+        guard let server = serverURL, var parts = URLComponents(string: server) else { throw SQLRefused(sql: "", message: skipReason) }
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try psql(server, "CREATE DATABASE \(name)")
+        parts.path = "/" + name
+        guard let url = parts.string else { throw SQLRefused(sql: "", message: "cannot name database \(name) in \(server)") }
+        return (name, url)
+    }
+
+    /// Runs `body` with the URL of a new, empty database, and drops the database after, also when
+    /// `body` throws.
+    public static func withFresh<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
+        let (name, url) = try create()
+        let server = serverURL!
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(url))
+        } catch {
+            result = .failure(error)
+        }
+        try psql(server, "DROP DATABASE \(name) WITH (FORCE)")
+        return try result.get()
+    }
+
+    /// A fresh, migrated database with a running store on it, and raw SQL on that database.
+    public static func with<T: Sendable>(_ body: (PostgresStore, @escaping @Sendable (String) async throws -> Void) async throws -> T) async throws -> T {
+        try await withFresh { url in
+            try await PostgresStore(url: url, logger: logger).withRunning { store in
+                try await store.migrate()
+                return try await body(store) { sql in try psql(url, sql) }
+            }
+        }
+    }
+
+    /// Runs `sql` with `psql` on the database at `url`; throws its error output when it fails.
+    public static func psql(_ url: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw SQLRefused(sql: sql, message: message) }
+    }
+}
