@@ -36,6 +36,7 @@ public func buildApplication(
     prepare: @escaping @Sendable () async throws -> Void = {},
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let prepared = StartupGate()
     var app = Application(
         router: buildRouter(broker: broker),
         server: .http1(configuration: .init(httpDecoderConfiguration: .init(
@@ -44,11 +45,14 @@ public func buildApplication(
             maxHeaderFieldCount: options.maxHeaderFields
         ))),
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
-        services: storeServices + [ExpiryService(broker: broker, interval: options.expirySweepInterval, logger: logger)],
+        services: storeServices + [ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger
     )
-    app.beforeServerStarts(perform: prepare)
+    app.beforeServerStarts {
+        try await prepare()
+        prepared.open()
+    }
     return app
 }
 

@@ -7,6 +7,7 @@ import ServiceLifecycle
 struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
+    let prepared: StartupGate
     let logger: Logger
 
     /// ServiceLifecycle logs services by description; the default would print the whole broker.
@@ -16,6 +17,7 @@ struct ExpiryService: Service, CustomStringConvertible {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            await prepared.wait()
             while !Task.isCancelled {
                 do {
                     // Bounded batches, so one sweep never holds the log for long; a full one goes again at once.
