@@ -14,7 +14,7 @@ public struct DevIDProvider: Sendable {
 
     public var jwks: JWKSet { JWKSet(keys: [signer.publicJWK]) }
 
-    public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = 3600) async throws -> String {
+    public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = IDTokenVerifier.Configuration.defaultMaximumLifetime) async throws -> String {
         let claims = IDTokenClaims(issuer: Self.issuer, audience: audience, pid: pid, acr: acr, now: now, lifetime: lifetime)
         return try await signer.sign(claims, typ: "JWT")
     }

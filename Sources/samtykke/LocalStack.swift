@@ -11,6 +11,10 @@ import ServiceLifecycle
 /// what `samtykke demo` shows and what the integration tests drive. Both shut down gracefully when
 /// `body` returns or throws.
 struct LocalStack: Sendable {
+    /// The broker's port is known only once it listens, so bundles and consent tokens name a fixed
+    /// local issuer, and the agency is told to expect it.
+    static let brokerIssuer = "urn:samtykke:local-broker"
+
     let paths: PKIPaths
     let agencyURL: String
     let brokerURL: String
@@ -38,6 +42,7 @@ struct LocalStack: Sendable {
             privateKey: paths.agencyKey.path,
             clientCA: paths.caCertificate.path,
             brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
+            brokerIssuer: brokerIssuer,
             fixtures: fixtures,
             faults: agencyFaults
         ), logger: logger) { port in agencyPort.yield(port) }
@@ -61,8 +66,7 @@ struct LocalStack: Sendable {
                 settings.dataDir = work.appendingPathComponent("data").path
                 settings.pki = paths.directory.path
                 settings.taxAgency = agencyURL
-                // The broker's port is known only once it listens, so bundles name a fixed local issuer.
-                var broker = try await settings.makeBroker(publicURL: "urn:samtykke:local-broker")
+                var broker = try await settings.makeBroker(publicURL: brokerIssuer)
                 customize(&broker)
                 let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
                 let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger) { port in brokerPort.yield(port) }

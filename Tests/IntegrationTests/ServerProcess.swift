@@ -93,13 +93,14 @@ struct ProcessStack {
         guard key.status == 0 else { throw ServerProcessError("bank add failed: \(key.stderr)") }
 
         let agencyPort = try ServerProcess.freePort()
+        let brokerPort = try ServerProcess.freePort()
         let agency = ServerProcess(
-            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures] + (agencyFaults.map { ["--faults", $0] } ?? []),
+            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures, "--broker-issuer", "http://127.0.0.1:\(brokerPort)"]
+                + (agencyFaults.map { ["--faults", $0] } ?? []),
             port: agencyPort
         )
         try agency.start()
         try await waitForAgency(port: agencyPort, paths: paths)
-        let brokerPort = try ServerProcess.freePort()
         let broker = ServerProcess(
             ["serve", "--port", "\(brokerPort)", "--data-dir", data, "--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
             port: brokerPort
