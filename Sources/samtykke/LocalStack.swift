@@ -67,6 +67,9 @@ struct LocalStack: Sendable {
                 settings.pki = paths.directory.path
                 settings.taxAgency = agencyURL
                 var broker = try await settings.makeBroker(publicURL: brokerIssuer)
+                // The demo and the tests mint hour-long dev tokens, and some tests move the broker's
+                // clock that far ahead; `serve` keeps the ten-minute cap.
+                broker.idTokens = broker.idTokens.reconfigured { $0.maximumLifetime = DevIDProvider.defaultLifetime }
                 customize(&broker)
                 let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
                 let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger) { port in brokerPort.yield(port) }
