@@ -20,8 +20,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
 
-    /// The numbers, each from its flag or the environment and checked, so a bad one stops the
-    /// broker before it starts rather than at the first request.
+    /// The settings that can be judged before anything is opened (the numbers, the log level, the
+    /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
+    /// starts rather than at the first request (a zero rate divided by zero there).
     private func checked() throws -> (port: Int, rate: RateLimiter.Rule, logLevel: Logger.Level?) {
         let port = try Env.integer("port", port, default: 8080)
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535, not \(port)") }
