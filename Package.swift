@@ -169,6 +169,10 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
         .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore"]),
         .testTarget(
+            name: "SamtykkeJOSETests",
+            dependencies: ["SamtykkeJOSE", "SamtykkeCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
             name: "TransparencyLogTests",
             dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]

@@ -10,6 +10,10 @@ public struct CurlClientConfiguration: Sendable {
     public var userAgent: String
     /// Caps what a peer can make the broker buffer; a larger body fails with `CurlError.transport`.
     public var maxResponseBytes: Int
+    /// The proxy to go through (`http://host:port`), or `nil` for a direct connection. Without
+    /// this, libcurl takes one from `HTTPS_PROXY`, `ALL_PROXY` or `http_proxy`, so whoever sets the
+    /// process's environment could route the broker's traffic through a host of their choosing.
+    public var proxy: String?
 
     public init(
         connectTimeout: Duration = .seconds(5),
@@ -18,7 +22,8 @@ public struct CurlClientConfiguration: Sendable {
         maxConcurrentRequests: Int = 8,
         allowedProtocols: CurlAllowedProtocols = .https,
         userAgent: String = "samtykke",
-        maxResponseBytes: Int = 8 * 1024 * 1024
+        maxResponseBytes: Int = 8 * 1024 * 1024,
+        proxy: String? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
@@ -27,5 +32,6 @@ public struct CurlClientConfiguration: Sendable {
         self.allowedProtocols = allowedProtocols
         self.userAgent = userAgent
         self.maxResponseBytes = maxResponseBytes
+        self.proxy = proxy
     }
 }

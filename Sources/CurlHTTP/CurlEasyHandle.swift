@@ -89,6 +89,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         try set(CURLOPT_URL, request.url)
         try set(CURLOPT_PROTOCOLS_STR, configuration.allowedProtocols.rawValue)
         try set(CURLOPT_USERAGENT, configuration.userAgent)
+        // An empty proxy means none, and libcurl then ignores the proxy environment variables.
+        try set(CURLOPT_PROXY, configuration.proxy ?? "")
         try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout))
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout ?? configuration.totalTimeout))
 

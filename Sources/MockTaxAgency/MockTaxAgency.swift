@@ -27,7 +27,7 @@ public func buildMockTaxAgency(
     } catch {
         throw MockTaxAgencyError.brokerKeys(error.description)
     }
-    let route = TaxDataRoute(people: people, verifier: verifier, audience: configuration.audience, clockSkew: configuration.clockSkew)
+    let route = TaxDataRoute(people: people, verifier: verifier, issuer: configuration.brokerIssuer, audience: configuration.audience, clockSkew: configuration.clockSkew)
 
     let router = Router(context: AgencyRequestContext.self)
     router.add(middleware: ProblemMiddleware())

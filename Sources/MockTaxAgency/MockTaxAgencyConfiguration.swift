@@ -16,6 +16,8 @@ public struct MockTaxAgencyConfiguration: Sendable {
     public var clientCA: String
     /// The broker's public keys: consent tokens must be signed by one of them.
     public var brokerKeys: JWKSet
+    /// The `iss` the broker puts in its consent tokens (its `--issuer`, by default its own URL).
+    public var brokerIssuer: String
     public var audience: String
     /// `people.json` (see Fixtures/README.md).
     public var fixtures: String
@@ -31,6 +33,7 @@ public struct MockTaxAgencyConfiguration: Sendable {
         privateKey: String,
         clientCA: String,
         brokerKeys: JWKSet,
+        brokerIssuer: String,
         audience: String = MockTaxAgencyConfiguration.defaultAudience,
         fixtures: String,
         clockSkew: TimeInterval = 5,
@@ -42,6 +45,7 @@ public struct MockTaxAgencyConfiguration: Sendable {
         self.privateKey = privateKey
         self.clientCA = clientCA
         self.brokerKeys = brokerKeys
+        self.brokerIssuer = brokerIssuer
         self.audience = audience
         self.fixtures = fixtures
         self.clockSkew = clockSkew

@@ -13,6 +13,7 @@ import SamtykkeJOSE
 struct TaxDataRoute: Sendable {
     let people: PeopleFixtures
     let verifier: JWSVerifier
+    let issuer: String
     let audience: String
     let clockSkew: TimeInterval
 
@@ -69,7 +70,7 @@ struct TaxDataRoute: Sendable {
         let claims: ConsentTokenClaims
         do {
             claims = try await verifier.verify(token, as: ConsentTokenClaims.self, typ: ConsentTokenClaims.typ)
-            coverage = try claims.validate(audience: audience, now: Date(), skew: clockSkew)
+            coverage = try claims.validate(issuer: issuer, audience: audience, now: Date(), skew: clockSkew)
         } catch {
             throw .invalidToken(error.description)
         }

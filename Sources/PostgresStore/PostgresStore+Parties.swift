@@ -7,7 +7,7 @@ import SamtykkeStore
 // MARK: PartyStore
 extension PostgresStore {
     public func addBank(org: OrgNumber, name: String, now: Date) async throws -> APIKey {
-        let name = try Self.partyName(name)
+        let name = try PartyName.checked(name)
         return try await transaction("register a bank") { connection in
             let inserted = try await connection.query(
                 "INSERT INTO bank (org, name, createdAt) VALUES (\(org.digits), \(name), \(now)) ON CONFLICT (org) DO NOTHING RETURNING org",
@@ -51,7 +51,7 @@ extension PostgresStore {
     }
 
     public func addAuditor(name: String, now: Date) async throws -> APIKey {
-        let name = try Self.partyName(name)
+        let name = try PartyName.checked(name)
         return try await transaction("register an auditor") { connection in
             let inserted = try await connection.query(
                 "INSERT INTO auditor (name, createdAt) VALUES (\(name), \(now)) ON CONFLICT (name) DO NOTHING RETURNING name", logger: logger
@@ -89,13 +89,6 @@ extension PostgresStore {
             }
             return names
         }
-    }
-
-    /// A party's name as stored: trimmed, never blank.
-    private static func partyName(_ name: String) throws(StorageError) -> String {
-        let trimmed = String(name.trimmingWhitespace)
-        guard !trimmed.isEmpty else { throw .refused(.invalid("name", "must not be blank")) }
-        return trimmed
     }
 
     /// Issues a key; only its secret's SHA-256 is stored, so the key can be shown once and never again.

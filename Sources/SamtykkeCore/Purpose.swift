@@ -9,13 +9,7 @@ public struct Purpose: Sendable, Hashable, Codable {
         guard codeOK else {
             throw .invalid("purpose.code", "must be 1–64 characters of a–z, 0–9 and '-'")
         }
-        let trimmed = text.trimmingWhitespace
-        guard !trimmed.isEmpty, text.count <= 500 else {
-            throw .invalid("purpose.text", "must be 1–500 characters and not blank")
-        }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-            throw .invalid("purpose.text", "must not contain control characters")
-        }
+        try FreeText.validate(text, field: "purpose.text", maxCharacters: 500)
         self.code = code
         self.text = text
     }

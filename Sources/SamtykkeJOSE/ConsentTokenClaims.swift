@@ -97,9 +97,12 @@ public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
         public let years: [Int]
     }
 
-    /// Checks audience and time window (with `skew` of leeway) and returns what the token covers.
-    public func validate(audience: String, now: Date, skew: TimeInterval = 5) throws(JOSEError) -> Coverage {
+    /// Checks issuer, audience and time window (with `skew` of leeway) and returns what the token covers.
+    /// The issuer matters even though only the broker holds the signing key: the same key signs
+    /// for every broker `iss` it is configured with, and a token is only good for the one it names.
+    public func validate(issuer: String, audience: String, now: Date, skew: TimeInterval = 5) throws(JOSEError) -> Coverage {
         let t = Int(now.timeIntervalSince1970)
+        guard iss == issuer else { throw .claim("iss is \(iss), expected \(issuer)") }
         guard aud == audience else { throw .claim("aud is \(aud), expected \(audience)") }
         guard exp > iat, Double(exp - iat) <= Self.maxLifetime else { throw .claim("token lives longer than \(Int(Self.maxLifetime)) s") }
         guard t < exp + Int(skew) else { throw .claim("token expired") }

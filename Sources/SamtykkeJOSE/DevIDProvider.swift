@@ -7,6 +7,9 @@ import SamtykkeCore
 public struct DevIDProvider: Sendable {
     public static let issuer = "https://idp.samtykke.invalid"
     public static let audience = "samtykke"
+    /// Longer than the broker accepts by default: the local stack (demo, tests) allows it, so a
+    /// test can move the broker's clock an hour ahead with the same citizen logged in.
+    public static let defaultLifetime: TimeInterval = 3600
 
     private let signer: ES256Signer
 
@@ -14,7 +17,7 @@ public struct DevIDProvider: Sendable {
 
     public var jwks: JWKSet { JWKSet(keys: [signer.publicJWK]) }
 
-    public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = 3600) async throws -> String {
+    public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = DevIDProvider.defaultLifetime) async throws -> String {
         let claims = IDTokenClaims(issuer: Self.issuer, audience: audience, pid: pid, acr: acr, now: now, lifetime: lifetime)
         return try await signer.sign(claims, typ: "JWT")
     }

@@ -6,7 +6,10 @@ import SamtykkeCore
 public struct IDTokenClaims: JWTPayload, Sendable {
     public let iss: String
     public let aud: AudienceClaim
+    /// The party the token was issued to; required by the verifier when `aud` has several values.
+    public let azp: String?
     public let sub: String
+    /// Required (a token without it does not decode): without it the lifetime has no bound.
     public let iat: Int
     public let exp: Int
     public let nbf: Int?
@@ -16,6 +19,7 @@ public struct IDTokenClaims: JWTPayload, Sendable {
     public init(issuer: String, audience: String, pid: String, acr: String, now: Date, lifetime: TimeInterval) {
         self.iss = issuer
         self.aud = AudienceClaim(value: [audience])
+        self.azp = nil
         self.sub = pid
         self.iat = Int(now.timeIntervalSince1970)
         self.exp = iat + Int(lifetime)

@@ -15,6 +15,10 @@ public actor IDTokenVerifier {
         public var allowedAlgorithms: Set<String>
         /// Leeway for clocks that disagree a little.
         public var clockSkew: TimeInterval
+        /// The longest `exp - iat` accepted. ID-porten's ID tokens live 120 s; a token meant to
+        /// live for years is a stolen signing key or a provider misconfigured, not a login.
+        public var maximumLifetime: TimeInterval
+        public static let defaultMaximumLifetime: TimeInterval = 600
         /// The shortest time between two JWKS reloads.
         public var minimumReloadInterval: TimeInterval
         /// The longest time keys are used without asking the provider again.
@@ -26,6 +30,7 @@ public actor IDTokenVerifier {
             acceptedACR: Set<String> = ["idporten-loa-substantial", "idporten-loa-high"],
             allowedAlgorithms: Set<String> = ["RS256", "ES256", "PS256"],
             clockSkew: TimeInterval = 30,
+            maximumLifetime: TimeInterval = Configuration.defaultMaximumLifetime,
             minimumReloadInterval: TimeInterval = 30,
             maximumKeyAge: TimeInterval = 3600
         ) {
@@ -34,6 +39,7 @@ public actor IDTokenVerifier {
             self.acceptedACR = acceptedACR
             self.allowedAlgorithms = allowedAlgorithms
             self.clockSkew = clockSkew
+            self.maximumLifetime = maximumLifetime
             self.minimumReloadInterval = minimumReloadInterval
             self.maximumKeyAge = maximumKeyAge
         }
@@ -56,8 +62,18 @@ public actor IDTokenVerifier {
         self.loadJWKS = loadJWKS
     }
 
+    /// A verifier of the same provider's keys under other rules.
+    public nonisolated func reconfigured(_ change: (inout Configuration) -> Void) -> IDTokenVerifier {
+        var configuration = configuration
+        change(&configuration)
+        return IDTokenVerifier(configuration: configuration, loadJWKS: loadJWKS)
+    }
+
     public func verify(_ token: String, now: Date) async throws(JOSEError) -> PersonID {
         let header = try JWSVerifier.header(of: token)
+        // OpenID Connect ID tokens carry `JWT` or no `typ`; an access token (`at+jwt`, RFC 9068) or
+        // any other kind signed by the same provider is not a login.
+        if let typ = header.typ, typ.uppercased() != "JWT" { throw .malformed("typ is \(typ), not an ID token's JWT") }
         let verifier = try await currentVerifier(now: now, reloadIfMissing: header.kid)
         let claims = try await verifier.verify(token, as: IDTokenClaims.self)
         return try check(claims, now: now)
@@ -68,7 +84,15 @@ public actor IDTokenVerifier {
         let skew = configuration.clockSkew
         guard claims.iss == configuration.issuer else { throw .claim("iss is not the configured issuer") }
         guard claims.aud.value.contains(configuration.audience) else { throw .claim("aud does not name this broker") }
+        // OpenID Connect Core §3.1.3.7: with several audiences, azp says whom the token was issued to.
+        if claims.aud.value.count > 1 || claims.azp != nil {
+            guard claims.azp == configuration.audience else { throw .claim("azp must name this broker when aud has several values") }
+        }
         guard t < Double(claims.exp) + skew else { throw .claim("the ID token has expired") }
+        guard Double(claims.iat) <= t + skew else { throw .claim("the ID token was issued in the future") }
+        guard Double(claims.exp - claims.iat) <= configuration.maximumLifetime else {
+            throw .claim("the ID token lives longer than \(Int(configuration.maximumLifetime)) s")
+        }
         guard Double(claims.nbf ?? claims.iat) <= t + skew else { throw .claim("the ID token is not valid yet") }
         guard let acr = claims.acr, configuration.acceptedACR.contains(acr) else {
             throw .claim("acr must be one of \(configuration.acceptedACR.sorted().joined(separator: ", "))")

@@ -1,5 +1,6 @@
 import Hummingbird
 import SamtykkeCore
+import SamtykkeJOSE
 import SamtykkeStore
 
 /// The longest credential worth looking at. API keys are under 100 bytes and ID-porten's ID tokens a
@@ -7,23 +8,27 @@ import SamtykkeStore
 let maxCredentialBytes = 8 * 1024
 
 /// Reads `Authorization: Bearer <credential>` (RFC 6750 §2.1: the scheme in any case, one or more
-/// spaces); anything else, including a second Authorization header, is a 401.
+/// spaces); anything else, including a second Authorization header, is a 401. Without a Bearer
+/// credential the challenge carries no error code; a credential that is there but unusable is an
+/// `invalid_token` (RFC 6750 §3.1).
 func bearer(_ request: Request) throws -> String {
     let values = request.headers[values: .authorization]
     guard let value = values.first else {
         throw Problem.unauthorized("send Authorization: Bearer <credential>")
     }
-    guard values.count == 1 else { throw Problem.unauthorized("send one Authorization header, not \(values.count)") }
+    guard values.count == 1 else {
+        throw Problem.unauthorized("send one Authorization header, not \(values.count)", bearerError: "invalid_request")
+    }
     let parts = value.split(separator: " ", maxSplits: 1)
     guard parts.count == 2, parts[0].lowercased() == "bearer" else {
         throw Problem.unauthorized("the Authorization header is not a Bearer credential")
     }
     let credential = parts[1].drop { $0 == " " }
     guard !credential.isEmpty, !credential.contains(" ") else {
-        throw Problem.unauthorized("the Authorization header is not a Bearer credential")
+        throw Problem.unauthorized("the Authorization header is not a Bearer credential", bearerError: "invalid_token")
     }
     guard credential.utf8.count <= maxCredentialBytes else {
-        throw Problem.unauthorized("the credential is longer than \(maxCredentialBytes) bytes")
+        throw Problem.unauthorized("the credential is longer than \(maxCredentialBytes) bytes", bearerError: "invalid_token")
     }
     return String(credential)
 }
@@ -37,7 +42,7 @@ struct APIKeyAuthenticator: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let credential = try bearer(request)
         guard let principal = try await parties.authenticate(credential) else {
-            throw Problem.unauthorized("the API key is unknown or revoked")
+            throw Problem.unauthorized("the API key is unknown or revoked", bearerError: "invalid_token")
         }
         var context = context
         switch (role, principal) {
@@ -60,11 +65,23 @@ struct IDTokenAuthenticator: RouterMiddleware {
         do {
             person = try await broker.idTokens.verify(token, now: broker.clock())
         } catch {
-            throw Problem.unauthorized("the ID token was refused: \(error)")
+            // The caller learns which rule it broke, in our words; what a parser or a key load said
+            // is for the operator's log only. JOSEError never carries the token.
+            context.logger.notice("ID token refused", metadata: ["reason": "\(error)"])
+            throw Problem.unauthorized(Self.publicReason(error), bearerError: "invalid_token")
         }
         var context = context
         context.caller = .citizen(person)
         context.logger[metadataKey: "caller"] = "citizen"
         return try await next(request, context)
+    }
+
+    static func publicReason(_ error: JOSEError) -> String {
+        switch error {
+        case .claim(let why): "the ID token was refused: \(why)"
+        case .malformed: "the ID token is malformed"
+        case .badSignature: "the ID token's signature does not verify with the ID provider's keys"
+        case .key: "the ID provider's keys are not available; try again later"
+        }
     }
 }

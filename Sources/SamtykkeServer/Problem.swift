@@ -14,10 +14,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public let retryAfter: Int?
     /// For a 405: the methods the resource does support, sent as `Allow`.
     public let allow: [String]?
+    /// For a 401: the RFC 6750 §3.1 error code of the `WWW-Authenticate: Bearer` challenge, absent
+    /// when the request carried no Bearer credential at all.
+    public let bearerError: String?
 
     public static let typeBase = "https://samtykke.invalid/problems/"
 
-    public init(_ status: HTTPResponse.Status, _ kind: String, _ title: String, detail: String? = nil, field: String? = nil, retryAfter: Int? = nil, allow: [String]? = nil) {
+    public init(_ status: HTTPResponse.Status, _ kind: String, _ title: String, detail: String? = nil, field: String? = nil, retryAfter: Int? = nil, allow: [String]? = nil, bearerError: String? = nil) {
         self.status = status
         self.kind = kind
         self.title = title
@@ -25,6 +28,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.field = field
         self.retryAfter = retryAfter
         self.allow = allow
+        self.bearerError = bearerError
     }
 
     struct Document: Encodable {
@@ -52,7 +56,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if let allow { headers[.allow] = allow.joined(separator: ", ") }
-        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if status == .unauthorized { headers[.wwwAuthenticate] = bearerError.map { #"Bearer error="\#($0)""# } ?? "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(document))))
     }
 
@@ -60,8 +64,15 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         Problem(.notFound, "not-found", "Not found", detail: what)
     }
 
+    /// No Bearer credential was sent: the challenge names no error (RFC 6750 §3.1).
     static func unauthorized(_ detail: String) -> Problem {
         Problem(.unauthorized, "unauthorized", "Authentication required", detail: detail)
+    }
+
+    /// A Bearer credential was sent and refused; `bearerError` is `invalid_token`, or
+    /// `invalid_request` when the request itself was malformed.
+    static func unauthorized(_ detail: String, bearerError: String) -> Problem {
+        Problem(.unauthorized, "unauthorized", "Authentication required", detail: detail, bearerError: bearerError)
     }
 
     static func invalid(_ field: String?, _ detail: String) -> Problem {

@@ -6,13 +6,15 @@ import Synchronization
 /// Over the limit the answer is 429 with `Retry-After`, so one bank's burst cannot starve the others.
 /// In memory: with several broker instances each enforces its own share.
 public final class RateLimiter: Sendable {
+    /// How many requests a caller may make: `burst` at once, refilled at `perSecond`. Both are
+    /// `Amount`s, so a rule can never hold a rate that stalls every caller or divides by zero.
     public struct Rule: Sendable, Hashable {
-        public var perSecond: Double
-        public var burst: Double
+        public let perSecond: Double
+        public let burst: Double
 
-        public init(perSecond: Double, burst: Double) {
-            self.perSecond = perSecond
-            self.burst = burst
+        public init(perSecond: Amount, burst: Amount) {
+            self.perSecond = perSecond.value
+            self.burst = burst.value
         }
     }
 

@@ -140,21 +140,3 @@ struct BrokerSettings: Sendable {
         return IDTokenVerifier(configuration: configuration, loadJWKS: { json })
     }
 }
-
-/// Where a JWKS comes from: a local file, or an https URL fetched with libcurl on each reload.
-enum JWKSSource {
-    static func loader(_ source: String) -> @Sendable () async throws -> String {
-        guard source.hasPrefix("https://") || source.hasPrefix("http://") else {
-            return { try KeyFiles.read(source) }
-        }
-        let client = CurlClient(configuration: CurlClientConfiguration(
-            connectTimeout: .seconds(3), totalTimeout: .seconds(10), tls: nil,
-            maxConcurrentRequests: 2, allowedProtocols: .httpAndHTTPS, userAgent: "samtykke"
-        ))
-        return {
-            let response = try await client.execute(CurlRequest.get(source))
-            guard response.status == 200 else { throw CLIError("\(source) answered \(response.status)") }
-            return String(decoding: response.body, as: UTF8.self)
-        }
-    }
-}

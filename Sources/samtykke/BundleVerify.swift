@@ -30,6 +30,10 @@ struct BundleCommand: AsyncParsableCommand {
         var jwks: String?
         @Option(help: "The log's verifier key (from /v1/audit/log-key), or a file holding it.")
         var logKey: String?
+        @Option(help: "The bank's own organisation number: refuse a bundle issued to any other (its aud).")
+        var expectOrg: String?
+        @Option(help: "The broker's issuer: refuse a bundle another broker issued (its iss).")
+        var expectIssuer: String?
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
@@ -68,6 +72,13 @@ struct BundleCommand: AsyncParsableCommand {
                     claims = try await verifier.verify(issued.bundle, as: BundleClaims.self, typ: BundleClaims.typ)
                 } catch {
                     throw CLIError("the bundle's signature does not verify against \(jwksSource): \(error)")
+                }
+                // A valid signature says the broker issued the bundle, not that it is this bank's.
+                if let org = Env.value("expect-org", expectOrg), claims.aud != org {
+                    throw CLIError("the bundle is issued to bank \(claims.aud), not to \(org) (--expect-org)")
+                }
+                if let issuer = Env.value("expect-issuer", expectIssuer), claims.iss != issuer {
+                    throw CLIError("the bundle is issued by \(claims.iss), not by \(issuer) (--expect-issuer)")
                 }
                 let kid = try JWSVerifier.header(of: issued.bundle).kid ?? "?"
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SamtykkeCore
 
 /// The citizen's side, over the broker's HTTP API with an ID token.
 struct ConsentCommand: AsyncParsableCommand {
@@ -23,7 +24,9 @@ struct ConsentCommand: AsyncParsableCommand {
     }
 
     /// The consent as the broker shows it; only what the text output needs is decoded, while
-    /// `--json` passes the broker's document through unchanged.
+    /// `--json` passes the broker's document through unchanged. What the bank wrote is printed
+    /// through `FreeText.escaped`: rows stored before the broker refused hidden characters still
+    /// hold them, and a newline or a bidirectional override could make the screen lie.
     struct View: Decodable {
         struct Purpose: Decodable {
             let code: String
@@ -44,7 +47,7 @@ struct ConsentCommand: AsyncParsableCommand {
         let grantedAt: String?
 
         var line: String {
-            "\(id)  \(status.padding(toLength: 9, withPad: " ", startingAt: 0))  bank \(bankOrg)  \(scopes.joined(separator: ",")) \(years.map(String.init).joined(separator: ","))  \(purpose.code)"
+            "\(id)  \(status.padding(toLength: 9, withPad: " ", startingAt: 0))  bank \(bankOrg)  \(scopes.joined(separator: ",")) \(years.map(String.init).joined(separator: ","))  \(FreeText.escaped(purpose.code))"
         }
 
         var text: String {
@@ -54,7 +57,7 @@ struct ConsentCommand: AsyncParsableCommand {
             bank        \(bankOrg)
             person      \(personId)
             data        \(scopes.joined(separator: ", ")) for \(years.map(String.init).joined(separator: ", "))
-            purpose     \(purpose.code): \(purpose.text)
+            purpose     \(FreeText.escaped(purpose.code)): \(FreeText.escaped(purpose.text))
             valid until \(validUntil)
             uses        \(uses) of \(maxUses)
             requested   \(createdAt)
@@ -136,7 +139,7 @@ struct ConsentCommand: AsyncParsableCommand {
                 if connection.json { return printRaw(body) }
                 let page = try BrokerClient.decode(body, as: Page.self)
                 if page.entries.isEmpty { print("the log holds nothing about you") }
-                for entry in page.entries { print("\(entry.time)  \(entry.summary)  [#\(entry.index), consent \(entry.consentId)]") }
+                for entry in page.entries { print("\(entry.time)  \(FreeText.escaped(entry.summary))  [#\(entry.index), consent \(entry.consentId)]") }
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevPKI
 import Foundation
+import SamtykkeCore
 import SamtykkeJOSE
 
 struct Dev: AsyncParsableCommand {
@@ -41,18 +42,23 @@ struct Dev: AsyncParsableCommand {
         var pid: String?
         @Option(help: "Assurance level (default idporten-loa-high).")
         var acr: String?
-        @Option(help: "Lifetime in seconds (default 3600).")
+        @Option(help: "Lifetime in seconds (default 600, the longest the broker accepts unless configured otherwise).")
         var lifetime: Int?
 
         func run() async throws {
             try await reportingErrors {
+                let pid = try Env.require("pid", pid)
+                let person: PersonID
+                do throws(DomainError) {
+                    person = try PersonID(pid)
+                } catch {
+                    throw ValidationError("--pid \(pid) is not a national identity number: \(error.reason)")
+                }
+                let seconds = try Env.integer("lifetime", lifetime, default: Int(IDTokenVerifier.Configuration.defaultMaximumLifetime))
+                guard seconds > 0 else { throw ValidationError("--lifetime must be at least 1 second, not \(seconds)") }
                 let paths = PKIPaths(directory: URL(fileURLWithPath: try Env.require("pki", pki)))
                 let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
-                let token = try await provider.mint(
-                    pid: try Env.require("pid", pid),
-                    acr: Env.value("acr", acr) ?? "idporten-loa-high",
-                    lifetime: TimeInterval(try Env.integer("lifetime", lifetime, default: 3600))
-                )
+                let token = try await provider.mint(pid: person.digits, acr: Env.value("acr", acr) ?? "idporten-loa-high", lifetime: TimeInterval(seconds))
                 print(token)
             }
         }

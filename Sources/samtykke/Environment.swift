@@ -22,10 +22,19 @@ enum Env {
         return value
     }
 
-    static func integer(_ flag: String, _ given: Int?, default fallback: Int) throws -> Int {
+    /// A typed value from the flag or the environment; a value of the environment that does not
+    /// parse is refused the way ArgumentParser refuses a bad flag.
+    static func parsed<T: ExpressibleByArgument>(_ flag: String, _ given: T?) throws -> T? {
         if let given { return given }
-        guard let text = value(flag, nil) else { return fallback }
-        guard let number = Int(text) else { throw ValidationError("\(variable(for: flag)) must be a whole number, not \(text)") }
-        return number
+        guard let text = value(flag, nil) else { return nil }
+        guard let parsed = T(argument: text) else {
+            let choices = T.allValueStrings.isEmpty ? "" : " (one of \(T.allValueStrings.joined(separator: ", ")))"
+            throw ValidationError("\(variable(for: flag)) is not a valid value\(choices): \(text)")
+        }
+        return parsed
+    }
+
+    static func integer(_ flag: String, _ given: Int?, default fallback: Int) throws -> Int {
+        try parsed(flag, given) ?? fallback
     }
 }

@@ -6,18 +6,21 @@ import SwiftASN1
 
 /// Reading keys and certificates from disk, refusing private keys others can read.
 enum KeyFiles {
-    /// Fails unless `path` is readable only by its owner (0600 or stricter): a key others can read is
-    /// a key that may already be someone else's.
+    /// Fails unless the file `path` names is the running user's and mode 0600 or 0400: a key others
+    /// can read is a key that may already be someone else's. A symbolic link is followed first
+    /// (Kubernetes mounts each secret as a link into `..data/`), since a link's own mode says
+    /// nothing about who can read the key.
     static func requirePrivate(_ path: String) throws {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-        } catch {
-            throw CLIError("cannot read key file \(path)")
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw CLIError("cannot read key file \(path)") }
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let named = target == path ? path : "\(path) (a link to \(target))"
+        guard status.st_uid == geteuid() else {
+            throw CLIError("key file \(named) belongs to uid \(status.st_uid), not to this user (uid \(geteuid()))")
         }
-        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
-        guard mode & 0o077 == 0 else {
-            throw CLIError("key file \(path) has mode \(String(mode, radix: 8)); it must be 0600 (chmod 600 \(path))")
+        let mode = status.st_mode & 0o7777
+        guard mode == 0o600 || mode == 0o400 else {
+            throw CLIError("key file \(named) has mode \(String(mode, radix: 8)); it must be 0600 or 0400 (chmod 600 \(target))")
         }
     }
 

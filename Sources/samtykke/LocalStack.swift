@@ -12,6 +12,10 @@ import ServiceLifecycle
 /// what `samtykke demo` shows and what the integration tests drive. Both shut down gracefully when
 /// `body` returns or throws.
 struct LocalStack: Sendable {
+    /// The broker's port is known only once it listens, so bundles and consent tokens name a fixed
+    /// local issuer, and the agency is told to expect it.
+    static let brokerIssuer = "urn:samtykke:local-broker"
+
     let paths: PKIPaths
     let agencyURL: String
     let brokerURL: String
@@ -41,6 +45,7 @@ struct LocalStack: Sendable {
             privateKey: paths.agencyKey.path,
             clientCA: paths.caCertificate.path,
             brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
+            brokerIssuer: brokerIssuer,
             fixtures: fixtures,
             faults: agencyFaults
         ), logger: logger) { port in agencyPort.yield(port) }
@@ -67,8 +72,10 @@ struct LocalStack: Sendable {
                 }
                 settings.pki = paths.directory.path
                 settings.taxAgency = agencyURL
-                // The broker's port is known only once it listens, so bundles name a fixed local issuer.
-                var (broker, store) = try await settings.makeBroker(publicURL: "urn:samtykke:local-broker", logger: logger)
+                var (broker, store) = try await settings.makeBroker(publicURL: brokerIssuer, logger: logger)
+                // The demo and the tests mint hour-long dev tokens, and some tests move the broker's
+                // clock that far ahead; `serve` keeps the ten-minute cap.
+                broker.idTokens = broker.idTokens.reconfigured { $0.maximumLifetime = DevIDProvider.defaultLifetime }
                 customize(&broker)
                 let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
                 let app = buildApplication(

@@ -2,6 +2,7 @@ import ArgumentParser
 import DevPKI
 import Foundation
 import Hummingbird
+import Logging
 import MockTaxAgency
 import Crypto
 import SamtykkeJOSE
@@ -22,14 +23,18 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var fixtures: String?
     @Option(help: "`aud` that consent tokens must carry.")
     var audience: String?
+    @Option(help: "`iss` that consent tokens must carry: the broker's --issuer, by default its URL (default \(MockTaxAgencyCommand.defaultBrokerIssuer), `samtykke serve` on its default address).")
+    var brokerIssuer: String?
     @Option(help: "Server certificate to present instead of the PKI's agency.pem (e.g. an expired one, to test the broker).")
     var certificate: String?
     @Option(help: "Its private key, mode 0600 (default: the PKI's agency.key).")
     var privateKey: String?
     @Option(help: "Faults to inject, e.g. latency=300ms,error=0.2,reset=0.1,malformed=0.1,slow-body=2s.")
     var faults: String?
-    @Option(help: "Log level.")
-    var logLevel: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level?
+
+    static let defaultBrokerIssuer = "http://127.0.0.1:8080"
 
     func run() async throws {
         try await reportingErrors {
@@ -46,11 +51,12 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
                 privateKey: privateKey,
                 clientCA: paths.caCertificate.path,
                 brokerKeys: JWKSet(keys: [PublicJWK(brokerKey)]),
+                brokerIssuer: Env.value("broker-issuer", brokerIssuer) ?? Self.defaultBrokerIssuer,
                 audience: Env.value("audience", audience) ?? BrokerSettings.defaultAgencyAudience,
                 fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json",
                 faults: FaultSwitch(try AgencyFaults(parsing: Env.value("faults", faults) ?? ""))
             )
-            let logger = makeLogger("samtykke.mock-tax-agency", level: Env.value("log-level", logLevel))
+            let logger = makeLogger("samtykke.mock-tax-agency", level: try Env.parsed("log-level", logLevel))
             let app = try await buildMockTaxAgency(configuration, logger: logger) { port in
                 logger.notice("mock tax agency listening", metadata: ["url": "https://\(host):\(port)"])
             }

@@ -19,18 +19,37 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests each caller may burst above that rate (default 200).")
     var rateBurst: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String?
+    var logLevel: Logger.Level?
+
+    /// The settings that can be judged before anything is opened (the numbers, the log level, the
+    /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
+    /// starts rather than at the first request (a zero rate divided by zero there).
+    private func checked() throws -> (port: Int, rate: RateLimiter.Rule, logLevel: Logger.Level?) {
+        let port = try Env.integer("port", port, default: 8080)
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535, not \(port)") }
+        func amount(_ flag: String, _ given: Int?, default fallback: Int) throws -> RateLimiter.Rule.Amount {
+            let value = try Env.integer(flag, given, default: fallback)
+            guard value >= 1, let amount = RateLimiter.Rule.Amount(Double(value)) else {
+                throw ValidationError("--\(flag) must be at least 1, not \(value)")
+            }
+            return amount
+        }
+        let rate = RateLimiter.Rule(perSecond: try amount("rate-per-second", ratePerSecond, default: 50), burst: try amount("rate-burst", rateBurst, default: 200))
+        if let jwks = Env.value("id-jwks", broker.idJwks) { try JWKSSource.validate(jwks) }
+        return (port, rate, try Env.parsed("log-level", logLevel))
+    }
+
+    func validate() throws {
+        _ = try checked()
+    }
 
     func run() async throws {
         try await reportingErrors {
             let host = Env.value("host", host) ?? "127.0.0.1"
-            let port = try Env.integer("port", port, default: 8080)
-            let logger = makeLogger("samtykke.broker", level: Env.value("log-level", logLevel))
+            let (port, rate, logLevel) = try checked()
+            let logger = makeLogger("samtykke.broker", level: logLevel)
             var (built, store) = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
-            built.limits.rate = RateLimiter.Rule(
-                perSecond: Double(try Env.integer("rate-per-second", ratePerSecond, default: 50)),
-                burst: Double(try Env.integer("rate-burst", rateBurst, default: 200))
-            )
+            built.limits.rate = rate
             let app = buildApplication(
                 broker: built, options: ServerOptions(host: host, port: port), logger: logger,
                 storeServices: store.services, prepare: store.prepare
@@ -42,8 +61,8 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-func makeLogger(_ label: String, level: String?) -> Logger {
+func makeLogger(_ label: String, level: Logger.Level?) -> Logger {
     var logger = Logger(label: label)
-    logger.logLevel = level.flatMap(Logger.Level.init(rawValue:)) ?? .info
+    logger.logLevel = level ?? .info
     return logger
 }

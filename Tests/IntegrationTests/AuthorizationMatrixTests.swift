@@ -121,7 +121,8 @@ import Testing
                         #expect(answer.json["status"] as? Int == answer.status, "\(who) \(route)")
                     }
                     if answer.status == 401 {
-                        #expect(answer.header("WWW-Authenticate") == "Bearer", "\(who) \(route)")
+                        let challenge = who.credential(parties) == nil ? "Bearer" : #"Bearer error="invalid_token""#
+                        #expect(answer.header("WWW-Authenticate") == challenge, "\(who) \(route)")
                     }
                     // Nobody but the consent's own bank and citizen learns anything about it. A problem's
                     // `instance` echoes the caller's own path, so it is left out.

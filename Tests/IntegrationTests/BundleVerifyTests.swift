@@ -33,6 +33,19 @@ import TransparencyLog
                 let report = try #require(try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any])
                 #expect(report["verified"] as? Bool == true && report["logIndex"] as? Int == 2 && report["bankOrg"] as? String == "986352325")
 
+                // The bank names itself and its broker; a bundle for another bank or from another broker is refused.
+                let issuer = try #require(report["issuer"] as? String)
+                let expected = try await verify(broker.bundles[0], ["--expect-org", "986352325", "--expect-issuer", issuer])
+                #expect(expected.status == 0, "\(expected.stderr)")
+                for (extra, words) in [
+                    (["--expect-org", "974760673"], "the bundle is issued to bank 986352325, not to 974760673 (--expect-org)"),
+                    (["--expect-issuer", "https://broker.example.invalid"], "the bundle is issued by \(issuer), not by https://broker.example.invalid (--expect-issuer)"),
+                ] {
+                    let refused = try await verify(broker.bundles[0], extra)
+                    #expect(refused.status != 0)
+                    #expect(refused.stderr == "samtykke: \(words)\n", "\(refused.stderr)")
+                }
+
                 var answer = try #require(try JSONSerialization.jsonObject(with: Data(broker.bundles[1].utf8)) as? [String: Any])
                 let receipt = try #require(answer["auditReceipt"] as? [String: Any])
                 let other = try #require(try JSONSerialization.jsonObject(with: Data(broker.bundles[0].utf8)) as? [String: Any])

@@ -13,6 +13,7 @@ import Testing
         case wrongSignature, algNone, hs256SignedWithThePublicKey, expired, notYetValid, wrongIssuer
         case wrongAudience, acrTooLow, acrMissing, pidMissing, pidInvalid, algorithmNotTheKeys
         case criticalExtension, unknownKid, embeddedKey
+        case accessTokenType, lifetimeOfACentury, issuedNextYear, iatMissing, severalAudiencesWithoutAzp
     }
 
     /// A compact JWS from JSON header and claims and a signature over `header.claims`.
@@ -80,6 +81,16 @@ import Testing
             header["kid"] = jwk.kid
             header["jwk"] = ["kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y]
             sign = es256(stranger)
+        case .accessTokenType:
+            // An RFC 9068 access token from the same provider is no login.
+            header["typ"] = "at+jwt"
+        case .lifetimeOfACentury: claims["exp"] = t + 100 * 365 * 86_400
+        case .issuedNextYear:
+            // nbf says now, but a token cannot be used before it was issued.
+            claims["iat"] = t + 365 * 86_400
+            claims["exp"] = t + 365 * 86_400 + 120
+        case .iatMissing: claims["iat"] = nil
+        case .severalAudiencesWithoutAzp: claims["aud"] = [DevIDProvider.audience, "some-other-service"]
         }
         return try compact(header: header, claims: claims, sign: sign)
     }
@@ -102,7 +113,7 @@ import Testing
         let answer = try await Self.answer(forgery)
         #expect(answer.status == 401, "\(answer.text)")
         #expect(answer.header("Content-Type") == "application/problem+json")
-        #expect(answer.header("WWW-Authenticate") == "Bearer")
+        #expect(answer.header("WWW-Authenticate") == #"Bearer error="invalid_token""#)
         #expect(answer.json["status"] as? Int == 401)
         #expect(answer.json["type"] as? String == "https://samtykke.invalid/problems/unauthorized")
     }

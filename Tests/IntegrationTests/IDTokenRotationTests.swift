@@ -40,7 +40,9 @@ import Testing
 
     static func verifier(_ provider: Provider) -> IDTokenVerifier {
         IDTokenVerifier(
-            configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, minimumReloadInterval: 30, maximumKeyAge: 3600),
+            configuration: .init(
+                issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: 7200, minimumReloadInterval: 30, maximumKeyAge: 3600
+            ),
             loadJWKS: { try await provider.jwks() }
         )
     }

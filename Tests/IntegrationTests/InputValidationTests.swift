@@ -125,6 +125,59 @@ import Testing
         }
     }
 
+    /// Decoders disagree on which of two equal keys wins, so a body with one is refused, naming it,
+    /// however the second is spelt and however deep it sits.
+    @Test func aKeyGivenTwiceIsRefusedNamingIt() async throws {
+        try await AuthorizationParties.run { parties in
+            let valid = String(decoding: try JSONSerialization.data(withJSONObject: consentRequest(for: parties.personX, now: parties.clock.now()), options: [.sortedKeys]), as: UTF8.self)
+            let cases: [(String, String)] = [
+                (valid.replacingOccurrences(of: #""maxUses":2"#, with: #""maxUses":2,"maxUses":100"#), "maxUses"),
+                (valid.replacingOccurrences(of: #""maxUses":2"#, with: #""maxUses":2,"max\u0055ses":100"#), "maxUses"),
+                (valid.replacingOccurrences(of: #""code":"loan-application""#, with: #""code":"loan-application","code":"other""#), "purpose.code"),
+                (valid.replacingOccurrences(of: #""personId":"#, with: #""personId":"14830351257","personId":"#), "personId"),
+            ]
+            let bank = parties.caller(parties.bankA)
+            for (body, field) in cases {
+                #expect(body != valid)
+                let answer = try await bank.send("POST", "/v1/consents", raw: Array(body.utf8))
+                #expect(answer.status == 400, "\(body): \(answer.text)")
+                #expect(answer.json["field"] as? String == field, "\(body): \(answer.text)")
+                #expect((answer.json["detail"] as? String)?.contains("more than once") == true, "\(answer.text)")
+            }
+            // A key's name as a value is no second key.
+            let keyAsValue = valid.replacingOccurrences(of: #""text":"Refinancing a mortgage""#, with: #""text":"maxUses""#)
+            #expect(keyAsValue != valid)
+            #expect(try await bank.send("POST", "/v1/consents", raw: Array(keyAsValue.utf8)).status == 201)
+            let stored = try await parties.caller(parties.citizenX).send("GET", "/v1/me/consents").json["consents"] as? [Any]
+            #expect(stored?.count == 1)
+        }
+    }
+
+    /// A refused ID token is described in the broker's own words: nothing a parser or a key loader
+    /// said reaches the caller.
+    @Test func refusedIDTokensSayWhyWithoutParserInternals() async throws {
+        try await AuthorizationParties.run { parties in
+            let header = Base64URL.encode(Array(#"{"alg":"ES256","typ":"JWT","kid":"x"}"#.utf8))
+            let tokens = [
+                "\(header).\(Base64URL.encode(Array("not json".utf8))).c2ln",
+                "\(header).\(Base64URL.encode(Array(#"{"iss":1}"#.utf8))).c2ln",
+                "a.b.c",
+                String(parties.citizenX.dropLast(4)) + "AAAA",
+            ]
+            let ours = [
+                "the ID token is malformed",
+                "the ID token's signature does not verify with the ID provider's keys",
+            ]
+            for token in tokens {
+                let answer = try await parties.caller(token).send("GET", "/v1/me/consents")
+                #expect(answer.status == 401, "\(answer.text)")
+                #expect(answer.header("WWW-Authenticate") == #"Bearer error="invalid_token""#)
+                let detail = try #require(answer.json["detail"] as? String)
+                #expect(ours.contains(detail), "\(token.prefix(30)): \(detail)")
+            }
+        }
+    }
+
     @Test func queryParametersAreCheckedByName() async throws {
         try await AuthorizationParties.run { parties in
             let id = try await parties.pendingConsent()
@@ -175,9 +228,11 @@ import Testing
                 (parties.caller(nil), "GET", "/healthz"),
             ]
             for (caller, method, path) in cases {
-                let answer = try await caller.send(method, path, body: ["status": "active"])
-                #expect(answer.status == 400, "\(method) \(path): \(answer.text)")
-                #expect((answer.json["detail"] as? String)?.contains("takes no request body") == true, "\(answer.text)")
+                for body in [["status": "active"], [:]] {
+                    let answer = try await caller.send(method, path, body: body)
+                    #expect(answer.status == 400, "\(method) \(path) \(body): \(answer.text)")
+                    #expect((answer.json["detail"] as? String)?.contains("takes no request body") == true, "\(answer.text)")
+                }
             }
             #expect(try await parties.caller(parties.bankA).send("GET", "/v1/consents/\(id)").json["status"] as? String == "pending")
         }
@@ -187,27 +242,31 @@ import Testing
         try await AuthorizationParties.run { parties in
             let server = parties.stack.brokerURL
             let key = parties.bankA
-            let refused: [[String]] = [
-                [],
-                ["Basic \(Data("user:pass".utf8).base64EncodedString())"],
-                ["Bearer"],
-                ["Bearer "],
-                ["Token \(key)"],
-                ["\(key)"],
-                ["Bearer \(key) extra"],
-                ["Bearer \(key)x"],
-                ["Bearer \(key)", "Bearer \(key)"],
-                ["Bearer " + String(repeating: "a", count: 9000)],
-                ["Bearer sbk_0123456789abcdef.\u{00f8}"],
-                ["Bearer \(parties.citizenX)"],
+            // RFC 6750 §3.1: no error code when no Bearer credential was sent, `invalid_token` when
+            // one was and is no good, `invalid_request` for a request that is malformed as such.
+            let noCredential = "Bearer"
+            let invalidToken = #"Bearer error="invalid_token""#
+            let refused: [([String], String)] = [
+                ([], noCredential),
+                (["Basic \(Data("user:pass".utf8).base64EncodedString())"], noCredential),
+                (["Bearer"], noCredential),
+                (["Bearer "], noCredential),
+                (["Token \(key)"], noCredential),
+                (["\(key)"], noCredential),
+                (["Bearer \(key) extra"], invalidToken),
+                (["Bearer \(key)x"], invalidToken),
+                (["Bearer \(key)", "Bearer \(key)"], #"Bearer error="invalid_request""#),
+                (["Bearer " + String(repeating: "a", count: 9000)], invalidToken),
+                (["Bearer sbk_0123456789abcdef.\u{00f8}"], invalidToken),
+                (["Bearer \(parties.citizenX)"], invalidToken),
             ]
-            for headers in refused {
+            for (headers, challenge) in refused {
                 let answer = try await Caller(server: server, credential: nil)
                     .send("GET", "/v1/consents/\(UUID().uuidString.lowercased())", headers: headers.map { CurlHeader(name: "Authorization", value: $0) })
                 let shown = headers.map { String($0.prefix(40)) }
                 #expect(answer.status == 401, "\(shown): \(answer.text)")
                 #expect(answer.header("Content-Type") == "application/problem+json", "\(shown)")
-                #expect(answer.header("WWW-Authenticate") == "Bearer", "\(shown)")
+                #expect(answer.header("WWW-Authenticate") == challenge, "\(shown)")
             }
             // RFC 6750: the scheme in any case, and any number of spaces before the credential.
             for value in ["bearer \(key)", "BEARER \(key)", "Bearer   \(key)"] {

@@ -85,6 +85,8 @@ import Testing
             if !security.isEmpty {
                 #expect(Set(security.flatMap(\.keys)).isSubset(of: schemes), "\(name)")
                 #expect(declared["401"] != nil, "\(name) is secured but declares no 401")
+                // The rate limit applies to every authenticated caller.
+                #expect(declared["429"] != nil, "\(name) is secured but declares no 429")
             }
         }
     }

@@ -96,18 +96,21 @@ struct ProcessStack {
         guard key.status == 0 else { throw ServerProcessError("bank add failed: \(key.stderr)") }
 
         let agencyPort = try ServerProcess.freePort()
+        let brokerPorts = try (0..<count).map { _ in try ServerProcess.freePort() }
+        // Every instance signs as the one public broker that the agency trusts (a load balancer's name).
+        let issuer = "http://127.0.0.1:\(brokerPorts[0])"
         let agency = ServerProcess(
-            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures] + (agencyFaults.map { ["--faults", $0] } ?? []),
+            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures, "--broker-issuer", issuer]
+                + (agencyFaults.map { ["--faults", $0] } ?? []),
             port: agencyPort
         )
         try agency.start()
         try await waitForAgency(port: agencyPort, paths: paths)
         var brokers: [ServerProcess] = []
-        for _ in 0..<count {
-            let brokerPort = try ServerProcess.freePort()
+        for port in brokerPorts {
             let broker = ServerProcess(
-                ["serve", "--port", "\(brokerPort)"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
-                port: brokerPort
+                ["serve", "--port", "\(port)", "--issuer", issuer] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+                port: port
             )
             try broker.start()
             try await broker.waitUntilReady()
@@ -140,6 +143,6 @@ struct ProcessStack {
     }
 
     func idToken(for person: String) async throws -> String {
-        try await DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person)
+        try await DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime)
     }
 }

@@ -8,6 +8,8 @@ import SamtykkeJOSE
 /// Plays the broker's part in minting consent tokens, with knobs for every way a token can be wrong.
 struct ConsentTokenFactory: Sendable {
     static let bank = "123456785"
+    /// The broker `iss` the agency under test is configured to expect.
+    static let issuer = "urn:samtykke:test-broker"
 
     let signer: ES256Signer
     /// base64url(SHA-256(DER)) of the broker client certificate the tokens are bound to.
@@ -22,6 +24,7 @@ struct ConsentTokenFactory: Sendable {
         for person: String,
         scopes: [Scope] = Scope.allCases,
         years: [Int] = [2023, 2024],
+        issuer: String = ConsentTokenFactory.issuer,
         audience: String = MockTaxAgencyConfiguration.defaultAudience,
         issuedAt now: Date = Date(),
         boundTo thumbprint: String? = nil,
@@ -38,7 +41,7 @@ struct ConsentTokenFactory: Sendable {
             status: .active, uses: 0, grantedAt: now.addingTimeInterval(-60), statusChangedAt: now.addingTimeInterval(-60)
         )
         let claims = ConsentTokenClaims(
-            consent: consent, issuer: "samtykke", audience: audience,
+            consent: consent, issuer: issuer, audience: audience,
             clientCertificateSHA256: thumbprint ?? self.thumbprint, now: now
         )
         return try await (signer ?? self.signer).sign(claims, typ: ConsentTokenClaims.typ)

@@ -118,9 +118,13 @@ struct MockTaxAgencyTests {
         try Self.expectProblem(response, .unauthorized, "invalid-token")
     }
 
-    @Test("a token for another audience is 401")
-    func wrongAudience() async throws {
-        let token = try await tokens.token(for: Self.marius, audience: "urn:samtykke:someone-else")
+    /// Signed with the broker's own key, but naming another agency or another broker as issuer.
+    @Test("a token for another audience or from another issuer is 401", arguments: [
+        (ConsentTokenFactory.issuer, "urn:samtykke:someone-else"),
+        ("urn:samtykke:another-broker", MockTaxAgencyConfiguration.defaultAudience),
+    ])
+    func wrongAudienceOrIssuer(issuer: String, audience: String) async throws {
+        let token = try await tokens.token(for: Self.marius, issuer: issuer, audience: audience)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }

@@ -18,6 +18,7 @@ struct RunningAgency: Sendable {
             privateKey: pki.agencyKey.path,
             clientCA: pki.caCertificate.path,
             brokerKeys: brokerKeys,
+            brokerIssuer: ConsentTokenFactory.issuer,
             fixtures: TestPKI.fixtures
         )
     }

@@ -317,6 +317,10 @@ import TransparencyLog
             #expect(try await t.store.authenticate(second.text) == .bank(bank))
             #expect(try await t.store.bankKeys(org: bank).map(\.id) == [second.keyID])
             #expect(try await t.store.bankNames() == [bank: "Test Sparebank"])
+            // A name a citizen will read may not hide a line break or a direction override.
+            for spoof in ["Bank\nstatus: active (pre-approved)", "Bank \u{202E}knaB", " "] {
+                await #expect(throws: StorageError.self, "\(spoof.debugDescription)") { try await t.store.addAuditor(name: spoof, now: now) }
+            }
         }
     }
 

@@ -102,9 +102,11 @@ struct BrokerBench {
     func run(log: (String) -> Void) async throws -> (Results, ServerProcess, ServerProcess) {
         // The agency and the broker, each its own process, as an operator runs them.
         let agencyPort = try ServerProcess.freePort()
+        let brokerPort = try ServerProcess.freePort()
         let agency = try ServerProcess(
             name: "agency", executable: samtykke,
-            arguments: ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.directory, "--fixtures", repo + "/Fixtures/people.json"],
+            arguments: ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.directory, "--fixtures", repo + "/Fixtures/people.json",
+                        "--broker-issuer", "http://127.0.0.1:\(brokerPort)"],
             port: agencyPort, cwd: repo, logPath: work + "/agency.log"
         )
         let brokerData = work + "/broker"
@@ -114,7 +116,6 @@ struct BrokerBench {
         if let connectShim {
             environment.merge(["LD_PRELOAD": connectShim, "SAMTYKKE_BENCH_CONNECT_PORT": "\(agencyPort)", "SAMTYKKE_BENCH_CONNECT_LOG": connectLog]) { $1 }
         }
-        let brokerPort = try ServerProcess.freePort()
         let broker = try ServerProcess(
             name: "broker", executable: samtykke,
             arguments: ["serve", "--port", "\(brokerPort)", "--data-dir", brokerData, "--pki", pki.directory,
@@ -157,7 +158,7 @@ struct BrokerBench {
         // Citizens' ID tokens, one per person, from the dev provider.
         let provider = DevIDProvider(signer: try await ES256Signer(pemFile: pki.idProviderKey))
         var idTokens: [String: String] = [:]
-        for person in people { idTokens[person] = try await provider.mint(pid: person) }
+        for person in people { idTokens[person] = try await provider.mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime) }
 
         // d. Consents created and granted, `consentConcurrency` at a time.
         log("creating and granting \(settings.consents) consents at concurrency \(settings.consentConcurrency)")

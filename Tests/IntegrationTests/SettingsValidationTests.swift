@@ -1,0 +1,68 @@
+import Foundation
+import SamtykkeServer
+import Testing
+
+/// Settings that would make the broker unsafe or crash it are refused before it starts, each with
+/// an error naming the flag; settings from the environment are held to the same rules.
+@Suite struct SettingsValidationTests {
+    /// Arguments, environment, and what stderr must say.
+    struct Case: Sendable, CustomTestStringConvertible {
+        let arguments: [String]
+        let environment: [String: String]
+        let says: String
+        var testDescription: String { (environment.map { "\($0)=\($1)" } + arguments).joined(separator: " ") }
+
+        init(_ arguments: [String], environment: [String: String] = [:], says: String) {
+            self.arguments = arguments
+            self.environment = environment
+            self.says = says
+        }
+    }
+
+    static let refused: [Case] = [
+        Case(["serve", "--rate-per-second", "0"], says: "--rate-per-second must be at least 1, not 0"),
+        Case(["serve", "--rate-per-second=-3"], says: "--rate-per-second must be at least 1, not -3"),
+        Case(["serve", "--rate-burst", "0"], says: "--rate-burst must be at least 1, not 0"),
+        Case(["serve"], environment: ["SAMTYKKE_RATE_PER_SECOND": "0"], says: "--rate-per-second must be at least 1, not 0"),
+        Case(["serve", "--port", "70000"], says: "--port must be 0–65535, not 70000"),
+        Case(["serve", "--port=-1"], says: "--port must be 0–65535, not -1"),
+        Case(["serve", "--log-level", "loud"], says: "'loud' is invalid for '--log-level"),
+        Case(["serve"], environment: ["SAMTYKKE_LOG_LEVEL": "loud"], says: "SAMTYKKE_LOG_LEVEL is not a valid value"),
+        Case(["mock-tax-agency", "--log-level", "loud"], says: "'loud' is invalid for '--log-level"),
+        Case(["serve", "--id-jwks", "http://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file, not http://idp.example.invalid/jwks"),
+        Case(["serve", "--id-jwks", "HTTP://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
+        Case(["serve", "--id-jwks", "ftp://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
+        Case(["serve"], environment: ["SAMTYKKE_ID_JWKS": "http://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
+        Case(["dev", "id-token", "--pki", "/nonexistent", "--pid", "12345678901"], says: "--pid 12345678901 is not a national identity number"),
+        Case(["dev", "id-token", "--pki", "/nonexistent", "--pid", "1483035125"], says: "--pid 1483035125 is not a national identity number"),
+        Case(["dev", "id-token", "--pki", "/nonexistent", "--pid", "14830351257", "--lifetime", "0"], says: "--lifetime must be at least 1 second"),
+    ]
+
+    @Test(arguments: refused)
+    func isRefusedNamingTheFlag(_ refusal: Case) async throws {
+        let result = try await runCLI(refusal.arguments, environment: refusal.environment)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(refusal.says), "\(result.stderr)")
+    }
+
+    /// These get past validation and stop only at the first thing missing for a real start.
+    @Test(arguments: [
+        ["serve", "--id-jwks", "/etc/samtykke/idporten-jwks.json"],
+        ["serve", "--id-jwks", "https://idporten.no/jwks.json", "--rate-per-second", "1", "--rate-burst", "1", "--port", "0", "--log-level", "debug"],
+    ])
+    func goodSettingsPassValidation(_ arguments: [String]) async throws {
+        let result = try await runCLI(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("missing --data-dir"), "\(result.stderr)")
+    }
+
+    @Test func aRuleCannotHoldAZeroNegativeOrEndlessRate() {
+        for value: Double in [0, -1, -0.0, .nan, .infinity, -.infinity] {
+            #expect(RateLimiter.Rule.Amount(value) == nil, "\(value)")
+        }
+        let tenth: Double = 0.1
+        #expect(RateLimiter.Rule.Amount(tenth)?.value == 0.1)
+        let rule = RateLimiter.Rule(perSecond: 0.5, burst: 3)
+        #expect(rule.perSecond == 0.5 && rule.burst == 3)
+    }
+}
