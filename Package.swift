@@ -115,6 +115,16 @@ let package = Package(
             resources: [.copy("openapi.json")]
         ),
 
+        // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
+        .target(
+            name: "Witness",
+            dependencies: [
+                "TransparencyLog", "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command line: every party's commands and `demo`.
         .executableTarget(
             name: "samtykke",
@@ -162,6 +172,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "WitnessTests",
+            dependencies: [
+                "Witness", "TransparencyLog", "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
