@@ -130,7 +130,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStorage", "SamtykkeServer", "MockTaxAgency",
-                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification",
+                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification", "Witness",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -193,7 +193,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStorage", "TransparencyLog",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStorage", "TransparencyLog", "Witness",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),
