@@ -168,6 +168,19 @@ struct WitnessServerTests {
         }
     }
 
+    @Test func aCosignatureByAnotherKeyThanTheWitnessesIsNotAccepted() async throws {
+        try await withTemporaryDirectory { state in
+            let log = try TestLog(size: 3)
+            try await RunningWitness.with(logs: [log.signer], state: state) { running in
+                let expected = try CosignatureSigner(name: "witness.test/w1", privateKey: Curve25519.Signing.PrivateKey())
+                let client = WitnessClient(url: running.url, verifier: try CosignatureVerifier(verifierKey: expected.verifierKey), http: RunningWitness.http)
+                await #expect(throws: WitnessClientError.invalidCosignature(.missingSignature(keyName: expected.name, keyID: expected.keyID))) {
+                    try await Self.submit(log, to: client)
+                }
+            }
+        }
+    }
+
     @Test func concurrentSubmissionsFromOneSizeAreCosignedOnce() async throws {
         try await withTemporaryDirectory { state in
             let base = try TestLog(size: 3)
