@@ -81,14 +81,18 @@ struct CosignatureTests {
         }
     }
 
+    /// Over the known line, and over one this signer makes, so a signer and verifier that both
+    /// left the time out of the message would be caught too.
     @Test func changedTimeBytesAreRejected() throws {
         let verifier = try CosignatureVerifier(verifierKey: Self.verifierKey)
-        for position in 4..<12 {
-            let changed = try Self.mangled(Self.line) { $0[position] ^= 0x01 }
-            let error = #expect(throws: NoteError.self, "time byte \(position - 4) changed") {
-                try verifier.cosignature(in: Self.body + "\n" + changed)
+        for line in [Self.line, try Self.knownSigner().cosign(Self.body, time: 1_700_000_000).line] {
+            for position in 4..<12 {
+                let changed = try Self.mangled(line) { $0[position] ^= 0x01 }
+                let error = #expect(throws: NoteError.self, "time byte \(position - 4) changed") {
+                    try verifier.cosignature(in: Self.body + "\n" + changed)
+                }
+                #expect(error == .invalidSignature(keyName: Self.name, keyID: 0xe75f_6532))
             }
-            #expect(error == .invalidSignature(keyName: Self.name, keyID: 0xe75f_6532))
         }
     }
 
@@ -130,9 +134,14 @@ struct CosignatureTests {
     @Test func timesBeyondInt64AreRefused() throws {
         let signer = try Self.knownSigner()
         #expect(throws: NoteError.self) { try signer.cosign(Self.body, time: UInt64(Int64.max) + 1) }
-        let late = try Self.mangled(Self.line) { $0[4] = 0x80 }
+        // Signed as the spec spells it, so only the time's range is wrong.
+        let late = UInt64(Int64.max) + 1
+        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: Self.seed)
+        let signature = try privateKey.signature(for: Array("cosignature/v1\ntime \(late)\n\(Self.body)".utf8))
+        let blob = [0xe7, 0x5f, 0x65, 0x32] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: late >> (8 * $0)) } + Array(signature)
+        let line = "\u{2014} \(Self.name) \(Data(blob).base64EncodedString())\n"
         #expect(throws: NoteError.invalidSignature(keyName: Self.name, keyID: 0xe75f_6532)) {
-            try CosignatureVerifier(verifierKey: Self.verifierKey).cosignature(in: Self.body + "\n" + late)
+            try CosignatureVerifier(verifierKey: Self.verifierKey).cosignature(in: Self.body + "\n" + line)
         }
     }
 
