@@ -19,7 +19,7 @@ struct AddCheckpointRoute: Sendable {
             // misbehaving, which the spec suggests keeping; the log is where operators look.
             switch error {
             case .rootMismatch, .inconsistent: context.logger.warning("refused a signed checkpoint", metadata: ["reason": "\(error)"])
-            case .stateNotSaved: context.logger.error("state not saved", metadata: ["reason": "\(error)"])
+            case .stateNotSaved, .cosigningFailed: context.logger.error("nothing cosigned", metadata: ["reason": "\(error)"])
             default: break
             }
             throw error

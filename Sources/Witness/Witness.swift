@@ -46,7 +46,8 @@ public actor Witness {
     /// Checks the request as tlog-witness lists, in its order, stores the checkpoint durably,
     /// and only then returns its cosignature.
     public func addCheckpoint(_ request: AddCheckpointRequest) throws(WitnessError) -> [Cosignature] {
-        let origin = String(request.signedCheckpoint.prefix { $0 != "\n" })
+        // Bytes, not Characters: "\r\n" is one Character, which would carry the origin past its line.
+        let origin = String(decoding: request.signedCheckpoint.utf8.prefix { $0 != 0x0A }, as: UTF8.self)
         guard let log = logs[origin] else { throw .unknownLog(origin: origin) }
         let (checkpoint, text) = try Self.open(request.signedCheckpoint, with: log)
 
@@ -68,7 +69,7 @@ public actor Witness {
         do {
             cosignature = try signer.cosign(text, time: now())
         } catch {
-            throw .malformedRequest("the checkpoint cannot be cosigned: \(error)")
+            throw .cosigningFailed("\(error)")
         }
         try store.save(checkpoint)
         latest[origin] = checkpoint

@@ -8,7 +8,7 @@ extension WitnessError: HTTPResponseError {
         case .invalidLogSignature: .forbidden
         case .sizeMismatch, .rootMismatch: .conflict
         case .inconsistent: .unprocessableContent
-        case .stateNotSaved: .internalServerError
+        case .stateNotSaved, .cosigningFailed: .internalServerError
         }
     }
 

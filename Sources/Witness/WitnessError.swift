@@ -19,6 +19,8 @@ public enum WitnessError: Error, Equatable, Sendable, CustomStringConvertible {
     case inconsistent(String)
     /// 500: the new state could not be made durable, so nothing was cosigned.
     case stateNotSaved(String)
+    /// 500: the witness's key or clock failed it (a time beyond 2^63 - 1), so nothing was stored.
+    case cosigningFailed(String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum WitnessError: Error, Equatable, Sendable, CustomStringConvertible {
             "the consistency proof does not verify: \(reason)"
         case .stateNotSaved(let reason):
             "the witness could not save its state: \(reason)"
+        case .cosigningFailed(let reason):
+            "the witness could not cosign: \(reason)"
         }
     }
 }
