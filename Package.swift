@@ -146,12 +146,22 @@ let package = Package(
             ]
         ),
 
+        // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
+        .target(
+            name: "Witness",
+            dependencies: [
+                "TransparencyLog", "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command line: every party's commands and `demo`.
         .executableTarget(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeServer", "MockTaxAgency",
-                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification",
+                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification", "Witness",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -225,6 +235,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "WitnessTests",
+            dependencies: [
+                "Witness", "TransparencyLog", "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "LogVerificationTests",
             dependencies: ["LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
@@ -232,7 +251,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

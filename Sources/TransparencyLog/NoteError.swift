@@ -20,7 +20,7 @@ public enum NoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedVerifierKey(let reason):
             "malformed verifier key: \(reason)"
         case .unsupportedAlgorithm(let algorithm):
-            "unsupported signature algorithm 0x\(String(algorithm, radix: 16)); only Ed25519 (0x01) is supported"
+            "unsupported signature algorithm 0x\(String(algorithm, radix: 16)) for this key: Ed25519 note keys are 0x01, Ed25519 cosignature keys 0x04"
         case .keyIDMismatch(let declared, let computed):
             "verifier key declares key ID \(NoteFormat.hex(declared)) but its name and public key give \(NoteFormat.hex(computed))"
         case .invalidText(let reason):

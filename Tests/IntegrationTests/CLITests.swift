@@ -5,7 +5,7 @@ import Testing
 @Suite(.serialized) struct CLITests {
     @Test func everyCommandHasHelp() async throws {
         for command in [[], ["serve"], ["mock-tax-agency"], ["dev", "pki"], ["dev", "id-token"], ["bank", "add"], ["auditor", "add"],
-                        ["consent", "grant"], ["consent", "list"], ["demo"]] {
+                        ["consent", "grant"], ["consent", "list"], ["witness", "serve"], ["witness", "key"], ["demo"]] {
             let result = try await runCLI(command + ["--help"])
             #expect(result.status == 0, "\(command)")
             #expect(result.stdout.contains("USAGE"), "\(command)")
