@@ -37,6 +37,8 @@ public struct Broker: Sendable {
         public var bundleDeadline: Duration
         /// Requests each authenticated caller may make.
         public var rate: RateLimiter.Rule
+        /// How long an `Idempotency-Key` (and a sealed bundle for its replay) is kept.
+        public var idempotencyRetention: TimeInterval = 86_400
 
         public init(
             maxBodyBytes: Int = 64 * 1024,

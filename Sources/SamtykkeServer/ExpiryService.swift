@@ -3,7 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Expires due requests and consents in the background so the log shows `consent.expired` close to
-/// when it happened, not only when someone next touches the consent (which also enforces it).
+/// when it happened, not only when someone next touches the consent (which also enforces it); and
+/// deletes idempotency records past their day, sealed bundles with them, so nothing of a bundle
+/// stays at rest longer than a retry could need it.
 struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
@@ -26,6 +28,8 @@ struct ExpiryService: Service, CustomStringConvertible {
                         expired = try await broker.commit(.expireDue(limit: Self.batch)).expired
                         if expired > 0 { logger.info("expired consents", metadata: ["count": "\(expired)"]) }
                     }
+                    let pruned = try await broker.store.pruneIdempotency(before: broker.now().addingTimeInterval(-broker.limits.idempotencyRetention))
+                    if pruned > 0 { logger.info("forgot idempotency records", metadata: ["count": "\(pruned)"]) }
                 } catch {
                     logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
                 }

@@ -265,6 +265,9 @@ import TransparencyLog
             #expect(try await t.store.claim(key, now: now.addingTimeInterval(2)) == .replay(.consentCreated(consent.id)))
             // A day later the record is forgotten and the key is new again.
             guard case .proceed = try await t.store.claim(key, now: now.addingTimeInterval(86_401)) else { Issue.record("an expired record still replays"); return }
+            // Pruning deletes what is older than the cut: the other bank's pending claim, not the new one.
+            #expect(try await t.store.pruneIdempotency(before: now.addingTimeInterval(86_400)) == 1)
+            #expect(try await t.store.claim(key, now: now.addingTimeInterval(86_402)) == .inProgress)
         }
     }
 
