@@ -37,7 +37,7 @@ extension PostgresStore {
         return try await mapErrors("list consents") {
             var consents: [Consent] = []
             for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
-                consents.append(try ConsentRow(row).consent())
+                consents.append(try ConsentRow.decode(row).consent())
             }
             return consents
         }

@@ -12,47 +12,46 @@ import TransparencyLog
 struct ConcurrentCommitTests {
     let fixtures = Fixtures()
 
-    @Test func twoInstancesAppendToOneDenseLogWithOneTree() async throws {
+    /// Two running stores on one fresh, migrated database with the fixtures' bank registered.
+    func withTwoInstances(_ body: (PostgresStore, PostgresStore) async throws -> Void) async throws {
         try await PostgresTestDatabase.withFresh { url in
             try await PostgresStore(url: url, logger: PostgresTestDatabase.logger).withRunning { first in
                 try await first.migrate()
                 _ = try await first.addBank(org: fixtures.bank, name: "Test Sparebank", now: fixtures.now)
                 try await PostgresStore(url: url, logger: PostgresTestDatabase.logger).withRunning { second in
-                    try await race(first, second)
+                    try await body(first, second)
                 }
             }
         }
+    }
+
+    @Test func twoInstancesAppendToOneDenseLogWithOneTree() async throws {
+        try await withTwoInstances { first, second in try await race(first, second) }
     }
 
     /// Retries of one consent request, with one `Idempotency-Key`, reaching both instances at once:
     /// the key is claimed inside the commit, so exactly one creates the consent and every other gets
     /// that consent replayed.
     @Test func retriesOfOneRequestOnBothInstancesCreateOneConsent() async throws {
-        try await PostgresTestDatabase.withFresh { url in
-            try await PostgresStore(url: url, logger: PostgresTestDatabase.logger).withRunning { first in
-                try await first.migrate()
-                _ = try await first.addBank(org: fixtures.bank, name: "Test Sparebank", now: fixtures.now)
-                try await PostgresStore(url: url, logger: PostgresTestDatabase.logger).withRunning { second in
-                    let fixtures = self.fixtures
-                    let now = fixtures.now
-                    let sequencers = [first, second].map { LogSequencer(store: $0, signer: fixtures.signer, maxBatch: 4) }
-                    let key = IdempotencyKey(bank: fixtures.bank, key: "retry", requestHash: [7], abandonAfter: 30)
-                    let outcomes = try await withThrowingTaskGroup(of: ChangeOutcome.self) { group in
-                        for attempt in 0..<16 {
-                            group.addTask {
-                                try await sequencers[attempt % 2].commit(Change(.create(try fixtures.request()), claiming: key), at: now).outcome
-                            }
-                        }
-                        return try await group.reduce(into: []) { $0.append($1) }
+        try await withTwoInstances { first, second in
+            let fixtures = self.fixtures
+            let now = fixtures.now
+            let sequencers = [first, second].map { LogSequencer(store: $0, signer: fixtures.signer, maxBatch: 4) }
+            let key = IdempotencyKey(bank: fixtures.bank, key: "retry", requestHash: [7], abandonAfter: 30)
+            let outcomes = try await withThrowingTaskGroup(of: ChangeOutcome.self) { group in
+                for attempt in 0..<16 {
+                    group.addTask {
+                        try await sequencers[attempt % 2].commit(Change(.create(try fixtures.request()), claiming: key), at: now).outcome
                     }
-                    let created = outcomes.compactMap(\.consent)
-                    #expect(created.count == 1)
-                    let id = try #require(created.first?.id)
-                    #expect(outcomes.filter { $0.replayed == .consentCreated(id) }.count == 15)
-                    #expect(try await first.logHead().size == 1)
-                    #expect(try await second.claim(key, now: now) == .replay(.consentCreated(id)))
                 }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
+            let created = outcomes.compactMap(\.consent)
+            #expect(created.count == 1)
+            let id = try #require(created.first?.id)
+            #expect(outcomes.filter { $0.replayed == .consentCreated(id) }.count == 15)
+            #expect(try await first.logHead().size == 1)
+            #expect(try await second.claim(key, now: now) == .replay(.consentCreated(id)))
         }
     }
 

@@ -36,30 +36,27 @@ struct TransactionRetryTests {
         }
     }
 
-    @Test func aTransactionThatKeepsFailingGivesUpWithItsSQLState() async throws {
+    /// A transaction failing `failures` times with `state` reaches the caller with that SQLSTATE
+    /// and leaves nothing behind.
+    func expectGivesUp(failures: Int, state: String) async throws {
         try await PostgresTestDatabase.with { store, _ in
             await #expect {
-                _ = try await flaky(store, failures: 100, state: "40001")
+                _ = try await flaky(store, failures: failures, state: state)
             } throws: { error in
-                guard case PostgresStoreError.database(_, let state, _) = error else { return false }
-                return state == "40001"
+                guard case PostgresStoreError.database(_, let reported, _) = error else { return false }
+                return reported == state
             }
             let left = try await store.integers("SELECT count(*) FROM attempt")
             #expect(left == [0])
         }
     }
 
+    @Test func aTransactionThatKeepsFailingGivesUpWithItsSQLState() async throws {
+        try await expectGivesUp(failures: 100, state: "40001")
+    }
+
     @Test func otherFailuresAreNotRetried() async throws {
-        try await PostgresTestDatabase.with { store, _ in
-            await #expect {
-                _ = try await flaky(store, failures: 1, state: "23505")
-            } throws: { error in
-                guard case PostgresStoreError.database(_, let state, _) = error else { return false }
-                return state == "23505"
-            }
-            let left = try await store.integers("SELECT count(*) FROM attempt")
-            #expect(left == [0])
-        }
+        try await expectGivesUp(failures: 1, state: "23505")
     }
 
     /// A real deadlock: two transactions lock two rows in opposite orders. PostgreSQL aborts one;

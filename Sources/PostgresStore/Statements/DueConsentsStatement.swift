@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// Open consents whose deadline passed, the longest overdue first, locked for the sweep. Rows another
 /// instance's transaction holds are skipped: that transaction is settling or changing them already.
-struct DueConsentsStatement: PostgresPreparedStatement {
+struct DueConsentsStatement: ConsentRowsStatement {
     static let sql = """
         SELECT \(ConsentRow.columns) FROM consent
         WHERE (status = 'pending' AND requestExpiresAt <= $1) OR (status = 'active' AND validUntil <= $1)
@@ -11,7 +11,6 @@ struct DueConsentsStatement: PostgresPreparedStatement {
         LIMIT $2
         FOR UPDATE SKIP LOCKED
         """
-    typealias Row = ConsentRow
 
     let now: Date
     let limit: Int
@@ -21,9 +20,5 @@ struct DueConsentsStatement: PostgresPreparedStatement {
         bindings.append(now)
         bindings.append(limit)
         return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try ConsentRow(row)
     }
 }

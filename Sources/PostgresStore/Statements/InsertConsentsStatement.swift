@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import SamtykkeCore
+import SamtykkeStore
 
 /// A batch's new consents in one statement (a consent created and granted in one batch is inserted
 /// as granted).
@@ -20,12 +21,13 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
     let consents: [Consent]
 
     func makeBindings() throws -> PostgresBindings {
+        let stored = consents.map(StoredConsent.init)
         var bindings = PostgresBindings(capacity: 16)
         bindings.append(consents.map(\.id.description))
         bindings.append(consents.map(\.bankOrg.digits))
         bindings.append(consents.map(\.terms.personId.digits))
-        bindings.append(consents.map { $0.terms.scopes.map(\.rawValue).joined(separator: ",") })
-        bindings.append(consents.map { $0.terms.years.map(String.init).joined(separator: ",") })
+        bindings.append(stored.map(\.scopes))
+        bindings.append(stored.map(\.years))
         bindings.append(consents.map(\.terms.purpose.code))
         bindings.append(consents.map(\.terms.purpose.text))
         bindings.append(consents.map(\.terms.validUntil))

@@ -2,9 +2,8 @@ import PostgresNIO
 
 /// The consents a batch acts on, locked until it commits. Taken in id order so that two
 /// transactions locking overlapping sets cannot deadlock, even without the head lock.
-struct LockConsentsStatement: PostgresPreparedStatement {
+struct LockConsentsStatement: ConsentRowsStatement {
     static let sql = "SELECT \(ConsentRow.columns) FROM consent WHERE id = ANY($1) ORDER BY id FOR UPDATE"
-    typealias Row = ConsentRow
 
     let ids: [String]
 
@@ -12,9 +11,5 @@ struct LockConsentsStatement: PostgresPreparedStatement {
         var bindings = PostgresBindings(capacity: 1)
         bindings.append(ids)
         return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try ConsentRow(row)
     }
 }
