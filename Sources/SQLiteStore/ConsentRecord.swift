@@ -3,8 +3,7 @@ import GRDB
 import SamtykkeCore
 import SamtykkeStore
 
-/// A row of the `consent` table. Raw columns become domain types only through `consent()`, which
-/// re-validates them, so a damaged row surfaces as an error instead of a wrong answer.
+/// A row of the `consent` table, for GRDB; the column mapping and its checks are `StoredConsent`'s.
 struct ConsentRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "consent"
 
@@ -37,57 +36,30 @@ struct ConsentRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     init(_ consent: Consent) {
-        id = consent.id.description
-        bankOrg = consent.bankOrg.digits
-        personId = consent.terms.personId.digits
-        scopes = consent.terms.scopes.map(\.rawValue).joined(separator: ",")
-        years = consent.terms.years.map(String.init).joined(separator: ",")
-        purposeCode = consent.terms.purpose.code
-        purposeText = consent.terms.purpose.text
-        validUntil = consent.terms.validUntil
-        maxUses = consent.terms.maxUses
-        uses = consent.uses
-        status = consent.status.rawValue
-        createdAt = consent.createdAt
-        requestExpiresAt = consent.requestExpiresAt
-        grantedAt = consent.grantedAt
-        statusChangedAt = consent.statusChangedAt
+        let stored = StoredConsent(consent)
+        id = stored.id
+        bankOrg = stored.bankOrg
+        personId = stored.personId
+        scopes = stored.scopes
+        years = stored.years
+        purposeCode = stored.purposeCode
+        purposeText = stored.purposeText
+        validUntil = stored.validUntil
+        maxUses = stored.maxUses
+        uses = stored.uses
+        status = stored.status
+        createdAt = stored.createdAt
+        requestExpiresAt = stored.requestExpiresAt
+        grantedAt = stored.grantedAt
+        statusChangedAt = stored.statusChangedAt
     }
 
+    /// The domain value, re-validated by the one restore both backends share.
     func consent() throws(StorageError) -> Consent {
-        do {
-            let scopeList = try scopes.split(separator: ",").map { text throws(StorageError) in
-                guard let scope = Scope(rawValue: String(text)) else { throw .corrupt("consent \(id) has scope \(text)") }
-                return scope
-            }
-            let yearList = try years.split(separator: ",").map { text throws(StorageError) in
-                guard let year = Int(text) else { throw .corrupt("consent \(id) has year \(text)") }
-                return year
-            }
-            guard let status = ConsentStatus(rawValue: status) else { throw StorageError.corrupt("consent \(id) has status \(status)") }
-            let terms = ConsentTerms(
-                restoring: try PersonID(personId),
-                scopes: scopeList,
-                years: yearList,
-                purpose: try Purpose(code: purposeCode, text: purposeText),
-                validUntil: validUntil,
-                maxUses: maxUses
-            )
-            return try Consent(
-                restoring: try ConsentID(id),
-                bankOrg: try OrgNumber(bankOrg),
-                terms: terms,
-                createdAt: createdAt,
-                requestExpiresAt: requestExpiresAt,
-                status: status,
-                uses: uses,
-                grantedAt: grantedAt,
-                statusChangedAt: statusChangedAt
-            )
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw .corrupt("consent \(id): \(error)")
-        }
+        try StoredConsent(
+            id: id, bankOrg: bankOrg, personId: personId, scopes: scopes, years: years, purposeCode: purposeCode, purposeText: purposeText,
+            validUntil: validUntil, maxUses: maxUses, uses: uses, status: status, createdAt: createdAt, requestExpiresAt: requestExpiresAt,
+            grantedAt: grantedAt, statusChangedAt: statusChangedAt
+        ).consent()
     }
 }
