@@ -33,6 +33,7 @@ public func buildMockTaxAgency(
     router.add(middleware: ProblemMiddleware())
     router.get("/healthz") { _, _ in "ok" }
     router.group("v1")
+        .add(middleware: TrafficMiddleware(traffic: configuration.traffic))
         .add(middleware: FaultMiddleware(faults: configuration.faults))
         .get("persons/{personId}/tax-data", use: route.handle)
 

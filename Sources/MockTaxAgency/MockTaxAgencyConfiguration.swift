@@ -25,6 +25,8 @@ public struct MockTaxAgencyConfiguration: Sendable {
     public var clockSkew: TimeInterval
     /// Misbehaviour to show on the data route; switchable while running.
     public var faults: FaultSwitch
+    /// Requests to the data route so far.
+    public var traffic: AgencyTraffic
 
     public init(
         host: String = "127.0.0.1",
@@ -37,7 +39,8 @@ public struct MockTaxAgencyConfiguration: Sendable {
         audience: String = MockTaxAgencyConfiguration.defaultAudience,
         fixtures: String,
         clockSkew: TimeInterval = 5,
-        faults: FaultSwitch = FaultSwitch()
+        faults: FaultSwitch = FaultSwitch(),
+        traffic: AgencyTraffic = AgencyTraffic()
     ) {
         self.host = host
         self.port = port
@@ -50,5 +53,6 @@ public struct MockTaxAgencyConfiguration: Sendable {
         self.fixtures = fixtures
         self.clockSkew = clockSkew
         self.faults = faults
+        self.traffic = traffic
     }
 }

@@ -20,6 +20,8 @@ struct LocalStack: Sendable {
     let agencyURL: String
     let brokerURL: String
     let broker: Broker
+    /// What reached the agency's data route.
+    let agencyTraffic: AgencyTraffic
 
     /// `store` defaults to SQLite in `work/data`.
     static func run<T: Sendable>(
@@ -28,6 +30,7 @@ struct LocalStack: Sendable {
         store location: StoreLocation? = nil,
         logLevel: Logger.Level = .critical,
         agencyFaults: FaultSwitch = FaultSwitch(),
+        agencyTraffic: AgencyTraffic = AgencyTraffic(),
         customize: @Sendable (inout Broker) -> Void = { _ in },
         _ body: @Sendable (LocalStack) async throws -> T
     ) async throws -> T {
@@ -47,7 +50,8 @@ struct LocalStack: Sendable {
             brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
             brokerIssuer: brokerIssuer,
             fixtures: fixtures,
-            faults: agencyFaults
+            faults: agencyFaults,
+            traffic: agencyTraffic
         ), logger: logger) { port in agencyPort.yield(port) }
         let agencyGroup = ServiceGroup(configuration: .init(services: [agency], gracefulShutdownSignals: [], logger: logger))
 
@@ -89,7 +93,7 @@ struct LocalStack: Sendable {
                 }
                 var brokerIterator = brokerPorts.makeAsyncIterator()
                 guard let port = await brokerIterator.next() else { throw CLIError("the broker did not start") }
-                let result = try await body(LocalStack(paths: paths, agencyURL: agencyURL, brokerURL: "http://127.0.0.1:\(port)", broker: broker))
+                let result = try await body(LocalStack(paths: paths, agencyURL: agencyURL, brokerURL: "http://127.0.0.1:\(port)", broker: broker, agencyTraffic: agencyTraffic))
                 await brokerGroup?.triggerGracefulShutdown()
                 await agencyGroup.triggerGracefulShutdown()
                 try await group.waitForAll()

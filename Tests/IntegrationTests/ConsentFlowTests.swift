@@ -16,7 +16,6 @@ import Testing
         let bank: Caller
         let bankKey: String
         let clock: TestClock
-        var agency: CountingAgency { stack.broker.agency as! CountingAgency }
 
         func idToken(_ pid: String) async throws -> String {
             let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
@@ -40,7 +39,6 @@ import Testing
             let clock = TestClock()
             let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
-                broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
             }) { stack in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
@@ -61,7 +59,7 @@ import Testing
 
             // Not active yet: refused, logged, and nothing fetched.
             #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 409)
-            #expect(run.agency.calls == 0)
+            #expect(run.stack.agencyTraffic.dataRequests == 0)
 
             let token = try await run.idToken(person)
             let listed = try await runCLI(["consent", "list", "--server", run.stack.brokerURL], environment: ["SAMTYKKE_ID_TOKEN": token])
@@ -72,7 +70,7 @@ import Testing
 
             let issued = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
             #expect(issued.status == 201, "\(issued.text)")
-            #expect(run.agency.calls == 1)
+            #expect(run.stack.agencyTraffic.dataRequests == 1)
             let bundle = try #require(issued.json["bundle"] as? String)
 
             // A JOSE library that is not ours verifies the bundle against the published JWKS.
@@ -117,7 +115,7 @@ import Testing
             let refused = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
             #expect(refused.status == 409)
             #expect(refused.header("Content-Type") == "application/problem+json")
-            #expect(run.agency.calls == 1)
+            #expect(run.stack.agencyTraffic.dataRequests == 1)
 
             let log = try await run.citizen(person).send("GET", "/v1/me/access-log")
             let types = (log.json["entries"] as? [[String: Any]])?.compactMap { $0["type"] as? String }
@@ -142,14 +140,14 @@ import Testing
             #expect(try await run.bank.send("POST", "/v1/consents/\(once)/bundles").status == 201)
             #expect(try await run.bank.send("GET", "/v1/consents/\(once)").json["status"] as? String == "exhausted")
             #expect(try await run.bank.send("POST", "/v1/consents/\(once)/bundles").status == 409)
-            #expect(run.agency.calls == 1)
+            #expect(run.stack.agencyTraffic.dataRequests == 1)
 
             let shortLived = try await run.createConsent(for: person, validFor: 3600)
             #expect(try await citizen.send("POST", "/v1/me/consents/\(shortLived)/grant").status == 200)
             run.clock.advance(by: 3601)
             let late = try await run.bank.send("POST", "/v1/consents/\(shortLived)/bundles")
             #expect(late.status == 409)
-            #expect(run.agency.calls == 1)
+            #expect(run.stack.agencyTraffic.dataRequests == 1)
             #expect(try await run.bank.send("GET", "/v1/consents/\(shortLived)").json["status"] as? String == "expired")
 
             let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(shortLived)))

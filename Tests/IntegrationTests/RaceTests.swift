@@ -47,13 +47,36 @@ import Testing
             let id = try await run.createConsent(for: person, maxUses: 100)
             let citizen = try await run.citizen(person)
             #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
-            async let storm = Self.bundles(run, id, count: 40)
-            try await Task.sleep(for: .milliseconds(150))
+            // Eight clients fetch in a loop; the citizen revokes once bundles are flowing, and each client
+            // stops at its first refusal after that: the revoke lands in the middle of the traffic.
+            let revoked = CrashTests.Ledger()
+            async let storm = withThrowingTaskGroup(of: [Answer].self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var answers: [Answer] = []
+                        for _ in 0..<200 {
+                            let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
+                            answers.append(answer)
+                            if answer.status != 201, revoked.stopped { break }
+                        }
+                        return answers
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            while try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/revoke").status == 200)
+            revoked.stop()
             let answers = try await storm
 
             let log = try await Self.entries(run, id)
             let revokedAt = try #require(log.first { $0.type == .consentRevoked }).index
+            // The race must really have been run: bundles went out before the revoke and requests were
+            // refused after it; otherwise "nothing after the revoke" proves nothing.
+            #expect(log.contains { $0.type == .bundleIssued && $0.index < revokedAt }, "no bundle was issued before the revoke")
+            #expect(log.contains { $0.type == .bundleRefused && $0.index > revokedAt }, "no bundle request came after the revoke")
             #expect(log.filter { $0.type == .bundleIssued }.allSatisfy { $0.index < revokedAt })
             let received = answers.filter { $0.status == 201 }
             for answer in received {

@@ -42,26 +42,6 @@ final class TestClock: Sendable {
     func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
 }
 
-/// Counts how often the broker asked the agency, so tests can prove a refused request fetched nothing.
-final class CountingAgency: TaxAgency {
-    let wrapped: any TaxAgency
-    private let count = Mutex(0)
-
-    init(_ wrapped: any TaxAgency) { self.wrapped = wrapped }
-
-    var name: String { wrapped.name }
-    var calls: Int { count.withLock { $0 } }
-
-    func taxData(for person: PersonID, consentToken: String, deadline: ContinuousClock.Instant) async throws(AgencyError) -> AgencyResponse {
-        count.withLock { $0 += 1 }
-        return try await wrapped.taxData(for: person, consentToken: consentToken, deadline: deadline)
-    }
-
-    func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {
-        try await wrapped.checkHealth(deadline: deadline)
-    }
-}
-
 /// One person from the fixtures, with the years their record holds.
 struct FixturePerson: Decodable {
     let personId: String
