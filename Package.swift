@@ -226,6 +226,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "AgencyClientTests", dependencies: ["AgencyClient"]),
+        // The broker's router in milliseconds: an in-memory store, throwaway keys, a stub agency.
+        .testTarget(
+            name: "SamtykkeServerTests",
+            dependencies: [
+                "SamtykkeServer", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "StoreContractTests",
             dependencies: [

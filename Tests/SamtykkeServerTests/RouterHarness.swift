@@ -1,0 +1,94 @@
+import AgencyClient
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SQLiteStore
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeServer
+import SamtykkeStore
+import TransparencyLog
+
+/// An agency that answers from memory, for route tests: the slow tests with the real TLS agency and
+/// libcurl live in IntegrationTests.
+struct StubAgency: TaxAgency {
+    var name: String { "stub-agency" }
+
+    func taxData(for person: PersonID, consentToken: String, deadline: ContinuousClock.Instant) async throws(AgencyError) -> AgencyResponse {
+        let data = TaxData(personId: person, years: ["2024": TaxYear(income: nil, debt: nil, wealth: nil)], notAssessed: [])
+        return AgencyResponse(body: Array(#"{"stub":true}"#.utf8), data: data)
+    }
+
+    func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {}
+}
+
+/// The broker's real router over an in-memory SQLite store, throwaway keys and the stub agency:
+/// every route, authentication and problem document, in milliseconds.
+struct RouterHarness: Sendable {
+    let broker: Broker
+    let provider: DevIDProvider
+    let bankKey: String
+    let otherBankKey: String
+    static let bank = try! OrgNumber("986352325")
+    static let otherBank = try! OrgNumber("974760673")
+    /// A synthetic number (month + 80) with valid check digits.
+    static let person = try! PersonID("24859045681")
+
+    static func make() async throws -> RouterHarness {
+        let store = try SQLiteStore()
+        let idKey = try await ES256Signer(privateKey: P256.Signing.PrivateKey())
+        let jwks = String(decoding: try JSONEncoder().encode(JWKSet(keys: [idKey.publicJWK])), as: UTF8.self)
+        let broker = Broker(
+            issuer: "urn:samtykke:router-tests",
+            store: store,
+            logSigner: LogSigner(origin: "test.local/log", signer: try NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey())),
+            agency: StubAgency(),
+            agencyAudience: "urn:samtykke:tax-agency",
+            clientCertificateSHA256: "AAAA",
+            signer: try await ES256Signer(privateKey: P256.Signing.PrivateKey()),
+            idTokens: IDTokenVerifier(
+                configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: DevIDProvider.defaultLifetime),
+                loadJWKS: { jwks }
+            )
+        )
+        return RouterHarness(
+            broker: broker,
+            provider: DevIDProvider(signer: idKey),
+            bankKey: try await store.addBank(org: bank, name: "Test Sparebank", now: Date()).text,
+            otherBankKey: try await store.addBank(org: otherBank, name: "Other Bank", now: Date()).text
+        )
+    }
+
+    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: Logger(label: "router-tests"))
+        return try await app.test(.router, body)
+    }
+
+    func citizenToken(_ person: PersonID = RouterHarness.person) async throws -> String {
+        try await provider.mint(pid: person.digits)
+    }
+
+    static func request(maxUses: Int = 2) -> [UInt8] {
+        let validUntil = RFC3339.string(from: Date().addingTimeInterval(86_400))
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date()) - 1
+        return Array("""
+            {"personId":"\(person.digits)","scopes":["income"],"years":[\(year)],"purpose":{"code":"loan-application","text":"Mortgage"},"validUntil":"\(validUntil)","maxUses":\(maxUses)}
+            """.utf8)
+    }
+}
+
+extension TestClientProtocol {
+    func send(_ method: HTTPRequest.Method, _ uri: String, bearer: String? = nil, body: [UInt8]? = nil, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = extra
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:] }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SamtykkeCore
+import Testing
+import TransparencyLog
+
+/// Routes, authorization and problem documents through the real router, on an in-memory store.
+@Suite struct RouterTests {
+    @Test func aBankAsksTheCitizenGrantsAndTheBankGetsAReceiptedBundle() async throws {
+        let harness = try await RouterHarness.make()
+        let token = try await harness.citizenToken()
+        try await harness.test { client in
+            let created = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request())
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let id = try #require(created.json["id"] as? String)
+            #expect(created.json["status"] as? String == "pending")
+
+            let early = try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.bankKey)
+            #expect(early.status == .conflict && early.headers[.contentType] == "application/problem+json")
+
+            #expect(try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token).status == .ok)
+            let issued = try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.bankKey)
+            #expect(issued.status == .created, "\(String(buffer: issued.body))")
+            let receipt = try #require(issued.json["auditReceipt"] as? [String: Any])
+            let note = try #require(receipt["checkpoint"] as? String)
+            let checkpoint = try Checkpoint.open(note, verifier: try NoteVerifier(verifierKey: harness.broker.logVerifierKey))
+            let entry = try #require(receipt["entry"] as? String)
+            let leaf = try #require(Data(base64Encoded: entry))
+            let proof = try #require(receipt["inclusionProof"] as? [String]).compactMap { Hash(base64: $0) }
+            try MerkleVerifier.verifyInclusion(
+                index: UInt64(try #require(receipt["index"] as? Int)), size: checkpoint.size, leafHash: MerkleHasher.leafHash(Array(leaf)),
+                proof: proof, root: checkpoint.rootHash
+            )
+            let shown = try await client.send(.get, "/v1/consents/\(id)", bearer: harness.bankKey)
+            #expect(shown.json["uses"] as? Int == 1)
+        }
+    }
+
+    @Test func anotherPartyGetsTheSame404AsForNothing() async throws {
+        let harness = try await RouterHarness.make()
+        let stranger = try await harness.citizenToken(try PersonID("14830351257"))
+        try await harness.test { client in
+            let created = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request())
+            let id = try #require(created.json["id"] as? String)
+            let missing = try await client.send(.get, "/v1/consents/\(UUID().uuidString.lowercased())", bearer: harness.bankKey)
+            let otherBank = try await client.send(.get, "/v1/consents/\(id)", bearer: harness.otherBankKey)
+            let otherCitizen = try await client.send(.get, "/v1/me/consents/\(id)", bearer: stranger)
+            #expect(missing.status == .notFound && otherBank.status == .notFound && otherCitizen.status == .notFound)
+            #expect(otherBank.json["type"] as? String == missing.json["type"] as? String)
+            #expect(try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: stranger).status == .notFound)
+        }
+    }
+
+    @Test func noCredentialIsA401ThatSaysHowToAuthenticate() async throws {
+        let harness = try await RouterHarness.make()
+        try await harness.test { client in
+            for (method, path) in [(HTTPRequest.Method.get, "/v1/me/consents"), (.post, "/v1/consents"), (.get, "/v1/audit/entries")] {
+                let answer = try await client.send(method, path)
+                #expect(answer.status == .unauthorized, "\(method) \(path)")
+                #expect(answer.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(method) \(path)")
+                #expect(answer.headers[.contentType] == "application/problem+json")
+            }
+            let forged = try await client.send(.get, "/v1/consents/x", bearer: "sbk_0123456789abcdef.AAAA")
+            #expect(forged.status == .unauthorized && forged.headers[.wwwAuthenticate]?.contains("invalid_token") == true)
+        }
+    }
+
+    @Test func retriesUnderOneKeyGetTheOneConsent() async throws {
+        let harness = try await RouterHarness.make()
+        try await harness.test { client in
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "loan-1"]
+            let body = RouterHarness.request()
+            let first = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: body, headers: key)
+            let again = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: body, headers: key)
+            #expect(first.status == .created && again.status == .created)
+            #expect(first.json["id"] as? String == again.json["id"] as? String)
+            let other = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request(maxUses: 3), headers: key)
+            #expect(other.status == .unprocessableContent && other.json["field"] as? String == "Idempotency-Key")
+            // Another bank's key of the same name is its own.
+            let theirs = try await client.send(.post, "/v1/consents", bearer: harness.otherBankKey, body: body, headers: key)
+            #expect(theirs.status == .created && theirs.json["id"] as? String != first.json["id"] as? String)
+        }
+    }
+
+    @Test func anUnknownRouteAndABadFieldAreProblemDocumentsNamingWhat() async throws {
+        let harness = try await RouterHarness.make()
+        try await harness.test { client in
+            let unknown = try await client.send(.get, "/v1/nothing-here")
+            #expect(unknown.status == .notFound && unknown.headers[.contentType] == "application/problem+json")
+            var body = String(decoding: RouterHarness.request(), as: UTF8.self)
+            body = body.replacingOccurrences(of: #""maxUses":2"#, with: #""maxUses":0"#)
+            let bad = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: Array(body.utf8))
+            #expect(bad.status == .badRequest && bad.json["field"] as? String == "maxUses", "\(String(buffer: bad.body))")
+        }
+    }
+}
