@@ -34,8 +34,7 @@ import TransparencyLog
 
     @Test func sigkillUnderLoadLosesNothingAcknowledged() async throws {
         try await withTemporaryDirectory { dir in
-            let stack = try await ProcessStack.start(in: dir)
-            defer { Task { await stack.agency.stop(signal: SIGTERM) } }
+            try await ProcessStack.with(in: dir) { stack in
             let broker = stack.broker
             let bankKey = stack.bankKey
             var tokens: [String: String] = [:]
@@ -64,6 +63,7 @@ import TransparencyLog
             #expect(await broker.stop(signal: SIGTERM) == 0)
 
             try await Self.check(store: stack.store, paths: stack.paths, bank: try OrgNumber(stack.bankOrg), received: ledger.received)
+            }
         }
     }
 

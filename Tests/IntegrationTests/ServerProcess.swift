@@ -133,6 +133,22 @@ struct ProcessStack {
         throw ServerProcessError("the mock agency did not start")
     }
 
+    /// Runs `body` with a started stack and always waits for every process to stop afterwards, so no
+    /// server outlives its test.
+    static func with<T>(
+        in dir: URL, agencyFaults: String? = nil, store: StoreLocation? = nil, brokers: Int = 1, _ body: (ProcessStack) async throws -> T
+    ) async throws -> T {
+        let stack = try await start(in: dir, agencyFaults: agencyFaults, store: store, brokers: brokers)
+        do {
+            let result = try await body(stack)
+            await stack.stop()
+            return result
+        } catch {
+            await stack.stop()
+            throw error
+        }
+    }
+
     /// Stops every process: brokers with SIGTERM (their exit statuses are returned), then the agency.
     @discardableResult
     func stop() async -> [Int32] {

@@ -8,8 +8,7 @@ import Testing
 @Suite(.serialized) struct ShutdownTests {
     @Test func sigtermDrainsInFlightRequestsAndExitsZero() async throws {
         try await withTemporaryDirectory { dir in
-            let stack = try await ProcessStack.start(in: dir, agencyFaults: "latency=1500ms")
-            defer { Task { await stack.agency.stop(signal: SIGTERM) } }
+            try await ProcessStack.with(in: dir, agencyFaults: "latency=1500ms") { stack in
             let broker = stack.broker
             let bank = stack.bankKey
 
@@ -25,6 +24,7 @@ import Testing
             let exit = await broker.stop(signal: SIGTERM)
             #expect(try await inFlight.status == 201)
             #expect(exit == 0)
+            }
         }
     }
 }

@@ -12,13 +12,10 @@ import TransparencyLog
 struct TwoInstanceTests {
     static func withTwo(_ body: (ProcessStack) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            let stack = try await ProcessStack.start(in: dir, store: .postgres(url: try PostgresTestDatabase.create().url), brokers: 2)
-            do {
+            try await ProcessStack.with(in: dir, store: .postgres(url: try PostgresTestDatabase.create().url), brokers: 2) { stack in
                 try await body(stack)
+                // SIGTERM drains and exits 0 on both, also after one was killed and restarted.
                 #expect(await stack.stop() == [0, 0])
-            } catch {
-                await stack.stop()
-                throw error
             }
         }
     }
