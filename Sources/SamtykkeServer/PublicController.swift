@@ -13,7 +13,12 @@ struct PublicController {
     let openAPI: OpenAPIDocument
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get(".well-known/jwks.json") { _, _ in try JSONIO.response(broker.jwks) }
+        router.get(".well-known/jwks.json") { _, _ in
+            // Short-lived in caches, so a key rotation reaches verifiers within minutes.
+            var response = try JSONIO.response(broker.jwks)
+            response.headers[.cacheControl] = "public, max-age=300"
+            return response
+        }
         router.get("v1/audit/checkpoint") { _, _ in
             // Before the first entry the empty tree's checkpoint is signed on the spot: reading never writes.
             let head = try await broker.store.logHead()

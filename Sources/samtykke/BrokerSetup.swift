@@ -26,6 +26,8 @@ struct BrokerFlags: ParsableArguments {
     var clientKey: String?
     @Option(help: "P-256 key that signs bundles and consent tokens, mode 0600 (default: PKI bundle-signing.key).")
     var bundleKey: String?
+    @Option(help: "A bundle-signing key no longer in use (PEM, public or private); repeatable. Published in the JWKS so bundles it signed still verify.")
+    var retiredBundleKey: [String] = []
     @Option(help: "Ed25519 key that signs log checkpoints, mode 0600 (default: PKI log.key).")
     var logSigningKey: String?
     @Option(help: "The log's origin line in checkpoints, also the note key name.")
@@ -51,6 +53,7 @@ struct BrokerFlags: ParsableArguments {
             clientCert: clientCert,
             clientKey: clientKey,
             bundleKey: bundleKey,
+            retiredBundleKeys: retiredBundleKey,
             logSigningKey: logSigningKey,
             logOrigin: logOrigin,
             idIssuer: idIssuer,
@@ -73,6 +76,8 @@ struct BrokerSettings: Sendable {
     var clientCert: String?
     var clientKey: String?
     var bundleKey: String?
+    /// Flag values, or SAMTYKKE_RETIRED_BUNDLE_KEY as a comma-separated list.
+    var retiredBundleKeys: [String] = []
     var logSigningKey: String?
     var logOrigin: String?
     var idIssuer: String?
@@ -112,6 +117,13 @@ struct BrokerSettings: Sendable {
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey)
         )
         let signer = try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
+        let retired = retiredBundleKeys.isEmpty
+            ? (Env.value("retired-bundle-key", nil)?.split(separator: ",").map(String.init) ?? [])
+            : retiredBundleKeys
+        let retiredKeys = try retired.map { path in
+            if let key = try? P256PublicKeyFile.read(path) { return PublicJWK(key) }
+            return PublicJWK(try KeyFiles.p256(path).publicKey)
+        }
         let broker = Broker(
             issuer: Env.value("issuer", issuer) ?? publicURL,
             store: opened.store,
@@ -120,6 +132,7 @@ struct BrokerSettings: Sendable {
             agencyAudience: Env.value("agency-audience", agencyAudience) ?? Self.defaultAgencyAudience,
             clientCertificateSHA256: try KeyFiles.certificateSHA256(clientCert),
             signer: signer,
+            retiredKeys: retiredKeys,
             idTokens: try await idTokenVerifier()
         )
         return (broker, opened)

@@ -1,8 +1,12 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeServer
 import Testing
 import TransparencyLog
 
@@ -94,5 +98,39 @@ import TransparencyLog
             let bad = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: Array(body.utf8))
             #expect(bad.status == .badRequest && bad.json["field"] as? String == "maxUses", "\(String(buffer: bad.body))")
         }
+    }
+}
+
+/// Key rotation: a bundle signed before the bundle-signing key changed still verifies after it.
+@Suite struct KeyRotationTests {
+    @Test func aBundleSignedBeforeARotationVerifiesAfterIt() async throws {
+        let before = try await RouterHarness.make()
+        let token = try await before.citizenToken()
+        let jws: String = try await before.test { client in
+            let id = try #require(try await client.send(.post, "/v1/consents", bearer: before.bankKey, body: RouterHarness.request()).json["id"] as? String)
+            _ = try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token)
+            return try #require(try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: before.bankKey).json["bundle"] as? String)
+        }
+        var rotated = before.broker
+        rotated.signer = try await ES256Signer(privateKey: P256.Signing.PrivateKey())
+        func verifies(retiring retired: [PublicJWK]) async throws -> Bool {
+            rotated.retiredKeys = retired
+            let app = buildApplication(broker: rotated, options: ServerOptions(port: 0), logger: Logger(label: "router-tests"))
+            let published = try await app.test(.router) { client in
+                let answer = try await client.send(.get, "/.well-known/jwks.json")
+                #expect(answer.headers[.cacheControl]?.contains("max-age") == true)
+                return String(buffer: answer.body)
+            }
+            let verifier = try await JWSVerifier(jwksJSON: published, allowedAlgorithms: ["ES256"])
+            do {
+                _ = try await verifier.verify(jws, as: BundleClaims.self, typ: BundleClaims.typ)
+                return true
+            } catch {
+                return false
+            }
+        }
+        // Without the retired key published the old bundle no longer verifies; with it, it does.
+        #expect(try await verifies(retiring: []) == false)
+        #expect(try await verifies(retiring: [before.broker.signer.publicJWK]) == true)
     }
 }
