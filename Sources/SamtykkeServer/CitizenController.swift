@@ -48,20 +48,40 @@ struct CitizenController {
         return try JSONIO.response(ConsentView(try outcome.acceptedConsent()))
     }
 
+    /// A page of the log about the citizen: reading the whole log for every request would let one
+    /// citizen's history (or a flood of requests) cost the broker without bound.
     @Sendable func accessLog(_ request: Request, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
-        let rows = try await broker.store.logEntries(LogQuery(limit: Int.max, personId: person))
+        let limit = try AuditController.number("limit", in: request) ?? UInt64(Self.pageSize)
+        guard (1...UInt64(Self.pageSize)).contains(limit) else { throw Problem.invalid("limit", "must be between 1 and \(Self.pageSize)") }
+        let after = try AuditController.number("after", in: request)
+        let start = after.map { $0 == UInt64(Int64.max) ? $0 : $0 + 1 } ?? 0
+        let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), personId: person))
         let names = try await broker.store.bankNames()
         let entries = try rows.map { row in
             try AccessLogEntry(AuditEntry(leafBytes: row.leaf), bankNames: names)
         }
-        return try JSONIO.response(AccessLog(personId: person.digits, entries: entries))
+        let next = rows.count == Int(limit) ? rows.last?.index : nil
+        return try JSONIO.response(AccessLog(personId: person.digits, entries: entries, next: next))
     }
+
+    static let pageSize = 1000
 }
 
 struct AccessLog: Encodable {
     let personId: String
     let entries: [AccessLogEntry]
+    /// Encoded as null on the last page, so clients need not guess.
+    let next: UInt64?
+
+    enum CodingKeys: String, CodingKey { case personId, entries, next }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(personId, forKey: .personId)
+        try container.encode(entries, forKey: .entries)
+        try container.encode(next, forKey: .next)
+    }
 }
 
 /// One log entry about the citizen, with a sentence a person can read.

@@ -134,12 +134,21 @@ struct ConsentCommand: AsyncParsableCommand {
                 struct Page: Decodable {
                     let personId: String
                     let entries: [Entry]
+                    let next: Int?
                 }
-                let body = try await connection.client().send("GET", "/v1/me/access-log")
-                if connection.json { return printRaw(body) }
-                let page = try BrokerClient.decode(body, as: Page.self)
-                if page.entries.isEmpty { print("the log holds nothing about you") }
-                for entry in page.entries { print("\(entry.time)  \(FreeText.escaped(entry.summary))  [#\(entry.index), consent \(entry.consentId)]") }
+                var after: Int?
+                var printed = 0
+                repeat {
+                    let body = try await connection.client().send("GET", "/v1/me/access-log" + (after.map { "?after=\($0)" } ?? ""))
+                    if connection.json { printRaw(body) }
+                    let page = try BrokerClient.decode(body, as: Page.self)
+                    if !connection.json {
+                        for entry in page.entries { print("\(entry.time)  \(FreeText.escaped(entry.summary))  [#\(entry.index), consent \(entry.consentId)]") }
+                    }
+                    printed += page.entries.count
+                    after = page.next
+                } while after != nil
+                if printed == 0, !connection.json { print("the log holds nothing about you") }
             }
         }
     }

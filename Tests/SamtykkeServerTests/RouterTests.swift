@@ -88,6 +88,22 @@ import TransparencyLog
         }
     }
 
+    @Test func theCitizensLogComesAPageAtATime() async throws {
+        let harness = try await RouterHarness.make()
+        let token = try await harness.citizenToken()
+        try await harness.test { client in
+            for _ in 0..<3 { _ = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request()) }
+            let first = try await client.send(.get, "/v1/me/access-log?limit=2", bearer: token)
+            #expect((first.json["entries"] as? [Any])?.count == 2)
+            let next = try #require(first.json["next"] as? Int)
+            let last = try await client.send(.get, "/v1/me/access-log?limit=2&after=\(next)", bearer: token)
+            #expect((last.json["entries"] as? [[String: Any]])?.map { $0["index"] as? Int } == [2])
+            #expect(last.json["next"] is NSNull)
+            #expect(try await client.send(.get, "/v1/me/access-log?limit=0", bearer: token).status == .badRequest)
+            #expect(try await client.send(.get, "/v1/me/access-log?limit=1001", bearer: token).status == .badRequest)
+        }
+    }
+
     @Test func anUnknownRouteAndABadFieldAreProblemDocumentsNamingWhat() async throws {
         let harness = try await RouterHarness.make()
         try await harness.test { client in
