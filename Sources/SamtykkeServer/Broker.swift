@@ -37,6 +37,10 @@ public struct Broker: Sendable {
         public var bundleDeadline: Duration
         /// Requests each authenticated caller may make.
         public var rate: RateLimiter.Rule
+        /// Bundle requests a bank may make for consents that are not usable: each refusal is a
+        /// permanent log entry, so a bank hammering a revoked consent is slowed down (429, nothing
+        /// logged) long before its general rate limit.
+        public var refusalRate = RateLimiter.Rule(perSecond: 1, burst: 30)
         /// How long an `Idempotency-Key` (and a sealed bundle for its replay) is kept.
         public var idempotencyRetention: TimeInterval = 86_400
 

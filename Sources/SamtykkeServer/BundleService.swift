@@ -13,10 +13,12 @@ import TransparencyLog
 struct BundleService: Sendable {
     let broker: Broker
     let seal: BundleSeal
+    let refusals: RateLimiter
 
     init(broker: Broker) {
         self.broker = broker
         self.seal = BundleSeal(signer: broker.signer)
+        self.refusals = RateLimiter(rule: broker.limits.refusalRate)
     }
 
     struct Issued: Encodable {
@@ -68,6 +70,12 @@ struct BundleService: Sendable {
         do {
             try consent.checkUsable(at: broker.now())
         } catch {
+            if let wait = refusals.take(for: .bank(bank)) {
+                throw Problem(
+                    .tooManyRequests, "refusals-rate-limited", "Too many requests for consents that cannot be used",
+                    detail: "this consent is not usable; nothing was logged for this request; retry after \(wait) s", retryAfter: wait
+                )
+            }
             // Not usable: the refusal (and any expiry that came due) goes on the log, decided again
             // inside the transaction on the row as it stands.
             let outcome = try await broker.commit(.act(id, by: .bank(bank), .requireUsable(for: bank)))

@@ -7,6 +7,7 @@ import Logging
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
+import SamtykkeStore
 import Testing
 import TransparencyLog
 
@@ -101,6 +102,22 @@ import TransparencyLog
             #expect(last.json["next"] is NSNull)
             #expect(try await client.send(.get, "/v1/me/access-log?limit=0", bearer: token).status == .badRequest)
             #expect(try await client.send(.get, "/v1/me/access-log?limit=1001", bearer: token).status == .badRequest)
+        }
+    }
+
+    @Test func aFloodOfRefusedBundleRequestsIsSlowedBeforeItFillsTheLog() async throws {
+        let harness = try await RouterHarness.make()
+        let burst = Int(harness.broker.limits.refusalRate.burst)
+        try await harness.test { client in
+            let id = try #require(try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request()).json["id"] as? String)
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<(burst + 5) { statuses.append(try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.bankKey).status) }
+            let refused = statuses.filter { $0 == .conflict }.count
+            #expect(refused >= burst && refused <= burst + 2, "\(statuses)")
+            #expect(statuses.contains(.tooManyRequests))
+            // Every refusal that was answered as one is on the log; the rate-limited ones are not refusals.
+            let log = try await harness.broker.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(id)))
+            #expect(try log.filter { try AuditEntry(leafBytes: $0.leaf).type == .bundleRefused }.count == refused)
         }
     }
 
