@@ -258,7 +258,7 @@ struct BrokerBench {
                 let everyone = people
                 var tokens: [String: String] = [:]
                 for person in people {
-                    tokens[person] = try await Self.consentToken(for: person, signer: signer, thumbprint: thumbprint)
+                    tokens[person] = try await Self.consentToken(for: person, issuer: issuer, signer: signer, thumbprint: thumbprint)
                 }
                 let tokensNow = tokens
                 let baseRun = await LoadGenerator.run(
@@ -495,7 +495,8 @@ struct BrokerBench {
 
     /// A consent token as the broker makes one (SPEC §5), for a consent the agency takes on trust:
     /// all scopes, the benchmark's years, bound to the broker's client certificate.
-    static func consentToken(for person: String, signer: ES256Signer, thumbprint: String) async throws -> String {
+    /// `issuer` is the brokers' `--issuer`: the agency refuses a token from any other.
+    static func consentToken(for person: String, issuer: String, signer: ES256Signer, thumbprint: String) async throws -> String {
         let now = Date()
         let terms = try ConsentTerms(
             personId: try PersonID(person), scopes: [.income, .debt, .wealth], years: years,
@@ -504,7 +505,7 @@ struct BrokerBench {
         )
         let consent = Consent(bankOrg: try OrgNumber(bankOrg), terms: terms, now: now, policy: ConsentPolicy())
         let claims = ConsentTokenClaims(
-            consent: consent, issuer: "https://samtykke-bench.invalid", audience: "urn:samtykke:tax-agency",
+            consent: consent, issuer: issuer, audience: "urn:samtykke:tax-agency",
             clientCertificateSHA256: thumbprint, now: now, lifetime: ConsentTokenClaims.maxLifetime
         )
         return try await signer.sign(claims, typ: ConsentTokenClaims.typ)
