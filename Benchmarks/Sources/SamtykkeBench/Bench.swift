@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import SQLiteStore
+import SamtykkeStore
 import TransparencyLog
 
 /// `Benchmarks/run` builds everything and calls this with the paths. It measures in one run, on this
@@ -10,6 +12,7 @@ struct Options {
     var work = ""
     var out = ""
     var connectShim: String?
+    var postgres: String?
     var swiftVersion = "unknown"
     var quick = false
     var command = "Benchmarks/run"
@@ -28,14 +31,15 @@ struct Options {
             case "--work": options.work = try value()
             case "--out": options.out = try value()
             case "--connect-shim": options.connectShim = try value()
+            case "--postgres": options.postgres = try value()
             case "--swift-version": options.swiftVersion = try value()
             case "--command": options.command = try value()
             case "--quick": options.quick = true
             default: throw BenchError("unknown argument \(argument)")
             }
         }
-        guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty else {
-            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR [--connect-shim SO] [--quick]")
+        guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil else {
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick]")
         }
         return options
     }
@@ -53,6 +57,8 @@ struct Report: Codable, Sendable {
     var auditProfile: ProfileResult?
     var sha256: SHA256Bound
     var targets: [Target]
+    /// The figures other checks read, by fixed names.
+    var summary: Summary
     var wallSeconds: Double
     /// The 1-minute load average before the benchmark started anything: other work on the machine.
     var loadAverageAtStart: Double
@@ -65,6 +71,7 @@ struct SettingsRecord: Codable, Sendable {
     var consents: Int
     var logSizes: [Int]
     var durableAppendsPerSize: Int
+    var groupCommitSeconds: Double
     var proofSamples: Int
     var auditVerifySize: Int
 }
@@ -95,9 +102,11 @@ struct SamtykkeBench {
         let started = ContinuousClock.now
         let settings = options.quick
             ? Settings(warmup: .milliseconds(500), measure: .seconds(2), concurrencies: [1, 16, 64], consents: 80, consentConcurrency: 16,
-                       logSizes: [1_000, 10_000], durableAppends: 50, proofSamples: 200, auditVerifySize: 10_000, profileSeconds: 2)
+                       logSizes: [1_000, 10_000], durableAppends: 50, proofSamples: 200, auditVerifySize: 10_000, groupCommitSeconds: 2,
+                       profileSeconds: 2)
             : Settings(warmup: .seconds(2), measure: .seconds(8), concurrencies: [1, 16, 64], consents: 1_200, consentConcurrency: 16,
-                       logSizes: [10_000, 100_000, 1_000_000], durableAppends: 500, proofSamples: 2_000, auditVerifySize: 1_000_000, profileSeconds: 5)
+                       logSizes: [10_000, 100_000, 1_000_000], durableAppends: 500, proofSamples: 2_000, auditVerifySize: 1_000_000,
+                       groupCommitSeconds: 10, profileSeconds: 5)
         let loadAtStart = ProcFS.loadAverage()
         let machine = Machine.describe(swiftVersion: options.swiftVersion)
         log("machine: \(machine.cpuModel), \(machine.cores) cores, \(machine.memoryGiB) GiB, Linux \(machine.kernel)")
@@ -114,24 +123,25 @@ struct SamtykkeBench {
         let people = try JSONDecoder().decode([Person].self, from: Data(contentsOf: URL(fileURLWithPath: options.repo + "/Fixtures/people.json")))
             .map(\.personId)
 
-        // a-d, f: the broker and the agency under load.
+        // a-d, f: the broker and the agency under load, on SQLite and on PostgreSQL.
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
-                                      connectShim: options.connectShim, people: people)
-        let (brokerResults, broker, agency) = try await brokerBench.run(log: log)
-        await broker.stop()
+                                      connectShim: options.connectShim, postgres: options.postgres!, people: people)
+        let (brokerResults, agency) = try await brokerBench.run(log: log)
 
         // e: the log.
         let logDirectory = options.work + "/log"
-        try fm.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        // Private, as `serve --data-dir` requires of the directory it later serves the log from.
+        try fm.createDirectory(atPath: logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let databasePath = logDirectory + "/samtykke.sqlite"
-        let logBench = LogBench(settings: settings, databasePath: databasePath, logKeyPath: pki.logKey, people: people)
-        let (measuredLog, database) = try await logBench.run(log: log)
+        let logBench = LogBench(settings: settings, databasePath: databasePath, appendsDatabasePath: logDirectory + "/appends.sqlite",
+                                logKeyPath: pki.logKey, people: people)
+        let (measuredLog, store, logSigner) = try await logBench.run(log: log)
         var logResults = measuredLog
 
         // `samtykke audit verify` over HTTP against a broker serving the largest log.
         var audit: AuditResult?
         let verifySize = logResults.sizes.last?.entries ?? 0
-        let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--pki", pki.directory, "--name", "Benchmark auditor"])
+        let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--name", "Benchmark auditor"])
         let port = try ServerProcess.freePort()
         let logBroker = try ServerProcess(
             name: "log broker", executable: options.samtykke,
@@ -190,8 +200,8 @@ struct SamtykkeBench {
         await agency.stop()
 
         // The same leaves rehashed in this process: the verify cost without HTTP and JSON.
-        let note = try await database.latestCheckpoint(now: Date())
-        let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: database.log.signer.verifierKey))
+        guard let note = try await store.logHead().checkpoint?.note else { throw BenchError("the log has no checkpoint") }
+        let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: logSigner.verifierKey))
         logResults.inProcessHashing = try LogBench.hashEverything(databasePath: databasePath, checkpointRoot: checkpoint.rootHash)
 
         // The SHA-256 bound, on this machine, at the average leaf size (+1 for the 0x00 leaf prefix).
@@ -210,10 +220,11 @@ struct SamtykkeBench {
             settings: SettingsRecord(
                 warmupSeconds: settings.warmup.seconds, measureSeconds: settings.measure.seconds, concurrencies: settings.concurrencies,
                 consents: settings.consents, logSizes: settings.logSizes, durableAppendsPerSize: settings.durableAppends,
+                groupCommitSeconds: settings.groupCommitSeconds,
                 proofSamples: settings.proofSamples, auditVerifySize: verifySize
             ),
             broker: brokerResults, log: logResults, audit: audit, auditProfile: auditProfile, sha256: sha, targets: [],
-            wallSeconds: 0, loadAverageAtStart: loadAtStart
+            summary: Summary(broker: brokerResults, log: logResults, audit: audit), wallSeconds: 0, loadAverageAtStart: loadAtStart
         )
         report.targets = Targets.evaluate(report)
         report.wallSeconds = (ContinuousClock.now - started).seconds

@@ -26,6 +26,8 @@ struct Settings: Sendable {
     var durableAppends: Int
     var proofSamples: Int
     var auditVerifySize: Int
+    /// Seconds of each durable-append load (one at a time, then 64 at a time with group commit).
+    var groupCommitSeconds: Double
     /// Seconds of an extra bundle load at the highest concurrency with `perf record` on the broker.
     var profileSeconds: Double
 }
@@ -38,6 +40,8 @@ struct BrokerBench {
     let work: String
     let pki: PKIFiles
     let connectShim: String?
+    /// The PostgreSQL database (empty) for the bundle load against `serve --database`.
+    let postgres: String
     let people: [String]
 
     static let bankOrg = "986352325"
@@ -65,6 +69,15 @@ struct BrokerBench {
         var totalBundlesIssued: Int
         var profile: ProfileResult?
         var profileNote: String?
+        var postgres: PostgresResults
+    }
+
+    /// Bundles at the highest concurrency with the store on PostgreSQL: one broker instance, then two
+    /// sharing the database with the load alternating between them.
+    struct PostgresResults: Codable, Sendable {
+        var consentCreateGrant: ConsentPhase
+        var oneInstance: Level
+        var twoInstances: Level
     }
 
     struct ConsentPhase: Codable, Sendable {
@@ -99,18 +112,20 @@ struct BrokerBench {
         var disturbance: Double { coresBusy["everything else on the machine"] ?? 0 }
     }
 
-    func run(log: (String) -> Void) async throws -> (Results, ServerProcess, ServerProcess) {
+    func run(log: (String) -> Void) async throws -> (Results, ServerProcess) {
         // The agency and the broker, each its own process, as an operator runs them.
         let agencyPort = try ServerProcess.freePort()
         let brokerPort = try ServerProcess.freePort()
+        // Every broker instance of the run signs as this one issuer, the only one the agency accepts.
+        let issuer = "http://127.0.0.1:\(brokerPort)"
         let agency = try ServerProcess(
             name: "agency", executable: samtykke,
             arguments: ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.directory, "--fixtures", repo + "/Fixtures/people.json",
-                        "--broker-issuer", "http://127.0.0.1:\(brokerPort)"],
+                        "--broker-issuer", issuer],
             port: agencyPort, cwd: repo, logPath: work + "/agency.log"
         )
         let brokerData = work + "/broker"
-        let bankKey = try await cli(["bank", "add", "--data-dir", brokerData, "--pki", pki.directory, "--org", Self.bankOrg, "--name", "Benchmark Sparebank"])
+        let bankKey = try await cli(["bank", "add", "--data-dir", brokerData, "--org", Self.bankOrg, "--name", "Benchmark Sparebank"])
         let connectLog = work + "/broker-agency-connects.log"
         var environment = Self.unlimited
         if let connectShim {
@@ -119,7 +134,7 @@ struct BrokerBench {
         let broker = try ServerProcess(
             name: "broker", executable: samtykke,
             arguments: ["serve", "--port", "\(brokerPort)", "--data-dir", brokerData, "--pki", pki.directory,
-                        "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+                        "--tax-agency", "https://127.0.0.1:\(agencyPort)", "--issuer", issuer],
             port: brokerPort, cwd: repo, logPath: work + "/broker.log", environment: environment
         )
         let brokerURL = "http://127.0.0.1:\(brokerPort)"
@@ -166,8 +181,8 @@ struct BrokerBench {
         let consentIDs = consentPhase.ids
         log(String(format: "  %.1f consents created + granted per second", consentPhase.phase.pairsPerSecond))
 
-        let pids: [String: Int32] = ["broker": broker.pid, "agency": agency.pid, "load generator": ProcFS.selfPID]
-        @Sendable func cpuProbe(withHandshakes: Bool) -> WindowProbe {
+        let sqlitePids: [String: Int32] = ["broker": broker.pid, "agency": agency.pid, "load generator": ProcFS.selfPID]
+        @Sendable func cpuProbe(_ pids: [String: Int32], withHandshakes: Bool) -> WindowProbe {
             let read: @Sendable () async -> [String: Double] = {
                 var values: [String: Double] = [:]
                 for (name, pid) in pids { values["cpu:" + name] = ProcFS.cpuSeconds(pid: pid) }
@@ -178,7 +193,7 @@ struct BrokerBench {
             }
             return WindowProbe(atStart: read, atEnd: read)
         }
-        func level(_ run: (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double])) -> Level {
+        func level(_ run: (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]), pids: [String: Int32]) -> Level {
             var cpu: [String: Double] = [:]
             var busy: [String: Double] = [:]
             let wall = (run.probeEnd["wall"] ?? 0) - (run.probeStart["wall"] ?? 0)
@@ -209,26 +224,13 @@ struct BrokerBench {
         let signer = try await ES256Signer(pemFile: pki.bundleSigningKey)
         let thumbprint = try Self.certificateSHA256(pki.brokerClientCertificate)
         for concurrency in settings.concurrencies {
-            let client = CurlClient(configuration: CurlClientConfiguration(
-                connectTimeout: .seconds(2), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: concurrency,
-                allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-bench"
-            ))
-            let headers = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
-            let ids = consentIDs
             var best: Level?
             var windows = 0
             for attempt in 1...Self.attempts {
                 windows = attempt
-                let run = await LoadGenerator.run(
-                    concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, client: client,
-                    next: { _ in
-                        guard let n = dispenser.next() else { return nil }
-                        return CurlRequest(method: "POST", url: "\(brokerURL)/v1/consents/\(ids[n / Self.usesPerConsent])/bundles", headers: headers, body: nil)
-                    },
-                    accept: { $0.status == 201 },
-                    probe: cpuProbe(withHandshakes: true)
-                )
-                let candidate = level(run)
+                let run = await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: [brokerURL],
+                                           bankKey: bankKey, consentIDs: consentIDs, dispenser: dispenser, probe: cpuProbe(sqlitePids, withHandshakes: true))
+                let candidate = level(run, pids: sqlitePids)
                 if best == nil || candidate.disturbance < best!.disturbance { best = candidate }
                 if candidate.disturbance <= Self.quiet || attempt == Self.attempts { break }
                 log(String(format: "  (other work kept %.2f cores busy during that window: measuring broker c=%d again)", candidate.disturbance, concurrency))
@@ -256,7 +258,7 @@ struct BrokerBench {
                 let everyone = people
                 var tokens: [String: String] = [:]
                 for person in people {
-                    tokens[person] = try await Self.consentToken(for: person, signer: signer, thumbprint: thumbprint)
+                    tokens[person] = try await Self.consentToken(for: person, issuer: issuer, signer: signer, thumbprint: thumbprint)
                 }
                 let tokensNow = tokens
                 let baseRun = await LoadGenerator.run(
@@ -275,15 +277,15 @@ struct BrokerBench {
                     probe: WindowProbe(
                         atStart: {
                             windowConnections.withLock { $0.start = newConnections.load(ordering: .relaxed) }
-                            return await cpuProbe(withHandshakes: false).atStart()
+                            return await cpuProbe(sqlitePids, withHandshakes: false).atStart()
                         },
                         atEnd: {
                             windowConnections.withLock { $0.end = newConnections.load(ordering: .relaxed) }
-                            return await cpuProbe(withHandshakes: false).atEnd()
+                            return await cpuProbe(sqlitePids, withHandshakes: false).atEnd()
                         }
                     )
                 )
-                var baseline = level(baseRun)
+                var baseline = level(baseRun, pids: sqlitePids)
                 let connections = windowConnections.withLock { Double($0.end - $0.start) }
                 baseline.handshakes = connections
                 baseline.handshakesPerRequest = baseline.load.succeeded > 0 ? connections / Double(baseline.load.succeeded) : 0
@@ -303,23 +305,11 @@ struct BrokerBench {
         var profileNote: String?
         if settings.profileSeconds > 0, Profiler.available, let concurrency = settings.concurrencies.max() {
             log("profiling the broker with perf for \(settings.profileSeconds) s at concurrency \(concurrency)")
-            let client = CurlClient(configuration: CurlClientConfiguration(
-                connectTimeout: .seconds(2), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: concurrency,
-                allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-bench"
-            ))
-            let headers = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
-            let ids = consentIDs
             do {
                 let output = work + "/broker.perf.data"
                 // The load starts first and outlasts the sampling by a little on each side.
-                async let loaded = LoadGenerator.run(
-                    concurrency: concurrency, warmup: .zero, measure: .milliseconds(Int(settings.profileSeconds * 1000) + 1000), client: client,
-                    next: { _ in
-                        guard let n = dispenser.next() else { return nil }
-                        return CurlRequest(method: "POST", url: "\(brokerURL)/v1/consents/\(ids[n / Self.usesPerConsent])/bundles", headers: headers, body: nil)
-                    },
-                    accept: { $0.status == 201 }
-                )
+                async let loaded = bundleLoad(concurrency: concurrency, warmup: .zero, measure: .milliseconds(Int(settings.profileSeconds * 1000) + 1000),
+                                              brokerURLs: [brokerURL], bankKey: bankKey, consentIDs: consentIDs, dispenser: dispenser, probe: nil)
                 try await Task.sleep(for: .milliseconds(500))
                 let perf = try Profiler.start(pid: broker.pid, seconds: settings.profileSeconds, output: output, log: work + "/perf.log")
                 profile = try await Profiler.finish(perf: perf, output: output,
@@ -339,20 +329,96 @@ struct BrokerBench {
             : shimmed
                 ? "connect() calls from the broker process to the agency port, counted by an LD_PRELOAD shim (Benchmarks/Support/connect_counter.c): the broker has no \(metricName) metric yet; each new libcurl connection is one TLS handshake"
                 : "unavailable"
+        let brokerPeakMemory = ProcFS.memoryKiB(pid: broker.pid, field: "VmHWM")
+        let brokerRSS = ProcFS.memoryKiB(pid: broker.pid, field: "VmRSS")
+        await broker.stop()
+        let postgresResults = try await postgresBundles(
+            agencyURL: agencyURL, issuer: issuer, idTokens: idTokens, baselinePids: ["agency": agency.pid, "load generator": ProcFS.selfPID],
+            probe: { pids in cpuProbe(pids, withHandshakes: false) }, level: { run, pids in level(run, pids: pids) }, log: log
+        )
         let results = Results(
             consentCreateGrant: consentPhase.phase,
             bundles: bundleLevels,
             baseline: baselineLevels,
             handshakeSource: handshakeSource,
-            brokerPeakMemoryKiB: ProcFS.memoryKiB(pid: broker.pid, field: "VmHWM"),
-            brokerRSSKiB: ProcFS.memoryKiB(pid: broker.pid, field: "VmRSS"),
+            brokerPeakMemoryKiB: brokerPeakMemory,
+            brokerRSSKiB: brokerRSS,
             agencyPeakMemoryKiB: ProcFS.memoryKiB(pid: agency.pid, field: "VmHWM"),
             totalBrokerHandshakes: totals["handshakes:metric"] ?? totals["handshakes:connect"],
             totalBundlesIssued: dispenser.handedOut,
             profile: profile,
-            profileNote: profileNote
+            profileNote: profileNote,
+            postgres: postgresResults
         )
-        return (results, broker, agency)
+        return (results, agency)
+    }
+
+    /// A closed-loop bundle load: each request takes the next use of a consent, sent to `brokerURLs` in
+    /// turn.
+    private func bundleLoad(
+        concurrency: Int, warmup: Duration, measure: Duration, brokerURLs: [String], bankKey: String, consentIDs: [String],
+        dispenser: Dispenser, probe: WindowProbe?
+    ) async -> (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]) {
+        let client = CurlClient(configuration: CurlClientConfiguration(
+            connectTimeout: .seconds(2), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: concurrency,
+            allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-bench"
+        ))
+        let headers = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
+        return await LoadGenerator.run(
+            concurrency: concurrency, warmup: warmup, measure: measure, client: client,
+            next: { _ in
+                guard let n = dispenser.next() else { return nil }
+                let url = brokerURLs[n % brokerURLs.count]
+                return CurlRequest(method: "POST", url: "\(url)/v1/consents/\(consentIDs[n / Self.usesPerConsent])/bundles", headers: headers, body: nil)
+            },
+            accept: { $0.status == 201 },
+            probe: probe
+        )
+    }
+
+    /// The bundle load at the highest concurrency against `serve --database`: one instance, then two
+    /// on the same database and agency, both signing as `issuer`. The SQLite broker is stopped first,
+    /// so only these brokers share the cores with the agency, PostgreSQL and the load generator.
+    private func postgresBundles(
+        agencyURL: String, issuer: String, idTokens: [String: String], baselinePids: [String: Int32],
+        probe: ([String: Int32]) -> WindowProbe,
+        level: ((result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]), [String: Int32]) -> Level,
+        log: (String) -> Void
+    ) async throws -> PostgresResults {
+        let concurrency = settings.concurrencies.max() ?? 64
+        let bankKey = try await cli(["bank", "add", "--database", postgres, "--org", Self.bankOrg, "--name", "Benchmark Sparebank"])
+        var instances: [ServerProcess] = []
+        defer { for instance in instances { kill(instance.pid, SIGKILL) } }
+        for number in 1...2 {
+            let port = try ServerProcess.freePort()
+            instances.append(try ServerProcess(
+                name: "PostgreSQL broker \(number)", executable: samtykke,
+                arguments: ["serve", "--port", "\(port)", "--database", postgres, "--pki", pki.directory, "--tax-agency", agencyURL, "--issuer", issuer],
+                port: port, cwd: repo, logPath: work + "/postgres-broker-\(number).log", environment: Self.unlimited
+            ))
+            // One at a time: the first one's start migrates the empty database.
+            try await waitFor("PostgreSQL broker \(number)", timeout: .seconds(60)) {
+                (try? await Shell.run("curl", ["-sf", "http://127.0.0.1:\(port)/readyz"]))?.status == 0
+            }
+        }
+        let urls = instances.map { "http://127.0.0.1:\($0.port)" }
+        log("PostgreSQL: brokers on \(urls.joined(separator: " and ")); creating and granting \(settings.consents) consents")
+        let consents = try await createConsents(brokerURL: urls[0], bankKey: bankKey, idTokens: idTokens)
+        let dispenser = Dispenser(limit: consents.ids.count * Self.usesPerConsent)
+        var levels: [Level] = []
+        for count in [1, 2] {
+            var pids = baselinePids
+            for (number, instance) in instances.prefix(count).enumerated() { pids[count == 1 ? "broker" : "broker \(number + 1)"] = instance.pid }
+            let run = await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: Array(urls.prefix(count)),
+                                       bankKey: bankKey, consentIDs: consents.ids, dispenser: dispenser, probe: probe(pids))
+            let measured = level(run, pids)
+            log(String(format: "  PostgreSQL, %d instance%@ c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  failed %d", count, count == 1 ? "" : "s",
+                       concurrency, measured.load.throughput, measured.load.latency.p50Ms, measured.load.latency.p99Ms, measured.load.failed))
+            levels.append(measured)
+        }
+        for instance in instances { await instance.stop() }
+        instances = []
+        return PostgresResults(consentCreateGrant: consents.phase, oneInstance: levels[0], twoInstances: levels[1])
     }
 
     /// Creates and grants `settings.consents` consents, `consentConcurrency` flows at a time.
@@ -429,7 +495,8 @@ struct BrokerBench {
 
     /// A consent token as the broker makes one (SPEC §5), for a consent the agency takes on trust:
     /// all scopes, the benchmark's years, bound to the broker's client certificate.
-    static func consentToken(for person: String, signer: ES256Signer, thumbprint: String) async throws -> String {
+    /// `issuer` is the brokers' `--issuer`: the agency refuses a token from any other.
+    static func consentToken(for person: String, issuer: String, signer: ES256Signer, thumbprint: String) async throws -> String {
         let now = Date()
         let terms = try ConsentTerms(
             personId: try PersonID(person), scopes: [.income, .debt, .wealth], years: years,
@@ -438,7 +505,7 @@ struct BrokerBench {
         )
         let consent = Consent(bankOrg: try OrgNumber(bankOrg), terms: terms, now: now, policy: ConsentPolicy())
         let claims = ConsentTokenClaims(
-            consent: consent, issuer: "https://samtykke-bench.invalid", audience: "urn:samtykke:tax-agency",
+            consent: consent, issuer: issuer, audience: "urn:samtykke:tax-agency",
             clientCertificateSHA256: thumbprint, now: now, lifetime: ConsentTokenClaims.maxLifetime
         )
         return try await signer.sign(claims, typ: ConsentTokenClaims.typ)

@@ -2,18 +2,22 @@ import CanonicalJSON
 import Crypto
 import Foundation
 import GRDB
+import SQLiteStore
 import SamtykkeCore
-import SamtykkeStorage
+import SamtykkeStore
 import TransparencyLog
 
-/// The consent log on its own: durable appends through `SamtykkeDatabase` (the product's transaction,
-/// synchronous=FULL), and roots and proofs as the log grows to 10^4, 10^5 and 10^6 entries. The bulk of
-/// each log is written by a bench-only path (big transactions, synchronous=OFF) with the same leaves
-/// and Merkle nodes the product writes (`MerkleTree.nodesToStore`); the last appends before each size
-/// go through the product, which signs the checkpoint that `samtykke audit verify` later checks.
+/// The consent log on its own: durable appends through the product's path (`LogSequencer` over
+/// `SQLiteStore`, synchronous=FULL), one at a time and 64 at a time with group commit, and roots and
+/// proofs as the log grows to 10^4, 10^5 and 10^6 entries. The bulk of each log is written by a
+/// bench-only path (big transactions, synchronous=OFF) with the same leaves and Merkle nodes the
+/// product writes (`MerkleTreeBuilder.append`); the last appends before each size go through the
+/// product, which signs the checkpoint that `samtykke audit verify` later checks.
 struct LogBench {
     let settings: Settings
     let databasePath: String
+    /// A second database for the group-commit load, so its entries never change the log sizes above.
+    let appendsDatabasePath: String
     let logKeyPath: String
     let people: [String]
 
@@ -33,7 +37,7 @@ struct LogBench {
         var inclusion: ProofTiming
         var consistency: ProofTiming
         /// The same proofs computed straight on one read transaction: the Merkle work and node reads
-        /// without the async hop to a pooled reader that every `SamtykkeDatabase` read pays.
+        /// without the async hop to a pooled reader that every store read pays.
         var inclusionDirect: ProofTiming
         var consistencyDirect: ProofTiming
         /// The direct timings again on a connection with memory-mapped I/O (`PRAGMA mmap_size`): node
@@ -52,14 +56,29 @@ struct LogBench {
         var p99Micros: Double
         var nodeReads: Double
         var hashes: Double
-        /// Through `SamtykkeDatabase` (what the HTTP handler calls), or straight on one connection.
+        /// Through the store (what the HTTP handler calls), or straight on one connection.
         var path: String
+    }
+
+    /// Durable appends for a fixed time by `concurrency` tasks, each committing one new consent after
+    /// another through one `LogSequencer`.
+    struct AppendLoad: Codable, Sendable {
+        var concurrency: Int
+        var seconds: Double
+        var committed: Int
+        var appendsPerSecond: Double
+        var latency: Latency
+        /// Transactions, counted as distinct checkpoint sizes in the outcomes (each batch signs one).
+        var batches: Int
+        var meanBatchSize: Double
     }
 
     struct Results: Codable, Sendable {
         var sizes: [SizeResult]
         var averageLeafBytes: Double
         var inProcessHashing: HashingResult?
+        var oneAtATime: AppendLoad
+        var groupCommit: AppendLoad
     }
 
     /// Rehashing every leaf into a root in this process: what verification costs with no I/O at all.
@@ -71,12 +90,13 @@ struct LogBench {
         var rootMatchesCheckpoint: Bool
     }
 
-    func run(log: (String) -> Void) async throws -> (Results, SamtykkeDatabase) {
+    func run(log: (String) -> Void) async throws -> (Results, SQLiteStore, LogSigner) {
         let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
-        let signer = try NoteSigner(name: Self.origin, privateKey: logKey)
-        let database = try SamtykkeDatabase(path: databasePath, log: ConsentLog(origin: Self.origin, signer: signer))
+        let signer = LogSigner(origin: Self.origin, signer: try NoteSigner(name: Self.origin, privateKey: logKey))
+        let store = try SQLiteStore(path: databasePath)
+        let sequencer = LogSequencer(store: store, signer: signer)
         let bank = try OrgNumber(BrokerBench.bankOrg)
-        _ = try database.addBank(org: bank, name: "Benchmark Sparebank", now: Date())
+        _ = try await store.addBank(org: bank, name: "Benchmark Sparebank", now: Date())
 
         var bulkConfiguration = Configuration()
         bulkConfiguration.busyMode = .timeout(10)
@@ -90,15 +110,15 @@ struct LogBench {
         var results: [SizeResult] = []
 
         for target in settings.logSizes {
-            var size = Int(try await database.logSize())
+            var size = Int(try await store.logHead().size)
             let appends = min(settings.durableAppends, target - size)
             let bulkTarget = target - appends
             log("log: bulk-appending \(bulkTarget - size) entries to reach \(bulkTarget)")
             let bulkStart = ContinuousClock.now
-            var edge = try RightEdge.load(from: bulk)
+            var tree = try await Self.tree(of: store, size: UInt64(size))
             while size < bulkTarget {
                 let batchEnd = min(bulkTarget, size + 50_000)
-                try Self.bulkAppend(bulk, from: size, to: batchEnd, factory: &factory, edge: &edge)
+                try Self.bulkAppend(bulk, from: size, to: batchEnd, factory: &factory, tree: &tree)
                 size = batchEnd
             }
             // What the bulk build left behind goes to disk now, not into the durable appends timed next:
@@ -111,21 +131,20 @@ struct LogBench {
 
             // The last appends before the target size go through the product, one durable
             // transaction each; the last one signs the checkpoint for exactly `target` entries.
-            log("log: \(appends) durable appends through SamtykkeDatabase.createConsent at \(bulkTarget) entries")
+            log("log: \(appends) durable appends through LogSequencer over SQLiteStore at \(bulkTarget) entries")
             var appendMillis: [Double] = []
             let appendStart = ContinuousClock.now
             for _ in 0..<appends {
-                let consent = try factory.consent(now: Date())
                 let t0 = ContinuousClock.now
-                _ = try await database.createConsent(consent)
+                try await Self.append(factory.consent(now: Date()), through: sequencer)
                 appendMillis.append((ContinuousClock.now - t0).seconds * 1000)
             }
             let appendSeconds = (ContinuousClock.now - appendStart).seconds
-            let logSize = try await database.logSize()
+            let logSize = try await store.logHead().size
             guard logSize == UInt64(target) else { throw BenchError("the log has \(logSize) entries, expected \(target)") }
 
             log("log: timing roots and proofs at \(target) entries")
-            let timings = try await proofTimings(database: database, size: UInt64(target), verifierKey: signer.verifierKey)
+            let timings = try await proofTimings(store: store, size: UInt64(target), verifierKey: signer.verifierKey)
             let bytes = ((try? FileManager.default.attributesOfItem(atPath: databasePath)[.size] as? NSNumber)?.intValue ?? 0)
                 + ((try? FileManager.default.attributesOfItem(atPath: databasePath + "-wal")[.size] as? NSNumber)?.intValue ?? 0)
             results.append(SizeResult(
@@ -147,28 +166,96 @@ struct LogBench {
                        last.root.meanMicros, last.inclusion.meanMicros, last.consistency.meanMicros))
         }
         let average = try await bulk.read { db in try Double.fetchOne(db, sql: "SELECT AVG(LENGTH(leaf)) FROM auditEntry") ?? 0 }
-        return (Results(sizes: results, averageLeafBytes: average, inProcessHashing: nil), database)
+
+        // Group commit, on its own database: the same product path, first one change at a time, then
+        // 64 concurrent callers whose changes the sequencer batches into shared transactions.
+        let appendsStore = try SQLiteStore(path: appendsDatabasePath)
+        _ = try await appendsStore.addBank(org: bank, name: "Benchmark Sparebank", now: Date())
+        let appendsSequencer = LogSequencer(store: appendsStore, signer: signer)
+        let consents = factory
+        var loads: [AppendLoad] = []
+        for concurrency in [1, 64] {
+            log("log: durable appends at concurrency \(concurrency) for \(settings.groupCommitSeconds) s through one LogSequencer")
+            let load = try await Self.appendLoad(concurrency: concurrency, duration: .milliseconds(Int(settings.groupCommitSeconds * 1000)),
+                                                 sequencer: appendsSequencer, consents: consents)
+            log(String(format: "  c=%d: %.0f durable appends/s, %d transactions, %.1f changes each, p99 %.1f ms",
+                       concurrency, load.appendsPerSecond, load.batches, load.meanBatchSize, load.latency.p99Ms))
+            loads.append(load)
+        }
+        return (Results(sizes: results, averageLeafBytes: average, inProcessHashing: nil, oneAtATime: loads[0], groupCommit: loads[1]), store, signer)
     }
 
-    /// One big transaction of leaves and their Merkle nodes, exactly as `ConsentLog.append` writes them.
-    static func bulkAppend(_ queue: DatabaseQueue, from start: Int, to end: Int, factory: inout LeafFactory, edge: inout RightEdge) throws {
+    /// One new consent committed the way the bank API does it: a `create` change through the sequencer.
+    @discardableResult
+    static func append(_ consent: Consent, through sequencer: LogSequencer) async throws -> LogSequencer.Committed {
+        let committed = try await sequencer.commit(Change(.create(consent)), at: Date())
+        _ = try committed.outcome.acceptedConsent()
+        return committed
+    }
+
+    /// `concurrency` tasks committing for `duration`; only changes committed inside it count.
+    static func appendLoad(concurrency: Int, duration: Duration, sequencer: LogSequencer, consents: LeafFactory) async throws -> AppendLoad {
+        let start = ContinuousClock.now
+        let end = start + duration
+        let (millis, sizes) = try await withThrowingTaskGroup(of: ([Double], Set<UInt64>).self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var millis: [Double] = []
+                    var sizes: Set<UInt64> = []
+                    while ContinuousClock.now < end {
+                        let t0 = ContinuousClock.now
+                        let committed = try await Self.append(consents.consent(now: Date()), through: sequencer)
+                        let t1 = ContinuousClock.now
+                        guard t1 <= end else { break }
+                        millis.append((t1 - t0).seconds * 1000)
+                        if let size = committed.checkpoint?.size { sizes.insert(size) }
+                    }
+                    return (millis, sizes)
+                }
+            }
+            var all: ([Double], Set<UInt64>) = ([], [])
+            for try await (millis, sizes) in group {
+                all.0 += millis
+                all.1.formUnion(sizes)
+            }
+            return all
+        }
+        let seconds = duration.seconds
+        return AppendLoad(
+            concurrency: concurrency, seconds: seconds, committed: millis.count, appendsPerSecond: Double(millis.count) / seconds,
+            latency: Latency(millis: millis), batches: sizes.count, meanBatchSize: sizes.isEmpty ? 0 : Double(millis.count) / Double(sizes.count)
+        )
+    }
+
+    /// The tree of the first `size` entries, from its right edge as the store holds it.
+    static func tree(of store: SQLiteStore, size: UInt64) async throws -> MerkleTreeBuilder {
+        let edge = MerkleTreeBuilder.rightEdgeNodes(size: size).map { SubtreeCoordinate(level: $0.level, index: $0.index) }
+        let hashes = try await store.subtreeHashes(edge)
+        return try MerkleTreeBuilder(size: size, rightEdge: try edge.map { node in
+            guard let hash = hashes[node] else { throw BenchError("the right edge has no node (\(node.level), \(node.index))") }
+            return hash
+        })
+    }
+
+    /// One big transaction of leaves, their Merkle nodes and the log's head, as `SQLiteStore.commit`
+    /// writes them, without a checkpoint: the next durable append signs one.
+    static func bulkAppend(_ queue: DatabaseQueue, from start: Int, to end: Int, factory: inout LeafFactory, tree: inout MerkleTreeBuilder) throws {
         try queue.write { db in
             let insertEntry = try db.makeStatement(sql: "INSERT INTO auditEntry (idx, leaf, leafHash, type, time, consentId, personId, bankOrg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             let insertNode = try db.makeStatement(sql: "INSERT INTO merkleNode (level, idx, hash) VALUES (?, ?, ?)")
             for index in start..<end {
-                let entry = factory.next(index: UInt64(index))
+                let entry = try factory.next(index: UInt64(index))
                 let leaf = try entry.leafBytes()
                 let leafHash = MerkleHasher.leafHash(leaf)
                 try insertEntry.execute(arguments: [
                     Int64(index), Data(leaf), Data(leafHash.bytes), entry.type.rawValue, entry.time,
                     entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
                 ])
-                let nodes = try MerkleTree.nodesToStore(appendingLeafAt: UInt64(index), leafHash: leafHash, source: edge)
-                for node in nodes {
+                for node in tree.append(leafHash: leafHash) {
                     try insertNode.execute(arguments: [node.level, Int64(node.index), Data(node.hash.bytes)])
                 }
-                edge.store(nodes)
             }
+            try db.execute(sql: "UPDATE logHead SET size = ? WHERE id = 1", arguments: [Int64(end)])
         }
     }
 
@@ -220,10 +307,10 @@ struct LogBench {
     }
 
     /// Roots for random sizes in the top half of the log; inclusion and consistency proofs for random
-    /// indexes and old sizes against the whole log: through `SamtykkeDatabase` (what the HTTP handler
-    /// calls), straight on a connection configured like the product's (SQLite defaults), and straight on
-    /// one with memory-mapped I/O.
-    private func proofTimings(database: SamtykkeDatabase, size: UInt64, verifierKey: String) async throws -> Timings {
+    /// indexes and old sizes against the whole log: through `PrefetchedSubtrees` over
+    /// `SQLiteStore.subtreeHashes` (what the HTTP handlers do), straight on a connection configured like
+    /// the product's (SQLite defaults), and straight on one with memory-mapped I/O.
+    private func proofTimings(store: SQLiteStore, size: UInt64, verifierKey: String) async throws -> Timings {
         let samples = settings.proofSamples
         var generator = SystemRandomNumberGenerator()
         let rootSizes = (0..<samples).map { _ in UInt64.random(in: (size / 2 + 1)...size, using: &generator) }
@@ -247,7 +334,9 @@ struct LogBench {
         }
         for (position, index) in indexes.enumerated() {
             let t0 = ContinuousClock.now
-            let proof = try await database.inclusionProof(index: index, treeSize: size)
+            let proof = try await PrefetchedSubtrees.compute(
+                { try MerkleTree.inclusionProof(index: index, size: size, source: $0) }, fetch: store.subtreeHashes
+            )
             inclusionMicros.append((ContinuousClock.now - t0).seconds * 1e6)
             if position < leafHashes.count {
                 try MerkleVerifier.verifyInclusion(index: index, size: size, leafHash: leafHashes[position], proof: proof, root: fullRoot)
@@ -260,7 +349,9 @@ struct LogBench {
         }
         for (position, old) in oldSizes.enumerated() {
             let t0 = ContinuousClock.now
-            let proof = try await database.consistencyProof(from: old, to: size)
+            let proof = try await PrefetchedSubtrees.compute(
+                { try MerkleTree.consistencyProof(from: old, to: size, source: $0) }, fetch: store.subtreeHashes
+            )
             consistencyMicros.append((ContinuousClock.now - t0).seconds * 1e6)
             if position < oldRoots.count {
                 try MerkleVerifier.verifyConsistency(from: old, to: size, proof: proof, fromRoot: oldRoots[position], toRoot: fullRoot)
@@ -268,7 +359,7 @@ struct LogBench {
             }
         }
         // The product's checkpoint for this size must name the same root.
-        let note = try await database.latestCheckpoint(now: Date())
+        guard let note = try await store.logHead().checkpoint?.note else { throw BenchError("the log at \(size) entries has no checkpoint") }
         let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: verifierKey))
         guard checkpoint.size == size, checkpoint.rootHash == fullRoot, mmap.fullRoot == fullRoot else {
             throw BenchError("the signed checkpoint (\(checkpoint.size), \(checkpoint.rootHash)) does not match the stored tree at \(size)")
@@ -281,8 +372,8 @@ struct LogBench {
         }
         return Timings(
             root: timing(direct.root, reads: direct.rootReads, hashes: 1, path: "MerkleTree.root on one read transaction"),
-            inclusion: timing(inclusionMicros, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "SamtykkeDatabase.inclusionProof"),
-            consistency: timing(consistencyMicros, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "SamtykkeDatabase.consistencyProof"),
+            inclusion: timing(inclusionMicros, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "PrefetchedSubtrees + SQLiteStore.subtreeHashes: inclusion proof"),
+            consistency: timing(consistencyMicros, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "PrefetchedSubtrees + SQLiteStore.subtreeHashes: consistency proof"),
             inclusionDirect: timing(direct.inclusion, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "MerkleTree.inclusionProof on one read transaction"),
             consistencyDirect: timing(direct.consistency, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "MerkleTree.consistencyProof on one read transaction"),
             rootMmap: timing(mmap.root, reads: mmap.rootReads, hashes: 1, path: "MerkleTree.root, mmap_size = 8 GiB"),
@@ -313,41 +404,6 @@ struct LogBench {
         let seconds = (ContinuousClock.now - start).seconds
         return HashingResult(entries: leaves.count, seconds: seconds, entriesPerSecond: Double(leaves.count) / seconds,
                              leafBytesPerSecond: Double(bytes) / seconds, rootMatchesCheckpoint: root == checkpointRoot)
-    }
-}
-
-/// The perfect subtrees along the right edge of the tree: all `nodesToStore` ever reads when the next
-/// leaf is appended (the left siblings of its completed ancestors).
-struct RightEdge: SubtreeHashSource {
-    private var last: [(index: UInt64, hash: Hash)?] = []
-
-    static func load(from queue: DatabaseQueue) throws -> RightEdge {
-        try queue.read { db in
-            var edge = RightEdge()
-            for row in try Row.fetchAll(db, sql: "SELECT level, MAX(idx) AS idx, hash FROM merkleNode GROUP BY level") {
-                let level: Int = row["level"]
-                let index: Int64 = row["idx"]
-                let hash: Data = row["hash"]
-                edge.set(level: level, index: UInt64(index), hash: Hash(bytes: hash)!)
-            }
-            return edge
-        }
-    }
-
-    mutating func set(level: Int, index: UInt64, hash: Hash) {
-        while last.count <= level { last.append(nil) }
-        last[level] = (index, hash)
-    }
-
-    mutating func store(_ nodes: [(level: Int, index: UInt64, hash: Hash)]) {
-        for node in nodes { set(level: node.level, index: node.index, hash: node.hash) }
-    }
-
-    func perfectSubtreeHash(level: Int, index: UInt64) throws -> Hash {
-        guard level < last.count, let node = last[level], node.index == index else {
-            throw BenchError("the right edge has no node (\(level), \(index))")
-        }
-        return node.hash
     }
 }
 
@@ -401,7 +457,7 @@ struct LeafFactory {
         return text
     }
 
-    mutating func next(index: UInt64) -> AuditEntry {
+    mutating func next(index: UInt64) throws -> AuditEntry {
         // One entry per 10 ms of simulated time.
         let time = start.addingTimeInterval(Double(index) / 100)
         let scopes: JSONValue = .array([.string("income"), .string("debt"), .string("wealth")])
@@ -434,8 +490,9 @@ struct LeafFactory {
             actor = .system
             details = ["from": .string("active"), "to": .string("exhausted"), "uses": .number(3)]
         }
-        let entry = AuditEntry(index: index, time: time, type: type, actor: actor, consentId: consentID, personId: person,
-                               bankOrg: bank, details: details)
+        // Through the product's decoder, which refuses details the broker would not write.
+        let entry = AuditEntry(index: index, time: time, actor: actor, consentId: consentID, personId: person,
+                               bankOrg: bank, event: try LogEvent(type: type, details: details))
         step += 1
         if step == 6 {
             step = 0
@@ -447,7 +504,7 @@ struct LeafFactory {
     }
 
     /// A fresh pending consent, for an append through the product.
-    mutating func consent(now: Date) throws -> Consent {
+    func consent(now: Date) throws -> Consent {
         let terms = try ConsentTerms(
             personId: people[Int.random(in: 0..<people.count)], scopes: [.income, .debt, .wealth], years: [2023, 2024],
             purpose: try Purpose(code: "loan-application", text: "Mortgage for a flat in Bergen"),
