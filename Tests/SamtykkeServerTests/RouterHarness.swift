@@ -28,7 +28,7 @@ struct StubAgency: TaxAgency {
 /// The broker's real router over an in-memory SQLite store, throwaway keys and the stub agency:
 /// every route, authentication and problem document, in milliseconds.
 struct RouterHarness: Sendable {
-    let broker: Broker
+    var broker: Broker
     let provider: DevIDProvider
     let bankKey: String
     let otherBankKey: String
