@@ -35,11 +35,12 @@ import Testing
     }
 
     /// `sqlite` pins SQLite whatever the suite's backend, for tests that edit the database file.
-    static func withStack(sqlite: Bool = false, _ body: @Sendable (Running) async throws -> Void) async throws {
+    static func withStack(sqlite: Bool = false, customize: @Sendable @escaping (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
             let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
+                customize(&broker)
                 broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
             }) { stack in

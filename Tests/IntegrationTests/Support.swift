@@ -45,15 +45,17 @@ final class TestClock: Sendable {
 /// Counts how often the broker asked the agency, so tests can prove a refused request fetched nothing.
 final class CountingAgency: TaxAgency {
     let wrapped: any TaxAgency
-    private let count = Mutex(0)
+    private let sent = Mutex<[String]>([])
 
     init(_ wrapped: any TaxAgency) { self.wrapped = wrapped }
 
     var name: String { wrapped.name }
-    var calls: Int { count.withLock { $0 } }
+    var calls: Int { sent.withLock { $0.count } }
+    /// The consent tokens presented, one per call, in order.
+    var tokens: [String] { sent.withLock { $0 } }
 
     func taxData(for person: PersonID, consentToken: String, deadline: ContinuousClock.Instant) async throws(AgencyError) -> AgencyResponse {
-        count.withLock { $0 += 1 }
+        sent.withLock { $0.append(consentToken) }
         return try await wrapped.taxData(for: person, consentToken: consentToken, deadline: deadline)
     }
 
