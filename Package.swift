@@ -101,7 +101,7 @@ let package = Package(
         ),
 
         // The broker's client for the tax agency, over CurlHTTP with mutual TLS.
-        .target(name: "AgencyClient", dependencies: ["SamtykkeCore", "CurlHTTP"]),
+        .target(name: "AgencyClient", dependencies: ["SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
 
         // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
         .target(

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import Metrics
 import SamtykkeCore
 
 /// The tax agency over HTTPS with mutual TLS, through libcurl.
@@ -48,10 +49,14 @@ public final class CurlTaxAgency: TaxAgency {
         }
     }
 
+    /// Counts the connections libcurl opened: each is a TLS handshake, so a rate well above the
+    /// pool's size means connections are not being reused.
+    public static let tlsHandshakesMetric = "samtykke_agency_tls_handshakes_total"
+
     public func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {
         let response: CurlResponse
         do {
-            response = try await client.execute(.get("\(baseURL)/healthz", timeout: ContinuousClock.now.duration(to: deadline)))
+            response = try await execute(.get("\(baseURL)/healthz", timeout: ContinuousClock.now.duration(to: deadline)))
         } catch let error as CurlError {
             throw Self.map(error)
         } catch {
@@ -68,7 +73,7 @@ public final class CurlTaxAgency: TaxAgency {
         )
         let response: CurlResponse
         do {
-            response = try await client.execute(request)
+            response = try await execute(request)
         } catch let error as CurlError {
             throw Self.map(error)
         } catch {
@@ -89,6 +94,12 @@ public final class CurlTaxAgency: TaxAgency {
         }
         guard data.personId == person else { throw .malformedBody("the answer is about another person") }
         return AgencyResponse(body: response.body, data: data)
+    }
+
+    private func execute(_ request: CurlRequest) async throws -> CurlResponse {
+        let response = try await client.execute(request)
+        if response.newConnections > 0 { Counter(label: Self.tlsHandshakesMetric).increment(by: response.newConnections) }
+        return response
     }
 
     private struct ProblemTitle: Decodable { let title: String }

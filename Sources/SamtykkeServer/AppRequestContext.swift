@@ -10,13 +10,30 @@ public enum Caller: Sendable, Hashable {
     case auditor(name: String)
 }
 
+extension Caller {
+    /// What the access log says about the caller: the kind only, never who.
+    var kind: String {
+        switch self {
+        case .bank: "bank"
+        case .citizen: "citizen"
+        case .auditor: "auditor"
+        }
+    }
+}
+
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public var caller: Caller?
+    /// Shared by every copy of this request's context: authentication sets it deep in the chain,
+    /// and the access log, outermost, still reads it once the response is back.
+    private let callerSlot = CallerSlot()
+
+    public var caller: Caller? {
+        get { callerSlot.value }
+        nonmutating set { callerSlot.value = newValue }
+    }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.caller = nil
     }
 
     /// The authenticated bank; the middleware on bank routes guarantees there is one.

@@ -37,6 +37,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let prepared = StartupGate()
+    var broker = broker
+    broker.logger = logger
     var app = Application(
         router: buildRouter(broker: broker),
         server: .http1(configuration: .init(httpDecoderConfiguration: .init(
@@ -61,19 +63,21 @@ public func buildApplication(
 /// parameters and bodies each one accepts.
 public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     let openAPI = OpenAPIDocument.shipped
+    SamtykkeMetrics.registerSeries()
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ObservationMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestShapeMiddleware(document: openAPI))
 
-    PublicController(broker: broker, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    let agencyHealth = AgencyHealth(agency: broker.agency)
+    PublicController(broker: broker, agencyHealth: agencyHealth, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
 
     // One limiter for all groups: a caller is limited the same whichever party's routes it uses.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
     let bank = router.group("v1")
         .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .bank))
         .add(middleware: rateLimit)
-    BankController(broker: broker, bundles: BundleService(broker: broker)).addRoutes(to: bank)
+    BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: agencyHealth)).addRoutes(to: bank)
 
     let citizen = router.group("v1/me").add(middleware: IDTokenAuthenticator(broker: broker)).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)

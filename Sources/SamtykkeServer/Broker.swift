@@ -1,5 +1,6 @@
 import AgencyClient
 import Foundation
+import Logging
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
@@ -27,6 +28,9 @@ public struct Broker: Sendable {
     public var policy: ConsentPolicy
     public var limits: Limits
     public var clock: @Sendable () -> Date
+    /// Where each log entry is announced; `buildApplication` points it at the application's logger.
+    public var logger = Logger(label: "samtykke.broker")
+    let lastCommit = LastCommit()
 
     public struct Limits: Sendable {
         /// Largest accepted request body in bytes.
@@ -98,10 +102,26 @@ public struct Broker: Sendable {
 
     /// Commits one change in the next batch and returns its outcome.
     func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
-        try await log.commit(Change(kind, completing: completing), at: now()).outcome
+        announced(try await log.commit(Change(kind, completing: completing), at: now()).outcome)
     }
 
     func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
-        try await log.commit(Change(kind, claiming: claiming), at: now()).outcome
+        announced(try await log.commit(Change(kind, claiming: claiming), at: now()).outcome)
+    }
+
+    /// One line per entry the change logged: what happened to which consent and who did it, by
+    /// kind only (a citizen actor's id is their national identity number).
+    private func announced(_ outcome: ChangeOutcome) -> ChangeOutcome {
+        if !outcome.entries.isEmpty { lastCommit.mark() }
+        for entry in outcome.entries {
+            logger.info("consent log entry", metadata: [
+                "type": "\(entry.type.rawValue)",
+                "consentId": "\(entry.consentId)",
+                "bank": "\(entry.bankOrg.digits)",
+                "actor": "\(entry.actor.kind.rawValue)",
+                "logIndex": "\(entry.index)",
+            ])
+        }
+        return outcome
     }
 }

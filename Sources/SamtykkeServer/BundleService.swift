@@ -7,19 +7,26 @@ import SamtykkeJOSE
 import SamtykkeStore
 import TransparencyLog
 
-/// Issues a bundle: check the consent, fetch from the agency with a fresh consent token, sign, and
-/// log. The log entry commits before the bundle leaves, and if the consent stopped being usable while
-/// the data was in flight the bundle is discarded, so a bank never holds a bundle the log lacks.
+/// Issues a bundle: check the consent, fetch from the agency with a consent token (reused while it
+/// lives), sign, and log. The log entry commits before the bundle leaves, and if the consent stopped
+/// being usable while the data was in flight the bundle is discarded, so a bank never holds a bundle
+/// the log lacks.
 struct BundleService: Sendable {
     let broker: Broker
     let seal: BundleSeal
     let refusals: RateLimiter
+    let agencyHealth: AgencyHealth
+    let tokens = ConsentTokenCache()
 
-    init(broker: Broker) {
+    init(broker: Broker, agencyHealth: AgencyHealth) {
         self.broker = broker
         self.seal = BundleSeal(signer: broker.signer)
         self.refusals = RateLimiter(rule: broker.limits.refusalRate)
+        self.agencyHealth = agencyHealth
     }
+
+    /// `samtykke_bundles_refused_total`'s reasons: the consent did not allow it, or the agency failed.
+    static let refusalReasons = ["consent-unusable"] + AgencyError.metricReasons
 
     struct Issued: Encodable {
         let bundle: String
@@ -57,6 +64,10 @@ struct BundleService: Sendable {
         do {
             return try await fetchAndIssue(id, for: bank, claim: claim, logger: logger)
         } catch {
+            if let error = error as? StorageError, case .refused = error {
+                Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", "consent-unusable")]).increment()
+                await tokens.forget(id)
+            }
             // A refusal or an agency failure issued nothing: the key is free for a retry. (A refusal
             // committed through the log already gave it back; releasing twice is harmless.)
             if let claim { try? await broker.store.release(claim) }
@@ -83,21 +94,16 @@ struct BundleService: Sendable {
         }
 
         let fetched: AgencyResponse
-        do {
-            let token = try await broker.signer.sign(
-                ConsentTokenClaims(
-                    consent: consent,
-                    issuer: broker.issuer,
-                    audience: broker.agencyAudience,
-                    clientCertificateSHA256: broker.clientCertificateSHA256,
-                    now: broker.now()
-                ),
-                typ: ConsentTokenClaims.typ
-            )
+        let token = try await consentToken(for: consent)
+        let started = ContinuousClock.now
+        do throws(AgencyError) {
             fetched = try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
-        } catch let error as AgencyError {
+            await agencyCall(since: started, failed: nil)
+        } catch {
+            await agencyCall(since: started, failed: error)
             logger.warning("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
-            Counter(label: "samtykke_agency_errors_total", dimensions: [("reason", error.reason)]).increment()
+            Counter(label: SamtykkeMetrics.agencyErrors, dimensions: [("reason", error.metricReason)]).increment()
+            Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", error.metricReason)]).increment()
             _ = try await broker.commit(.act(id, by: .bank(bank), .refuseBundle(reason: error.reason, for: bank)))
             throw Self.problem(for: error)
         }
@@ -127,7 +133,33 @@ struct BundleService: Sendable {
         )
         _ = try outcome.acceptedConsent()
         guard let receipt = outcome.receipt else { throw StorageError.corrupt("an issued bundle came back without its receipt") }
+        Counter(label: SamtykkeMetrics.bundlesIssued).increment()
         return Issued(bundle: jws, auditReceipt: Receipt(receipt))
+    }
+
+    /// How long the agency took, and what its answer says about whether it is up.
+    private func agencyCall(since started: ContinuousClock.Instant, failed error: AgencyError?) async {
+        Timer(label: SamtykkeMetrics.agencyDuration, dimensions: [("outcome", error == nil ? "ok" : "error")], preferredDisplayUnit: .seconds)
+            .record(duration: started.duration(to: .now))
+        await agencyHealth.observe(error)
+    }
+
+    /// The token kept for this consent while it still fits, else a newly signed one, living the
+    /// longest a consent token may.
+    private func consentToken(for consent: Consent) async throws -> String {
+        let now = broker.now()
+        let claims = ConsentTokenClaims(
+            consent: consent,
+            issuer: broker.issuer,
+            audience: broker.agencyAudience,
+            clientCertificateSHA256: broker.clientCertificateSHA256,
+            now: now,
+            lifetime: ConsentTokenClaims.maxLifetime
+        )
+        if let kept = await tokens.token(matching: claims, for: consent.id, now: now) { return kept }
+        let token = try await broker.signer.sign(claims, typ: ConsentTokenClaims.typ)
+        await tokens.keep(token, claims: claims, for: consent.id, now: now)
+        return token
     }
 
     /// The bundle a finished request issued, while the consent still lets the bank hold it: after a

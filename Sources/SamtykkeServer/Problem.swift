@@ -39,6 +39,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let field: String?
         let instance: String?
         let retryAfter: Int?
+        /// The `Request-Id` the response carries too: what a caller quotes to the operator.
+        let requestId: String
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -49,7 +51,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             detail: detail,
             field: field,
             instance: request.uri.path,
-            retryAfter: retryAfter
+            retryAfter: retryAfter,
+            requestId: context.id
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

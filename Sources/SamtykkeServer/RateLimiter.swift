@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import Synchronization
 
 /// A token bucket per authenticated caller: `burst` requests at once, refilled at `perSecond`.
@@ -55,6 +56,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let caller = context.caller, let wait = limiter.take(for: caller) {
+            Counter(label: SamtykkeMetrics.rateLimited).increment()
             throw Problem(.tooManyRequests, "rate-limited", "Too many requests", detail: "slow down; retry after \(wait) s", retryAfter: wait)
         }
         return try await next(request, context)

@@ -22,6 +22,8 @@ import Testing
             return try await provider.mint(pid: pid)
         }
 
+        var agency: CountingAgency { stack.broker.agency as! CountingAgency }
+
         func citizen(_ pid: String) async throws -> Caller {
             Caller(server: stack.brokerURL, credential: try await idToken(pid))
         }
@@ -34,11 +36,13 @@ import Testing
     }
 
     /// `sqlite` pins SQLite whatever the suite's backend, for tests that edit the database file.
-    static func withStack(sqlite: Bool = false, _ body: @Sendable (Running) async throws -> Void) async throws {
+    static func withStack(sqlite: Bool = false, customize: @Sendable @escaping (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
             let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
+                customize(&broker)
+                broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
             }) { stack in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())

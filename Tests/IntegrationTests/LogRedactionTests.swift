@@ -8,7 +8,8 @@ import Synchronization
 import Testing
 @testable import samtykke
 
-/// The broker's log, at `.trace`, through a whole flow and every kind of refusal, never holds a
+/// The broker's log, at `.trace`, through a whole flow and every kind of refusal, access log
+/// included (whose paths would hold national identity numbers: it logs route patterns), never holds a
 /// national identity number, an ID token, an API key, any other JWT (consent tokens, bundles) or
 /// any private key's material.
 @Suite struct LogRedactionTests {
@@ -97,6 +98,8 @@ import Testing
 
         let log = lines.all
         #expect(!log.isEmpty, "nothing was captured, so nothing was checked")
+        // The access log is part of what is checked: one line for each of the 16 requests above.
+        #expect(log.filter { $0.contains("] request ") }.count == 16)
         for line in log {
             for secret in secrets {
                 #expect(!line.contains(secret), "a secret or a national identity number is in the log: \(line)")

@@ -28,6 +28,8 @@ import Testing
         Case(["serve", "--port=-1"], says: "--port must be 0–65535, not -1"),
         Case(["serve", "--log-level", "loud"], says: "'loud' is invalid for '--log-level"),
         Case(["serve"], environment: ["SAMTYKKE_LOG_LEVEL": "loud"], says: "SAMTYKKE_LOG_LEVEL is not a valid value"),
+        Case(["serve", "--log-format", "xml"], says: "'xml' is invalid for '--log-format"),
+        Case(["serve"], environment: ["SAMTYKKE_LOG_FORMAT": "xml"], says: "SAMTYKKE_LOG_FORMAT is not a valid value"),
         Case(["mock-tax-agency", "--log-level", "loud"], says: "'loud' is invalid for '--log-level"),
         Case(["serve", "--id-jwks", "http://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file, not http://idp.example.invalid/jwks"),
         Case(["serve", "--id-jwks", "HTTP://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import SamtykkeCore
+import Synchronization
+
+/// `serve --log-format json`: one JSON object per line, for log shippers that would otherwise have
+/// to parse the text format. Metadata keeps its structure under `metadata`, so a key can never
+/// overwrite `level` or `message`.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    private let write: @Sendable (String) -> Void
+
+    init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+        self.label = label
+        self.write = write
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: Logging.LogEvent) {
+        var merged = metadata
+        if let given = event.metadata { merged.merge(given) { $1 } }
+        var object: [String: Any] = [
+            "time": RFC3339.string(from: Date()),
+            "level": event.level.rawValue,
+            "label": label,
+            "message": event.message.description,
+            "source": event.source,
+        ]
+        if !merged.isEmpty { object["metadata"] = merged.mapValues(Self.json) }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        write(String(decoding: data, as: UTF8.self) + "\n")
+    }
+
+    private static func json(_ value: Logger.MetadataValue) -> Any {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let values): values.map(json)
+        case .dictionary(let values): values.mapValues(json)
+        }
+    }
+
+    /// One `write(2)` per line under a lock, so lines from concurrent requests never interleave.
+    @Sendable static func standardError(_ line: String) {
+        lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    private static let lock = Mutex(())
+}

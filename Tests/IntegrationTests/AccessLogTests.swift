@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SamtykkeServer
+import Testing
+@testable import samtykke
+
+/// What an operator reads: one access line per request (route pattern, status, duration, request id,
+/// caller kind), the request id in the `Request-Id` header and in every problem document, one line
+/// per log entry, and `--log-format json` as one JSON object per line.
+@Suite struct AccessLogTests {
+    /// Serves the parties' broker through an application logging into `handler`.
+    static func serve<T: Sendable>(
+        logger: Logger,
+        _ body: @Sendable @escaping (AuthorizationParties, String) async throws -> T
+    ) async throws -> T {
+        try await AuthorizationParties.run { parties in
+            let app = buildApplication(broker: parties.stack.broker, options: ServerOptions(port: 0), logger: logger)
+            return try await app.test(.live) { client in
+                try await body(parties, "http://127.0.0.1:\(try #require(client.port))")
+            }
+        }
+    }
+
+    @Test func oneLinePerRequestWithTheCallerKindAndRequestID() async throws {
+        let lines = LogRedactionTests.CapturingHandler.Lines()
+        let logger = Logger(label: "samtykke.broker") { _ in LogRedactionTests.CapturingHandler(lines: lines) }
+        let answers = try await Self.serve(logger: logger) { parties, server -> [Answer] in
+            let bank = Caller(server: server, credential: parties.bankA)
+            let created = try await bank.send("POST", "/v1/consents", body: consentRequest(for: parties.personX, now: parties.clock.now()))
+            let id = try #require(created.json["id"] as? String)
+            return [
+                created,
+                try await bank.send("POST", "/v1/consents/\(id)/bundles"),
+                try await Caller(server: server, credential: parties.citizenX).send("POST", "/v1/me/consents/\(id)/grant"),
+                try await Caller(server: server, credential: parties.auditor).send("GET", "/v1/audit/entries?personId=\(parties.personX)"),
+                try await Caller(server: server, credential: nil).send("GET", "/v1/persons/\(parties.personX)"),
+                try await Caller(server: server, credential: nil).send("GET", "/healthz"),
+            ]
+        }
+        #expect(answers.map(\.status) == [201, 409, 200, 200, 404, 200])
+        let access = lines.all.filter { $0.contains("] request ") }
+        #expect(access.count == answers.count, "\(access)")
+        let expected: [(route: String, caller: String)] = [
+            ("/v1/consents", "bank"), ("/v1/consents/{id}/bundles", "bank"), ("/v1/me/consents/{id}/grant", "citizen"),
+            ("/v1/audit/entries", "auditor"), ("NotFound", "anonymous"), ("/healthz", "anonymous"),
+        ]
+        for (answer, (route, caller)) in zip(answers, expected) {
+            let requestID = try #require(answer.header("Request-Id"), "no Request-Id on \(route)")
+            let line = access.first { $0.contains("requestId=\(requestID)") }
+            #expect(line?.contains("route=\(route) ") == true, "\(line ?? "no line for \(route)")")
+            #expect(line?.contains("caller=\(caller) ") == true, "\(line ?? "")")
+            #expect(line?.contains("status=\(answer.status)") == true, "\(line ?? "")")
+            #expect(line?.contains("durationSeconds=") == true)
+            if answer.status >= 400 { #expect(answer.json["requestId"] as? String == requestID, "\(answer.text)") }
+        }
+        // One line per log entry: the request, the refused bundle, the grant.
+        let entries = lines.all.filter { $0.contains("] consent log entry ") }
+        let types = ["consent.requested", "bundle.refused", "consent.granted"]
+        #expect(entries.count == types.count && zip(entries, types).allSatisfy { $0.contains("type=\($1)") }, "\(entries)")
+    }
+
+    @Test func jsonFormatIsOneObjectPerLine() async throws {
+        let written = LogRedactionTests.CapturingHandler.Lines()
+        var logger = Logger(label: "samtykke.broker") { label in JSONLogHandler(label: label) { written.append($0) } }
+        logger.logLevel = .info
+        let requestID = try await Self.serve(logger: logger) { parties, server -> String? in
+            let answer = try await Caller(server: server, credential: parties.bankA).send("GET", "/v1/consents/00000000-0000-4000-8000-000000000000")
+            #expect(answer.status == 404)
+            return answer.header("Request-Id")
+        }
+        let lines = written.all
+        #expect(!lines.isEmpty)
+        var access: [[String: Any]] = []
+        for line in lines {
+            #expect(line.hasSuffix("\n") && line.dropLast().firstIndex(of: "\n") == nil, "not one line: \(line)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+            #expect(object["level"] is String && object["time"] is String && object["label"] as? String == "samtykke.broker")
+            if object["message"] as? String == "request" { access.append(object) }
+        }
+        #expect(access.count == 1)
+        let metadata = try #require(access.first?["metadata"] as? [String: Any])
+        #expect(metadata["status"] as? String == "404")
+        #expect(metadata["caller"] as? String == "bank")
+        #expect(metadata["route"] as? String == "/v1/consents/{id}")
+        #expect(metadata["requestId"] as? String == requestID)
+    }
+}
