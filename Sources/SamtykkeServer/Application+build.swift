@@ -67,6 +67,8 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     router.add(middleware: RequestShapeMiddleware(document: openAPI))
 
     PublicController(broker: broker, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    let tlog = TlogController(broker: broker)
+    tlog.addPublicRoutes(to: router)
 
     // One limiter for all groups: a caller is limited the same whichever party's routes it uses.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
@@ -82,6 +84,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
         .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .auditor))
         .add(middleware: rateLimit)
     AuditController(broker: broker).addRoutes(to: auditor)
+    tlog.addAuditorRoutes(to: auditor)
 
     return router
 }
