@@ -3,6 +3,7 @@ import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Witness
 
 /// Everything the routes need, decided once at start-up: production fills it from flags, tests from
 /// throwaway keys, and both build the same application from it.
@@ -27,6 +28,10 @@ public struct Broker: Sendable {
     public var policy: ConsentPolicy
     public var limits: Limits
     public var clock: @Sendable () -> Date
+    /// Where `WitnessService` submits checkpoints; none by default.
+    public var witnesses: [WitnessClient] = []
+    /// What the witnesses cosigned, for the checkpoint routes to append.
+    let cosignatures = HeldCosignatures()
 
     public struct Limits: Sendable {
         /// Largest accepted request body in bytes.

@@ -52,7 +52,12 @@ struct PublicController {
     static func checkpoint(broker: Broker) async throws -> Response {
         // Before the first entry the empty tree's checkpoint is signed on the spot: reading never writes.
         let head = try await broker.store.logHead()
-        var response = Self.text(try head.checkpoint?.note ?? broker.logSigner.sign(size: 0, rootHash: MerkleHasher.emptyRoot).note)
+        guard let note = head.checkpoint?.note else {
+            var response = Self.text(try broker.logSigner.sign(size: 0, rootHash: MerkleHasher.emptyRoot).note)
+            response.headers[.cacheControl] = Self.checkpointCaching
+            return response
+        }
+        var response = Self.text(await broker.cosignatures.cosigned(note))
         response.headers[.cacheControl] = Self.checkpointCaching
         return response
     }

@@ -20,11 +20,13 @@ struct Serve: AsyncParsableCommand {
     var rateBurst: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
+    @Option(name: .customLong("witness"), help: "A C2SP tlog-witness to submit every checkpoint to, URL=VKEY (VKEY from `samtykke witness key`); repeatable.")
+    var witnesses: [String] = []
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
     /// starts rather than at the first request (a zero rate divided by zero there).
-    private func checked() throws -> (port: Int, rate: RateLimiter.Rule, logLevel: Logger.Level?) {
+    private func checked() throws -> (port: Int, rate: RateLimiter.Rule, logLevel: Logger.Level?, witnesses: [WitnessFlag]) {
         let port = try Env.integer("port", port, default: 8080)
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535, not \(port)") }
         func amount(_ flag: String, _ given: Int?, default fallback: Int) throws -> RateLimiter.Rule.Amount {
@@ -36,7 +38,7 @@ struct Serve: AsyncParsableCommand {
         }
         let rate = RateLimiter.Rule(perSecond: try amount("rate-per-second", ratePerSecond, default: 50), burst: try amount("rate-burst", rateBurst, default: 200))
         if let jwks = Env.value("id-jwks", broker.idJwks) { try JWKSSource.validate(jwks) }
-        return (port, rate, try Env.parsed("log-level", logLevel))
+        return (port, rate, try Env.parsed("log-level", logLevel), try witnesses.map(WitnessFlag.init))
     }
 
     func validate() throws {
@@ -46,10 +48,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let host = Env.value("host", host) ?? "127.0.0.1"
-            let (port, rate, logLevel) = try checked()
+            let (port, rate, logLevel, witnesses) = try checked()
             let logger = makeLogger("samtykke.broker", level: logLevel)
             var (built, store) = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
             built.limits.rate = rate
+            built.witnesses = witnesses.map { $0.client() }
             let app = buildApplication(
                 broker: built, options: ServerOptions(host: host, port: port), logger: logger,
                 storeServices: store.services, prepare: store.prepare
