@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "SamtykkeServer",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON",
+                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

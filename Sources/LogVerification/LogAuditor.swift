@@ -16,16 +16,19 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         self.pageSize = pageSize
     }
 
-    /// Verifies the log against `logKey` and, when given, the state of an earlier run.
+    /// Verifies the log against `logKey`, a cosignature by each of `witnessKeys` on the checkpoint,
+    /// and, when given, the state of an earlier run.
     ///
     /// The checkpoint is fetched first and exactly its size is verified, so a log that grows
     /// meanwhile verifies as it was when signed. `progress` gets (entries checked, entries to check).
     public func verify(
         logKey: String,
         trusted state: AuditState?,
+        witnessKeys: [String] = [],
         progress: (UInt64, UInt64) -> Void = { _, _ in }
     ) async throws -> LogVerificationResult {
         let verifier = try NoteVerifier(verifierKey: logKey)
+        let witnesses = CosignedCheckpointVerifier(log: verifier, witnesses: try witnessKeys.map(CosignatureVerifier.init(verifierKey:)))
         do {
             if let state, state.logKey != logKey {
                 throw LogVerificationFailure(.logKeyChanged(trusted: state.logKey, published: logKey))
@@ -38,6 +41,12 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             } catch {
                 throw LogVerificationFailure(.badCheckpoint("\(error)"))
             }
+            let cosignatures: [Cosignature]
+            do {
+                cosignatures = try witnesses.verify(note).cosignatures
+            } catch {
+                throw LogVerificationFailure(.notWitnessed("\(error)"))
+            }
             if let trusted, trusted.origin != checkpoint.origin {
                 throw LogVerificationFailure(.originChanged(trusted: trusted.origin, published: checkpoint.origin))
             }
@@ -45,7 +54,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             if let trusted {
                 try await verifyExtends(trusted, checkpoint)
             }
-            return .verified(VerifiedLog(checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted))
+            return .verified(VerifiedLog(checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted, cosignatures: cosignatures))
         } catch let failure as LogVerificationFailure {
             return .failed(failure)
         }

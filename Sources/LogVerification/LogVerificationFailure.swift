@@ -32,6 +32,8 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
         case inconsistentWithTrusted(trustedSize: UInt64, size: UInt64, reason: String)
         /// A proof the log served does not lead to the signed root.
         case badProof(String)
+        /// The checkpoint lacks a valid cosignature of a witness the auditor requires.
+        case notWitnessed(String)
     }
 
     public let reason: Reason
@@ -48,7 +50,7 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
         // Entries from the new size on were in the trusted tree and are gone now.
         case .rollback(_, let size):
             size
-        case .badCheckpoint, .logKeyChanged, .originChanged, .rootMismatch, .inconsistentWithTrusted, .badProof:
+        case .badCheckpoint, .logKeyChanged, .originChanged, .rootMismatch, .inconsistentWithTrusted, .badProof, .notWitnessed:
             nil
         }
     }
@@ -81,6 +83,8 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
             "the log of \(size) entries does not extend the \(trustedSize) verified on an earlier run (a fork or rewrite): \(why)"
         case .badProof(let why):
             why
+        case .notWitnessed(let why):
+            "the published checkpoint is not cosigned by every required witness: \(why)"
         }
     }
 }

@@ -9,6 +9,8 @@ public struct VerifiedLog: Sendable, Hashable {
     public let logKey: String
     /// The checkpoint this run was checked against; nil on a first run, which trusts on first use.
     public let trusted: Checkpoint?
+    /// One per witness key the auditor required, in that order.
+    public let cosignatures: [Cosignature]
 
     public var trustedOnFirstUse: Bool { trusted == nil }
 }

@@ -47,7 +47,8 @@ public func buildApplication(
             maxHeaderFieldCount: options.maxHeaderFields
         ))),
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
-        services: storeServices + [ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger)],
+        services: storeServices + [ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger)]
+            + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, logger: logger)]),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger
     )
@@ -71,6 +72,8 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
 
     let agencyHealth = AgencyHealth(agency: broker.agency)
     PublicController(broker: broker, agencyHealth: agencyHealth, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    let tlog = TlogController(broker: broker)
+    tlog.addPublicRoutes(to: router)
 
     // One limiter for all groups: a caller is limited the same whichever party's routes it uses.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
@@ -86,6 +89,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
         .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .auditor))
         .add(middleware: rateLimit)
     AuditController(broker: broker).addRoutes(to: auditor)
+    tlog.addAuditorRoutes(to: auditor)
 
     return router
 }

@@ -4,6 +4,7 @@ import Logging
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Witness
 
 /// Everything the routes need, decided once at start-up: production fills it from flags, tests from
 /// throwaway keys, and both build the same application from it.
@@ -31,6 +32,10 @@ public struct Broker: Sendable {
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
     let lastCommit = LastCommit()
+    /// Where `WitnessService` submits checkpoints; none by default.
+    public var witnesses: [WitnessClient] = []
+    /// What the witnesses cosigned, for the checkpoint routes to append.
+    let cosignatures = HeldCosignatures()
 
     public struct Limits: Sendable {
         /// Largest accepted request body in bytes.

@@ -55,13 +55,18 @@ struct OpenAPIDocument: Sendable {
     }
 
     /// The methods the document has for a concrete request path, matching `{parameter}` segments
-    /// to anything: what a 405 lists in `Allow`.
+    /// to anything and a final `**` to one or more segments: what a 405 lists in `Allow`.
     func methods(forPath path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return operations.keys.compactMap { key -> String? in
             let parts = key.split(separator: " ", maxSplits: 1)
-            let template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
-            let matches = template.count == segments.count && zip(template, segments).allSatisfy { expected, actual in
+            var template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
+            var compared = segments
+            if template.last == "**", segments.count >= template.count {
+                template.removeLast()
+                compared = Array(segments.prefix(template.count))
+            }
+            let matches = template.count == compared.count && zip(template, compared).allSatisfy { expected, actual in
                 expected == actual || (expected.hasPrefix("{") && !actual.isEmpty)
             }
             return matches ? String(parts[0]) : nil

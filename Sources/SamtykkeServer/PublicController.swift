@@ -20,11 +20,7 @@ struct PublicController {
             response.headers[.cacheControl] = "public, max-age=300"
             return response
         }
-        router.get("v1/audit/checkpoint") { _, _ in
-            // Before the first entry the empty tree's checkpoint is signed on the spot: reading never writes.
-            let head = try await broker.store.logHead()
-            return Self.text(try head.checkpoint?.note ?? broker.logSigner.sign(size: 0, rootHash: MerkleHasher.emptyRoot).note)
-        }
+        router.get("v1/audit/checkpoint") { _, _ in try await Self.checkpoint(broker: broker) }
         router.get("v1/audit/log-key") { _, _ in Self.text(broker.logVerifierKey + "\n") }
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI.bytes)))
@@ -66,6 +62,23 @@ struct PublicController {
         let database: String
         let agency: String
     }
+
+    /// The newest signed checkpoint, here and at `/v1/audit/tlog/checkpoint`. It changes with every
+    /// entry, so caches keep it only for a moment.
+    static func checkpoint(broker: Broker) async throws -> Response {
+        // Before the first entry the empty tree's checkpoint is signed on the spot: reading never writes.
+        let head = try await broker.store.logHead()
+        guard let note = head.checkpoint?.note else {
+            var response = Self.text(try broker.logSigner.sign(size: 0, rootHash: MerkleHasher.emptyRoot).note)
+            response.headers[.cacheControl] = Self.checkpointCaching
+            return response
+        }
+        var response = Self.text(await broker.cosignatures.cosigned(note))
+        response.headers[.cacheControl] = Self.checkpointCaching
+        return response
+    }
+
+    static let checkpointCaching = "public, max-age=2"
 
     static func text(_ body: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))

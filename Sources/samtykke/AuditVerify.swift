@@ -19,6 +19,8 @@ extension AuditCommand {
         @OptionGroup var connection: AuditConnection
         @Option(help: "The state file kept between runs (default ~/.samtykke/audit-state-<hash of server URL>.json).")
         var state: String?
+        @Option(name: .customLong("witness-key"), help: "A witness's verifier key (from `samtykke witness key`) whose cosignature the checkpoint must carry; repeatable.")
+        var witnessKeys: [String] = []
 
         /// What --json prints, success or not.
         struct Report: Encodable {
@@ -41,7 +43,7 @@ extension AuditCommand {
                 let source = AuditLogSource(client: try connection.auditorClient())
                 let key = try await connection.verifierKey().key
                 let progress = AuditProgressBar()
-                let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted) { done, total in
+                let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted, witnessKeys: witnessKeys) { done, total in
                     progress?.show(done, of: total)
                 }
                 progress?.clear()
@@ -64,6 +66,9 @@ extension AuditCommand {
                     }
                     print("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
                     print("root hash: \(log.checkpoint.rootHash.base64)")
+                    for cosignature in log.cosignatures {
+                        print("cosigned by \(cosignature.keyName) at \(Date(timeIntervalSince1970: TimeInterval(cosignature.time)).formatted(.iso8601))")
+                    }
                     if let previous = log.trusted, let when = trusted?.verifiedAt {
                         print("consistent with the \(previous.size) entries verified on \(when.formatted(.iso8601)): the log only grew")
                     } else {

@@ -22,11 +22,13 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level?
     @Option(help: "Log format: text (default) or json, one object per line on stderr.")
     var logFormat: LogFormat?
+    @Option(name: .customLong("witness"), help: "A C2SP tlog-witness to submit every checkpoint to, URL=VKEY (VKEY from `samtykke witness key`); repeatable.")
+    var witnesses: [String] = []
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
     /// starts rather than at the first request (a zero rate divided by zero there).
-    private func checked() throws -> (port: Int, rate: RateLimiter.Rule, logLevel: Logger.Level?, logFormat: LogFormat) {
+    private func checked() throws -> (port: Int, rate: RateLimiter.Rule, logLevel: Logger.Level?, logFormat: LogFormat, witnesses: [WitnessFlag]) {
         let port = try Env.integer("port", port, default: 8080)
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535, not \(port)") }
         func amount(_ flag: String, _ given: Int?, default fallback: Int) throws -> RateLimiter.Rule.Amount {
@@ -38,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         }
         let rate = RateLimiter.Rule(perSecond: try amount("rate-per-second", ratePerSecond, default: 50), burst: try amount("rate-burst", rateBurst, default: 200))
         if let jwks = Env.value("id-jwks", broker.idJwks) { try JWKSSource.validate(jwks) }
-        return (port, rate, try Env.parsed("log-level", logLevel), try Env.parsed("log-format", logFormat) ?? .text)
+        return (port, rate, try Env.parsed("log-level", logLevel), try Env.parsed("log-format", logFormat) ?? .text, try witnesses.map(WitnessFlag.init))
     }
 
     func validate() throws {
@@ -48,12 +50,13 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let host = Env.value("host", host) ?? "127.0.0.1"
-            let (port, rate, logLevel, logFormat) = try checked()
+            let (port, rate, logLevel, logFormat, witnesses) = try checked()
             // Before the first logger exists: every logger made after this writes the chosen format.
             if logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
             let logger = makeLogger("samtykke.broker", level: logLevel)
             var (built, store) = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
             built.limits.rate = rate
+            built.witnesses = witnesses.map { $0.client() }
             let app = buildApplication(
                 broker: built, options: ServerOptions(host: host, port: port), logger: logger,
                 storeServices: store.services, prepare: store.prepare

@@ -34,10 +34,13 @@ import Testing
     struct Row {
         let setup: Setup
         let query: String
+        /// The request path, for a route whose template (`**`) is no path of its own.
+        let path: String?
         let expected: [Who: Int]
 
-        init(_ expected: [Who: Int], setup: Setup = .none, query: String = "") {
+        init(_ expected: [Who: Int], setup: Setup = .none, path: String? = nil, query: String = "") {
             self.setup = setup
+            self.path = path
             self.query = query
             self.expected = expected
         }
@@ -68,6 +71,8 @@ import Testing
         "GET /openapi.json": Row(everyone),
         "GET /v1/audit/checkpoint": Row(everyone),
         "GET /v1/audit/log-key": Row(everyone),
+        "GET /v1/audit/tlog/checkpoint": Row(everyone),
+        "GET /v1/audit/tlog/tile/**": Row(everyone, setup: .pending, path: "/v1/audit/tlog/tile/0/000.p/1"),
 
         "POST /v1/consents": Row(bank(a: 201, b: 201), setup: .consentRequest),
         "GET /v1/consents/{id}": Row(bank(a: 200, b: 404), setup: .pending),
@@ -83,6 +88,7 @@ import Testing
         "GET /v1/audit/entries": Row(auditorOnly, setup: .pending, query: "?start=0&limit=10"),
         "GET /v1/audit/proof/inclusion": Row(auditorOnly, setup: .pending, query: "?index=0&treeSize=1"),
         "GET /v1/audit/proof/consistency": Row(auditorOnly, setup: .pending, query: "?from=1&to=1"),
+        "GET /v1/audit/tlog/tile/entries/**": Row(auditorOnly, setup: .pending, path: "/v1/audit/tlog/tile/entries/000.p/1"),
     ]
 
     @Test func everyRouteHasARowForEveryCaller() async throws {
@@ -111,7 +117,7 @@ import Testing
                     case .active: id = try await parties.activeConsent()
                     case .consentRequest: body = consentRequest(for: parties.personX, now: parties.clock.now())
                     }
-                    let path = template.replacingOccurrences(of: "{id}", with: id) + row.query
+                    let path = (row.path ?? template.replacingOccurrences(of: "{id}", with: id)) + row.query
                     let answer = try await parties.caller(who.credential(parties)).send(method, path, body: body)
                     let expected = try #require(row.expected[who])
                     #expect(answer.status == expected, "\(who) \(route): \(answer.text)")

@@ -36,7 +36,7 @@ import Testing
     }
 
     /// `sqlite` pins SQLite whatever the suite's backend, for tests that edit the database file.
-    static func withStack(sqlite: Bool = false, customize: @Sendable @escaping (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
+    static func withStack(sqlite: Bool = false, customize: @escaping @Sendable (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
             let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
@@ -44,6 +44,7 @@ import Testing
                 customize(&broker)
                 broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
+                customize(&broker)
             }) { stack in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
                 try await body(Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock))

@@ -1,8 +1,10 @@
 import Foundation
 
-/// `scripts/verify-log.py`, the independent verifier, run as a child process.
+/// `scripts/verify-log.py` and `scripts/verify-tiles.py`, the independent verifiers, run as child
+/// processes.
 enum PythonVerifier {
     static let script = Package.root.appendingPathComponent("scripts/verify-log.py").path
+    static let tilesScript = Package.root.appendingPathComponent("scripts/verify-tiles.py").path
 
     /// Whether python3 and its `cryptography` package are installed: the script needs both.
     static func isAvailable() async -> Bool {
@@ -11,6 +13,10 @@ enum PythonVerifier {
 
     static func verify(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
         try await run([script] + arguments)
+    }
+
+    static func verifyTiles(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await run([tilesScript] + arguments)
     }
 
     /// Runs python3 as found on PATH.

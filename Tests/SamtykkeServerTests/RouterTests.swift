@@ -106,9 +106,10 @@ import TransparencyLog
     }
 
     @Test func aFloodOfRefusedBundleRequestsIsSlowedBeforeItFillsTheLog() async throws {
-        var harness = try await RouterHarness.make()
+        var made = try await RouterHarness.make()
         // A bucket that does not refill during the test, however slow the machine.
-        harness.broker.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 5)
+        made.broker.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 5)
+        let harness = made
         let burst = 5
         try await harness.test { client in
             let id = try #require(try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request()).json["id"] as? String)

@@ -1,0 +1,93 @@
+import Hummingbird
+import NIOCore
+import SamtykkeStore
+import TransparencyLog
+
+/// The log as C2SP `tlog-tiles` serves it, under `/v1/audit/tlog`: the checkpoint, hash tiles
+/// (public: hashes name nobody) and entry bundles (auditors only: entries name people).
+///
+/// A level-`L` tile holds hashes at tree level `8·L`, each the root of a perfect subtree the store
+/// already keeps, so a tile is one `subtreeHashes` read and a bundle one `logEntries` read, whatever
+/// the size of the log. Only what the newest signed checkpoint covers is served: a tile or a bundle
+/// wider than that is a 404, never a guess about hashes nobody signed.
+struct TlogController {
+    let broker: Broker
+
+    /// A full tile never changes. A partial one is superseded as the log grows (and may go), so
+    /// caches hold it only briefly.
+    static let fullTileCaching = "public, max-age=31536000, immutable"
+    static let partialTileCaching = "public, max-age=10"
+    /// Bundles answer an auditor's key: a shared cache must not hand them to anyone else, which
+    /// `public` would allow for a request that carried `Authorization` (RFC 9111 §3.5).
+    static let fullBundleCaching = "private, max-age=31536000, immutable"
+    static let partialBundleCaching = "private, max-age=10"
+
+    func addPublicRoutes(to router: Router<AppRequestContext>) {
+        router.get("v1/audit/tlog/checkpoint") { _, _ in try await PublicController.checkpoint(broker: broker) }
+        router.get("v1/audit/tlog/tile/**", use: tile)
+    }
+
+    /// On the auditors' group, `/v1/audit`.
+    func addAuditorRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("tlog/tile/entries/**", use: entries)
+    }
+
+    @Sendable func tile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let elements = Self.elements(of: request, after: "/v1/audit/tlog/tile/")
+        guard let levelText = elements.first, let level = TilePath.level(levelText), let tile = TilePath(elements: Array(elements.dropFirst()))
+        else { throw Problem.notFound("no such tile") }
+        let first = try await coveredStart(of: tile, treeLevel: 8 * level)
+        let coordinates = (0..<UInt64(tile.width)).map { SubtreeCoordinate(level: 8 * level, index: first + $0) }
+        let hashes = try await broker.store.subtreeHashes(coordinates)
+        var body = ByteBuffer()
+        body.reserveCapacity(coordinates.count * 32)
+        for coordinate in coordinates {
+            guard let hash = hashes[coordinate] else {
+                throw StorageError.corrupt("the Merkle node at level \(coordinate.level), index \(coordinate.index) is missing")
+            }
+            body.writeBytes(hash.bytes)
+        }
+        return Self.binary(body, caching: tile.isPartial ? Self.partialTileCaching : Self.fullTileCaching)
+    }
+
+    @Sendable func entries(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let tile = TilePath(elements: Self.elements(of: request, after: "/v1/audit/tlog/tile/entries/")) else { throw Problem.notFound("no such entry bundle") }
+        let first = try await coveredStart(of: tile, treeLevel: 0)
+        let rows = try await broker.store.logEntries(LogQuery(start: first, limit: tile.width))
+        var body = ByteBuffer()
+        for (offset, row) in rows.enumerated() {
+            guard row.index == first + UInt64(offset) else { throw StorageError.corrupt("entry \(first + UInt64(offset)) is missing") }
+            // `BatchPlan` never writes a longer entry; one here came from outside the product.
+            guard let length = UInt16(exactly: row.leaf.count) else {
+                throw StorageError.corrupt("entry \(row.index) is longer than an entry bundle can hold")
+            }
+            body.writeInteger(length, endianness: .big)
+            body.writeBytes(row.leaf)
+        }
+        guard rows.count == tile.width else { throw StorageError.corrupt("entry \(first + UInt64(rows.count)) is missing") }
+        return Self.binary(body, caching: tile.isPartial ? Self.partialBundleCaching : Self.fullBundleCaching)
+    }
+
+    /// The index at `treeLevel` of the tile's first hash, if the newest checkpoint covers all of it.
+    private func coveredStart(of tile: TilePath, treeLevel: Int) async throws -> UInt64 {
+        let size = try await broker.store.logHead().checkpoint?.size ?? 0
+        let covered = treeLevel < UInt64.bitWidth ? size >> treeLevel : 0
+        let (first, overflow) = tile.index.multipliedReportingOverflow(by: UInt64(TilePath.fullWidth))
+        guard !overflow, first < covered, UInt64(tile.width) <= covered - first else {
+            throw Problem.notFound("the signed checkpoint (\(size) entries) does not cover this tile")
+        }
+        return first
+    }
+
+    /// The path's elements after the route's prefix, read from the path itself: the router's
+    /// catch-all drops empty elements, which would make `0//000` and `0/000/` more names of a tile.
+    private static func elements(of request: Request, after prefix: String) -> [Substring] {
+        let path = request.uri.path
+        guard path.hasPrefix(prefix) else { return [] }
+        return path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+    }
+
+    static func binary(_ body: ByteBuffer, caching: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: caching], body: .init(byteBuffer: body))
+    }
+}

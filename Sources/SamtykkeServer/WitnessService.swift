@@ -1,0 +1,50 @@
+import Logging
+import ServiceLifecycle
+import Witness
+
+/// Submits the newest checkpoint to every witness, at most once a second each, and holds the
+/// cosignatures they answer for `/v1/audit/checkpoint` to serve.
+///
+/// Each witness has its own loop, so a slow or dead one delays nobody else; a failure is retried
+/// with exponential backoff up to a minute. Nothing else waits on this: bundles and receipts are
+/// issued whether or not any witness answers.
+struct WitnessService: Service, CustomStringConvertible {
+    let broker: Broker
+    let prepared: StartupGate
+    let logger: Logger
+
+    var description: String { "WitnessService" }
+
+    static let interval: Duration = .seconds(1)
+    static let maxBackoff: Duration = .seconds(60)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await prepared.wait()
+            await withDiscardingTaskGroup { group in
+                for (index, witness) in broker.witnesses.enumerated() {
+                    group.addTask { await follow(witness, index: index) }
+                }
+            }
+        }
+    }
+
+    private func follow(_ witness: WitnessClient, index: Int) async {
+        let receipts = LogReceipts(store: broker.store)
+        var backoff: Duration?
+        while !Task.isCancelled {
+            do {
+                if let note = try await broker.store.logHead().checkpoint?.note, !(await broker.cosignatures.holds(witness: index, for: note)) {
+                    let cosignature = try await witness.submit(note) { try await receipts.consistencyProof(from: $0, to: $1) }
+                    await broker.cosignatures.hold(cosignature.line, witness: index, for: note)
+                }
+                backoff = nil
+            } catch {
+                let wait = min((backoff ?? .milliseconds(500)) * 2, Self.maxBackoff)
+                backoff = wait
+                logger.warning("witness did not cosign", metadata: ["witness": "\(witness.url)", "error": "\(error)", "retryIn": "\(wait)"])
+            }
+            try? await Task.sleep(for: backoff ?? Self.interval)
+        }
+    }
+}
