@@ -111,7 +111,7 @@ struct BrokerSettings: Sendable {
             baseURL: try Env.require("tax-agency", taxAgency),
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey)
         )
-        let signer = try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
+        let signer = try await bundleSigner()
         let broker = Broker(
             issuer: Env.value("issuer", issuer) ?? publicURL,
             store: opened.store,
@@ -123,6 +123,11 @@ struct BrokerSettings: Sendable {
             idTokens: try await idTokenVerifier()
         )
         return (broker, opened)
+    }
+
+    /// The key that signs bundles, which also seals webhook secrets (`Seal`).
+    func bundleSigner() async throws -> ES256Signer {
+        try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
     }
 
     private func idTokenVerifier() async throws -> IDTokenVerifier {

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     var rateBurst: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
+    @Flag(help: "Accept webhook targets on loopback, link-local and private addresses (development and tests only).")
+    var webhookAllowPrivate = false
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
@@ -50,6 +52,7 @@ struct Serve: AsyncParsableCommand {
             let logger = makeLogger("samtykke.broker", level: logLevel)
             var (built, store) = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
             built.limits.rate = rate
+            built.webhookAllowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
             let app = buildApplication(
                 broker: built, options: ServerOptions(host: host, port: port), logger: logger,
                 storeServices: store.services, prepare: store.prepare
