@@ -19,6 +19,48 @@ enum Migrations {
 
     static let all: [Migration] = [
         Migration(version: 1, statements: partiesAndConsents + log + appendOnly + idempotency),
+        Migration(version: 2, statements: eventOutbox + webhooks),
+    ]
+
+    private static let webhooks = [
+        // A bank's endpoints; the signing secret only sealed, under a key the database never holds.
+        """
+        CREATE TABLE webhook (
+            id text PRIMARY KEY,
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            url text NOT NULL,
+            sealedSecret bytea NOT NULL,
+            createdAt timestamptz NOT NULL,
+            status text NOT NULL CHECK (status IN ('active', 'failing', 'disabled'))
+        )
+        """,
+        "CREATE INDEX webhook_by_bank ON webhook (bankOrg, createdAt)",
+    ]
+
+    private static let eventOutbox = [
+        // The outbox: one row per entry a bank hears of (every entry but `bundle.refused`), written by
+        // the commit that writes the entry. `logIdx` orders the feed; `id` is `evt_` + `logIdx`.
+        """
+        CREATE TABLE event (
+            logIdx bigint PRIMARY KEY,
+            id text NOT NULL UNIQUE CHECK (id = 'evt_' || logIdx),
+            type text NOT NULL,
+            time timestamptz NOT NULL,
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            consentId text NOT NULL,
+            status text NOT NULL
+                CHECK (status IN ('pending', 'active', 'denied', 'revoked', 'withdrawn', 'expired', 'exhausted'))
+        )
+        """,
+        "CREATE INDEX event_by_bank ON event (bankOrg, logIdx)",
+        // Entries logged before the outbox existed get their events too, so the feed starts at the beginning.
+        """
+        INSERT INTO event (logIdx, id, type, time, bankOrg, consentId, status)
+        SELECT idx, 'evt_' || idx, type, time, bankOrg, consentId,
+            CASE type WHEN 'consent.requested' THEN 'pending' WHEN 'bundle.issued' THEN 'active'
+                ELSE convert_from(leaf, 'UTF8')::jsonb -> 'details' ->> 'to' END
+        FROM auditEntry WHERE type <> 'bundle.refused' ORDER BY idx
+        """,
     ]
 
     private static let partiesAndConsents = [

@@ -113,6 +113,8 @@ extension PostgresStore {
         }
         if plan.appended, let checkpoint = plan.checkpoint {
             try await run(InsertEntriesStatement(entries: plan.entries), on: connection)
+            let events = plan.events
+            if !events.isEmpty { try await run(InsertEventsStatement(events: events), on: connection) }
             try await run(InsertNodesStatement(nodes: plan.nodes), on: connection)
             try await connection.query("UPDATE logHead SET size = \(Int64(plan.size)) WHERE id = 1", logger: logger)
             try await connection.query(

@@ -179,6 +179,40 @@ enum Migrations {
             }
             try db.create(index: "idempotencyKey_by_age", on: "idempotencyKey", columns: ["createdAt"])
         }
+        migrator.registerMigration("v4-events-and-webhooks") { db in
+            // The outbox: one row per entry a bank hears of (every entry but `bundle.refused`), written
+            // by the commit that writes the entry. `logIdx` orders the feed; `id` is `evt_` + `logIdx`.
+            try db.create(table: "event") { t in
+                t.primaryKey("logIdx", .integer)
+                t.column("id", .text).notNull().unique()
+                t.column("type", .text).notNull()
+                t.column("time", .datetime).notNull()
+                t.column("bankOrg", .text).notNull().references("bank", onDelete: .restrict)
+                t.column("consentId", .text).notNull()
+                t.column("status", .text).notNull()
+                    .check { ["pending", "active", "denied", "revoked", "withdrawn", "expired", "exhausted"].contains($0) }
+                t.check(sql: "id = 'evt_' || logIdx")
+            }
+            try db.create(index: "event_by_bank", on: "event", columns: ["bankOrg", "logIdx"])
+            // Entries logged before the outbox existed get their events too, so the feed starts at the beginning.
+            try db.execute(sql: """
+                INSERT INTO event (logIdx, id, type, time, bankOrg, consentId, status)
+                SELECT idx, 'evt_' || idx, type, time, bankOrg, consentId,
+                    CASE type WHEN 'consent.requested' THEN 'pending' WHEN 'bundle.issued' THEN 'active'
+                        ELSE json_extract(CAST(leaf AS TEXT), '$.details.to') END
+                FROM auditEntry WHERE type != 'bundle.refused' ORDER BY idx
+                """)
+            // A bank's endpoints; the signing secret only sealed, under a key the database never holds.
+            try db.create(table: "webhook") { t in
+                t.primaryKey("id", .text)
+                t.column("bankOrg", .text).notNull().references("bank", onDelete: .restrict)
+                t.column("url", .text).notNull()
+                t.column("sealedSecret", .blob).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("status", .text).notNull().check { ["active", "failing", "disabled"].contains($0) }
+            }
+            try db.create(index: "webhook_by_bank", on: "webhook", columns: ["bankOrg", "createdAt"])
+        }
         return migrator
     }
 }

@@ -53,6 +53,15 @@ extension SQLiteStore: ChangeCommitting {
                 entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
             ])
         }
+        let insertEvent = try db.cachedStatement(sql: """
+            INSERT INTO event (logIdx, id, type, time, bankOrg, consentId, status) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for event in plan.events {
+            try insertEvent.execute(arguments: [
+                Int64(event.logIndex), event.id.description, event.type.rawValue, event.timestamp, event.bankOrg.digits,
+                event.consentId.description, event.status.rawValue,
+            ])
+        }
         let insertNode = try db.cachedStatement(sql: "INSERT INTO merkleNode (level, idx, hash) VALUES (?, ?, ?)")
         for node in plan.nodes {
             try insertNode.execute(arguments: [node.level, Int64(node.index), Data(node.hash.bytes)])

@@ -81,6 +81,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
         .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .bank))
         .add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: agencyHealth)).addRoutes(to: bank)
+    WebhookController(broker: broker).addRoutes(to: bank)
 
     let citizen = router.group("v1/me").add(middleware: IDTokenAuthenticator(broker: broker)).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)

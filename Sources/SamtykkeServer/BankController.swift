@@ -10,8 +10,11 @@ struct BankController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("consents", use: create)
+        group.get("consents", use: list)
         group.get("consents/:id", use: show)
+        group.delete("consents/:id", use: withdraw)
         group.post("consents/:id/bundles", use: issueBundle)
+        group.get("events", use: events)
     }
 
     static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses"]
@@ -59,6 +62,63 @@ struct BankController {
         let bank = try context.bank()
         let consent = try await broker.store.consent(try consentID(context), for: .bank(bank))
         return try JSONIO.response(ConsentView(consent))
+    }
+
+    /// The bank's own consents, a page at a time: `next` is the `after` of the following page, null
+    /// on the last one.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let query = request.uri.queryParameters
+        let limit = try pageLimit(request)
+        let status = try query.get("status").map { text in
+            guard let status = ConsentStatus(rawValue: String(text)) else {
+                throw Problem.invalid("status", "must be one of \(ConsentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return status
+        }
+        let order = try query.get("order").map { text in
+            guard let order = ConsentQuery.Order(rawValue: String(text)) else { throw Problem.invalid("order", "must be newest or oldest") }
+            return order
+        } ?? .newestFirst
+        let after = try query.get("after").map { text in
+            do { return try ConsentID(String(text)) } catch { throw Problem.invalid("after", "is not a consent id") }
+        }
+        // One more than asked tells whether another page follows.
+        let found = try await broker.store.consents(
+            ConsentQuery(viewer: .bank(bank), status: status, order: order, after: after, limit: limit + 1)
+        )
+        let page = Array(found.prefix(limit))
+        let next = found.count > page.count ? page.last?.id.description : nil
+        return try JSONIO.response(ConsentPage(consents: page.map(ConsentView.init), next: next))
+    }
+
+    /// The bank's own act: it no longer needs the data. Terminal consents are a 409, another bank's a 404.
+    @Sendable func withdraw(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let outcome = try await broker.commit(.act(try consentID(context), by: .bank(bank), .withdraw(by: bank)))
+        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()))
+    }
+
+    /// The bank's events, oldest first, after `after`: the same ones its webhooks carry, for polling
+    /// and for catching up after an outage.
+    @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let limit = try pageLimit(request)
+        let after = try request.uri.queryParameters.get("after").map { text in
+            guard let id = EventID(String(text)) else { throw Problem.invalid("after", "is not an event id (evt_ and a number)") }
+            return id
+        }
+        let events = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit))
+        return try JSONIO.response(EventList(events: events.map(EventView.init)))
+    }
+
+    /// `limit` of a page: 1 to the broker's page size, 100 when absent.
+    private func pageLimit(_ request: Request) throws -> Int {
+        let limit = try AuditController.number("limit", in: request) ?? 100
+        guard (1...UInt64(broker.limits.maxPageSize)).contains(limit) else {
+            throw Problem.invalid("limit", "must be between 1 and \(broker.limits.maxPageSize)")
+        }
+        return Int(limit)
     }
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -28,6 +28,8 @@ public struct Broker: Sendable {
     public var idTokens: IDTokenVerifier
     public var policy: ConsentPolicy
     public var limits: Limits
+    /// Loopback, link-local and private webhook targets are refused unless this is set (dev, tests).
+    public var webhookAllowPrivate: Bool
     public var clock: @Sendable () -> Date
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
@@ -78,6 +80,7 @@ public struct Broker: Sendable {
         idTokens: IDTokenVerifier,
         policy: ConsentPolicy = ConsentPolicy(),
         limits: Limits = Limits(),
+        webhookAllowPrivate: Bool = false,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.issuer = issuer
@@ -92,6 +95,7 @@ public struct Broker: Sendable {
         self.idTokens = idTokens
         self.policy = policy
         self.limits = limits
+        self.webhookAllowPrivate = webhookAllowPrivate
         self.clock = clock
     }
 

@@ -13,14 +13,14 @@ import TransparencyLog
 /// the log lacks.
 struct BundleService: Sendable {
     let broker: Broker
-    let seal: BundleSeal
+    let seal: Seal
     let refusals: RateLimiter
     let agencyHealth: AgencyHealth
     let tokens = ConsentTokenCache()
 
     init(broker: Broker, agencyHealth: AgencyHealth) {
         self.broker = broker
-        self.seal = BundleSeal(signer: broker.signer)
+        self.seal = Seal(signer: broker.signer, purpose: .idempotentBundle)
         self.refusals = RateLimiter(rule: broker.limits.refusalRate)
         self.agencyHealth = agencyHealth
     }
@@ -129,7 +129,7 @@ struct BundleService: Sendable {
         )
         let outcome = try await broker.commit(
             .act(id, by: .bank(bank), .issueBundle(issue, for: bank)),
-            completing: try claim.map { IdempotencyCompletion(claim: $0, sealedBundle: try seal.seal(jws)) }
+            completing: try claim.map { IdempotencyCompletion(claim: $0, sealedBundle: try seal.seal(Array(jws.utf8))) }
         )
         _ = try outcome.acceptedConsent()
         guard let receipt = outcome.receipt else { throw StorageError.corrupt("an issued bundle came back without its receipt") }
@@ -172,7 +172,7 @@ struct BundleService: Sendable {
         guard consent.status == .active || consent.status == .exhausted else {
             throw StorageError.refused(DomainError(.illegalTransition, field: "status", reason: "consent is \(consent.status.rawValue); the bundle is no longer available"))
         }
-        guard let jws = seal.open(sealed) else {
+        guard let opened = seal.open(sealed), let jws = String(bytes: opened, encoding: .utf8) else {
             throw Problem(.conflict, "idempotency-expired", "The bundle can no longer be replayed", detail: "send the request with a new Idempotency-Key", field: "Idempotency-Key")
         }
         let receipt = try await LogReceipts(store: broker.store).receipt(for: index)

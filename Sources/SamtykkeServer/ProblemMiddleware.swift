@@ -26,6 +26,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem(for: error, context: context)
         case let error as DomainError:
             return problem(for: error)
+        case let error as WebhookTargetRefused:
+            return .invalid("url", error.reason)
         case is NIOTooManyBytesError:
             return Problem(.contentTooLarge, "body-too-large", "Request body too large")
         case let error as HTTPError:

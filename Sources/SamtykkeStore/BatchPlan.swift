@@ -70,6 +70,8 @@ public struct BatchPlan: Sendable {
     /// Final states of changed existing consents, one per consent.
     public var updatedConsents: [Consent] { updatedOrder.compactMap { updated[$0] } }
     public private(set) var entries: [LoggedEntry] = []
+    /// The outbox rows: one event for each entry a bank hears of, written in the same transaction.
+    public var events: [OutboxEvent] { entries.compactMap { OutboxEvent($0.entry) } }
     public private(set) var nodes: [(level: Int, index: UInt64, hash: Hash)] = []
     public private(set) var size: UInt64
     /// Signed over the new head when the batch appended anything; else the one already in force.

@@ -5,7 +5,7 @@ import TransparencyLog
 /// Everything the broker keeps, by concern. The server and the command line see only these
 /// protocols; `SQLiteStore` (embedded, the default) and `PostgresStore` (several instances) are the
 /// two implementations, and one contract suite holds both to the same behaviour.
-public typealias Store = ConsentStore & PartyStore & LogStore & IdempotencyStore & ChangeCommitting & StoreHealth
+public typealias Store = ConsentStore & PartyStore & LogStore & EventStore & WebhookStore & IdempotencyStore & ChangeCommitting & StoreHealth
 
 /// Banks, auditors and their keys. Registering a party writes no log entry.
 public protocol PartyStore: Sendable {
@@ -41,6 +41,24 @@ public protocol LogStore: Sendable {
     func logHead() async throws -> LogHead
     /// Stored perfect-subtree hashes, in one round trip; a missing node is `corrupt`.
     func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash]
+}
+
+/// The outbox: events the commits wrote beside their entries (`BatchPlan.events`), for the feed
+/// and for webhooks.
+public protocol EventStore: Sendable {
+    /// A page of one bank's events, in log order. Log indexes are handed out under the head lock
+    /// and committed in that order, so a page never skips an event that commits later.
+    func events(_ query: EventQuery) async throws -> [OutboxEvent]
+}
+
+/// Banks' webhook endpoints. Registering or removing one writes no log entry.
+public protocol WebhookStore: Sendable {
+    /// Registers `webhook`; its bank must be registered (`bankNotFound`).
+    func addWebhook(_ webhook: Webhook) async throws
+    /// A bank's endpoints, oldest first.
+    func webhooks(of bank: OrgNumber) async throws -> [Webhook]
+    /// Removes one of `bank`'s endpoints; false when it has none with that id (another bank's included).
+    func removeWebhook(id: String, of bank: OrgNumber) async throws -> Bool
 }
 
 /// `Idempotency-Key` claims. The claim is its own short transaction; completing it belongs to the

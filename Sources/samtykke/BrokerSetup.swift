@@ -116,7 +116,7 @@ struct BrokerSettings: Sendable {
             baseURL: try Env.require("tax-agency", taxAgency),
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey)
         )
-        let signer = try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
+        let signer = try await bundleSigner()
         let retired = retiredBundleKeys.isEmpty
             ? (Env.value("retired-bundle-key", nil)?.split(separator: ",").map(String.init) ?? [])
             : retiredBundleKeys
@@ -136,6 +136,11 @@ struct BrokerSettings: Sendable {
             idTokens: try await idTokenVerifier()
         )
         return (broker, opened)
+    }
+
+    /// The key that signs bundles, which also seals webhook secrets (`Seal`).
+    func bundleSigner() async throws -> ES256Signer {
+        try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
     }
 
     private func idTokenVerifier() async throws -> IDTokenVerifier {

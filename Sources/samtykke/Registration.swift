@@ -22,7 +22,7 @@ struct StoreFlags: ParsableArguments {
 struct Bank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register banks and manage their API keys.",
-        subcommands: [Add.self, AddKey.self, Keys.self, RevokeKey.self]
+        subcommands: [Add.self, AddKey.self, Keys.self, RevokeKey.self, WebhookCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
     var logFormat: LogFormat?
     @Option(name: .customLong("witness"), help: "A C2SP tlog-witness to submit every checkpoint to, URL=VKEY (VKEY from `samtykke witness key`); repeatable.")
     var witnesses: [String] = []
+    @Flag(help: "Accept webhook targets on loopback, link-local and private addresses (development and tests only).")
+    var webhookAllowPrivate = false
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
@@ -57,6 +59,7 @@ struct Serve: AsyncParsableCommand {
             var (built, store) = try await broker.settings.makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
             built.limits.rate = rate
             built.witnesses = witnesses.map { $0.client() }
+            built.webhookAllowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
             let app = buildApplication(
                 broker: built, options: ServerOptions(host: host, port: port), logger: logger,
                 storeServices: store.services, prepare: store.prepare

@@ -29,6 +29,9 @@ import Testing
         case pending
         case active
         case consentRequest
+        /// One of bank A's webhooks.
+        case webhook
+        case webhookRequest
     }
 
     struct Row {
@@ -75,7 +78,13 @@ import Testing
         "GET /v1/audit/tlog/tile/**": Row(everyone, setup: .pending, path: "/v1/audit/tlog/tile/0/000.p/1"),
 
         "POST /v1/consents": Row(bank(a: 201, b: 201), setup: .consentRequest),
+        "GET /v1/consents": Row(bank(a: 200, b: 200), setup: .pending),
         "GET /v1/consents/{id}": Row(bank(a: 200, b: 404), setup: .pending),
+        "DELETE /v1/consents/{id}": Row(bank(a: 200, b: 404), setup: .pending),
+        "GET /v1/events": Row(bank(a: 200, b: 200), setup: .pending),
+        "POST /v1/webhooks": Row(bank(a: 201, b: 201), setup: .webhookRequest),
+        "GET /v1/webhooks": Row(bank(a: 200, b: 200)),
+        "DELETE /v1/webhooks/{id}": Row(bank(a: 204, b: 404), setup: .webhook),
         "POST /v1/consents/{id}/bundles": Row(bank(a: 201, b: 404), setup: .active),
 
         "GET /v1/me/consents": Row(citizen(x: 200, y: 200), setup: .pending),
@@ -116,6 +125,8 @@ import Testing
                     case .pending: id = try await parties.pendingConsent()
                     case .active: id = try await parties.activeConsent()
                     case .consentRequest: body = consentRequest(for: parties.personX, now: parties.clock.now())
+                    case .webhook: id = try await parties.webhook()
+                    case .webhookRequest: body = ["url": AuthorizationParties.webhookURL]
                     }
                     let path = (row.path ?? template.replacingOccurrences(of: "{id}", with: id)) + row.query
                     let answer = try await parties.caller(who.credential(parties)).send(method, path, body: body)

@@ -85,4 +85,13 @@ struct AuthorizationParties: Sendable {
         try #require(granted.status == 200, "\(granted.text)")
         return id
     }
+
+    /// A URL any broker accepts: an https address literal in a public range, so no lookup is needed.
+    static let webhookURL = "https://203.0.113.7/samtykke-events"
+
+    func webhook() async throws -> String {
+        let answer = try await caller(bankA).send("POST", "/v1/webhooks", body: ["url": Self.webhookURL])
+        #expect(answer.status == 201, "\(answer.text)")
+        return try #require(answer.json["id"] as? String)
+    }
 }

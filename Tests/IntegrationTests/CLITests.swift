@@ -4,7 +4,7 @@ import Testing
 /// The binary as a user runs it: help, one-line errors, registration, and the whole demo.
 @Suite(.serialized) struct CLITests {
     @Test func everyCommandHasHelp() async throws {
-        for command in [[], ["serve"], ["mock-tax-agency"], ["dev", "pki"], ["dev", "id-token"], ["bank", "add"], ["auditor", "add"],
+        for command in [[], ["serve"], ["mock-tax-agency"], ["dev", "pki"], ["dev", "id-token"], ["bank", "add"], ["bank", "webhook", "add"], ["bank", "webhook", "list"], ["bank", "webhook", "remove"], ["auditor", "add"],
                         ["consent", "grant"], ["consent", "list"], ["witness", "serve"], ["witness", "key"], ["demo"]] {
             let result = try await runCLI(command + ["--help"])
             #expect(result.status == 0, "\(command)")
@@ -53,6 +53,40 @@ import Testing
             chmod(dir.appendingPathComponent("pki/log.key").path, 0o644)
             let open = try await runCLI(["serve", "--port", "0", "--data-dir", data, "--pki", pki, "--tax-agency", "https://127.0.0.1:1"])
             #expect(open.status != 0 && open.stderr.contains("must be 0600"), "\(open.stderr)")
+        }
+    }
+
+    @Test func anOperatorManagesABanksWebhooks() async throws {
+        try await withTemporaryDirectory { dir in
+            let pki = dir.appendingPathComponent("pki").path
+            #expect(try await runCLI(["dev", "pki", "--out", pki]).status == 0)
+            let data = dir.appendingPathComponent("data").path
+            #expect(try await runCLI(["bank", "add", "--data-dir", data, "--org", "986352325", "--name", "Test Sparebank"]).status == 0)
+            let store = ["--data-dir", data, "--org", "986352325"]
+
+            // Sealing the secret needs the bundle key.
+            let keyless = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://203.0.113.7/hook"])
+            #expect(keyless.status != 0 && keyless.stderr.contains("--bundle-key"), "\(keyless.stderr)")
+            let added = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://203.0.113.7/hook", "--pki", pki])
+            #expect(added.status == 0, "\(added.stderr)")
+            let parts = added.stdout.split(separator: "\n")[0].split(separator: " ")
+            #expect(parts.count == 2 && parts[0].hasPrefix("wh_") && parts[1].hasPrefix("whsec_"), "\(added.stdout)")
+            let id = String(parts[0])
+
+            let local = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://127.0.0.1:9/hook", "--pki", pki])
+            #expect(local.status != 0 && local.stderr.contains("private address") && local.stderr.split(separator: "\n").count == 1, "\(local.stderr)")
+            let allowed = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://127.0.0.1:9/hook", "--pki", pki, "--webhook-allow-private"])
+            #expect(allowed.status == 0, "\(allowed.stderr)")
+            let unknown = try await runCLI(["bank", "webhook", "add", "--data-dir", data, "--org", "974760673", "--url", "https://203.0.113.7/", "--pki", pki])
+            #expect(unknown.status != 0)
+
+            let listed = try await runCLI(["bank", "webhook", "list"] + store)
+            #expect(listed.status == 0 && listed.stdout.contains(id) && listed.stdout.contains("active") && !listed.stdout.contains("whsec_"), "\(listed)")
+            #expect(listed.stdout.split(separator: "\n").count == 2)
+            #expect(try await runCLI(["bank", "webhook", "remove"] + store + ["--id", id]).status == 0)
+            let twice = try await runCLI(["bank", "webhook", "remove"] + store + ["--id", id])
+            #expect(twice.status != 0 && twice.stderr.contains("no webhook"))
+            #expect(!(try await runCLI(["bank", "webhook", "list"] + store)).stdout.contains(id))
         }
     }
 

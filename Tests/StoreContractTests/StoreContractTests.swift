@@ -15,13 +15,13 @@ import TransparencyLog
     let person = try! PersonID("24859045681")
     let signer = LogSigner(origin: "test.local/log", signer: try! NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey()))
 
-    func request(maxUses: Int = 1, validFor: TimeInterval = 86_400, at time: Date? = nil) throws -> Consent {
+    func request(maxUses: Int = 1, validFor: TimeInterval = 86_400, at time: Date? = nil, from org: OrgNumber? = nil) throws -> Consent {
         let at = time ?? now
         let terms = try ConsentTerms(
             personId: person, scopes: [.income], years: [2024], purpose: try Purpose(code: "loan-application", text: "Mortgage"),
             validUntil: at.addingTimeInterval(validFor), maxUses: maxUses, now: at, policy: ConsentPolicy()
         )
-        return Consent(bankOrg: bank, terms: terms, now: at, policy: ConsentPolicy())
+        return Consent(bankOrg: org ?? bank, terms: terms, now: at, policy: ConsentPolicy())
     }
 
     func issue(_ n: Int = 0) -> BundleIssue {

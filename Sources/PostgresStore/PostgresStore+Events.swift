@@ -1,0 +1,31 @@
+import Foundation
+import PostgresNIO
+import SamtykkeCore
+import SamtykkeStore
+
+// MARK: EventStore
+extension PostgresStore {
+    public func events(_ query: EventQuery) async throws -> [OutboxEvent] {
+        let after = query.after.map { Int64($0.logIndex) } ?? -1
+        return try await mapErrors("read events") {
+            var events: [OutboxEvent] = []
+            let rows = try await client.query(
+                """
+                SELECT logIdx, type, time, bankOrg, consentId, status FROM event
+                WHERE bankOrg = \(query.bank.digits) AND logIdx > \(after) ORDER BY logIdx LIMIT \(max(0, query.limit))
+                """,
+                logger: logger
+            ).decode((Int64, String, Date, String, String, String).self)
+            for try await (index, type, time, bank, consent, status) in rows {
+                guard let type = AuditEntry.EntryType(rawValue: type), let status = ConsentStatus(rawValue: status) else {
+                    throw StorageError.corrupt("event \(index) has an unknown type or status")
+                }
+                events.append(OutboxEvent(
+                    id: EventID(logIndex: UInt64(index)), type: type, timestamp: time, bankOrg: try OrgNumber(bank),
+                    consentId: try ConsentID(consent), status: status
+                ))
+            }
+            return events
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import SamtykkeCore
+
+/// What a bank hears about one change of its consents (SPEC §2a): written by the commit that makes
+/// the change, read by the events feed and carried by webhooks. Every field follows from the log
+/// entry, so the event and the entry can never disagree.
+public struct OutboxEvent: Sendable, Hashable {
+    public let id: EventID
+    public let type: AuditEntry.EntryType
+    public let timestamp: Date
+    public let bankOrg: OrgNumber
+    public let consentId: ConsentID
+    /// The consent's status once this entry's change is made.
+    public let status: ConsentStatus
+
+    /// The log entry behind the event: its index orders the feed.
+    public var logIndex: UInt64 { id.logIndex }
+
+    public init(id: EventID, type: AuditEntry.EntryType, timestamp: Date, bankOrg: OrgNumber, consentId: ConsentID, status: ConsentStatus) {
+        self.id = id
+        self.type = type
+        // The log's precision: an event read back from either database equals the one written.
+        self.timestamp = timestamp.roundedToMilliseconds
+        self.bankOrg = bankOrg
+        self.consentId = consentId
+        self.status = status
+    }
+
+    /// The event an entry announces; nil for `bundle.refused`, which changes nothing a bank acts on.
+    public init?(_ entry: AuditEntry) {
+        let status: ConsentStatus
+        switch entry.event {
+        case .requested: status = .pending
+        case .transitioned(let transition, _): status = transition.to
+        // A bundle is only issued while the consent is active; a last use is its own `consent.exhausted`.
+        case .bundleIssued: status = .active
+        case .bundleRefused: return nil
+        }
+        self.init(
+            id: EventID(logIndex: entry.index), type: entry.type, timestamp: entry.time,
+            bankOrg: entry.bankOrg, consentId: entry.consentId, status: status
+        )
+    }
+}

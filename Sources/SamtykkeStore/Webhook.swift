@@ -1,0 +1,36 @@
+import Foundation
+import SamtykkeCore
+
+/// A bank's registered endpoint. The signing secret is kept only sealed (AES-GCM under a key the
+/// database never holds); the store neither sees nor needs it in the clear.
+public struct Webhook: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, CaseIterable {
+        case active, failing, disabled
+    }
+
+    public let id: String
+    public let bankOrg: OrgNumber
+    public let url: String
+    public let sealedSecret: [UInt8]
+    public let createdAt: Date
+    public var status: Status
+
+    public init(id: String, bankOrg: OrgNumber, url: String, sealedSecret: [UInt8], createdAt: Date, status: Status = .active) {
+        self.id = id
+        self.bankOrg = bankOrg
+        self.url = url
+        self.sealedSecret = sealedSecret
+        // The databases' precision, so a webhook read back equals the one written.
+        self.createdAt = createdAt.roundedToMilliseconds
+        self.status = status
+    }
+
+    /// `wh_` and 128 random bits in hex: unguessable, so one bank cannot probe for another's.
+    public static func newID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return "wh_" + (0..<16).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &rng)
+            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
+        }.joined()
+    }
+}

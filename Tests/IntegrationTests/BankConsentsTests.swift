@@ -1,0 +1,89 @@
+import Foundation
+import SamtykkeCore
+import SamtykkeStore
+import Testing
+@testable import samtykke
+
+/// The bank's own acts on its consents: withdrawal, and paging through what it asked for.
+@Suite(.serialized) struct BankConsentsTests {
+    @Test func aBankWithdrawsItsOwnPendingOrActiveConsentOnce() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let person = try ConsentFlowTests.person
+            let pending = try await run.createConsent(for: person)
+            let active = try await run.createConsent(for: person)
+            let citizen = try await run.citizen(person)
+            #expect(try await citizen.send("POST", "/v1/me/consents/\(active)/grant").status == 200)
+
+            for id in [pending, active] {
+                let withdrawn = try await run.bank.send("DELETE", "/v1/consents/\(id)")
+                #expect(withdrawn.status == 200, "\(withdrawn.text)")
+                #expect(withdrawn.json["status"] as? String == "withdrawn")
+                #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["status"] as? String == "withdrawn")
+                // Terminal now: a second withdrawal, a grant or a bundle is refused.
+                #expect(try await run.bank.send("DELETE", "/v1/consents/\(id)").status == 409)
+                #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 409)
+            }
+            #expect(try await citizen.send("POST", "/v1/me/consents/\(pending)/grant").status == 409)
+
+            // The log names the bank as the one who withdrew.
+            let log = try await run.stack.broker.store.logEntries(.init(limit: 100, consentId: try ConsentID(active)))
+            let entries = try log.map { try AuditEntry(leafBytes: $0.leaf) }
+            let withdrawal = try #require(entries.first { $0.type == .consentWithdrawn })
+            #expect(withdrawal.actor == .bank(try OrgNumber("986352325")))
+            #expect(entries.filter { $0.type == .consentWithdrawn }.count == 1)
+        }
+    }
+
+    @Test func anotherBankCannotWithdrawOrListIt() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let id = try await run.createConsent(for: try ConsentFlowTests.person)
+            let key = try await run.stack.broker.store.addBank(org: try OrgNumber("974760673"), name: "Other Bank", now: Date())
+            let other = Caller(server: run.stack.brokerURL, credential: key.text)
+            let refused = try await other.send("DELETE", "/v1/consents/\(id)")
+            #expect(refused.status == 404 && refused.header("Content-Type") == "application/problem+json")
+            #expect(try await other.send("DELETE", "/v1/consents/not-a-consent").status == 404)
+            #expect((try await other.send("GET", "/v1/consents").json["consents"] as? [Any])?.isEmpty == true)
+            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["status"] as? String == "pending")
+            #expect(try await run.bank.send("DELETE", "/v1/consents").status == 405)
+        }
+    }
+
+    @Test func theBankPagesThroughItsConsentsByStatusAndOrder() async throws {
+        try await ConsentFlowTests.withStack { run in
+            let person = try ConsentFlowTests.person
+            var ids: [String] = []
+            for _ in 0..<5 {
+                ids.append(try await run.createConsent(for: person))
+                run.clock.advance(by: 1)
+            }
+            #expect(try await run.bank.send("DELETE", "/v1/consents/\(ids[1])").status == 200)
+
+            func page(_ query: String) async throws -> (ids: [String], next: Any?) {
+                let answer = try await run.bank.send("GET", "/v1/consents\(query)")
+                #expect(answer.status == 200, "\(answer.text)")
+                let consents = try #require(answer.json["consents"] as? [[String: Any]])
+                #expect(answer.json.keys.contains("next"))
+                return (consents.compactMap { $0["id"] as? String }, answer.json["next"])
+            }
+            // Newest first by default, two at a time, until `next` is null.
+            var seen: [String] = []
+            var query = "?limit=2"
+            while true {
+                let (page, next) = try await page(query)
+                seen += page
+                guard let next = next as? String else { break }
+                query = "?limit=2&after=\(next)"
+            }
+            #expect(seen == ids.reversed())
+            #expect(try await page("?order=oldest").ids == ids)
+            #expect(try await page("?status=withdrawn").ids == [ids[1]])
+            #expect(try await page("?status=pending&order=oldest&limit=1").ids == [ids[0]])
+            #expect(try await page("?limit=5").next is NSNull)
+
+            for bad in ["?limit=0", "?limit=1001", "?status=asleep", "?order=sideways", "?after=nope", "?colour=red"] {
+                let refused = try await run.bank.send("GET", "/v1/consents\(bad)")
+                #expect(refused.status == 400, "\(bad): \(refused.text)")
+            }
+        }
+    }
+}
