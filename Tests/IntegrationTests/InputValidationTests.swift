@@ -296,14 +296,14 @@ import Testing
     @Test func unknownRoutesAndMethodsAreProblems() async throws {
         try await AuthorizationParties.run { parties in
             let bank = parties.caller(parties.bankA)
-            for (method, path) in [("GET", "/v1/nothing"), ("GET", "/v1/consents/"), ("GET", "/v1/consents/not-a-uuid"), ("POST", "/v1/me/consents/a/b/c")] {
+            for (method, path) in [("GET", "/v1/nothing"), ("GET", "/v1/consents/not-a-uuid"), ("POST", "/v1/me/consents/a/b/c")] {
                 let answer = try await bank.send(method, path)
                 #expect(answer.status == 404, "\(method) \(path)")
                 #expect(answer.header("Content-Type") == "application/problem+json", "\(method) \(path)")
             }
             // A path of the API under a method it does not have: 405 and the methods it does have.
             for (method, path, allow) in [
-                ("DELETE", "/v1/consents", "POST"), ("PUT", "/v1/me/consents", "GET"), ("PATCH", "/v1/consents/\(UUID())", "GET"),
+                ("DELETE", "/v1/consents", "GET, POST"), ("PUT", "/v1/me/consents", "GET"), ("PATCH", "/v1/consents/\(UUID())", "DELETE, GET"),
                 ("GET", "/v1/me/consents/\(UUID())/grant", "POST"), ("OPTIONS", "/healthz", "GET"), ("POST", "/openapi.json", "GET"),
             ] {
                 let answer = try await parties.caller(nil).send(method, path)
