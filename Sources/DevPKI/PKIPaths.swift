@@ -18,6 +18,10 @@ public struct PKIPaths: Sendable, Hashable {
     /// P-256, PKCS#8 PEM: the dev ID provider's signing key.
     public let idProviderKey: URL
 
+    /// The broker's `iss` in a dev setup, on both sides: `serve --pki` signs consent tokens and bundles
+    /// with it and `mock-tax-agency --pki` expects it, so the two agree whatever ports they listen on.
+    public static let devBrokerIssuer = "urn:samtykke:dev-broker"
+
     public init(directory: URL) {
         self.directory = directory
         caCertificate = directory.appendingPathComponent("ca.pem")

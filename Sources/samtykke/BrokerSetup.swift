@@ -38,7 +38,7 @@ struct BrokerFlags: ParsableArguments {
     var idJwks: String?
     @Option(help: "Expected `aud` of citizen ID tokens.")
     var idAudience: String?
-    @Option(help: "`iss` of bundles; defaults to the broker's own URL.")
+    @Option(help: "`iss` of bundles and consent tokens; defaults to \(PKIPaths.devBrokerIssuer) with --pki, else the broker's own URL.")
     var issuer: String?
     @Option(help: "`aud` of consent tokens: the agency's identifier.")
     var agencyAudience: String?
@@ -96,7 +96,7 @@ struct BrokerSettings: Sendable {
     }
 
     var storeLocation: StoreLocation {
-        get throws { try StoreLocation(dataDir: Env.value("data-dir", dataDir), database: Env.value("database", database)) }
+        get throws { try StoreLocation.fromFlags(dataDir: dataDir, database: database) }
     }
 
     func logSigner() throws -> LogSigner {
@@ -125,7 +125,7 @@ struct BrokerSettings: Sendable {
             return PublicJWK(try KeyFiles.p256(path).publicKey)
         }
         let broker = Broker(
-            issuer: Env.value("issuer", issuer) ?? publicURL,
+            issuer: Env.value("issuer", issuer) ?? (Env.value("pki", pki) != nil ? PKIPaths.devBrokerIssuer : publicURL),
             store: opened.store,
             logSigner: logSigner,
             agency: agency,

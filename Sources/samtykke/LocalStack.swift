@@ -14,7 +14,7 @@ import ServiceLifecycle
 struct LocalStack: Sendable {
     /// The broker's port is known only once it listens, so bundles and consent tokens name a fixed
     /// local issuer, and the agency is told to expect it.
-    static let brokerIssuer = "urn:samtykke:local-broker"
+    static let brokerIssuer = PKIPaths.devBrokerIssuer
 
     let paths: PKIPaths
     let agencyURL: String

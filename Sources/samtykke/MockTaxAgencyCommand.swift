@@ -23,7 +23,7 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var fixtures: String?
     @Option(help: "`aud` that consent tokens must carry.")
     var audience: String?
-    @Option(help: "`iss` that consent tokens must carry: the broker's --issuer, by default its URL (default \(MockTaxAgencyCommand.defaultBrokerIssuer), `samtykke serve` on its default address).")
+    @Option(help: "`iss` that consent tokens must carry: the broker's --issuer (default \(PKIPaths.devBrokerIssuer), what `samtykke serve --pki` uses).")
     var brokerIssuer: String?
     @Option(help: "Server certificate to present instead of the PKI's agency.pem (e.g. an expired one, to test the broker).")
     var certificate: String?
@@ -33,8 +33,6 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var faults: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
-
-    static let defaultBrokerIssuer = "http://127.0.0.1:8080"
 
     func run() async throws {
         try await reportingErrors {
@@ -51,7 +49,7 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
                 privateKey: privateKey,
                 clientCA: paths.caCertificate.path,
                 brokerKeys: JWKSet(keys: [PublicJWK(brokerKey)]),
-                brokerIssuer: Env.value("broker-issuer", brokerIssuer) ?? Self.defaultBrokerIssuer,
+                brokerIssuer: Env.value("broker-issuer", brokerIssuer) ?? PKIPaths.devBrokerIssuer,
                 audience: Env.value("audience", audience) ?? BrokerSettings.defaultAgencyAudience,
                 fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json",
                 faults: FaultSwitch(try AgencyFaults(parsing: Env.value("faults", faults) ?? ""))

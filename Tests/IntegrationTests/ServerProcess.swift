@@ -97,10 +97,8 @@ struct ProcessStack {
 
         let agencyPort = try ServerProcess.freePort()
         let brokerPorts = try (0..<count).map { _ in try ServerProcess.freePort() }
-        // Every instance signs as the one public broker that the agency trusts (a load balancer's name).
-        let issuer = "http://127.0.0.1:\(brokerPorts[0])"
         let agency = ServerProcess(
-            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures, "--broker-issuer", issuer]
+            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures]
                 + (agencyFaults.map { ["--faults", $0] } ?? []),
             port: agencyPort
         )
@@ -109,7 +107,7 @@ struct ProcessStack {
         var brokers: [ServerProcess] = []
         for port in brokerPorts {
             let broker = ServerProcess(
-                ["serve", "--port", "\(port)", "--issuer", issuer] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+                ["serve", "--port", "\(port)"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
                 port: port
             )
             try broker.start()
