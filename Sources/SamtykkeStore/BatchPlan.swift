@@ -73,10 +73,12 @@ public struct BatchPlan: Sendable {
     /// The outbox rows: one event for each entry a bank hears of, written in the same transaction.
     public var events: [OutboxEvent] { entries.compactMap { OutboxEvent($0.entry) } }
     public private(set) var nodes: [(level: Int, index: UInt64, hash: Hash)] = []
-    public private(set) var size: UInt64
+    /// The log's size after the batch.
+    public var size: UInt64 { startSize + UInt64(entries.count) }
     /// Signed over the new head when the batch appended anything; else the one already in force.
     public private(set) var checkpoint: SignedCheckpoint?
-    public private(set) var appended = false
+    public var appended: Bool { !entries.isEmpty }
+    private let startSize: UInt64
     public private(set) var completions: [Completion] = []
     /// Keys claimed and finished in this batch: the store writes each as a finished record,
     /// replacing a forgotten one.
@@ -112,7 +114,7 @@ public struct BatchPlan: Sendable {
     }
 
     public init(_ changes: [Change], inputs: BatchInputs, at now: Date, signer: any CheckpointSigning) throws {
-        size = inputs.size
+        startSize = inputs.size
         checkpoint = inputs.checkpoint
         var tree = try MerkleTreeBuilder(size: inputs.size, rightEdge: inputs.rightEdge)
         var consents = inputs.consents
@@ -202,8 +204,6 @@ public struct BatchPlan: Sendable {
             let leafHash = MerkleHasher.leafHash(leaf)
             entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash))
             nodes += tree.append(leafHash: leafHash)
-            size += 1
-            appended = true
             return entry
         }
     }
