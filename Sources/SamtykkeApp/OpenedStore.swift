@@ -30,24 +30,10 @@ public struct OpenedStore: Sendable {
     /// for commands that use the store briefly (`bank add`, `auditor add`).
     public static func with<T: Sendable>(_ location: StoreLocation, logger: Logger, _ body: @Sendable (any Store) async throws -> T) async throws -> T {
         let opened = try await open(location, logger: logger)
-        guard !opened.services.isEmpty else { return try await body(opened.store) }
-        let group = ServiceGroup(configuration: .init(services: opened.services, gracefulShutdownSignals: [], logger: logger))
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            do {
-                try await opened.prepare()
-                let result = try await body(opened.store)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+        guard let postgres = opened.store as? PostgresStore else { return try await body(opened.store) }
+        return try await postgres.withRunning { store in
+            try await store.migrate()
+            return try await body(store)
         }
     }
 

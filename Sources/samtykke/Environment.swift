@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SamtykkeApp
 
 /// SPEC §7: every flag also reads from `SAMTYKKE_<FLAG>`. swift-argument-parser has no environment
 /// support (apple/swift-argument-parser#4), so options are declared optional and resolved here after
@@ -36,5 +37,13 @@ enum Env {
 
     static func integer(_ flag: String, _ given: Int?, default fallback: Int) throws -> Int {
         try parsed(flag, given) ?? fallback
+    }
+}
+
+extension StoreLocation {
+    /// `--data-dir` or `--database`, each also from its `SAMTYKKE_` variable: for every command that
+    /// opens the store.
+    static func fromFlags(dataDir: String?, database: String?) throws -> StoreLocation {
+        try StoreLocation(dataDir: Env.value("data-dir", dataDir), database: Env.value("database", database))
     }
 }

@@ -14,7 +14,7 @@ struct StoreFlags: ParsableArguments {
 
     /// Runs `body` with the store open.
     func with<T: Sendable>(_ body: @Sendable (any Store) async throws -> T) async throws -> T {
-        let location = try StoreLocation(dataDir: Env.value("data-dir", dataDir), database: Env.value("database", database))
+        let location = try StoreLocation.fromFlags(dataDir: dataDir, database: database)
         return try await OpenedStore.with(location, logger: makeLogger("samtykke.store", level: .error), body)
     }
 }
