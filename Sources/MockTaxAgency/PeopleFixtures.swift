@@ -7,7 +7,14 @@ public struct PeopleFixtures: Sendable {
     public let people: [FixturePerson]
     private let byID: [PersonID: FixturePerson]
 
+    /// Reads `path`, or `people.json` inside it when it is a directory (`--fixtures Fixtures`, as
+    /// SPEC §7 writes it).
     public init(contentsOf path: String) throws(MockTaxAgencyError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try self.init(contentsOf: (path as NSString).appendingPathComponent("people.json"))
+            return
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

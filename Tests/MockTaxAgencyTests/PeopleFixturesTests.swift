@@ -5,6 +5,12 @@ import Testing
 
 @Suite("Fixtures")
 struct PeopleFixturesTests {
+    @Test("--fixtures names the folder or the file: SPEC §7 writes `--fixtures Fixtures`")
+    func theFolderOrItsFile() throws {
+        let folder = (TestPKI.fixtures as NSString).deletingLastPathComponent
+        #expect(try PeopleFixtures(contentsOf: folder).people.map(\.personId) == (try PeopleFixtures(contentsOf: TestPKI.fixtures)).people.map(\.personId))
+    }
+
     @Test("people.json loads: enough synthetic people, plausible years, every figure adds up")
     func committedFixtures() throws {
         let fixtures = try PeopleFixtures(contentsOf: TestPKI.fixtures)
