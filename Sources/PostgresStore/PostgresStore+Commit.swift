@@ -14,16 +14,7 @@ extension PostgresStore {
         try await transaction("commit a batch of changes") { connection in
             let plan = try BatchPlan(changes, inputs: try await batchInputs(for: changes, at: now, on: connection), at: now, signer: signer)
             try await write(plan, at: now, on: connection)
-            let indexes = plan.receiptIndexes
-            guard !indexes.isEmpty else { return try plan.committed(proofs: [:]) }
-            let proofs: [UInt64: [Hash]] = try await PrefetchedSubtrees.compute(
-                { source in
-                    try Dictionary(uniqueKeysWithValues: indexes.map { index in
-                        (index, try MerkleTree.inclusionProof(index: index, size: plan.size, source: source))
-                    })
-                },
-                fetch: { nodes in try await self.subtreeHashes(nodes, on: connection) }
-            )
+            let proofs = try await PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { nodes in try await self.subtreeHashes(nodes, on: connection) })
             return try plan.committed(proofs: proofs)
         }
     }

@@ -29,14 +29,7 @@ extension SQLiteStore: ChangeCommitting {
             )
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try Self.write(db, plan, now: now)
-            var proofs: [UInt64: [Hash]] = [:]
-            for index in plan.receiptIndexes {
-                proofs[index] = try PrefetchedSubtrees.compute(
-                    { try MerkleTree.inclusionProof(index: index, size: plan.size, source: $0) },
-                    fetch: { try Self.subtreeHashes(db, $0) }
-                )
-            }
-            return try plan.committed(proofs: proofs)
+            return try plan.committed(proofs: try PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { try Self.subtreeHashes(db, $0) }))
         }
     }
 

@@ -220,11 +220,13 @@ public struct BatchPlan: Sendable {
         if let completing { completions.append(Completion(claim: completing.claim, result: result)) }
     }
 
-    /// The `bundle.issued` entries that get receipts: the store proves each against the new size
-    /// (`MerkleTree.inclusionProof` over `PrefetchedSubtrees`, inside the same transaction, after the
-    /// plan's nodes were written) and hands the proofs to `committed(proofs:)`.
-    public var receiptIndexes: [UInt64] {
-        outcomes.compactMap { try? $0.get().entries.first(where: { $0.type == .bundleIssued })?.index }
+    /// The inclusion proof of every `bundle.issued` entry that gets a receipt, against the new size.
+    /// A store runs it through `PrefetchedSubtrees` inside the same transaction, after the plan's
+    /// nodes were written, so all receipts of a batch cost one read of stored nodes, and hands the
+    /// result to `committed(proofs:)`.
+    public func receiptProofs(from source: any SubtreeHashSource) throws -> [UInt64: [Hash]] {
+        let indexes = outcomes.compactMap { try? $0.get().entries.first(where: { $0.type == .bundleIssued })?.index }
+        return try Dictionary(uniqueKeysWithValues: indexes.map { ($0, try MerkleTree.inclusionProof(index: $0, size: size, source: source)) })
     }
 
     /// The outcomes, each `bundle.issued` with its receipt against the batch's checkpoint.

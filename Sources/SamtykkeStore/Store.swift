@@ -76,7 +76,7 @@ public protocol IdempotencyStore: Sendable {
 ///
 /// Implementations do not decide anything themselves: under their locks they load `BatchInputs`
 /// (what `BatchPlan.consentIDs/banks/sweepLimit/claims(in:)` name, the head and its right edge),
-/// build a `BatchPlan`, write its rows, prove its `receiptIndexes` and return `committed(proofs:)`.
+/// build a `BatchPlan`, write its rows, prove its receipts (`receiptProofs`) and return `committed(proofs:)`.
 public protocol ChangeCommitting: Sendable {
     /// Commits `changes` in order, at `now`, and signs the new tree head with `signer`. A change the
     /// domain refused, or that names a consent the caller may not see, is an outcome, not a thrown
