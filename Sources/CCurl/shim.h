@@ -27,6 +27,17 @@ static inline CURLcode ccurl_easy_setopt_slist(CURL *handle, CURLoption option, 
     return curl_easy_setopt(handle, option, value);
 }
 
+// CURL_BLOB_COPY: libcurl keeps its own copy, so the bytes need not outlive the call.
+static inline CURLcode ccurl_easy_setopt_blob(CURL *handle, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob = { (void *)data, length, CURL_BLOB_COPY };
+    return curl_easy_setopt(handle, option, &blob);
+}
+
+// The CA bundle libcurl trusts when told nothing else (NULL when built without one).
+static inline const char *ccurl_default_ca_bundle(void) {
+    return curl_version_info(CURLVERSION_NOW)->cainfo;
+}
+
 static inline CURLcode ccurl_easy_setopt_write_function(CURL *handle, curl_write_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
 }

@@ -8,8 +8,12 @@ public struct CurlClientConfiguration: Sendable {
     public var maxConcurrentRequests: Int
     public var allowedProtocols: CurlAllowedProtocols
     public var userAgent: String
-    /// Caps what a peer can make the broker buffer; a larger body fails with `CurlError.transport`.
+    /// Caps what a peer can make the broker buffer; a larger body fails with `CurlError.transport`,
+    /// unless `truncatesResponseBody`.
     public var maxResponseBytes: Int
+    /// Stop reading at `maxResponseBytes` and answer with the status and the body so far, for peers
+    /// whose answer only matters by its status (a webhook receiver).
+    public var truncatesResponseBody: Bool
     /// The proxy to go through (`http://host:port`), or `nil` for a direct connection. Without
     /// this, libcurl takes one from `HTTPS_PROXY`, `ALL_PROXY` or `http_proxy`, so whoever sets the
     /// process's environment could route the broker's traffic through a host of their choosing.
@@ -23,6 +27,7 @@ public struct CurlClientConfiguration: Sendable {
         allowedProtocols: CurlAllowedProtocols = .https,
         userAgent: String = "samtykke",
         maxResponseBytes: Int = 8 * 1024 * 1024,
+        truncatesResponseBody: Bool = false,
         proxy: String? = nil
     ) {
         self.connectTimeout = connectTimeout
@@ -32,6 +37,7 @@ public struct CurlClientConfiguration: Sendable {
         self.allowedProtocols = allowedProtocols
         self.userAgent = userAgent
         self.maxResponseBytes = maxResponseBytes
+        self.truncatesResponseBody = truncatesResponseBody
         self.proxy = proxy
     }
 }

@@ -1,4 +1,7 @@
 internal import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One libcurl easy handle, which owns a connection cache and TLS session cache that
 /// outlive each transfer, plus the error buffer libcurl writes its messages into.
@@ -47,10 +50,18 @@ final class CurlEasyHandle: @unchecked Sendable {
         let accumulator = ResponseAccumulator(maxBodyBytes: configuration.maxResponseBytes)
         let headerList = try Self.makeHeaderList(request.headers, origin: origin)
         defer { curl_slist_free_all(headerList) }
+        let resolveList = Self.makeList(request.pinnedAddresses)
+        defer { curl_slist_free_all(resolveList) }
         try configure(request, configuration, accumulator, headerList, origin)
+        if resolveList != nil {
+            guard ccurl_easy_setopt_slist(raw, CURLOPT_RESOLVE, resolveList) == CURLE_OK else {
+                throw .invalidRequest(origin: origin, code: Int(CURLE_BAD_FUNCTION_ARGUMENT.rawValue), message: "could not pin the addresses to connect to")
+            }
+        }
 
         let result = withExtendedLifetime(accumulator) { curl_easy_perform(raw) }
-        guard result == CURLE_OK else {
+        let truncated = configuration.truncatesResponseBody && accumulator.exceededBodyLimit && accumulator.receivedResponse
+        guard result == CURLE_OK || truncated else {
             throw failure(result, accumulator, configuration, origin)
         }
         return CurlResponse(
@@ -103,6 +114,12 @@ final class CurlEasyHandle: @unchecked Sendable {
                 try set(CURLOPT_CAINFO, caFile)
                 // Otherwise libcurl also trusts its built-in CA directory (/etc/ssl/certs).
                 try set(CURLOPT_CAPATH, nil)
+            } else if let extra = tls.additionalTrustPEM {
+                // A blob replaces the default bundle file, so it carries that bundle too; the CA
+                // directory stays trusted as it is.
+                let system = ccurl_default_ca_bundle().map { Self.contents(of: $0) } ?? []
+                let bundle = system + [UInt8(ascii: "\n")] + extra
+                try check(bundle.withUnsafeBytes { ccurl_easy_setopt_blob(raw, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) })
             }
             if let certificate = tls.clientCertificateFile {
                 try set(CURLOPT_SSLCERT, certificate)
@@ -196,6 +213,23 @@ final class CurlEasyHandle: @unchecked Sendable {
         var value = 0
         _ = ccurl_easy_getinfo_long(raw, info, &value)
         return value
+    }
+
+    /// The file's bytes, or none when it cannot be read (then only the added roots are trusted).
+    private static func contents(of path: UnsafePointer<CChar>) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            guard count > 0 else { return bytes }
+            bytes += chunk[..<count]
+        }
+    }
+
+    private static func makeList(_ lines: [String]) -> UnsafeMutablePointer<curl_slist>? {
+        lines.reduce(nil) { list, line in curl_slist_append(list, line) }
     }
 
     /// Refuses header text that would let a caller smuggle extra header lines.

@@ -5,6 +5,10 @@ public struct CurlRequest: Sendable {
     public var body: [UInt8]?
     /// Replaces the client's total timeout for this request, e.g. to honour a caller's deadline.
     public var timeout: Duration?
+    /// `HOST:PORT:ADDRESS` entries (CURLOPT_RESOLVE): connect to the address already checked instead
+    /// of resolving the name again, so a name cannot resolve to one address when checked and another
+    /// when used.
+    public var pinnedAddresses: [String] = []
 
     public init(
         method: String,

@@ -20,6 +20,54 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, statements: partiesAndConsents + log + appendOnly + idempotency),
         Migration(version: 2, statements: eventOutbox + webhooks),
+        Migration(version: 3, statements: deliveries),
+    ]
+
+    private static let deliveries = [
+        "ALTER TABLE webhook ADD COLUMN failuresInARow integer NOT NULL DEFAULT 0",
+        // One row per event and endpoint: the sender's queue, and what `webhook log` and replay read.
+        """
+        CREATE TABLE delivery (
+            webhookId text NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+            logIdx bigint NOT NULL REFERENCES event (logIdx) ON DELETE CASCADE,
+            consentId text NOT NULL,
+            state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+            attempts integer NOT NULL DEFAULT 0,
+            nextAttemptAt timestamptz NOT NULL,
+            leaseUntil timestamptz,
+            lease text,
+            PRIMARY KEY (webhookId, logIdx)
+        )
+        """,
+        "CREATE INDEX delivery_due ON delivery (nextAttemptAt) WHERE state = 'pending'",
+        "CREATE INDEX delivery_open_by_consent ON delivery (webhookId, consentId, logIdx) WHERE state = 'pending'",
+        """
+        CREATE TABLE deliveryAttempt (
+            id bigserial PRIMARY KEY,
+            webhookId text NOT NULL,
+            logIdx bigint NOT NULL,
+            attempt integer NOT NULL,
+            at timestamptz NOT NULL,
+            milliseconds integer NOT NULL,
+            status integer,
+            error text,
+            FOREIGN KEY (webhookId, logIdx) REFERENCES delivery (webhookId, logIdx) ON DELETE CASCADE,
+            CHECK ((status IS NULL) <> (error IS NULL))
+        )
+        """,
+        "CREATE INDEX deliveryAttempt_by_webhook ON deliveryAttempt (webhookId, id)",
+        // The outbox fans out inside the commit that writes the event, so no event is lost between
+        // the commit and the sender, and a commit without webhooks pays nothing.
+        """
+        CREATE FUNCTION samtykke_event_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+            SELECT id, NEW.logIdx, NEW.consentId, 'pending', 0, NEW.time FROM webhook
+            WHERE bankOrg = NEW.bankOrg AND status <> 'disabled';
+            RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER event_fan_out AFTER INSERT ON event FOR EACH ROW EXECUTE FUNCTION samtykke_event_fan_out()",
     ]
 
     private static let webhooks = [

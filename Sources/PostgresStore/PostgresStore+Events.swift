@@ -17,15 +17,19 @@ extension PostgresStore {
                 logger: logger
             ).decode((Int64, String, Date, String, String, String).self)
             for try await (index, type, time, bank, consent, status) in rows {
-                guard let type = AuditEntry.EntryType(rawValue: type), let status = ConsentStatus(rawValue: status) else {
-                    throw StorageError.corrupt("event \(index) has an unknown type or status")
-                }
-                events.append(OutboxEvent(
-                    id: EventID(logIndex: UInt64(index)), type: type, timestamp: time, bankOrg: try OrgNumber(bank),
-                    consentId: try ConsentID(consent), status: status
-                ))
+                events.append(try Self.event(index: index, type: type, time: time, bank: bank, consent: consent, status: status))
             }
             return events
         }
+    }
+
+    static func event(index: Int64, type: String, time: Date, bank: String, consent: String, status: String) throws -> OutboxEvent {
+        guard let type = AuditEntry.EntryType(rawValue: type), let status = ConsentStatus(rawValue: status) else {
+            throw StorageError.corrupt("event \(index) has an unknown type or status")
+        }
+        return OutboxEvent(
+            id: EventID(logIndex: UInt64(index)), type: type, timestamp: time, bankOrg: try OrgNumber(bank),
+            consentId: try ConsentID(consent), status: status
+        )
     }
 }

@@ -213,6 +213,47 @@ enum Migrations {
             }
             try db.create(index: "webhook_by_bank", on: "webhook", columns: ["bankOrg", "createdAt"])
         }
+        migrator.registerMigration("v5-webhook-deliveries") { db in
+            try db.alter(table: "webhook") { t in
+                t.add(column: "failuresInARow", .integer).notNull().defaults(to: 0)
+            }
+            // One row per event and endpoint: the sender's queue, and what `webhook log` and replay read.
+            try db.create(table: "delivery") { t in
+                t.column("webhookId", .text).notNull().references("webhook", onDelete: .cascade)
+                t.column("logIdx", .integer).notNull().references("event", column: "logIdx", onDelete: .cascade)
+                t.column("consentId", .text).notNull()
+                t.column("state", .text).notNull().check { ["pending", "delivered", "failed"].contains($0) }
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .datetime).notNull()
+                t.column("leaseUntil", .datetime)
+                t.column("lease", .text)
+                t.primaryKey(["webhookId", "logIdx"])
+            }
+            try db.execute(sql: "CREATE INDEX delivery_due ON delivery (nextAttemptAt) WHERE state = 'pending'")
+            try db.execute(sql: "CREATE INDEX delivery_open_by_consent ON delivery (webhookId, consentId, logIdx) WHERE state = 'pending'")
+            try db.create(table: "deliveryAttempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("webhookId", .text).notNull()
+                t.column("logIdx", .integer).notNull()
+                t.column("attempt", .integer).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("milliseconds", .integer).notNull()
+                t.column("status", .integer)
+                t.column("error", .text)
+                t.foreignKey(["webhookId", "logIdx"], references: "delivery", onDelete: .cascade)
+                t.check(sql: "(status IS NULL) != (error IS NULL)")
+            }
+            try db.create(index: "deliveryAttempt_by_webhook", on: "deliveryAttempt", columns: ["webhookId", "id"])
+            // The outbox fans out inside the commit that writes the event, so no event is lost
+            // between the commit and the sender, and a commit without webhooks pays nothing.
+            try db.execute(sql: """
+                CREATE TRIGGER event_fan_out AFTER INSERT ON event BEGIN
+                    INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+                    SELECT id, NEW.logIdx, NEW.consentId, 'pending', 0, NEW.time FROM webhook
+                    WHERE bankOrg = NEW.bankOrg AND status != 'disabled';
+                END
+                """)
+        }
         return migrator
     }
 }

@@ -47,7 +47,10 @@ public func buildApplication(
             maxHeaderFieldCount: options.maxHeaderFields
         ))),
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
-        services: storeServices + [ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger)]
+        services: storeServices + [
+            ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger),
+            WebhookSender(broker: broker, prepared: prepared, logger: logger),
+        ]
             + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, logger: logger)]),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
         logger: logger

@@ -30,6 +30,10 @@ public struct Broker: Sendable {
     public var limits: Limits
     /// Loopback, link-local and private webhook targets are refused unless this is set (dev, tests).
     public var webhookAllowPrivate: Bool
+    /// How the sender reaches banks' endpoints.
+    public var webhookDelivery = WebhookDelivery()
+    /// Rung by commits that wrote events, so the sender need not wait for its next poll.
+    let deliveryBell = DeliveryBell()
     public var clock: @Sendable () -> Date
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
@@ -66,6 +70,28 @@ public struct Broker: Sendable {
             self.bundleDeadline = bundleDeadline
             self.rate = rate
         }
+    }
+
+    public struct WebhookDelivery: Sendable {
+        /// PEM roots trusted beside the system's for endpoints (`serve --webhook-ca`).
+        public var trustPEM: [UInt8]?
+        public var connectTimeout: Duration = .seconds(3)
+        /// A whole attempt; an endpoint that has not answered by then has failed it.
+        public var timeout: Duration = .seconds(10)
+        /// Deliveries in flight at once, per instance.
+        public var concurrency = 8
+        /// How often the sender looks for work that no commit of this instance announced.
+        public var pollInterval: Duration = .seconds(1)
+        /// Failed attempts in a row after which an endpoint shows as `failing`.
+        public var failingAfter = 3
+        var schedule = DeliverySchedule()
+
+        /// How long a claimed delivery stays leased: twice an attempt, so a live sender always
+        /// settles it first, while a broker killed mid-delivery holds it no longer than this before
+        /// another instance (or this one restarted) tries again.
+        var lease: Duration { timeout * 2 }
+
+        public init() {}
     }
 
     public init(
@@ -121,7 +147,10 @@ public struct Broker: Sendable {
     /// One line per entry the change logged: what happened to which consent and who did it, by
     /// kind only (a citizen actor's id is their national identity number).
     private func announced(_ outcome: ChangeOutcome) -> ChangeOutcome {
-        if !outcome.entries.isEmpty { lastCommit.mark() }
+        if !outcome.entries.isEmpty {
+            lastCommit.mark()
+            deliveryBell.ring()
+        }
         for entry in outcome.entries {
             logger.info("consent log entry", metadata: [
                 "type": "\(entry.type.rawValue)",

@@ -35,6 +35,9 @@ public enum SamtykkeMetrics {
             _ = Counter(label: bundlesRefused, dimensions: [("reason", reason)])
         }
         _ = Counter(label: bundlesIssued)
+        for result in WebhookSender.results {
+            _ = Counter(label: WebhookSender.deliveriesMetric, dimensions: [("result", result)])
+        }
         _ = Counter(label: rateLimited)
         _ = Counter(label: CurlTaxAgency.tlsHandshakesMetric)
         _ = Gauge(label: logEntries)

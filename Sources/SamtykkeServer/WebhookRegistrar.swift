@@ -22,7 +22,7 @@ public struct WebhookRegistrar: Sendable {
 
     /// Throws a `Problem` naming `url` for a target it refuses, `bankNotFound` for an unknown bank.
     public func register(url text: String, for bank: OrgNumber, in store: any WebhookStore, now: Date) async throws -> Registered {
-        let url = try await WebhookTarget.check(text, allowPrivate: allowPrivate)
+        let url = try await WebhookTarget.check(text, allowPrivate: allowPrivate).url
         let secret = WebhookSecret.generate()
         let id = Webhook.newID()
         let webhook = Webhook(id: id, bankOrg: bank, url: url, sealedSecret: try seal.seal(secret.bytes, context: id), createdAt: now)

@@ -11,8 +11,16 @@ import Glibc
 enum WebhookTarget {
     static let maxLength = 2048
 
-    /// The URL as registered, or why it is refused.
-    static func check(_ text: String, allowPrivate: Bool) async throws(WebhookTargetRefused) -> String {
+    /// A target that passed, and the addresses its name resolved to as libcurl pins them
+    /// (`HOST:PORT:ADDRESS,…`), so the connection goes where the check looked.
+    struct Checked: Sendable {
+        let url: String
+        let pinnedAddresses: [String]
+    }
+
+    /// The URL as registered, or why it is refused. Checked again before every delivery, since
+    /// what a name resolves to can change after registration.
+    static func check(_ text: String, allowPrivate: Bool) async throws(WebhookTargetRefused) -> Checked {
         guard text.utf8.count <= maxLength else { throw WebhookTargetRefused(reason: "must be at most \(maxLength) bytes") }
         guard let url = URLComponents(string: text), url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
             throw WebhookTargetRefused(reason: "must be an absolute https URL")
@@ -20,7 +28,7 @@ enum WebhookTarget {
         guard url.user == nil, url.password == nil, url.fragment == nil else {
             throw WebhookTargetRefused(reason: "must not carry credentials or a fragment")
         }
-        guard !allowPrivate else { return text }
+        guard !allowPrivate else { return Checked(url: text, pinnedAddresses: []) }
         // A bracketed IPv6 literal resolves as itself.
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses = await resolve(name)
@@ -28,7 +36,8 @@ enum WebhookTarget {
         if let refused = addresses.first(where: { !isPublic($0) }) {
             throw WebhookTargetRefused(reason: "names host \(host), which resolves to \(describe(refused)), a loopback, link-local or private address")
         }
-        return text
+        let listed = addresses.map { $0.count == 16 ? "[\(describe($0))]" : describe($0) }.joined(separator: ",")
+        return Checked(url: text, pinnedAddresses: ["\(name):\(url.port ?? 443):\(listed)"])
     }
 
     /// Every IPv4 (4 bytes) and IPv6 (16 bytes) address of `host`; empty when it does not resolve.

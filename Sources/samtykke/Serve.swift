@@ -26,6 +26,10 @@ struct Serve: AsyncParsableCommand {
     var witnesses: [String] = []
     @Flag(help: "Accept webhook targets on loopback, link-local and private addresses (development and tests only).")
     var webhookAllowPrivate = false
+    @Option(help: "PEM file of CA certificates trusted, beside the system's, for banks' webhook endpoints.")
+    var webhookCa: String?
+    @Option(help: "Seconds a webhook endpoint has to answer one delivery (default 10); a delivery in flight when a broker dies is tried again after twice this.")
+    var webhookTimeout: Int?
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
@@ -47,6 +51,25 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         _ = try checked()
+        if let file = Env.value("webhook-ca", webhookCa) { _ = try Self.trustRoots(file) }
+        _ = try webhookSeconds()
+    }
+
+    private func webhookSeconds() throws -> Int {
+        let seconds = try Env.integer("webhook-timeout", webhookTimeout, default: 10)
+        guard (1...60).contains(seconds) else { throw ValidationError("--webhook-timeout must be 1–60 seconds, not \(seconds)") }
+        return seconds
+    }
+
+    /// The file's bytes, once they are seen to hold at least one PEM certificate.
+    static func trustRoots(_ file: String) throws -> [UInt8] {
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("--webhook-ca \(file) cannot be read")
+        }
+        guard String(decoding: bytes, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+            throw ValidationError("--webhook-ca \(file) holds no PEM certificate")
+        }
+        return Array(bytes)
     }
 
     func run() async throws {
@@ -60,6 +83,8 @@ struct Serve: AsyncParsableCommand {
             built.limits.rate = rate
             built.witnesses = witnesses.map { $0.client() }
             built.webhookAllowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
+            built.webhookDelivery.trustPEM = try Env.value("webhook-ca", webhookCa).map(Self.trustRoots)
+            built.webhookDelivery.timeout = .seconds(try webhookSeconds())
             let app = buildApplication(
                 broker: built, options: ServerOptions(host: host, port: port), logger: logger,
                 storeServices: store.services, prepare: store.prepare

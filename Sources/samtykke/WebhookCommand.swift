@@ -9,8 +9,8 @@ import SamtykkeStore
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook",
-        abstract: "Register, list and remove a bank's webhook endpoints.",
-        subcommands: [Add.self, List.self, Remove.self]
+        abstract: "Register, list and remove a bank's webhook endpoints, and see and replay their deliveries.",
+        subcommands: [Add.self, List.self, Remove.self, Log.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -87,6 +87,72 @@ struct WebhookCommand: AsyncParsableCommand {
                     throw CLIError("bank \(org) has no webhook \(id)")
                 }
                 print("removed webhook \(id)")
+            }
+        }
+    }
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an endpoint's delivery attempts, newest first; with --replay, send an event to it again.",
+            discussion: """
+                Replaying queues the event from its first attempt and makes a failing or disabled endpoint active again: \
+                replay once the bank's endpoint is back. The event keeps its id, so a receiver that already has it \
+                de-duplicates it.
+                """
+        )
+        @OptionGroup var store: StoreFlags
+        @Option(help: "The bank's organisation number.")
+        var org: String?
+        @Option(help: "The webhook id (wh_…).")
+        var id: String?
+        @Option(help: "Most attempts to show (default 50).")
+        var limit: Int = 50
+        @Option(help: "An event id (evt_…) of this bank's consents to deliver again.")
+        var replay: String?
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1, not \(limit)") }
+            if let replay, EventID(replay) == nil { throw ValidationError("--replay must be an event id (evt_…), not \(replay)") }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                struct Shown: Encodable {
+                    let event: String
+                    let attempt: Int
+                    let at: String
+                    let milliseconds: Int
+                    let status: Int?
+                    let error: String?
+                }
+                let org = try OrgNumber(try Env.require("org", org))
+                let id = try Env.require("id", id)
+                if let replay, let event = EventID(replay) {
+                    guard try await store.with({ try await $0.replayDelivery(event: event, webhook: id, of: org, now: Date()) }) else {
+                        throw CLIError("bank \(org) has no webhook \(id), or no event \(event)")
+                    }
+                    return print("queued \(event) for webhook \(id) again")
+                }
+                guard let attempts = try await store.with({ try await $0.deliveryLog(webhook: id, of: org, limit: limit) }) else {
+                    throw CLIError("bank \(org) has no webhook \(id)")
+                }
+                let shown = attempts.map { attempt -> Shown in
+                    let (status, error): (Int?, String?) = switch attempt.result {
+                    case .status(let code): (code, nil)
+                    case .failed(let reason): (nil, reason)
+                    }
+                    return Shown(
+                        event: attempt.event.description, attempt: attempt.attempt, at: RFC3339.string(from: attempt.at),
+                        milliseconds: attempt.milliseconds, status: status, error: error
+                    )
+                }
+                if json { return try printJSON(shown) }
+                for attempt in shown {
+                    let result = attempt.status.map { "HTTP \($0)" } ?? FreeText.escaped(attempt.error ?? "")
+                    print("\(attempt.at)  \(attempt.event)  attempt \(attempt.attempt)  \(attempt.milliseconds) ms  \(result)")
+                }
             }
         }
     }

@@ -88,7 +88,10 @@ struct ProcessStack {
     let bankOrg = "986352325"
     let bankKey: String
 
-    static func start(in dir: URL, agencyFaults: String? = nil, store given: StoreLocation? = nil, brokers count: Int = 1) async throws -> ProcessStack {
+    /// `brokerArguments` go to every `serve` after the §7 flags.
+    static func start(
+        in dir: URL, agencyFaults: String? = nil, store given: StoreLocation? = nil, brokers count: Int = 1, brokerArguments: [String] = []
+    ) async throws -> ProcessStack {
         let pki = dir.appendingPathComponent("pki")
         let store = try given ?? TestBackend.store(in: dir)
         let paths = try DevPKI.make(in: pki)
@@ -107,7 +110,8 @@ struct ProcessStack {
         var brokers: [ServerProcess] = []
         for port in brokerPorts {
             let broker = ServerProcess(
-                ["serve", "--port", "\(port)"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"],
+                ["serve", "--port", "\(port)"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"]
+                    + brokerArguments,
                 port: port
             )
             try broker.start()
@@ -134,9 +138,10 @@ struct ProcessStack {
     /// Runs `body` with a started stack and always waits for every process to stop afterwards, so no
     /// server outlives its test.
     static func with<T>(
-        in dir: URL, agencyFaults: String? = nil, store: StoreLocation? = nil, brokers: Int = 1, _ body: (ProcessStack) async throws -> T
+        in dir: URL, agencyFaults: String? = nil, store: StoreLocation? = nil, brokers: Int = 1, brokerArguments: [String] = [],
+        _ body: (ProcessStack) async throws -> T
     ) async throws -> T {
-        let stack = try await start(in: dir, agencyFaults: agencyFaults, store: store, brokers: brokers)
+        let stack = try await start(in: dir, agencyFaults: agencyFaults, store: store, brokers: brokers, brokerArguments: brokerArguments)
         do {
             let result = try await body(stack)
             await stack.stop()

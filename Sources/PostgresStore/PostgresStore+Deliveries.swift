@@ -1,0 +1,156 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import SamtykkeCore
+import SamtykkeStore
+
+// MARK: DeliveryStore
+extension PostgresStore {
+    public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, lease: String) async throws -> [DeliveryJob] {
+        try await transaction("claim webhook deliveries") { connection in
+            // SKIP LOCKED: instances claiming at once take different rows; the lease keeps them
+            // apart after this transaction ends, while the POST is on its way.
+            let rows = try await connection.query(
+                """
+                WITH due AS (
+                    SELECT d.webhookId, d.logIdx FROM delivery d JOIN webhook w ON w.id = d.webhookId
+                    WHERE d.state = 'pending' AND d.nextAttemptAt <= \(now) AND (d.leaseUntil IS NULL OR d.leaseUntil <= \(now))
+                        AND w.status <> 'disabled'
+                        AND NOT EXISTS (SELECT 1 FROM delivery earlier WHERE earlier.webhookId = d.webhookId AND earlier.consentId = d.consentId
+                            AND earlier.state = 'pending' AND earlier.logIdx < d.logIdx)
+                    ORDER BY d.logIdx LIMIT \(limit)
+                    FOR UPDATE OF d SKIP LOCKED
+                ), leased AS (
+                    UPDATE delivery d SET leaseUntil = \(leaseUntil), lease = \(lease)
+                    FROM due WHERE d.webhookId = due.webhookId AND d.logIdx = due.logIdx
+                    RETURNING d.webhookId, d.logIdx, d.attempts
+                )
+                SELECT leased.webhookId, leased.logIdx, leased.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt, w.status,
+                    e.type, e.time, e.consentId, e.status
+                FROM leased JOIN webhook w ON w.id = leased.webhookId JOIN event e ON e.logIdx = leased.logIdx
+                ORDER BY leased.logIdx
+                """,
+                logger: logger
+            ).decode((String, Int64, Int, String, String, ByteBuffer, Date, String, String, Date, String, String).self)
+            var jobs: [DeliveryJob] = []
+            for try await (webhookId, index, attempts, bank, url, secret, createdAt, webhookStatus, type, time, consent, status) in rows {
+                guard let webhookStatus = Webhook.Status(rawValue: webhookStatus) else {
+                    throw StorageError.corrupt("webhook \(webhookId) has an unknown status")
+                }
+                let webhook = Webhook(
+                    id: webhookId, bankOrg: try OrgNumber(bank), url: url, sealedSecret: Array(secret.readableBytesView),
+                    createdAt: createdAt, status: webhookStatus
+                )
+                let event = try Self.event(index: index, type: type, time: time, bank: bank, consent: consent, status: status)
+                jobs.append(DeliveryJob(webhook: webhook, event: event, attempt: attempts + 1, lease: lease))
+            }
+            return jobs
+        }
+    }
+
+    public func finishDelivery(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int) async throws {
+        let webhookId = job.webhook.id
+        let index = Int64(job.event.logIndex)
+        let (status, error): (Int?, String?) = switch attempt.result {
+        case .status(let code): (code, nil)
+        case .failed(let reason): (nil, reason)
+        }
+        try await transaction("record a webhook delivery") { connection in
+            try await connection.query(
+                """
+                INSERT INTO deliveryAttempt (webhookId, logIdx, attempt, at, milliseconds, status, error)
+                VALUES (\(webhookId), \(index), \(attempt.attempt), \(attempt.at), \(attempt.milliseconds), \(status), \(error))
+                """,
+                logger: logger
+            )
+            switch verdict {
+            case .delivered:
+                try await connection.query(
+                    """
+                    UPDATE delivery SET state = 'delivered', attempts = attempts + 1, leaseUntil = NULL, lease = NULL
+                    WHERE webhookId = \(webhookId) AND logIdx = \(index) AND lease = \(job.lease) AND state = 'pending'
+                    """,
+                    logger: logger
+                )
+                try await connection.query(
+                    "UPDATE webhook SET failuresInARow = 0, status = CASE status WHEN 'disabled' THEN status ELSE 'active' END WHERE id = \(webhookId)",
+                    logger: logger
+                )
+            case .retry(let next):
+                try await connection.query(
+                    """
+                    UPDATE delivery SET attempts = attempts + 1, nextAttemptAt = \(next), leaseUntil = NULL, lease = NULL
+                    WHERE webhookId = \(webhookId) AND logIdx = \(index) AND lease = \(job.lease) AND state = 'pending'
+                    """,
+                    logger: logger
+                )
+                try await connection.query(
+                    """
+                    UPDATE webhook SET failuresInARow = failuresInARow + 1,
+                        status = CASE WHEN status = 'active' AND failuresInARow + 1 >= \(failingAfter) THEN 'failing' ELSE status END
+                    WHERE id = \(webhookId)
+                    """,
+                    logger: logger
+                )
+            case .gaveUp, .gone:
+                try await connection.query(
+                    """
+                    UPDATE delivery SET state = 'failed', attempts = attempts + 1, leaseUntil = NULL, lease = NULL
+                    WHERE webhookId = \(webhookId) AND logIdx = \(index) AND lease = \(job.lease) AND state = 'pending'
+                    """,
+                    logger: logger
+                )
+                try await connection.query(
+                    "UPDATE webhook SET failuresInARow = failuresInARow + 1, status = 'disabled' WHERE id = \(webhookId)", logger: logger
+                )
+            }
+        }
+    }
+
+    public func deliveryLog(webhook: String, of bank: OrgNumber, limit: Int) async throws -> [DeliveryAttempt]? {
+        try await mapErrors("read a webhook's deliveries") {
+            let owned = try await client.query("SELECT id FROM webhook WHERE id = \(webhook) AND bankOrg = \(bank.digits)", logger: logger).collect()
+            guard !owned.isEmpty else { return nil }
+            var attempts: [DeliveryAttempt] = []
+            let rows = try await client.query(
+                """
+                SELECT logIdx, attempt, at, milliseconds, status, error FROM deliveryAttempt
+                WHERE webhookId = \(webhook) ORDER BY id DESC LIMIT \(max(0, limit))
+                """,
+                logger: logger
+            ).decode((Int64, Int, Date, Int, Int?, String?).self)
+            for try await (index, attempt, at, milliseconds, status, error) in rows {
+                let result: DeliveryAttempt.Result = if let status { .status(status) } else { .failed(error ?? "") }
+                attempts.append(DeliveryAttempt(
+                    webhookId: webhook, event: EventID(logIndex: UInt64(index)), attempt: attempt, at: at, milliseconds: milliseconds, result: result
+                ))
+            }
+            return attempts
+        }
+    }
+
+    public func replayDelivery(event: EventID, webhook: String, of bank: OrgNumber, now: Date) async throws -> Bool {
+        let index = Int64(event.logIndex)
+        return try await transaction("replay a webhook delivery") { connection in
+            let found = try await connection.query(
+                """
+                SELECT w.id FROM webhook w JOIN event e ON e.bankOrg = w.bankOrg
+                WHERE w.id = \(webhook) AND w.bankOrg = \(bank.digits) AND e.logIdx = \(index) FOR UPDATE OF w
+                """,
+                logger: logger
+            ).collect()
+            guard !found.isEmpty else { return false }
+            try await connection.query(
+                """
+                INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+                SELECT \(webhook), logIdx, consentId, 'pending', 0, \(now) FROM event WHERE logIdx = \(index)
+                ON CONFLICT (webhookId, logIdx) DO UPDATE SET state = 'pending', attempts = 0, nextAttemptAt = excluded.nextAttemptAt,
+                    leaseUntil = NULL, lease = NULL
+                """,
+                logger: logger
+            )
+            try await connection.query("UPDATE webhook SET status = 'active', failuresInARow = 0 WHERE id = \(webhook)", logger: logger)
+            return true
+        }
+    }
+}

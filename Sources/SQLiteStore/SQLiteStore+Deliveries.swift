@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import SamtykkeCore
+import SamtykkeStore
+
+extension SQLiteStore: DeliveryStore {
+    public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, lease: String) async throws -> [DeliveryJob] {
+        try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.webhookId, d.logIdx, d.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt AS webhookCreatedAt, w.status AS webhookStatus,
+                        e.type, e.time, e.consentId, e.status
+                    FROM delivery d JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx
+                    WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND (d.leaseUntil IS NULL OR d.leaseUntil <= ?) AND w.status != 'disabled'
+                        AND NOT EXISTS (SELECT 1 FROM delivery earlier WHERE earlier.webhookId = d.webhookId AND earlier.consentId = d.consentId
+                            AND earlier.state = 'pending' AND earlier.logIdx < d.logIdx)
+                    ORDER BY d.logIdx LIMIT ?
+                    """,
+                arguments: [now, now, limit]
+            )
+            return try rows.map { row in
+                let webhookId: String = row["webhookId"]
+                let index: Int64 = row["logIdx"]
+                try db.execute(
+                    sql: "UPDATE delivery SET leaseUntil = ?, lease = ? WHERE webhookId = ? AND logIdx = ?",
+                    arguments: [leaseUntil, lease, webhookId, index]
+                )
+                return try Self.job(row, lease: lease)
+            }
+        }
+    }
+
+    static func job(_ row: Row, lease: String) throws -> DeliveryJob {
+        let webhookId: String = row["webhookId"]
+        guard let status = Webhook.Status(rawValue: row["webhookStatus"]) else {
+            throw StorageError.corrupt("webhook \(webhookId) has an unknown status")
+        }
+        let bank = try OrgNumber(row["bankOrg"] as String)
+        let webhook = Webhook(
+            id: webhookId, bankOrg: bank, url: row["url"], sealedSecret: Array(row["sealedSecret"] as Data),
+            createdAt: row["webhookCreatedAt"], status: status
+        )
+        let attempts: Int = row["attempts"]
+        return DeliveryJob(webhook: webhook, event: try event(row), attempt: attempts + 1, lease: lease)
+    }
+
+    public func finishDelivery(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int) async throws {
+        try await writer.write { db in
+            let webhookId = job.webhook.id
+            let index = Int64(job.event.logIndex)
+            let (status, error): (Int?, String?) = switch attempt.result {
+            case .status(let code): (code, nil)
+            case .failed(let reason): (nil, reason)
+            }
+            try db.execute(
+                sql: "INSERT INTO deliveryAttempt (webhookId, logIdx, attempt, at, milliseconds, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [webhookId, index, attempt.attempt, attempt.at, attempt.milliseconds, status, error]
+            )
+            let owned = "webhookId = ? AND logIdx = ? AND lease = ? AND state = 'pending'"
+            let ownedArguments: StatementArguments = [webhookId, index, job.lease]
+            switch verdict {
+            case .delivered:
+                try db.execute(sql: "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, leaseUntil = NULL, lease = NULL WHERE \(owned)", arguments: ownedArguments)
+                try db.execute(
+                    sql: "UPDATE webhook SET failuresInARow = 0, status = CASE status WHEN 'disabled' THEN status ELSE 'active' END WHERE id = ?",
+                    arguments: [job.webhook.id]
+                )
+            case .retry(let next):
+                try db.execute(
+                    sql: "UPDATE delivery SET attempts = attempts + 1, nextAttemptAt = ?, leaseUntil = NULL, lease = NULL WHERE \(owned)",
+                    arguments: [next, webhookId, index, job.lease]
+                )
+                try db.execute(
+                    sql: """
+                        UPDATE webhook SET failuresInARow = failuresInARow + 1,
+                            status = CASE WHEN status = 'active' AND failuresInARow + 1 >= ? THEN 'failing' ELSE status END
+                        WHERE id = ?
+                        """,
+                    arguments: [failingAfter, job.webhook.id]
+                )
+            case .gaveUp, .gone:
+                try db.execute(sql: "UPDATE delivery SET state = 'failed', attempts = attempts + 1, leaseUntil = NULL, lease = NULL WHERE \(owned)", arguments: ownedArguments)
+                try db.execute(sql: "UPDATE webhook SET failuresInARow = failuresInARow + 1, status = 'disabled' WHERE id = ?", arguments: [job.webhook.id])
+            }
+        }
+    }
+
+    public func deliveryLog(webhook: String, of bank: OrgNumber, limit: Int) async throws -> [DeliveryAttempt]? {
+        try await writer.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM webhook WHERE id = ? AND bankOrg = ?)", arguments: [webhook, bank.digits])! else {
+                return nil
+            }
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT logIdx, attempt, at, milliseconds, status, error FROM deliveryAttempt WHERE webhookId = ? ORDER BY id DESC LIMIT ?",
+                arguments: [webhook, max(0, limit)]
+            ).map { row in
+                let index: Int64 = row["logIdx"]
+                let result: DeliveryAttempt.Result = if let status: Int = row["status"] { .status(status) } else { .failed(row["error"]) }
+                return DeliveryAttempt(
+                    webhookId: webhook, event: EventID(logIndex: UInt64(index)), attempt: row["attempt"], at: row["at"],
+                    milliseconds: row["milliseconds"], result: result
+                )
+            }
+        }
+    }
+
+    public func replayDelivery(event: EventID, webhook: String, of bank: OrgNumber, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            guard try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS(SELECT 1 FROM webhook w JOIN event e ON e.bankOrg = w.bankOrg WHERE w.id = ? AND w.bankOrg = ? AND e.logIdx = ?)",
+                arguments: [webhook, bank.digits, Int64(event.logIndex)]
+            )! else { return false }
+            try db.execute(
+                sql: """
+                    INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+                    SELECT ?, logIdx, consentId, 'pending', 0, ? FROM event WHERE logIdx = ?
+                    ON CONFLICT (webhookId, logIdx) DO UPDATE SET state = 'pending', attempts = 0, nextAttemptAt = excluded.nextAttemptAt,
+                        leaseUntil = NULL, lease = NULL
+                    """,
+                arguments: [webhook, now, Int64(event.logIndex)]
+            )
+            try db.execute(sql: "UPDATE webhook SET status = 'active', failuresInARow = 0 WHERE id = ?", arguments: [webhook])
+            return true
+        }
+    }
+}

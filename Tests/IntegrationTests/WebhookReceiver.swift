@@ -1,0 +1,127 @@
+import CurlHTTP
+import DevPKI
+import Foundation
+import Synchronization
+
+/// `scripts/webhook-receiver` as a child process: a bank's HTTPS endpoint under its own CA that
+/// verifies every delivery with the `standardwebhooks` Python library, not with the broker's code.
+final class WebhookReceiver: Sendable {
+    struct Received: Sendable {
+        let path: String
+        let id: String
+        let timestamp: String
+        let verified: Bool
+        let type: String?
+        let consentId: String?
+        let status: String?
+        let logIndex: Int?
+        /// How the receiver was told to answer it.
+        let mode: String
+    }
+
+    let port: Int
+    let state: URL
+    /// The receiver's own CA: the broker trusts it only through `--webhook-ca`.
+    let pki: PKIPaths
+    private let process = Mutex<Process?>(nil)
+
+    init(in dir: URL, port: Int? = nil) throws {
+        self.port = try port ?? ServerProcess.freePort()
+        state = dir.appendingPathComponent("receiver-\(self.port)")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let pkiDirectory = dir.appendingPathComponent("receiver-pki")
+        pki = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
+            ? PKIPaths(directory: pkiDirectory) : try DevPKI.make(in: pkiDirectory)
+    }
+
+    var caFile: String { pki.caCertificate.path }
+
+    func url(_ path: String = "/hook") -> String { "https://127.0.0.1:\(port)\(path)" }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = try await Self.python()
+        process.arguments = [
+            Package.root.appendingPathComponent("scripts/webhook-receiver").path, "--port", "\(port)",
+            "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process.withLock { $0 = process }
+        let client = CurlClient(configuration: CurlClientConfiguration(
+            connectTimeout: .seconds(1), totalTimeout: .seconds(2), tls: CurlTLSConfiguration(caFile: caFile),
+            maxConcurrentRequests: 1, allowedProtocols: .https, userAgent: "samtykke-tests"
+        ))
+        for _ in 0..<200 {
+            // The receiver answers GET with 501: any answer means it listens.
+            if (try? await client.execute(.get(url("/ready")))) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError("the webhook receiver did not start")
+    }
+
+    /// SIGKILL: the test process runs with SIGTERM blocked (for the signal handling of the servers it
+    /// hosts), and a child started from it inherits that mask.
+    func stop() async {
+        guard let process = process.withLock({ $0 }) else { return }
+        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Whether this test run can verify at all; with no `standardwebhooks`, one is installed once
+    /// into a virtual environment under `.build`, as `scripts/fuzz-api` does for its tools.
+    static func python() async throws -> URL {
+        let system = URL(fileURLWithPath: "/usr/bin/env")
+        if (try? await runProcess(system, ["python3", "-c", "import standardwebhooks"]))?.status == 0 {
+            return URL(fileURLWithPath: try await runProcess(system, ["python3", "-c", "import sys; print(sys.executable)"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let venv = Package.root.appendingPathComponent(".build/webhook-receiver-venv")
+        let python = venv.appendingPathComponent("bin/python3")
+        if (try? await runProcess(python, ["-c", "import standardwebhooks"]))?.status != 0 {
+            let made = try await runProcess(system, ["python3", "-m", "venv", venv.path])
+            guard made.status == 0 else { throw ServerProcessError("python3 -m venv failed: \(made.stderr)") }
+            let installed = try await runProcess(venv.appendingPathComponent("bin/pip"), ["install", "--quiet", "--disable-pip-version-check", "standardwebhooks"])
+            guard installed.status == 0 else { throw ServerProcessError("pip install standardwebhooks failed: \(installed.stderr)") }
+        }
+        return python
+    }
+
+    func trust(secret: String) throws {
+        let file = state.appendingPathComponent("secrets")
+        let existing = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        try (existing + secret + "\n").write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// `ok`, `status CODE [RETRY-AFTER]` or `hang SECONDS`: how the next requests are answered.
+    func answer(_ mode: String) throws {
+        try mode.write(to: state.appendingPathComponent("mode"), atomically: true, encoding: .utf8)
+    }
+
+    func received() -> [Received] {
+        guard let text = try? String(contentsOf: state.appendingPathComponent("received.jsonl"), encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            let event = object["event"] as? [String: Any]
+            let data = event?["data"] as? [String: Any]
+            return Received(
+                path: object["path"] as? String ?? "", id: object["id"] as? String ?? "", timestamp: object["timestamp"] as? String ?? "",
+                verified: object["verified"] as? Bool ?? false, type: event?["type"] as? String, consentId: data?["consentId"] as? String,
+                status: data?["status"] as? String, logIndex: data?["logIndex"] as? Int, mode: object["mode"] as? String ?? ""
+            )
+        }
+    }
+
+    /// Waits until `condition` holds for what arrived, or fails after `timeout`.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: ([Received]) -> Bool) async throws -> [Received] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let received = received()
+            if condition(received) { return received }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError("the receiver never saw \(what); it got \(received().map { "\($0.path) \($0.id) \($0.type ?? "?")" })")
+    }
+}
