@@ -14,6 +14,9 @@ public struct CurlClientConfiguration: Sendable {
     /// this, libcurl takes one from `HTTPS_PROXY`, `ALL_PROXY` or `http_proxy`, so whoever sets the
     /// process's environment could route the broker's traffic through a host of their choosing.
     public var proxy: String?
+    /// Told how many connections each transfer opened, whether it then succeeded or not: over
+    /// https each is a TLS handshake, and the ones that fail are the ones an operator most needs to see.
+    public var connectionsOpened: (@Sendable (Int) -> Void)?
 
     public init(
         connectTimeout: Duration = .seconds(5),
@@ -23,7 +26,8 @@ public struct CurlClientConfiguration: Sendable {
         allowedProtocols: CurlAllowedProtocols = .https,
         userAgent: String = "samtykke",
         maxResponseBytes: Int = 8 * 1024 * 1024,
-        proxy: String? = nil
+        proxy: String? = nil,
+        connectionsOpened: (@Sendable (Int) -> Void)? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
@@ -33,5 +37,6 @@ public struct CurlClientConfiguration: Sendable {
         self.userAgent = userAgent
         self.maxResponseBytes = maxResponseBytes
         self.proxy = proxy
+        self.connectionsOpened = connectionsOpened
     }
 }

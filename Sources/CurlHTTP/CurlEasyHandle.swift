@@ -50,6 +50,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         try configure(request, configuration, accumulator, headerList, origin)
 
         let result = withExtendedLifetime(accumulator) { curl_easy_perform(raw) }
+        let newConnections = longInfo(CURLINFO_NUM_CONNECTS)
+        if newConnections > 0 { configuration.connectionsOpened?(newConnections) }
         guard result == CURLE_OK else {
             throw failure(result, accumulator, configuration, origin)
         }
@@ -57,7 +59,7 @@ final class CurlEasyHandle: @unchecked Sendable {
             status: longInfo(CURLINFO_RESPONSE_CODE),
             headers: accumulator.headers,
             body: accumulator.body,
-            newConnections: longInfo(CURLINFO_NUM_CONNECTS)
+            newConnections: newConnections
         )
     }
 
