@@ -213,6 +213,10 @@ enum Migrations {
             }
             try db.create(index: "webhook_by_bank", on: "webhook", columns: ["bankOrg", "createdAt"])
         }
+        migrator.registerMigration("v5-idempotency-bundles-by-consent") { db in
+            // A revoke, withdrawal or expiry deletes the consent's bundle records in its own commit.
+            try db.execute(sql: "CREATE INDEX idempotencyKey_bundles_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'bundle'")
+        }
         return migrator
     }
 }
