@@ -65,8 +65,10 @@ public func buildApplication(
 public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     let openAPI = OpenAPIDocument.shipped
     SamtykkeMetrics.registerSeries()
-    let router = Router(context: AppRequestContext.self)
+    // HEAD is answered on every GET route, as RFC 9110 §9.3.2 asks of a server.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ObservationMiddleware())
+    router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RequestShapeMiddleware(document: openAPI))
 

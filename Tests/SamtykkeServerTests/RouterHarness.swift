@@ -62,9 +62,12 @@ struct RouterHarness: Sendable {
         )
     }
 
-    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: Logger(label: "router-tests"))
-        return try await app.test(.router, body)
+    /// Through the router alone by default; `.live` puts the broker on a real socket on 127.0.0.1.
+    func test<T: Sendable>(
+        _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"))
+        return try await app.test(setup, body)
     }
 
     func citizenToken(_ person: PersonID = RouterHarness.person) async throws -> String {
