@@ -30,6 +30,8 @@ public struct Broker: Sendable {
     public var limits: Limits
     /// Loopback, link-local and private webhook targets are refused unless this is set (dev, tests).
     public var webhookAllowPrivate: Bool
+    /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
+    public var trustedProxies: [IPNetwork] = []
     public var clock: @Sendable () -> Date
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
@@ -48,6 +50,9 @@ public struct Broker: Sendable {
         public var bundleDeadline: Duration
         /// Requests each authenticated caller may make.
         public var rate: RateLimiter.Rule
+        /// Requests each address may make that do not authenticate (anonymous, or with a refused
+        /// credential); counted before the credential is checked.
+        public var addressRate = RateLimiter.Rule(perSecond: 50, burst: 200)
         /// Bundle requests a bank may make for consents that are not usable: each refusal is a
         /// permanent log entry, so a bank hammering a revoked consent is slowed down (429, nothing
         /// logged) long before its general rate limit.

@@ -81,7 +81,7 @@ struct BundleService: Sendable {
         do {
             try consent.checkUsable(at: broker.now())
         } catch {
-            if let wait = refusals.take(for: .bank(bank)) {
+            if let wait = refusals.take(for: Caller.bank(bank)) {
                 throw Problem(
                     .tooManyRequests, "refusals-rate-limited", "Too many requests for consents that cannot be used",
                     detail: "this consent is not usable; nothing was logged for this request; retry after \(wait) s", retryAfter: wait

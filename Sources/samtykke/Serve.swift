@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
     var witnesses: [String] = []
     @Flag(help: "Accept webhook targets on loopback, link-local and private addresses (development and tests only).")
     var webhookAllowPrivate = false
+    @OptionGroup(title: "Connections and floods") var connections: ConnectionFlags
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
@@ -60,8 +61,10 @@ struct Serve: AsyncParsableCommand {
             built.limits.rate = rate
             built.witnesses = witnesses.map { $0.client() }
             built.webhookAllowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
+            var options = ServerOptions(host: host, port: port)
+            try connections.checked().apply(to: &options, &built)
             let app = buildApplication(
-                broker: built, options: ServerOptions(host: host, port: port), logger: logger,
+                broker: built, options: options, logger: logger,
                 storeServices: store.services, prepare: store.prepare
             ) { port in
                 logger.notice("broker listening", metadata: ["url": "http://\(host):\(port)"])
