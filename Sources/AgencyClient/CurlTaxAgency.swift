@@ -24,7 +24,8 @@ public final class CurlTaxAgency: TaxAgency {
             tls: tls,
             maxConcurrentRequests: maxConcurrentRequests,
             allowedProtocols: .https,
-            userAgent: "samtykke-broker"
+            userAgent: "samtykke-broker",
+            connectionsOpened: { Counter(label: Self.tlsHandshakesMetric).increment(by: $0) }
         ))
     }
 
@@ -49,14 +50,15 @@ public final class CurlTaxAgency: TaxAgency {
         }
     }
 
-    /// Counts the connections libcurl opened: each is a TLS handshake, so a rate well above the
-    /// pool's size means connections are not being reused.
+    /// Counts the connections libcurl opened, those whose handshake failed too: each is a TLS
+    /// handshake, so a rate well above the pool's size means connections are not being reused, and
+    /// one climbing with `samtykke_agency_errors_total{reason="agency-tls"}` means handshakes fail.
     public static let tlsHandshakesMetric = "samtykke_agency_tls_handshakes_total"
 
     public func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {
         let response: CurlResponse
         do {
-            response = try await execute(.get("\(baseURL)/healthz", timeout: ContinuousClock.now.duration(to: deadline)))
+            response = try await client.execute(.get("\(baseURL)/healthz", timeout: ContinuousClock.now.duration(to: deadline)))
         } catch let error as CurlError {
             throw Self.map(error)
         } catch {
@@ -73,7 +75,7 @@ public final class CurlTaxAgency: TaxAgency {
         )
         let response: CurlResponse
         do {
-            response = try await execute(request)
+            response = try await client.execute(request)
         } catch let error as CurlError {
             throw Self.map(error)
         } catch {
@@ -94,12 +96,6 @@ public final class CurlTaxAgency: TaxAgency {
         }
         guard data.personId == person else { throw .malformedBody("the answer is about another person") }
         return AgencyResponse(body: response.body, data: data)
-    }
-
-    private func execute(_ request: CurlRequest) async throws -> CurlResponse {
-        let response = try await client.execute(request)
-        if response.newConnections > 0 { Counter(label: Self.tlsHandshakesMetric).increment(by: response.newConnections) }
-        return response
     }
 
     private struct ProblemTitle: Decodable { let title: String }

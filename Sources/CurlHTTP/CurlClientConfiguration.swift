@@ -18,6 +18,9 @@ public struct CurlClientConfiguration: Sendable {
     /// this, libcurl takes one from `HTTPS_PROXY`, `ALL_PROXY` or `http_proxy`, so whoever sets the
     /// process's environment could route the broker's traffic through a host of their choosing.
     public var proxy: String?
+    /// Told how many connections each transfer opened, whether it then succeeded or not: over
+    /// https each is a TLS handshake, and the ones that fail are the ones an operator most needs to see.
+    public var connectionsOpened: (@Sendable (Int) -> Void)?
 
     public init(
         connectTimeout: Duration = .seconds(5),
@@ -28,7 +31,8 @@ public struct CurlClientConfiguration: Sendable {
         userAgent: String = "samtykke",
         maxResponseBytes: Int = 8 * 1024 * 1024,
         truncatesResponseBody: Bool = false,
-        proxy: String? = nil
+        proxy: String? = nil,
+        connectionsOpened: (@Sendable (Int) -> Void)? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
@@ -39,5 +43,6 @@ public struct CurlClientConfiguration: Sendable {
         self.maxResponseBytes = maxResponseBytes
         self.truncatesResponseBody = truncatesResponseBody
         self.proxy = proxy
+        self.connectionsOpened = connectionsOpened
     }
 }

@@ -60,6 +60,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
 
         let result = withExtendedLifetime(accumulator) { curl_easy_perform(raw) }
+        let newConnections = longInfo(CURLINFO_NUM_CONNECTS)
+        if newConnections > 0 { configuration.connectionsOpened?(newConnections) }
         let truncated = configuration.truncatesResponseBody && accumulator.exceededBodyLimit && accumulator.receivedResponse
         guard result == CURLE_OK || truncated else {
             throw failure(result, accumulator, configuration, origin)
@@ -68,7 +70,7 @@ final class CurlEasyHandle: @unchecked Sendable {
             status: longInfo(CURLINFO_RESPONSE_CODE),
             headers: accumulator.headers,
             body: accumulator.body,
-            newConnections: longInfo(CURLINFO_NUM_CONNECTS)
+            newConnections: newConnections
         )
     }
 

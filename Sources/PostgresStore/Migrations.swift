@@ -20,7 +20,9 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, statements: partiesAndConsents + log + appendOnly + idempotency),
         Migration(version: 2, statements: eventOutbox + webhooks),
-        Migration(version: 3, statements: deliveries),
+        // A revoke, withdrawal or expiry deletes the consent's bundle records in its own commit.
+        Migration(version: 3, statements: ["CREATE INDEX idempotencyKey_bundles_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'bundle'"]),
+        Migration(version: 4, statements: deliveries),
     ]
 
     private static let deliveries = [

@@ -146,6 +146,10 @@ extension PostgresStore {
         for claim in plan.releases {
             try await release(claim, on: connection)
         }
+        let purged = plan.purgedBundleRecords.map(\.description)
+        if !purged.isEmpty {
+            try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'bundle' AND consentId = ANY(\(purged))", logger: logger)
+        }
     }
 
     /// Runs a statement that returns no rows, to its completion. Drains the (empty) row sequence

@@ -213,7 +213,11 @@ enum Migrations {
             }
             try db.create(index: "webhook_by_bank", on: "webhook", columns: ["bankOrg", "createdAt"])
         }
-        migrator.registerMigration("v5-webhook-deliveries") { db in
+        migrator.registerMigration("v5-idempotency-bundles-by-consent") { db in
+            // A revoke, withdrawal or expiry deletes the consent's bundle records in its own commit.
+            try db.execute(sql: "CREATE INDEX idempotencyKey_bundles_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'bundle'")
+        }
+        migrator.registerMigration("v6-webhook-deliveries") { db in
             try db.alter(table: "webhook") { t in
                 t.add(column: "failuresInARow", .integer).notNull().defaults(to: 0)
             }

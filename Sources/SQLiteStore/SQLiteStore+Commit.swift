@@ -69,6 +69,7 @@ extension SQLiteStore: ChangeCommitting {
         for completion in plan.completions { try complete(db, completion, now: now) }
         for (key, result) in plan.claimed { try recordFinished(db, key, result, now: now) }
         for claim in plan.releases { try release(db, claim) }
+        try purgeBundleRecords(db, of: plan.purgedBundleRecords)
     }
 
     /// Open consents whose expiry came due, oldest deadline first.

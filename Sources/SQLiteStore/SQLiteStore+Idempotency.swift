@@ -51,6 +51,13 @@ extension SQLiteStore: IdempotencyStore {
         )
     }
 
+    /// Deletes the finished bundle records of these consents, and with them their sealed bundles.
+    static func purgeBundleRecords(_ db: Database, of consents: [ConsentID]) throws {
+        guard !consents.isEmpty else { return }
+        let purge = try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'bundle'")
+        for id in consents { try purge.execute(arguments: [id.description]) }
+    }
+
     /// Writes a key claimed and finished in one transaction, replacing a forgotten record.
     static func recordFinished(_ db: Database, _ key: IdempotencyKey, _ result: IdempotentResult, now: Date) throws {
         try forget(db, IdempotencyRecordID(key))

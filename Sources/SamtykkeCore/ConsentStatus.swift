@@ -15,6 +15,13 @@ public enum ConsentStatus: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 
+    /// Whether the bank may still be handed a bundle it was issued (a retry under the same
+    /// `Idempotency-Key`): while the consent is in force, and after the use that exhausted it, whose
+    /// answer may have been lost; never once the citizen revoked, the bank withdrew or time ran out.
+    public var allowsBundleReplay: Bool {
+        self == .active || self == .exhausted
+    }
+
     /// The one table of legal transitions (SPEC §1). Everything not listed is illegal.
     public func next(on event: ConsentEvent) -> ConsentStatus? {
         switch (self, event) {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import SamtykkeCore
 import SamtykkeStore
 
@@ -21,8 +22,10 @@ extension Caller {
     }
 }
 
-public struct AppRequestContext: RequestContext {
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The connection's peer. The router test client has no socket, so there it is nil.
+    public let remoteAddress: SocketAddress?
     /// Shared by every copy of this request's context: authentication sets it deep in the chain,
     /// and the access log, outermost, still reads it once the response is back.
     private let callerSlot = CallerSlot()
@@ -34,6 +37,7 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     /// The authenticated bank; the middleware on bank routes guarantees there is one.

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import SamtykkeStore
@@ -17,6 +18,14 @@ public struct ServerOptions: Sendable {
     public var maxHeaderFieldBytes = 16 * 1024
     public var maxHeaderBytes = 32 * 1024
     public var maxHeaderFields = 100
+    /// A new request head must complete within 10 s of its first byte and its body within 30 s of
+    /// the head, so half-sent requests do not hold connections; an idle connection is kept 75 s, longer
+    /// than the 60 s most load balancers keep theirs, so the balancer is the one to close it.
+    public var timeouts = ConnectionTimeouts(idle: .seconds(75), header: .seconds(10), body: .seconds(30))
+    /// Connections served at once. Beyond it new ones wait in the listen backlog, and past that the
+    /// kernel refuses them. 512 stays clear of the common limit of 1024 open files, which the
+    /// database, the agency's connections and the log share.
+    public var maxConnections = 512
 
     public init(host: String = "127.0.0.1", port: Int = 8080, expirySweepInterval: Duration = .seconds(1)) {
         self.host = host
@@ -41,12 +50,21 @@ public func buildApplication(
     broker.logger = logger
     var app = Application(
         router: buildRouter(broker: broker),
-        server: .http1(configuration: .init(httpDecoderConfiguration: .init(
-            maxHeaderFieldSize: options.maxHeaderFieldBytes,
-            maxHeaderListSize: options.maxHeaderBytes,
-            maxHeaderFieldCount: options.maxHeaderFields
-        ))),
-        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "samtykke"),
+        server: HTTPServerBuilder { responder in
+            DeadlinedHTTP1Channel(
+                responder: responder,
+                configuration: .init(httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: options.maxHeaderFieldBytes,
+                    maxHeaderListSize: options.maxHeaderBytes,
+                    maxHeaderFieldCount: options.maxHeaderFields
+                )),
+                timeouts: options.timeouts
+            )
+        },
+        configuration: .init(
+            address: .hostname(options.host, port: options.port), serverName: "samtykke",
+            availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)
+        ),
         services: storeServices + [
             ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger),
             WebhookSender(broker: broker, prepared: prepared, logger: logger),
@@ -68,9 +86,12 @@ public func buildApplication(
 public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     let openAPI = OpenAPIDocument.shipped
     SamtykkeMetrics.registerSeries()
-    let router = Router(context: AppRequestContext.self)
+    // HEAD is answered on every GET route, as RFC 9110 §9.3.2 asks of a server.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ObservationMiddleware())
+    router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
     router.add(middleware: RequestShapeMiddleware(document: openAPI))
 
     let agencyHealth = AgencyHealth(agency: broker.agency)

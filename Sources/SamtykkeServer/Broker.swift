@@ -34,6 +34,8 @@ public struct Broker: Sendable {
     public var webhookDelivery = WebhookDelivery()
     /// Rung by commits that wrote events, so the sender need not wait for its next poll.
     let deliveryBell = DeliveryBell()
+    /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
+    public var trustedProxies: [IPNetwork] = []
     public var clock: @Sendable () -> Date
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
@@ -52,6 +54,9 @@ public struct Broker: Sendable {
         public var bundleDeadline: Duration
         /// Requests each authenticated caller may make.
         public var rate: RateLimiter.Rule
+        /// Requests each address may make that do not authenticate (anonymous, or with a refused
+        /// credential); counted before the credential is checked.
+        public var addressRate = RateLimiter.Rule(perSecond: 50, burst: 200)
         /// Bundle requests a bank may make for consents that are not usable: each refusal is a
         /// permanent log entry, so a bank hammering a revoked consent is slowed down (429, nothing
         /// logged) long before its general rate limit.

@@ -81,7 +81,7 @@ struct BundleService: Sendable {
         do {
             try consent.checkUsable(at: broker.now())
         } catch {
-            if let wait = refusals.take(for: .bank(bank)) {
+            if let wait = refusals.take(for: Caller.bank(bank)) {
                 throw Problem(
                     .tooManyRequests, "refusals-rate-limited", "Too many requests for consents that cannot be used",
                     detail: "this consent is not usable; nothing was logged for this request; retry after \(wait) s", retryAfter: wait
@@ -169,7 +169,7 @@ struct BundleService: Sendable {
             throw StorageError.corrupt("a bundle request's idempotency record holds no bundle")
         }
         let consent = try await broker.store.consent(id, for: .bank(bank))
-        guard consent.status == .active || consent.status == .exhausted else {
+        guard consent.status.allowsBundleReplay else {
             throw StorageError.refused(DomainError(.illegalTransition, field: "status", reason: "consent is \(consent.status.rawValue); the bundle is no longer available"))
         }
         guard let opened = seal.open(sealed), let jws = String(bytes: opened, encoding: .utf8) else {

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
@@ -30,6 +31,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .invalid("url", error.reason)
         case is NIOTooManyBytesError:
             return Problem(.contentTooLarge, "body-too-large", "Request body too large")
+        case is HTTPParserError:
+            // A body cut off (by its client, or at the body timeout) or malformed: the client's doing.
+            return .invalid(nil, "the request body could not be read")
         case let error as HTTPError:
             switch error.status {
             case .notFound: return .notFound("no route for this method and path")

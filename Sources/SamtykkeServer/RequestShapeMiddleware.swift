@@ -17,7 +17,9 @@ struct RequestShapeMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try await next(request, context)
         }
-        if let operation = document.operations["\(request.method.rawValue) \(path)"] {
+        // HEAD takes what its GET takes.
+        let method = request.method == .head ? "GET" : request.method.rawValue
+        if let operation = document.operations["\(method) \(path)"] {
             var seen: Set<String> = []
             for (key, _) in request.uri.queryParameters {
                 let name = String(key)

@@ -84,6 +84,13 @@ public struct BatchPlan: Sendable {
     /// replacing a forgotten one.
     public private(set) var claimed: [(key: IdempotencyKey, result: IdempotentResult)] = []
     public private(set) var releases: [IdempotencyClaim] = []
+    /// Consents this batch moved to a status that replays no bundle (revoked, withdrawn, expired, or
+    /// one that never issued any): the store deletes the finished bundle records kept for their
+    /// retries, sealed copies and all, after writing the batch's completions, so no copy of tax data
+    /// outlives the consent by a moment. A retry is then a new request, refused like any other.
+    public var purgedBundleRecords: [ConsentID] {
+        updatedConsents.filter { !$0.status.allowsBundleReplay }.map(\.id)
+    }
     private var outcomes: [Result<ChangeOutcome, StorageError>] = []
     private var updated: [ConsentID: Consent] = [:]
     private var updatedOrder: [ConsentID] = []

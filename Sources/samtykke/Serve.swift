@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
     var webhookCa: String?
     @Option(help: "Seconds a webhook endpoint has to answer one delivery (default 10); a delivery in flight when a broker dies is tried again after twice this.")
     var webhookTimeout: Int?
+    @OptionGroup(title: "Connections and floods") var connections: ConnectionFlags
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
     /// JWKS source), each from its flag or the environment, so a bad one stops the broker before it
@@ -85,8 +86,10 @@ struct Serve: AsyncParsableCommand {
             built.webhookAllowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
             built.webhookDelivery.trustPEM = try Env.value("webhook-ca", webhookCa).map(Self.trustRoots)
             built.webhookDelivery.timeout = .seconds(try webhookSeconds())
+            var options = ServerOptions(host: host, port: port)
+            try connections.checked().apply(to: &options, &built)
             let app = buildApplication(
-                broker: built, options: ServerOptions(host: host, port: port), logger: logger,
+                broker: built, options: options, logger: logger,
                 storeServices: store.services, prepare: store.prepare
             ) { port in
                 logger.notice("broker listening", metadata: ["url": "http://\(host):\(port)"])

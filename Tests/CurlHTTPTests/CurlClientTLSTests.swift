@@ -1,4 +1,5 @@
 import CurlHTTP
+import Synchronization
 import Testing
 
 @Suite("CurlClient over mutual TLS")
@@ -13,7 +14,8 @@ struct CurlClientTLSTests {
         caFile: String? = nil,
         certificate: String? = nil,
         key: String? = nil,
-        maxConcurrentRequests: Int = 4
+        maxConcurrentRequests: Int = 4,
+        connectionsOpened: (@Sendable (Int) -> Void)? = nil
     ) -> CurlClient {
         CurlClient(
             configuration: CurlClientConfiguration(
@@ -23,7 +25,24 @@ struct CurlClientTLSTests {
                     caFile: caFile ?? pki.caCertificate,
                     clientCertificateFile: certificate,
                     clientKeyFile: key),
-                maxConcurrentRequests: maxConcurrentRequests))
+                maxConcurrentRequests: maxConcurrentRequests,
+                connectionsOpened: connectionsOpened))
+    }
+
+    /// Every connection opened is reported, the ones whose handshake failed as well as the ones reused
+    /// after it succeeded.
+    @Test func everyHandshakeIsReportedFailedOrNot() async throws {
+        try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
+            let opened = Mutex<[Int]>([])
+            let report: @Sendable (Int) -> Void = { count in opened.withLock { $0.append(count) } }
+            let untrusting = client(caFile: pki.otherCACertificate, certificate: pki.clientCertificate, key: pki.clientKey, connectionsOpened: report)
+            try await expectTLSFailure(untrusting, server)
+            try await expectTLSFailure(client(connectionsOpened: report), server)
+            #expect(opened.withLock { $0 } == [1, 1])
+            let trusting = client(certificate: pki.clientCertificate, key: pki.clientKey, connectionsOpened: report)
+            for _ in 0..<3 { _ = try await trusting.execute(.get("\(server.baseURL)/hello")) }
+            #expect(opened.withLock { $0 } == [1, 1, 1])
+        }
     }
 
     @Test func rightClientCertificateSucceeds() async throws {

@@ -3,6 +3,7 @@ import CurlHTTP
 import DevPKI
 import Foundation
 import SamtykkeCore
+import SamtykkeServer
 import Testing
 @testable import samtykke
 
@@ -51,8 +52,17 @@ import Testing
         }
     }
 
+    /// `samtykke_agency_tls_handshakes_total` in the process's registry.
+    static func handshakes() -> Double {
+        var text: [UInt8] = []
+        SamtykkeMetrics.registry.emit(into: &text)
+        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(CurlTaxAgency.tlsHandshakesMetric + " ") }
+        return line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+    }
+
     @Test func serverCertificateNotFromTheTrustedCAIsRefused() async throws {
         try await Self.withAgency { stack, dir in
+            let before = Self.handshakes()
             let other = try DevPKI.make(in: dir.appendingPathComponent("other-pki"))
             let agency = CurlTaxAgency(baseURL: stack.agencyURL, tls: CurlTLSConfiguration(
                 caFile: other.caCertificate.path,
@@ -65,6 +75,8 @@ import Testing
                 guard case .tls = error as? AgencyError else { return false }
                 return true
             }
+            // A handshake that failed is a handshake: counted, or an operator never sees them fail.
+            #expect(Self.handshakes() - before >= 1)
         }
     }
 

@@ -24,6 +24,14 @@ import Testing
         Case(["serve", "--rate-per-second=-3"], says: "--rate-per-second must be at least 1, not -3"),
         Case(["serve", "--rate-burst", "0"], says: "--rate-burst must be at least 1, not 0"),
         Case(["serve"], environment: ["SAMTYKKE_RATE_PER_SECOND": "0"], says: "--rate-per-second must be at least 1, not 0"),
+        Case(["serve", "--header-timeout", "0"], says: "--header-timeout must be 1–86400, not 0"),
+        Case(["serve", "--idle-timeout=-5"], says: "--idle-timeout must be 1–86400, not -5"),
+        Case(["serve"], environment: ["SAMTYKKE_BODY_TIMEOUT": "0"], says: "--body-timeout must be 1–86400, not 0"),
+        Case(["serve", "--max-connections", "0"], says: "--max-connections must be 1–1000000, not 0"),
+        Case(["serve", "--address-rate-per-second", "0"], says: "--address-rate-per-second must be 1–1000000, not 0"),
+        Case(["serve", "--address-rate-burst", "0"], says: "--address-rate-burst must be 1–1000000, not 0"),
+        Case(["serve", "--trusted-proxy", "10.0.0.0/33"], says: "--trusted-proxy must be an IP address or network, not 10.0.0.0/33"),
+        Case(["serve"], environment: ["SAMTYKKE_TRUSTED_PROXY": "10.0.0.1, proxy.local"], says: "--trusted-proxy must be an IP address or network, not proxy.local"),
         Case(["serve", "--port", "70000"], says: "--port must be 0–65535, not 70000"),
         Case(["serve", "--port=-1"], says: "--port must be 0–65535, not -1"),
         Case(["serve", "--log-level", "loud"], says: "'loud' is invalid for '--log-level"),
@@ -51,6 +59,10 @@ import Testing
     @Test(arguments: [
         ["serve", "--id-jwks", "/etc/samtykke/idporten-jwks.json"],
         ["serve", "--id-jwks", "https://idporten.no/jwks.json", "--rate-per-second", "1", "--rate-burst", "1", "--port", "0", "--log-level", "debug"],
+        [
+            "serve", "--idle-timeout", "1", "--header-timeout", "86400", "--body-timeout", "5", "--max-connections", "1",
+            "--address-rate-per-second", "1", "--address-rate-burst", "1", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "::1",
+        ],
     ])
     func goodSettingsPassValidation(_ arguments: [String]) async throws {
         let result = try await runCLI(arguments)

@@ -10,6 +10,7 @@ import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
 import SamtykkeStore
+import ServiceLifecycle
 import TransparencyLog
 
 /// An agency that answers from memory, for route tests: the slow tests with the real TLS agency and
@@ -62,9 +63,37 @@ struct RouterHarness: Sendable {
         )
     }
 
-    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: Logger(label: "router-tests"))
-        return try await app.test(.router, body)
+    /// Through the router alone by default; `.live` puts the broker on a real socket on 127.0.0.1.
+    func test<T: Sendable>(
+        _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"))
+        return try await app.test(setup, body)
+    }
+
+    /// The broker as `serve` runs it, on a free port of 127.0.0.1, until `body` returns: `.live`
+    /// rebuilds the server's configuration and drops the connection cap on the way.
+    func serve<T: Sendable>(options: ServerOptions, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let logger = Logger(label: "router-tests")
+        let (ports, port) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(broker: broker, options: options, logger: logger, onServerRunning: { port.yield($0) })
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { port.finish() }
+                try await services.run()
+            }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let number = await iterator.next() else {
+                try await group.waitForAll()
+                throw CancellationError()
+            }
+            let result = try await body(number)
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return result
+        }
     }
 
     func citizenToken(_ person: PersonID = RouterHarness.person) async throws -> String {

@@ -301,6 +301,56 @@ import TransparencyLog
         }
     }
 
+    /// A sealed bundle kept for an `Idempotency-Key` retry goes in the very commit that ends the
+    /// consent (revoke, withdrawal, expiry), not a day later; the use that exhausted a consent may
+    /// still be retried, since its answer may be what was lost.
+    @Test(arguments: Backend.available)
+    func theCommitThatEndsAConsentDeletesItsSealedBundles(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            /// A granted consent with one bundle issued under `key`, and that bundle's replay.
+            func issued(
+                _ key: String, maxUses: Int = 3, validFor: TimeInterval = 86_400, requestedUnder: IdempotencyKey? = nil
+            ) async throws -> (Consent, IdempotencyKey, IdempotencyOutcome) {
+                let terms = try request(maxUses: maxUses, validFor: validFor)
+                let consent = try await log.commit(Change(.create(terms), claiming: requestedUnder), at: now).outcome.acceptedConsent()
+                _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
+                let idempotency = IdempotencyKey(bank: bank, key: key, requestHash: [1], abandonAfter: 30)
+                guard case .proceed(let claim) = try await t.store.claim(idempotency, now: now) else { throw StorageError.idempotencyInProgress }
+                let sealed = IdempotencyCompletion(claim: claim, sealedBundle: Array(key.utf8))
+                let receipt = try await log.commit(Change(.act(consent.id, by: .bank(bank), .issueBundle(issue(), for: bank)), completing: sealed), at: now).outcome.receipt
+                let replay = IdempotencyOutcome.replay(.bundleIssued(consent.id, sealedBundle: Array(key.utf8), logIndex: try #require(receipt).index))
+                #expect(try await t.store.claim(idempotency, now: now) == replay, "\(key)")
+                return (consent, idempotency, replay)
+            }
+            // The request that made the consent had a key too; it holds no tax data, and stays.
+            let requested = IdempotencyKey(bank: bank, key: "requested", requestHash: [2], abandonAfter: 30)
+            let revoked = try await issued("revoked", requestedUnder: requested)
+            let withdrawn = try await issued("withdrawn")
+            let expired = try await issued("expired", validFor: 3_600)
+            let exhausted = try await issued("exhausted", maxUses: 1)
+            let active = try await issued("active")
+
+            let later = now.addingTimeInterval(3_601)
+            _ = try await log.commit(Change(.act(revoked.0.id, by: .citizen(person), .revoke(by: person))), at: later).outcome.acceptedConsent()
+            _ = try await log.commit(Change(.act(withdrawn.0.id, by: .bank(bank), .withdraw(by: bank))), at: later).outcome.acceptedConsent()
+            #expect(try await log.commit(Change(.expireDue(limit: 10)), at: later).outcome.expired == 1)
+            #expect(try await t.store.consent(expired.0.id, for: .bank(bank)).status == .expired)
+
+            for (name, ended) in [("revoked", revoked), ("withdrawn", withdrawn), ("expired", expired)] {
+                // The record is gone with its sealed copy: the key is free, a retry a new request.
+                guard case .proceed = try await t.store.claim(ended.1, now: later) else {
+                    Issue.record("the \(name) consent's sealed bundle is still kept")
+                    continue
+                }
+            }
+            #expect(try await t.store.claim(exhausted.1, now: later) == exhausted.2)
+            #expect(try await t.store.claim(active.1, now: later) == active.2)
+            #expect(try await t.store.claim(requested, now: later) == .replay(.consentCreated(revoked.0.id)))
+        }
+    }
+
     @Test(arguments: Backend.available)
     func apiKeysAreStoredHashedAndOnlyTheirOwnerMatches(_ backend: Backend) async throws {
         try await TestStore.with(backend) { t in

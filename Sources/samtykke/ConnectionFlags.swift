@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import SamtykkeServer
+
+/// `serve`'s defences against floods: connection timeouts and cap, and the limit per address on
+/// requests that do not authenticate. Each flag also reads its `SAMTYKKE_` variable, and every value
+/// is judged before the broker starts.
+struct ConnectionFlags: ParsableArguments {
+    static let defaultOptions = ServerOptions()
+    static let defaultLimits = Broker.Limits()
+
+    @Option(help: "Seconds an idle connection is kept open (default \(seconds(defaultOptions.timeouts.idle))).")
+    var idleTimeout: Int?
+    @Option(help: "Seconds a client may take to send a request head, from its first byte (default \(seconds(defaultOptions.timeouts.header))).")
+    var headerTimeout: Int?
+    @Option(help: "Seconds a client may take to send a request body, from the end of its head (default \(seconds(defaultOptions.timeouts.body))).")
+    var bodyTimeout: Int?
+    @Option(help: "Connections served at once; more wait in the listen backlog (default \(defaultOptions.maxConnections)).")
+    var maxConnections: Int?
+    @Option(help: "Requests per second each address may make that do not authenticate (default \(Int(defaultLimits.addressRate.perSecond))).")
+    var addressRatePerSecond: Int?
+    @Option(help: "Such requests an address may burst above that rate (default \(Int(defaultLimits.addressRate.burst))).")
+    var addressRateBurst: Int?
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A proxy (IP address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For names the client; repeatable (environment: comma-separated)."
+    )
+    var trustedProxies: [String] = []
+
+    struct Settings {
+        let timeouts: ConnectionTimeouts
+        let maxConnections: Int
+        let addressRate: RateLimiter.Rule
+        let trustedProxies: [IPNetwork]
+
+        func apply(to options: inout ServerOptions, _ broker: inout Broker) {
+            options.timeouts = timeouts
+            options.maxConnections = maxConnections
+            broker.limits.addressRate = addressRate
+            broker.trustedProxies = trustedProxies
+        }
+    }
+
+    func checked() throws -> Settings {
+        func number(_ flag: String, _ given: Int?, default fallback: Int, atMost limit: Int) throws -> Int {
+            let value = try Env.integer(flag, given, default: fallback)
+            guard (1...limit).contains(value) else { throw ValidationError("--\(flag) must be 1–\(limit), not \(value)") }
+            return value
+        }
+        func timeout(_ flag: String, _ given: Int?, default fallback: Duration) throws -> Duration {
+            .seconds(try number(flag, given, default: Self.seconds(fallback), atMost: 86_400))
+        }
+        func amount(_ flag: String, _ given: Int?, default fallback: Double) throws -> RateLimiter.Rule.Amount {
+            let value = try number(flag, given, default: Int(fallback), atMost: 1_000_000)
+            guard let amount = RateLimiter.Rule.Amount(Double(value)) else { throw ValidationError("--\(flag) must be at least 1, not \(value)") }
+            return amount
+        }
+        let defaults = Self.defaultOptions.timeouts
+        let proxies = trustedProxies.isEmpty
+            ? (Env.value("trusted-proxy", nil)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+            : trustedProxies
+        return Settings(
+            timeouts: ConnectionTimeouts(
+                idle: try timeout("idle-timeout", idleTimeout, default: defaults.idle),
+                header: try timeout("header-timeout", headerTimeout, default: defaults.header),
+                body: try timeout("body-timeout", bodyTimeout, default: defaults.body)
+            ),
+            maxConnections: try number("max-connections", maxConnections, default: Self.defaultOptions.maxConnections, atMost: 1_000_000),
+            addressRate: RateLimiter.Rule(
+                perSecond: try amount("address-rate-per-second", addressRatePerSecond, default: Self.defaultLimits.addressRate.perSecond),
+                burst: try amount("address-rate-burst", addressRateBurst, default: Self.defaultLimits.addressRate.burst)
+            ),
+            trustedProxies: try proxies.map { text in
+                guard let network = IPNetwork(text) else { throw ValidationError("--trusted-proxy must be an IP address or network, not \(text)") }
+                return network
+            }
+        )
+    }
+
+    func validate() throws {
+        _ = try checked()
+    }
+
+    private static func seconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds)
+    }
+}
