@@ -18,30 +18,15 @@ struct MetricFamilies {
 
     static let script = Package.root.appendingPathComponent("scripts/metric-families.py").path
 
-    /// The fuzzer's venv when it has the parser (`.build-fuzz/venv/bin/pip install prometheus_client`),
-    /// else python3 on PATH.
-    static var python: [String] {
-        let venv = Package.root.appendingPathComponent(".build-fuzz/venv/bin/python3").path
-        return FileManager.default.isExecutableFile(atPath: venv) ? [venv] : ["/usr/bin/env", "python3"]
-    }
-
-    static func isAvailable() async -> Bool {
-        (try? await runPython(["-c", "import prometheus_client.parser"]).status) == 0
-    }
-
     static func parse(_ text: String) async throws -> MetricFamilies {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).txt")
         try Data(text.utf8).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        let result = try await runPython([script, input.path])
+        let result = try await TestPython.run([script, input.path])
         guard result.status == 0 else { throw ServerProcessError("the Prometheus parser refused /metrics: \(result.stderr)") }
         return MetricFamilies(families: try JSONDecoder().decode([String: Family].self, from: Data(result.stdout.utf8)))
     }
 
-    private static func runPython(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let command = python
-        return try await runProcess(URL(fileURLWithPath: command[0]), Array(command.dropFirst()) + arguments)
-    }
 
     func type(of family: String) -> String? { families[family]?.type }
 

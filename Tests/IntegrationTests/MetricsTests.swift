@@ -6,7 +6,7 @@ import Testing
 /// from the start with its type, and each request is counted with the status its client got.
 /// The registry is the process's, shared with suites running alongside, so counts are compared
 /// before and after, and only for series no other suite touches the same way at the same moment.
-@Suite(.serialized, .enabled("needs python3 with prometheus_client (.build-fuzz/venv/bin/pip install prometheus_client)") { await MetricFamilies.isAvailable() })
+@Suite(.serialized)
 struct MetricsTests {
     static let bundles = "/v1/consents/{id}/bundles"
 
@@ -19,7 +19,10 @@ struct MetricsTests {
 
     @Test func everySeriesIsThereWithItsType() async throws {
         try await ConsentFlowTests.withStack { run in
-            // Before any bundle, agency call or refusal: the series exist already, at their start.
+            // Before any bundle, agency call or refusal: the series exist already, at their start. The
+            // HTTP families have a series per route and status, so they appear with the first request
+            // (the scrape itself is recorded only after it answered).
+            #expect(try await Caller(server: run.stack.brokerURL, credential: nil).send("GET", "/healthz").status == 200)
             let metrics = try await Self.scrape(run)
             let expected: [String: String] = [
                 "http_server_requests": "counter",
@@ -59,11 +62,12 @@ struct MetricsTests {
 
             let after = try await Self.scrape(run)
             func delta(_ sample: String, _ labels: [String: String]) -> Double { after.value(sample, labels) - before.value(sample, labels) }
-            #expect(delta("http_server_requests_total", ["method": "POST", "route": Self.bundles, "status": "409"]) == 1)
-            #expect(delta("http_server_requests_total", ["method": "POST", "route": Self.bundles, "status": "201"]) == 1)
+            // At least: suites running alongside issue and refuse bundles too. None may count a 500.
+            #expect(delta("http_server_requests_total", ["method": "POST", "route": Self.bundles, "status": "409"]) >= 1)
+            #expect(delta("http_server_requests_total", ["method": "POST", "route": Self.bundles, "status": "201"]) >= 1)
             #expect(delta("http_server_requests_total", ["method": "POST", "route": Self.bundles, "status": "500"]) == 0)
             #expect(delta("http_server_requests_total", ["method": "GET", "route": "NotFound", "status": "404"]) >= 1)
-            #expect(delta("http_server_request_duration_seconds_count", ["method": "POST", "route": Self.bundles, "status_class": "4xx"]) == 1)
+            #expect(delta("http_server_request_duration_seconds_count", ["method": "POST", "route": Self.bundles, "status_class": "4xx"]) >= 1)
             #expect(delta("http_server_request_duration_seconds_count", ["method": "GET", "route": "NotFound", "status_class": "4xx"]) >= 1)
             #expect(delta("samtykke_bundles_issued_total", [:]) >= 1)
             #expect(delta("samtykke_bundles_refused_total", ["reason": "consent-unusable"]) >= 1)

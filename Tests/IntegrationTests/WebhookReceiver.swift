@@ -40,7 +40,7 @@ final class WebhookReceiver: Sendable {
 
     func start() async throws {
         let process = Process()
-        process.executableURL = try await Self.python()
+        process.executableURL = try await TestPython.executable
         process.arguments = [
             Package.root.appendingPathComponent("scripts/webhook-receiver").path, "--port", "\(port)",
             "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
@@ -67,25 +67,6 @@ final class WebhookReceiver: Sendable {
         guard let process = process.withLock({ $0 }) else { return }
         kill(process.processIdentifier, SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-    }
-
-    /// Whether this test run can verify at all; with no `standardwebhooks`, one is installed once
-    /// into a virtual environment under `.build`, as `scripts/fuzz-api` does for its tools.
-    static func python() async throws -> URL {
-        let system = URL(fileURLWithPath: "/usr/bin/env")
-        if (try? await runProcess(system, ["python3", "-c", "import standardwebhooks"]))?.status == 0 {
-            return URL(fileURLWithPath: try await runProcess(system, ["python3", "-c", "import sys; print(sys.executable)"]).stdout
-                .trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        let venv = Package.root.appendingPathComponent(".build/webhook-receiver-venv")
-        let python = venv.appendingPathComponent("bin/python3")
-        if (try? await runProcess(python, ["-c", "import standardwebhooks"]))?.status != 0 {
-            let made = try await runProcess(system, ["python3", "-m", "venv", venv.path])
-            guard made.status == 0 else { throw ServerProcessError("python3 -m venv failed: \(made.stderr)") }
-            let installed = try await runProcess(venv.appendingPathComponent("bin/pip"), ["install", "--quiet", "--disable-pip-version-check", "standardwebhooks"])
-            guard installed.status == 0 else { throw ServerProcessError("pip install standardwebhooks failed: \(installed.stderr)") }
-        }
-        return python
     }
 
     func trust(secret: String) throws {
