@@ -32,7 +32,9 @@ import Testing
                 line += 1
                 try? await slow.send("X-Slow-\(line): 1\r\n")
             })
-            #expect(closedAfter >= .milliseconds(450), "\(closedAfter)")
+            // Timed from when this side saw the connection open, which a loaded machine delays past
+            // the server's accept: "not at once" is what can be told apart reliably.
+            #expect(closedAfter >= .milliseconds(250), "\(closedAfter)")
             #expect(slow.received.isEmpty)
             #expect(try await client.send(.get, "/healthz").status == .ok)
         }
@@ -48,7 +50,9 @@ import Testing
                     + "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{"
             )
             let closedAfter = try #require(try await slow.closed(since: start, within: .seconds(10)) { try? await slow.send(" ") })
-            #expect(closedAfter >= .milliseconds(450), "\(closedAfter)")
+            // Timed from when this side saw the connection open, which a loaded machine delays past
+            // the server's accept: "not at once" is what can be told apart reliably.
+            #expect(closedAfter >= .milliseconds(250), "\(closedAfter)")
             #expect(try await client.send(.get, "/v1/consents", bearer: harness.bankKey).json["consents"] as? [Any] != nil)
         }
     }
@@ -59,7 +63,9 @@ import Testing
             let port = try #require(client.port)
             let silent = try await RawConnection.open(port: port)
             let closedAfter = try #require(try await silent.closed(within: .seconds(10)))
-            #expect(closedAfter >= .milliseconds(450), "\(closedAfter)")
+            // Timed from when this side saw the connection open, which a loaded machine delays past
+            // the server's accept: "not at once" is what can be told apart reliably.
+            #expect(closedAfter >= .milliseconds(250), "\(closedAfter)")
             // After an answer a kept-alive connection is idle again, and goes the same way.
             let used = try await RawConnection.open(port: port)
             try await used.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
