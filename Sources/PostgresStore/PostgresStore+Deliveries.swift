@@ -31,21 +31,25 @@ extension PostgresStore {
                 ORDER BY leased.logIdx
                 """,
                 logger: logger
-            ).decode((String, Int64, Int, String, String, ByteBuffer, Date, String, String, Date, String, String).self)
-            var jobs: [DeliveryJob] = []
-            for try await (webhookId, index, attempts, bank, url, secret, createdAt, webhookStatus, type, time, consent, status) in rows {
-                guard let webhookStatus = Webhook.Status(rawValue: webhookStatus) else {
-                    throw StorageError.corrupt("webhook \(webhookId) has an unknown status")
-                }
-                let webhook = Webhook(
-                    id: webhookId, bankOrg: try OrgNumber(bank), url: url, sealedSecret: Array(secret.readableBytesView),
-                    createdAt: createdAt, status: webhookStatus
-                )
-                let event = try Self.event(index: index, type: type, time: time, bank: bank, consent: consent, status: status)
-                jobs.append(DeliveryJob(webhook: webhook, event: event, attempt: attempts + 1, lease: lease))
-            }
-            return jobs
+            )
+            return try await rows.collect().map { try Self.job($0, lease: lease) }
         }
+    }
+
+    /// Collected, then decoded (see `events(_:)`).
+    private static func job(_ row: PostgresRow, lease: String) throws -> DeliveryJob {
+        let (webhookId, index, attempts, bank, url, secret, createdAt, webhookStatus, type, time, consent, status) = try row.decode(
+            (String, Int64, Int, String, String, ByteBuffer, Date, String, String, Date, String, String).self
+        )
+        guard let webhookStatus = Webhook.Status(rawValue: webhookStatus) else {
+            throw StorageError.corrupt("webhook \(webhookId) has an unknown status")
+        }
+        let webhook = Webhook(
+            id: webhookId, bankOrg: try OrgNumber(bank), url: url, sealedSecret: Array(secret.readableBytesView),
+            createdAt: createdAt, status: webhookStatus
+        )
+        let event = try event(index: index, type: type, time: time, bank: bank, consent: consent, status: status)
+        return DeliveryJob(webhook: webhook, event: event, attempt: attempts + 1, lease: lease)
     }
 
     public func finishDelivery(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int) async throws {
@@ -111,21 +115,20 @@ extension PostgresStore {
         try await mapErrors("read a webhook's deliveries") {
             let owned = try await client.query("SELECT id FROM webhook WHERE id = \(webhook) AND bankOrg = \(bank.digits)", logger: logger).collect()
             guard !owned.isEmpty else { return nil }
-            var attempts: [DeliveryAttempt] = []
             let rows = try await client.query(
                 """
                 SELECT logIdx, attempt, at, milliseconds, status, error FROM deliveryAttempt
                 WHERE webhookId = \(webhook) ORDER BY id DESC LIMIT \(max(0, limit))
                 """,
                 logger: logger
-            ).decode((Int64, Int, Date, Int, Int?, String?).self)
-            for try await (index, attempt, at, milliseconds, status, error) in rows {
+            ).collect()
+            return try rows.map { row in
+                let (index, attempt, at, milliseconds, status, error) = try row.decode((Int64, Int, Date, Int, Int?, String?).self)
                 let result: DeliveryAttempt.Result = if let status { .status(status) } else { .failed(error ?? "") }
-                attempts.append(DeliveryAttempt(
+                return DeliveryAttempt(
                     webhookId: webhook, event: EventID(logIndex: UInt64(index)), attempt: attempt, at: at, milliseconds: milliseconds, result: result
-                ))
+                )
             }
-            return attempts
         }
     }
 

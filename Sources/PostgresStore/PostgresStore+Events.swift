@@ -8,18 +8,19 @@ extension PostgresStore {
     public func events(_ query: EventQuery) async throws -> [OutboxEvent] {
         let after = query.after.map { Int64($0.logIndex) } ?? -1
         return try await mapErrors("read events") {
-            var events: [OutboxEvent] = []
             let rows = try await client.query(
                 """
                 SELECT logIdx, type, time, bankOrg, consentId, status FROM event
                 WHERE bankOrg = \(query.bank.digits) AND logIdx > \(after) ORDER BY logIdx LIMIT \(max(0, query.limit))
                 """,
                 logger: logger
-            ).decode((Int64, String, Date, String, String, String).self)
-            for try await (index, type, time, bank, consent, status) in rows {
-                events.append(try Self.event(index: index, type: type, time: time, bank: bank, consent: consent, status: status))
+            ).collect()
+            // Rows collected, then decoded: the release compiler crashes splitting a coroutine that
+            // iterates a decoding row sequence (Swift 6.3).
+            return try rows.map { row in
+                let (index, type, time, bank, consent, status) = try row.decode((Int64, String, Date, String, String, String).self)
+                return try Self.event(index: index, type: type, time: time, bank: bank, consent: consent, status: status)
             }
-            return events
         }
     }
 

@@ -19,12 +19,11 @@ extension PostgresStore {
         bindings.append(max(0, query.limit))
         sql += " ORDER BY idx LIMIT $\(bindings.count)"
         return try await mapErrors("read log entries") {
-            var entries: [StoredEntry] = []
-            for try await (index, leaf) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-                .decode((Int64, ByteBuffer).self) {
-                entries.append(StoredEntry(index: UInt64(index), leaf: Array(leaf.readableBytesView)))
+            // Collected, then decoded (see `events(_:)`).
+            return try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect().map { row in
+                let (index, leaf) = try row.decode((Int64, ByteBuffer).self)
+                return StoredEntry(index: UInt64(index), leaf: Array(leaf.readableBytesView))
             }
-            return entries
         }
     }
 

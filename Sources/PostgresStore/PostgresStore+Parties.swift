@@ -39,14 +39,14 @@ extension PostgresStore {
 
     public func bankKeys(org: OrgNumber) async throws -> [KeyListing] {
         try await mapErrors("list a bank's keys") {
-            var keys: [KeyListing] = []
             let rows = try await client.query(
                 "SELECT id, createdAt FROM apiKey WHERE bankOrg = \(org.digits) AND revokedAt IS NULL ORDER BY createdAt, id", logger: logger
-            )
-            for try await (id, createdAt) in rows.decode((String, Date).self) {
-                keys.append(KeyListing(id: id, createdAt: createdAt.roundedToMilliseconds))
+            ).collect()
+            // Collected, then decoded (see `events(_:)`).
+            return try rows.map { row in
+                let (id, createdAt) = try row.decode((String, Date).self)
+                return KeyListing(id: id, createdAt: createdAt.roundedToMilliseconds)
             }
-            return keys
         }
     }
 
@@ -84,7 +84,9 @@ extension PostgresStore {
     public func bankNames() async throws -> [OrgNumber: String] {
         try await mapErrors("list banks") {
             var names: [OrgNumber: String] = [:]
-            for try await (org, name) in try await client.query("SELECT org, name FROM bank", logger: logger).decode((String, String).self) {
+            // Collected, then decoded (see `events(_:)`).
+            for row in try await client.query("SELECT org, name FROM bank", logger: logger).collect() {
+                let (org, name) = try row.decode((String, String).self)
                 if let org = try? OrgNumber(org) { names[org] = name }
             }
             return names

@@ -23,18 +23,16 @@ extension PostgresStore {
 
     public func webhooks(of bank: OrgNumber) async throws -> [Webhook] {
         try await mapErrors("list a bank's webhooks") {
-            var webhooks: [Webhook] = []
             let rows = try await client.query(
                 "SELECT id, url, sealedSecret, createdAt, status FROM webhook WHERE bankOrg = \(bank.digits) ORDER BY createdAt, id",
                 logger: logger
-            ).decode((String, String, ByteBuffer, Date, String).self)
-            for try await (id, url, secret, createdAt, status) in rows {
+            ).collect()
+            // Collected, then decoded (see `events(_:)`).
+            return try rows.map { row in
+                let (id, url, secret, createdAt, status) = try row.decode((String, String, ByteBuffer, Date, String).self)
                 guard let status = Webhook.Status(rawValue: status) else { throw StorageError.corrupt("webhook \(id) has an unknown status") }
-                webhooks.append(Webhook(
-                    id: id, bankOrg: bank, url: url, sealedSecret: Array(secret.readableBytesView), createdAt: createdAt, status: status
-                ))
+                return Webhook(id: id, bankOrg: bank, url: url, sealedSecret: Array(secret.readableBytesView), createdAt: createdAt, status: status)
             }
-            return webhooks
         }
     }
 
