@@ -28,6 +28,7 @@ import TransparencyLog
                 #expect(report["size"] as? Int == 16)
                 #expect(report["previousSize"] as? Int == 8)
                 #expect(report["trustedOnFirstUse"] as? Bool == false)
+                #expect(report["readAsEntryBundles"] as? Bool == true, "the broker's C2SP entry bundles, not its pages of entries")
 
                 let checkpoint = try Self.json(try await broker.audit(["checkpoint", "--json"]).stdout)
                 #expect(report["rootHash"] as? String == checkpoint["rootHash"] as? String)
