@@ -30,18 +30,16 @@ struct BundledPass<Source: LogSource>: Sendable {
         var tree = MerkleTreeBuilder()
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var started: UInt64 = 0
-            func start(_ group: inout ThrowingTaskGroup<Finished, any Error>) {
-                let bundle = started
-                started += 1
-                group.addTask {
-                    do { return (bundle, .success(try await hash(bundle))) } catch { return (bundle, .failure(error)) }
-                }
-            }
-            while started < min(bundles, UInt64(window)) { start(&group) }
             // Bundles finish in any order; each waits here until those before it are folded, so
             // what is thrown is the fault at the lowest index.
             var finished: [UInt64: Result<HashedBundle, any Error>] = [:]
-            while let (bundle, result) = try await group.next() {
+            while tree.size < size {
+                while started < bundles, started - tree.size / Self.width < UInt64(window) {
+                    let bundle = started
+                    group.addTask { await hashed(bundle) }
+                    started += 1
+                }
+                guard let (bundle, result) = try await group.next() else { break }
                 finished[bundle] = result
                 while let ready = finished.removeValue(forKey: tree.size / Self.width) {
                     switch try ready.get() {
@@ -49,11 +47,18 @@ struct BundledPass<Source: LogSource>: Sendable {
                     case .partial(let leaves): for leaf in leaves { tree.append(subtreeHash: leaf, height: 0) }
                     }
                     progress(tree.size)
-                    if started < bundles { start(&group) }
                 }
             }
         }
         return tree.root()
+    }
+
+    private func hashed(_ bundle: UInt64) async -> Finished {
+        do {
+            return (bundle, .success(try await hash(bundle)))
+        } catch {
+            return (bundle, .failure(error))
+        }
     }
 
     private func hash(_ bundle: UInt64) async throws -> HashedBundle {

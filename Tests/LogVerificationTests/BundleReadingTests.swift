@@ -20,6 +20,13 @@ import TransparencyLog
         #expect(progress == [0] + stride(from: 256, to: size, by: 256).map(UInt64.init) + [UInt64(size)])
     }
 
+    @Test func bundlesThatArriveOutOfOrderAreFoldedInOrder() async throws {
+        var log = try InMemoryLog(size: 600)
+        log.slowBundles = [0, 1]
+        let result = try await LogAuditor(source: log, bundleWindow: 3).verify(logKey: log.logKey, trusted: nil)
+        #expect(try LogAuditorTests.verified(result).readAsEntryBundles)
+    }
+
     @Test(arguments: [0, 255, 256, 511, 599]) func aChangedEntryInAnyBundleIsNamedFromThePages(index: Int) async throws {
         var log = try InMemoryLog(size: 600)
         log.changeByte(of: index)

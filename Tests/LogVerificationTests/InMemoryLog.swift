@@ -23,6 +23,8 @@ struct InMemoryLog: LogSource {
     var bundleTail: [UInt8] = []
     /// False for a log that serves no entry bundles at all.
     var servesBundles = true
+    /// Tiles whose bundles take a while, so later ones arrive first.
+    var slowBundles: Set<UInt64> = []
     /// What was asked of the log, shared by its copies.
     let reads = Reads()
     private(set) var store = InMemorySubtreeStore()
@@ -79,6 +81,7 @@ struct InMemoryLog: LogSource {
     func entryBundle(_ tile: TilePath) async throws -> [UInt8] {
         reads.count(\.bundles)
         guard servesBundles else { throw MissingRows(tile: tile) }
+        if slowBundles.contains(tile.index) { try await Task.sleep(for: .milliseconds(200)) }
         let first = tile.index * UInt64(TilePath.fullWidth)
         let rows = served.filter { $0.index >= first }.prefix(tile.width)
         guard rows.map(\.index) == Array(first..<first + UInt64(tile.width)) else { throw MissingRows(tile: tile) }
