@@ -30,14 +30,14 @@ struct LeafScanner {
 
     private mutating func entry() -> UInt64? {
         guard take(#"{"actor":{"id":"#), plainString() != nil,
-            take(#","kind":"#), word(of: AuditEntry.Actor.Kind.self) != nil,
+            take(#","kind":"#), word(of: Self.actorKinds) != nil,
             take(#"},"bankOrg":"#), let org = plainString(), (try? OrgNumber.check(slice(org))) != nil,
             take(#","consentId":"#), let consent = plainString(), Self.isLowercaseUUID(slice(consent)),
             take(#","details":"#), let details = details(),
             take(#","index":"#), let index = integer(),
             take(#","personId":"#), let person = plainString(), (try? PersonID.read(slice(person))) != nil,
             take(#","time":"#), time(),
-            take(#","type":"#), let type = word(of: AuditEntry.EntryType.self), Self.matches(type, details),
+            take(#","type":"#), let type = word(of: Self.entryTypes), Self.matches(type, details),
             take(#","v":1}"#), at == bytes.count
         else { return nil }
         return UInt64(index)
@@ -49,7 +49,7 @@ struct LeafScanner {
                 take(#","purpose":{"code":"#), let code = plainString(),
                 take(#","text":"#), let text = text(),
                 take(#"},"requestExpiresAt":"#), time(),
-                take(#","scopes":"#), array(of: { $0.word(of: Scope.self) != nil }),
+                take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
                 take(#","validUntil":"#), time(),
                 take(#","years":"#), array(of: { $0.integer() != nil }), take("}"),
                 (try? Purpose(code: String(decoding: slice(code), as: UTF8.self), text: text)) != nil
@@ -57,7 +57,7 @@ struct LeafScanner {
             return .requested
         }
         if take(#"{"from":"#) {
-            guard let from = word(of: ConsentStatus.self), take(#","to":"#), let to = word(of: ConsentStatus.self) else { return nil }
+            guard let from = word(of: Self.statuses), take(#","to":"#), let to = word(of: Self.statuses) else { return nil }
             let uses = take(#","uses":"#)
             guard !uses || integer() != nil, take("}") else { return nil }
             return .transition(from: from, to: to, uses: uses)
@@ -65,7 +65,7 @@ struct LeafScanner {
         if take(#"{"bundleId":"#) {
             guard plainString() != nil,
                 take(#","bundleSha256":"#), plainString() != nil,
-                take(#","scopes":"#), array(of: { $0.word(of: Scope.self) != nil }),
+                take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
                 take(#","sourceSha256":"#), plainString() != nil,
                 take(#","use":"#), integer() != nil,
                 take(#","years":"#), array(of: { $0.integer() != nil }), take("}")
@@ -133,12 +133,30 @@ struct LeafScanner {
         return text
     }
 
-    /// A quoted raw value of `T`.
-    private mutating func word<T: CaseIterable & RawRepresentable<String>>(of _: T.Type) -> T? {
+    /// A quoted raw value of `T`, looked up in `Words`, which spells each once.
+    private mutating func word<T>(of words: Words<T>) -> T? {
         guard let range = plainString() else { return nil }
-        let text = slice(range)
-        return T.allCases.first { $0.rawValue.utf8.elementsEqual(text) }
+        return words.value(spelled: slice(range))
     }
+
+    /// The raw values of an enumeration as bytes, made once: building `allCases` and each `rawValue`
+    /// for every field of every leaf was most of what reading a word cost.
+    private struct Words<T: Sendable>: Sendable {
+        private let spellings: [(bytes: [UInt8], value: T)]
+
+        init(_ values: some Sequence<T>, spelling: (T) -> String) {
+            spellings = values.map { (Array(spelling($0).utf8), $0) }
+        }
+
+        func value(spelled text: UnsafeRawBufferPointer) -> T? {
+            spellings.first { $0.bytes.count == text.count && $0.bytes.withUnsafeBytes { memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 } }?.value
+        }
+    }
+
+    private static let actorKinds = Words(AuditEntry.Actor.Kind.allCases, spelling: \.rawValue)
+    private static let entryTypes = Words(AuditEntry.EntryType.allCases, spelling: \.rawValue)
+    private static let statuses = Words(ConsentStatus.allCases, spelling: \.rawValue)
+    private static let scopes = Words(Scope.allCases, spelling: \.rawValue)
 
     /// A non-negative integer as ECMAScript prints it (no leading zero), of at most 15 digits, so a
     /// Double holds it exactly as the full parse does.
