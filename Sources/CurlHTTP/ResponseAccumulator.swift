@@ -47,8 +47,12 @@ final class ResponseAccumulator {
         headers.append(CurlHeader(name: name, value: value))
     }
 
+    /// On scalars, not Characters: a header line is ASCII, and reversing Characters cost a client
+    /// reading thousands of small answers a sixth of its time.
     private static func trimmed(_ text: Substring) -> String {
-        let isPadding: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        return String(text.drop(while: isPadding).reversed().drop(while: isPadding).reversed())
+        let scalars = text.unicodeScalars
+        let isPadding = { (scalar: Unicode.Scalar) in scalar == " " || scalar == "\t" || scalar == "\r" || scalar == "\n" }
+        guard let first = scalars.firstIndex(where: { !isPadding($0) }), let last = scalars.lastIndex(where: { !isPadding($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 }

@@ -7,13 +7,17 @@ import TransparencyLog
 /// to the log (and a malformed key, a configuration error) are thrown.
 public struct LogAuditor<Source: LogSource>: Sendable {
     public let source: Source
-    /// Entries per request; the broker serves at most 1000.
+    /// Entries per request when the log is read page by page; the broker serves at most 1000.
     public let pageSize: Int
+    /// Entry bundles fetched or hashed at once.
+    public let bundleWindow: Int
 
-    public init(source: Source, pageSize: Int = 1000) {
+    public init(source: Source, pageSize: Int = 1000, bundleWindow: Int = 8) {
         precondition(pageSize > 0, "a page holds at least one entry")
+        precondition(bundleWindow > 0, "at least one bundle is read at a time")
         self.source = source
         self.pageSize = pageSize
+        self.bundleWindow = bundleWindow
     }
 
     /// Verifies the log against `logKey`, a cosignature by each of `witnessKeys` on the checkpoint,
@@ -50,18 +54,46 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             if let trusted, trusted.origin != checkpoint.origin {
                 throw LogVerificationFailure(.originChanged(trusted: trusted.origin, published: checkpoint.origin))
             }
-            try await verifyEntries(against: checkpoint, progress: progress)
+            let readAsEntryBundles = try await verifyEntries(against: checkpoint, progress: progress)
             if let trusted {
                 try await verifyExtends(trusted, checkpoint)
             }
-            return .verified(VerifiedLog(checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted, cosignatures: cosignatures))
+            return .verified(VerifiedLog(
+                checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted, cosignatures: cosignatures,
+                readAsEntryBundles: readAsEntryBundles
+            ))
         } catch let failure as LogVerificationFailure {
             return .failed(failure)
         }
     }
 
-    /// Rehashes every entry into a root with O(log n) hashes held (plus one page of entries).
-    private func verifyEntries(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws {
+    /// Rehashes every entry into a root: from the entry bundles, at hashing speed, and only if they
+    /// do not lead to the signed root, again from the entry pages, which say which entry is at
+    /// fault. Either way O(log n) hashes are held, plus a few bundles or one page of entries.
+    /// Returns whether the bundles were what verified them.
+    private func verifyEntries(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws -> Bool {
+        progress(0, checkpoint.size)
+        let fault: BundleFault?
+        do {
+            let root = try await BundledPass(source: source, size: checkpoint.size, window: bundleWindow).root { progress($0, checkpoint.size) }
+            if root == checkpoint.rootHash { return true }
+            fault = BundleFault(index: nil, reason: "they hash to \(root.base64), the signed checkpoint says \(checkpoint.rootHash.base64)")
+        } catch let bundled as BundleFault {
+            fault = bundled
+        } catch let cancelled as CancellationError {
+            throw cancelled
+        } catch {
+            // The bundles could not be read at all; the pages verify the log as fully, if slower.
+            fault = nil
+        }
+        try await verifyPages(against: checkpoint, progress: progress)
+        if let fault {
+            throw LogVerificationFailure(.bundlesDisagree(index: fault.index, reason: fault.reason))
+        }
+        return false
+    }
+
+    private func verifyPages(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws {
         var cursor = EntryCursor(source: source, size: checkpoint.size, pageSize: pageSize)
         var builder = MerkleTreeBuilder()
         progress(0, checkpoint.size)

@@ -11,6 +11,9 @@ public protocol LogSource: Sendable {
     /// Up to `limit` entries with index at least `start`, in index order.
     func entries(start: UInt64, limit: Int) async throws -> [ServedEntry]
 
+    /// The C2SP `tlog-tiles` entry bundle of `tile` (`tile/entries/<N>[.p/<W>]`), as served.
+    func entryBundle(_ tile: TilePath) async throws -> [UInt8]
+
     /// RFC 9162 PATH(index, D[0:treeSize]).
     func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash]
 

@@ -34,6 +34,9 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
         case badProof(String)
         /// The checkpoint lacks a valid cosignature of a witness the auditor requires.
         case notWitnessed(String)
+        /// The log's entry bundles are not what the signed tree needs, though its entries are:
+        /// they were served from somewhere else. `index` is the first entry they got wrong, when known.
+        case bundlesDisagree(index: UInt64?, reason: String)
     }
 
     public let reason: Reason
@@ -46,6 +49,8 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
         switch reason {
         case .missingEntry(let index, _, _), .outOfOrder(let index, _), .malformedEntry(let index, _),
              .misplacedEntry(let index, _), .changedEntry(let index):
+            index
+        case .bundlesDisagree(let index, _):
             index
         // Entries from the new size on were in the trusted tree and are gone now.
         case .rollback(_, let size):
@@ -85,6 +90,8 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
             why
         case .notWitnessed(let why):
             "the published checkpoint is not cosigned by every required witness: \(why)"
+        case .bundlesDisagree(_, let why):
+            "the log's entries verify, but its entry bundles do not serve them: \(why)"
         }
     }
 }

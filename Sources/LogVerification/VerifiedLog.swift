@@ -11,6 +11,9 @@ public struct VerifiedLog: Sendable, Hashable {
     public let trusted: Checkpoint?
     /// One per witness key the auditor required, in that order.
     public let cosignatures: [Cosignature]
+    /// Whether the entries were read as C2SP entry bundles; false when the log served none and its
+    /// pages of entries were read instead.
+    public let readAsEntryBundles: Bool
 
     public var trustedOnFirstUse: Bool { trusted == nil }
 }

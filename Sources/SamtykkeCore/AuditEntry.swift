@@ -30,10 +30,15 @@ public struct AuditEntry: Sendable, Hashable {
             case .exhaust: self = .consentExhausted
             }
         }
+
+        /// The state machine's event behind a transition entry; nil for the other types.
+        public var transitionEvent: ConsentEvent? {
+            ConsentEvent.allCases.first { EntryType(event: $0) == self }
+        }
     }
 
     public struct Actor: Sendable, Hashable, Codable {
-        public enum Kind: String, Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
             case bank, citizen, system, auditor
         }
 

@@ -26,11 +26,17 @@ public enum FreeText {
     /// `scalarsPerCharacter` times as many scalars, no Character of more than
     /// `maxScalarsInOneCharacter` scalars, nothing hidden.
     public static func validate(_ text: String, field: String, maxCharacters: Int) throws(DomainError) {
-        guard !text.trimmingWhitespace.isEmpty else { throw .invalid(field, "must not be blank") }
+        // Printable ASCII hides nothing and is one scalar a Character, so for it the rules come down
+        // to counting bytes: most text is, and `audit verify` checks every purpose on the log.
+        let isPrintableASCII = text.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+        let isBlank = isPrintableASCII ? text.utf8.allSatisfy { $0 == 0x20 } : text.trimmingWhitespace.isEmpty
+        guard !isBlank else { throw .invalid(field, "must not be blank") }
         let maxScalars = maxCharacters * scalarsPerCharacter
-        guard text.unicodeScalars.count <= maxScalars, text.count <= maxCharacters else {
+        let (scalars, characters) = isPrintableASCII ? (text.utf8.count, text.utf8.count) : (text.unicodeScalars.count, text.count)
+        guard scalars <= maxScalars, characters <= maxCharacters else {
             throw .invalid(field, "must be at most \(maxCharacters) characters and \(maxScalars) Unicode scalars")
         }
+        if isPrintableASCII { return }
         guard text.allSatisfy({ $0.unicodeScalars.count <= maxScalarsInOneCharacter }) else {
             throw .invalid(field, "must not stack more than \(maxScalarsInOneCharacter) Unicode scalars into one character")
         }

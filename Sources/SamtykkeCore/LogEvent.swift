@@ -111,7 +111,7 @@ public enum LogEvent: Sendable, Hashable {
             self = .bundleRefused(reason: try reader.string("reason"))
         default:
             guard let from = ConsentStatus(rawValue: try reader.string("from")), let to = ConsentStatus(rawValue: try reader.string("to")),
-                let event = ConsentEvent.allCases.first(where: { AuditEntry.EntryType(event: $0) == type }),
+                let event = type.transitionEvent,
                 from.next(on: event) == to
             else { throw .invalid("entry.details", "is not a transition a \(type.rawValue) entry can record") }
             let uses = event == .exhaust ? try reader.integer("uses") : nil

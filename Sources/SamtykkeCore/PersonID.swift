@@ -15,13 +15,19 @@ public struct PersonID: Sendable, Hashable, Comparable, Codable, CustomStringCon
     public let isSynthetic: Bool
 
     public init(_ text: String) throws(DomainError) {
-        let bytes = Array(text.utf8)
+        (kind, isSynthetic) = try Self.read(Array(text.utf8))
+        digits = text
+    }
+
+    /// What `bytes` are, if they spell a valid number: `init`'s one check, which the log's leaf
+    /// scanner also runs on the bytes where they lie.
+    static func read(_ bytes: some RandomAccessCollection<UInt8>) throws(DomainError) -> (kind: Kind, isSynthetic: Bool) {
         guard bytes.count == 11, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             throw .invalid("personId", "must be exactly 11 digits")
         }
-        let d = bytes.map { Int($0 - 0x30) }
-        var day = d[0] * 10 + d[1]
-        var month = d[2] * 10 + d[3]
+        let d = { (position: Int) in Int(bytes[bytes.index(bytes.startIndex, offsetBy: position)] - 0x30) }
+        var day = d(0) * 10 + d(1)
+        var month = d(2) * 10 + d(3)
         var kind = Kind.birthNumber
         if day > 40 {
             day -= 40
@@ -35,21 +41,19 @@ public struct PersonID: Sendable, Hashable, Comparable, Codable, CustomStringCon
         guard (1...12).contains(month), (1...31).contains(day) else {
             throw .invalid("personId", "does not start with a valid date of birth")
         }
-        let w1 = [3, 7, 6, 1, 8, 9, 4, 5, 2]
-        let w2 = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
-        guard let k1 = Self.checkDigit(d, weights: w1), k1 == d[9],
-            let k2 = Self.checkDigit(d, weights: w2), k2 == d[10]
-        else {
+        guard let k1 = checkDigit(d, weights: firstWeights), k1 == d(9), let k2 = checkDigit(d, weights: secondWeights), k2 == d(10) else {
             throw .invalid("personId", "check digits do not match")
         }
-        self.digits = text
-        self.kind = kind
-        self.isSynthetic = synthetic
+        return (kind, synthetic)
     }
 
-    /// Mod-11 check digit over the leading digits; nil where the remainder makes the number impossible.
-    static func checkDigit(_ digits: [Int], weights: [Int]) -> Int? {
-        let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
+    private static let firstWeights = [3, 7, 6, 1, 8, 9, 4, 5, 2]
+    private static let secondWeights = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
+
+    /// Mod-11 check digit over the leading `weights.count` digits; nil where the remainder makes
+    /// the number impossible.
+    static func checkDigit(_ digit: (Int) -> Int, weights: [Int]) -> Int? {
+        let sum = weights.indices.reduce(0) { $0 + digit($1) * weights[$1] }
         let k = 11 - sum % 11
         if k == 11 { return 0 }
         if k == 10 { return nil }

@@ -40,17 +40,18 @@ struct BundleService: Sendable {
         let inclusionProof: [String]
         let checkpoint: String
 
-        init(_ receipt: AuditReceipt) {
+        /// `checkpoint`: the receipt's own note with cosignatures appended, when there are any.
+        init(_ receipt: AuditReceipt, checkpoint: String? = nil) {
             index = receipt.index
             entry = Data(receipt.entry).base64EncodedString()
             treeSize = receipt.treeSize
             inclusionProof = receipt.inclusionProof.map(\.base64)
-            checkpoint = receipt.checkpoint
+            self.checkpoint = checkpoint ?? receipt.checkpoint
         }
     }
 
     /// `{bundle, auditReceipt}`, or, for a retry under the same `Idempotency-Key`, the same bundle
-    /// again (no second use) with a receipt against the newest checkpoint.
+    /// again (no second use) with a receipt against the newest checkpoint and its cosignatures.
     func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> Issued {
         let claim: IdempotencyClaim?
         let outcome: IdempotencyOutcome? = if let idempotency { try await broker.store.claim(idempotency, now: broker.now()) } else { nil }
@@ -176,7 +177,9 @@ struct BundleService: Sendable {
             throw Problem(.conflict, "idempotency-expired", "The bundle can no longer be replayed", detail: "send the request with a new Idempotency-Key", field: "Idempotency-Key")
         }
         let receipt = try await LogReceipts(store: broker.store).receipt(for: index)
-        return Issued(bundle: jws, auditReceipt: Receipt(receipt))
+        // With the witnesses' cosignatures of that checkpoint: a receipt cut at issue has none yet,
+        // so a retry is how a bank gets one that `bundle verify --witness-key` accepts.
+        return Issued(bundle: jws, auditReceipt: Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint)))
     }
 
     static func problem(for error: AgencyError) -> Problem {

@@ -205,8 +205,8 @@ public struct BatchPlan: Sendable {
             let entry = AuditEntry(index: size, time: now, consent: decision.consent, draft: draft)
             let leaf = try entry.leafBytes()
             // A tlog-tiles entry bundle prefixes each entry with a 16-bit length.
-            guard leaf.count <= Int(UInt16.max) else {
-                throw StorageError.refused(.invalid("entry", "would be \(leaf.count) bytes; a log entry holds at most \(UInt16.max)"))
+            guard leaf.count <= EntryBundle.maxEntryBytes else {
+                throw StorageError.refused(.invalid("entry", "would be \(leaf.count) bytes; a log entry holds at most \(EntryBundle.maxEntryBytes)"))
             }
             let leafHash = MerkleHasher.leafHash(leaf)
             entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash))

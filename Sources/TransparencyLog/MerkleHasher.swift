@@ -14,17 +14,22 @@ public enum MerkleHasher {
     /// SHA-256(0x00 || entry).
     public static func leafHash(_ entry: some DataProtocol) -> Hash {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         hasher.update(data: entry)
         return Hash(hasher.finalize())
     }
 
     /// SHA-256(0x01 || left || right).
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
-        // One contiguous buffer rather than three DataProtocol updates: this is the hot path of
-        // every root and proof, and the generic updates cost several times more unoptimized.
-        var hasher = SHA256()
-        ([0x01] + left.bytes + right.bytes).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Hash(hasher.finalize())
+        // One contiguous buffer on the stack: this is the hot path of every root and proof, and
+        // three separate updates (or an array) cost several times the 65 bytes' hashing.
+        withUnsafeTemporaryAllocation(byteCount: 1 + 2 * Hash.byteCount, alignment: 8) { block in
+            block[0] = 0x01
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[1...]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[(1 + Hash.byteCount)...]).copyMemory(from: $0) }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(block))
+            return Hash(hasher.finalize())
+        }
     }
 }

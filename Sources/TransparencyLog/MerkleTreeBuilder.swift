@@ -32,19 +32,34 @@ public struct MerkleTreeBuilder: Sendable {
     /// store keeps so that roots and proofs cost O(log n) reads.
     @discardableResult
     public mutating func append(leafHash: Hash) -> [(level: Int, index: UInt64, hash: Hash)] {
-        var hash = leafHash
-        var position = size
-        var level = 0
         var completed = [(level: 0, index: size, hash: leafHash)]
+        fold(leafHash, height: 0) { completed.append($0) }
+        return completed
+    }
+
+    /// Appends the `2^height` leaves whose perfect subtree hashes to `subtreeHash`, all at once and
+    /// without recording anything: how a verifier adds a whole tile it hashed elsewhere.
+    ///
+    /// The tree must end on a multiple of `2^height` leaves, as it does after whole tiles.
+    public mutating func append(subtreeHash: Hash, height: Int) {
+        precondition(height < UInt64.bitWidth && size & ((1 << height) - 1) == 0, "a perfect subtree of 2^\(height) leaves cannot follow \(size) leaves")
+        fold(subtreeHash, height: height) { _ in }
+    }
+
+    /// Puts a perfect subtree of `2^height` leaves on the right edge, merging it with every
+    /// subtree of its own height already there; each merge is a subtree it completes.
+    private mutating func fold(_ subtreeHash: Hash, height: Int, completing: ((level: Int, index: UInt64, hash: Hash)) -> Void) {
+        var hash = subtreeHash
+        var position = size >> height
+        var level = height
         while position & 1 == 1 {
             hash = MerkleHasher.nodeHash(rightEdge.removeLast(), hash)
             position >>= 1
             level += 1
-            completed.append((level: level, index: position, hash: hash))
+            completing((level: level, index: position, hash: hash))
         }
         rightEdge.append(hash)
-        size += 1
-        return completed
+        size += 1 << height
     }
 
     /// MTH of the leaves appended so far; the empty-tree hash before the first.

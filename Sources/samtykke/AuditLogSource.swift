@@ -2,8 +2,8 @@ import Foundation
 import LogVerification
 import TransparencyLog
 
-/// The broker's auditor endpoints (SPEC §2) as a `LogSource`. Answers are decoded strictly but not
-/// trusted: `LogVerification` checks them against the signed checkpoint.
+/// The broker's auditor endpoints (SPEC §2, §4) as a `LogSource`. Answers are decoded strictly but
+/// not trusted: `LogVerification` checks them against the signed checkpoint.
 struct AuditLogSource: LogSource {
     let client: BrokerClient
 
@@ -36,6 +36,10 @@ struct AuditLogSource: LogSource {
             }
             return ServedEntry(index: item.index, leaf: Array(leaf))
         }
+    }
+
+    func entryBundle(_ tile: TilePath) async throws -> [UInt8] {
+        try await client.send("GET", "/v1/audit/tlog/tile/entries/\(tile.path)")
     }
 
     func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {

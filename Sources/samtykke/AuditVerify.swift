@@ -7,8 +7,9 @@ extension AuditCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the log from every entry and check it against the signed checkpoint and the last run.",
             discussion: """
-                Reads every entry (1000 per request), checks each is canonical JSON carrying its own index, \
-                rebuilds the Merkle root, checks the checkpoint's signature and root, then proves with a \
+                Reads every entry (as C2SP entry bundles of 256, several at once; if those do not lead to \
+                the signed root, again 1000 per request to name the entry at fault), checks each is \
+                canonical JSON carrying its own index, rebuilds the Merkle root, checks the checkpoint's signature and root, then proves with a \
                 consistency proof that the log extends the checkpoint kept from the last run. The first \
                 run has nothing to compare with: it trusts the checkpoint and log key it sees (trust on \
                 first use) and says so. On success it prints the size and root and saves the checkpoint; \
@@ -19,8 +20,7 @@ extension AuditCommand {
         @OptionGroup var connection: AuditConnection
         @Option(help: "The state file kept between runs (default ~/.samtykke/audit-state-<hash of server URL>.json).")
         var state: String?
-        @Option(name: .customLong("witness-key"), help: "A witness's verifier key (from `samtykke witness key`) whose cosignature the checkpoint must carry; repeatable.")
-        var witnessKeys: [String] = []
+        @OptionGroup var witnesses: WitnessKeys
 
         /// What --json prints, success or not.
         struct Report: Encodable {
@@ -33,6 +33,8 @@ extension AuditCommand {
             let firstBadIndex: UInt64?
             let failure: String?
             let stateFile: String
+            /// Whether the entries were read as C2SP entry bundles (false: from pages, the broker serving none).
+            let readAsEntryBundles: Bool?
         }
 
         func run() async throws {
@@ -43,7 +45,7 @@ extension AuditCommand {
                 let source = AuditLogSource(client: try connection.auditorClient())
                 let key = try await connection.verifierKey().key
                 let progress = AuditProgressBar()
-                let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted, witnessKeys: witnessKeys) { done, total in
+                let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted, witnessKeys: witnesses.keys) { done, total in
                     progress?.show(done, of: total)
                 }
                 progress?.clear()
@@ -51,7 +53,8 @@ extension AuditCommand {
                 case .failed(let failure):
                     if connection.json {
                         try printJSON(Report(verified: false, origin: nil, size: nil, rootHash: nil, trustedOnFirstUse: nil,
-                                             previousSize: nil, firstBadIndex: failure.firstBadIndex, failure: failure.description, stateFile: statePath))
+                                             previousSize: nil, firstBadIndex: failure.firstBadIndex, failure: failure.description, stateFile: statePath,
+                                             readAsEntryBundles: nil))
                     }
                     let at = failure.firstBadIndex.map { " at index \($0)" } ?? ""
                     throw CLIError("the log does not verify\(at): \(failure)")
@@ -61,13 +64,13 @@ extension AuditCommand {
                         return try printJSON(Report(
                             verified: true, origin: log.checkpoint.origin, size: log.checkpoint.size, rootHash: log.checkpoint.rootHash.base64,
                             trustedOnFirstUse: log.trustedOnFirstUse, previousSize: log.trusted?.size, firstBadIndex: nil, failure: nil,
-                            stateFile: statePath
+                            stateFile: statePath, readAsEntryBundles: log.readAsEntryBundles
                         ))
                     }
                     print("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
                     print("root hash: \(log.checkpoint.rootHash.base64)")
                     for cosignature in log.cosignatures {
-                        print("cosigned by \(cosignature.keyName) at \(Date(timeIntervalSince1970: TimeInterval(cosignature.time)).formatted(.iso8601))")
+                        print(WitnessKeys.line(for: cosignature))
                     }
                     if let previous = log.trusted, let when = trusted?.verifiedAt {
                         print("consistent with the \(previous.size) entries verified on \(when.formatted(.iso8601)): the log only grew")

@@ -31,17 +31,29 @@ struct BrokerClient: Sendable {
         }
     }
 
+    /// How often a request the broker turned away for the caller's rate (429) is sent again.
+    static let rateLimitedRetries = 10
+
     /// Sends a request and returns the body of a 2xx answer; anything else becomes a one-line error.
+    ///
+    /// A 429 is waited out (its `Retry-After`, at most 30 s) and the request sent again: the broker
+    /// answers it before doing anything, and an audit of a large log sends thousands of requests.
     func send(_ method: String, _ path: String, json body: [UInt8]? = nil, headers: [CurlHeader] = []) async throws -> [UInt8] {
         var all = headers
         if let credential { all.append(CurlHeader(name: "Authorization", value: "Bearer \(credential)")) }
         if body != nil { all.append(CurlHeader(name: "Content-Type", value: "application/json")) }
-        let response: CurlResponse
-        do {
-            response = try await client.execute(CurlRequest(method: method, url: server + path, headers: all, body: body))
-        } catch {
-            throw CLIError("cannot reach the broker at \(server): \(error)")
-        }
+        var response: CurlResponse
+        var retries = 0
+        repeat {
+            do {
+                response = try await client.execute(CurlRequest(method: method, url: server + path, headers: all, body: body))
+            } catch {
+                throw CLIError("cannot reach the broker at \(server): \(error)")
+            }
+            guard response.status == 429, retries < Self.rateLimitedRetries else { break }
+            retries += 1
+            try await Task.sleep(for: .seconds(min(30, max(1, response.header(named: "Retry-After").flatMap(Int.init) ?? 1))))
+        } while true
         guard (200..<300).contains(response.status) else {
             if let problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body)) { throw problem }
             throw CLIError("the broker answered \(response.status)")

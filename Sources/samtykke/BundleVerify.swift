@@ -19,8 +19,10 @@ struct BundleCommand: AsyncParsableCommand {
                 FILE is the broker's answer to POST /v1/consents/{id}/bundles: {"bundle": ..., "auditReceipt": ...}. \
                 Checks the JWS (ES256, typ samtykke-bundle+jwt, kid in the JWKS), then the receipt: the checkpoint is \
                 signed by the log key, the entry is a bundle.issued entry for this bundle's SHA-256, consent, person and \
-                bank, and the inclusion proof places it in the checkpoint's tree. Offline, except fetching --jwks when it \
-                is a URL.
+                bank, and the inclusion proof places it in the checkpoint's tree. With --witness-key, the checkpoint \
+                must also carry a valid cosignature of each witness named (a receipt the broker handed out again, \
+                under the same Idempotency-Key, once witnesses cosigned its checkpoint). Offline, except fetching \
+                --jwks when it is a URL.
                 """
         )
 
@@ -34,6 +36,7 @@ struct BundleCommand: AsyncParsableCommand {
         var expectOrg: String?
         @Option(help: "The broker's issuer: refuse a bundle another broker issued (its iss).")
         var expectIssuer: String?
+        @OptionGroup var witnesses: WitnessKeys
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
@@ -49,6 +52,8 @@ struct BundleCommand: AsyncParsableCommand {
             let treeSize: UInt64
             let rootHash: String
             let logOrigin: String
+            /// The names of the witnesses whose cosignatures were required and found.
+            let cosignedBy: [String]
         }
 
         func run() async throws {
@@ -83,9 +88,10 @@ struct BundleCommand: AsyncParsableCommand {
                 let kid = try JWSVerifier.header(of: issued.bundle).kid ?? "?"
 
                 let receipt = issued.auditReceipt
-                let (entry, checkpoint) = try ReceiptCheck.verify(
+                let (entry, checkpoint, cosignatures) = try ReceiptCheck.verify(
                     bundle: issued.bundle, index: receipt.index, entry: receipt.entry, treeSize: receipt.treeSize,
-                    proof: receipt.inclusionProof, checkpoint: receipt.checkpoint, logKey: try AuditLogKey.resolve(try Env.require("log-key", logKey))
+                    proof: receipt.inclusionProof, checkpoint: receipt.checkpoint, logKey: try AuditLogKey.resolve(try Env.require("log-key", logKey)),
+                    witnesses: try witnesses.verifiers()
                 )
                 // The digest already binds entry and bundle; these say so in the bundle's own terms.
                 let mismatches = [
@@ -102,7 +108,7 @@ struct BundleCommand: AsyncParsableCommand {
                     return try printJSON(Report(
                         verified: true, bundleId: claims.jti, kid: kid, issuer: claims.iss, bankOrg: claims.aud, consentId: claims.consent.id,
                         personId: claims.consent.personId, logIndex: receipt.index, treeSize: checkpoint.size,
-                        rootHash: checkpoint.rootHash.base64, logOrigin: checkpoint.origin
+                        rootHash: checkpoint.rootHash.base64, logOrigin: checkpoint.origin, cosignedBy: cosignatures.map(\.keyName)
                     ))
                 }
                 print("bundle \(claims.jti) verified")
@@ -111,6 +117,9 @@ struct BundleCommand: AsyncParsableCommand {
                 print("consent:   \(claims.consent.id) of person \(claims.consent.personId): \(claims.consent.scopes.map(\.rawValue).joined(separator: ", ")) for \(claims.consent.years.map(String.init).joined(separator: ", "))")
                 print("log:       entry \(receipt.index) (bundle.issued, SHA-256 of this bundle) is in the tree of \(checkpoint.size) entries of \(checkpoint.origin), signed by the log key")
                 print("root hash: \(checkpoint.rootHash.base64)")
+                for cosignature in cosignatures {
+                    print(WitnessKeys.line(for: cosignature))
+                }
             }
         }
 

@@ -3,14 +3,17 @@ import Foundation
 import SamtykkeCore
 import TransparencyLog
 
-/// Checks an `auditReceipt` offline (SPEC §3): the checkpoint is signed by the log key, the entry is a
-/// `bundle.issued` entry carrying this bundle's SHA-256, and the proof places it in that checkpoint's tree.
+/// Checks an `auditReceipt` offline (SPEC §3): the checkpoint is signed by the log key (and cosigned
+/// by each of `witnesses`), the entry is a `bundle.issued` entry carrying this bundle's SHA-256, and
+/// the proof places it in that checkpoint's tree.
 enum ReceiptCheck {
-    /// Returns the entry and checkpoint it verified, so callers can match them against the bundle's claims.
+    /// Returns the entry, checkpoint and cosignatures (one per witness, in order) it verified, so
+    /// callers can match them against the bundle's claims.
     @discardableResult
     static func verify(
-        bundle: String, index: UInt64, entry: String, treeSize: UInt64, proof: [String], checkpoint: String, logKey: String
-    ) throws -> (entry: AuditEntry, checkpoint: Checkpoint) {
+        bundle: String, index: UInt64, entry: String, treeSize: UInt64, proof: [String], checkpoint: String, logKey: String,
+        witnesses: [CosignatureVerifier] = []
+    ) throws -> (entry: AuditEntry, checkpoint: Checkpoint, cosignatures: [Cosignature]) {
         let verifier: NoteVerifier
         do {
             verifier = try NoteVerifier(verifierKey: logKey.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -22,6 +25,12 @@ enum ReceiptCheck {
             signed = try Checkpoint.open(checkpoint, verifier: verifier)
         } catch {
             throw CLIError("the receipt's checkpoint is not signed by the log key: \(error)")
+        }
+        let cosignatures: [Cosignature]
+        do {
+            cosignatures = try CosignedCheckpointVerifier(log: verifier, witnesses: witnesses).verify(checkpoint).cosignatures
+        } catch {
+            throw CLIError("the receipt's checkpoint is not cosigned by every required witness: \(error)")
         }
         guard signed.size == treeSize else { throw CLIError("the receipt's tree size \(treeSize) is not the checkpoint's \(signed.size)") }
         guard let leaf = Data(base64Encoded: entry).map(Array.init) else { throw CLIError("the receipt's entry is not base64") }
@@ -45,6 +54,6 @@ enum ReceiptCheck {
         } catch {
             throw CLIError("the inclusion proof does not hold: \(error)")
         }
-        return (parsed, signed)
+        return (parsed, signed, cosignatures)
     }
 }

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
+import SamtykkeServer
 import Testing
 import TransparencyLog
+@testable import samtykke
 
 /// `samtykke audit verify|entries|checkpoint|prove` against a real broker, through the binary.
 @Suite struct AuditCommandTests {
@@ -28,6 +30,7 @@ import TransparencyLog
                 #expect(report["size"] as? Int == 16)
                 #expect(report["previousSize"] as? Int == 8)
                 #expect(report["trustedOnFirstUse"] as? Bool == false)
+                #expect(report["readAsEntryBundles"] as? Bool == true, "the broker's C2SP entry bundles, not its pages of entries")
 
                 let checkpoint = try Self.json(try await broker.audit(["checkpoint", "--json"]).stdout)
                 #expect(report["rootHash"] as? String == checkpoint["rootHash"] as? String)
@@ -91,6 +94,20 @@ import TransparencyLog
 
             let keyless = try await runCLI(["audit", "entries", "--server", broker.url])
             #expect(keyless.status != 0 && keyless.stderr.contains("SAMTYKKE_AUDITOR_KEY"), "\(keyless)")
+        }
+    }
+
+    /// An audit of a large log sends thousands of requests; the auditor's rate limit slows it down
+    /// (429 with `Retry-After`), it does not stop it.
+    @Test func theAuditCommandsWaitOutTheRateLimit() async throws {
+        try await ConsentFlowTests.withStack(customize: { broker in
+            broker.limits.rate = RateLimiter.Rule(perSecond: 0.25, burst: 2)
+        }) { run in
+            let key = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
+            for attempt in 0..<4 {
+                let listed = try await runCLI(["audit", "entries", "--server", run.stack.brokerURL], environment: ["SAMTYKKE_AUDITOR_KEY": key])
+                #expect(listed.status == 0, "request \(attempt): \(listed.stderr)")
+            }
         }
     }
 }

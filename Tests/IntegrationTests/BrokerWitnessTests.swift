@@ -23,7 +23,9 @@ import Witness
         throw ServerProcessError("no cosigned checkpoint of \(size) entries at \(url)\(path)")
     }
 
-    @Test func theBrokerServesItsWitnessCosignatureAndAuditVerifyRequiresIt() async throws {
+    /// A broker whose witness is a real `samtykke witness serve`, started after the broker, so its
+    /// first submissions fail and are retried. `body` gets the witness's verifier key.
+    static func withWitnessedBroker(_ body: @Sendable (ConsentFlowTests.Running, String, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let key = try await WitnessCommandTests.makeKey(in: dir)
             let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
@@ -34,29 +36,89 @@ import Witness
             try await ConsentFlowTests.withStack(customize: { broker in
                 broker.witnesses = [WitnessClient(url: url, verifier: verifier, http: Self.http)]
             }) { run in
-                // Started after the broker, so its first submissions fail and are retried.
                 let witness = ServerProcess(["witness", "serve", "--port", "\(port)", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
                 try witness.start(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path])
                 defer { Task { await witness.stop(signal: SIGTERM) } }
-                try await AuditedBroker.addActivity(run)
+                try await body(run, witnessKey, dir)
+            }
+        }
+    }
 
-                let served = try await Self.cosignedCheckpoint(at: run.stack.brokerURL, size: 8, by: verifier)
-                #expect(try NoteVerifier(verifierKey: run.stack.broker.logVerifierKey).open(served).hasSuffix("\n"))
-                _ = try await Self.cosignedCheckpoint(at: run.stack.brokerURL, path: "/v1/audit/tlog/checkpoint", size: 8, by: verifier)
+    static let stranger = try! CosignatureSigner(name: "witness.test/never", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
 
-                let auditor = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
-                let audit = { (keys: [String]) in
-                    try await runCLI(["audit", "verify", "--server", run.stack.brokerURL, "--state", dir.appendingPathComponent("state-\(UUID()).json").path]
-                        + keys.flatMap { ["--witness-key", $0] }, environment: ["SAMTYKKE_AUDITOR_KEY": auditor])
-                }
-                let passed = try await audit([witnessKey])
-                #expect(passed.status == 0, "\(passed.stderr)")
-                #expect(passed.stdout.contains("cosigned by \(WitnessCommandTests.name)"), "\(passed.stdout)")
+    @Test func theBrokerServesItsWitnessCosignatureAndAuditVerifyRequiresIt() async throws {
+        try await Self.withWitnessedBroker { run, witnessKey, dir in
+            let verifier = try CosignatureVerifier(verifierKey: witnessKey)
+            try await AuditedBroker.addActivity(run)
 
-                let stranger = try CosignatureSigner(name: "witness.test/never", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
-                let refused = try await audit([witnessKey, stranger])
+            let served = try await Self.cosignedCheckpoint(at: run.stack.brokerURL, size: 8, by: verifier)
+            #expect(try NoteVerifier(verifierKey: run.stack.broker.logVerifierKey).open(served).hasSuffix("\n"))
+            _ = try await Self.cosignedCheckpoint(at: run.stack.brokerURL, path: "/v1/audit/tlog/checkpoint", size: 8, by: verifier)
+
+            let auditor = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
+            let audit = { (keys: [String]) in
+                try await runCLI(["audit", "verify", "--server", run.stack.brokerURL, "--state", dir.appendingPathComponent("state-\(UUID()).json").path]
+                    + keys.flatMap { ["--witness-key", $0] }, environment: ["SAMTYKKE_AUDITOR_KEY": auditor])
+            }
+            let passed = try await audit([witnessKey])
+            #expect(passed.status == 0, "\(passed.stderr)")
+            #expect(passed.stdout.contains("cosigned by \(WitnessCommandTests.name)"), "\(passed.stdout)")
+
+            let refused = try await audit([witnessKey, Self.stranger])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("witness.test/never"), "\(refused.stderr)")
+        }
+    }
+
+    /// A receipt is cut in the commit that logs its bundle, before any witness saw that checkpoint;
+    /// the same request again, under its `Idempotency-Key`, answers with the newest checkpoint and
+    /// the cosignatures the broker holds for it, which `bundle verify --witness-key` requires.
+    @Test func bundleVerifyRequiresACosignedReceiptWhenGivenWitnessKeys() async throws {
+        try await Self.withWitnessedBroker { run, witnessKey, dir in
+            let person = try ConsentFlowTests.person
+            let id = try await run.createConsent(for: person)
+            #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+            let request = { try await run.bank.send("POST", "/v1/consents/\(id)/bundles", headers: [CurlHeader(name: "Idempotency-Key", value: "witnessed")]) }
+            let issued = try await request()
+            #expect(issued.status == 201, "\(issued.text)")
+            _ = try await Self.cosignedCheckpoint(at: run.stack.brokerURL, size: 3, by: try CosignatureVerifier(verifierKey: witnessKey))
+            let replayed = try await request()
+            #expect(replayed.status == 201, "\(replayed.text)")
+
+            let logKey = run.stack.broker.logVerifierKey
+            func verify(_ answer: String, witnesses: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+                let file = dir.appendingPathComponent("\(UUID().uuidString).json")
+                try answer.write(to: file, atomically: true, encoding: .utf8)
+                return try await runCLI(["bundle", "verify", file.path, "--jwks", run.stack.brokerURL + "/.well-known/jwks.json", "--log-key", logKey]
+                    + witnesses.flatMap { ["--witness-key", $0] })
+            }
+            let accepted = try await verify(replayed.text, witnesses: [witnessKey])
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            #expect(accepted.stdout.contains("cosigned by \(WitnessCommandTests.name) at "), "\(accepted.stdout)")
+            #expect(try await verify(issued.text, witnesses: []).status == 0, "without witness keys the log's signature is enough")
+
+            // The signature bytes of the witness's line, changed: still a line of its key, no longer its signature.
+            var answer = try #require(try JSONSerialization.jsonObject(with: Data(replayed.text.utf8)) as? [String: Any])
+            var receipt = try #require(answer["auditReceipt"] as? [String: Any])
+            var lines = try #require(receipt["checkpoint"] as? String).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let witnessLine = try #require(lines.lastIndex { $0.hasPrefix("— \(WitnessCommandTests.name) ") })
+            var characters = Array(lines[witnessLine])
+            let at = characters.count - 20
+            characters[at] = characters[at] == "A" ? "B" : "A"
+            lines[witnessLine] = String(characters)
+            receipt["checkpoint"] = lines.joined(separator: "\n")
+            answer["auditReceipt"] = receipt
+            let forged = String(decoding: try JSONSerialization.data(withJSONObject: answer), as: UTF8.self)
+
+            for (text, keys, words) in [
+                (issued.text, [witnessKey], "no signature by key \(WitnessCommandTests.name)+"),
+                (replayed.text, [witnessKey, Self.stranger], "no signature by key witness.test/never+"),
+                (forged, [witnessKey], "invalid signature for key \(WitnessCommandTests.name)+"),
+            ] {
+                let refused = try await verify(text, witnesses: keys)
                 #expect(refused.status == 1)
-                #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("witness.test/never"), "\(refused.stderr)")
+                #expect(refused.stderr.hasPrefix("samtykke: the receipt's checkpoint is not cosigned by every required witness: "), "\(refused.stderr)")
+                #expect(refused.stderr.contains(words) && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
             }
         }
     }
@@ -76,7 +138,7 @@ import Witness
     }
 
     @Test func serveRefusesAWitnessFlagItCannotUse() async throws {
-        for flag in ["http://127.0.0.1:1", "http://127.0.0.1:1=not-a-key", "ftp://x=\(try CosignatureSigner(name: "w", privateKey: Curve25519.Signing.PrivateKey()).verifierKey)"] {
+        for flag in ["http://127.0.0.1:1", "http://127.0.0.1:1=not-a-key", "ftp://x=\(Self.stranger)"] {
             let refused = try await runCLI(["serve", "--witness", flag])
             #expect(refused.status != 0 && refused.stderr.contains("--witness"), "\(flag): \(refused.stderr)")
         }

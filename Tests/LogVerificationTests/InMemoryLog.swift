@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Crypto
 import Foundation
+import Synchronization
 import LogVerification
 import SamtykkeCore
 import TransparencyLog
@@ -15,6 +16,17 @@ struct InMemoryLog: LogSource {
 
     let signer: NoteSigner
     var served: [ServedEntry] = []
+    /// Leaves the entry bundles serve in place of the rows', as a broker serving its tiles from
+    /// somewhere else than its entries would.
+    var bundled: [UInt64: [UInt8]] = [:]
+    /// Bytes after the last entry of every bundle, which no bundle may have.
+    var bundleTail: [UInt8] = []
+    /// False for a log that serves no entry bundles at all.
+    var servesBundles = true
+    /// Tiles whose bundles take a while, so later ones arrive first.
+    var slowBundles: Set<UInt64> = []
+    /// What was asked of the log, shared by its copies.
+    let reads = Reads()
     private(set) var store = InMemorySubtreeStore()
     private(set) var signedNote: String
 
@@ -60,7 +72,45 @@ struct InMemoryLog: LogSource {
     func signedCheckpoint() async throws -> String { signedNote }
 
     func entries(start: UInt64, limit: Int) async throws -> [ServedEntry] {
-        Array(served.lazy.filter { $0.index >= start }.prefix(limit))
+        reads.count(\.pages)
+        return Array(served.lazy.filter { $0.index >= start }.prefix(limit))
+    }
+
+    /// Written from C2SP tlog-tiles, and as the broker does it: the rows of the tile's indexes, or
+    /// an error when one of them is not there.
+    func entryBundle(_ tile: TilePath) async throws -> [UInt8] {
+        reads.count(\.bundles)
+        guard servesBundles else { throw MissingRows(tile: tile) }
+        if slowBundles.contains(tile.index) { try await Task.sleep(for: .milliseconds(200)) }
+        let first = tile.index * UInt64(TilePath.fullWidth)
+        let rows = served.filter { $0.index >= first }.prefix(tile.width)
+        guard rows.map(\.index) == Array(first..<first + UInt64(tile.width)) else { throw MissingRows(tile: tile) }
+        var bundle: [UInt8] = []
+        for row in rows {
+            let leaf = bundled[row.index] ?? row.leaf
+            bundle += [UInt8(leaf.count >> 8), UInt8(leaf.count & 0xFF)] + leaf
+        }
+        return bundle + bundleTail
+    }
+
+    struct MissingRows: Error {
+        let tile: TilePath
+    }
+
+    final class Reads: Sendable {
+        struct Counts {
+            var pages = 0
+            var bundles = 0
+        }
+
+        private let counts = Mutex(Counts())
+
+        var pages: Int { counts.withLock { $0.pages } }
+        var bundles: Int { counts.withLock { $0.bundles } }
+
+        func count(_ kind: WritableKeyPath<Counts, Int>) {
+            counts.withLock { $0[keyPath: kind] += 1 }
+        }
     }
 
     func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {

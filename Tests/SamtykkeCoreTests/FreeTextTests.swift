@@ -57,8 +57,8 @@ import Testing
         }
     }
 
-    @Test func blankIsRefused() {
-        #expect(throws: DomainError.invalid("purpose.text", "must not be blank")) { try Self.purpose(" \u{3000} ") }
+    @Test(arguments: [" \u{3000} ", "   "]) func blankIsRefused(text: String) {
+        #expect(throws: DomainError.invalid("purpose.text", "must not be blank")) { try Self.purpose(text) }
     }
 
     @Test func escapingShowsEveryHiddenScalarAndNothingElse() {

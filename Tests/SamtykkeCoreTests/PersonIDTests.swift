@@ -58,8 +58,8 @@ import Testing
         var individual = individual
         while true {
             let base = [day / 10, day % 10, month / 10, month % 10, year / 10, year % 10, individual / 100, individual / 10 % 10, individual % 10]
-            if let k1 = PersonID.checkDigit(base, weights: [3, 7, 6, 1, 8, 9, 4, 5, 2]),
-                let k2 = PersonID.checkDigit(base + [k1], weights: [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) {
+            if let k1 = PersonID.checkDigit({ base[$0] }, weights: [3, 7, 6, 1, 8, 9, 4, 5, 2]),
+                let k2 = PersonID.checkDigit({ (base + [k1])[$0] }, weights: [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) {
                 return (base + [k1, k2]).map(String.init).joined()
             }
             individual += 1

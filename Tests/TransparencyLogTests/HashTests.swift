@@ -16,6 +16,21 @@ struct HashTests {
         #expect(Hash(bytes: hash.bytes) == hash)
     }
 
+    /// Held as words, compared and hashed as words: a change in any one byte must still tell two apart.
+    @Test func everyByteCountsForEqualityAndHashing() throws {
+        let hash = try #require(Hash(hex: Self.root8))
+        var seen: Set<Hash> = [hash]
+        for position in 0..<Hash.byteCount {
+            var bytes = hash.bytes
+            bytes[position] ^= 0x01
+            let other = try #require(Hash(bytes: bytes))
+            #expect(other != hash && other.bytes == bytes, "byte \(position)")
+            seen.insert(other)
+        }
+        #expect(seen.count == Hash.byteCount + 1)
+        #expect(Hash(bytes: hash.bytes).map { seen.contains($0) } == true)
+    }
+
     @Test func onlyExactly32Bytes() {
         #expect(Hash(bytes: [UInt8](repeating: 0, count: 31)) == nil)
         #expect(Hash(bytes: [UInt8](repeating: 0, count: 33)) == nil)

@@ -95,6 +95,23 @@ struct MerkleTreePropertyTests {
         #expect(builder.root() == NaiveMerkleTree.root(leaves[...]))
     }
 
+    /// Whole tiles appended as their subtree roots, then single leaves, give the root of the leaves.
+    @Test(arguments: [0, 1, 2, 3, 8]) func subtreesAppendedWholeMatchTheirLeaves(height: Int) throws {
+        let width = 1 << height
+        var builder = MerkleTreeBuilder()
+        for start in stride(from: 0, to: leaves.count - width + 1, by: width) {
+            var subtree = MerkleTreeBuilder()
+            for leaf in leaves[start..<start + width] { subtree.append(subtreeHash: leaf, height: 0) }
+            builder.append(subtreeHash: subtree.root(), height: height)
+            expectEqual(builder.root(), roots[start + width])
+        }
+        for index in Int(builder.size)..<leaves.count {
+            builder.append(subtreeHash: leaves[index], height: 0)
+            expectEqual(builder.root(), roots[index + 1])
+        }
+        #expect(builder.size == UInt64(leaves.count))
+    }
+
     @Test func appendAndRootReadLogarithmicallyManyNodes() throws {
         var store = InMemorySubtreeStore()
         for (index, leaf) in leaves.enumerated() {

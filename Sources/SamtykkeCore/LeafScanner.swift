@@ -1,0 +1,224 @@
+import Foundation
+
+/// One pass over a log leaf against the only bytes `AuditEntry.leafBytes()` writes: RFC 8785 of SPEC
+/// §4's fixed entry, its keys in canonical order, no whitespace, each value in its field's form.
+///
+/// It only ever says "certainly canonical, and this is its index". Whatever it does not handle
+/// itself (an escape, non-ASCII outside the purpose text, a negative or long number, a time before
+/// 1970) makes it give up and leaves the verdict to `AuditEntry(leafBytes:)`, so it may be fast
+/// without being complete. Where the domain has a rule (identity numbers, the purpose, the legal
+/// transitions) the scanner asks that rule, on the bytes where they lie.
+struct LeafScanner {
+    private let bytes: UnsafeRawBufferPointer
+    private var at = 0
+
+    /// The index `leaf` states, if it is certainly a canonical entry; nil when not certain.
+    static func index(of leaf: UnsafeRawBufferPointer) -> UInt64? {
+        var scanner = LeafScanner(bytes: leaf)
+        return scanner.entry()
+    }
+
+    private init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// What `details` held, to be matched against `type`, which comes after it.
+    private enum Details {
+        case requested, issued, refused
+        case transition(from: ConsentStatus, to: ConsentStatus, uses: Bool)
+    }
+
+    private mutating func entry() -> UInt64? {
+        guard take(#"{"actor":{"id":"#), plainString() != nil,
+            take(#","kind":"#), word(of: Self.actorKinds) != nil,
+            take(#"},"bankOrg":"#), let org = plainString(), (try? OrgNumber.check(slice(org))) != nil,
+            take(#","consentId":"#), let consent = plainString(), Self.isLowercaseUUID(slice(consent)),
+            take(#","details":"#), let details = details(),
+            take(#","index":"#), let index = integer(),
+            take(#","personId":"#), let person = plainString(), (try? PersonID.read(slice(person))) != nil,
+            take(#","time":"#), time(),
+            take(#","type":"#), let type = word(of: Self.entryTypes), Self.matches(type, details),
+            take(#","v":1}"#), at == bytes.count
+        else { return nil }
+        return UInt64(index)
+    }
+
+    private mutating func details() -> Details? {
+        if take(#"{"maxUses":"#) {
+            guard integer() != nil,
+                take(#","purpose":{"code":"#), let code = plainString(),
+                take(#","text":"#), let text = text(),
+                take(#"},"requestExpiresAt":"#), time(),
+                take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
+                take(#","validUntil":"#), time(),
+                take(#","years":"#), array(of: { $0.integer() != nil }), take("}"),
+                (try? Purpose(code: String(decoding: slice(code), as: UTF8.self), text: text)) != nil
+            else { return nil }
+            return .requested
+        }
+        if take(#"{"from":"#) {
+            guard let from = word(of: Self.statuses), take(#","to":"#), let to = word(of: Self.statuses) else { return nil }
+            let uses = take(#","uses":"#)
+            guard !uses || integer() != nil, take("}") else { return nil }
+            return .transition(from: from, to: to, uses: uses)
+        }
+        if take(#"{"bundleId":"#) {
+            guard plainString() != nil,
+                take(#","bundleSha256":"#), plainString() != nil,
+                take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
+                take(#","sourceSha256":"#), plainString() != nil,
+                take(#","use":"#), integer() != nil,
+                take(#","years":"#), array(of: { $0.integer() != nil }), take("}")
+            else { return nil }
+            return .issued
+        }
+        guard take(#"{"reason":"#), plainString() != nil, take("}") else { return nil }
+        return .refused
+    }
+
+    /// Whether an entry of `type` writes `details` (`LogEvent.init(type:details:)`'s rules).
+    private static func matches(_ type: AuditEntry.EntryType, _ details: Details) -> Bool {
+        switch (type, details) {
+        case (.consentRequested, .requested), (.bundleIssued, .issued), (.bundleRefused, .refused):
+            return true
+        case (_, .transition(let from, let to, let uses)):
+            guard let event = type.transitionEvent else { return false }
+            return from.next(on: event) == to && uses == (event == .exhaust)
+        default:
+            return false
+        }
+    }
+
+    // MARK: Tokens
+
+    private func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[range])
+    }
+
+    /// Consumes `literal` if the bytes at the cursor are exactly it.
+    private mutating func take(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - at >= count, memcmp(bytes.baseAddress! + at, literal.utf8Start, count) == 0 else { return false }
+        at += count
+        return true
+    }
+
+    /// A string of printable ASCII without `"` or `\`, which RFC 8785 writes as it is; the range
+    /// of its contents.
+    private mutating func plainString() -> Range<Int>? {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
+        let start = at + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+            guard (0x20...0x7E).contains(bytes[end]), bytes[end] != UInt8(ascii: "\\") else { return nil }
+            end += 1
+        }
+        guard end < bytes.count else { return nil }
+        at = end + 1
+        return start..<end
+    }
+
+    /// A string without escapes or controls, any valid UTF-8 otherwise: RFC 8785 writes every other
+    /// scalar as it is. For the purpose text, the one field where people write their own language.
+    private mutating func text() -> String? {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
+        let start = at + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+            guard bytes[end] >= 0x20, bytes[end] != UInt8(ascii: "\\") else { return nil }
+            end += 1
+        }
+        guard end < bytes.count, let text = String(validating: slice(start..<end), as: UTF8.self) else { return nil }
+        at = end + 1
+        return text
+    }
+
+    /// A quoted raw value of `T`, looked up in `Words`, which spells each once.
+    private mutating func word<T>(of words: Words<T>) -> T? {
+        guard let range = plainString() else { return nil }
+        return words.value(spelled: slice(range))
+    }
+
+    /// The raw values of an enumeration as bytes, made once: building `allCases` and each `rawValue`
+    /// for every field of every leaf was most of what reading a word cost.
+    private struct Words<T: Sendable>: Sendable {
+        private let spellings: [(bytes: [UInt8], value: T)]
+
+        init(_ values: some Sequence<T>, spelling: (T) -> String) {
+            spellings = values.map { (Array(spelling($0).utf8), $0) }
+        }
+
+        func value(spelled text: UnsafeRawBufferPointer) -> T? {
+            spellings.first { $0.bytes.count == text.count && $0.bytes.withUnsafeBytes { memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 } }?.value
+        }
+    }
+
+    private static let actorKinds = Words(AuditEntry.Actor.Kind.allCases, spelling: \.rawValue)
+    private static let entryTypes = Words(AuditEntry.EntryType.allCases, spelling: \.rawValue)
+    private static let statuses = Words(ConsentStatus.allCases, spelling: \.rawValue)
+    private static let scopes = Words(Scope.allCases, spelling: \.rawValue)
+
+    /// A non-negative integer as ECMAScript prints it (no leading zero), of at most 15 digits, so a
+    /// Double holds it exactly as the full parse does.
+    private mutating func integer() -> Int? {
+        var value = 0
+        var digits = 0
+        while at < bytes.count, (0x30...0x39).contains(bytes[at]) {
+            if digits == 1 && value == 0 { return nil }
+            value = value * 10 + Int(bytes[at] - 0x30)
+            digits += 1
+            at += 1
+        }
+        return (1...15).contains(digits) ? value : nil
+    }
+
+    /// `[]` or `[e,e,…]`, each element consumed by `element`.
+    private mutating func array(of element: (inout LeafScanner) -> Bool) -> Bool {
+        guard take("[") else { return false }
+        if take("]") { return true }
+        repeat {
+            guard element(&self) else { return false }
+        } while take(",")
+        return take("]")
+    }
+
+    /// `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, the one form `RFC3339.string(from:)` writes, on a day that
+    /// exists, from 1970 on.
+    private mutating func time() -> Bool {
+        let form = Self.timeForm
+        guard bytes.count - at >= form.count else { return false }
+        for (offset, expected) in form.enumerated() {
+            let byte = bytes[at + offset]
+            guard expected == UInt8(ascii: "d") ? (0x30...0x39).contains(byte) : byte == expected else { return false }
+        }
+        let (bytes, first) = (bytes, at + 1)
+        let number = { (from: Int, count: Int) in (0..<count).reduce(0) { $0 * 10 + Int(bytes[first + from + $1] - 0x30) } }
+        let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2))
+        guard year >= 1970, (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day),
+            number(11, 2) < 24, number(14, 2) < 60, number(17, 2) < 60
+        else { return false }
+        at += form.count
+        return true
+    }
+
+    /// `d` for a digit, every other byte as it must be.
+    private static let timeForm = Array(#""dddd-dd-ddTdd:dd:dd.dddZ""#.utf8)
+
+    private static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// How `ConsentID` prints: 8-4-4-4-12 lowercase hex digits.
+    private static func isLowercaseUUID(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard text.count == 36 else { return false }
+        for (offset, byte) in text.enumerated() {
+            let isDash = offset == 8 || offset == 13 || offset == 18 || offset == 23
+            guard isDash ? byte == UInt8(ascii: "-") : ((0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)) else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+@testable import SamtykkeCore
+
+/// The one-pass leaf check must never vouch for a leaf the full parse refuses, must vouch for what
+/// the broker writes, and must leave everything else to the full parse.
+@Suite struct LeafScannerTests {
+    static let consent = ConsentID(UUID(uuidString: "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b")!)
+    static let person = try! PersonID("14830351257")
+    static let bank = try! OrgNumber("986352325")
+
+    static func entry(_ event: LogEvent, index: UInt64 = 41, time: Date = Date(timeIntervalSince1970: 1_790_000_000.123), actor: AuditEntry.Actor = .bank(bank)) -> AuditEntry {
+        AuditEntry(index: index, time: time, actor: actor, consentId: consent, personId: person, bankOrg: bank, event: event)
+    }
+
+    static func requested(_ text: String = "Mortgage for a flat in Bergen", years: [Int] = [2023, 2024], scopes: [Scope] = [.income, .debt, .wealth]) throws -> LogEvent {
+        let at = Date(timeIntervalSince1970: 1_790_000_000)
+        return .requested(LogEvent.RequestedTerms(
+            scopes: scopes, years: years, purpose: try Purpose(code: "loan-application", text: text),
+            validUntil: at.addingTimeInterval(9 * 86_400), maxUses: 3, requestExpiresAt: at.addingTimeInterval(3 * 86_400)
+        ))
+    }
+
+    static func transition(_ from: ConsentStatus, _ event: ConsentEvent, uses: Int? = nil) -> LogEvent {
+        .transitioned(ConsentTransition(from: from, to: from.next(on: event)!, event: event), uses: uses)
+    }
+
+    static let issued = LogEvent.bundleIssued(BundleIssue(
+        bundleID: "0b8e5f0e-2f4c-4f7a-9a51-2b8f0c6a7d11", bundleSHA256: String(repeating: "ab", count: 32), scopes: [.income],
+        years: [2024], sourceSHA256: String(repeating: "cd", count: 32), use: 2
+    ))
+
+    /// One entry of every shape the broker writes.
+    static func everyShape() throws -> [AuditEntry] {
+        [
+            entry(try requested()), entry(try requested("Boliglån på Ålesund, 2 rom 🏠", years: [2020], scopes: [])),
+            entry(transition(.pending, .grant), actor: .citizen(person)), entry(transition(.pending, .deny), actor: .citizen(person)),
+            entry(transition(.active, .revoke), actor: .citizen(person)), entry(transition(.active, .withdraw)),
+            entry(transition(.pending, .expire), actor: .system), entry(transition(.active, .exhaust, uses: 3), actor: .system),
+            entry(issued), entry(.bundleRefused(reason: "agency-timeout")), entry(.bundleRefused(reason: "consent is pending"), index: 0),
+        ]
+    }
+
+    static func leaf(_ entry: AuditEntry) throws -> [UInt8] { try entry.leafBytes() }
+
+    static func scanned(_ leaf: [UInt8]) -> UInt64? {
+        leaf.withUnsafeBytes { LeafScanner.index(of: $0) }
+    }
+
+    static func fullParse(_ leaf: [UInt8]) -> UInt64? {
+        try? AuditEntry(leafBytes: leaf).index
+    }
+
+    @Test func everyShapeTheBrokerWritesIsCheckedInOnePass() throws {
+        for entry in try Self.everyShape() {
+            let leaf = try Self.leaf(entry)
+            #expect(Self.scanned(leaf) == entry.index, "\(String(decoding: leaf, as: UTF8.self))")
+        }
+        // Times across the years the pass reads, leap days included.
+        var state: UInt64 = 7
+        for _ in 0..<300 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let time = Date(timeIntervalSince1970: Double((state >> 30) % 253_402_300_799_000) / 1000)
+            let entry = Self.entry(.bundleRefused(reason: "x"), index: state >> 20, time: time)
+            #expect(Self.scanned(try Self.leaf(entry)) == entry.index, "\(RFC3339.string(from: time))")
+        }
+        #expect(Self.scanned(try Self.leaf(Self.entry(.bundleRefused(reason: "x"), time: Date(timeIntervalSince1970: 1_709_164_800)))) == 41, "2024-02-29")
+    }
+
+    /// Fields the pass does not read itself: the full parse has the last word, and still answers.
+    @Test(arguments: [
+        #"agency said "no""#, #"back\slash"#, "tab\there", "æøå",
+    ]) func aLeafThePassCannotVouchForIsParsedInFull(reason: String) throws {
+        let leaf = try Self.leaf(Self.entry(.bundleRefused(reason: reason)))
+        #expect(Self.scanned(leaf) == nil)
+        #expect(try leaf.withUnsafeBytes { try AuditEntry.index(ofLeaf: $0) } == 41)
+    }
+
+    @Test func indexesBeyondFifteenDigitsAreParsedInFull() throws {
+        let leaf = try Self.leaf(Self.entry(.bundleRefused(reason: "x"), index: 1_000_000_000_000_000))
+        #expect(Self.scanned(leaf) == nil)
+        #expect(try leaf.withUnsafeBytes { try AuditEntry.index(ofLeaf: $0) } == 1_000_000_000_000_000)
+    }
+
+    /// Each edit makes the leaf something `leafBytes()` never writes: the pass refuses to vouch,
+    /// and the full parse refuses the leaf.
+    @Test(arguments: [
+        (#","kind":"bank"}"#, #", "kind":"bank"}"#), (#""v":1}"#, #""v":2}"#), (#""v":1}"#, #""v":1} "#),
+        (#""index":41"#, #""index":041"#), (#""index":41"#, #""index":41.0"#), (#""index":41"#, #""index":-41"#),
+        ("6f1c2a9e-3b4d", "6F1C2A9E-3B4D"), (#""personId":"14830351257""#, #""personId":"14830351258""#),
+        (#""bankOrg":"986352325""#, #""bankOrg":"986352326""#), (#""kind":"bank""#, #""kind":"banker""#),
+        ("T14:13:20.123Z", "T24:13:20.123Z"), ("2026-09-21", "2026-02-29"), ("2026-09-21", "2026-09-31"), ("20.123Z", "20.12Z"),
+        (#""type":"bundle.refused""#, #""type":"bundle.issued""#), (#""type":"bundle.refused""#, #""type":"consent.granted""#),
+        (#""reason":"agency-timeout""#, #""reason":"agency-timeout","x":1"#), (#"{"actor""#, #"{"index":41,"actor""#),
+    ]) func aNoncanonicalLeafIsRefused(_ edit: (String, String)) throws {
+        let original = String(decoding: try Self.leaf(Self.entry(.bundleRefused(reason: "agency-timeout"))), as: UTF8.self)
+        #expect(original.contains(edit.0), "\(original)")
+        let leaf = Array(original.replacingOccurrences(of: edit.0, with: edit.1).utf8)
+        #expect(Self.scanned(leaf) == nil, "\(edit.1)")
+        #expect(throws: DomainError.self) { try leaf.withUnsafeBytes { try AuditEntry.index(ofLeaf: $0) } }
+    }
+
+    @Test(arguments: [
+        // A transition the state machine does not have, and `uses` where the type has none or lacks it.
+        (#""from":"active","to":"revoked""#, #""from":"pending","to":"revoked""#),
+        (#""from":"active","to":"revoked""#, #""from":"active","to":"revoked","uses":2"#),
+    ]) func aTransitionTheLogCannotRecordIsRefused(_ edit: (String, String)) throws {
+        let original = String(decoding: try Self.leaf(Self.entry(Self.transition(.active, .revoke))), as: UTF8.self)
+        let leaf = Array(original.replacingOccurrences(of: edit.0, with: edit.1).utf8)
+        #expect(Self.scanned(leaf) == nil)
+        #expect(Self.fullParse(leaf) == nil)
+        let exhausted = String(decoding: try Self.leaf(Self.entry(Self.transition(.active, .exhaust, uses: 3))), as: UTF8.self)
+        #expect(Self.scanned(Array(exhausted.replacingOccurrences(of: #","uses":3"#, with: "").utf8)) == nil)
+    }
+
+    @Test(arguments: ["   ", "a\u{202E}b", String(repeating: "x", count: 501), "x\u{0}"])
+    func aPurposeTheRulesRefuseIsRefused(text: String) throws {
+        let original = String(decoding: try Self.leaf(Self.entry(try Self.requested("PLACEHOLDER"))), as: UTF8.self)
+        let escaped = String(decoding: try JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes]), as: UTF8.self).dropFirst(2).dropLast(2)
+        let leaf = Array(original.replacingOccurrences(of: "PLACEHOLDER", with: escaped).utf8)
+        #expect(Self.scanned(leaf) == nil)
+        #expect(Self.fullParse(leaf) == nil)
+    }
+
+    /// Random edits of real leaves: whatever the pass vouches for, the full parse accepts, with the
+    /// same index. Most edits break the leaf; those that do not (a digit of a hash, a time, an
+    /// index) are exactly where a lax pass would slip.
+    @Test func thePassNeverVouchesForALeafTheFullParseRefuses() throws {
+        let alphabet = Array(#"0123456789abcdefz-:.,"{}[]\ TZ"#.utf8) + [0x00, 0x7F, 0xC3, 0xA5, 0xFF]
+        var state: UInt64 = 2026
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        var vouched = 0
+        for entry in try Self.everyShape() {
+            let original = try Self.leaf(entry)
+            for _ in 0..<1500 {
+                var leaf = original
+                for _ in 0...random(2) {
+                    let at = random(leaf.count)
+                    switch random(4) {
+                    case 0: leaf.remove(at: at)
+                    case 1: leaf.insert(alphabet[random(alphabet.count)], at: at)
+                    default: leaf[at] = alphabet[random(alphabet.count)]
+                    }
+                }
+                guard let index = Self.scanned(leaf) else { continue }
+                vouched += 1
+                #expect(Self.fullParse(leaf) == index, "\(String(decoding: leaf, as: UTF8.self))")
+            }
+        }
+        #expect(vouched > 1000, "enough edits keep the leaf canonical to mean something")
+    }
+}
