@@ -19,9 +19,10 @@ extension StoreContractTests {
             _ = try await t.store.addBank(org: otherBank, name: "Other Bank", now: now)
             try await t.store.addWebhook(webhook("wh_a"))
 
-            // Used up at `now`, with a record of its request and of its bundle, events and a delivery attempt.
-            let used = try await log.commit(Change(.create(try request()), claiming: key("create-used")), at: now).outcome.acceptedConsent()
-            _ = try await log.commit(Change(.act(used.id, by: .citizen(person), .grant(by: person))), at: now)
+            // Asked for first and used up at `now`, with a record of its request and of its bundle, events and a delivery attempt.
+            let asked = now.addingTimeInterval(-60)
+            let used = try await log.commit(Change(.create(try request(at: asked)), claiming: key("create-used")), at: asked).outcome.acceptedConsent()
+            _ = try await log.commit(Change(.act(used.id, by: .citizen(person), .grant(by: person))), at: asked)
             guard case .proceed(let bundleClaim) = try await t.store.claim(key("bundle-used"), now: now) else { Issue.record("not claimed"); return }
             let exhausted = try await log.commit(
                 Change(.act(used.id, by: .bank(bank), .issueBundle(issue(), for: bank)), completing: IdempotencyCompletion(claim: bundleClaim, sealedBundle: [7, 7, 7])),
@@ -29,7 +30,7 @@ extension StoreContractTests {
             ).outcome.acceptedConsent()
             #expect(exhausted.status == .exhausted)
             let later = now.addingTimeInterval(60)
-            let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, lease: "before")
+            let jobs = try await t.store.claimDeliveries(now: asked, leaseUntil: later, limit: 10, lease: "before")
             let settled = try #require(jobs.first { $0.event.consentId == used.id })
             try await t.store.finishDelivery(settled, attempt: attempt(settled, .status(204)), verdict: .delivered, failingAfter: 3)
             // Withdrawn a minute later; a request left pending; one granted and still active; one denied an hour later.
@@ -53,7 +54,7 @@ extension StoreContractTests {
             let sweptAt = now.addingTimeInterval(600)
             #expect(try await t.store.forgetEndedConsents(endedBefore: cut, limit: 1, at: sweptAt) == 1)
             await #expect(throws: StorageError.consentForgotten(ForgottenConsent(
-                id: used.id, bankOrg: bank, status: .exhausted, createdAt: now, endedAt: now, forgottenAt: sweptAt
+                id: used.id, bankOrg: bank, status: .exhausted, createdAt: asked, endedAt: now, forgottenAt: sweptAt
             ))) { try await t.store.consent(used.id, for: .bank(bank)) }
             #expect(try await t.store.consent(withdrawn.id, for: .bank(bank)).status == .withdrawn)
             #expect(try await t.store.forgetEndedConsents(endedBefore: cut, limit: 10, at: sweptAt) == 1)
