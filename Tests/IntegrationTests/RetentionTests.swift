@@ -135,7 +135,7 @@ struct TaxDataScan {
         self.figures = figures.sorted()
         let encoded = fragments.flatMap(Self.base64Forms)
         let payloads = bundles.compactMap { $0.split(separator: ".").dropFirst().first.map(String.init) }
-        self.literals = (fragments.sorted() + encoded + payloads).sorted()
+        self.literals = Set(fragments.sorted() + encoded + payloads).sorted()
     }
 
     /// The JSON a bundle's payload segment decodes to.
