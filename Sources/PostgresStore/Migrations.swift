@@ -23,6 +23,32 @@ enum Migrations {
         // A revoke, withdrawal or expiry deletes the consent's bundle records in its own commit.
         Migration(version: 3, statements: ["CREATE INDEX idempotencyKey_bundles_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'bundle'"]),
         Migration(version: 4, statements: deliveries),
+        Migration(version: 5, statements: retention),
+    ]
+
+    private static let retention = [
+        // What retention leaves of a consent in the live tables: its bank, how and when it ended, and
+        // when it was forgotten; nothing of the person (the log keeps the history).
+        """
+        CREATE TABLE forgottenConsent (
+            id text PRIMARY KEY,
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            status text NOT NULL CHECK (status IN ('denied', 'revoked', 'withdrawn', 'expired', 'exhausted')),
+            createdAt timestamptz NOT NULL,
+            endedAt timestamptz NOT NULL,
+            forgottenAt timestamptz NOT NULL
+        )
+        """,
+        // The sweep asks for terminal consents that ended before a moment, longest ended first.
+        """
+        CREATE INDEX consent_ended ON consent (statusChangedAt, id)
+        WHERE status IN ('denied', 'revoked', 'withdrawn', 'expired', 'exhausted')
+        """,
+        // It deletes a consent's idempotency records (bundle ones have an index since version 3) and
+        // its events, whose deliveries and attempts cascade: each child found by its parent's key.
+        "CREATE INDEX idempotencyKey_consents_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'consent'",
+        "CREATE INDEX delivery_by_event ON delivery (logIdx)",
+        "CREATE INDEX deliveryAttempt_by_delivery ON deliveryAttempt (webhookId, logIdx)",
     ]
 
     private static let deliveries = [

@@ -8,17 +8,22 @@ extension PostgresStore {
         let row = try await mapErrors("read a consent") {
             try await client.execute(ConsentByIDStatement(id: id.description), logger: logger).onlyRow()
         }
-        guard let consent = try row?.consent(), viewer.sees(consent) else { throw StorageError.consentNotFound }
-        return consent
+        if let consent = try row?.consent() {
+            guard viewer.sees(consent) else { throw StorageError.consentNotFound }
+            return consent
+        }
+        if let forgotten = try await forgottenConsent(id, for: viewer) { throw StorageError.consentForgotten(forgotten) }
+        throw StorageError.consentNotFound
     }
 
     /// Keyset paging on (createdAt, id): a page starts after the cursor consent's place in the order,
     /// so pages neither skip nor repeat while new consents arrive. A cursor the viewer may not see
-    /// gives an empty page, exactly like one that does not exist.
+    /// gives an empty page, exactly like one that does not exist; one forgotten since the last page
+    /// still has its place.
     public func consents(_ query: ConsentQuery) async throws -> [Consent] {
-        let (column, value) = switch query.viewer {
-        case .bank(let org): ("bankOrg", org.digits)
-        case .citizen(let person): ("personId", person.digits)
+        let (column, value, forgottenSeen) = switch query.viewer {
+        case .bank(let org): ("bankOrg", org.digits, "f.bankOrg = $1")
+        case .citizen(let person): ("personId", person.digits, "EXISTS (SELECT 1 FROM auditEntry WHERE consentId = f.id AND personId = $1)")
         }
         let (comparison, direction) = query.order == .newestFirst ? ("<", "DESC") : (">", "ASC")
         var bindings = PostgresBindings(capacity: 4)
@@ -30,7 +35,11 @@ extension PostgresStore {
         }
         if let after = query.after {
             bindings.append(after.description)
-            sql += " AND (createdAt, id) \(comparison) (SELECT createdAt, id FROM consent WHERE id = $\(bindings.count) AND \(column) = $1)"
+            let cursor = "$\(bindings.count)"
+            sql += """
+                 AND (createdAt, id) \(comparison) (SELECT createdAt, id FROM consent WHERE id = \(cursor) AND \(column) = $1
+                    UNION ALL SELECT createdAt, id FROM forgottenConsent f WHERE id = \(cursor) AND \(forgottenSeen))
+                """
         }
         bindings.append(max(0, query.limit))
         sql += " ORDER BY createdAt \(direction), id \(direction) LIMIT $\(bindings.count)"

@@ -60,13 +60,21 @@ extension PostgresStore {
         case .failed(let reason): (nil, reason)
         }
         try await transaction("record a webhook delivery") { connection in
-            try await connection.query(
-                """
-                INSERT INTO deliveryAttempt (webhookId, logIdx, attempt, at, milliseconds, status, error)
-                VALUES (\(webhookId), \(index), \(attempt.attempt), \(attempt.at), \(attempt.milliseconds), \(status), \(error))
-                """,
-                logger: logger
-            )
+            // Locked first, so a retention sweep forgetting the event's consent either waits for this
+            // transaction or has already taken the delivery (and its attempts) away: then there is
+            // nothing to record the attempt against.
+            let live = try await connection.query(
+                "SELECT 1 FROM delivery WHERE webhookId = \(webhookId) AND logIdx = \(index) FOR NO KEY UPDATE", logger: logger
+            ).collect()
+            if !live.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO deliveryAttempt (webhookId, logIdx, attempt, at, milliseconds, status, error)
+                    VALUES (\(webhookId), \(index), \(attempt.attempt), \(attempt.at), \(attempt.milliseconds), \(status), \(error))
+                    """,
+                    logger: logger
+                )
+            }
             switch verdict {
             case .delivered:
                 try await connection.query(

@@ -258,6 +258,28 @@ enum Migrations {
                 END
                 """)
         }
+        migrator.registerMigration("v7-retention") { db in
+            // What retention leaves of a consent in the live tables: its bank, how and when it ended,
+            // and when it was forgotten; nothing of the person (the log keeps the history).
+            try db.create(table: "forgottenConsent") { t in
+                t.primaryKey("id", .text)
+                t.column("bankOrg", .text).notNull().references("bank", onDelete: .restrict)
+                t.column("status", .text).notNull().check { ["denied", "revoked", "withdrawn", "expired", "exhausted"].contains($0) }
+                t.column("createdAt", .datetime).notNull()
+                t.column("endedAt", .datetime).notNull()
+                t.column("forgottenAt", .datetime).notNull()
+            }
+            // The sweep asks for terminal consents that ended before a moment, longest ended first.
+            try db.execute(sql: """
+                CREATE INDEX consent_ended ON consent (statusChangedAt, id)
+                WHERE status IN ('denied', 'revoked', 'withdrawn', 'expired', 'exhausted')
+                """)
+            // It deletes a consent's idempotency records (bundle ones have an index since v5) and
+            // its events, whose deliveries and attempts cascade: each child found by its parent's key.
+            try db.execute(sql: "CREATE INDEX idempotencyKey_consents_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'consent'")
+            try db.execute(sql: "CREATE INDEX delivery_by_event ON delivery (logIdx)")
+            try db.execute(sql: "CREATE INDEX deliveryAttempt_by_delivery ON deliveryAttempt (webhookId, logIdx)")
+        }
         return migrator
     }
 }

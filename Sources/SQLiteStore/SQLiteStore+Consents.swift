@@ -6,8 +6,12 @@ import SamtykkeStore
 extension SQLiteStore: ConsentStore {
     public func consent(_ id: ConsentID, for viewer: Viewer) async throws -> Consent {
         try await writer.read { db in
-            guard let consent = try Self.fetch(db, id), viewer.sees(consent) else { throw StorageError.consentNotFound }
-            return consent
+            if let consent = try Self.fetch(db, id) {
+                guard viewer.sees(consent) else { throw StorageError.consentNotFound }
+                return consent
+            }
+            if let forgotten = try Self.forgotten(db, id, for: viewer) { throw StorageError.consentForgotten(forgotten) }
+            throw StorageError.consentNotFound
         }
     }
 
@@ -19,12 +23,13 @@ extension SQLiteStore: ConsentStore {
             let createdAt = ConsentRecord.Columns.createdAt
             let id = ConsentRecord.Columns.id
             if let after = query.after {
-                // Keyset paging: the cursor consent's own (createdAt, id) bounds the page, if the viewer may see it.
-                guard let cursor = try Self.fetch(db, after), query.viewer.sees(cursor) else { return [] }
-                let cursorID = cursor.id.description
+                // Keyset paging: the cursor consent's own (createdAt, id) bounds the page, if the viewer
+                // may see it; one forgotten since the last page still has its place.
+                guard let cursor = try Self.cursor(db, after, for: query.viewer) else { return [] }
+                let cursorID = after.description
                 request = switch query.order {
-                case .newestFirst: request.filter(createdAt < cursor.createdAt || (createdAt == cursor.createdAt && id > cursorID))
-                case .oldestFirst: request.filter(createdAt > cursor.createdAt || (createdAt == cursor.createdAt && id > cursorID))
+                case .newestFirst: request.filter(createdAt < cursor || (createdAt == cursor && id > cursorID))
+                case .oldestFirst: request.filter(createdAt > cursor || (createdAt == cursor && id > cursorID))
                 }
             }
             request = switch query.order {
@@ -33,6 +38,12 @@ extension SQLiteStore: ConsentStore {
             }
             return try request.limit(query.limit).fetchAll(db).map { try $0.consent() }
         }
+    }
+
+    /// When the cursor consent was created, if `viewer` may see it, live or forgotten.
+    private static func cursor(_ db: Database, _ id: ConsentID, for viewer: Viewer) throws -> Date? {
+        if let consent = try fetch(db, id) { return viewer.sees(consent) ? consent.createdAt : nil }
+        return try forgotten(db, id, for: viewer)?.createdAt
     }
 
     static func fetch(_ db: Database, _ id: ConsentID) throws -> Consent? {

@@ -53,9 +53,13 @@ extension SQLiteStore: DeliveryStore {
             case .status(let code): (code, nil)
             case .failed(let reason): (nil, reason)
             }
+            // Unless retention forgot the event's consent while the attempt ran: its deliveries went with it.
             try db.execute(
-                sql: "INSERT INTO deliveryAttempt (webhookId, logIdx, attempt, at, milliseconds, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [webhookId, index, attempt.attempt, attempt.at, attempt.milliseconds, status, error]
+                sql: """
+                    INSERT INTO deliveryAttempt (webhookId, logIdx, attempt, at, milliseconds, status, error)
+                    SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM delivery WHERE webhookId = ? AND logIdx = ?)
+                    """,
+                arguments: [webhookId, index, attempt.attempt, attempt.at, attempt.milliseconds, status, error, webhookId, index]
             )
             let owned = "webhookId = ? AND logIdx = ? AND lease = ? AND state = 'pending'"
             let ownedArguments: StatementArguments = [webhookId, index, job.lease]

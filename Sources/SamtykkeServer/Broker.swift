@@ -63,6 +63,11 @@ public struct Broker: Sendable {
         public var refusalRate = RateLimiter.Rule(perSecond: 1, burst: 30)
         /// How long an `Idempotency-Key` (and a sealed bundle for its replay) is kept.
         public var idempotencyRetention: TimeInterval = 86_400
+        /// How long after a consent became terminal its personal data stays in the live tables
+        /// (`serve --retention`); then the background sweep forgets it. The log keeps its history.
+        public var retention: TimeInterval = Self.defaultRetention
+        /// 90 days: the README's operators section argues it.
+        public static let defaultRetention: TimeInterval = 90 * 86_400
 
         public init(
             maxBodyBytes: Int = 64 * 1024,
@@ -142,11 +147,24 @@ public struct Broker: Sendable {
 
     /// Commits one change in the next batch and returns its outcome.
     func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
-        announced(try await log.commit(Change(kind, completing: completing), at: now()).outcome)
+        try await explainingForgotten(kind) { announced(try await log.commit(Change(kind, completing: completing), at: now()).outcome) }
     }
 
     func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
-        announced(try await log.commit(Change(kind, claiming: claiming), at: now()).outcome)
+        try await explainingForgotten(kind) { announced(try await log.commit(Change(kind, claiming: claiming), at: now()).outcome) }
+    }
+
+    /// An act on a consent that is not in the live tables: if retention forgot it and the caller
+    /// could see it, that is what the caller is told (410), as when reading it; else it is not found.
+    private func explainingForgotten(_ kind: Change.Kind, _ body: () async throws -> ChangeOutcome) async throws -> ChangeOutcome {
+        do {
+            return try await body()
+        } catch StorageError.consentNotFound {
+            if case .act(let id, let viewer, _) = kind, let forgotten = try await store.forgottenConsent(id, for: viewer) {
+                throw StorageError.consentForgotten(forgotten)
+            }
+            throw StorageError.consentNotFound
+        }
     }
 
     /// One line per entry the change logged: what happened to which consent and who did it, by

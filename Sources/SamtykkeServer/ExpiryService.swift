@@ -5,7 +5,8 @@ import ServiceLifecycle
 /// Expires due requests and consents in the background so the log shows `consent.expired` close to
 /// when it happened, not only when someone next touches the consent (which also enforces it); and
 /// deletes idempotency records past their day, sealed bundles with them, so nothing of a bundle
-/// stays at rest longer than a retry could need it.
+/// stays at rest longer than a retry could need it; and forgets consents that ended longer ago than
+/// the retention period (`Broker.Limits.retention`), so their personal data leaves the live tables.
 struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
@@ -30,6 +31,14 @@ struct ExpiryService: Service, CustomStringConvertible {
                     }
                     let pruned = try await broker.store.pruneIdempotency(before: broker.now().addingTimeInterval(-broker.limits.idempotencyRetention))
                     if pruned > 0 { logger.info("forgot idempotency records", metadata: ["count": "\(pruned)"]) }
+                    var forgotten = Self.batch
+                    while forgotten == Self.batch {
+                        let now = broker.now()
+                        forgotten = try await broker.store.forgetEndedConsents(
+                            endedBefore: now.addingTimeInterval(-broker.limits.retention), limit: Self.batch, at: now
+                        )
+                        if forgotten > 0 { logger.info("forgot ended consents past the retention period", metadata: ["count": "\(forgotten)"]) }
+                    }
                 } catch {
                     logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
                 }

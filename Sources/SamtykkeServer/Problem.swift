@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import SamtykkeCore
+import SamtykkeStore
 
 /// An RFC 9457 problem document: the one shape every error of the API takes.
 public struct Problem: Error, HTTPResponseError, Sendable {
@@ -17,6 +19,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// For a 401: the RFC 6750 §3.1 error code of the `WWW-Authenticate: Bearer` challenge, absent
     /// when the request carried no Bearer credential at all.
     public let bearerError: String?
+    /// For a 410: what is left of a consent the retention period removed.
+    private(set) var forgotten: ForgottenView?
 
     public static let typeBase = "https://samtykke.invalid/problems/"
 
@@ -31,6 +35,36 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.bearerError = bearerError
     }
 
+    /// A consent its bank or citizen saw, forgotten since: 410 with its remains under `consent`.
+    static func forgotten(_ forgotten: ForgottenConsent) -> Problem {
+        var problem = Problem(
+            .gone, "consent-forgotten", "The consent ended and its personal data was removed",
+            detail: "this consent ended (\(forgotten.status.rawValue)) at \(RFC3339.string(from: forgotten.endedAt)) and its details were removed at "
+                + "\(RFC3339.string(from: forgotten.forgottenAt)), after the broker's retention period; its history stays on the consent log"
+        )
+        problem.forgotten = ForgottenView(forgotten)
+        return problem
+    }
+
+    /// The `consent` member of a 410: what the live tables keep, nothing about the person.
+    struct ForgottenView: Encodable, Sendable {
+        let id: String
+        let bankOrg: String
+        let status: ConsentStatus
+        let createdAt: String
+        let endedAt: String
+        let forgottenAt: String
+
+        init(_ forgotten: ForgottenConsent) {
+            id = forgotten.id.description
+            bankOrg = forgotten.bankOrg.digits
+            status = forgotten.status
+            createdAt = RFC3339.string(from: forgotten.createdAt)
+            endedAt = RFC3339.string(from: forgotten.endedAt)
+            forgottenAt = RFC3339.string(from: forgotten.forgottenAt)
+        }
+    }
+
     struct Document: Encodable {
         let type: String
         let title: String
@@ -41,6 +75,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let retryAfter: Int?
         /// The `Request-Id` the response carries too: what a caller quotes to the operator.
         let requestId: String
+        let consent: ForgottenView?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -52,7 +87,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             field: field,
             instance: request.uri.path,
             retryAfter: retryAfter,
-            requestId: context.id
+            requestId: context.id,
+            consent: forgotten
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -52,6 +52,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     static func problem(for error: StorageError, context: Context) -> Problem {
         switch error {
         case .consentNotFound: .notFound("no such consent")
+        case .consentForgotten(let forgotten): .forgotten(forgotten)
         case .refused(let domain): problem(for: domain)
         case .bankNotFound: Problem(.forbidden, "unknown-bank", "The bank is not registered")
         case .bankExists, .auditorExists: Problem(.conflict, "exists", "Already registered", detail: error.description)

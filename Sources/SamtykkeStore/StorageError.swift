@@ -1,3 +1,4 @@
+import Foundation
 import SamtykkeCore
 
 /// Why a storage operation did not happen. Nothing is half-written when one of these is thrown: every
@@ -5,6 +6,9 @@ import SamtykkeCore
 public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No such consent *for this caller*: another party's consent looks exactly like a missing one.
     case consentNotFound
+    /// The consent ended longer ago than the retention period and its personal data was removed;
+    /// only for the parties who could see it (anyone else gets `consentNotFound`).
+    case consentForgotten(ForgottenConsent)
     case bankNotFound(OrgNumber)
     case bankExists(OrgNumber)
     case auditorExists(String)
@@ -22,6 +26,8 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .consentNotFound: "no such consent"
+        case .consentForgotten(let forgotten):
+            "consent \(forgotten.id) ended (\(forgotten.status.rawValue)) at \(RFC3339.string(from: forgotten.endedAt)); its personal data was removed at \(RFC3339.string(from: forgotten.forgottenAt)), after the retention period, and its history is on the consent log"
         case .bankNotFound(let org): "no bank with organisation number \(org) is registered"
         case .bankExists(let org): "a bank with organisation number \(org) is already registered"
         case .auditorExists(let name): "an auditor named \(name) is already registered"

@@ -5,7 +5,7 @@ import TransparencyLog
 /// Everything the broker keeps, by concern. The server and the command line see only these
 /// protocols; `SQLiteStore` (embedded, the default) and `PostgresStore` (several instances) are the
 /// two implementations, and one contract suite holds both to the same behaviour.
-public typealias Store = ConsentStore & PartyStore & LogStore & EventStore & WebhookStore & DeliveryStore & IdempotencyStore & ChangeCommitting & StoreHealth
+public typealias Store = ConsentStore & PartyStore & LogStore & EventStore & WebhookStore & DeliveryStore & IdempotencyStore & RetentionStore & ChangeCommitting & StoreHealth
 
 /// Banks, auditors and their keys. Registering a party writes no log entry.
 public protocol PartyStore: Sendable {
@@ -28,8 +28,10 @@ public protocol PartyStore: Sendable {
 /// Reading consents. Every change goes through `ChangeCommitting`.
 public protocol ConsentStore: Sendable {
     /// One consent as `viewer` may see it; anyone else's is `consentNotFound`, like a missing one.
+    /// One the retention sweep forgot is `consentForgotten` to its bank and to the citizen it named.
     func consent(_ id: ConsentID, for viewer: Viewer) async throws -> Consent
-    /// A page of the consents `viewer` may see.
+    /// A page of the consents `viewer` may see. Forgotten ones are no longer listed, but a cursor
+    /// (`after`) that was forgotten between two pages still places the next one.
     func consents(_ query: ConsentQuery) async throws -> [Consent]
 }
 
@@ -69,6 +71,19 @@ public protocol IdempotencyStore: Sendable {
     func release(_ claim: IdempotencyClaim) async throws
     /// Deletes finished and abandoned records older than `before`. Returns how many went.
     func pruneIdempotency(before: Date) async throws -> Int
+}
+
+/// Retention: some time after a consent became terminal its personal data leaves the live tables.
+/// The consent log (entries, Merkle nodes, checkpoints) is never touched: it keeps the history.
+public protocol RetentionStore: Sendable {
+    /// In one transaction, for up to `limit` consents that became terminal (`statusChangedAt`)
+    /// before `endedBefore`, longest ended first: replaces the consent's row by a `ForgottenConsent`
+    /// and deletes its events (their deliveries and attempt logs go with them) and its idempotency
+    /// records. Rows another instance holds are skipped. Returns how many consents were forgotten.
+    func forgetEndedConsents(endedBefore: Date, limit: Int, at now: Date) async throws -> Int
+    /// What is left of a forgotten consent, for its bank or for the citizen its log entries name;
+    /// nil for anyone else and for a consent that was never forgotten.
+    func forgottenConsent(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent?
 }
 
 /// The one way to change anything a log entry records: a batch of changes, their entries, the

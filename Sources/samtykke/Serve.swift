@@ -30,6 +30,8 @@ struct Serve: AsyncParsableCommand {
     var webhookCa: String?
     @Option(help: "Seconds a webhook endpoint has to answer one delivery (default 10); a delivery in flight when a broker dies is tried again after twice this.")
     var webhookTimeout: Int?
+    @Option(help: "How long after a consent ended (denied, revoked, withdrawn, expired, used up) its personal data stays in the live tables: days or hours, e.g. 400d or 12h (default 90d). The consent log keeps its history regardless.")
+    var retention: String?
     @OptionGroup(title: "Connections and floods") var connections: ConnectionFlags
 
     /// The settings that can be judged before anything is opened (the numbers, the log level, the
@@ -54,6 +56,11 @@ struct Serve: AsyncParsableCommand {
         _ = try checked()
         if let file = Env.value("webhook-ca", webhookCa) { _ = try Self.trustRoots(file) }
         _ = try webhookSeconds()
+        _ = try retentionSeconds()
+    }
+
+    private func retentionSeconds() throws -> TimeInterval {
+        try Env.value("retention", retention).map(RetentionPeriod.seconds) ?? Broker.Limits.defaultRetention
     }
 
     private func webhookSeconds() throws -> Int {
@@ -86,6 +93,7 @@ struct Serve: AsyncParsableCommand {
             built.webhookAllowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
             built.webhookDelivery.trustPEM = try Env.value("webhook-ca", webhookCa).map(Self.trustRoots)
             built.webhookDelivery.timeout = .seconds(try webhookSeconds())
+            built.limits.retention = try retentionSeconds()
             var options = ServerOptions(host: host, port: port)
             try connections.checked().apply(to: &options, &built)
             let app = buildApplication(

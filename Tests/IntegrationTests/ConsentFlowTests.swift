@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import JWTKit
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeJOSE
@@ -16,16 +17,19 @@ import Testing
         let bank: Caller
         let bankKey: String
         let clock: TestClock
+        /// Where the broker keeps its data, for tests that look at it from outside.
+        var store: StoreLocation? = nil
 
-        func idToken(_ pid: String) async throws -> String {
+        /// An ID token issued at `now` (the real time by default; the test clock's once a test moved it far).
+        func idToken(_ pid: String, at now: Date = Date()) async throws -> String {
             let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
-            return try await provider.mint(pid: pid)
+            return try await provider.mint(pid: pid, now: now)
         }
 
         var agency: CountingAgency { stack.broker.agency as! CountingAgency }
 
-        func citizen(_ pid: String) async throws -> Caller {
-            Caller(server: stack.brokerURL, credential: try await idToken(pid))
+        func citizen(_ pid: String, at now: Date = Date()) async throws -> Caller {
+            Caller(server: stack.brokerURL, credential: try await idToken(pid, at: now))
         }
 
         func createConsent(for person: String, maxUses: Int = 2, validFor: TimeInterval = 5 * 86_400) async throws -> String {
@@ -47,7 +51,7 @@ import Testing
                 customize(&broker)
             }) { stack in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
-                try await body(Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock))
+                try await body(Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock, store: store))
             }
         }
     }

@@ -39,6 +39,12 @@ import Testing
         Case(["serve", "--log-format", "xml"], says: "'xml' is invalid for '--log-format"),
         Case(["serve"], environment: ["SAMTYKKE_LOG_FORMAT": "xml"], says: "SAMTYKKE_LOG_FORMAT is not a valid value"),
         Case(["mock-tax-agency", "--log-level", "loud"], says: "'loud' is invalid for '--log-level"),
+        Case(["serve", "--retention", "90"], says: "--retention must be a whole number of days or hours, such as 90d or 12h, not 90"),
+        Case(["serve", "--retention", "3m"], says: "--retention must be a whole number of days or hours, such as 90d or 12h, not 3m"),
+        Case(["serve", "--retention", "+5d"], says: "--retention must be a whole number of days or hours, such as 90d or 12h, not +5d"),
+        Case(["serve", "--retention", "0h"], says: "--retention must be at least 1h and at most 3650d, not 0h"),
+        Case(["serve", "--retention", "3651d"], says: "--retention must be at least 1h and at most 3650d, not 3651d"),
+        Case(["serve"], environment: ["SAMTYKKE_RETENTION": "1.5d"], says: "--retention must be a whole number of days or hours, such as 90d or 12h, not 1.5d"),
         Case(["serve", "--id-jwks", "http://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file, not http://idp.example.invalid/jwks"),
         Case(["serve", "--id-jwks", "HTTP://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
         Case(["serve", "--id-jwks", "ftp://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
@@ -63,6 +69,10 @@ import Testing
             "serve", "--idle-timeout", "1", "--header-timeout", "86400", "--body-timeout", "5", "--max-connections", "1",
             "--address-rate-per-second", "1", "--address-rate-burst", "1", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "::1",
         ],
+        ["serve", "--retention", "400d"],
+        ["serve", "--retention", "12h"],
+        ["serve", "--retention", "1h"],
+        ["serve", "--retention", "3650d"],
     ])
     func goodSettingsPassValidation(_ arguments: [String]) async throws {
         let result = try await runCLI(arguments)
