@@ -9,7 +9,6 @@ extension PostgresStore {
     /// (a commit acting on one, or another instance's sweep), and each leaves its remains behind.
     public func forgetEndedConsents(endedBefore: Date, limit: Int, at now: Date) async throws -> Int {
         try await transaction("forget ended consents") { connection in
-            var ids: [String] = []
             let ended = try await connection.query(
                 """
                 SELECT id FROM consent
@@ -18,8 +17,9 @@ extension PostgresStore {
                 FOR UPDATE SKIP LOCKED
                 """,
                 logger: logger
-            ).decode(String.self)
-            for try await id in ended { ids.append(id) }
+            ).collect()
+            // Collected, then decoded (see `events(_:)`): the release compiler trips over iterating a decoding sequence.
+            let ids = try ended.map { try $0.decode(String.self) }
             guard !ids.isEmpty else { return 0 }
             try await connection.query(
                 """
@@ -58,7 +58,8 @@ extension PostgresStore {
                 logger: logger
             )
         }
-        guard let row = try await rows.decode((String, String, String, Date, Date, Date).self).onlyRow() else { return nil }
-        return try ForgottenConsent(id: row.0, bankOrg: row.1, status: row.2, createdAt: row.3, endedAt: row.4, forgottenAt: row.5)
+        guard let row = try await rows.collect().first else { return nil }
+        let (id, bank, status, createdAt, endedAt, forgottenAt) = try row.decode((String, String, String, Date, Date, Date).self)
+        return try ForgottenConsent(id: id, bankOrg: bank, status: status, createdAt: createdAt, endedAt: endedAt, forgottenAt: forgottenAt)
     }
 }
