@@ -55,10 +55,7 @@ extension PostgresStore {
     public func finishDelivery(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int) async throws {
         let webhookId = job.webhook.id
         let index = Int64(job.event.logIndex)
-        let (status, error): (Int?, String?) = switch attempt.result {
-        case .status(let code): (code, nil)
-        case .failed(let reason): (nil, reason)
-        }
+        let (status, error) = attempt.result.columns
         try await transaction("record a webhook delivery") { connection in
             // Locked first, so a retention sweep forgetting the event's consent either waits for this
             // transaction or has already taken the delivery (and its attempts) away: then there is

@@ -49,10 +49,7 @@ extension SQLiteStore: DeliveryStore {
         try await writer.write { db in
             let webhookId = job.webhook.id
             let index = Int64(job.event.logIndex)
-            let (status, error): (Int?, String?) = switch attempt.result {
-            case .status(let code): (code, nil)
-            case .failed(let reason): (nil, reason)
-            }
+            let (status, error) = attempt.result.columns
             // Unless retention forgot the event's consent while the attempt ran: its deliveries went with it.
             try db.execute(
                 sql: """

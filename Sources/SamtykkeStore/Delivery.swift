@@ -27,6 +27,14 @@ public struct DeliveryAttempt: Sendable, Hashable {
         case status(Int)
         /// No answer: refused, timed out, a TLS failure, a refused address; the reason in one line.
         case failed(String)
+
+        /// The status, or the reason there was none: the two columns stores keep and `webhook log` shows.
+        public var columns: (status: Int?, error: String?) {
+            switch self {
+            case .status(let code): (code, nil)
+            case .failed(let reason): (nil, reason)
+            }
+        }
     }
 
     public let webhookId: String

@@ -139,10 +139,7 @@ struct WebhookCommand: AsyncParsableCommand {
                     throw CLIError("bank \(org) has no webhook \(id)")
                 }
                 let shown = attempts.map { attempt -> Shown in
-                    let (status, error): (Int?, String?) = switch attempt.result {
-                    case .status(let code): (code, nil)
-                    case .failed(let reason): (nil, reason)
-                    }
+                    let (status, error) = attempt.result.columns
                     return Shown(
                         event: attempt.event.description, attempt: attempt.attempt, at: RFC3339.string(from: attempt.at),
                         milliseconds: attempt.milliseconds, status: status, error: error
