@@ -44,6 +44,7 @@ public struct Hash: Sendable, Hashable, CustomStringConvertible {
         self.init(bytes: bytes)
     }
 
+    @usableFromInline
     init(_ digest: SHA256.Digest) {
         words = digest.withUnsafeBytes(Self.words(of:))
     }

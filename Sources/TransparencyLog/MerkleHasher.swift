@@ -11,7 +11,9 @@ public enum MerkleHasher {
     /// The root of the empty tree: SHA-256 of the empty string.
     public static let emptyRoot = Hash(SHA256.hash(data: [UInt8]()))
 
-    /// SHA-256(0x00 || entry).
+    /// SHA-256(0x00 || entry). Inlinable, so a verifier hashing millions of leaves gets it
+    /// specialized for its buffers instead of walking `DataProtocol` through witness tables.
+    @inlinable
     public static func leafHash(_ entry: some DataProtocol) -> Hash {
         var hasher = SHA256()
         withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }

@@ -93,11 +93,11 @@ enum Profiler {
 
     /// The steps of `samtykke audit verify`.
     static let verifySteps: ProfileSteps = [
-        ("checking each entry: `AuditEntry(leafBytes:)`", ["AuditEntry.init(leafBytes:)"]),
-        ("  parsing the leaf into `JSONValue` with `JSONDecoder` (Codable, a recursive enum)", ["JSONValue.init(from:)"]),
-        ("  re-encoding it as RFC 8785 to compare the bytes (`CanonicalJSON.encode`)", ["CanonicalJSON.encode("]),
-        ("  RFC 3339 time parsing", ["RFC3339.date("]),
-        ("fetching and decoding the 1000-entry pages (`AuditLogSource.entries`)", ["AuditLogSource.entries("]),
+        ("checking each entry in one pass over its bytes (`LeafScanner`)", ["LeafScanner.entry("]),
+        ("  the purpose rules (`Purpose.init`)", ["Purpose.init("]),
+        ("  the full parse, for leaves the pass leaves to it (`AuditEntry(leafBytes:)`)", ["AuditEntry.init(leafBytes:)"]),
+        ("fetching the entry bundles (libcurl transfers, `CurlEasyHandle.perform`)", ["CurlEasyHandle.perform("]),
+        ("reading the 1000-entry pages, only when the bundles do not verify (`AuditLogSource.entries`)", ["AuditLogSource.entries("]),
         ("leaf hashes (`MerkleHasher.leafHash`)", ["MerkleHasher.leafHash<"]),
         ("the tree (`MerkleTreeBuilder.append`)", ["MerkleTreeBuilder.append("]),
         ("all system calls (kernel)", ["entry_SYSCALL_64_after_hwframe"]),
