@@ -5,7 +5,13 @@ import SamtykkeStore
 
 extension SQLiteStore: DeliveryStore {
     public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, lease: String) async throws -> [DeliveryJob] {
-        try await writer.write { db in
+        // The sender asks after every commit: when nothing is due, a read answers without taking
+        // the single writer the log's commits queue for.
+        let due = try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM delivery WHERE state = 'pending' AND nextAttemptAt <= ?)", arguments: [now])!
+        }
+        guard due else { return [] }
+        return try await writer.write { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """

@@ -37,6 +37,14 @@ import Testing
         return listed?.first { $0["id"] as? String == webhook }?["status"] as? String
     }
 
+    /// The endpoint's status settles after the attempt that changes it is recorded: wait for it, up to 5 s.
+    static func expectStatus(_ expected: String, of webhook: String, at bank: Caller) async throws {
+        for _ in 0..<100 where try await status(of: webhook, at: bank) != expected {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await status(of: webhook, at: bank) == expected)
+    }
+
     @Test func everyChangeArrivesSignedInOrderAndOnlyAtItsOwnBank() async throws {
         try await withTemporaryDirectory { dir in
             let receiver = try WebhookReceiver(in: dir)
@@ -127,10 +135,7 @@ import Testing
                 let consent = try await run.createConsent(for: try ConsentFlowTests.person)
                 let attempts = try await receiver.waitFor("ten attempts") { $0.count >= 10 }
                 #expect(attempts.count == 10 && Set(attempts.map(\.id)).count == 1 && attempts.allSatisfy { $0.verified })
-                for _ in 0..<100 where try await Self.status(of: webhook, at: run.bank) != "disabled" {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(try await Self.status(of: webhook, at: run.bank) == "disabled")
+                try await Self.expectStatus("disabled", of: webhook, at: run.bank)
 
                 // A disabled endpoint hears nothing; the feed still has everything.
                 let later = try await run.createConsent(for: try ConsentFlowTests.person)
@@ -150,10 +155,7 @@ import Testing
                 #expect(replayed.status == 0, "\(replayed.stderr)")
                 let after = try await receiver.waitFor("the replayed event") { $0.count >= 11 }
                 #expect(after[10].id == attempts[0].id && after[10].verified && after[10].mode == "ok")
-                for _ in 0..<100 where try await Self.status(of: webhook, at: run.bank) != "active" {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(try await Self.status(of: webhook, at: run.bank) == "active")
+                try await Self.expectStatus("active", of: webhook, at: run.bank)
                 let refused = try await runCLI(["bank", "webhook", "log", "--org", Self.otherBank, "--id", webhook, "--replay", attempts[0].id] + data)
                 #expect(refused.status != 0 && refused.stderr.contains("no webhook"))
             }
@@ -173,18 +175,12 @@ import Testing
                 let three = try await receiver.waitFor("three attempts") { $0.count >= 3 }
                 let times = three.compactMap { Int($0.timestamp) }
                 #expect(times.count == 3 && times[2] - times[0] >= 2, "Retry-After was not honoured: \(times)")
-                for _ in 0..<100 where try await Self.status(of: webhook, at: run.bank) != "failing" {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(try await Self.status(of: webhook, at: run.bank) == "failing")
+                try await Self.expectStatus("failing", of: webhook, at: run.bank)
 
                 try receiver.answer("status 410")
                 #expect(try await run.stack.broker.store.replayDelivery(event: try #require(EventID(three[0].id)), webhook: webhook, of: try OrgNumber("986352325"), now: run.clock.now()))
                 try await receiver.waitFor("the replay") { $0.count >= 4 }
-                for _ in 0..<100 where try await Self.status(of: webhook, at: run.bank) != "disabled" {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(try await Self.status(of: webhook, at: run.bank) == "disabled")
+                try await Self.expectStatus("disabled", of: webhook, at: run.bank)
             }
             await receiver.stop()
         }
