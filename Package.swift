@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
         .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
+        .library(name: "ProcessHarness", targets: ["ProcessHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -194,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: [
-                "CurlHTTP",
+                "CurlHTTP", "ProcessHarness",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -204,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "MockTaxAgencyTests",
             dependencies: [
-                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore",
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "ProcessHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -214,10 +215,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Child processes for the tests and the benchmark: commands run to their end, servers that
+        // report the port they bound, all with a clean signal mask.
+        .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
         // Fresh PostgreSQL databases for the test targets that run on a server.
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PostgresStore", "ProcessHarness", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         // Needs a PostgreSQL server: `scripts/with-postgres swift test` (skipped, and says so, without one).
@@ -272,6 +276,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
+                "ProcessHarness",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

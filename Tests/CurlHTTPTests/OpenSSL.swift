@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// The openssl CLI, run in the directory that holds the throwaway material.
 struct OpenSSL {
@@ -63,19 +64,8 @@ struct OpenSSL {
     }
 
     private func run(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(arguments: arguments, output: String(decoding: output, as: UTF8.self))
-        }
+        let result = try Command.runBlocking("openssl", arguments, cwd: directory.path)
+        guard result.status == 0 else { throw Failure(arguments: arguments, output: result.stderr) }
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -2,6 +2,7 @@ import AgencyClient
 import CurlHTTP
 import DevPKI
 import Foundation
+import ProcessHarness
 import SamtykkeCore
 import SamtykkeServer
 import Testing
@@ -93,15 +94,8 @@ import Testing
         }
     }
 
-    @Test func theBinaryLinksLibcurl() throws {
-        let ldd = Process()
-        ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-        ldd.arguments = [Package.binary.path]
-        let out = Pipe()
-        ldd.standardOutput = out
-        try ldd.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ldd.waitUntilExit()
+    @Test func theBinaryLinksLibcurl() async throws {
+        let text = try await Command.run("ldd", [Package.binary.path]).stdout
         #expect(text.contains("libcurl"), "\(text)")
     }
 }

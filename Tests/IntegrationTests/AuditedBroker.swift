@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Testing
 @testable import samtykke
 
@@ -47,11 +48,11 @@ struct AuditedBroker: Sendable {
     }
 
     /// `samtykke audit <arguments> --server URL` with the auditor key in the environment.
-    func audit(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    func audit(_ arguments: [String]) async throws -> CommandResult {
         try await runCLI(["audit"] + arguments + ["--server", url], environment: ["SAMTYKKE_AUDITOR_KEY": auditorKey])
     }
 
-    func verify(state: URL) async throws -> (status: Int32, stdout: String, stderr: String) {
+    func verify(state: URL) async throws -> CommandResult {
         try await audit(["verify", "--state", state.path])
     }
 

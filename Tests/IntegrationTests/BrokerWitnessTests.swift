@@ -1,6 +1,7 @@
 import Crypto
 import CurlHTTP
 import Foundation
+import ProcessHarness
 import Testing
 import TransparencyLog
 import Witness
@@ -20,7 +21,7 @@ import Witness
             if (try? Checkpoint(parsing: SignedNote(parsing: note).text).size) == size, (try? verifier.cosignature(in: note)) != nil { return note }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ServerProcessError("no cosigned checkpoint of \(size) entries at \(url)\(path)")
+        throw ProcessHarnessError("no cosigned checkpoint of \(size) entries at \(url)\(path)")
     }
 
     /// A broker whose witness is a real `samtykke witness serve`, started after the broker, so its
@@ -36,10 +37,10 @@ import Witness
             try await ConsentFlowTests.withStack(customize: { broker in
                 broker.witnesses = [WitnessClient(url: url, verifier: verifier, http: Self.http)]
             }) { run in
-                let witness = ServerProcess(["witness", "serve", "--port", "\(port)", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
-                try witness.start(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path])
-                defer { Task { await witness.stop(signal: SIGTERM) } }
-                try await body(run, witnessKey, dir)
+                let witness = ServerProcess(["witness", "serve", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
+                try await witness.running(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path]) {
+                    try await body(run, witnessKey, dir)
+                }
             }
         }
     }
@@ -86,7 +87,7 @@ import Witness
             #expect(replayed.status == 201, "\(replayed.text)")
 
             let logKey = run.stack.broker.logVerifierKey
-            func verify(_ answer: String, witnesses: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            func verify(_ answer: String, witnesses: [String]) async throws -> CommandResult {
                 let file = dir.appendingPathComponent("\(UUID().uuidString).json")
                 try answer.write(to: file, atomically: true, encoding: .utf8)
                 return try await runCLI(["bundle", "verify", file.path, "--jwks", run.stack.brokerURL + "/.well-known/jwks.json", "--log-key", logKey]

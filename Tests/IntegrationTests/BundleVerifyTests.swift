@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProcessHarness
 import Testing
 import TransparencyLog
 
@@ -10,7 +11,7 @@ import TransparencyLog
             try await withTemporaryDirectory { dir in
                 let jwksURL = broker.url + "/.well-known/jwks.json"
                 let logKey = try await broker.logKey()
-                func verify(_ answer: String, _ extra: [String] = []) async throws -> (status: Int32, stdout: String, stderr: String) {
+                func verify(_ answer: String, _ extra: [String] = []) async throws -> CommandResult {
                     let file = dir.appendingPathComponent("\(UUID().uuidString).json")
                     try answer.write(to: file, atomically: true, encoding: .utf8)
                     return try await runCLI(["bundle", "verify", file.path, "--jwks", jwksURL, "--log-key", logKey] + extra)

@@ -1,6 +1,7 @@
 import AgencyClient
 import CurlHTTP
 import Foundation
+import ProcessHarness
 import MockTaxAgency
 import SamtykkeCore
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// `scripts/verify-log.py` and `scripts/verify-tiles.py`, the independent verifiers, run as child
 /// processes.
@@ -6,15 +7,15 @@ enum PythonVerifier {
     static let script = Package.root.appendingPathComponent("scripts/verify-log.py").path
     static let tilesScript = Package.root.appendingPathComponent("scripts/verify-tiles.py").path
 
-    static func verify(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func verify(_ arguments: [String]) async throws -> CommandResult {
         try await run([script] + arguments)
     }
 
-    static func verifyTiles(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func verifyTiles(_ arguments: [String]) async throws -> CommandResult {
         try await run([tilesScript] + arguments)
     }
 
-    private static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    private static func run(_ arguments: [String]) async throws -> CommandResult {
         try await TestPython.run(arguments)
     }
 }

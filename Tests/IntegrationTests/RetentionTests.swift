@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import ProcessHarness
 import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer
@@ -34,7 +35,7 @@ import Testing
 
             try await withTemporaryDirectory { dir in
                 let state = dir.appendingPathComponent("audit-state.json")
-                func verify() async throws -> (status: Int32, stdout: String, stderr: String) {
+                func verify() async throws -> CommandResult {
                     try await runCLI(["audit", "verify", "--state", state.path, "--server", run.stack.brokerURL], environment: ["SAMTYKKE_AUDITOR_KEY": auditorKey])
                 }
                 let first = try await verify()
@@ -102,7 +103,7 @@ extension ConsentFlowTests.Running {
             #expect(files.contains { $0.hasSuffix(".sqlite") }, "\(files)")
             return try files.flatMap { Array(try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent($0))) }
         case .postgres(let url):
-            let dump = try await runProcess(URL(fileURLWithPath: "/usr/bin/pg_dump"), ["--data-only", "--no-owner", url])
+            let dump = try await Command.run("pg_dump", ["--data-only", "--no-owner", url])
             #expect(dump.status == 0, "\(dump.stderr)")
             #expect(dump.stdout.contains("COPY public.consent"), "pg_dump printed no data")
             return Array(dump.stdout.utf8)

@@ -1,79 +1,41 @@
 import CurlHTTP
 import DevPKI
 import Foundation
+import ProcessHarness
 import SamtykkeApp
 import SamtykkeJOSE
 import Synchronization
 @testable import samtykke
 
-/// A `samtykke` server run as its own process, as an operator runs it: for crash and shutdown tests
-/// that must kill it for real.
-final class ServerProcess: Sendable {
-    let arguments: [String]
-    let port: Int
-    private let process = Mutex<Process?>(nil)
-
-    init(_ arguments: [String], port: Int) {
-        self.arguments = arguments
-        self.port = port
+extension ServerProcess {
+    /// A `samtykke` server command (`serve`, `mock-tax-agency`, `witness serve`) as its own process,
+    /// as an operator runs it: for crash and shutdown tests that must kill it for real.
+    /// `port` only for a server its peers must know before it starts.
+    convenience init(_ arguments: [String], port: Int? = nil) {
+        self.init(
+            name: arguments.prefix(2).joined(separator: " "), executable: Package.binary.path, arguments: arguments, port: port,
+            cwd: Package.root.path
+        )
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
-
-    func start(environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = Package.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = Package.root
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAMTYKKE_") }.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process.withLock { $0 = process }
+    /// Starts the server, runs `body`, and always waits for the server to stop (SIGTERM) before returning.
+    func running<T>(environment: [String: String] = [:], _ body: () async throws -> T) async throws -> T {
+        try start(environment: environment)
+        return try await withCleanup(body) { await stop() }
     }
 
-    /// Sends `signal` and waits for the process to end; returns its exit status.
-    @discardableResult
-    func stop(signal: Int32) async -> Int32 {
-        guard let process = process.withLock({ $0 }) else { return -1 }
-        kill(process.processIdentifier, signal)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        return process.terminationStatus
-    }
-
-    var pid: Int32? { process.withLock { $0?.processIdentifier } }
-
-    /// Polls `path` until it answers 200 (plain HTTP) or the process has been given `timeout`.
+    /// Waits for the server to listen, then polls `path` until it answers 200 (plain HTTP), giving up
+    /// at once if the process ends.
     func waitUntilReady(path: String = "/readyz", timeout: Duration = .seconds(30)) async throws {
-        let client = Caller(server: url, credential: nil)
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        try await waitUntilListening(timeout: timeout)
+        let client = Caller(server: url, credential: nil)
+        while ContinuousClock.now < deadline && isRunning {
             if let answer = try? await client.send("GET", path), answer.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ServerProcessError("\(arguments.first ?? "server") did not become ready on port \(port)")
+        throw ProcessHarnessError("\(name) on port \(port) \(isRunning ? "did not answer 200 on \(path)" : "ended"):\n\(logTail())")
     }
-
-    /// A loopback port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ServerProcessError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-struct ServerProcessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The mock agency and the broker as separate processes over a fresh dev PKI, with one bank
@@ -96,43 +58,22 @@ struct ProcessStack {
         let store = try given ?? TestBackend.store(in: dir)
         let paths = try DevPKI.make(in: pki)
         let key = try await runCLI(["bank", "add"] + TestBackend.flags(store) + ["--org", "986352325", "--name", "Process Bank"])
-        guard key.status == 0 else { throw ServerProcessError("bank add failed: \(key.stderr)") }
+        guard key.status == 0 else { throw ProcessHarnessError("bank add failed: \(key.stderr)") }
 
-        let agencyPort = try ServerProcess.freePort()
-        let brokerPorts = try (0..<count).map { _ in try ServerProcess.freePort() }
         let agency = ServerProcess(
-            ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.path, "--fixtures", Package.fixtures]
-                + (agencyFaults.map { ["--faults", $0] } ?? []),
-            port: agencyPort
+            ["mock-tax-agency", "--pki", pki.path, "--fixtures", Package.fixtures] + (agencyFaults.map { ["--faults", $0] } ?? [])
         )
         try agency.start()
-        try await waitForAgency(port: agencyPort, paths: paths)
+        // Its "listening" line comes once it has bound: it answers from then on.
+        let agencyURL = try await agency.waitUntilListening()
         var brokers: [ServerProcess] = []
-        for port in brokerPorts {
-            let broker = ServerProcess(
-                ["serve", "--port", "\(port)"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", "https://127.0.0.1:\(agencyPort)"]
-                    + brokerArguments,
-                port: port
-            )
+        for _ in 0..<count {
+            let broker = ServerProcess(["serve"] + TestBackend.flags(store) + ["--pki", pki.path, "--tax-agency", agencyURL] + brokerArguments)
             try broker.start()
             try await broker.waitUntilReady()
             brokers.append(broker)
         }
         return ProcessStack(paths: paths, store: store, agency: agency, brokers: brokers, bankKey: key.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// The agency's health route answers only over mutual TLS, so readiness is polled with the broker's certificate.
-    static func waitForAgency(port: Int, paths: PKIPaths) async throws {
-        let client = CurlClient(configuration: CurlClientConfiguration(
-            connectTimeout: .seconds(1), totalTimeout: .seconds(2), tls: CurlTLSConfiguration(
-                caFile: paths.caCertificate.path, clientCertificateFile: paths.brokerClientCertificate.path, clientKeyFile: paths.brokerClientKey.path
-            ), maxConcurrentRequests: 1, allowedProtocols: .https, userAgent: "samtykke-tests"
-        ))
-        for _ in 0..<300 {
-            if let answer = try? await client.execute(.get("https://127.0.0.1:\(port)/healthz")), answer.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ServerProcessError("the mock agency did not start")
     }
 
     /// Runs `body` with a started stack and always waits for every process to stop afterwards, so no
@@ -142,22 +83,15 @@ struct ProcessStack {
         _ body: (ProcessStack) async throws -> T
     ) async throws -> T {
         let stack = try await start(in: dir, agencyFaults: agencyFaults, store: store, brokers: brokers, brokerArguments: brokerArguments)
-        do {
-            let result = try await body(stack)
-            await stack.stop()
-            return result
-        } catch {
-            await stack.stop()
-            throw error
-        }
+        return try await withCleanup { try await body(stack) } cleanup: { await stack.stop() }
     }
 
     /// Stops every process: brokers with SIGTERM (their exit statuses are returned), then the agency.
     @discardableResult
-    func stop() async -> [Int32] {
-        var statuses: [Int32] = []
-        for broker in brokers { statuses.append(await broker.stop(signal: SIGTERM)) }
-        await agency.stop(signal: SIGTERM)
+    func stop() async -> [Int32?] {
+        var statuses: [Int32?] = []
+        for broker in brokers { statuses.append(await broker.stop()) }
+        await agency.stop()
         return statuses
     }
 

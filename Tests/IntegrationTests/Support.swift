@@ -1,6 +1,7 @@
 import AgencyClient
 import CurlHTTP
 import Foundation
+import ProcessHarness
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
@@ -32,6 +33,19 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     return try await body(dir)
+}
+
+/// Runs `body`, then `cleanup` whether it threw or not, and waits for both: a stop left to a
+/// `defer { Task { … } }` would leave a server running into the next test.
+func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {
+    do {
+        let result = try await body()
+        await cleanup()
+        return result
+    } catch {
+        await cleanup()
+        throw error
+    }
 }
 
 /// A clock tests move by hand, to reach `validUntil` without waiting.
@@ -118,45 +132,7 @@ func consentRequest(for person: String, scopes: [String] = ["income", "debt"], y
     ]
 }
 
-/// Runs the `samtykke` binary; returns exit status, stdout and stderr.
-func runCLI(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await runProcess(
-        Package.binary,
-        arguments,
-        environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SAMTYKKE_") }.merging(environment) { $1 },
-        directory: Package.root
-    )
-}
-
-/// Runs a program to its end. The wait happens on a dispatch thread: blocking Swift's small
-/// cooperative pool would stall the in-process servers the program may be talking to. stderr is
-/// drained on its own thread so a chatty child can never fill one pipe while we wait on the other.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result {
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                if let environment { process.environment = environment }
-                if let directory { process.currentDirectoryURL = directory }
-                let out = Pipe()
-                let err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
-                let stderr = Mutex(Data())
-                let drained = DispatchSemaphore(value: 0)
-                DispatchQueue.global().async {
-                    let data = err.fileHandleForReading.readDataToEndOfFile()
-                    stderr.withLock { $0 = data }
-                    drained.signal()
-                }
-                let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                drained.wait()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr.withLock { $0 }, as: UTF8.self))
-            })
-        }
-    }
+/// Runs the `samtykke` binary from the package root, with no `SAMTYKKE_` setting but `environment`.
+func runCLI(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    try await Command.run(Package.binary.path, arguments, cwd: Package.root.path, environment: environment)
 }

@@ -1,6 +1,6 @@
-import CurlHTTP
 import DevPKI
 import Foundation
+import ProcessHarness
 import Synchronization
 
 /// `scripts/webhook-receiver` as a child process: a bank's HTTPS endpoint under its own CA that
@@ -23,50 +23,51 @@ final class WebhookReceiver: Sendable {
     let state: URL
     /// The receiver's own CA: the broker trusts it only through `--webhook-ca`.
     let pki: PKIPaths
-    private let process = Mutex<Process?>(nil)
+    private let server = Mutex<ServerProcess?>(nil)
 
-    init(in dir: URL, port: Int? = nil) throws {
-        self.port = try port ?? ServerProcess.freePort()
-        state = dir.appendingPathComponent("receiver-\(self.port)")
+    /// The port is fixed up front: the broker is told the endpoint's URL before it first listens,
+    /// and it comes back on that URL after a restart.
+    init(in dir: URL) throws {
+        port = try ServerProcess.freePort()
+        state = dir.appendingPathComponent("receiver-\(port)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let pkiDirectory = dir.appendingPathComponent("receiver-pki")
         pki = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
             ? PKIPaths(directory: pkiDirectory) : try DevPKI.make(in: pkiDirectory)
     }
 
+    /// A receiver for `body`, always stopped afterwards; `body` starts it when it should listen.
+    static func with<T>(in dir: URL, _ body: (WebhookReceiver) async throws -> T) async throws -> T {
+        let receiver = try WebhookReceiver(in: dir)
+        return try await withCleanup { try await body(receiver) } cleanup: { await receiver.stop() }
+    }
+
     var caFile: String { pki.caCertificate.path }
 
     func url(_ path: String = "/hook") -> String { "https://127.0.0.1:\(port)\(path)" }
 
+    /// Starts (or restarts) the receiver and waits until it listens.
     func start() async throws {
-        let process = Process()
-        process.executableURL = try await TestPython.executable
-        process.arguments = [
-            Package.root.appendingPathComponent("scripts/webhook-receiver").path, "--port", "\(port)",
-            "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process.withLock { $0 = process }
-        let client = CurlClient(configuration: CurlClientConfiguration(
-            connectTimeout: .seconds(1), totalTimeout: .seconds(2), tls: CurlTLSConfiguration(caFile: caFile),
-            maxConcurrentRequests: 1, allowedProtocols: .https, userAgent: "samtykke-tests"
-        ))
-        for _ in 0..<200 {
-            // The receiver answers GET with 501: any answer means it listens.
-            if (try? await client.execute(.get(url("/ready")))) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
+        let python = try await TestPython.executable.path
+        let server = self.server.withLock { server in
+            if server == nil {
+                server = ServerProcess(
+                    name: "webhook receiver", executable: python,
+                    arguments: [
+                        Package.root.appendingPathComponent("scripts/webhook-receiver").path,
+                        "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
+                    ],
+                    port: port
+                )
+            }
+            return server!
         }
-        throw ServerProcessError("the webhook receiver did not start")
+        try server.start()
+        try await server.waitUntilListening()
     }
 
-    /// SIGKILL: the test process runs with SIGTERM blocked (for the signal handling of the servers it
-    /// hosts), and a child started from it inherits that mask.
     func stop() async {
-        guard let process = process.withLock({ $0 }) else { return }
-        kill(process.processIdentifier, SIGKILL)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        await server.withLock { $0 }?.stop()
     }
 
     func trust(secret: String) throws {
@@ -103,6 +104,6 @@ final class WebhookReceiver: Sendable {
             if condition(received) { return received }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ServerProcessError("the receiver never saw \(what); it got \(received().map { "\($0.path) \($0.id) \($0.type ?? "?")" })")
+        throw ProcessHarnessError("the receiver never saw \(what); it got \(received().map { "\($0.path) \($0.id) \($0.type ?? "?")" })")
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import CurlHTTP
 import Foundation
+import ProcessHarness
 import Testing
 import TransparencyLog
 import Witness
@@ -13,7 +14,7 @@ import Witness
     /// An Ed25519 key as `openssl genpkey` writes it, mode 0600.
     static func makeKey(in dir: URL) async throws -> String {
         let path = dir.appendingPathComponent("witness.key").path
-        let made = try await runProcess(URL(fileURLWithPath: "/usr/bin/openssl"), ["genpkey", "-algorithm", "ed25519", "-out", path])
+        let made = try await Command.run("openssl", ["genpkey", "-algorithm", "ed25519", "-out", path])
         #expect(made.status == 0, "\(made.stderr)")
         chmod(path, 0o600)
         return path
@@ -45,9 +46,8 @@ import Witness
                 for _ in 0..<count { store.append(leafHash: MerkleHasher.leafHash(Array("entry \(store.size)".utf8))) }
                 return try log.sign(Checkpoint(origin: log.name, size: store.size, rootHash: MerkleTree.root(size: store.size, source: store)).body)
             }
-            let port = try ServerProcess.freePort()
             // Flags and SAMTYKKE_ variables mixed, as a unit file might.
-            let witness = ServerProcess(["witness", "serve", "--port", "\(port)", "--key", key, "--log", log.verifierKey], port: port)
+            let witness = ServerProcess(["witness", "serve", "--key", key, "--log", log.verifierKey])
             let environment = ["SAMTYKKE_NAME": Self.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path]
             let verifier = try CosignatureVerifier(
                 verifierKey: try await runCLI(["witness", "key", "--key", key, "--name", Self.name]).stdout.trimmingCharacters(in: .newlines))

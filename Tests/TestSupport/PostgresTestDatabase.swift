@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import Logging
 import PostgresStore
 
@@ -67,15 +68,7 @@ public enum PostgresTestDatabase {
 
     /// Runs `sql` with `psql` on the database at `url`; throws its error output when it fails.
     public static func psql(_ url: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SQLRefused(sql: sql, message: message) }
+        let result = try Command.runBlocking("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql])
+        guard result.status == 0 else { throw SQLRefused(sql: sql, message: result.stderr) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// `samtykke audit verify` against a broker serving the big log, timed as a whole command, and the
 /// SHA-256 bound from `openssl speed` on the same machine.
@@ -27,7 +28,7 @@ struct SHA256Bound: Codable, Sendable {
 
 enum OpenSSLSpeed {
     static func sha256(bytes: Int, seconds: Int = 3) async throws -> Double {
-        let result = try await Shell.run("openssl", ["speed", "-seconds", "\(seconds)", "-bytes", "\(bytes)", "sha256"])
+        let result = try await Command.run("openssl", ["speed", "-seconds", "\(seconds)", "-bytes", "\(bytes)", "sha256"])
         // "sha256    1322269.41k": thousands of bytes per second.
         for line in result.stdout.split(separator: "\n").reversed() where line.hasPrefix("sha256") {
             if let value = line.split(separator: " ").last, value.hasSuffix("k"), let thousands = Double(value.dropLast()) {

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 import GRDB
 import SQLiteStore
 import SamtykkeStore
@@ -115,7 +116,7 @@ struct SamtykkeBench {
         try? fm.removeItem(atPath: options.work)
         try fm.createDirectory(atPath: options.work, withIntermediateDirectories: true)
         let pkiDirectory = options.work + "/pki"
-        let made = try await Shell.run(options.samtykke, ["dev", "pki", "--out", pkiDirectory], cwd: options.repo)
+        let made = try await Command.run(options.samtykke, ["dev", "pki", "--out", pkiDirectory], cwd: options.repo)
         guard made.status == 0 else { throw BenchError("samtykke dev pki failed: \(made.stderr)") }
         let pki = PKIFiles(directory: pkiDirectory)
 
@@ -142,21 +143,21 @@ struct SamtykkeBench {
         var audit: AuditResult?
         let verifySize = logResults.sizes.last?.entries ?? 0
         let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--name", "Benchmark auditor"])
-        let port = try ServerProcess.freePort()
-        let logBroker = try ServerProcess(
+        let logBroker = ServerProcess(
             name: "log broker", executable: options.samtykke,
-            arguments: ["serve", "--port", "\(port)", "--data-dir", logDirectory, "--pki", pki.directory, "--tax-agency", "https://127.0.0.1:\(agency.port)"],
-            port: port, cwd: options.repo, logPath: options.work + "/log-broker.log", environment: BrokerBench.unlimited
+            arguments: ["serve", "--data-dir", logDirectory, "--pki", pki.directory, "--tax-agency", "https://127.0.0.1:\(agency.port)"],
+            cwd: options.repo, logPath: options.work + "/log-broker.log", environment: BrokerBench.unlimited
         )
-        let url = "http://127.0.0.1:\(port)"
+        try logBroker.start()
+        let url = try await logBroker.waitUntilListening()
         try await waitFor("the broker serving the log", timeout: .seconds(60)) {
-            (try? await Shell.run("curl", ["-sf", url + "/readyz"]))?.status == 0
+            (try? await Command.run("curl", ["-sf", url + "/readyz"]))?.status == 0
         }
         log("audit verify: \(verifySize) entries from \(url)")
         let brokerCPU0 = ProcFS.cpuSeconds(pid: logBroker.pid)
         var usage0 = rusage()
         getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
-        let verify = try await Shell.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey,
+        let verify = try await Command.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey,
                                                             "--state", options.work + "/audit-state.json", "--json"], cwd: options.repo)
         var usage1 = rusage()
         getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
@@ -180,7 +181,7 @@ struct SamtykkeBench {
             let verifier = try Spawn.start(
                 options.samtykke,
                 ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", options.work + "/audit-state-profiled.json", "--json"],
-                cwd: options.repo, environment: Shell.cleanEnvironment(), stdout: options.work + "/audit-profiled.log", stderr: nil
+                cwd: options.repo, environment: Command.cleanEnvironment(), stdout: options.work + "/audit-profiled.log", stderr: nil
             )
             do {
                 try await Task.sleep(for: .milliseconds(300))

@@ -1,6 +1,7 @@
 import Crypto
 import CurlHTTP
 import Foundation
+import ProcessHarness
 import SamtykkeCore
 import SamtykkeJOSE
 import Synchronization
@@ -118,12 +119,12 @@ struct BrokerBench {
         let brokerPort = try ServerProcess.freePort()
         // Every broker instance of the run signs as this one issuer, the only one the agency accepts.
         let issuer = "http://127.0.0.1:\(brokerPort)"
-        let agency = try ServerProcess(
+        let agency = ServerProcess(
             name: "agency", executable: samtykke,
-            arguments: ["mock-tax-agency", "--port", "\(agencyPort)", "--pki", pki.directory, "--fixtures", repo + "/Fixtures/people.json",
-                        "--broker-issuer", issuer],
+            arguments: ["mock-tax-agency", "--pki", pki.directory, "--fixtures", repo + "/Fixtures/people.json", "--broker-issuer", issuer],
             port: agencyPort, cwd: repo, logPath: work + "/agency.log"
         )
+        try agency.start()
         let brokerData = work + "/broker"
         let bankKey = try await cli(["bank", "add", "--data-dir", brokerData, "--org", Self.bankOrg, "--name", "Benchmark Sparebank"])
         let connectLog = work + "/broker-agency-connects.log"
@@ -131,12 +132,12 @@ struct BrokerBench {
         if let connectShim {
             environment.merge(["LD_PRELOAD": connectShim, "SAMTYKKE_BENCH_CONNECT_PORT": "\(agencyPort)", "SAMTYKKE_BENCH_CONNECT_LOG": connectLog]) { $1 }
         }
-        let broker = try ServerProcess(
+        let broker = ServerProcess(
             name: "broker", executable: samtykke,
-            arguments: ["serve", "--port", "\(brokerPort)", "--data-dir", brokerData, "--pki", pki.directory,
-                        "--tax-agency", "https://127.0.0.1:\(agencyPort)", "--issuer", issuer],
+            arguments: ["serve", "--data-dir", brokerData, "--pki", pki.directory, "--tax-agency", "https://127.0.0.1:\(agencyPort)", "--issuer", issuer],
             port: brokerPort, cwd: repo, logPath: work + "/broker.log", environment: environment
         )
+        try broker.start()
         let brokerURL = "http://127.0.0.1:\(brokerPort)"
         let agencyURL = "https://127.0.0.1:\(agencyPort)"
         let plain = CurlClient(configuration: CurlClientConfiguration(
@@ -390,18 +391,20 @@ struct BrokerBench {
         var instances: [ServerProcess] = []
         defer { for instance in instances { kill(instance.pid, SIGKILL) } }
         for number in 1...2 {
-            let port = try ServerProcess.freePort()
-            instances.append(try ServerProcess(
+            let instance = ServerProcess(
                 name: "PostgreSQL broker \(number)", executable: samtykke,
-                arguments: ["serve", "--port", "\(port)", "--database", postgres, "--pki", pki.directory, "--tax-agency", agencyURL, "--issuer", issuer],
-                port: port, cwd: repo, logPath: work + "/postgres-broker-\(number).log", environment: Self.unlimited
-            ))
+                arguments: ["serve", "--database", postgres, "--pki", pki.directory, "--tax-agency", agencyURL, "--issuer", issuer],
+                cwd: repo, logPath: work + "/postgres-broker-\(number).log", environment: Self.unlimited
+            )
+            try instance.start()
+            instances.append(instance)
+            let url = try await instance.waitUntilListening()
             // One at a time: the first one's start migrates the empty database.
             try await waitFor("PostgreSQL broker \(number)", timeout: .seconds(60)) {
-                (try? await Shell.run("curl", ["-sf", "http://127.0.0.1:\(port)/readyz"]))?.status == 0
+                (try? await Command.run("curl", ["-sf", url + "/readyz"]))?.status == 0
             }
         }
-        let urls = instances.map { "http://127.0.0.1:\($0.port)" }
+        let urls = instances.map(\.url)
         log("PostgreSQL: brokers on \(urls.joined(separator: " and ")); creating and granting \(settings.consents) consents")
         let consents = try await createConsents(brokerURL: urls[0], bankKey: bankKey, idTokens: idTokens)
         let dispenser = Dispenser(limit: consents.ids.count * Self.usesPerConsent)
@@ -540,7 +543,7 @@ struct BrokerBench {
     }
 
     func cli(_ arguments: [String]) async throws -> String {
-        let result = try await Shell.run(samtykke, arguments, cwd: repo)
+        let result = try await Command.run(samtykke, arguments, cwd: repo)
         guard result.status == 0 else { throw BenchError("samtykke \(arguments.prefix(2).joined(separator: " ")) failed: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

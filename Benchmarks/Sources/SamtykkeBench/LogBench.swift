@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Crypto
 import Foundation
+import ProcessHarness
 import GRDB
 import SQLiteStore
 import SamtykkeCore
@@ -126,7 +127,7 @@ struct LogBench {
             try await bulk.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             // fsync from another process: closing a descriptor of the database file in this one would
             // drop every POSIX lock SQLite holds on it here, the classic way to corrupt a database.
-            _ = try await Shell.run("sync", [databasePath])
+            _ = try await Command.run("sync", [databasePath])
             let bulkSeconds = (ContinuousClock.now - bulkStart).seconds
 
             // The last appends before the target size go through the product, one durable

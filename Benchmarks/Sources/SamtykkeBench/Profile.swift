@@ -1,4 +1,5 @@
 import Foundation
+import ProcessHarness
 
 /// Where the CPU goes, by sampling a process with `perf record` (cpu-clock, so it works where hardware
 /// counters are not available). Always a separate run from the timed ones, so sampling never touches
@@ -25,13 +26,13 @@ struct ProfileResult: Codable, Sendable {
 typealias ProfileSteps = [(label: String, patterns: [String])]
 
 enum Profiler {
-    static var available: Bool { (try? Shell.resolve("perf")) != nil }
+    static var available: Bool { (try? Command.resolve("perf")) != nil }
 
     /// Starts `perf record` on `pid` for `seconds` (it stops by itself); `finish` waits for it and reads it.
     static func start(pid: Int32, seconds: Double, output: String, log: String) throws -> pid_t {
-        try Spawn.start(try Shell.resolve("perf"),
+        try Spawn.start(try Command.resolve("perf"),
                         ["record", "-F", "499", "-e", "cpu-clock", "-g", "-p", "\(pid)", "-o", output, "--", "sleep", String(format: "%.1f", seconds)],
-                        cwd: nil, environment: Shell.cleanEnvironment(), stdout: log, stderr: nil)
+                        cwd: nil, environment: Command.cleanEnvironment(), stdout: log, stderr: nil)
     }
 
     static func finish(perf: pid_t, output: String, subject: String, seconds: Double, steps: ProfileSteps) async throws -> ProfileResult {
@@ -41,7 +42,7 @@ enum Profiler {
         // perf also ends early (and not with 0) when the sampled process exits first; what it wrote still counts.
         let written = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? NSNumber)?.intValue ?? 0
         guard status == 0 || written > 0 else { throw BenchError("perf record exited with \(status) and wrote nothing") }
-        let swift = try? Shell.resolve("swift")
+        let swift = try? Command.resolve("swift")
         let byLibrary = try await report(output, sort: "dso")
         let bySymbol = try await report(output, sort: "dso,symbol")
         var symbols = Array(bySymbol.rows.prefix(15))
@@ -50,7 +51,7 @@ enum Profiler {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("bench-symbols-\(UUID().uuidString)").path
             try symbols.map(\.symbol).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: file) }
-            let demangled = try await Shell.run("/bin/sh", ["-c", "\"$0\" demangle --simplified --compact < \"$1\"", swift, file])
+            let demangled = try await Command.run("/bin/sh", ["-c", "\"$0\" demangle --simplified --compact < \"$1\"", swift, file])
             let lines = demangled.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             if demangled.status == 0, lines.count >= symbols.count {
                 for index in symbols.indices { symbols[index].symbol = String(lines[index].prefix(160)) }
@@ -107,7 +108,7 @@ enum Profiler {
 
     private static func inclusive(_ file: String, steps: ProfileSteps, swift: String?) async throws -> [ProfileResult.Row] {
         let report = "perf report -i \"$0\" --stdio --children -g none --sort symbol --percent-limit 0.2 2>/dev/null"
-        let result = try await Shell.run("/bin/sh", ["-c", swift.map { "\(report) | \"\($0)\" demangle --simplified --compact" } ?? report, file])
+        let result = try await Command.run("/bin/sh", ["-c", swift.map { "\(report) | \"\($0)\" demangle --simplified --compact" } ?? report, file])
         // "    12.34%     0.08%  [.] symbol": inclusive share first.
         var inclusive: [(Double, String)] = []
         for line in result.stdout.split(separator: "\n") where !line.hasPrefix("#") {
@@ -124,7 +125,7 @@ enum Profiler {
     }
 
     private static func report(_ file: String, sort: String) async throws -> (rows: [ProfileResult.Row], samples: Int) {
-        let result = try await Shell.run("perf", ["report", "-i", file, "--stdio", "--no-children", "-g", "none", "--sort", sort, "--percent-limit", "0.3"])
+        let result = try await Command.run("perf", ["report", "-i", file, "--stdio", "--no-children", "-g", "none", "--sort", sort, "--percent-limit", "0.3"])
         var rows: [ProfileResult.Row] = []
         var samples = 0
         for line in result.stdout.split(separator: "\n") {

@@ -1,0 +1,88 @@
+import Foundation
+
+public struct ProcessHarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Child processes started with posix_spawn, with a clean signal mask and default signal handling.
+///
+/// Foundation's `Process` hands a child the signal mask of the thread that starts it, and Swift's
+/// worker threads block most signals: a child started that way never sees SIGALRM (`openssl speed`
+/// then spins forever) nor SIGTERM (a server cannot be stopped gracefully).
+public enum Spawn {
+    /// Input and output are files, never pipes, so no child can fill one up and stall. `stderr` nil
+    /// sends it to `stdout`; `appending` keeps what an earlier run of the same server wrote.
+    public static func start(
+        _ executable: String, _ arguments: [String], cwd: String?, environment: [String: String],
+        stdin: String = "/dev/null", stdout: String, stderr: String?, appending: Bool = false
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let mode = O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, mode, 0o644)
+        if let stderr {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, mode, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        if let cwd {
+            // glibc has it since 2.29, but Swift's Glibc module does not export the _np name.
+            typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+            guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { throw ProcessHarnessError("this libc cannot spawn in a directory") }
+            _ = unsafeBitCast(symbol, to: AddChdir.self)(&actions, cwd)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGALRM, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid = pid_t()
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard status == 0 else { throw ProcessHarnessError("cannot start \(executable): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
+    /// Exit status of a reaped child: its exit code, or 128 + the signal that ended it.
+    public static func exitCode(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Blocks until `pid` ends.
+    public static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return exitCode(status)
+    }
+
+    /// Waits for `pid` on a dispatch thread: blocking Swift's small cooperative pool would stall the
+    /// in-process servers the child may be talking to.
+    public static func waitAsync(_ pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: wait(pid)) }
+        }
+    }
+
+    /// The exit status if `pid` has ended (and reaps it), nil while it runs.
+    public static func poll(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        return reaped == pid ? exitCode(status) : nil
+    }
+}
