@@ -235,6 +235,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AgencyClientTests", dependencies: ["AgencyClient"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The broker's router in milliseconds: an in-memory store, throwaway keys, a stub agency.
         .testTarget(
             name: "SamtykkeServerTests",

@@ -4,7 +4,7 @@ import SamtykkeCore
 import SamtykkeStore
 
 /// A row of the `consent` table, for GRDB; the column mapping and its checks are `StoredConsent`'s.
-struct ConsentRecord: Codable, FetchableRecord, PersistableRecord {
+struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     static let databaseTableName = "consent"
 
     var id: String
@@ -61,5 +61,32 @@ struct ConsentRecord: Codable, FetchableRecord, PersistableRecord {
             validUntil: validUntil, maxUses: maxUses, uses: uses, status: status, createdAt: createdAt, requestExpiresAt: requestExpiresAt,
             grantedAt: grantedAt, statusChangedAt: statusChangedAt
         ).consent()
+    }
+
+    /// Written through one cached statement each, dates as `SQLiteTimestamp` text: the Codable
+    /// record encoding compiled its SQL and formatted dates with ICU on every row of every batch.
+    func insert(_ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO consent (id, bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status,
+                                 createdAt, requestExpiresAt, grantedAt, statusChangedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                id, bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
+                SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
+                SQLiteTimestamp.text(statusChangedAt),
+            ])
+    }
+
+    func update(_ db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE consent SET bankOrg = ?, personId = ?, scopes = ?, years = ?, purposeCode = ?, purposeText = ?, validUntil = ?, maxUses = ?,
+                               uses = ?, status = ?, createdAt = ?, requestExpiresAt = ?, grantedAt = ?, statusChangedAt = ?
+            WHERE id = ?
+            """).execute(arguments: [
+                bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
+                SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
+                SQLiteTimestamp.text(statusChangedAt), id,
+            ])
+        guard db.changesCount == 1 else { throw StorageError.consentNotFound }
     }
 }

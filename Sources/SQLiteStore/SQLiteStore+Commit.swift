@@ -42,7 +42,7 @@ extension SQLiteStore: ChangeCommitting {
         for logged in plan.entries {
             let entry = logged.entry
             try insertEntry.execute(arguments: [
-                Int64(entry.index), Data(logged.leaf), Data(logged.leafHash.bytes), entry.type.rawValue, entry.time,
+                Int64(entry.index), Data(logged.leaf), Data(logged.leafHash.bytes), entry.type.rawValue, SQLiteTimestamp.text(entry.time),
                 entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
             ])
         }
@@ -51,7 +51,7 @@ extension SQLiteStore: ChangeCommitting {
             """)
         for event in plan.events {
             try insertEvent.execute(arguments: [
-                Int64(event.logIndex), event.id.description, event.type.rawValue, event.timestamp, event.bankOrg.digits,
+                Int64(event.logIndex), event.id.description, event.type.rawValue, SQLiteTimestamp.text(event.timestamp), event.bankOrg.digits,
                 event.consentId.description, event.status.rawValue,
             ])
         }
@@ -60,11 +60,9 @@ extension SQLiteStore: ChangeCommitting {
             try insertNode.execute(arguments: [node.level, Int64(node.index), Data(node.hash.bytes)])
         }
         if plan.appended, let checkpoint = plan.checkpoint {
-            try db.execute(sql: "UPDATE logHead SET size = ? WHERE id = 1", arguments: [Int64(plan.size)])
-            try db.execute(
-                sql: "INSERT INTO checkpoint (size, rootHash, signedNote, createdAt) VALUES (?, ?, ?, ?)",
-                arguments: [Int64(checkpoint.size), Data(checkpoint.rootHash.bytes), checkpoint.note, now]
-            )
+            try db.cachedStatement(sql: "UPDATE logHead SET size = ? WHERE id = 1").execute(arguments: [Int64(plan.size)])
+            try db.cachedStatement(sql: "INSERT INTO checkpoint (size, rootHash, signedNote, createdAt) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [Int64(checkpoint.size), Data(checkpoint.rootHash.bytes), checkpoint.note, SQLiteTimestamp.text(now)])
         }
         for completion in plan.completions { try complete(db, completion, now: now) }
         for (key, result) in plan.claimed { try recordFinished(db, key, result, now: now) }
@@ -75,20 +73,20 @@ extension SQLiteStore: ChangeCommitting {
     /// Open consents whose expiry came due, oldest deadline first.
     private static func due(_ db: Database, now: Date, limit: Int) throws -> [Consent] {
         guard limit > 0 else { return [] }
+        let time = SQLiteTimestamp.text(now)
         return try ConsentRecord.fetchAll(
-            db,
-            sql: """
+            db.cachedStatement(sql: """
                 SELECT * FROM consent
                 WHERE (status = 'pending' AND requestExpiresAt <= ?) OR (status = 'active' AND validUntil <= ?)
                 ORDER BY id LIMIT ?
-                """,
-            arguments: [now, now, limit]
+                """),
+            arguments: [time, time, limit]
         ).map { try $0.consent() }
     }
 
     private static func registered(_ db: Database, _ banks: Set<OrgNumber>) throws -> Set<OrgNumber> {
         try Set(banks.filter { org in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [org.digits])!
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)"), arguments: [org.digits])!
         })
     }
 }

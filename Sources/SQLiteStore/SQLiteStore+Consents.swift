@@ -47,7 +47,7 @@ extension SQLiteStore: ConsentStore {
     }
 
     static func fetch(_ db: Database, _ id: ConsentID) throws -> Consent? {
-        try ConsentRecord.fetchOne(db, key: id.description)?.consent()
+        try ConsentRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM consent WHERE id = ?"), arguments: [id.description])?.consent()
     }
 }
 

@@ -39,8 +39,10 @@ extension SQLiteStore: LogStore {
     }
 
     static func head(_ db: Database) throws -> LogHead {
-        let size = UInt64(try Int64.fetchOne(db, sql: "SELECT size FROM logHead WHERE id = 1") ?? 0)
-        let checkpoint = try Row.fetchOne(db, sql: "SELECT size, rootHash, signedNote FROM checkpoint WHERE size = ?", arguments: [Int64(size)])
+        let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT size FROM logHead WHERE id = 1")) ?? 0)
+        let checkpoint = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT size, rootHash, signedNote FROM checkpoint WHERE size = ?"), arguments: [Int64(size)]
+        )
             .map { row in
                 guard let root = Hash(bytes: row["rootHash"] as Data) else { throw StorageError.corrupt("checkpoint \(size) has a malformed root") }
                 return SignedCheckpoint(size: size, rootHash: root, note: row["signedNote"])
