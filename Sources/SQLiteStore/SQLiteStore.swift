@@ -12,15 +12,29 @@ import TransparencyLog
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
 
+    /// 64 GiB of address space, far past any log a broker will hold; SQLite caps it at its compile-time limit.
+    static let mappedBytes: Int64 = 64 << 30
+
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // FULL: in WAL mode NORMAL may lose the last commits on power loss; we promise they survive.
+            // (Readers never write; the writer is set again below.)
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Proofs and appends read O(log n) Merkle nodes, each a B-tree lookup; past a few
+            // thousand entries the node table outgrows the 2 MB page cache and every miss was a
+            // read() and a page copy, so proof time grew faster than log n. Mapped pages cost
+            // neither, and the kernel's page cache is shared by all connections. Address space
+            // only: what is not touched is never read.
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mappedBytes)")
         }
-        self.writer = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB switches the writer to NORMAL when it turns WAL on, after `prepareDatabase`: set FULL
+        // again on the one connection that writes.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        self.writer = pool
         try Migrations.migrator.migrate(writer)
     }
 
