@@ -99,7 +99,8 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     let tlog = TlogController(broker: broker)
     tlog.addPublicRoutes(to: router)
 
-    // One limiter for all groups: a caller is limited the same whichever party's routes it uses.
+    // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
+    // uses. Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
     let bank = router.group("v1")
         .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .bank))
@@ -112,7 +113,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
 
     let auditor = router.group("v1/audit")
         .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .auditor))
-        .add(middleware: rateLimit)
+        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate)))
     AuditController(broker: broker).addRoutes(to: auditor)
     tlog.addAuditorRoutes(to: auditor)
 

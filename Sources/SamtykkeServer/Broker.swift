@@ -54,6 +54,9 @@ public struct Broker: Sendable {
         public var bundleDeadline: Duration
         /// Requests each authenticated caller may make.
         public var rate: RateLimiter.Rule
+        /// Requests each auditor may make. Auditors are few and read the whole log: at the banks'
+        /// rate a million entries (3,907 entry bundles) would take over a minute.
+        public var auditRate = RateLimiter.Rule(perSecond: 1000, burst: 2000)
         /// Requests each address may make that do not authenticate (anonymous, or with a refused
         /// credential); counted before the credential is checked.
         public var addressRate = RateLimiter.Rule(perSecond: 50, burst: 200)

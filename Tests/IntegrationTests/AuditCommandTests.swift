@@ -101,7 +101,7 @@ import TransparencyLog
     /// (429 with `Retry-After`), it does not stop it.
     @Test func theAuditCommandsWaitOutTheRateLimit() async throws {
         try await ConsentFlowTests.withStack(customize: { broker in
-            broker.limits.rate = RateLimiter.Rule(perSecond: 0.25, burst: 2)
+            broker.limits.auditRate = RateLimiter.Rule(perSecond: 0.25, burst: 2)
         }) { run in
             let key = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
             for attempt in 0..<4 {
