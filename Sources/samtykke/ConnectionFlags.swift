@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import SamtykkeServer
 
-/// `serve`'s defences against floods: connection timeouts and cap, and the limit per address on
-/// requests that do not authenticate. Each flag also reads its `SAMTYKKE_` variable, and every value
+/// `serve`'s defences against floods: connection timeouts and cap, the limit per address on
+/// requests that do not authenticate, and the auditors' own per-caller limit. Each flag also reads its `SAMTYKKE_` variable, and every value
 /// is judged before the broker starts.
 struct ConnectionFlags: ParsableArguments {
     static let defaultOptions = ServerOptions()
@@ -21,6 +21,10 @@ struct ConnectionFlags: ParsableArguments {
     var addressRatePerSecond: Int?
     @Option(help: "Such requests an address may burst above that rate (default \(Int(defaultLimits.addressRate.burst))).")
     var addressRateBurst: Int?
+    @Option(help: "Requests per second each auditor may make (default \(Int(defaultLimits.auditRate.perSecond))).")
+    var auditRatePerSecond: Int?
+    @Option(help: "Requests an auditor may burst above that rate (default \(Int(defaultLimits.auditRate.burst))).")
+    var auditRateBurst: Int?
     @Option(
         name: .customLong("trusted-proxy"),
         help: "A proxy (IP address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For names the client; repeatable (environment: comma-separated)."
@@ -31,12 +35,14 @@ struct ConnectionFlags: ParsableArguments {
         let timeouts: ConnectionTimeouts
         let maxConnections: Int
         let addressRate: RateLimiter.Rule
+        let auditRate: RateLimiter.Rule
         let trustedProxies: [IPNetwork]
 
         func apply(to options: inout ServerOptions, _ broker: inout Broker) {
             options.timeouts = timeouts
             options.maxConnections = maxConnections
             broker.limits.addressRate = addressRate
+            broker.limits.auditRate = auditRate
             broker.trustedProxies = trustedProxies
         }
     }
@@ -69,6 +75,10 @@ struct ConnectionFlags: ParsableArguments {
             addressRate: RateLimiter.Rule(
                 perSecond: try amount("address-rate-per-second", addressRatePerSecond, default: Self.defaultLimits.addressRate.perSecond),
                 burst: try amount("address-rate-burst", addressRateBurst, default: Self.defaultLimits.addressRate.burst)
+            ),
+            auditRate: RateLimiter.Rule(
+                perSecond: try amount("audit-rate-per-second", auditRatePerSecond, default: Self.defaultLimits.auditRate.perSecond),
+                burst: try amount("audit-rate-burst", auditRateBurst, default: Self.defaultLimits.auditRate.burst)
             ),
             trustedProxies: try proxies.map { text in
                 guard let network = IPNetwork(text) else { throw ValidationError("--trusted-proxy must be an IP address or network, not \(text)") }

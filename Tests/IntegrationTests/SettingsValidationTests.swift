@@ -30,6 +30,8 @@ import Testing
         Case(["serve", "--max-connections", "0"], says: "--max-connections must be 1–1000000, not 0"),
         Case(["serve", "--address-rate-per-second", "0"], says: "--address-rate-per-second must be 1–1000000, not 0"),
         Case(["serve", "--address-rate-burst", "0"], says: "--address-rate-burst must be 1–1000000, not 0"),
+        Case(["serve", "--audit-rate-per-second", "0"], says: "--audit-rate-per-second must be 1–1000000, not 0"),
+        Case(["serve"], environment: ["SAMTYKKE_AUDIT_RATE_BURST": "2000000"], says: "--audit-rate-burst must be 1–1000000, not 2000000"),
         Case(["serve", "--trusted-proxy", "10.0.0.0/33"], says: "--trusted-proxy must be an IP address or network, not 10.0.0.0/33"),
         Case(["serve"], environment: ["SAMTYKKE_TRUSTED_PROXY": "10.0.0.1, proxy.local"], says: "--trusted-proxy must be an IP address or network, not proxy.local"),
         Case(["serve", "--port", "70000"], says: "--port must be 0–65535, not 70000"),
@@ -68,6 +70,7 @@ import Testing
         [
             "serve", "--idle-timeout", "1", "--header-timeout", "86400", "--body-timeout", "5", "--max-connections", "1",
             "--address-rate-per-second", "1", "--address-rate-burst", "1", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "::1",
+            "--audit-rate-per-second", "5000", "--audit-rate-burst", "10000",
         ],
         ["serve", "--retention", "400d"],
         ["serve", "--retention", "12h"],
