@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import samtykke
 
 /// A running broker with a log worth auditing, an auditor key, and its database file at hand.
 struct AuditedBroker: Sendable {

@@ -4,7 +4,6 @@ import Foundation
 import SamtykkeApp
 import SamtykkeJOSE
 import Synchronization
-@testable import samtykke
 
 /// A `samtykke` server run as its own process, as an operator runs it: for crash and shutdown tests
 /// that must kill it for real.
