@@ -113,7 +113,8 @@ public struct BrokerSettings: Sendable {
             return IDTokenVerifier(configuration: configuration, loadJWKS: idJwks.loader())
         }
         guard idIssuer == nil else { throw BrokerSettingsError.idIssuerWithoutJWKS }
-        let devKey = try file("id-provider-key", nil, pki: \.idProviderKey)
+        // Without the provider's JWKS only the dev PKI's provider key can check tokens.
+        let devKey = try file("id-jwks", nil, pki: \.idProviderKey)
         let jwks = JWKSet(keys: [PublicJWK(try KeyFiles.p256(devKey).publicKey)])
         let json = String(decoding: try JSONEncoder().encode(jwks), as: UTF8.self)
         return IDTokenVerifier(configuration: configuration, loadJWKS: { json })
