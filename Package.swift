@@ -121,11 +121,15 @@ let package = Package(
         // `samtykke dev pki`: a throwaway CA, certificates and keys made with openssl.
         .target(name: "DevPKI"),
 
+        // The broker's HTTP API as Codable types: declared once for the server that encodes them and
+        // the clients that decode them.
+        .target(name: "SamtykkeAPI", dependencies: ["SamtykkeCore"]),
+
         // The broker: Hummingbird routes for banks, citizens, auditors and the public.
         .target(
             name: "SamtykkeServer",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -145,10 +149,22 @@ let package = Package(
         .target(
             name: "SamtykkeApp",
             dependencies: [
-                "SamtykkeStore", "SQLiteStore", "PostgresStore",
+                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
+                "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+
+        // What banks, citizens and auditors use to talk to a broker: its HTTP API, the audit log as a
+        // `LogSource`, and the offline checks of a bundle and its receipt. Knows nothing of the server.
+        .target(
+            name: "BrokerClient",
+            dependencies: ["SamtykkeAPI", "SamtykkeCore", "SamtykkeJOSE", "TransparencyLog", "LogVerification", "CurlHTTP"]
         ),
 
         // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
@@ -165,11 +181,9 @@ let package = Package(
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeServer", "MockTaxAgency",
-                "DevPKI", "CurlHTTP", "TransparencyLog", "AgencyClient", "CanonicalJSON", "LogVerification", "Witness",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "SamtykkeServer", "MockTaxAgency",
+                "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -275,7 +289,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient",
+                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
                 "ProcessHarness",
                 .product(name: "JWTKit", package: "jwt-kit"),

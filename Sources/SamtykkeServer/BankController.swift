@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeStore
 

@@ -2,6 +2,7 @@ import AgencyClient
 import Foundation
 import Logging
 import Metrics
+import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
@@ -28,31 +29,9 @@ struct BundleService: Sendable {
     /// `samtykke_bundles_refused_total`'s reasons: the consent did not allow it, or the agency failed.
     static let refusalReasons = ["consent-unusable"] + AgencyError.metricReasons
 
-    struct Issued: Encodable {
-        let bundle: String
-        let auditReceipt: Receipt
-    }
-
-    struct Receipt: Encodable {
-        let index: UInt64
-        let entry: String
-        let treeSize: UInt64
-        let inclusionProof: [String]
-        let checkpoint: String
-
-        /// `checkpoint`: the receipt's own note with cosignatures appended, when there are any.
-        init(_ receipt: AuditReceipt, checkpoint: String? = nil) {
-            index = receipt.index
-            entry = Data(receipt.entry).base64EncodedString()
-            treeSize = receipt.treeSize
-            inclusionProof = receipt.inclusionProof.map(\.base64)
-            self.checkpoint = checkpoint ?? receipt.checkpoint
-        }
-    }
-
     /// `{bundle, auditReceipt}`, or, for a retry under the same `Idempotency-Key`, the same bundle
     /// again (no second use) with a receipt against the newest checkpoint and its cosignatures.
-    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> Issued {
+    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> BundleAnswer {
         let claim: IdempotencyClaim?
         let outcome: IdempotencyOutcome? = if let idempotency { try await broker.store.claim(idempotency, now: broker.now()) } else { nil }
         switch outcome {
@@ -76,7 +55,7 @@ struct BundleService: Sendable {
         }
     }
 
-    private func fetchAndIssue(_ id: ConsentID, for bank: OrgNumber, claim: IdempotencyClaim?, logger: Logger) async throws -> Issued {
+    private func fetchAndIssue(_ id: ConsentID, for bank: OrgNumber, claim: IdempotencyClaim?, logger: Logger) async throws -> BundleAnswer {
         let deadline = ContinuousClock.now.advanced(by: broker.limits.bundleDeadline)
         var consent = try await broker.store.consent(id, for: .bank(bank))
         do {
@@ -135,7 +114,7 @@ struct BundleService: Sendable {
         _ = try outcome.acceptedConsent()
         guard let receipt = outcome.receipt else { throw StorageError.corrupt("an issued bundle came back without its receipt") }
         Counter(label: SamtykkeMetrics.bundlesIssued).increment()
-        return Issued(bundle: jws, auditReceipt: Receipt(receipt))
+        return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt))
     }
 
     /// How long the agency took, and what its answer says about whether it is up.
@@ -165,7 +144,7 @@ struct BundleService: Sendable {
 
     /// The bundle a finished request issued, while the consent still lets the bank hold it: after a
     /// revoke, a withdrawal or an expiry a retry gets the refusal, never the data.
-    private func replay(_ result: IdempotentResult, for bank: OrgNumber) async throws -> Issued {
+    private func replay(_ result: IdempotentResult, for bank: OrgNumber) async throws -> BundleAnswer {
         guard case .bundleIssued(let id, let sealed, let index) = result else {
             throw StorageError.corrupt("a bundle request's idempotency record holds no bundle")
         }
@@ -179,7 +158,7 @@ struct BundleService: Sendable {
         let receipt = try await LogReceipts(store: broker.store).receipt(for: index)
         // With the witnesses' cosignatures of that checkpoint: a receipt cut at issue has none yet,
         // so a retry is how a bank gets one that `bundle verify --witness-key` accepts.
-        return Issued(bundle: jws, auditReceipt: Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint)))
+        return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint)))
     }
 
     static func problem(for error: AgencyError) -> Problem {

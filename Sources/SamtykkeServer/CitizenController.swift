@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Foundation
 import Hummingbird
+import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeStore
 
@@ -59,71 +60,11 @@ struct CitizenController {
         let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), personId: person))
         let names = try await broker.store.bankNames()
         let entries = try rows.map { row in
-            try AccessLogEntry(AuditEntry(leafBytes: row.leaf), bankNames: names)
+            try AccessLog.Entry(AuditEntry(leafBytes: row.leaf), bankNames: names)
         }
         let next = rows.count == Int(limit) ? rows.last?.index : nil
         return try JSONIO.response(AccessLog(personId: person.digits, entries: entries, next: next))
     }
 
     static let pageSize = 1000
-}
-
-struct AccessLog: Encodable {
-    let personId: String
-    let entries: [AccessLogEntry]
-    /// Encoded as null on the last page, so clients need not guess.
-    let next: UInt64?
-
-    enum CodingKeys: String, CodingKey { case personId, entries, next }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(personId, forKey: .personId)
-        try container.encode(entries, forKey: .entries)
-        try container.encode(next, forKey: .next)
-    }
-}
-
-/// One log entry about the citizen, with a sentence a person can read.
-struct AccessLogEntry: Encodable {
-    let index: UInt64
-    let time: String
-    let type: String
-    let consentId: String
-    let bankOrg: String
-    let bankName: String?
-    let actor: AuditEntry.Actor
-    let summary: String
-
-    init(_ entry: AuditEntry, bankNames: [OrgNumber: String]) {
-        index = entry.index
-        time = RFC3339.string(from: entry.time)
-        type = entry.type.rawValue
-        consentId = entry.consentId.description
-        bankOrg = entry.bankOrg.digits
-        bankName = bankNames[entry.bankOrg]
-        actor = entry.actor
-        let bank = bankName.map { "\($0) (\(entry.bankOrg))" } ?? "Bank \(entry.bankOrg)"
-        summary = switch entry.event {
-        case .requested(let terms): "\(bank) asked for your consent to read \(Self.describe(terms.scopes, terms.years))."
-        case .transitioned(let transition, _):
-            switch transition.event {
-            case .grant: "You granted \(bank) consent."
-            case .deny: "You denied \(bank)'s request."
-            case .revoke: "You revoked \(bank)'s consent."
-            case .withdraw: "\(bank) withdrew its \(transition.from == .pending ? "request" : "consent"): it no longer needs your data."
-            case .expire: "\(bank)'s \(transition.from == .pending ? "request" : "consent") expired."
-            case .exhaust: "\(bank)'s consent was used up."
-            }
-        case .bundleIssued(let issue): "\(bank) received \(Self.describe(issue.scopes, issue.years)) from the tax agency."
-        case .bundleRefused(let reason): "\(bank) asked for your data and was refused (\(reason))."
-        }
-    }
-
-    /// "income and debt for 2023, 2024".
-    private static func describe(_ scopes: [Scope], _ years: [Int]) -> String {
-        let names = scopes.map(\.rawValue)
-        let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
-        return "\(list) for \(years.map(String.init).joined(separator: ", "))"
-    }
 }

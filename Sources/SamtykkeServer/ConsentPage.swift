@@ -1,3 +1,5 @@
+import SamtykkeAPI
+
 /// A page of a bank's consents and the cursor of the next one (null on the last page).
 struct ConsentPage: Encodable {
     let consents: [ConsentView]

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import TransparencyLog
 
 extension AuditCommand {
     struct Checkpoint: AsyncParsableCommand {
@@ -26,7 +25,7 @@ extension AuditCommand {
         func run() async throws {
             try await reportingErrors {
                 let (key, fromBroker) = try await connection.verifierKey()
-                let (checkpoint, note) = try await connection.signedCheckpoint(key: key)
+                let (checkpoint, note) = try await connection.publicLog.signedCheckpoint(verifiedWith: key)
                 if connection.json {
                     return try printJSON(Report(origin: checkpoint.origin, size: checkpoint.size, rootHash: checkpoint.rootHash.base64,
                                                 logKey: key, keyFromBroker: fromBroker, note: note))

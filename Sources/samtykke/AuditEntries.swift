@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrokerClient
 import CanonicalJSON
 import Foundation
 import SamtykkeCore
@@ -31,28 +32,27 @@ extension AuditCommand {
             let json: JSONValue?
         }
 
+        mutating func validate() throws {
+            try Env.present(connection.auditorKey, "auditor-key")
+            try Env.fill(&start, "start")
+            try Env.fill(&limit, "limit")
+            try Env.fill(&consentId, "consent-id")
+            try Env.fill(&personId, "person-id")
+            try Env.fill(&bankOrg, "bank-org")
+            guard start ?? 0 >= 0, limit ?? 0 >= 0 else { throw ValidationError("--start and --limit must not be negative") }
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let source = AuditLogSource(client: try connection.auditorClient())
-                var filters = ""
-                for (name, value) in [("consentId", Env.value("consent-id", consentId)), ("personId", Env.value("person-id", personId)),
-                                      ("bankOrg", Env.value("bank-org", bankOrg))] {
-                    guard let value else { continue }
-                    filters += "&\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
+                let filters = [("consentId", consentId), ("personId", personId), ("bankOrg", bankOrg)].compactMap { name, value in
+                    value.map { (name: name, value: $0) }
                 }
-                let first = try Env.integer("start", start, default: 0)
-                let maximum = try Env.integer("limit", limit, default: Int.max)
-                guard first >= 0, maximum >= 0 else { throw ValidationError("--start and --limit must not be negative") }
-
-                var next = UInt64(first)
                 var listed = 0
                 var firstItem = true
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 if connection.json { print("{\"entries\":[", terminator: "") }
-                while listed < maximum {
-                    let wanted = min(1000, maximum - listed)
-                    let page = try await source.entries(query: "start=\(next)&limit=\(wanted)\(filters)")
+                try await connection.auditorLog.entries(from: UInt64(start ?? 0), limit: limit ?? Int.max, filters: filters) { page in
                     for served in page {
                         if connection.json {
                             let item = Item(index: served.index, entry: Data(served.leaf).base64EncodedString(),
@@ -64,8 +64,6 @@ extension AuditCommand {
                         }
                     }
                     listed += page.count
-                    guard page.count == wanted, let last = page.last else { break }
-                    next = last.index + 1
                 }
                 if connection.json {
                     print("\n]}")

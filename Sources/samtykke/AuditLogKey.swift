@@ -1,8 +1,8 @@
 import Foundation
+import SamtykkeApp
 import TransparencyLog
 
-/// The log's verifier key (C2SP note verifier key format), given on the command line, in a file,
-/// or as the broker publishes it.
+/// `--log-key`: the log's verifier key (C2SP note verifier key format), or a file holding it.
 enum AuditLogKey {
     /// `text` itself when it is a verifier key, else the contents of the file it names.
     ///
@@ -19,18 +19,6 @@ enum AuditLogKey {
         let key = try KeyFiles.read(text).trimmingCharacters(in: .whitespacesAndNewlines)
         guard (try? NoteVerifier(verifierKey: key)) != nil else {
             throw CLIError("\(text) does not hold a note verifier key (<name>+<key id>+<base64 key>); the log's public key is at /v1/audit/log-key")
-        }
-        return key
-    }
-
-    /// GET /v1/audit/log-key.
-    static func published(by client: BrokerClient) async throws -> String {
-        let key = String(decoding: try await client.send("GET", "/v1/audit/log-key"), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        do {
-            _ = try NoteVerifier(verifierKey: key)
-        } catch {
-            throw CLIError("\(client.server)/v1/audit/log-key is not a note verifier key: \(error)")
         }
         return key
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrokerClient
 import Foundation
 import LogVerification
 import TransparencyLog
@@ -25,6 +26,7 @@ extension AuditCommand {
         var to: UInt64?
 
         func validate() throws {
+            try Env.present(connection.auditorKey, "auditor-key")
             guard (index == nil) != (from == nil) else { throw ValidationError("give either --index (inclusion) or --from (consistency)") }
             if index != nil, to != nil { throw ValidationError("--to goes with --from; use --tree-size with --index") }
             if from != nil, treeSize != nil { throw ValidationError("--tree-size goes with --index; use --to with --from") }
@@ -51,8 +53,8 @@ extension AuditCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let source = AuditLogSource(client: try connection.auditorClient())
-                let (checkpoint, _) = try await connection.signedCheckpoint(key: try await connection.verifierKey().key)
+                let source = connection.auditorLog
+                let (checkpoint, _) = try await connection.publicLog.signedCheckpoint(verifiedWith: try await connection.verifierKey().key)
                 let proofs = SignedTreeProofs(source: source, checkpoint: checkpoint)
                 do {
                     if let index {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrokerClient
 import Foundation
 import LogVerification
 
@@ -37,12 +38,17 @@ extension AuditCommand {
             let readAsEntryBundles: Bool?
         }
 
+        mutating func validate() throws {
+            try Env.present(connection.auditorKey, "auditor-key")
+            try Env.fill(&state, "state")
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let server = try connection.serverURL()
-                let statePath = Env.value("state", state) ?? AuditCommand.defaultStatePath(server: server)
+                let server = connection.serverURL
+                let statePath = state ?? AuditCommand.defaultStatePath(server: server)
                 let trusted = try AuditState.load(from: statePath)
-                let source = AuditLogSource(client: try connection.auditorClient())
+                let source = connection.auditorLog
                 let key = try await connection.verifierKey().key
                 let progress = AuditProgressBar()
                 let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted, witnessKeys: witnesses.keys) { done, total in

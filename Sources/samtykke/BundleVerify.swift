@@ -1,6 +1,8 @@
 import ArgumentParser
-import CurlHTTP
+import BrokerClient
 import Foundation
+import SamtykkeAPI
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
 
@@ -56,6 +58,13 @@ struct BundleCommand: AsyncParsableCommand {
             let cosignedBy: [String]
         }
 
+        mutating func validate() throws {
+            try Env.require(&jwks, "jwks")
+            try Env.require(&logKey, "log-key")
+            try Env.fill(&expectOrg, "expect-org")
+            try Env.fill(&expectIssuer, "expect-issuer")
+        }
+
         func run() async throws {
             try await reportingErrors {
                 let issued: BundleAnswer
@@ -70,76 +79,41 @@ struct BundleCommand: AsyncParsableCommand {
                 } catch {
                     throw CLIError("cannot read \(file) as JSON: \(error.localizedDescription)")
                 }
-                let jwksSource = try Env.require("jwks", jwks)
-                let verifier = try await JWSVerifier(jwksJSON: try await Self.load(jwks: jwksSource), allowedAlgorithms: ["ES256"])
-                let claims: BundleClaims
+                let (jwks, logKey) = (jwks!, logKey!)
+                let document = jwks.hasPrefix("http://") || jwks.hasPrefix("https://") ? try await JWKSDownload.fetch(jwks) : try KeyFiles.read(jwks)
+                let keys = try await JWSVerifier(jwksJSON: document, allowedAlgorithms: ["ES256"])
+                let resolvedLogKey = try AuditLogKey.resolve(logKey)
+                let verified: BundleCheck.Verified
                 do {
-                    claims = try await verifier.verify(issued.bundle, as: BundleClaims.self, typ: BundleClaims.typ)
-                } catch {
-                    throw CLIError("the bundle's signature does not verify against \(jwksSource): \(error)")
+                    verified = try await BundleCheck.verify(
+                        issued, keys: keys, keySource: jwks, logKey: resolvedLogKey, witnesses: try witnesses.verifiers(), bank: expectOrg, issuer: expectIssuer
+                    )
+                } catch let error as BundleCheckError {
+                    // The expectation came from a flag: the line names it.
+                    switch error {
+                    case .issuedTo: throw CLIError("\(error) (--expect-org)")
+                    case .issuedBy: throw CLIError("\(error) (--expect-issuer)")
+                    default: throw error
+                    }
                 }
-                // A valid signature says the broker issued the bundle, not that it is this bank's.
-                if let org = Env.value("expect-org", expectOrg), claims.aud != org {
-                    throw CLIError("the bundle is issued to bank \(claims.aud), not to \(org) (--expect-org)")
-                }
-                if let issuer = Env.value("expect-issuer", expectIssuer), claims.iss != issuer {
-                    throw CLIError("the bundle is issued by \(claims.iss), not by \(issuer) (--expect-issuer)")
-                }
-                let kid = try JWSVerifier.header(of: issued.bundle).kid ?? "?"
-
-                let receipt = issued.auditReceipt
-                let (entry, checkpoint, cosignatures) = try ReceiptCheck.verify(
-                    bundle: issued.bundle, index: receipt.index, entry: receipt.entry, treeSize: receipt.treeSize,
-                    proof: receipt.inclusionProof, checkpoint: receipt.checkpoint, logKey: try AuditLogKey.resolve(try Env.require("log-key", logKey)),
-                    witnesses: try witnesses.verifiers()
-                )
-                // The digest already binds entry and bundle; these say so in the bundle's own terms.
-                let mismatches = [
-                    ("consent", entry.consentId.description, claims.consent.id),
-                    ("person", entry.personId.digits, claims.consent.personId),
-                    ("bank", entry.bankOrg.digits, claims.aud),
-                    ("bundle id", { if case .bundleIssued(let issue) = entry.event { issue.bundleID } else { "none" } }(), claims.jti),
-                ].filter { $0.1 != $0.2 }
-                if let (what, logged, claimed) = mismatches.first {
-                    throw CLIError("the log entry names \(what) \(logged), the bundle \(claimed)")
-                }
-
+                let (claims, receipt, checkpoint) = (verified.claims, issued.auditReceipt, verified.receipt.checkpoint)
                 if json {
                     return try printJSON(Report(
-                        verified: true, bundleId: claims.jti, kid: kid, issuer: claims.iss, bankOrg: claims.aud, consentId: claims.consent.id,
+                        verified: true, bundleId: claims.jti, kid: verified.kid, issuer: claims.iss, bankOrg: claims.aud, consentId: claims.consent.id,
                         personId: claims.consent.personId, logIndex: receipt.index, treeSize: checkpoint.size,
-                        rootHash: checkpoint.rootHash.base64, logOrigin: checkpoint.origin, cosignedBy: cosignatures.map(\.keyName)
+                        rootHash: checkpoint.rootHash.base64, logOrigin: checkpoint.origin, cosignedBy: verified.receipt.cosignatures.map(\.keyName)
                     ))
                 }
                 print("bundle \(claims.jti) verified")
-                print("signature: ES256 by key \(kid) in \(jwksSource), typ \(BundleClaims.typ)")
+                print("signature: ES256 by key \(verified.kid) in \(jwks), typ \(BundleClaims.typ)")
                 print("issued:    by \(claims.iss) to bank \(claims.aud) on \(RFC3339.string(from: Date(timeIntervalSince1970: TimeInterval(claims.iat))))")
                 print("consent:   \(claims.consent.id) of person \(claims.consent.personId): \(claims.consent.scopes.map(\.rawValue).joined(separator: ", ")) for \(claims.consent.years.map(String.init).joined(separator: ", "))")
                 print("log:       entry \(receipt.index) (bundle.issued, SHA-256 of this bundle) is in the tree of \(checkpoint.size) entries of \(checkpoint.origin), signed by the log key")
                 print("root hash: \(checkpoint.rootHash.base64)")
-                for cosignature in cosignatures {
+                for cosignature in verified.receipt.cosignatures {
                     print(WitnessKeys.line(for: cosignature))
                 }
             }
-        }
-
-        /// The JWKS document from a URL (http or https) or a file.
-        static func load(jwks source: String) async throws -> String {
-            guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
-                return try KeyFiles.read(source)
-            }
-            let client = CurlClient(configuration: CurlClientConfiguration(
-                connectTimeout: .seconds(5), totalTimeout: .seconds(30), tls: nil,
-                maxConcurrentRequests: 1, allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-cli"
-            ))
-            let response: CurlResponse
-            do {
-                response = try await client.execute(CurlRequest(method: "GET", url: source, headers: [], body: nil))
-            } catch {
-                throw CLIError("cannot fetch the JWKS from \(source): \(error)")
-            }
-            guard response.status == 200 else { throw CLIError("fetching the JWKS from \(source) answered \(response.status)") }
-            return String(decoding: response.body, as: UTF8.self)
         }
     }
 }

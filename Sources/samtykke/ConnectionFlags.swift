@@ -27,9 +27,10 @@ struct ConnectionFlags: ParsableArguments {
     var auditRateBurst: Int?
     @Option(
         name: .customLong("trusted-proxy"),
-        help: "A proxy (IP address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For names the client; repeatable (environment: comma-separated)."
+        help: "A proxy (IP address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For names the client; repeatable (environment: comma-separated).",
+        transform: Self.trustedProxy
     )
-    var trustedProxies: [String] = []
+    var trustedProxies: [IPNetwork] = []
 
     struct Settings {
         let timeouts: ConnectionTimeouts
@@ -47,9 +48,10 @@ struct ConnectionFlags: ParsableArguments {
         }
     }
 
+    /// The values as the broker takes them; `validate()` has refused any that do not fit.
     func checked() throws -> Settings {
         func number(_ flag: String, _ given: Int?, default fallback: Int, atMost limit: Int) throws -> Int {
-            let value = try Env.integer(flag, given, default: fallback)
+            let value = given ?? fallback
             guard (1...limit).contains(value) else { throw ValidationError("--\(flag) must be 1–\(limit), not \(value)") }
             return value
         }
@@ -62,9 +64,6 @@ struct ConnectionFlags: ParsableArguments {
             return amount
         }
         let defaults = Self.defaultOptions.timeouts
-        let proxies = trustedProxies.isEmpty
-            ? (Env.value("trusted-proxy", nil)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
-            : trustedProxies
         return Settings(
             timeouts: ConnectionTimeouts(
                 idle: try timeout("idle-timeout", idleTimeout, default: defaults.idle),
@@ -80,14 +79,25 @@ struct ConnectionFlags: ParsableArguments {
                 perSecond: try amount("audit-rate-per-second", auditRatePerSecond, default: Self.defaultLimits.auditRate.perSecond),
                 burst: try amount("audit-rate-burst", auditRateBurst, default: Self.defaultLimits.auditRate.burst)
             ),
-            trustedProxies: try proxies.map { text in
-                guard let network = IPNetwork(text) else { throw ValidationError("--trusted-proxy must be an IP address or network, not \(text)") }
-                return network
-            }
+            trustedProxies: trustedProxies
         )
     }
 
-    func validate() throws {
+    static func trustedProxy(_ text: String) throws -> IPNetwork {
+        guard let network = IPNetwork(text) else { throw ValidationError("--trusted-proxy must be an IP address or network, not \(text)") }
+        return network
+    }
+
+    mutating func validate() throws {
+        try Env.fill(&idleTimeout, "idle-timeout")
+        try Env.fill(&headerTimeout, "header-timeout")
+        try Env.fill(&bodyTimeout, "body-timeout")
+        try Env.fill(&maxConnections, "max-connections")
+        try Env.fill(&addressRatePerSecond, "address-rate-per-second")
+        try Env.fill(&addressRateBurst, "address-rate-burst")
+        try Env.fill(&auditRatePerSecond, "audit-rate-per-second")
+        try Env.fill(&auditRateBurst, "audit-rate-burst")
+        try Env.fill(&trustedProxies, "trusted-proxy", Self.trustedProxy)
         _ = try checked()
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BrokerClient
 import Foundation
+import SamtykkeAPI
 import SamtykkeCore
 
 /// The citizen's side, over the broker's HTTP API with an ID token.
@@ -12,56 +14,19 @@ struct ConsentCommand: AsyncParsableCommand {
 
     struct Connection: ParsableArguments {
         @Option(help: "The broker's URL, e.g. http://127.0.0.1:8080.")
-        var server: String?
+        var server: HTTPURL?
         @Option(help: "Your ID token (or SAMTYKKE_ID_TOKEN).")
         var idToken: String?
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
-        func client() throws -> BrokerClient {
-            BrokerClient(server: try Env.require("server", server), credential: try Env.require("id-token", idToken))
-        }
-    }
-
-    /// The consent as the broker shows it; only what the text output needs is decoded, while
-    /// `--json` passes the broker's document through unchanged. What the bank wrote is printed
-    /// through `FreeText.escaped`: rows stored before the broker refused hidden characters still
-    /// hold them, and a newline or a bidirectional override could make the screen lie.
-    struct View: Decodable {
-        struct Purpose: Decodable {
-            let code: String
-            let text: String
+        mutating func validate() throws {
+            try Env.require(&server, "server")
+            try Env.require(&idToken, "id-token")
         }
 
-        let id: String
-        let bankOrg: String
-        let personId: String
-        let scopes: [String]
-        let years: [Int]
-        let purpose: Purpose
-        let validUntil: String
-        let maxUses: Int
-        let uses: Int
-        let status: String
-        let createdAt: String
-        let grantedAt: String?
-
-        var line: String {
-            "\(id)  \(status.padding(toLength: 9, withPad: " ", startingAt: 0))  bank \(bankOrg)  \(scopes.joined(separator: ",")) \(years.map(String.init).joined(separator: ","))  \(FreeText.escaped(purpose.code))"
-        }
-
-        var text: String {
-            """
-            consent     \(id)
-            status      \(status)
-            bank        \(bankOrg)
-            person      \(personId)
-            data        \(scopes.joined(separator: ", ")) for \(years.map(String.init).joined(separator: ", "))
-            purpose     \(FreeText.escaped(purpose.code)): \(FreeText.escaped(purpose.text))
-            valid until \(validUntil)
-            uses        \(uses) of \(maxUses)
-            requested   \(createdAt)
-            """ + (grantedAt.map { "\ngranted     \($0)" } ?? "")
+        var client: BrokerClient {
+            BrokerClient(server: server!.description, credential: idToken!)
         }
     }
 
@@ -71,10 +36,9 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                struct Page: Decodable { let consents: [View] }
-                let body = try await connection.client().send("GET", "/v1/me/consents")
+                let body = try await connection.client.send("GET", "/v1/me/consents")
                 if connection.json { return printRaw(body) }
-                let page = try BrokerClient.decode(body, as: Page.self)
+                let page = try BrokerClient.decode(body, as: ConsentList.self)
                 if page.consents.isEmpty { print("no consents name you") }
                 for consent in page.consents { print(consent.line) }
             }
@@ -88,9 +52,9 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let body = try await connection.client().send("GET", "/v1/me/consents/\(try pathSegment(id))")
+                let body = try await connection.client.send("GET", "/v1/me/consents/\(try pathSegment(id))")
                 if connection.json { return printRaw(body) }
-                let consent = try BrokerClient.decode(body, as: View.self)
+                let consent = try BrokerClient.decode(body, as: ConsentView.self)
                 print(consent.text)
             }
         }
@@ -123,25 +87,12 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                struct Entry: Decodable {
-                    let index: Int
-                    let time: String
-                    let type: String
-                    let consentId: String
-                    let bankOrg: String
-                    let summary: String
-                }
-                struct Page: Decodable {
-                    let personId: String
-                    let entries: [Entry]
-                    let next: Int?
-                }
-                var after: Int?
+                var after: UInt64?
                 var printed = 0
                 repeat {
-                    let body = try await connection.client().send("GET", "/v1/me/access-log" + (after.map { "?after=\($0)" } ?? ""))
+                    let body = try await connection.client.send("GET", "/v1/me/access-log" + (after.map { "?after=\($0)" } ?? ""))
                     if connection.json { printRaw(body) }
-                    let page = try BrokerClient.decode(body, as: Page.self)
+                    let page = try BrokerClient.decode(body, as: AccessLog.self)
                     if !connection.json {
                         for entry in page.entries { print("\(entry.time)  \(FreeText.escaped(entry.summary))  [#\(entry.index), consent \(entry.consentId)]") }
                     }
@@ -155,9 +106,9 @@ struct ConsentCommand: AsyncParsableCommand {
 
     static func answer(_ action: String, _ id: String, _ connection: Connection, done: String) async throws {
         try await reportingErrors {
-            let body = try await connection.client().send("POST", "/v1/me/consents/\(try pathSegment(id))/\(action)")
+            let body = try await connection.client.send("POST", "/v1/me/consents/\(try pathSegment(id))/\(action)")
             if connection.json { return printRaw(body) }
-            let consent = try BrokerClient.decode(body, as: View.self)
+            let consent = try BrokerClient.decode(body, as: ConsentView.self)
             print("\(done) consent \(consent.id) for bank \(consent.bankOrg) (status: \(consent.status))")
         }
     }

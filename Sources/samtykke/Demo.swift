@@ -1,16 +1,13 @@
 import ArgumentParser
-import CanonicalJSON
-import CurlHTTP
+import BrokerClient
 import DevPKI
 import Foundation
-import Hummingbird
-import Logging
 import MockTaxAgency
+import SamtykkeAPI
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
-import ServiceLifecycle
-import TransparencyLog
 
 /// The whole flow on this machine, each step printed: a dev PKI, the mock agency and the broker on
 /// free loopback ports, a bank, a consent granted and revoked through the citizen CLI, and a bundle
@@ -23,9 +20,13 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Keep the demo's files here instead of a temporary directory that is removed.")
     var keep: String?
 
+    mutating func validate() throws {
+        try Env.fill(&fixtures, "fixtures")
+    }
+
     func run() async throws {
         try await reportingErrors {
-            let fixtures = Env.value("fixtures", fixtures) ?? "Fixtures/people.json"
+            let fixtures = fixtures ?? "Fixtures/people.json"
             guard FileManager.default.fileExists(atPath: fixtures) else {
                 throw CLIError("no fixtures at \(fixtures): run the demo from the repository root or pass --fixtures")
             }
@@ -69,7 +70,7 @@ struct DemoRun {
             "validUntil": RFC3339.string(from: Date().addingTimeInterval(7 * 86_400)),
             "maxUses": 3,
         ]
-        let created = try await bank.post("/v1/consents", body: Array(try JSONSerialization.data(withJSONObject: request)), as: ConsentCommand.View.self)
+        let created = try await bank.post("/v1/consents", body: Array(try JSONSerialization.data(withJSONObject: request)), as: ConsentView.self)
         step("Bank asked \(person.name) (\(person.personId)) for consent")
         detail(created.line)
 
@@ -92,9 +93,7 @@ struct DemoRun {
         }
         if !claims.notAssessed.isEmpty { detail("not assessed: \(claims.notAssessed.map(String.init).joined(separator: ", "))") }
         let logKey = String(decoding: try await BrokerClient(server: server, credential: nil).send("GET", "/v1/audit/log-key"), as: UTF8.self)
-        try ReceiptCheck.verify(bundle: issued.bundle, index: issued.auditReceipt.index, entry: issued.auditReceipt.entry,
-                                treeSize: issued.auditReceipt.treeSize, proof: issued.auditReceipt.inclusionProof,
-                                checkpoint: issued.auditReceipt.checkpoint, logKey: logKey)
+        try ReceiptCheck.verify(bundle: issued.bundle, receipt: issued.auditReceipt, logKey: logKey)
         detail("the receipt's inclusion proof and signed checkpoint hold; the entry carries the bundle's SHA-256")
 
         step("Citizen revokes: samtykke consent revoke \(created.id)")

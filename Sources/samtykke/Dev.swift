@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevPKI
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
 
@@ -21,9 +22,13 @@ struct Dev: AsyncParsableCommand {
         @Flag(help: "Replace an existing PKI in that directory.")
         var force = false
 
+        mutating func validate() throws {
+            try Env.require(&out, "out")
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let dir = URL(fileURLWithPath: try Env.require("out", out))
+                let dir = URL(fileURLWithPath: out!)
                 let paths = try DevPKI.make(in: dir, overwrite: force)
                 print("dev PKI written to \(paths.directory.path) (keys are mode 0600; for development only)")
             }
@@ -38,27 +43,35 @@ struct Dev: AsyncParsableCommand {
 
         @Option(help: "The dev PKI directory.")
         var pki: String?
-        @Option(help: "The citizen's national identity number (the `pid` claim).")
-        var pid: String?
+        @Option(help: "The citizen's national identity number (the `pid` claim).", transform: Self.person)
+        var pid: PersonID?
         @Option(help: "Assurance level (default idporten-loa-high).")
         var acr: String?
         @Option(help: "Lifetime in seconds (default 600, the longest the broker accepts unless configured otherwise).")
         var lifetime: Int?
 
+        static func person(_ text: String) throws -> PersonID {
+            do throws(DomainError) {
+                return try PersonID(text)
+            } catch {
+                throw ValidationError("--pid \(text) is not a national identity number: \(error.reason)")
+            }
+        }
+
+        mutating func validate() throws {
+            try Env.require(&pid, "pid", Self.person)
+            try Env.fill(&lifetime, "lifetime")
+            if let lifetime, lifetime <= 0 { throw ValidationError("--lifetime must be at least 1 second, not \(lifetime)") }
+            try Env.require(&pki, "pki")
+            try Env.fill(&acr, "acr")
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let pid = try Env.require("pid", pid)
-                let person: PersonID
-                do throws(DomainError) {
-                    person = try PersonID(pid)
-                } catch {
-                    throw ValidationError("--pid \(pid) is not a national identity number: \(error.reason)")
-                }
-                let seconds = try Env.integer("lifetime", lifetime, default: Int(IDTokenVerifier.Configuration.defaultMaximumLifetime))
-                guard seconds > 0 else { throw ValidationError("--lifetime must be at least 1 second, not \(seconds)") }
-                let paths = PKIPaths(directory: URL(fileURLWithPath: try Env.require("pki", pki)))
+                let paths = PKIPaths(directory: URL(fileURLWithPath: pki!))
                 let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
-                let token = try await provider.mint(pid: person.digits, acr: Env.value("acr", acr) ?? "idporten-loa-high", lifetime: TimeInterval(seconds))
+                let seconds = lifetime ?? Int(IDTokenVerifier.Configuration.defaultMaximumLifetime)
+                let token = try await provider.mint(pid: pid!.digits, acr: acr ?? "idporten-loa-high", lifetime: TimeInterval(seconds))
                 print(token)
             }
         }

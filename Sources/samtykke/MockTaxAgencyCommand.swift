@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MockTaxAgency
-import Crypto
+import SamtykkeApp
 import SamtykkeJOSE
 
 struct MockTaxAgencyCommand: AsyncParsableCommand {
@@ -29,48 +29,48 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var certificate: String?
     @Option(help: "Its private key, mode 0600 (default: the PKI's agency.key).")
     var privateKey: String?
-    @Option(help: "Faults to inject, e.g. latency=300ms,error=0.2,reset=0.1,malformed=0.1,slow-body=2s.")
-    var faults: String?
+    @Option(help: "Faults to inject, e.g. latency=300ms,error=0.2,reset=0.1,malformed=0.1,slow-body=2s.", transform: AgencyFaults.init(parsing:))
+    var faults: AgencyFaults?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
 
+    mutating func validate() throws {
+        try Env.require(&pki, "pki")
+        try Env.fill(&host, "host")
+        try Env.fill(&port, "port")
+        try Env.fill(&privateKey, "private-key")
+        try Env.fill(&certificate, "certificate")
+        try Env.fill(&brokerIssuer, "broker-issuer")
+        try Env.fill(&audience, "audience")
+        try Env.fill(&fixtures, "fixtures")
+        try Env.fill(&faults, "faults", AgencyFaults.init(parsing:))
+        try Env.fill(&logLevel, "log-level")
+    }
+
     func run() async throws {
         try await reportingErrors {
-            let paths = PKIPaths(directory: URL(fileURLWithPath: try Env.require("pki", pki)))
-            let host = Env.value("host", host) ?? "127.0.0.1"
-            let port = try Env.integer("port", port, default: 8443)
-            let privateKey = Env.value("private-key", privateKey) ?? paths.agencyKey.path
+            let paths = PKIPaths(directory: URL(fileURLWithPath: pki!))
+            let host = host ?? "127.0.0.1"
+            let privateKey = privateKey ?? paths.agencyKey.path
             try KeyFiles.requirePrivate(privateKey)
-            let brokerKey = try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path)
+            let brokerKey = try KeyFiles.p256PublicKey(paths.bundleSigningPublicKey.path)
             let configuration = MockTaxAgencyConfiguration(
                 host: host,
-                port: port,
-                certificateChain: Env.value("certificate", certificate) ?? paths.agencyCertificate.path,
+                port: port ?? 8443,
+                certificateChain: certificate ?? paths.agencyCertificate.path,
                 privateKey: privateKey,
                 clientCA: paths.caCertificate.path,
                 brokerKeys: JWKSet(keys: [PublicJWK(brokerKey)]),
-                brokerIssuer: Env.value("broker-issuer", brokerIssuer) ?? PKIPaths.devBrokerIssuer,
-                audience: Env.value("audience", audience) ?? BrokerSettings.defaultAgencyAudience,
-                fixtures: Env.value("fixtures", fixtures) ?? "Fixtures/people.json",
-                faults: FaultSwitch(try AgencyFaults(parsing: Env.value("faults", faults) ?? ""))
+                brokerIssuer: brokerIssuer ?? PKIPaths.devBrokerIssuer,
+                audience: audience ?? BrokerSettings.defaultAgencyAudience,
+                fixtures: fixtures ?? "Fixtures/people.json",
+                faults: FaultSwitch(faults ?? .none)
             )
-            let logger = makeLogger("samtykke.mock-tax-agency", level: try Env.parsed("log-level", logLevel))
+            let logger = makeLogger("samtykke.mock-tax-agency", level: logLevel)
             let app = try await buildMockTaxAgency(configuration, logger: logger) { port in
                 logger.notice("mock tax agency listening", metadata: ["url": "https://\(host):\(port)"])
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        }
-    }
-}
-
-enum P256PublicKeyFile {
-    static func read(_ path: String) throws -> P256.Signing.PublicKey {
-        do {
-            return try P256.Signing.PublicKey(pemRepresentation: KeyFiles.read(path))
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError("\(path) is not a PEM P-256 public key")
         }
     }
 }

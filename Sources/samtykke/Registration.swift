@@ -1,23 +1,7 @@
 import ArgumentParser
 import Foundation
 import SamtykkeCore
-import SamtykkeApp
 import SamtykkeStore
-
-/// Where the store is: `--data-dir` (SQLite) or `--database` (PostgreSQL). Opening it needs no key:
-/// registering a party writes no log entry.
-struct StoreFlags: ParsableArguments {
-    @Option(help: "Directory for the SQLite database (SAMTYKKE_DATA_DIR).")
-    var dataDir: String?
-    @Option(help: "PostgreSQL instead of SQLite: postgres://USER[:PASS]@HOST:PORT/DB (SAMTYKKE_DATABASE).")
-    var database: String?
-
-    /// Runs `body` with the store open.
-    func with<T: Sendable>(_ body: @Sendable (any Store) async throws -> T) async throws -> T {
-        let location = try StoreLocation.fromFlags(dataDir: dataDir, database: database)
-        return try await OpenedStore.with(location, logger: makeLogger("samtykke.store", level: .error), body)
-    }
-}
 
 struct Bank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,15 +12,20 @@ struct Bank: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a bank; prints its API key, once, alone on one line.")
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's 9-digit organisation number.")
-        var org: String?
+        @Option(help: "The bank's 9-digit organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
         @Option(help: "The bank's name, as citizens will see it.")
         var name: String?
 
+        mutating func validate() throws {
+            try Env.require(&org, "org", OrgNumber.argument)
+            try Env.require(&name, "name")
+            _ = try store.location()
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let org = try OrgNumber(try Env.require("org", org))
-                let name = try Env.require("name", name)
+                let (org, name) = (org!, name!)
                 print(try await store.with { try await $0.addBank(org: org, name: name, now: Date()) }.text)
             }
         }
@@ -45,12 +34,17 @@ struct Bank: AsyncParsableCommand {
     struct AddKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-key", abstract: "Issue another API key for a bank (to rotate keys).")
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.")
-        var org: String?
+        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
+
+        mutating func validate() throws {
+            try Env.require(&org, "org", OrgNumber.argument)
+            _ = try store.location()
+        }
 
         func run() async throws {
             try await reportingErrors {
-                let org = try OrgNumber(try Env.require("org", org))
+                let org = org!
                 print(try await store.with { try await $0.addBankKey(org: org, now: Date()) }.text)
             }
         }
@@ -61,10 +55,15 @@ extension Bank {
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a bank's live API key ids (the secrets are not stored).")
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.")
-        var org: String?
+        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
         @Flag(help: "Print JSON.")
         var json = false
+
+        mutating func validate() throws {
+            try Env.require(&org, "org", OrgNumber.argument)
+            _ = try store.location()
+        }
 
         func run() async throws {
             try await reportingErrors {
@@ -72,7 +71,7 @@ extension Bank {
                     let id: String
                     let createdAt: String
                 }
-                let org = try OrgNumber(try Env.require("org", org))
+                let org = org!
                 let keys = try await store.with { try await $0.bankKeys(org: org) }
                     .map { Key(id: $0.id, createdAt: RFC3339.string(from: $0.createdAt)) }
                 if json { return try printJSON(keys) }
@@ -90,9 +89,14 @@ extension Bank {
         @Option(help: "The key id, or the whole key.")
         var key: String?
 
+        mutating func validate() throws {
+            try Env.require(&key, "key")
+            _ = try store.location()
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let given = try Env.require("key", key)
+                let given = key!
                 let id = APIKey(parsing: given)?.keyID ?? given
                 guard try await store.with({ try await $0.revokeKey(id: id, now: Date()) }) else { throw CLIError("no live key with id \(id)") }
                 print("revoked key \(id)")
@@ -110,9 +114,14 @@ struct Auditor: AsyncParsableCommand {
         @Option(help: "The auditor's name.")
         var name: String?
 
+        mutating func validate() throws {
+            try Env.require(&name, "name")
+            _ = try store.location()
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let name = try Env.require("name", name)
+                let name = name!
                 print(try await store.with { try await $0.addAuditor(name: name, now: Date()) }.text)
             }
         }

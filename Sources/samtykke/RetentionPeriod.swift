@@ -4,11 +4,14 @@ import Foundation
 /// `serve --retention DURATION`: how long after a consent ended its personal data stays in the live
 /// tables. A whole number of days or hours (`90d`, `400d`, `12h`); no minutes or months, which an
 /// `m` would leave in doubt.
-enum RetentionPeriod {
+struct RetentionPeriod: Sendable {
     static let shortest: TimeInterval = 3600
     static let longest: TimeInterval = 3650 * 86_400
 
-    static func seconds(_ text: String) throws -> TimeInterval {
+    let seconds: TimeInterval
+
+    /// The flag's `transform`, and the environment's.
+    static func parse(_ text: String) throws -> RetentionPeriod {
         let units: [Character: TimeInterval] = ["d": 86_400, "h": 3600]
         let digits = text.dropLast()
         guard let unit = text.last.flatMap({ units[$0] }), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -20,6 +23,6 @@ enum RetentionPeriod {
         guard (shortest...longest).contains(seconds) else {
             throw ValidationError("--retention must be at least 1h and at most 3650d, not \(text)")
         }
-        return seconds
+        return RetentionPeriod(seconds: seconds)
     }
 }

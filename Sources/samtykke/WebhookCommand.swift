@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer
 import SamtykkeStore
@@ -18,8 +19,8 @@ struct WebhookCommand: AsyncParsableCommand {
             abstract: "Register an endpoint; prints its id and signing secret (shown once). Needs the bundle key, which seals the secret."
         )
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.")
-        var org: String?
+        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
         @Option(help: "The endpoint, an https URL.")
         var url: String?
         @Option(help: "A dev PKI from `samtykke dev pki`, for its bundle-signing key.")
@@ -31,13 +32,20 @@ struct WebhookCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
+        mutating func validate() throws {
+            try Env.require(&org, "org", OrgNumber.argument)
+            try Env.require(&url, "url")
+            try Env.fill(&pki, "pki")
+            try Env.fill(&bundleKey, "bundle-key")
+            try Env.fill(&webhookAllowPrivate, "webhook-allow-private")
+            _ = try store.location()
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let org = try OrgNumber(try Env.require("org", org))
-                let url = try Env.require("url", url)
-                let signer = try await BrokerSettings(pki: Env.value("pki", pki), bundleKey: bundleKey).bundleSigner()
-                let allowPrivate = try Env.parsed("webhook-allow-private", webhookAllowPrivate ? true : nil) ?? false
-                let registrar = WebhookRegistrar(signer: signer, allowPrivate: allowPrivate)
+                let (org, url) = (org!, url!)
+                let signer = try await BrokerSettings(pki: pki, bundleKey: bundleKey).bundleSigner()
+                let registrar = WebhookRegistrar(signer: signer, allowPrivate: webhookAllowPrivate)
                 let registered = try await store.with { try await registrar.register(url: url, for: org, in: $0, now: Date()) }
                 if json { return try printJSON(["id": registered.webhook.id, "url": url, "secret": registered.secret]) }
                 print("\(registered.webhook.id) \(registered.secret)")
@@ -48,10 +56,15 @@ struct WebhookCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a bank's endpoints and their status (the secrets are never shown again).")
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.")
-        var org: String?
+        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
         @Flag(help: "Print JSON.")
         var json = false
+
+        mutating func validate() throws {
+            try Env.require(&org, "org", OrgNumber.argument)
+            _ = try store.location()
+        }
 
         func run() async throws {
             try await reportingErrors {
@@ -61,7 +74,7 @@ struct WebhookCommand: AsyncParsableCommand {
                     let status: String
                     let createdAt: String
                 }
-                let org = try OrgNumber(try Env.require("org", org))
+                let org = org!
                 let webhooks = try await store.with { try await $0.webhooks(of: org) }.map {
                     Listed(id: $0.id, url: $0.url, status: $0.status.rawValue, createdAt: RFC3339.string(from: $0.createdAt))
                 }
@@ -74,15 +87,20 @@ struct WebhookCommand: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove one of a bank's endpoints; nothing more is sent to it.")
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.")
-        var org: String?
+        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
         @Option(help: "The webhook id (wh_…).")
         var id: String?
 
+        mutating func validate() throws {
+            try Env.require(&org, "org", OrgNumber.argument)
+            try Env.require(&id, "id")
+            _ = try store.location()
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let org = try OrgNumber(try Env.require("org", org))
-                let id = try Env.require("id", id)
+                let (org, id) = (org!, id!)
                 guard try await store.with({ try await $0.removeWebhook(id: id, of: org) }) else {
                     throw CLIError("bank \(org) has no webhook \(id)")
                 }
@@ -101,8 +119,8 @@ struct WebhookCommand: AsyncParsableCommand {
                 """
         )
         @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.")
-        var org: String?
+        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
+        var org: OrgNumber?
         @Option(help: "The webhook id (wh_…).")
         var id: String?
         @Option(help: "Most attempts to show (default 50).")
@@ -112,9 +130,12 @@ struct WebhookCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        func validate() throws {
+        mutating func validate() throws {
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1, not \(limit)") }
             if let replay, EventID(replay) == nil { throw ValidationError("--replay must be an event id (evt_…), not \(replay)") }
+            try Env.require(&org, "org", OrgNumber.argument)
+            try Env.require(&id, "id")
+            _ = try store.location()
         }
 
         func run() async throws {
@@ -127,8 +148,7 @@ struct WebhookCommand: AsyncParsableCommand {
                     let status: Int?
                     let error: String?
                 }
-                let org = try OrgNumber(try Env.require("org", org))
-                let id = try Env.require("id", id)
+                let (org, id) = (org!, id!)
                 if let replay, let event = EventID(replay) {
                     guard try await store.with({ try await $0.replayDelivery(event: event, webhook: id, of: org, now: Date()) }) else {
                         throw CLIError("bank \(org) has no webhook \(id), or no event \(event)")

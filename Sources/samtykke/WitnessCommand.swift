@@ -1,4 +1,5 @@
 import ArgumentParser
+import SamtykkeApp
 import TransparencyLog
 
 /// `samtykke witness` (SPEC §4, §7): a C2SP tlog-witness that cosigns the broker's checkpoints.
@@ -21,8 +22,13 @@ struct WitnessCommand: AsyncParsableCommand {
         @Option(help: "The witness's name, a schema-less URL such as witness.example/w1.")
         var name: String?
 
+        mutating func validate() throws {
+            try Env.require(&key, "key")
+            try Env.require(&name, "name")
+        }
+
         func signer() throws -> CosignatureSigner {
-            try CosignatureSigner(name: Env.require("name", name), privateKey: KeyFiles.ed25519(Env.require("key", key)))
+            try CosignatureSigner(name: name!, privateKey: KeyFiles.ed25519(key!))
         }
     }
 }

@@ -8,12 +8,16 @@ struct WitnessKeys: ParsableArguments {
     @Option(name: .customLong("witness-key"), help: "A witness's verifier key (from `samtykke witness key`) whose cosignature the checkpoint must carry; repeatable.")
     var keys: [String] = []
 
+    mutating func validate() throws {
+        _ = try verifiers()
+    }
+
     func verifiers() throws -> [CosignatureVerifier] {
         try keys.map { key in
             do {
                 return try CosignatureVerifier(verifierKey: key)
             } catch {
-                throw CLIError("--witness-key \(key) is not a witness's verifier key: \(error)")
+                throw ValidationError("--witness-key \(key) is not a witness's verifier key: \(error)")
             }
         }
     }

@@ -24,23 +24,34 @@ extension WitnessCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level?
 
+        mutating func validate() throws {
+            try Env.fill(&host, "host")
+            try Env.fill(&port, "port")
+            try Env.fill(&log, "log") { $0 }
+            try Env.require(&state, "state")
+            try Env.fill(&logLevel, "log-level")
+            try Env.present(log.first, "log")
+            _ = try logs()
+        }
+
+        func logs() throws -> [NoteVerifier] {
+            try log.map { key in
+                do {
+                    return try NoteVerifier(verifierKey: key.trimmingCharacters(in: .whitespacesAndNewlines))
+                } catch {
+                    throw ValidationError("--log \(key) is not a log's verifier key: \(error)")
+                }
+            }
+        }
+
         func run() async throws {
             try await reportingErrors {
-                let host = Env.value("host", host) ?? "127.0.0.1"
-                let port = try Env.integer("port", port, default: 8090)
+                let host = host ?? "127.0.0.1"
                 let signer = try identity.signer()
-                let logKeys = log.isEmpty ? [try Env.require("log", nil)] : log
-                let logs = try logKeys.map { key in
-                    do {
-                        return try NoteVerifier(verifierKey: key.trimmingCharacters(in: .whitespacesAndNewlines))
-                    } catch {
-                        throw CLIError("--log \(key) is not a log's verifier key: \(error)")
-                    }
-                }
-                let witness = try Witness(signer: signer, logs: logs, stateDirectory: Env.require("state", state))
-                let logger = makeLogger("samtykke.witness", level: try Env.parsed("log-level", logLevel))
+                let witness = try Witness(signer: signer, logs: try logs(), stateDirectory: state!)
+                let logger = makeLogger("samtykke.witness", level: logLevel)
                 FileHandle.standardError.write(Data("witness key: \(signer.verifierKey)\n".utf8))
-                let app = buildWitnessServer(witness, host: host, port: port, logger: logger) { port in
+                let app = buildWitnessServer(witness, host: host, port: port ?? 8090, logger: logger) { port in
                     logger.notice("witness listening", metadata: ["url": "http://\(host):\(port)"])
                 }
                 try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

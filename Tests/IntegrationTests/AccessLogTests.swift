@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SamtykkeApp
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// What an operator reads: one access line per request (route pattern, status, duration, request id,
 /// caller kind), the request id in the `Request-Id` header and in every problem document, one line

@@ -1,10 +1,10 @@
 import Foundation
 import MockTaxAgency
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// A failing or slow agency: the bank gets a 502 or 504 problem with a retry hint, no use is counted,
 /// the failure is on the log as `bundle.refused`, and once the agency recovers the same consent works.

@@ -3,10 +3,10 @@ import CurlHTTP
 import DevPKI
 import Foundation
 import ProcessHarness
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// The mock agency is reachable only over mutual TLS with a certificate from the dev CA, and the
 /// broker's libcurl client reports each failure as its own typed error.

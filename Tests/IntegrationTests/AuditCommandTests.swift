@@ -3,7 +3,6 @@ import Foundation
 import SamtykkeServer
 import Testing
 import TransparencyLog
-@testable import samtykke
 
 /// `samtykke audit verify|entries|checkpoint|prove` against a real broker, through the binary.
 @Suite struct AuditCommandTests {

@@ -1,7 +1,6 @@
 import Foundation
 import ProcessHarness
 import Testing
-@testable import samtykke
 
 /// A running broker with a log worth auditing, an auditor key, and its database file at hand.
 struct AuditedBroker: Sendable {

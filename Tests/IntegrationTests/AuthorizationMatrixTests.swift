@@ -1,7 +1,6 @@
 import Foundation
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// Every route × every kind of caller, with the status each must get. The rows are checked against
 /// the router's own list of routes, so a route added without deciding who may call it fails here.

@@ -1,10 +1,10 @@
 import DevPKI
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// A running broker (LocalStack: the mock agency over mutual TLS and the broker over HTTP) with every
 /// kind of caller the access tests need: two banks, two citizens and an auditor, each with a real

@@ -2,7 +2,6 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
-@testable import samtykke
 
 /// The bank's own acts on its consents: withdrawal, and paging through what it asked for.
 @Suite(.serialized) struct BankConsentsTests {

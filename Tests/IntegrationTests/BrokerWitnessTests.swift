@@ -5,7 +5,6 @@ import ProcessHarness
 import Testing
 import TransparencyLog
 import Witness
-@testable import samtykke
 
 /// A broker started with witnesses: it submits its checkpoints to a real `samtykke witness serve`,
 /// serves the cosignatures it gets, `audit verify --witness-key` requires them, and a dead witness

@@ -1,17 +1,19 @@
+import BrokerClient
 import Foundation
+import SamtykkeAPI
 import Testing
-@testable import samtykke
 
 /// `samtykke consent show` and `list` print what the bank wrote escaped, so a row stored before the
 /// broker refused hidden characters cannot fake a line of the consent screen or reverse its text.
 @Suite struct ConsentScreenTests {
-    static func view(purposeText: String, code: String = "loan-application") throws -> ConsentCommand.View {
+    static func view(purposeText: String, code: String = "loan-application") throws -> ConsentView {
         let document: [String: Any] = [
             "id": "0b9d3c1e-9a4f-4d7e-8a51-1f0e4c2b7d60", "bankOrg": "986352325", "personId": "14830351257",
             "scopes": ["income"], "years": [2024], "purpose": ["code": code, "text": purposeText],
             "validUntil": "2026-12-01T12:00:00Z", "maxUses": 1, "uses": 0, "status": "pending", "createdAt": "2026-11-23T12:00:00Z",
+            "requestExpiresAt": "2026-11-30T12:00:00Z", "statusChangedAt": "2026-11-23T12:00:00Z",
         ]
-        return try JSONDecoder().decode(ConsentCommand.View.self, from: JSONSerialization.data(withJSONObject: document))
+        return try JSONDecoder().decode(ConsentView.self, from: JSONSerialization.data(withJSONObject: document))
     }
 
     @Test func hiddenCharactersInAStoredPurposeArePrintedEscaped() throws {

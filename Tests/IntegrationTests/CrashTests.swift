@@ -10,7 +10,6 @@ import SamtykkeStore
 import Synchronization
 import Testing
 import TransparencyLog
-@testable import samtykke
 
 /// The broker killed with SIGKILL at random moments under load, 20 times, and restarted. Afterwards:
 /// the log verifies, every bundle a client received is on it, the uses counted equal the bundles

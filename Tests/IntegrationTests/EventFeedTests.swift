@@ -2,7 +2,6 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
-@testable import samtykke
 
 /// `GET /v1/events`: every change of the bank's consents, oldest first, and nothing of anyone else's.
 @Suite(.serialized) struct EventFeedTests {

@@ -1,11 +1,11 @@
 import CurlHTTP
 import DevPKI
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SwiftASN1
 import Testing
 import X509
-@testable import samtykke
 
 /// An agency presenting an expired certificate (from the right CA, for the right name) is refused
 /// at the TLS layer: the bank gets a 502, nothing is counted, and the refusal is logged.

@@ -5,7 +5,6 @@ import ProcessHarness
 import MockTaxAgency
 import SamtykkeCore
 import Testing
-@testable import samtykke
 
 /// `/readyz` is about what this instance needs to serve: the database. The agency's state is
 /// reported there and in `/metrics` but never takes the instance out of a load balancer, since

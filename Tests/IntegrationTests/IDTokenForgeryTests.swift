@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
 import Testing
-@testable import samtykke
 
 /// ID tokens made by hand, byte by byte, each wrong in exactly one way a forger or a confused
 /// provider could try. The broker must answer every one with a 401 problem document; the same

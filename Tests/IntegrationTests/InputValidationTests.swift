@@ -3,7 +3,6 @@ import Foundation
 import SamtykkeCore
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// Bad input of every kind gets a 4xx problem document that names the field at fault: bodies field by
 /// field, query parameters, bodies where none belong, oversized, deep and mistyped bodies, malformed

@@ -1,6 +1,6 @@
 import Foundation
+import SamtykkeApp
 import Testing
-@testable import samtykke
 
 /// Key files must be the running user's and 0600 or 0400, judged on the file a link points to: a
 /// Kubernetes secret mount is a chain of links (`key` → `..data/key` → `..2024_…/key`).
@@ -45,7 +45,7 @@ import Testing
             #expect(FileManager.default.createFile(atPath: key, contents: Data(), attributes: [.posixPermissions: 0o600]))
             try KeyFiles.requirePrivate(key)
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
-            #expect(throws: CLIError.self) { try KeyFiles.requirePrivate(key) }
+            #expect(throws: KeyFileError.readableByOthers(key, mode: 0o644, target: key)) { try KeyFiles.requirePrivate(key) }
         }
     }
 
@@ -53,7 +53,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let link = dir.appendingPathComponent("gone.key").path
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "nowhere")
-            #expect(throws: CLIError.self) { try KeyFiles.requirePrivate(link) }
+            #expect(throws: KeyFileError.missing(link)) { try KeyFiles.requirePrivate(link) }
         }
     }
 

@@ -3,10 +3,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SamtykkeApp
 import SamtykkeServer
 import Synchronization
 import Testing
-@testable import samtykke
 
 /// The broker's log, at `.trace`, through a whole flow and every kind of refusal, access log
 /// included (whose paths would hold national identity numbers: it logs route patterns), never holds a

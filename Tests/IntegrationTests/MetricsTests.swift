@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import samtykke
 
 /// `/metrics` read by the reference Prometheus parser: every series an operator alerts on is there
 /// from the start with its type, and each request is counted with the status its client got.

@@ -1,7 +1,6 @@
 import Foundation
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// `openapi.json` tells the truth: it names exactly the router's routes, it is a valid OpenAPI 3.1
 /// document, every error it declares is a problem document, and real answers of the broker match

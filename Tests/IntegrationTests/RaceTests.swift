@@ -3,7 +3,6 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
-@testable import samtykke
 
 /// Many clients at once: `maxUses` is never exceeded, a revoke is never overtaken by a bundle, and
 /// retries under one `Idempotency-Key` never create a second consent, bundle or use.

@@ -1,8 +1,8 @@
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// Each authenticated caller has its own token bucket: over it, 429 with `Retry-After`; others go on.
 @Suite(.serialized) struct RateLimitTests {

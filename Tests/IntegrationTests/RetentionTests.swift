@@ -5,7 +5,6 @@ import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer
 import Testing
-@testable import samtykke
 
 /// `serve --retention`: past the period after a consent ended, the bank is told it was forgotten
 /// (410), the citizen's access log and `audit verify` still tell its whole history, and at no time

@@ -5,7 +5,6 @@ import ProcessHarness
 import SamtykkeApp
 import SamtykkeJOSE
 import Synchronization
-@testable import samtykke
 
 extension ServerProcess {
     /// A `samtykke` server command (`serve`, `mock-tax-agency`, `witness serve`) as its own process,

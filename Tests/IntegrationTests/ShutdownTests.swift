@@ -2,7 +2,6 @@ import DevPKI
 import Foundation
 import SamtykkeJOSE
 import Testing
-@testable import samtykke
 
 /// SIGTERM lets requests in flight finish, then the broker exits 0.
 @Suite(.serialized) struct ShutdownTests {

@@ -7,7 +7,6 @@ import SamtykkeJOSE
 import SamtykkeServer
 import Synchronization
 import Testing
-@testable import samtykke
 
 /// Paths of the package being tested.
 enum Package {

@@ -4,7 +4,6 @@ import SamtykkeCore
 import TestSupport
 import Testing
 import TransparencyLog
-@testable import samtykke
 
 /// Two `samtykke serve` processes on one PostgreSQL database, as behind a load balancer: one log,
 /// one tree, and every rule of SPEC §1 holding across them.

@@ -2,7 +2,6 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
-@testable import samtykke
 @testable import SamtykkeServer
 
 /// Webhooks as a bank receives them: a real HTTPS endpoint under its own CA, verifying with the

@@ -2,7 +2,6 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
-@testable import samtykke
 @testable import SamtykkeServer
 
 /// `POST/GET/DELETE /v1/webhooks`: https targets outside the broker's network, a secret shown once

@@ -6,23 +6,23 @@ import Synchronization
 /// `serve --log-format json`: one JSON object per line, for log shippers that would otherwise have
 /// to parse the text format. Metadata keeps its structure under `metadata`, so a key can never
 /// overwrite `level` or `message`.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
+public struct JSONLogHandler: LogHandler {
+    public let label: String
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
     private let write: @Sendable (String) -> Void
 
-    init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    public init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
         self.label = label
         self.write = write
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: Logging.LogEvent) {
+    public func log(event: Logging.LogEvent) {
         var merged = metadata
         if let given = event.metadata { merged.merge(given) { $1 } }
         var object: [String: Any] = [
@@ -47,7 +47,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     /// One `write(2)` per line under a lock, so lines from concurrent requests never interleave.
-    @Sendable static func standardError(_ line: String) {
+    @Sendable public static func standardError(_ line: String) {
         lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
     }
 

@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Logging
 import MockTaxAgency
-import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
 import ServiceLifecycle
@@ -11,20 +10,20 @@ import ServiceLifecycle
 /// The mock agency and the broker running in this process on free loopback ports, over a dev PKI:
 /// what `samtykke demo` shows and what the integration tests drive. Both shut down gracefully when
 /// `body` returns or throws.
-struct LocalStack: Sendable {
+public struct LocalStack: Sendable {
     /// The broker's port is known only once it listens, so bundles and consent tokens name a fixed
     /// local issuer, and the agency is told to expect it.
-    static let brokerIssuer = PKIPaths.devBrokerIssuer
+    public static let brokerIssuer = PKIPaths.devBrokerIssuer
 
-    let paths: PKIPaths
-    let agencyURL: String
-    let brokerURL: String
-    let broker: Broker
+    public let paths: PKIPaths
+    public let agencyURL: String
+    public let brokerURL: String
+    public let broker: Broker
     /// What reached the agency's data route.
-    let agencyTraffic: AgencyTraffic
+    public let agencyTraffic: AgencyTraffic
 
     /// `store` defaults to SQLite in `work/data`.
-    static func run<T: Sendable>(
+    public static func run<T: Sendable>(
         work: URL,
         fixtures: String,
         store location: StoreLocation? = nil,
@@ -47,7 +46,7 @@ struct LocalStack: Sendable {
             certificateChain: paths.agencyCertificate.path,
             privateKey: paths.agencyKey.path,
             clientCA: paths.caCertificate.path,
-            brokerKeys: JWKSet(keys: [PublicJWK(try P256PublicKeyFile.read(paths.bundleSigningPublicKey.path))]),
+            brokerKeys: JWKSet(keys: [PublicJWK(try KeyFiles.p256PublicKey(paths.bundleSigningPublicKey.path))]),
             brokerIssuer: brokerIssuer,
             fixtures: fixtures,
             faults: agencyFaults,
@@ -64,18 +63,14 @@ struct LocalStack: Sendable {
             var agencyIterator = agencyPorts.makeAsyncIterator()
             guard let agencyPortNumber = await agencyIterator.next() else {
                 try await group.waitForAll()
-                throw CLIError("the mock agency did not start")
+                throw LocalStackError.agencyDidNotStart
             }
             let agencyURL = "https://127.0.0.1:\(agencyPortNumber)"
             var brokerGroup: ServiceGroup?
             do {
-                var settings = BrokerSettings()
-                switch location ?? .sqlite(directory: work.appendingPathComponent("data").path) {
-                case .sqlite(let directory): settings.dataDir = directory
-                case .postgres(let url): settings.database = url
-                }
-                settings.pki = paths.directory.path
-                settings.taxAgency = agencyURL
+                let settings = BrokerSettings(
+                    store: location ?? .sqlite(directory: work.appendingPathComponent("data").path), pki: paths.directory.path, taxAgency: agencyURL
+                )
                 var (broker, store) = try await settings.makeBroker(publicURL: brokerIssuer, logger: logger)
                 // The demo and the tests mint hour-long dev tokens, and some tests move the broker's
                 // clock that far ahead; `serve` keeps the ten-minute cap.
@@ -92,7 +87,7 @@ struct LocalStack: Sendable {
                     try await started.run()
                 }
                 var brokerIterator = brokerPorts.makeAsyncIterator()
-                guard let port = await brokerIterator.next() else { throw CLIError("the broker did not start") }
+                guard let port = await brokerIterator.next() else { throw LocalStackError.brokerDidNotStart }
                 let result = try await body(LocalStack(paths: paths, agencyURL: agencyURL, brokerURL: "http://127.0.0.1:\(port)", broker: broker, agencyTraffic: agencyTraffic))
                 await brokerGroup?.triggerGracefulShutdown()
                 await agencyGroup.triggerGracefulShutdown()
@@ -104,6 +99,18 @@ struct LocalStack: Sendable {
                 try? await group.waitForAll()
                 throw error
             }
+        }
+    }
+}
+
+public enum LocalStackError: Error, Hashable, CustomStringConvertible {
+    case agencyDidNotStart
+    case brokerDidNotStart
+
+    public var description: String {
+        switch self {
+        case .agencyDidNotStart: "the mock agency did not start"
+        case .brokerDidNotStart: "the broker did not start"
         }
     }
 }

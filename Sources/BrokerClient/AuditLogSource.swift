@@ -1,0 +1,102 @@
+import Foundation
+import LogVerification
+import TransparencyLog
+
+/// The broker's auditor endpoints (SPEC §2, §4) as a `LogSource`. Answers are decoded strictly but
+/// not trusted: `LogVerification` checks them against the signed checkpoint.
+public struct AuditLogSource: LogSource {
+    public let client: BrokerClient
+
+    public init(client: BrokerClient) {
+        self.client = client
+    }
+
+    struct EntriesPage: Decodable {
+        struct Item: Decodable {
+            let index: UInt64
+            let entry: String
+        }
+        let entries: [Item]
+    }
+
+    struct Proof: Decodable {
+        let hashes: [String]
+    }
+
+    public func signedCheckpoint() async throws -> String {
+        String(decoding: try await client.send("GET", "/v1/audit/checkpoint"), as: UTF8.self)
+    }
+
+    /// The newest checkpoint, opened with `key`; the note is returned as the broker served it.
+    public func signedCheckpoint(verifiedWith key: String) async throws -> (checkpoint: Checkpoint, note: String) {
+        let note = try await signedCheckpoint()
+        do {
+            return (try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: key)), note)
+        } catch {
+            throw BrokerClientError.checkpointDoesNotVerify(cause: error)
+        }
+    }
+
+    /// GET /v1/audit/log-key: the log's verifier key as this broker publishes it, which shows whose
+    /// notes are well formed, not who signed them.
+    public func publishedLogKey() async throws -> String {
+        let key = String(decoding: try await client.send("GET", "/v1/audit/log-key"), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            _ = try NoteVerifier(verifierKey: key)
+        } catch {
+            throw BrokerClientError.notALogKey(url: "\(client.server)/v1/audit/log-key", cause: error)
+        }
+        return key
+    }
+
+    public func entries(start: UInt64, limit: Int) async throws -> [ServedEntry] {
+        try await entries(query: "start=\(start)&limit=\(limit)")
+    }
+
+    /// At most `limit` entries from `start` on, only those about what `filters` name (`consentId`,
+    /// `personId`, `bankOrg`), handed to `page` as the broker serves them, up to 1000 at a time.
+    public func entries(
+        from start: UInt64, limit: Int, filters: [(name: String, value: String)], page: ([ServedEntry]) throws -> Void
+    ) async throws {
+        let query = filters.map { "&\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.value)" }.joined()
+        var next = start
+        var listed = 0
+        while listed < limit {
+            let wanted = min(1000, limit - listed)
+            let served = try await entries(query: "start=\(next)&limit=\(wanted)\(query)")
+            try page(served)
+            listed += served.count
+            guard served.count == wanted, let last = served.last else { return }
+            next = last.index + 1
+        }
+    }
+
+    /// A page of entries for any query the broker accepts (filters included).
+    func entries(query: String) async throws -> [ServedEntry] {
+        let page = try await client.get("/v1/audit/entries?\(query)", as: EntriesPage.self)
+        return try page.entries.map { item in
+            guard let leaf = Data(base64Encoded: item.entry) else { throw BrokerClientError.entryNotBase64(index: item.index) }
+            return ServedEntry(index: item.index, leaf: Array(leaf))
+        }
+    }
+
+    public func entryBundle(_ tile: TilePath) async throws -> [UInt8] {
+        try await client.send("GET", "/v1/audit/tlog/tile/entries/\(tile.path)")
+    }
+
+    public func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {
+        try hashes(try await client.get("/v1/audit/proof/inclusion?index=\(index)&treeSize=\(treeSize)", as: Proof.self))
+    }
+
+    public func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] {
+        try hashes(try await client.get("/v1/audit/proof/consistency?from=\(from)&to=\(to)", as: Proof.self))
+    }
+
+    private func hashes(_ proof: Proof) throws -> [Hash] {
+        try proof.hashes.enumerated().map { position, text in
+            guard let hash = Hash(base64: text) else { throw BrokerClientError.proofHashNotBase64(position: position) }
+            return hash
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// The broker's answer to a bundle request, `{bundle, auditReceipt}` (SPEC §3): what the server
+/// sends and what banks keep and verify.
+public struct BundleAnswer: Codable, Sendable, Hashable {
+    /// Proof that the bundle's `bundle.issued` entry is in the log's signed checkpoint.
+    public struct Receipt: Codable, Sendable, Hashable {
+        public let index: UInt64
+        /// The entry's exact leaf bytes, base64.
+        public let entry: String
+        public let treeSize: UInt64
+        /// The proof's hashes, base64.
+        public let inclusionProof: [String]
+        /// The signed checkpoint note, with any cosignatures.
+        public let checkpoint: String
+
+        public init(index: UInt64, entry: String, treeSize: UInt64, inclusionProof: [String], checkpoint: String) {
+            self.index = index
+            self.entry = entry
+            self.treeSize = treeSize
+            self.inclusionProof = inclusionProof
+            self.checkpoint = checkpoint
+        }
+    }
+
+    /// The compact JWS.
+    public let bundle: String
+    public let auditReceipt: Receipt
+
+    public init(bundle: String, auditReceipt: Receipt) {
+        self.bundle = bundle
+        self.auditReceipt = auditReceipt
+    }
+}

@@ -1,0 +1,50 @@
+import SamtykkeCore
+
+/// A consent as the API shows it (SPEC §2): what the broker encodes and what banks and citizens
+/// decode, one declaration for both.
+public struct ConsentView: Codable, Sendable, Hashable {
+    /// The purpose exactly as stored, not re-validated on the way in: a row stored before the broker
+    /// refused hidden characters still holds them, and a client must be able to read it to show it
+    /// escaped (`SamtykkeCore.Purpose` would refuse it).
+    public struct Purpose: Codable, Sendable, Hashable {
+        public let code: String
+        public let text: String
+
+        public init(code: String, text: String) {
+            self.code = code
+            self.text = text
+        }
+    }
+
+    public let id: String
+    public let bankOrg: String
+    public let personId: String
+    public let scopes: [Scope]
+    public let years: [Int]
+    public let purpose: Purpose
+    public let validUntil: String
+    public let maxUses: Int
+    public let uses: Int
+    public let status: ConsentStatus
+    public let createdAt: String
+    public let requestExpiresAt: String
+    public let grantedAt: String?
+    public let statusChangedAt: String
+
+    public init(_ consent: Consent) {
+        id = consent.id.description
+        bankOrg = consent.bankOrg.digits
+        personId = consent.terms.personId.digits
+        scopes = consent.terms.scopes
+        years = consent.terms.years
+        purpose = Purpose(code: consent.terms.purpose.code, text: consent.terms.purpose.text)
+        validUntil = RFC3339.string(from: consent.terms.validUntil)
+        maxUses = consent.terms.maxUses
+        uses = consent.uses
+        status = consent.status
+        createdAt = RFC3339.string(from: consent.createdAt)
+        requestExpiresAt = RFC3339.string(from: consent.requestExpiresAt)
+        grantedAt = consent.grantedAt.map(RFC3339.string(from:))
+        statusChangedAt = RFC3339.string(from: consent.statusChangedAt)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import DevPKI
+import Foundation
+import SamtykkeApp
+
+/// The broker's files and settings: `--pki DIR` alone for development, or each file named on its own.
+struct BrokerFlags: ParsableArguments {
+    @OptionGroup var store: StoreFlags
+    @Option(help: "A dev PKI from `samtykke dev pki`; supplies every key and certificate not named below.")
+    var pki: String?
+    @Option(help: "The tax agency's base URL, e.g. https://127.0.0.1:8443.")
+    var taxAgency: HTTPURL?
+    @Option(help: "CA certificate that is the only trust anchor for the agency (default: PKI ca.pem).")
+    var agencyCa: String?
+    @Option(help: "The broker's TLS client certificate for the agency (default: PKI broker-client.pem).")
+    var clientCert: String?
+    @Option(help: "Its private key, mode 0600 (default: PKI broker-client.key).")
+    var clientKey: String?
+    @Option(help: "P-256 key that signs bundles and consent tokens, mode 0600 (default: PKI bundle-signing.key).")
+    var bundleKey: String?
+    @Option(help: "A bundle-signing key no longer in use (PEM, public or private); repeatable. Published in the JWKS so bundles it signed still verify.")
+    var retiredBundleKey: [String] = []
+    @Option(help: "Ed25519 key that signs log checkpoints, mode 0600 (default: PKI log.key).")
+    var logSigningKey: String?
+    @Option(help: "The log's origin line in checkpoints, also the note key name.")
+    var logOrigin: String?
+    @Option(help: "Expected `iss` of citizen ID tokens (default with --pki: the dev provider).")
+    var idIssuer: String?
+    @Option(help: "JWKS of the ID provider, a file or an https URL (default with --pki: the dev provider key).", transform: Self.jwksSource)
+    var idJwks: JWKSSource?
+    @Option(help: "Expected `aud` of citizen ID tokens.")
+    var idAudience: String?
+    @Option(help: "`iss` of bundles and consent tokens; defaults to \(PKIPaths.devBrokerIssuer) with --pki, else the broker's own URL.")
+    var issuer: String?
+    @Option(help: "`aud` of consent tokens: the agency's identifier.")
+    var agencyAudience: String?
+
+    static func jwksSource(_ text: String) throws -> JWKSSource {
+        do {
+            return try JWKSSource(text)
+        } catch {
+            throw ValidationError("--id-jwks \(error)")
+        }
+    }
+
+    mutating func validate() throws {
+        try Env.fill(&pki, "pki")
+        try Env.fill(&taxAgency, "tax-agency")
+        try Env.fill(&agencyCa, "agency-ca")
+        try Env.fill(&clientCert, "client-cert")
+        try Env.fill(&clientKey, "client-key")
+        try Env.fill(&bundleKey, "bundle-key")
+        try Env.fill(&retiredBundleKey, "retired-bundle-key") { $0 }
+        try Env.fill(&logSigningKey, "log-signing-key")
+        try Env.fill(&logOrigin, "log-origin")
+        try Env.fill(&idIssuer, "id-issuer")
+        try Env.fill(&idJwks, "id-jwks", Self.jwksSource)
+        try Env.fill(&idAudience, "id-audience")
+        try Env.fill(&issuer, "issuer")
+        try Env.fill(&agencyAudience, "agency-audience")
+    }
+
+    /// Whether the broker can be started at all: the last check of `serve`'s validation, so the
+    /// flags' own values are judged first.
+    func requireStoreAndAgency() throws {
+        _ = try store.location()
+        try Env.present(taxAgency, "tax-agency")
+    }
+
+    func settings() throws -> BrokerSettings {
+        BrokerSettings(
+            store: try store.location(),
+            pki: pki,
+            taxAgency: taxAgency?.description,
+            agencyCa: agencyCa,
+            clientCert: clientCert,
+            clientKey: clientKey,
+            bundleKey: bundleKey,
+            retiredBundleKeys: retiredBundleKey,
+            logSigningKey: logSigningKey,
+            logOrigin: logOrigin,
+            idIssuer: idIssuer,
+            idJwks: idJwks,
+            idAudience: idAudience,
+            issuer: issuer,
+            agencyAudience: agencyAudience
+        )
+    }
+}
