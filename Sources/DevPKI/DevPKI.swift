@@ -37,6 +37,18 @@ public enum DevPKI {
         return paths
     }
 
+    /// The same, on a dispatch thread: each openssl run blocks its thread, and on Swift's small
+    /// cooperative pool that would stall every other task of the process meanwhile (the servers of
+    /// `samtykke demo`, the brokers of a test run).
+    public static func make(in directory: URL, openssl: String = "openssl", overwrite: Bool = false) async throws(DevPKIError) -> PKIPaths {
+        let made: Result<PKIPaths, DevPKIError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { () throws(DevPKIError) in try make(in: directory, openssl: openssl, overwrite: overwrite) })
+            }
+        }
+        return try made.get()
+    }
+
     private static func generate(_ p: PKIPaths, work: URL, with openssl: OpenSSL) throws(DevPKIError) {
         let config = work.appendingPathComponent("openssl.cnf")
         do {

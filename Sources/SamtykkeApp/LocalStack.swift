@@ -36,7 +36,7 @@ public struct LocalStack: Sendable {
         let pkiDirectory = work.appendingPathComponent("pki")
         let paths = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
             ? PKIPaths(directory: pkiDirectory)
-            : try DevPKI.make(in: pkiDirectory)
+            : try await DevPKI.make(in: pkiDirectory)
         var logger = Logger(label: "samtykke.local")
         logger.logLevel = logLevel
 

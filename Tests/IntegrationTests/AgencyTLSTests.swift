@@ -38,7 +38,7 @@ import Testing
 
     @Test func clientCertificateFromAnotherCAIsRefused() async throws {
         try await Self.withAgency { stack, dir in
-            let other = try DevPKI.make(in: dir.appendingPathComponent("other-pki"))
+            let other = try await DevPKI.make(in: dir.appendingPathComponent("other-pki"))
             let client = Self.client(CurlTLSConfiguration(
                 caFile: stack.paths.caCertificate.path,
                 clientCertificateFile: other.brokerClientCertificate.path,
@@ -64,7 +64,7 @@ import Testing
     @Test func serverCertificateNotFromTheTrustedCAIsRefused() async throws {
         try await Self.withAgency { stack, dir in
             let before = Self.handshakes()
-            let other = try DevPKI.make(in: dir.appendingPathComponent("other-pki"))
+            let other = try await DevPKI.make(in: dir.appendingPathComponent("other-pki"))
             let agency = CurlTaxAgency(baseURL: stack.agencyURL, tls: CurlTLSConfiguration(
                 caFile: other.caCertificate.path,
                 clientCertificateFile: stack.paths.brokerClientCertificate.path,

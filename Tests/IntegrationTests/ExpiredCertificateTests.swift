@@ -12,7 +12,7 @@ import X509
 @Suite(.serialized) struct ExpiredCertificateTests {
     @Test func expiredAgencyCertificateIsRefused() async throws {
         try await withTemporaryDirectory { dir in
-            let paths = try DevPKI.make(in: dir.appendingPathComponent("pki"))
+            let paths = try await DevPKI.make(in: dir.appendingPathComponent("pki"))
             try Self.replaceWithExpiredCertificate(paths)
             let clock = TestClock()
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir), customize: { broker in

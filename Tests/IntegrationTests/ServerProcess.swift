@@ -55,7 +55,7 @@ struct ProcessStack {
     ) async throws -> ProcessStack {
         let pki = dir.appendingPathComponent("pki")
         let store = try given ?? TestBackend.store(in: dir)
-        let paths = try DevPKI.make(in: pki)
+        let paths = try await DevPKI.make(in: pki)
         let key = try await runCLI(["bank", "add"] + TestBackend.flags(store) + ["--org", "986352325", "--name", "Process Bank"])
         guard key.status == 0 else { throw ProcessHarnessError("bank add failed: \(key.stderr)") }
 

@@ -90,13 +90,16 @@ import Testing
     @Test func aDeliveryIsRetriedOnceTheEndpointIsBack() async throws {
         try await withTemporaryDirectory { dir in
             try await WebhookReceiver.with(in: dir) { receiver in
+                // Up once for its port, then down while the broker first tries it.
+                try await receiver.start()
+                await receiver.stop()
                 // Waits of 2 s instead of the standard 5 s, 5 min, …: the schedule itself has its own test.
                 try await Self.withBroker(receiver, schedule: Array(repeating: 2, count: 9)) { run in
                     let webhook = try await Self.register(receiver.url(), as: run.bank, at: receiver)
                     let consent = try await run.createConsent(for: try ConsentFlowTests.person)
                     let bank = try OrgNumber("986352325")
                     let store = run.stack.broker.store
-                    // Nothing listens yet: attempts fail until it does.
+                    // Nothing listens: attempts fail until it is back.
                     for _ in 0..<200 where (try await store.deliveryLog(webhook: webhook, of: bank, limit: 10) ?? []).isEmpty {
                         try await Task.sleep(for: .milliseconds(50))
                     }

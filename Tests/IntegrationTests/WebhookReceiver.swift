@@ -1,7 +1,6 @@
 import DevPKI
 import Foundation
 import ProcessHarness
-import Synchronization
 
 /// `scripts/webhook-receiver` as a child process: a bank's HTTPS endpoint under its own CA that
 /// verifies every delivery with the `standardwebhooks` Python library, not with the broker's code.
@@ -19,55 +18,45 @@ final class WebhookReceiver: Sendable {
         let mode: String
     }
 
-    let port: Int
     let state: URL
     /// The receiver's own CA: the broker trusts it only through `--webhook-ca`.
     let pki: PKIPaths
-    private let server = Mutex<ServerProcess?>(nil)
+    private let server: ServerProcess
 
-    /// The port is fixed up front: the broker is told the endpoint's URL before it first listens,
-    /// and it comes back on that URL after a restart.
-    init(in dir: URL) throws {
-        port = try ServerProcess.freePort()
-        state = dir.appendingPathComponent("receiver-\(port)")
+    private init(in dir: URL) async throws {
+        state = dir.appendingPathComponent("receiver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let pkiDirectory = dir.appendingPathComponent("receiver-pki")
         pki = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
-            ? PKIPaths(directory: pkiDirectory) : try DevPKI.make(in: pkiDirectory)
+            ? PKIPaths(directory: pkiDirectory) : try await DevPKI.make(in: pkiDirectory)
+        server = ServerProcess(
+            name: "webhook receiver", executable: try await TestPython.executable.path,
+            arguments: [
+                Package.root.appendingPathComponent("scripts/webhook-receiver").path,
+                "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
+            ]
+        )
     }
 
     /// A receiver for `body`, always stopped afterwards; `body` starts it when it should listen.
     static func with<T>(in dir: URL, _ body: (WebhookReceiver) async throws -> T) async throws -> T {
-        let receiver = try WebhookReceiver(in: dir)
+        let receiver = try await WebhookReceiver(in: dir)
         return try await withCleanup { try await body(receiver) } cleanup: { await receiver.stop() }
     }
 
     var caFile: String { pki.caCertificate.path }
 
-    func url(_ path: String = "/hook") -> String { "https://127.0.0.1:\(port)\(path)" }
+    /// Known once the receiver has first listened: it picks a free port then, and keeps it across restarts.
+    func url(_ path: String = "/hook") -> String { "https://127.0.0.1:\(server.port)\(path)" }
 
     /// Starts (or restarts) the receiver and waits until it listens.
     func start() async throws {
-        let python = try await TestPython.executable.path
-        let server = self.server.withLock { server in
-            if server == nil {
-                server = ServerProcess(
-                    name: "webhook receiver", executable: python,
-                    arguments: [
-                        Package.root.appendingPathComponent("scripts/webhook-receiver").path,
-                        "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
-                    ],
-                    port: port
-                )
-            }
-            return server!
-        }
         try server.start()
         try await server.waitUntilListening()
     }
 
     func stop() async {
-        await server.withLock { $0 }?.stop()
+        await server.stop()
     }
 
     func trust(secret: String) throws {
