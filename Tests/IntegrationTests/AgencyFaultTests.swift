@@ -13,7 +13,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let faults = FaultSwitch()
             let clock = TestClock()
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir), agencyFaults: faults, customize: { broker in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), agencyFaults: faults, customize: { broker in
                 broker.clock = { clock.now() }
                 broker.limits.bundleDeadline = deadline
             }) { stack in

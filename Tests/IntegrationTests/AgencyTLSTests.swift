@@ -13,7 +13,7 @@ import Testing
 @Suite(.serialized) struct AgencyTLSTests {
     static func withAgency(_ body: @Sendable (LocalStack, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir)) { stack in try await body(stack, dir) }
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir)) { stack in try await body(stack, dir) }
         }
     }
 

@@ -44,7 +44,7 @@ struct AuthorizationParties: Sendable {
         try await withTemporaryDirectory { dir in
             try FileManager.default.copyItem(at: try await sharedPKI.value, to: dir.appendingPathComponent("pki"))
             let clock = TestClock()
-            return try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir), customize: { broker in
+            return try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 broker.clock = { clock.now() }
                 customize(&broker)
             }) { stack in

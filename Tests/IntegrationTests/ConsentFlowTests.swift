@@ -44,7 +44,7 @@ import Testing
     static func withStack(sqlite: Bool = false, customize: @escaping @Sendable (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
-            let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
+            let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try await TestBackend.store(in: dir)
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
                 customize(&broker)
                 broker.agency = CountingAgency(broker.agency)

@@ -15,7 +15,7 @@ import X509
             let paths = try await DevPKI.make(in: dir.appendingPathComponent("pki"))
             try Self.replaceWithExpiredCertificate(paths)
             let clock = TestClock()
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir), customize: { broker in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 broker.clock = { clock.now() }
             }) { (stack: LocalStack) async throws -> Void in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Bank", now: Date())

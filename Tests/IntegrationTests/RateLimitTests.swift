@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct RateLimitTests {
     @Test func aBurstOverTheLimitGets429WithRetryAfterAndOthersAreUnaffected() async throws {
         try await withTemporaryDirectory { dir in
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try TestBackend.store(in: dir), customize: { broker in
+            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 broker.limits.rate = RateLimiter.Rule(perSecond: 0.1, burst: 5)
             }) { stack in
                 let a = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "A", now: Date())

@@ -54,7 +54,7 @@ struct ProcessStack {
         in dir: URL, agencyFaults: String? = nil, store given: StoreLocation? = nil, brokers count: Int = 1, brokerArguments: [String] = []
     ) async throws -> ProcessStack {
         let pki = dir.appendingPathComponent("pki")
-        let store = try given ?? TestBackend.store(in: dir)
+        let store = if let given { given } else { try await TestBackend.store(in: dir) }
         let paths = try await DevPKI.make(in: pki)
         let key = try await runCLI(["bank", "add"] + TestBackend.flags(store) + ["--org", "986352325", "--name", "Process Bank"])
         guard key.status == 0 else { throw ProcessHarnessError("bank add failed: \(key.stderr)") }

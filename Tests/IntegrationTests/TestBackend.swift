@@ -7,8 +7,8 @@ import TestSupport
 enum TestBackend {
     static var isPostgres: Bool { ProcessInfo.processInfo.environment["SAMTYKKE_TEST_BACKEND"] == "postgres" }
 
-    static func store(in dir: URL) throws -> StoreLocation {
-        isPostgres ? .postgres(url: try PostgresTestDatabase.create().url) : .sqlite(directory: dir.appendingPathComponent("data").path)
+    static func store(in dir: URL) async throws -> StoreLocation {
+        isPostgres ? .postgres(url: try await PostgresTestDatabase.create().url) : .sqlite(directory: dir.appendingPathComponent("data").path)
     }
 
     /// The flags of a command that opens `location`.

@@ -11,7 +11,7 @@ import TransparencyLog
 struct TwoInstanceTests {
     static func withTwo(_ body: (ProcessStack) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            try await ProcessStack.with(in: dir, store: .postgres(url: try PostgresTestDatabase.create().url), brokers: 2) { stack in
+            try await ProcessStack.with(in: dir, store: .postgres(url: try await PostgresTestDatabase.create().url), brokers: 2) { stack in
                 try await body(stack)
                 // SIGTERM drains and exits 0 on both, also after one was killed and restarted.
                 #expect(await stack.stop() == [0, 0])

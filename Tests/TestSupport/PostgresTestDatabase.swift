@@ -32,10 +32,10 @@ public enum PostgresTestDatabase {
     }
 
     /// A new, empty database; returns its URL. It lives until dropped or until the server goes.
-    public static func create() throws -> (name: String, url: String) {
+    public static func create() async throws -> (name: String, url: String) {
         guard let server = serverURL, var parts = URLComponents(string: server) else { throw SQLRefused(sql: "", message: skipReason) }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try psql(server, "CREATE DATABASE \(name)")
+        try await psql(server, "CREATE DATABASE \(name)")
         parts.path = "/" + name
         guard let url = parts.string else { throw SQLRefused(sql: "", message: "cannot name database \(name) in \(server)") }
         return (name, url)
@@ -44,7 +44,7 @@ public enum PostgresTestDatabase {
     /// Runs `body` with the URL of a new, empty database, and drops the database after, also when
     /// `body` throws.
     public static func withFresh<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
-        let (name, url) = try create()
+        let (name, url) = try await create()
         let server = serverURL!
         let result: Result<T, any Error>
         do {
@@ -52,7 +52,7 @@ public enum PostgresTestDatabase {
         } catch {
             result = .failure(error)
         }
-        try psql(server, "DROP DATABASE \(name) WITH (FORCE)")
+        try await psql(server, "DROP DATABASE \(name) WITH (FORCE)")
         return try result.get()
     }
 
@@ -61,14 +61,14 @@ public enum PostgresTestDatabase {
         try await withFresh { url in
             try await PostgresStore(url: url, logger: logger).withRunning { store in
                 try await store.migrate()
-                return try await body(store) { sql in try psql(url, sql) }
+                return try await body(store) { sql in try await psql(url, sql) }
             }
         }
     }
 
     /// Runs `sql` with `psql` on the database at `url`; throws its error output when it fails.
-    public static func psql(_ url: String, _ sql: String) throws {
-        let result = try Command.runBlocking("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql])
+    public static func psql(_ url: String, _ sql: String) async throws {
+        let result = try await Command.run("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql])
         guard result.status == 0 else { throw SQLRefused(sql: sql, message: result.stderr) }
     }
 }
