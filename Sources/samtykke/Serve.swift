@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
     var logFormat: LogFormat?
     @Option(
         name: .customLong("witness"),
-        help: "A C2SP tlog-witness to submit every checkpoint to, URL=VKEY (VKEY from `samtykke witness key`); repeatable.",
+        help: "A C2SP tlog-witness to submit every checkpoint to, URL=VKEY (VKEY from `samtykke witness key`); repeatable (environment: comma-separated).",
         transform: Self.witness
     )
     var witnesses: [WitnessEndpoint] = []
@@ -63,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         try Env.fill(&webhookCa, "webhook-ca")
         try Env.fill(&webhookTimeout, "webhook-timeout")
         try Env.fill(&retention, "retention", RetentionPeriod.parse)
+        try Env.fill(&witnesses, "witness", Self.witness)
         _ = try checked()
         if let webhookCa { _ = try Self.trustRoots(webhookCa) }
         try broker.requireStoreAndAgency()

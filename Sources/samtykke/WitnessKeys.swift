@@ -5,10 +5,14 @@ import TransparencyLog
 /// The witnesses whose cosignatures a checkpoint must carry (C2SP tlog-cosignature): `audit verify`
 /// requires them on the log's checkpoint, `bundle verify` on the receipt's.
 struct WitnessKeys: ParsableArguments {
-    @Option(name: .customLong("witness-key"), help: "A witness's verifier key (from `samtykke witness key`) whose cosignature the checkpoint must carry; repeatable.")
+    @Option(
+        name: .customLong("witness-key"),
+        help: "A witness's verifier key (from `samtykke witness key`) whose cosignature the checkpoint must carry; repeatable (environment: comma-separated)."
+    )
     var keys: [String] = []
 
     mutating func validate() throws {
+        try Env.fill(&keys, "witness-key") { $0 }
         _ = try verifiers()
     }
 

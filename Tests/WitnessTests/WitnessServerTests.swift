@@ -41,11 +41,12 @@ struct WitnessServerTests {
                     log.append(growth)
                     let before = UInt64(Date().timeIntervalSince1970)
                     let cosignature = try await Self.submit(log, to: client)
+                    let after = UInt64(Date().timeIntervalSince1970)
                     let cosigned = try verifier.verify(log.signedCheckpoint() + cosignature.line)
                     #expect(cosigned.checkpoint == (try log.checkpoint()))
                     #expect(cosigned.cosignatures == [cosignature])
                     #expect(cosignature.keyName == "witness.test/w1")
-                    #expect((before...before + 5).contains(cosignature.time))
+                    #expect((before...after).contains(cosignature.time))
                     #expect(await client.witnessSize == log.size)
                     #expect(await running.witness.latestCheckpoint(origin: log.origin) == (try log.checkpoint()))
                 }
