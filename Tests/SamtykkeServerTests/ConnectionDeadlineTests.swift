@@ -123,7 +123,9 @@ import Testing
             #expect(try await normal.receives("HTTP/1.1 200", times: 2, within: .seconds(5)))
             // Once the header timeout takes the stalled ones back, the waiting one is answered.
             #expect(try await waiting.receives("HTTP/1.1 200", within: .seconds(10)))
-            for connection in slow { #expect(try await connection.closed(within: .seconds(5)) != nil) }
+            // Closed by then on the broker's side; this side may see it later when the whole suite
+            // loads the machine (full runs have taken over 5 s to notice).
+            for connection in slow { #expect(try await connection.closed(within: .seconds(30)) != nil) }
             for connection in [normal, waiting] { await connection.close() }
         }
     }
