@@ -7,6 +7,9 @@ enum ECMAScriptNumber {
     static func string(for value: Double) -> String {
         precondition(value.isFinite, "only finite numbers have an ECMAScript string form")
         if value == 0 { return "0" }
+        // Every number in a log entry is a whole one (an index, a count, a year): printed as an
+        // integer, which is what the shortest-digits algorithm yields below 2^53, without it.
+        if value.magnitude < 0x1p53, value.rounded(.towardZero) == value { return String(Int64(value)) }
         let (digits, exponent) = shortestDigits(of: value.magnitude)
         return (value < 0 ? "-" : "") + layout(digits: digits, pointPosition: exponent)
     }
