@@ -67,7 +67,7 @@ import Testing
             let closedAfter = try #require(try await silent.closed(within: .seconds(10)))
             // Timed from when this side saw the connection open, which a loaded machine delays past
             // the server's accept: "not at once" is what can be told apart reliably.
-            #expect(closedAfter >= .milliseconds(250), "\(closedAfter)")
+            #expect(closedAfter >= .seconds(1), "\(closedAfter)")
             // After an answer a kept-alive connection is idle again, and goes the same way.
             let used = try await RawConnection.open(port: port)
             try await used.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
