@@ -195,15 +195,17 @@ let package = Package(
         // first use between runs, proofs against a signed checkpoint. No I/O but the state file.
         .target(name: "LogVerification", dependencies: ["TransparencyLog", "SamtykkeCore", "CanonicalJSON"]),
 
-        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
-        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore"]),
+        // Reproducible randomness for the property tests of any target.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
+        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeJOSETests",
             dependencies: ["SamtykkeJOSE", "SamtykkeCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "TransparencyLogTests",
-            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TransparencyLog", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 @testable import SamtykkeCore
 
@@ -57,11 +58,10 @@ import Testing
             #expect(Self.scanned(leaf) == entry.index, "\(String(decoding: leaf, as: UTF8.self))")
         }
         // Times across the years the pass reads, leap days included.
-        var state: UInt64 = 7
+        var random = SeededGenerator(seed: 7)
         for _ in 0..<300 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let time = Date(timeIntervalSince1970: Double((state >> 30) % 253_402_300_799_000) / 1000)
-            let entry = Self.entry(.bundleRefused(reason: "x"), index: state >> 20, time: time)
+            let time = Date(timeIntervalSince1970: Double(UInt64.random(in: 0..<253_402_300_799_000, using: &random)) / 1000)
+            let entry = Self.entry(.bundleRefused(reason: "x"), index: .random(in: 0..<1 << 44, using: &random), time: time)
             #expect(Self.scanned(try Self.leaf(entry)) == entry.index, "\(RFC3339.string(from: time))")
         }
         #expect(Self.scanned(try Self.leaf(Self.entry(.bundleRefused(reason: "x"), time: Date(timeIntervalSince1970: 1_709_164_800)))) == 41, "2024-02-29")
@@ -127,11 +127,8 @@ import Testing
     /// index) are exactly where a lax pass would slip.
     @Test func thePassNeverVouchesForALeafTheFullParseRefuses() throws {
         let alphabet = Array(#"0123456789abcdefz-:.,"{}[]\ TZ"#.utf8) + [0x00, 0x7F, 0xC3, 0xA5, 0xFF]
-        var state: UInt64 = 2026
-        func random(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(state >> 33) % bound
-        }
+        var generator = SeededGenerator(seed: 2026)
+        func random(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &generator) }
         var vouched = 0
         for entry in try Self.everyShape() {
             let original = try Self.leaf(entry)
