@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import NIOSSL
@@ -91,11 +90,10 @@ struct TaxDataRoute: Sendable {
         return token.isEmpty ? nil : token
     }
 
-    /// RFC 8705 §3.1: base64url(SHA-256(DER of the certificate)).
     private static func clientCertificateThumbprint(of context: AgencyRequestContext) async -> String? {
         guard let certificate = await context.peerCertificate(),
             let der = try? certificate.toDERBytes()
         else { return nil }
-        return Base64URL.encode(SHA256.hash(data: der))
+        return CertificateThumbprint.sha256(der: der)
     }
 }

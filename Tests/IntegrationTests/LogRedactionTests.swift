@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import SamtykkeApp
+import SamtykkeJOSE
 import SamtykkeServer
 import Synchronization
 import Testing
