@@ -11,7 +11,7 @@ import Testing
             let broker = stack.broker
             let bank = stack.bankKey
 
-            let person = try fixturePeople()[0].personId
+            let person = try fixturePeople()[0].personId.digits
             let bankCaller = Caller(server: broker.url, credential: bank)
             let created = try await bankCaller.send("POST", "/v1/consents", body: consentRequest(for: person))
             let id = try #require(created.json["id"] as? String)

@@ -1,6 +1,7 @@
 import AgencyClient
 import CurlHTTP
 import Foundation
+import MockTaxAgency
 import ProcessHarness
 import SamtykkeCore
 import SamtykkeJOSE
@@ -77,15 +78,9 @@ final class CountingAgency: TaxAgency {
     }
 }
 
-/// One person from the fixtures, with the years their record holds.
-struct FixturePerson: Decodable {
-    let personId: String
-    let name: String
-    let years: [String: TaxYear]
-}
-
+/// The people of the fixtures, read and checked as the mock agency reads them.
 func fixturePeople() throws -> [FixturePerson] {
-    try JSONDecoder().decode([FixturePerson].self, from: Data(contentsOf: URL(fileURLWithPath: Package.fixtures)))
+    try PeopleFixtures(contentsOf: Package.fixtures).people
 }
 
 /// An HTTP answer from the broker, decoded as JSON when it is JSON.
