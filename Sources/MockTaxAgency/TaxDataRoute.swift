@@ -83,7 +83,7 @@ struct TaxDataRoute: Sendable {
     }
 
     /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 9110 §11.1).
-    private static func bearerToken(_ header: String?) -> String? {
+    static func bearerToken(_ header: String?) -> String? {
         guard let header, let space = header.firstIndex(of: " ") else { return nil }
         guard header[..<space].lowercased() == "bearer" else { return nil }
         let token = header[space...].trimmingCharacters(in: .whitespaces)

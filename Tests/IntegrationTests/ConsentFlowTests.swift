@@ -27,8 +27,6 @@ import Testing
             return try await provider.mint(pid: pid, now: now)
         }
 
-        var agency: CountingAgency { stack.broker.agency as! CountingAgency }
-
         func citizen(_ pid: String, at now: Date = Date()) async throws -> Caller {
             Caller(server: stack.brokerURL, credential: try await idToken(pid, at: now))
         }
@@ -46,8 +44,6 @@ import Testing
             let clock = TestClock()
             let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try TestBackend.store(in: dir)
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
-                customize(&broker)
-                broker.agency = CountingAgency(broker.agency)
                 broker.clock = { clock.now() }
                 customize(&broker)
             }) { stack in
