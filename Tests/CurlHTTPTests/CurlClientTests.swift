@@ -98,9 +98,11 @@ struct CurlClientTests {
             while client.permits.waiting == 0 {
                 try await Task.sleep(for: .milliseconds(5))
             }
+            // The cancellation handler runs within cancel(): the place in line is given up at once,
+            // not when the request ahead of it ends.
             waiter.cancel()
-            await #expect(throws: CancellationError.self) { try await waiter.value }
             #expect(client.permits.waiting == 0)
+            await #expect(throws: CancellationError.self) { try await waiter.value }
             #expect(try await holder.value.status == 200)
             #expect(try await client.execute(.get("\(server.baseURL)/hello")).status == 200)
         }
