@@ -48,13 +48,16 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
 
-        // Bundles, consent tokens and ID tokens: signing and verification on jwt-kit.
+        // Bundles, consent tokens and ID tokens: signing and verification on jwt-kit, and the key
+        // and certificate files they are made with, read one way.
         .target(
             name: "SamtykkeJOSE",
             dependencies: [
                 "SamtykkeCore",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
 
@@ -114,7 +117,6 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -151,9 +153,6 @@ let package = Package(
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
                 "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,21 +194,23 @@ let package = Package(
         // first use between runs, proofs against a signed checkpoint. No I/O but the state file.
         .target(name: "LogVerification", dependencies: ["TransparencyLog", "SamtykkeCore", "CanonicalJSON"]),
 
-        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
-        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore"]),
+        // Reproducible randomness for the property tests of any target.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
+        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeJOSETests",
             dependencies: ["SamtykkeJOSE", "SamtykkeCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "TransparencyLogTests",
-            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TransparencyLog", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: [
-                "CurlHTTP", "ProcessHarness",
+                "CurlHTTP", "DevPKI",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -27,6 +27,9 @@ final class AsyncSemaphore: Sendable {
         state = Mutex(State(available: permits))
     }
 
+    /// How many callers are queued for a permit.
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Throws `CancellationError` if the task is cancelled before a permit is granted.
     func acquire() async throws {
         try Task.checkCancellation()

@@ -15,7 +15,7 @@ public final class CurlClient: Sendable {
     public let configuration: CurlClientConfiguration
     private let threadPool: NIOThreadPool
     private let ownsThreadPool: Bool
-    private let permits: AsyncSemaphore
+    let permits: AsyncSemaphore
     /// Last in, first out, so sequential traffic keeps reusing the warmest connection.
     /// Releasing the client releases these, and each handle's deinit closes its connections.
     private let idleHandles = Mutex<[CurlEasyHandle]>([])

@@ -1,14 +1,17 @@
 import Synchronization
 
-/// How many requests reached the data route, counted by the agency itself: what a test compares with
-/// what the broker claims to have sent (retries included), from the side that cannot be fooled by
-/// the broker's own bookkeeping.
+/// What reached the data route, recorded by the agency itself: what a test compares with what the
+/// broker claims to have sent (retries included), from the side that cannot be fooled by the
+/// broker's own bookkeeping.
 public final class AgencyTraffic: Sendable {
-    private let count = Atomic<Int>(0)
+    private let seen = Mutex<[String?]>([])
 
     public init() {}
 
-    public var dataRequests: Int { count.load(ordering: .relaxed) }
+    public var dataRequests: Int { seen.withLock { $0.count } }
 
-    func record() { count.add(1, ordering: .relaxed) }
+    /// The bearer token of each request, in the order they came; nil where there was none.
+    public var tokens: [String?] { seen.withLock { $0 } }
+
+    func record(token: String?) { seen.withLock { $0.append(token) } }
 }

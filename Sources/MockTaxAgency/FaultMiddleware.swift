@@ -9,7 +9,10 @@ struct FaultMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let faults = faults.faults
-        if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
+        if faults.latency > .zero {
+            context.logger.notice("fault: latency \(faults.latency)")
+            try await Task.sleep(for: faults.latency)
+        }
         if Double.random(in: 0..<1) < faults.resetRate {
             context.logger.notice("fault: connection reset")
             await context.closeConnection()

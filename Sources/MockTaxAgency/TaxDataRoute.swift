@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import NIOSSL
@@ -84,18 +83,17 @@ struct TaxDataRoute: Sendable {
     }
 
     /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 9110 §11.1).
-    private static func bearerToken(_ header: String?) -> String? {
+    static func bearerToken(_ header: String?) -> String? {
         guard let header, let space = header.firstIndex(of: " ") else { return nil }
         guard header[..<space].lowercased() == "bearer" else { return nil }
         let token = header[space...].trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
     }
 
-    /// RFC 8705 §3.1: base64url(SHA-256(DER of the certificate)).
     private static func clientCertificateThumbprint(of context: AgencyRequestContext) async -> String? {
         guard let certificate = await context.peerCertificate(),
             let der = try? certificate.toDERBytes()
         else { return nil }
-        return Base64URL.encode(SHA256.hash(data: der))
+        return CertificateThumbprint.sha256(der: der)
     }
 }

@@ -6,7 +6,7 @@ struct TrafficMiddleware: RouterMiddleware {
     let traffic: AgencyTraffic
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        traffic.record()
+        traffic.record(token: TaxDataRoute.bearerToken(request.headers[.authorization]))
         return try await next(request, context)
     }
 }

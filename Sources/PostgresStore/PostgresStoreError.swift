@@ -1,6 +1,6 @@
 /// Why the PostgreSQL store could not do something, apart from the domain's and the seam's own
 /// refusals (`StorageError`), which pass through unchanged.
-public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
+public enum PostgresStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `--database` is not `postgres://USER[:PASS]@HOST:PORT/DB`.
     case invalidURL(reason: String)
     /// The server refused or failed a statement. `sqlState` is the SQLSTATE code when the server sent

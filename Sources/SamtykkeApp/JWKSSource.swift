@@ -1,4 +1,5 @@
 import CurlHTTP
+import SamtykkeJOSE
 
 /// Where the ID provider's JWKS comes from: a local file, or an https URL fetched with libcurl on
 /// each reload.

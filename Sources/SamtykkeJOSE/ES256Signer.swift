@@ -17,15 +17,6 @@ public struct ES256Signer: Sendable {
         await keys.add(ecdsa: try ES256PrivateKey(backing: privateKey), kid: JWKIdentifier(string: publicJWK.kid))
     }
 
-    public init(pemFile path: String) async throws {
-        let pem = try String(contentsOfFile: path, encoding: .utf8)
-        do {
-            try await self.init(privateKey: P256.Signing.PrivateKey(pemRepresentation: pem))
-        } catch {
-            throw JOSEError.key("\(path) is not a PEM P-256 private key")
-        }
-    }
-
     public var kid: String { publicJWK.kid }
 
     /// Signs `payload` as a compact JWS with `alg` ES256, this key's `kid`, and `typ`.

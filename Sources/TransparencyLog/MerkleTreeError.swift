@@ -1,4 +1,5 @@
-/// Why a root or proof could not be computed from a `SubtreeHashSource`.
+/// Why a root or proof could not be computed from a `SubtreeHashSource`, or why sizes and indexes
+/// name no proof in any tree, whether asked of `MerkleTree` or handed to `MerkleVerifier`.
 public enum MerkleTreeError: Error, Equatable, Sendable, CustomStringConvertible {
     case indexBeyondSize(index: UInt64, size: UInt64)
     case fromBeyondTo(from: UInt64, to: UInt64)

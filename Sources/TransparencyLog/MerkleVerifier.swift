@@ -5,7 +5,7 @@
 public enum MerkleVerifier {
     /// The root that `proof` leads to from `leafHash`, RFC 9162 §2.1.3.2 steps 1–4.
     public static func rootFromInclusionProof(index: UInt64, size: UInt64, leafHash: Hash, proof: [Hash]) throws -> Hash {
-        guard index < size else { throw MerkleVerificationError.indexBeyondSize(index: index, size: size) }
+        guard index < size else { throw MerkleTreeError.indexBeyondSize(index: index, size: size) }
         let (inner, border) = decomposeInclusionProof(index: index, size: size)
         guard proof.count == inner + border else {
             throw MerkleVerificationError.wrongProofSize(got: proof.count, expected: inner + border)
@@ -41,7 +41,7 @@ public enum MerkleVerifier {
     /// must be the empty-tree hash) and from equal to `to` (the roots must be equal); both take
     /// an empty proof.
     public static func verifyConsistency(from: UInt64, to: UInt64, proof: [Hash], fromRoot: Hash, toRoot: Hash) throws {
-        guard from <= to else { throw MerkleVerificationError.fromBeyondTo(from: from, to: to) }
+        guard from <= to else { throw MerkleTreeError.fromBeyondTo(from: from, to: to) }
         if from == 0 || from == to {
             guard proof.isEmpty else { throw MerkleVerificationError.wrongProofSize(got: proof.count, expected: 0) }
             let expectedFromRoot = from == 0 ? MerkleHasher.emptyRoot : toRoot

@@ -1,5 +1,5 @@
 import Foundation
-import SamtykkeApp
+import SamtykkeJOSE
 import TransparencyLog
 
 /// `--log-key`: the log's verifier key (C2SP note verifier key format), or a file holding it.

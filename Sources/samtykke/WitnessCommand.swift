@@ -1,5 +1,5 @@
 import ArgumentParser
-import SamtykkeApp
+import SamtykkeJOSE
 import TransparencyLog
 
 /// `samtykke witness` (SPEC §4, §7): a C2SP tlog-witness that cosigns the broker's checkpoints.

@@ -108,11 +108,12 @@ struct CanonicalJSONTests {
 
     @Test func integersBeyondDoublePrecisionAreRejectedNotRounded() throws {
         #expect(try CanonicalJSON.encode(UInt64(1) << 53) == Array("9007199254740992".utf8))
-        #expect(throws: DecodingError.self) {
-            try CanonicalJSON.encode((UInt64(1) << 53) + 1)
-        }
-        #expect(throws: DecodingError.self) {
-            try CanonicalJSON.encode(Int64.min + 1)
+        for inexact: any Encodable in [(UInt64(1) << 53) + 1, Int64.min + 1] {
+            let error = #expect(throws: DecodingError.self) { try CanonicalJSON.encode(inexact) }
+            guard case .dataCorrupted(let context)? = error, context.debugDescription.hasPrefix("integer is not exactly representable") else {
+                Issue.record("\(inexact): \(String(describing: error)) is not the inexact-integer refusal")
+                continue
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-import CurlHTTP
+@testable import CurlHTTP
 import NIOPosix
 import Testing
 
@@ -63,20 +63,25 @@ struct CurlClientTests {
         // A private pool with spare threads, so only the client's cap can limit concurrency.
         let threadPool = NIOThreadPool(numberOfThreads: 6)
         threadPool.start()
-        defer { threadPool.shutdownGracefully { _ in } }
         var configuration = Self.configuration
         configuration.maxConcurrentRequests = 2
         let client = CurlClient(configuration: configuration, threadPool: threadPool)
-        try await TestServer.run { server in
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<8 {
-                    group.addTask { try await client.execute(.get("\(server.baseURL)/slow/100")).status }
+        do {
+            try await TestServer.run { server in
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask { try await client.execute(.get("\(server.baseURL)/slow/100")).status }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
+                #expect(statuses == Array(repeating: 200, count: 8))
+                #expect(server.inFlight.maximum == 2)
             }
-            #expect(statuses == Array(repeating: 200, count: 8))
-            #expect(server.inFlight.maximum == 2)
+        } catch {
+            try await threadPool.shutdownGracefully()
+            throw error
         }
+        try await threadPool.shutdownGracefully()
     }
 
     @Test func cancelledWaiterGivesUpItsPlaceWithoutLeakingAPermit() async throws {
@@ -89,8 +94,14 @@ struct CurlClientTests {
                 try await Task.sleep(for: .milliseconds(5))
             }
             let waiter = Task { try await client.execute(.get("\(server.baseURL)/hello")) }
-            try await Task.sleep(for: .milliseconds(50))
+            // Cancelled while it waits in line, not before it got there.
+            while client.permits.waiting == 0 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            // The cancellation handler runs within cancel(): the place in line is given up at once,
+            // not when the request ahead of it ends.
             waiter.cancel()
+            #expect(client.permits.waiting == 0)
             await #expect(throws: CancellationError.self) { try await waiter.value }
             #expect(try await holder.value.status == 200)
             #expect(try await client.execute(.get("\(server.baseURL)/hello")).status == 200)

@@ -1,8 +1,10 @@
+import DevPKI
 import Foundation
 import NIOSSL
 
-/// Throwaway certificates for 127.0.0.1, made once per test run with the openssl CLI:
-/// a CA with a server and a client certificate, and an unrelated CA with its own client.
+/// Throwaway certificates for 127.0.0.1, made once per test run by two dev PKIs: a CA with a
+/// server (the agency's) and a client certificate (the broker's), and an unrelated CA with its own
+/// client.
 struct TestPKI: Sendable {
     let caCertificate: String
     let serverCertificate: String
@@ -32,14 +34,16 @@ struct TestPKI: Sendable {
     }
 
     private init(directory: URL) throws {
-        let openssl = OpenSSL(directory: directory)
-        try openssl.writeConfiguration()
-        caCertificate = try openssl.makeCA(named: "ca")
-        (serverCertificate, serverKey) = try openssl.makeLeaf(named: "server", signedBy: "ca", profile: "server")
-        (clientCertificate, clientKey) = try openssl.makeLeaf(named: "client", signedBy: "ca", profile: "client")
-        otherCACertificate = try openssl.makeCA(named: "other-ca")
-        (otherClientCertificate, otherClientKey) = try openssl.makeLeaf(
-            named: "other-client", signedBy: "other-ca", profile: "client")
+        let main = try DevPKI.make(in: directory.appendingPathComponent("main"))
+        let other = try DevPKI.make(in: directory.appendingPathComponent("other"))
+        caCertificate = main.caCertificate.path
+        serverCertificate = main.agencyCertificate.path
+        serverKey = main.agencyKey.path
+        clientCertificate = main.brokerClientCertificate.path
+        clientKey = main.brokerClientKey.path
+        otherCACertificate = other.caCertificate.path
+        otherClientCertificate = other.brokerClientCertificate.path
+        otherClientKey = other.brokerClientKey.path
     }
 
     private static func makeDirectory() throws -> URL {

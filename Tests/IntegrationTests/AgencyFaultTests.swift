@@ -24,7 +24,7 @@ import Testing
     }
 
     static func activeConsent(_ run: ConsentFlowTests.Running) async throws -> String {
-        let person = try fixturePeople()[0].personId
+        let person = try fixturePeople()[0].personId.digits
         let id = try await run.createConsent(for: person, maxUses: 5)
         #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
         return id
@@ -71,7 +71,7 @@ import Testing
         try await Self.withFaultyStack { run, _ in
             // A valid synthetic number that no fixture holds.
             let stranger = "24859045681"
-            #expect(try fixturePeople().allSatisfy { $0.personId != stranger })
+            #expect(try fixturePeople().allSatisfy { $0.personId.digits != stranger })
             let id = try await run.createConsent(for: stranger)
             #expect(try await run.citizen(stranger).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
             let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")

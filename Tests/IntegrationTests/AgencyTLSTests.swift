@@ -71,7 +71,7 @@ import Testing
                 clientKeyFile: stack.paths.brokerClientKey.path
             ))
             await #expect {
-                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "x", deadline: .now + .seconds(5))
+                _ = try await agency.taxData(for: try fixturePeople()[0].personId, consentToken: "x", deadline: .now + .seconds(5))
             } throws: { error in
                 guard case .tls = error as? AgencyError else { return false }
                 return true
@@ -88,8 +88,8 @@ import Testing
                 clientCertificateFile: stack.paths.brokerClientCertificate.path,
                 clientKeyFile: stack.paths.brokerClientKey.path
             ))
-            await #expect(throws: AgencyError.self) {
-                _ = try await agency.taxData(for: try PersonID(try fixturePeople()[0].personId), consentToken: "not-a-token", deadline: .now + .seconds(5))
+            await #expect(throws: AgencyError.status(401, "Consent token rejected")) {
+                _ = try await agency.taxData(for: try fixturePeople()[0].personId, consentToken: "not-a-token", deadline: .now + .seconds(5))
             }
         }
     }

@@ -57,10 +57,10 @@ struct AuthorizationParties: Sendable {
                     bankA: try await database.addBank(org: try OrgNumber(orgA), name: "Bank A", now: now).text,
                     bankB: try await database.addBank(org: try OrgNumber(orgB), name: "Bank B", now: now).text,
                     auditor: try await database.addAuditor(name: "Finanstilsynet", now: now).text,
-                    personX: people[0].personId,
-                    personY: people[1].personId,
-                    citizenX: try await provider.mint(pid: people[0].personId, now: now),
-                    citizenY: try await provider.mint(pid: people[1].personId, now: now),
+                    personX: people[0].personId.digits,
+                    personY: people[1].personId.digits,
+                    citizenX: try await provider.mint(pid: people[0].personId.digits, now: now),
+                    citizenY: try await provider.mint(pid: people[1].personId.digits, now: now),
                     clock: clock
                 ))
             }

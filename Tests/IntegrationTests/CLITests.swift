@@ -38,7 +38,7 @@ import Testing
             let auditor = try await runCLI(["auditor", "add", "--name", "Finanstilsynet"], environment: ["SAMTYKKE_DATA_DIR": data])
             #expect(auditor.status == 0 && auditor.stdout.hasPrefix("sak_"), "\(auditor.stderr)")
 
-            let token = try await runCLI(["dev", "id-token", "--pki", pki, "--pid", try fixturePeople()[0].personId])
+            let token = try await runCLI(["dev", "id-token", "--pki", pki, "--pid", try fixturePeople()[0].personId.digits])
             #expect(token.status == 0 && token.stdout.split(separator: ".").count == 3)
 
             let both = try await runCLI(["bank", "add", "--data-dir", data, "--database", "postgres://u@127.0.0.1:1/db", "--org", "974760673", "--name", "Y"])

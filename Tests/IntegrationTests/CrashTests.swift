@@ -37,7 +37,7 @@ import TransparencyLog
             let broker = stack.broker
             let bankKey = stack.bankKey
             var tokens: [String: String] = [:]
-            let people = try fixturePeople().prefix(6).map(\.personId)
+            let people = try fixturePeople().prefix(6).map(\.personId.digits)
             for person in people { tokens[person] = try await stack.idToken(for: person) }
             let citizenTokens = tokens
             let ledger = Ledger()

@@ -20,7 +20,7 @@ import X509
             }) { (stack: LocalStack) async throws -> Void in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Bank", now: Date())
                 let run = ConsentFlowTests.Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock)
-                let person = try fixturePeople()[0].personId
+                let person = try fixturePeople()[0].personId.digits
                 let id = try await run.createConsent(for: person)
                 #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
                 let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")

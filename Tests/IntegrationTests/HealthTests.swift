@@ -4,11 +4,12 @@ import Foundation
 import ProcessHarness
 import MockTaxAgency
 import SamtykkeCore
+import SamtykkeStore
 import Testing
 
 /// `/readyz` is about what this instance needs to serve: the database. The agency's state is
-/// reported there and in `/metrics` but never takes the instance out of a load balancer, since
-/// citizen and audit routes work without it.
+/// reported there and in `/metrics`, as the broker's own calls and probes found it, but never takes
+/// the instance out of a load balancer, since citizen and audit routes work without it.
 @Suite(.serialized) struct HealthTests {
     @Test func readyWithTheAgencyUp() async throws {
         try await ConsentFlowTests.withStack { run in
@@ -49,6 +50,34 @@ import Testing
             #expect(after.value("samtykke_agency_errors_total", reason) - before.value("samtykke_agency_errors_total", reason) >= 1)
             #expect(after.value("samtykke_bundles_refused_total", reason) - before.value("samtykke_bundles_refused_total", reason) >= 1)
             #expect(after.value("samtykke_agency_up") == 0)
+            // This broker's own record of it, which no other suite can have written.
+            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
+            let refusal = try AuditEntry(leafBytes: try #require(entries.last).leaf)
+            #expect(refusal.type == .bundleRefused && refusal.details["reason"] == .string("agency-unreachable"))
+        }
+    }
+
+    /// The agency's health check answers, but its data route drops every connection: `/metrics` and
+    /// `/readyz` report what the broker's own calls met, not what a probe of `/healthz` would find.
+    @Test func aFailedBundleCallIsReportedThoughTheAgencysHealthCheckAnswers() async throws {
+        try await AgencyFaultTests.withFaultyStack { run, faults in
+            let id = try await AgencyFaultTests.activeConsent(run)
+            let anyone = Caller(server: run.stack.brokerURL, credential: nil)
+            #expect(try await MetricFamilies.parse(try await anyone.send("GET", "/metrics").text).value("samtykke_agency_up") == 1)
+
+            faults.faults = try AgencyFaults(parsing: "reset=1")
+            #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 502)
+            // Both read at once, well within the five seconds the broker trusts what it last saw.
+            let metrics = try await anyone.send("GET", "/metrics").text
+            let ready = try await anyone.send("GET", "/readyz")
+            #expect(ready.status == 200)
+            #expect(ready.json["agency"] as? String == "unavailable: agency-unreachable", "\(ready.text)")
+            #expect(try await MetricFamilies.parse(metrics).value("samtykke_agency_up") == 0)
+
+            faults.faults = .none
+            #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 201)
+            #expect(try await anyone.send("GET", "/readyz").json["agency"] as? String == "ok")
+            #expect(try await MetricFamilies.parse(try await anyone.send("GET", "/metrics").text).value("samtykke_agency_up") == 1)
         }
     }
 }

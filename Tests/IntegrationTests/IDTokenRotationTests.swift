@@ -47,6 +47,11 @@ import Testing
         )
     }
 
+    /// The refusal of a token whose key the keys held do not have.
+    static func unknownKey(_ key: P256.Signing.PrivateKey) -> JOSEError {
+        .badSignature("no key with kid \(PublicJWK(key.publicKey).kid) in the JWKS")
+    }
+
     static func token(_ key: P256.Signing.PrivateKey, at time: Date) async throws -> String {
         try await DevIDProvider(signer: try await ES256Signer(privateKey: key)).mint(pid: person, now: time, lifetime: 7200)
     }
@@ -63,7 +68,7 @@ import Testing
         provider.publish([old, new])
         let fromNewKey = try await Self.token(new, at: Self.start)
         // Ten seconds after the last load the unknown kid may not trigger another one yet.
-        await #expect(throws: JOSEError.self) { try await verifier.verify(fromNewKey, now: Self.start + 10) }
+        await #expect(throws: Self.unknownKey(new)) { try await verifier.verify(fromNewKey, now: Self.start + 10) }
         #expect(provider.loads == 1)
         // Past the interval it does, once, and the new key is trusted from then on.
         #expect(try await verifier.verify(fromNewKey, now: Self.start + 31).digits == Self.person)
@@ -85,7 +90,7 @@ import Testing
         #expect(try await verifier.verify(fromOldKey, now: Self.start + 600).digits == Self.person)
         #expect(provider.loads == 1)
         // ...then the provider is asked again, and the key it withdrew is refused.
-        await #expect(throws: JOSEError.self) { try await verifier.verify(fromOldKey, now: Self.start + 3601) }
+        await #expect(throws: Self.unknownKey(old)) { try await verifier.verify(fromOldKey, now: Self.start + 3601) }
         #expect(try await verifier.verify(try await Self.token(new, at: Self.start), now: Self.start + 3602).digits == Self.person)
         #expect(provider.loads == 2)
     }
@@ -111,8 +116,15 @@ import Testing
         provider.setDown(true)
         let verifier = Self.verifier(provider)
         let token = try await Self.token(key, at: Self.start)
-        for second in 0..<10 {
-            await #expect(throws: JOSEError.self) { try await verifier.verify(token, now: Self.start + TimeInterval(second)) }
+        let failed = await #expect(throws: JOSEError.self) { try await verifier.verify(token, now: Self.start) }
+        guard case .key(let why)? = failed, why.hasPrefix("the ID provider's JWKS could not be loaded: ") else {
+            Issue.record("\(String(describing: failed)) is not a failed load")
+            return
+        }
+        for second in 1..<10 {
+            await #expect(throws: JOSEError.key("the ID provider's JWKS could not be loaded; it is asked at most every 30 s")) {
+                try await verifier.verify(token, now: Self.start + TimeInterval(second))
+            }
         }
         #expect(provider.loads == 1)
 

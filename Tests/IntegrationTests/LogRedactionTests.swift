@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import SamtykkeApp
+import SamtykkeJOSE
 import SamtykkeServer
 import Synchronization
 import Testing
@@ -44,10 +44,11 @@ import Testing
         for file in files {
             let pem = try KeyFiles.read(file.path)
             material += pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 16 }.map(String.init)
-            let raw: Data? = (try? KeyFiles.p256(file.path).rawRepresentation) ?? (try? KeyFiles.ed25519(file.path).rawRepresentation)
-            if let raw {
-                material += [raw.base64EncodedString(), raw.map { String(format: "%02x", $0) }.joined()]
-            }
+            let raw = try #require(
+                (try? KeyFiles.p256(file.path).rawRepresentation) ?? (try? KeyFiles.ed25519(file.path).rawRepresentation),
+                "\(file.lastPathComponent) is neither a P-256 nor an Ed25519 key, so its raw forms would go unchecked"
+            )
+            material += [raw.base64EncodedString(), raw.map { String(format: "%02x", $0) }.joined()]
         }
         return material
     }

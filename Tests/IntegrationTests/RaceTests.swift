@@ -26,7 +26,7 @@ import Testing
 
     @Test func maxUsesIsNeverExceeded() async throws {
         try await ConsentFlowTests.withStack { run in
-            let person = try fixturePeople()[0].personId
+            let person = try fixturePeople()[0].personId.digits
             let id = try await run.createConsent(for: person, maxUses: 3)
             #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
             let answers = try await Self.bundles(run, id, count: 24)
@@ -42,7 +42,7 @@ import Testing
 
     @Test func noBundleLeavesAfterARevoke() async throws {
         try await ConsentFlowTests.withStack { run in
-            let person = try fixturePeople()[0].personId
+            let person = try fixturePeople()[0].personId.digits
             let id = try await run.createConsent(for: person, maxUses: 100)
             let citizen = try await run.citizen(person)
             #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
@@ -89,7 +89,7 @@ import Testing
 
     @Test func concurrentRetriesCreateOneConsent() async throws {
         try await ConsentFlowTests.withStack { run in
-            let person = try fixturePeople()[1].personId
+            let person = try fixturePeople()[1].personId.digits
             let body = consentRequest(for: person, now: run.clock.now())
             let key = [CurlHeader(name: "Idempotency-Key", value: "loan-4711")]
             let raw = Array(try JSONSerialization.data(withJSONObject: body))
@@ -112,7 +112,7 @@ import Testing
 
     @Test func concurrentBundleRetriesGetOneBundleAndOneUse() async throws {
         try await ConsentFlowTests.withStack { run in
-            let person = try fixturePeople()[0].personId
+            let person = try fixturePeople()[0].personId.digits
             let id = try await run.createConsent(for: person, maxUses: 10)
             #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
             let answers = try await Self.bundles(run, id, count: 8, key: "bundle-1")

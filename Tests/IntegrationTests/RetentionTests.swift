@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import MockTaxAgency
 import ProcessHarness
 import SamtykkeApp
 import SamtykkeCore
@@ -15,13 +16,13 @@ import Testing
     @Test func pastTheRetentionPeriodTheConsentIsForgottenAndItsHistoryRemains() async throws {
         try await ConsentFlowTests.withStack(customize: { $0.limits.retention = Self.retention }) { run in
             let person = try fixturePeople()[0]
-            let citizen = try await run.citizen(person.personId)
+            let citizen = try await run.citizen(person.personId.digits)
             let auditorKey = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
             let otherKey = try await run.stack.broker.store.addBank(org: try OrgNumber("974760673"), name: "Other Bank", now: Date())
             let otherBank = Caller(server: run.stack.brokerURL, credential: otherKey.text)
 
             // Used up by one bundle, fetched under an Idempotency-Key, so its sealed copy is kept for a retry.
-            let id = try await run.createConsent(for: person.personId, maxUses: 1)
+            let id = try await run.createConsent(for: person.personId.digits, maxUses: 1)
             #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
             let issued = try await run.bank.send("POST", "/v1/consents/\(id)/bundles", headers: [CurlHeader(name: "Idempotency-Key", value: "bundle-1")])
             #expect(issued.status == 201, "\(issued.text)")
@@ -42,8 +43,8 @@ import Testing
 
                 // A day short of the period another consent ends; then the period of the first runs out.
                 run.clock.advance(by: Self.retention - 86_400)
-                let recent = try await run.createConsent(for: person.personId)
-                let lateCitizen = try await run.citizen(person.personId, at: run.clock.now())
+                let recent = try await run.createConsent(for: person.personId.digits)
+                let lateCitizen = try await run.citizen(person.personId.digits, at: run.clock.now())
                 #expect(try await lateCitizen.send("POST", "/v1/me/consents/\(recent)/deny").status == 200)
                 run.clock.advance(by: 86_400 + 60)
 
@@ -59,7 +60,7 @@ import Testing
                 let remains = try #require(gone.json["consent"] as? [String: Any])
                 #expect(remains["id"] as? String == id && remains["status"] as? String == "exhausted" && remains["bankOrg"] as? String == "986352325")
                 #expect(Set(remains.keys) == ["id", "bankOrg", "status", "createdAt", "endedAt", "forgottenAt"])
-                #expect(!gone.text.contains(person.personId) && !gone.text.contains("Refinancing"))
+                #expect(!gone.text.contains(person.personId.digits) && !gone.text.contains("Refinancing"))
                 let size = try await run.stack.broker.store.logHead().size
                 #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 410)
                 #expect(try await run.bank.send("DELETE", "/v1/consents/\(id)").status == 410)
@@ -73,7 +74,7 @@ import Testing
                 #expect(Set(events.compactMap { ($0["data"] as? [String: Any])?["consentId"] as? String }) == [recent])
 
                 // The citizen's own view reads the log: the whole history is there, in plain words.
-                let citizenNow = try await run.citizen(person.personId, at: run.clock.now())
+                let citizenNow = try await run.citizen(person.personId.digits, at: run.clock.now())
                 #expect(try await citizenNow.send("GET", "/v1/me/consents/\(id)").status == 410)
                 #expect(try await citizenNow.send("POST", "/v1/me/consents/\(id)/revoke").status == 410)
                 let log = try #require(try await citizenNow.send("GET", "/v1/me/access-log").json["entries"] as? [[String: Any]])

@@ -1,5 +1,4 @@
 import Foundation
-import SamtykkeServer
 import Testing
 
 /// Settings that would make the broker unsafe or crash it are refused before it starts, each with
@@ -82,15 +81,5 @@ import Testing
         let result = try await runCLI(arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains("missing --data-dir"), "\(result.stderr)")
-    }
-
-    @Test func aRuleCannotHoldAZeroNegativeOrEndlessRate() {
-        for value: Double in [0, -1, -0.0, .nan, .infinity, -.infinity] {
-            #expect(RateLimiter.Rule.Amount(value) == nil, "\(value)")
-        }
-        let tenth: Double = 0.1
-        #expect(RateLimiter.Rule.Amount(tenth)?.value == 0.1)
-        let rule = RateLimiter.Rule(perSecond: 0.5, burst: 3)
-        #expect(rule.perSecond == 0.5 && rule.burst == 3)
     }
 }

@@ -11,7 +11,7 @@ import Testing
             let broker = stack.broker
             let bank = stack.bankKey
 
-            let person = try fixturePeople()[0].personId
+            let person = try fixturePeople()[0].personId.digits
             let bankCaller = Caller(server: broker.url, credential: bank)
             let created = try await bankCaller.send("POST", "/v1/consents", body: consentRequest(for: person))
             let id = try #require(created.json["id"] as? String)
@@ -19,7 +19,12 @@ import Testing
             #expect(try await Caller(server: broker.url, credential: token).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
 
             async let inFlight = bankCaller.send("POST", "/v1/consents/\(id)/bundles")
-            try await Task.sleep(for: .milliseconds(400))
+            // In flight for sure once the agency holds it back: the broker is waiting for its answer.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !stack.agency.logTail().contains("fault: latency"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try #require(stack.agency.logTail().contains("fault: latency"), "the bundle request never reached the agency")
             let exit = await broker.stop(signal: SIGTERM)
             #expect(try await inFlight.status == 201)
             #expect(exit == 0)

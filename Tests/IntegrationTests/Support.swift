@@ -1,6 +1,6 @@
-import AgencyClient
 import CurlHTTP
 import Foundation
+import MockTaxAgency
 import ProcessHarness
 import SamtykkeCore
 import SamtykkeJOSE
@@ -55,37 +55,9 @@ final class TestClock: Sendable {
     func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
 }
 
-/// Records the consent tokens the broker presented, so tests can see which were reused.
-final class CountingAgency: TaxAgency {
-    let wrapped: any TaxAgency
-    private let sent = Mutex<[String]>([])
-
-    init(_ wrapped: any TaxAgency) { self.wrapped = wrapped }
-
-    var name: String { wrapped.name }
-    var calls: Int { sent.withLock { $0.count } }
-    /// The consent tokens presented, one per call, in order.
-    var tokens: [String] { sent.withLock { $0 } }
-
-    func taxData(for person: PersonID, consentToken: String, deadline: ContinuousClock.Instant) async throws(AgencyError) -> AgencyResponse {
-        sent.withLock { $0.append(consentToken) }
-        return try await wrapped.taxData(for: person, consentToken: consentToken, deadline: deadline)
-    }
-
-    func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {
-        try await wrapped.checkHealth(deadline: deadline)
-    }
-}
-
-/// One person from the fixtures, with the years their record holds.
-struct FixturePerson: Decodable {
-    let personId: String
-    let name: String
-    let years: [String: TaxYear]
-}
-
+/// The people of the fixtures, read and checked as the mock agency reads them.
 func fixturePeople() throws -> [FixturePerson] {
-    try JSONDecoder().decode([FixturePerson].self, from: Data(contentsOf: URL(fileURLWithPath: Package.fixtures)))
+    try PeopleFixtures(contentsOf: Package.fixtures).people
 }
 
 /// An HTTP answer from the broker, decoded as JSON when it is JSON.

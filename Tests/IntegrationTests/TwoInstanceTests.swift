@@ -21,7 +21,7 @@ struct TwoInstanceTests {
 
     @Test func aConsentMadeOnOneIsGrantedAndUsedThroughTheOther() async throws {
         try await Self.withTwo { stack in
-            let person = try fixturePeople()[0].personId
+            let person = try fixturePeople()[0].personId.digits
             let a = stack.brokers[0].url, b = stack.brokers[1].url
             let created = try await Caller(server: a, credential: stack.bankKey).send("POST", "/v1/consents", body: consentRequest(for: person))
             let id = try #require(created.json["id"] as? String)
@@ -35,7 +35,7 @@ struct TwoInstanceTests {
 
     @Test func maxUsesHoldsExactlyUnderBundlesSpreadOverBoth() async throws {
         try await Self.withTwo { stack in
-            let person = try fixturePeople()[1].personId
+            let person = try fixturePeople()[1].personId.digits
             let a = Caller(server: stack.brokers[0].url, credential: stack.bankKey)
             let id = try #require(try await a.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: 5)).json["id"] as? String)
             #expect(try await Caller(server: stack.brokers[1].url, credential: try await stack.idToken(for: person)).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
@@ -55,7 +55,7 @@ struct TwoInstanceTests {
 
     @Test func aRevokeOnOneStopsBundlesOnTheOtherAtOnce() async throws {
         try await Self.withTwo { stack in
-            let person = try fixturePeople()[2].personId
+            let person = try fixturePeople()[2].personId.digits
             let bankOnB = Caller(server: stack.brokers[1].url, credential: stack.bankKey)
             let citizenOnA = Caller(server: stack.brokers[0].url, credential: try await stack.idToken(for: person))
             let id = try #require(try await bankOnB.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: 10)).json["id"] as? String)
@@ -69,7 +69,7 @@ struct TwoInstanceTests {
 
     @Test func eitherInstanceServesTheLogTheOtherSigned() async throws {
         try await Self.withTwo { stack in
-            let people = try fixturePeople().prefix(4).map(\.personId)
+            let people = try fixturePeople().prefix(4).map(\.personId.digits)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (n, person) in people.enumerated() {
                     let server = stack.brokers[n % 2].url
@@ -100,7 +100,7 @@ struct TwoInstanceTests {
 
     @Test func sigkillOfOneInstanceUnderLoadLosesNothingAcknowledged() async throws {
         try await Self.withTwo { stack in
-            let people = try fixturePeople().prefix(6).map(\.personId)
+            let people = try fixturePeople().prefix(6).map(\.personId.digits)
             var tokens: [String: String] = [:]
             for person in people { tokens[person] = try await stack.idToken(for: person) }
             let citizenTokens = tokens

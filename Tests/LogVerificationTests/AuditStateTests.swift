@@ -1,6 +1,7 @@
 import Foundation
 import LogVerification
 import Testing
+import TransparencyLog
 
 /// The state file between runs: round trips, and refuses to be trusted when it was tampered with.
 @Suite struct AuditStateTests {
@@ -38,11 +39,19 @@ import Testing
             try AuditState(server: "s", verified: verified, at: Date()).save(to: path)
             var text = try String(contentsOfFile: path, encoding: .utf8)
             // A smaller size typed into the file no longer matches the signature.
-            text = text.replacingOccurrences(of: "\\n6\\n", with: "\\n2\\n")
+            let forged = text.replacingOccurrences(of: "\\n6\\n", with: "\\n2\\n")
+            #expect(forged != text)
+            try forged.write(toFile: path, atomically: true, encoding: .utf8)
+            let signature = NoteError.invalidSignature(keyName: InMemoryLog.origin, keyID: log.signer.keyID)
+            let unsigned = AuditStateError.malformed("its checkpoint does not verify with its log key: \(signature)")
+            #expect(throws: AuditStateError.unreadable(path: path, reason: unsigned.description)) { try AuditState.load(from: path) }
+            text = "{"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
-            try "{".write(toFile: path, atomically: true, encoding: .utf8)
-            #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
+            let garbled = #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
+            guard case .unreadable(path: path, reason: _)? = garbled else {
+                Issue.record("\(String(describing: garbled)) is not an unreadable \(path)")
+                return
+            }
         }
     }
 }

@@ -169,6 +169,8 @@ import TransparencyLog
 
     @Test func aMalformedKeyIsAnErrorNotAVerdict() async throws {
         let log = try InMemoryLog(size: 1)
-        await #expect(throws: NoteError.self) { try await LogAuditor(source: log).verify(logKey: "not-a-key", trusted: nil) }
+        await #expect(throws: NoteError.malformedVerifierKey("expected <name>+<key ID>+<key>")) {
+            try await LogAuditor(source: log).verify(logKey: "not-a-key", trusted: nil)
+        }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import DevPKI
 import Foundation
 import MockTaxAgency
@@ -16,8 +15,8 @@ struct ConsentTokenFactory: Sendable {
     let thumbprint: String
 
     init(pki: PKIPaths) async throws {
-        signer = try await ES256Signer(pemFile: pki.bundleSigningKey.path)
-        thumbprint = try Self.thumbprint(ofCertificateAt: pki.brokerClientCertificate)
+        signer = try await ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
+        thumbprint = try KeyFiles.certificateSHA256(pki.brokerClientCertificate.path)
     }
 
     func token(
@@ -45,14 +44,5 @@ struct ConsentTokenFactory: Sendable {
             clientCertificateSHA256: thumbprint ?? self.thumbprint, now: now
         )
         return try await (signer ?? self.signer).sign(claims, typ: ConsentTokenClaims.typ)
-    }
-
-    /// Straight from the PEM text, not through NIOSSL, so the agency's own computation is checked
-    /// against an independent one.
-    static func thumbprint(ofCertificateAt url: URL) throws -> String {
-        let pem = try String(contentsOf: url, encoding: .utf8)
-        let body = pem.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
-        guard let der = Data(base64Encoded: body) else { throw TestFailure("\(url.path) is not PEM") }
-        return Base64URL.encode(SHA256.hash(data: der))
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import DevPKI
 import Foundation
+import SamtykkeCore
 import SamtykkeJOSE
 import Testing
 
@@ -57,11 +58,25 @@ struct DevPKITests {
         for key in [pki.bundleSigningKey, pki.idProviderKey] {
             let pem = try String(contentsOf: key, encoding: .utf8)
             #expect(pem.hasPrefix("-----BEGIN PRIVATE KEY-----"))
-            _ = try await ES256Signer(pemFile: key.path)
+            _ = try await ES256Signer(privateKey: KeyFiles.p256(key.path))
         }
-        let signer = try await ES256Signer(pemFile: pki.bundleSigningKey.path)
+        let signer = try await ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
         let published = try P256.Signing.PublicKey(pemRepresentation: String(contentsOf: pki.bundleSigningPublicKey, encoding: .utf8))
         #expect(published.rawRepresentation == signer.privateKey.publicKey.rawRepresentation)
+    }
+
+    /// The binding a consent token carries and the agency checks, against openssl's own digest of
+    /// the certificate's DER: both sides share `CertificateThumbprint`, so only this can catch it
+    /// hashing the wrong bytes.
+    @Test("a certificate's thumbprint is the SHA-256 fingerprint openssl computes")
+    func certificateThumbprint() throws {
+        let pki = try TestPKI.main.get()
+        for certificate in [pki.brokerClientCertificate, pki.agencyCertificate] {
+            let fingerprint = try OpenSSLCommand.text(["x509", "-in", certificate.path, "-noout", "-fingerprint", "-sha256"])
+            let hex = try #require(fingerprint.split(separator: "=").last).filter(\.isHexDigit).lowercased()
+            let ours = try #require(Base64URL.decode(try KeyFiles.certificateSHA256(certificate.path)))
+            #expect(ours.map { String(format: "%02x", $0) }.joined() == hex, "\(certificate.lastPathComponent)")
+        }
     }
 
     @Test("log.key is an Ed25519 key whose public half is the one openssl derives")

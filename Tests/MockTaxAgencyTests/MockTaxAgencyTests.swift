@@ -133,7 +133,7 @@ struct MockTaxAgencyTests {
 
     @Test("a token signed by a key outside the broker's JWKS is 401")
     func foreignSigner() async throws {
-        let impostor = try await ES256Signer(pemFile: other.bundleSigningKey.path)
+        let impostor = try await ES256Signer(privateKey: KeyFiles.p256(other.bundleSigningKey.path))
         let token = try await tokens.token(for: Self.marius, signedBy: impostor)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
@@ -155,7 +155,7 @@ struct MockTaxAgencyTests {
 
     @Test("a token bound to another client certificate is 403")
     func otherCertificate() async throws {
-        let elsewhere = try ConsentTokenFactory.thumbprint(ofCertificateAt: other.brokerClientCertificate)
+        let elsewhere = try KeyFiles.certificateSHA256(other.brokerClientCertificate.path)
         let token = try await tokens.token(for: Self.marius, boundTo: elsewhere)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
@@ -216,7 +216,11 @@ struct MockTaxAgencyTests {
         let keys = JWKSet(keys: [tokens.signer.publicJWK])
         var missingKey = RunningAgency.configuration(pki: pki, brokerKeys: keys)
         missingKey.privateKey = "/nonexistent/agency.key"
-        await #expect(throws: MockTaxAgencyError.self) { try await buildMockTaxAgency(missingKey) }
+        let noKey = await #expect(throws: MockTaxAgencyError.self) { try await buildMockTaxAgency(missingKey) }
+        guard case .tls(let why)? = noKey, why.hasPrefix("cannot read the private key /nonexistent/agency.key: ") else {
+            Issue.record("\(String(describing: noKey)) does not name the missing key")
+            return
+        }
 
         let noKeys = RunningAgency.configuration(pki: pki, brokerKeys: JWKSet(keys: []))
         await #expect(throws: MockTaxAgencyError.brokerKeys("the JWKS is empty, so no consent token could ever be accepted")) {
@@ -225,7 +229,11 @@ struct MockTaxAgencyTests {
 
         var noFixtures = RunningAgency.configuration(pki: pki, brokerKeys: keys)
         noFixtures.fixtures = "/nonexistent/people.json"
-        await #expect(throws: MockTaxAgencyError.self) { try await buildMockTaxAgency(noFixtures) }
+        let unread = await #expect(throws: MockTaxAgencyError.self) { try await buildMockTaxAgency(noFixtures) }
+        guard case .fixtures(let why)? = unread, why.hasPrefix("cannot read /nonexistent/people.json: ") else {
+            Issue.record("\(String(describing: unread)) does not name the missing fixtures")
+            return
+        }
     }
 
     private static func body(_ response: TestClient.Response) -> Data {

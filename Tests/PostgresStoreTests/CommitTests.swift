@@ -131,7 +131,8 @@ struct CommitTests {
             let late = consent.requestExpiresAt.addingTimeInterval(1)
             let expired = try await fixtures.commit(store, [Change(.act(consent.id, by: .citizen(fixtures.person), .grant(by: fixtures.person)))], at: late)
             let expiredOutcome = try expired.outcomes[0].get()
-            #expect(expiredOutcome.refusal != nil && expiredOutcome.entries.map(\.type) == [.consentExpired])
+            let tooLate = DomainError(.illegalTransition, field: "status", reason: "cannot grant a consent that is expired")
+            #expect(expiredOutcome.refusal == tooLate && expiredOutcome.entries.map(\.type) == [.consentExpired])
             #expect(try await store.consent(consent.id, for: .citizen(fixtures.person)).status == .expired)
             _ = try await checkLog(store, size: 3)
 

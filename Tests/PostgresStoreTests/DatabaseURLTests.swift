@@ -14,12 +14,19 @@ struct DatabaseURLTests {
     }
 
     @Test(arguments: [
-        "postgresql://u@h:5432/db", "mysql://u@h:5432/db", "u@h:5432/db", "postgres://h:5432/db", "postgres://@h:5432/db",
-        "postgres://u@h/db", "postgres://u@h:/db", "postgres://u@h:0/db", "postgres://u@h:65536/db", "postgres://u@h:54x2/db",
-        "postgres://u@h:5432", "postgres://u@h:5432/", "postgres://u@h:5432/db/x", "postgres://u@h:5432/db?sslmode=require",
-        "postgres://u@:5432/db", "postgres://u@::1:5432/db", "postgres://u@[::1:5432/db", "postgres://u%zz@h:5432/db",
+        ("postgresql://u@h:5432/db", "it must start with postgres://"), ("mysql://u@h:5432/db", "it must start with postgres://"),
+        ("u@h:5432/db", "it must start with postgres://"), ("postgres://h:5432/db", "it names no user (USER@HOST)"),
+        ("postgres://@h:5432/db", "the user is empty or badly escaped"), ("postgres://u@h/db", "it names no port (HOST:PORT)"),
+        ("postgres://u@h:/db", #"the port "" is not a number from 1 to 65535"#), ("postgres://u@h:0/db", #"the port "0" is not a number from 1 to 65535"#),
+        ("postgres://u@h:65536/db", #"the port "65536" is not a number from 1 to 65535"#),
+        ("postgres://u@h:54x2/db", #"the port "54x2" is not a number from 1 to 65535"#),
+        ("postgres://u@h:5432", "it names no database (HOST:PORT/DB)"), ("postgres://u@h:5432/", "the database name is empty or not one path segment"),
+        ("postgres://u@h:5432/db/x", "the database name is empty or not one path segment"),
+        ("postgres://u@h:5432/db?sslmode=require", "query parameters and fragments are not supported"),
+        ("postgres://u@:5432/db", "the host is empty"), ("postgres://u@::1:5432/db", "an IPv6 host must be written in brackets"),
+        ("postgres://u@[::1:5432/db", "the IPv6 host is not closed by ']'"), ("postgres://u%zz@h:5432/db", "the user is empty or badly escaped"),
     ])
-    func anythingElseIsRefused(url: String) {
-        #expect(throws: PostgresStoreError.self) { try DatabaseURL(parsing: url) }
+    func anythingElseIsRefusedSayingWhy(url: String, reason: String) {
+        #expect(throws: PostgresStoreError.invalidURL(reason: reason)) { try DatabaseURL(parsing: url) }
     }
 }

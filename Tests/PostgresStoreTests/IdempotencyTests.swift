@@ -92,7 +92,7 @@ struct IdempotencyTests {
             let refused = try await fixtures.commit(store, [
                 Change(.act(consent.id, by: bank, .issueBundle(fixtures.issue(2), for: fixtures.bank)), completing: IdempotencyCompletion(claim: again, sealedBundle: sealed)),
             ])
-            #expect(try refused.outcomes[0].get().refusal != nil)
+            #expect(try refused.outcomes[0].get().refusal == DomainError(.illegalTransition, field: "status", reason: "consent is exhausted, not active"))
             #expect(try refused.outcomes[0].get().entries.map(\.type) == [.bundleRefused])
             _ = try proceeding(try await store.claim(key("again"), now: fixtures.now))
         }

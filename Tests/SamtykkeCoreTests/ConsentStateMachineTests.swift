@@ -30,6 +30,21 @@ import Testing
         return Consent(bankOrg: bank, terms: terms, now: now, policy: ConsentPolicy())
     }
 
+    /// The refusal of an event the state machine has no arrow for.
+    static func cannot(_ event: ConsentEvent, _ status: ConsentStatus) -> DomainError {
+        DomainError(.illegalTransition, field: "status", reason: "cannot \(event.rawValue) a consent that is \(status.rawValue)")
+    }
+
+    /// The refusal of a bundle for a consent that is not active.
+    static func notActive(_ status: ConsentStatus) -> DomainError {
+        DomainError(.illegalTransition, field: "status", reason: "consent is \(status.rawValue), not active")
+    }
+
+    /// The refusal of anything asked of a consent at or after the moment it expires.
+    static func expired(at time: Date) -> DomainError {
+        DomainError(.illegalTransition, field: "status", reason: "consent expired at \(RFC3339.string(from: time))")
+    }
+
     @Test func grantUseUntilExhausted() throws {
         var c = try Self.consent(maxUses: 2)
         #expect(try c.grant(by: Self.person, at: Self.now) == ConsentTransition(from: .pending, to: .active, event: .grant))
@@ -37,7 +52,7 @@ import Testing
         #expect(try c.recordUse(at: Self.now) == nil)
         #expect(try c.recordUse(at: Self.now) == ConsentTransition(from: .active, to: .exhausted, event: .exhaust))
         #expect(c.uses == 2 && c.status == .exhausted)
-        #expect(throws: DomainError.self) { try c.recordUse(at: Self.now) }
+        #expect(throws: Self.notActive(.exhausted)) { try c.recordUse(at: Self.now) }
         #expect(c.uses == 2)
     }
 
@@ -57,10 +72,10 @@ import Testing
         _ = try revoked.revoke(by: Self.person, at: Self.now)
         for var c in [denied, revoked] {
             let before = c
-            #expect(throws: DomainError.self) { try c.grant(by: Self.person, at: Self.now) }
-            #expect(throws: DomainError.self) { try c.deny(by: Self.person, at: Self.now) }
-            #expect(throws: DomainError.self) { try c.revoke(by: Self.person, at: Self.now) }
-            #expect(throws: DomainError.self) { try c.recordUse(at: Self.now) }
+            #expect(throws: Self.cannot(.grant, c.status)) { try c.grant(by: Self.person, at: Self.now) }
+            #expect(throws: Self.cannot(.deny, c.status)) { try c.deny(by: Self.person, at: Self.now) }
+            #expect(throws: Self.cannot(.revoke, c.status)) { try c.revoke(by: Self.person, at: Self.now) }
+            #expect(throws: Self.notActive(c.status)) { try c.recordUse(at: Self.now) }
             #expect(c.settle(at: Self.now.addingTimeInterval(1e7)) == nil)
             #expect(c == before)
         }
@@ -68,16 +83,16 @@ import Testing
 
     @Test func pendingCannotBeRevokedOrUsed() throws {
         var c = try Self.consent()
-        #expect(throws: DomainError.self) { try c.revoke(by: Self.person, at: Self.now) }
-        #expect(throws: DomainError.self) { try c.recordUse(at: Self.now) }
+        #expect(throws: Self.cannot(.revoke, .pending)) { try c.revoke(by: Self.person, at: Self.now) }
+        #expect(throws: Self.notActive(.pending)) { try c.recordUse(at: Self.now) }
         #expect(c.status == .pending && c.uses == 0)
     }
 
     @Test func activeCannotBeGrantedOrDeniedAgain() throws {
         var c = try Self.consent()
         _ = try c.grant(by: Self.person, at: Self.now)
-        #expect(throws: DomainError.self) { try c.grant(by: Self.person, at: Self.now) }
-        #expect(throws: DomainError.self) { try c.deny(by: Self.person, at: Self.now) }
+        #expect(throws: Self.cannot(.grant, .active)) { try c.grant(by: Self.person, at: Self.now) }
+        #expect(throws: Self.cannot(.deny, .active)) { try c.deny(by: Self.person, at: Self.now) }
         #expect(c.status == .active)
     }
 
@@ -85,13 +100,13 @@ import Testing
         var pending = try Self.consent(validFor: 5 * 86_400)
         let late = pending.requestExpiresAt
         #expect(pending.settle(at: late.addingTimeInterval(-1)) == nil)
-        #expect(throws: DomainError.self) { try pending.grant(by: Self.person, at: late) }
+        #expect(throws: Self.expired(at: late)) { try pending.grant(by: Self.person, at: late) }
         #expect(pending.settle(at: late) == ConsentTransition(from: .pending, to: .expired, event: .expire))
 
         var active = try Self.consent()
         _ = try active.grant(by: Self.person, at: Self.now)
         let end = active.terms.validUntil
-        #expect(throws: DomainError.self) { try active.recordUse(at: end) }
+        #expect(throws: Self.expired(at: end)) { try active.recordUse(at: end) }
         #expect(active.uses == 0)
         #expect(active.settle(at: end) == ConsentTransition(from: .active, to: .expired, event: .expire))
         #expect(active.status == .expired)
@@ -106,12 +121,15 @@ import Testing
         _ = try restore(.active, uses: 1, granted: Self.now)
         _ = try restore(.exhausted, uses: 2, granted: Self.now)
         _ = try restore(.expired, uses: 0, granted: nil)
-        #expect(throws: DomainError.self) { try restore(.pending, uses: 1, granted: nil) }
-        #expect(throws: DomainError.self) { try restore(.active, uses: 0, granted: nil) }
-        #expect(throws: DomainError.self) { try restore(.active, uses: 2, granted: Self.now) }
-        #expect(throws: DomainError.self) { try restore(.exhausted, uses: 1, granted: Self.now) }
-        #expect(throws: DomainError.self) { try restore(.denied, uses: 0, granted: Self.now) }
-        #expect(throws: DomainError.self) { try restore(.active, uses: 3, granted: Self.now) }
+        func impossible(_ status: ConsentStatus, uses: Int) -> DomainError {
+            DomainError(.invalid, field: "consent", reason: "stored consent \(c.id) is in an impossible state (\(status.rawValue), \(uses) uses)")
+        }
+        #expect(throws: impossible(.pending, uses: 1)) { try restore(.pending, uses: 1, granted: nil) }
+        #expect(throws: impossible(.active, uses: 0)) { try restore(.active, uses: 0, granted: nil) }
+        #expect(throws: impossible(.active, uses: 2)) { try restore(.active, uses: 2, granted: Self.now) }
+        #expect(throws: impossible(.exhausted, uses: 1)) { try restore(.exhausted, uses: 1, granted: Self.now) }
+        #expect(throws: impossible(.denied, uses: 0)) { try restore(.denied, uses: 0, granted: Self.now) }
+        #expect(throws: impossible(.active, uses: 3)) { try restore(.active, uses: 3, granted: Self.now) }
     }
 
     @Test func termsNameTheFieldAtFault() throws {
@@ -125,12 +143,16 @@ import Testing
         #expect(throws: DomainError.invalid("scopes", "must not repeat a scope")) { try terms(scopes: [.debt, .debt]) }
         #expect(throws: DomainError.invalid("years", "must hold 1 to 5 income years")) { try terms(years: [2019, 2020, 2021, 2022, 2023, 2024]) }
         #expect(throws: DomainError.invalid("years", "must not repeat a year")) { try terms(years: [2023, 2023]) }
-        #expect(throws: DomainError.self) { try terms(years: [2023, currentYear + 1]) }
+        #expect(throws: DomainError.invalid("years[1]", "\(currentYear + 1) is not an income year between \(ConsentTerms.firstIncomeYear) and \(currentYear)")) {
+            try terms(years: [2023, currentYear + 1])
+        }
         #expect(throws: DomainError.invalid("validUntil", "must be in the future")) { try terms(validFor: -1) }
         #expect(throws: DomainError.invalid("validUntil", "may be at most 10 days ahead")) { try terms(validFor: 11 * 86_400) }
         #expect(throws: DomainError.invalid("maxUses", "must be between 1 and 100")) { try terms(maxUses: 0) }
         #expect(throws: DomainError.invalid("maxUses", "must be between 1 and 100")) { try terms(maxUses: 101) }
-        #expect(throws: DomainError.self) { try Purpose(code: "Loan Application", text: "x") }
-        #expect(throws: DomainError.self) { try Purpose(code: "loan", text: "   ") }
+        #expect(throws: DomainError.invalid("purpose.code", "must be 1–64 characters of a–z, 0–9 and '-'")) {
+            try Purpose(code: "Loan Application", text: "x")
+        }
+        #expect(throws: DomainError.invalid("purpose.text", "must not be blank")) { try Purpose(code: "loan", text: "   ") }
     }
 }

@@ -41,7 +41,9 @@ import Testing
     }
 
     @Test func theBoundsInCharactersAndScalars() throws {
-        #expect(throws: DomainError.self) { try Self.purpose(String(repeating: "x", count: 501)) }
+        #expect(throws: DomainError.invalid("purpose.text", "must be at most 500 characters and 2000 Unicode scalars")) {
+            try Self.purpose(String(repeating: "x", count: 501))
+        }
         _ = try Self.purpose(String(repeating: "x", count: 500))
         // 500 decomposed å: 1000 scalars, as a keyboard in NFD makes them.
         _ = try Self.purpose(String(repeating: "a\u{030A}", count: 500))

@@ -2,10 +2,12 @@ import Testing
 @testable import SamtykkeCore
 
 @Suite struct PersonIDTests {
+    static let checkDigits = DomainError.invalid("personId", "check digits do not match")
+
     // Synthetic numbers (month + 80) computed by hand from the mod-11 weights.
     @Test(arguments: ["01810012345", "15906099966"])
     func rejectsWrongCheckDigits(_ text: String) {
-        #expect(throws: DomainError.self) { try PersonID(text) }
+        #expect(throws: Self.checkDigits) { try PersonID(text) }
     }
 
     @Test func acceptsValidBirthNumberAndComputesKind() throws {
@@ -23,14 +25,16 @@ import Testing
 
     @Test(arguments: ["", "1234567890", "123456789012", "0101800123a", " 0101800123", "01018001234\n"])
     func rejectsMalformedText(_ text: String) {
-        #expect(throws: DomainError.self) { try PersonID(text) }
+        #expect(throws: DomainError.invalid("personId", "must be exactly 11 digits")) { try PersonID(text) }
     }
 
+    /// The check digits of these are right, so only the date can be what is refused.
     @Test func rejectsImpossibleDates() throws {
-        #expect(throws: DomainError.self) { try PersonID(Self.make(day: 32, month: 1, year: 80, individual: 123)) }
-        #expect(throws: DomainError.self) { try PersonID(Self.make(day: 10, month: 13, year: 80, individual: 123)) }
-        #expect(throws: DomainError.self) { try PersonID(Self.make(day: 10, month: 93, year: 80, individual: 123)) }
-        #expect(throws: DomainError.self) { try PersonID(Self.make(day: 0, month: 5, year: 80, individual: 123)) }
+        let refusal = DomainError.invalid("personId", "does not start with a valid date of birth")
+        #expect(throws: refusal) { try PersonID(Self.make(day: 32, month: 1, year: 80, individual: 123)) }
+        #expect(throws: refusal) { try PersonID(Self.make(day: 10, month: 13, year: 80, individual: 123)) }
+        #expect(throws: refusal) { try PersonID(Self.make(day: 10, month: 93, year: 80, individual: 123)) }
+        #expect(throws: refusal) { try PersonID(Self.make(day: 0, month: 5, year: 80, individual: 123)) }
     }
 
     @Test func everySingleDigitChangeIsCaught() throws {
@@ -40,7 +44,7 @@ import Testing
             for digit in UInt8(0x30)...0x39 where digit != valid[position] {
                 var changed = valid
                 changed[position] = digit
-                #expect(throws: DomainError.self) { try PersonID(String(decoding: changed, as: UTF8.self)) }
+                #expect(throws: Self.checkDigits) { try PersonID(String(decoding: changed, as: UTF8.self)) }
             }
         }
     }
@@ -48,9 +52,9 @@ import Testing
     @Test func orgNumbers() throws {
         _ = try OrgNumber("986352325")
         _ = try OrgNumber("974760673")
-        #expect(throws: DomainError.self) { try OrgNumber("986352326") }
-        #expect(throws: DomainError.self) { try OrgNumber("98635232") }
-        #expect(throws: DomainError.self) { try OrgNumber("98635232x") }
+        #expect(throws: DomainError.invalid("bankOrg", "check digit does not match")) { try OrgNumber("986352326") }
+        #expect(throws: DomainError.invalid("bankOrg", "must be exactly 9 digits")) { try OrgNumber("98635232") }
+        #expect(throws: DomainError.invalid("bankOrg", "must be exactly 9 digits")) { try OrgNumber("98635232x") }
     }
 
     /// Builds a number with valid check digits, retrying individual numbers that give a check digit of 10.

@@ -17,7 +17,7 @@ extension StoreContractTests {
             _ = try await t.store.addBank(org: otherBank, name: "Other Bank", now: now)
             let used = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()
             let refused = try await log.commit(Change(.act(used.id, by: .bank(bank), .requireUsable(for: bank))), at: now).outcome
-            #expect(refused.refusal != nil)
+            #expect(refused.refusal == DomainError(.illegalTransition, field: "status", reason: "consent is pending, not active"))
             _ = try await log.commit(Change(.act(used.id, by: .citizen(person), .grant(by: person))), at: now)
             _ = try await log.commit(Change(.act(used.id, by: .bank(bank), .issueBundle(issue(), for: bank))), at: now)
             let withdrawn = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()

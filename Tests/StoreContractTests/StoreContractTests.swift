@@ -83,7 +83,7 @@ import TransparencyLog
             _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .revoke(by: person))), at: now)
             // A revoke that won the race: the bundle is refused and `bundle.refused` logged.
             let late = try await log.commit(Change(.act(consent.id, by: .bank(bank), .issueBundle(issue(), for: bank))), at: now).outcome
-            #expect(late.refusal != nil && late.receipt == nil)
+            #expect(late.refusal == DomainError(.illegalTransition, field: "status", reason: "consent is revoked, not active") && late.receipt == nil)
             #expect(try await types(t.store) == ["consent.requested", "bundle.refused", "consent.granted", "consent.revoked", "bundle.refused"])
             #expect(try await t.store.consent(consent.id, for: .bank(bank)).uses == 0)
             // A citizen's refused answer logs nothing.
@@ -371,9 +371,11 @@ import TransparencyLog
             #expect(try await t.store.bankKeys(org: bank).map(\.id) == [second.keyID])
             #expect(try await t.store.bankNames() == [bank: "Test Sparebank"])
             // A name a citizen will read may not hide a line break or a direction override.
-            for spoof in ["Bank\nstatus: active (pre-approved)", "Bank \u{202E}knaB", " "] {
-                await #expect(throws: StorageError.self, "\(spoof.debugDescription)") { try await t.store.addAuditor(name: spoof, now: now) }
+            for (spoof, hidden) in [("Bank\nstatus: active (pre-approved)", "\\u{000A}"), ("Bank \u{202E}knaB", "\\u{202E}")] {
+                let refusal = StorageError.refused(.invalid("name", "must not contain control, format or separator characters such as \(hidden)"))
+                await #expect(throws: refusal, "\(spoof.debugDescription)") { try await t.store.addAuditor(name: spoof, now: now) }
             }
+            await #expect(throws: StorageError.refused(.invalid("name", "must not be blank"))) { try await t.store.addAuditor(name: " ", now: now) }
         }
     }
 

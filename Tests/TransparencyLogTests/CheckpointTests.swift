@@ -76,7 +76,9 @@ struct CheckpointTests {
         let otherLog = try NoteVerifier(
             verifierKey: NoteSigner(name: "samtykke.example/log", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
         )
-        #expect(throws: NoteError.self) { try Checkpoint.open(note, verifier: otherLog) }
+        #expect(throws: NoteError.missingSignature(keyName: "samtykke.example/log", keyID: otherLog.keyID)) {
+            try Checkpoint.open(note, verifier: otherLog)
+        }
     }
 
     @Test func errorsDescribeTheProblem() {

@@ -133,9 +133,9 @@ struct CosignatureTests {
 
     @Test func timesBeyondInt64AreRefused() throws {
         let signer = try Self.knownSigner()
-        #expect(throws: NoteError.self) { try signer.cosign(Self.body, time: UInt64(Int64.max) + 1) }
-        // Signed as the spec spells it, so only the time's range is wrong.
         let late = UInt64(Int64.max) + 1
+        #expect(throws: NoteError.invalidText("the time \(late) is beyond 2^63 - 1")) { try signer.cosign(Self.body, time: late) }
+        // Signed as the spec spells it, so only the time's range is wrong.
         let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: Self.seed)
         let signature = try privateKey.signature(for: Array("cosignature/v1\ntime \(late)\n\(Self.body)".utf8))
         let blob = [0xe7, 0x5f, 0x65, 0x32] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: late >> (8 * $0)) } + Array(signature)

@@ -33,19 +33,12 @@ struct KnownAnswerTests {
         let leafHash = try #require(Hash(base64: vector.leafHash))
         let root = try #require(Hash(base64: vector.root))
         let proof = try vector.proof.map { try #require(Hash(base64: $0)) }
-        let verify = {
+        try Self.check(vector.desc, wantErr: vector.wantErr, proof: proof) {
             try MerkleVerifier.verifyInclusion(
                 index: vector.leafIndex, size: vector.treeSize, leafHash: leafHash, proof: proof, root: root
             )
-        }
-        if vector.wantErr {
-            #expect(throws: MerkleVerificationError.self, performing: verify)
-        } else {
-            try verify()
-            let generated = try MerkleTree.inclusionProof(
-                index: vector.leafIndex, size: vector.treeSize, source: TestTree.load().store
-            )
-            #expect(generated == proof)
+        } generate: {
+            try MerkleTree.inclusionProof(index: vector.leafIndex, size: vector.treeSize, source: TestTree.load().store)
         }
     }
 
@@ -54,20 +47,27 @@ struct KnownAnswerTests {
         let root1 = try #require(Hash(base64: vector.root1))
         let root2 = try #require(Hash(base64: vector.root2))
         let proof = try vector.proof.map { try #require(Hash(base64: $0)) }
-        let verify = {
-            try MerkleVerifier.verifyConsistency(
-                from: vector.size1, to: vector.size2, proof: proof, fromRoot: root1, toRoot: root2
-            )
+        try Self.check(vector.desc, wantErr: vector.wantErr, proof: proof) {
+            try MerkleVerifier.verifyConsistency(from: vector.size1, to: vector.size2, proof: proof, fromRoot: root1, toRoot: root2)
+        } generate: {
+            try MerkleTree.consistencyProof(from: vector.size1, to: vector.size2, source: TestTree.load().store)
         }
-        if vector.wantErr {
-            #expect(throws: MerkleVerificationError.self, performing: verify)
-        } else {
+    }
+
+    /// A vector that must verify does, and its proof is the one this code makes; one that must not
+    /// is refused by the check its mutation calls for.
+    static func check(
+        _ desc: String, wantErr: Bool, proof: [Hash], sourceLocation: SourceLocation = #_sourceLocation,
+        verify: () throws -> Void, generate: () throws -> [Hash]
+    ) throws {
+        guard wantErr else {
             try verify()
-            let generated = try MerkleTree.consistencyProof(
-                from: vector.size1, to: vector.size2, source: TestTree.load().store
-            )
-            #expect(generated == proof)
+            #expect(try generate() == proof, sourceLocation: sourceLocation)
+            return
         }
+        let mutation = try #require(VectorMutation(desc), "a mutation this test does not know: \(desc)", sourceLocation: sourceLocation)
+        let error = #expect(throws: (any Error).self, sourceLocation: sourceLocation, performing: verify)
+        #expect(error.map { mutation.isRefusal($0, of: proof) } == true, "\(String(describing: error))", sourceLocation: sourceLocation)
     }
 
     /// Guards against a bundle that silently lost its files, which would make the
@@ -93,13 +93,13 @@ struct KnownAnswerTests {
             try MerkleTree.root(size: 9, source: store)
         }
         let leaf = try TestTree.load().leafHashes[0]
-        #expect(throws: MerkleVerificationError.indexBeyondSize(index: 4, size: 4)) {
+        #expect(throws: MerkleTreeError.indexBeyondSize(index: 4, size: 4)) {
             try MerkleVerifier.verifyInclusion(index: 4, size: 4, leafHash: leaf, proof: [], root: leaf)
         }
         #expect(throws: MerkleVerificationError.wrongProofSize(got: 0, expected: 2)) {
             try MerkleVerifier.verifyInclusion(index: 0, size: 4, leafHash: leaf, proof: [], root: leaf)
         }
-        #expect(throws: MerkleVerificationError.fromBeyondTo(from: 3, to: 2)) {
+        #expect(throws: MerkleTreeError.fromBeyondTo(from: 3, to: 2)) {
             try MerkleVerifier.verifyConsistency(from: 3, to: 2, proof: [], fromRoot: leaf, toRoot: leaf)
         }
     }

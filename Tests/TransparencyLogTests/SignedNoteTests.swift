@@ -157,8 +157,11 @@ struct SignedNoteTests {
 
     @Test func onlyNewlineTerminatedTextWithoutControlCharactersIsSigned() throws {
         let signer = try NoteSigner(name: "example.com/log", privateKey: Curve25519.Signing.PrivateKey())
-        for text in ["", "abc", "a\rb\n", "a\u{0}\n"] {
-            #expect(throws: NoteError.self) { try signer.sign(text) }
+        for text in ["", "abc"] {
+            #expect(throws: NoteError.invalidText("it must be non-empty and end with a newline")) { try signer.sign(text) }
+        }
+        for text in ["a\rb\n", "a\u{0}\n"] {
+            #expect(throws: NoteError.invalidText("it contains a control character other than newline")) { try signer.sign(text) }
         }
     }
 

@@ -1,4 +1,3 @@
-import Crypto
 import CurlHTTP
 import Foundation
 import ProcessHarness
@@ -172,7 +171,7 @@ struct BrokerBench {
         }
 
         // Citizens' ID tokens, one per person, from the dev provider.
-        let provider = DevIDProvider(signer: try await ES256Signer(pemFile: pki.idProviderKey))
+        let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(pki.idProviderKey)))
         var idTokens: [String: String] = [:]
         for person in people { idTokens[person] = try await provider.mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime) }
 
@@ -222,8 +221,8 @@ struct BrokerBench {
         let dispenser = Dispenser(limit: consentIDs.count * Self.usesPerConsent)
         var bundleLevels: [Level] = []
         var baselineLevels: [Level] = []
-        let signer = try await ES256Signer(pemFile: pki.bundleSigningKey)
-        let thumbprint = try Self.certificateSHA256(pki.brokerClientCertificate)
+        let signer = try await ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey))
+        let thumbprint = try KeyFiles.certificateSHA256(pki.brokerClientCertificate)
         for concurrency in settings.concurrencies {
             var best: Level?
             var windows = 0
@@ -512,17 +511,6 @@ struct BrokerBench {
             clientCertificateSHA256: thumbprint, now: now, lifetime: ConsentTokenClaims.maxLifetime
         )
         return try await signer.sign(claims, typ: ConsentTokenClaims.typ)
-    }
-
-    /// RFC 8705 `x5t#S256`: base64url SHA-256 of the certificate's DER bytes.
-    static func certificateSHA256(_ path: String) throws -> String {
-        let pem = try String(contentsOfFile: path, encoding: .utf8)
-        let body = pem.split(separator: "\n")
-            .drop { !$0.hasPrefix("-----BEGIN CERTIFICATE-----") }.dropFirst()
-            .prefix { !$0.hasPrefix("-----END") }
-            .joined()
-        guard let der = Data(base64Encoded: body) else { throw BenchError("\(path) is not a PEM certificate") }
-        return Base64URL.encode(SHA256.hash(data: der))
     }
 
     static func metricsText(_ client: CurlClient, _ url: String) async throws -> String {

@@ -1,7 +1,6 @@
 import Crypto
 import CryptoExtras
 import Foundation
-import SamtykkeCore
 import SwiftASN1
 
 /// Reading keys and certificates from disk, refusing private keys others can read.
@@ -44,9 +43,9 @@ public enum KeyFiles {
         try parsed(.p256PublicKey, at: path, P256.Signing.PublicKey.init(pemRepresentation:))
     }
 
-    /// base64url SHA-256 of a PEM certificate's DER bytes: RFC 8705's `x5t#S256`.
+    /// The `CertificateThumbprint` of a PEM certificate.
     public static func certificateSHA256(_ path: String) throws(KeyFileError) -> String {
-        try parsed(.certificate, at: path) { Base64URL.encode(SHA256.hash(data: try PEMDocument(pemString: $0).derBytes)) }
+        try parsed(.certificate, at: path) { CertificateThumbprint.sha256(der: try PEMDocument(pemString: $0).derBytes) }
     }
 
     /// A private key only from a file `requirePrivate` accepts; public keys and certificates are
