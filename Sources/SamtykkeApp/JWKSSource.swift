@@ -1,36 +1,45 @@
 import CurlHTTP
 import SamtykkeJOSE
 
-/// Where the ID provider's JWKS comes from: a local file, or an https URL fetched with libcurl on
-/// each reload.
+/// Where a JWKS comes from: a local file, or a URL fetched with libcurl on each load. The one way
+/// the broker reads its ID provider's keys and a bank reads a broker's.
 ///
-/// Those keys decide who is a citizen, so a URL must be https: keys fetched over plain HTTP are
-/// whatever anyone on the path wants them to be. Anything with a scheme is a URL.
+/// The ID provider's keys decide who is a citizen, so there a URL must be https: keys fetched over
+/// plain HTTP are whatever anyone on the path wants them to be. `bundle verify` also takes a
+/// broker's own `http://` URL (a dev broker on 127.0.0.1). Anything with a scheme is a URL.
 public enum JWKSSource: Sendable, Hashable {
     case file(String)
-    case url(String)
+    case url(String, plainHTTPAllowed: Bool)
 
-    public init(_ text: String) throws(JWKSSourceError) {
+    public init(_ text: String, allowingPlainHTTP: Bool = false) throws(JWKSSourceError) {
         guard text.contains("://") else {
             self = .file(text)
             return
         }
-        guard text.lowercased().hasPrefix("https://") else { throw .notHTTPS(text) }
-        self = .url(text)
+        let lowercased = text.lowercased()
+        guard lowercased.hasPrefix("https://") || (allowingPlainHTTP && lowercased.hasPrefix("http://")) else {
+            throw allowingPlainHTTP ? .notHTTP(text) : .notHTTPS(text)
+        }
+        self = .url(text, plainHTTPAllowed: allowingPlainHTTP)
     }
 
     public func loader() -> @Sendable () async throws -> String {
         switch self {
         case .file(let path):
             return { try KeyFiles.read(path) }
-        case .url(let url):
-            // https only here too: the scheme was checked, and libcurl is told so as well.
+        case .url(let url, let plainHTTPAllowed):
+            // The scheme was checked, and libcurl is told so as well.
             let client = CurlClient(configuration: CurlClientConfiguration(
                 connectTimeout: .seconds(3), totalTimeout: .seconds(10), tls: nil,
-                maxConcurrentRequests: 2, allowedProtocols: .https, userAgent: "samtykke"
+                maxConcurrentRequests: 2, allowedProtocols: plainHTTPAllowed ? .httpAndHTTPS : .https, userAgent: "samtykke"
             ))
             return {
-                let response = try await client.execute(CurlRequest.get(url))
+                let response: CurlResponse
+                do {
+                    response = try await client.execute(CurlRequest.get(url))
+                } catch {
+                    throw JWKSSourceError.unreachable(url: url, cause: "\(error)")
+                }
                 guard response.status == 200 else { throw JWKSSourceError.status(url: url, status: response.status) }
                 return String(decoding: response.body, as: UTF8.self)
             }
@@ -40,12 +49,16 @@ public enum JWKSSource: Sendable, Hashable {
 
 public enum JWKSSourceError: Error, Hashable, CustomStringConvertible {
     case notHTTPS(String)
+    case notHTTP(String)
+    case unreachable(url: String, cause: String)
     case status(url: String, status: Int)
 
     public var description: String {
         switch self {
         case .notHTTPS(let text): "must be an https URL or a file, not \(text)"
-        case .status(let url, let status): "\(url) answered \(status)"
+        case .notHTTP(let text): "must be an http(s) URL or a file, not \(text)"
+        case .unreachable(let url, let cause): "cannot fetch the JWKS from \(url): \(cause)"
+        case .status(let url, let status): "fetching the JWKS from \(url) answered \(status)"
         }
     }
 }

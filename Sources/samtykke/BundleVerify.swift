@@ -80,7 +80,7 @@ struct BundleCommand: AsyncParsableCommand {
                     throw CLIError("cannot read \(file) as JSON: \(error.localizedDescription)")
                 }
                 let (jwks, logKey) = (jwks!, logKey!)
-                let document = jwks.hasPrefix("http://") || jwks.hasPrefix("https://") ? try await JWKSDownload.fetch(jwks) : try KeyFiles.read(jwks)
+                let document = try await JWKSSource(jwks, allowingPlainHTTP: true).loader()()
                 let keys = try await JWSVerifier(jwksJSON: document, allowedAlgorithms: ["ES256"])
                 let resolvedLogKey = try AuditLogKey.resolve(logKey)
                 let verified: BundleCheck.Verified
