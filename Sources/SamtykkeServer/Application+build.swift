@@ -43,6 +43,7 @@ public func buildApplication(
     logger: Logger,
     storeServices: [any Service] = [],
     prepare: @escaping @Sendable () async throws -> Void = {},
+    eventLoopGroup: EventLoopGroupProvider = .singleton,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let prepared = StartupGate()
@@ -71,6 +72,7 @@ public func buildApplication(
         ]
             + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, logger: logger)]),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
+        eventLoopGroupProvider: eventLoopGroup,
         logger: logger
     )
     app.beforeServerStarts {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOPosix
 import SamtykkeCore
 import SamtykkeServer
 import Testing
@@ -13,6 +14,11 @@ import Testing
 @Suite struct ConnectionDeadlineTests {
     static let long = Duration.seconds(30)
 
+    /// Event loops of their own for these brokers and their bare connections: deadlines are timers
+    /// on the loops, and the rest of a full run (PostgreSQL clients, TLS servers, dozens of brokers)
+    /// kept the shared loops busy enough that closes were seen more than 10 s late.
+    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
     static func options(idle: Duration = long, header: Duration = long, body: Duration = long, maxConnections: Int = 512) -> ServerOptions {
         var options = ServerOptions(port: 0)
         options.timeouts = ConnectionTimeouts(idle: idle, header: header, body: body)
@@ -22,7 +28,7 @@ import Testing
 
     @Test func aHeadTrickledInIsCutOffAtTheHeaderTimeout() async throws {
         let harness = try await RouterHarness.make()
-        try await harness.test(.live, options: Self.options(header: .milliseconds(500))) { client in
+        try await harness.test(.live, options: Self.options(header: .milliseconds(500)), eventLoopGroup: .shared(Self.loops)) { client in
             let slow = try await RawConnection.open(port: try #require(client.port))
             let start = ContinuousClock.now
             try await slow.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
@@ -42,7 +48,7 @@ import Testing
 
     @Test func aBodyTrickledInIsCutOffAtTheBodyTimeout() async throws {
         let harness = try await RouterHarness.make()
-        try await harness.test(.live, options: Self.options(body: .milliseconds(500))) { client in
+        try await harness.test(.live, options: Self.options(body: .milliseconds(500)), eventLoopGroup: .shared(Self.loops)) { client in
             let slow = try await RawConnection.open(port: try #require(client.port))
             let start = ContinuousClock.now
             try await slow.send(
@@ -61,7 +67,7 @@ import Testing
         let harness = try await RouterHarness.make()
         // Long enough that a loaded machine still sends on a connection it just opened before the
         // deadline takes it (at 500 ms full runs lost that race).
-        try await harness.test(.live, options: Self.options(idle: .seconds(2))) { client in
+        try await harness.test(.live, options: Self.options(idle: .seconds(2)), eventLoopGroup: .shared(Self.loops)) { client in
             let port = try #require(client.port)
             let silent = try await RawConnection.open(port: port)
             let closedAfter = try #require(try await silent.closed(within: .seconds(10)))
@@ -90,7 +96,7 @@ import Testing
             return id
         }
         let short = Duration.milliseconds(500)
-        try await harness.serve(options: Self.options(idle: short, header: short, body: short)) { port in
+        try await harness.serve(options: Self.options(idle: short, header: short, body: short), eventLoopGroup: .shared(Self.loops)) { port in
             let connection = try await RawConnection.open(port: port)
             try await connection.send(
                 "POST /v1/consents/\(id)/bundles HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(harness.bankKey)\r\nContent-Length: 0\r\n\r\n"
@@ -104,7 +110,7 @@ import Testing
     /// over bare connections only.
     @Test func beyondTheCapConnectionsWaitUntilSlowClientsAreCutOff() async throws {
         let harness = try await RouterHarness.make()
-        try await harness.serve(options: Self.options(header: .seconds(2), maxConnections: 3)) { port in
+        try await harness.serve(options: Self.options(header: .seconds(2), maxConnections: 3), eventLoopGroup: .shared(Self.loops)) { port in
             let healthz = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
             var held: [RawConnection] = []
             for _ in 0..<3 {

@@ -9,9 +9,9 @@ struct RawConnection: Sendable {
     let channel: any Channel
     private let collector: Collector
 
-    static func open(port: Int) async throws -> RawConnection {
+    static func open(port: Int, on group: any EventLoopGroup = ConnectionDeadlineTests.loops) async throws -> RawConnection {
         let collector = Collector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }

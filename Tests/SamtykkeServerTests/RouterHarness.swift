@@ -65,18 +65,21 @@ struct RouterHarness: Sendable {
 
     /// Through the router alone by default; `.live` puts the broker on a real socket on 127.0.0.1.
     func test<T: Sendable>(
-        _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), _ body: @Sendable (any TestClientProtocol) async throws -> T
+        _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), eventLoopGroup: EventLoopGroupProvider = .singleton,
+        _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"))
+        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"), eventLoopGroup: eventLoopGroup)
         return try await app.test(setup, body)
     }
 
     /// The broker as `serve` runs it, on a free port of 127.0.0.1, until `body` returns: `.live`
     /// rebuilds the server's configuration and drops the connection cap on the way.
-    func serve<T: Sendable>(options: ServerOptions, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+    func serve<T: Sendable>(
+        options: ServerOptions, eventLoopGroup: EventLoopGroupProvider = .singleton, _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T {
         let logger = Logger(label: "router-tests")
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(broker: broker, options: options, logger: logger, onServerRunning: { port.yield($0) })
+        let app = buildApplication(broker: broker, options: options, logger: logger, eventLoopGroup: eventLoopGroup, onServerRunning: { port.yield($0) })
         let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
