@@ -75,13 +75,10 @@ struct Answer {
 struct Caller {
     let server: String
     let credential: String?
-    /// One client for every caller of the run: each client starts its own threads, one per request
-    /// it may run at once, and waits for them, and the suite makes callers by the hundred.
-    static let client = CurlClient(configuration: CurlClientConfiguration(
-        connectTimeout: .seconds(5), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: 64,
+    let client = CurlClient(configuration: CurlClientConfiguration(
+        connectTimeout: .seconds(5), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: 8,
         allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-tests"
     ))
-    var client: CurlClient { Self.client }
 
     func send(_ method: String, _ path: String, body: Any? = nil, raw: [UInt8]? = nil, headers: [CurlHeader] = []) async throws -> Answer {
         var all = headers
