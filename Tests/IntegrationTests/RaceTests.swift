@@ -31,7 +31,7 @@ import Testing
             #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
             let answers = try await Self.bundles(run, id, count: 24)
             #expect(answers.filter { $0.status == 201 }.count == 3)
-            #expect(answers.allSatisfy { $0.status == 201 || $0.status == 409 })
+            #expect(answers.allSatisfy { $0.status == 201 || $0.status == 409 }, "\(answers.map(\.status))")
             let consent = try await run.bank.send("GET", "/v1/consents/\(id)").json
             #expect(consent["uses"] as? Int == 3 && consent["status"] as? String == "exhausted")
             let log = try await Self.entries(run, id)
