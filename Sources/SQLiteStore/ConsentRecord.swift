@@ -67,26 +67,27 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     /// record encoding compiled its SQL and formatted dates with ICU on every row of every batch.
     func insert(_ db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO consent (id, bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status,
-                                 createdAt, requestExpiresAt, grantedAt, statusChangedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                id, bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
-                SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
-                SQLiteTimestamp.text(statusChangedAt),
-            ])
+            INSERT INTO consent (\(Self.columnsButID), id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: valuesButID + [id])
     }
 
     func update(_ db: Database) throws {
-        try db.cachedStatement(sql: """
-            UPDATE consent SET bankOrg = ?, personId = ?, scopes = ?, years = ?, purposeCode = ?, purposeText = ?, validUntil = ?, maxUses = ?,
-                               uses = ?, status = ?, createdAt = ?, requestExpiresAt = ?, grantedAt = ?, statusChangedAt = ?
-            WHERE id = ?
-            """).execute(arguments: [
-                bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
-                SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
-                SQLiteTimestamp.text(statusChangedAt), id,
-            ])
+        try db.cachedStatement(sql: Self.updateSQL).execute(arguments: valuesButID + [id])
         guard db.changesCount == 1 else { throw StorageError.consentNotFound }
+    }
+
+    /// The columns both statements write besides the key, in the order of `valuesButID`.
+    private static let columnsButID =
+        "bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status, createdAt, requestExpiresAt, grantedAt, statusChangedAt"
+
+    private static let updateSQL =
+        "UPDATE consent SET " + columnsButID.split(separator: ", ").map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
+
+    private var valuesButID: StatementArguments {
+        [
+            bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
+            SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
+            SQLiteTimestamp.text(statusChangedAt),
+        ]
     }
 }
