@@ -20,8 +20,6 @@ struct RawConnection: Sendable {
         return RawConnection(channel: channel, collector: collector)
     }
 
-    var isOpen: Bool { channel.isActive }
-
     /// What the broker sent on this connection so far.
     var received: String { collector.bytes.withLock { String(decoding: $0, as: UTF8.self) } }
 
@@ -33,15 +31,23 @@ struct RawConnection: Sendable {
         try? await channel.close()
     }
 
-    /// How long until the broker closed the connection, counted from `start`; nil if it was still
-    /// open at `limit`. Meanwhile `whileOpen` runs every 100 ms (to trickle bytes, say).
-    func closed(since start: ContinuousClock.Instant = .now, within limit: Duration, whileOpen: () async throws -> Void = {}) async throws -> Duration? {
+    /// When this side saw the connection open, the last bytes arrive, and the broker close it,
+    /// each stamped on the event loop as it happened. A test task that a loaded process runs late
+    /// would otherwise time the close from whenever it got to look.
+    var openedAt: ContinuousClock.Instant? { collector.marks.withLock { $0.opened } }
+    var lastReceivedAt: ContinuousClock.Instant? { collector.marks.withLock { $0.lastRead } }
+    var closedAt: ContinuousClock.Instant? { collector.marks.withLock { $0.closed } }
+
+    /// Waits until the broker has closed the connection and returns when it did; nil if it was still
+    /// open after `limit` of waiting. Meanwhile `whileOpen` runs every 100 ms (to trickle bytes, say).
+    func closed(within limit: Duration, whileOpen: () async throws -> Void = {}) async throws -> ContinuousClock.Instant? {
+        let start = ContinuousClock.now
         while start.duration(to: .now) < limit {
-            guard isOpen else { return start.duration(to: .now) }
+            if let closedAt { return closedAt }
             try await whileOpen()
             try await Task.sleep(for: .milliseconds(100))
         }
-        return isOpen ? nil : start.duration(to: .now)
+        return closedAt
     }
 
     /// Waits until the broker has sent `text` `times` times in all; false if it had not by `limit`.
@@ -57,11 +63,28 @@ struct RawConnection: Sendable {
 
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
+        struct Marks {
+            var opened: ContinuousClock.Instant?
+            var lastRead: ContinuousClock.Instant?
+            var closed: ContinuousClock.Instant?
+        }
         let bytes = Mutex<[UInt8]>([])
+        let marks = Mutex(Marks())
+
+        func channelActive(context: ChannelHandlerContext) {
+            marks.withLock { $0.opened = .now }
+            context.fireChannelActive()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
             bytes.withLock { $0 += buffer.readBytes(length: buffer.readableBytes) ?? [] }
+            marks.withLock { $0.lastRead = .now }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            marks.withLock { $0.closed = .now }
+            context.fireChannelInactive()
         }
     }
 }
