@@ -120,8 +120,12 @@ let package = Package(
             ]
         ),
 
+        // Blocking calls (child processes, name lookups) on threads of their own, never on the
+        // threads Swift's tasks share.
+        .target(name: "OwnThread"),
+
         // `samtykke dev pki`: a throwaway CA, certificates and keys made with openssl.
-        .target(name: "DevPKI"),
+        .target(name: "DevPKI", dependencies: ["OwnThread"]),
 
         // The broker's HTTP API as Codable types: declared once for the server that encodes them and
         // the clients that decode them.
@@ -132,6 +136,7 @@ let package = Package(
             name: "SamtykkeServer",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
+                "OwnThread",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -181,7 +186,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "SamtykkeServer", "MockTaxAgency",
-                "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness",
+                "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -232,7 +237,7 @@ let package = Package(
         ),
         // Child processes for the tests and the benchmark: commands run to their end, servers that
         // report the port they bound, all with a clean signal mask.
-        .target(name: "ProcessHarness", path: "Tests/ProcessHarness"),
+        .target(name: "ProcessHarness", dependencies: ["OwnThread"], path: "Tests/ProcessHarness"),
         // Fresh PostgreSQL databases for the test targets that run on a server.
         .target(
             name: "TestSupport",
@@ -292,7 +297,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
-                "ProcessHarness",
+                "ProcessHarness", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

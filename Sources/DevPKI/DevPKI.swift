@@ -1,4 +1,5 @@
 import Foundation
+import OwnThread
 
 #if canImport(Glibc)
 import Glibc
@@ -37,16 +38,11 @@ public enum DevPKI {
         return paths
     }
 
-    /// The same, on a dispatch thread: each openssl run blocks its thread, and on Swift's small
-    /// cooperative pool that would stall every other task of the process meanwhile (the servers of
-    /// `samtykke demo`, the brokers of a test run).
+    /// The same, on a thread of its own: each openssl run blocks its thread, and on the threads
+    /// Swift's tasks share that would stall every other task of the process meanwhile (the servers
+    /// of `samtykke demo`, the brokers of a test run).
     public static func make(in directory: URL, openssl: String = "openssl", overwrite: Bool = false) async throws(DevPKIError) -> PKIPaths {
-        let made: Result<PKIPaths, DevPKIError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(DevPKIError) in try make(in: directory, openssl: openssl, overwrite: overwrite) })
-            }
-        }
-        return try made.get()
+        try await onOwnThread { () throws(DevPKIError) in try make(in: directory, openssl: openssl, overwrite: overwrite) }
     }
 
     private static func generate(_ p: PKIPaths, work: URL, with openssl: OpenSSL) throws(DevPKIError) {

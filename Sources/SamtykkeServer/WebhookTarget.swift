@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import OwnThread
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,30 +41,28 @@ enum WebhookTarget {
     }
 
     /// Every IPv4 (4 bytes) and IPv6 (16 bytes) address of `host`; empty when it does not resolve.
-    /// The lookup blocks, so it runs off the cooperative threads.
+    /// The lookup blocks, so it runs on a thread of its own.
     static func resolve(_ host: String) async -> [[UInt8]] {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var hints = addrinfo()
-                hints.ai_family = AF_UNSPEC
-                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-                var list: UnsafeMutablePointer<addrinfo>?
-                guard getaddrinfo(host, nil, &hints, &list) == 0 else { return continuation.resume(returning: []) }
-                defer { freeaddrinfo(list) }
-                var addresses: [[UInt8]] = []
-                var next = list
-                while let info = next {
-                    if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
-                        var v4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                        addresses.append(withUnsafeBytes(of: &v4) { Array($0) })
-                    } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
-                        var v6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                        addresses.append(withUnsafeBytes(of: &v6) { Array($0) })
-                    }
-                    next = info.pointee.ai_next
+        await onOwnThread {
+            var hints = addrinfo()
+            hints.ai_family = AF_UNSPEC
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
+            defer { freeaddrinfo(list) }
+            var addresses: [[UInt8]] = []
+            var next = list
+            while let info = next {
+                if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
+                    var v4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                    addresses.append(withUnsafeBytes(of: &v4) { Array($0) })
+                } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
+                    var v6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                    addresses.append(withUnsafeBytes(of: &v6) { Array($0) })
                 }
-                continuation.resume(returning: addresses)
+                next = info.pointee.ai_next
             }
+            return addresses
         }
     }
 

@@ -3,6 +3,7 @@ import BrokerClient
 import DevPKI
 import Foundation
 import MockTaxAgency
+import OwnThread
 import SamtykkeAPI
 import SamtykkeApp
 import SamtykkeCore
@@ -114,13 +115,10 @@ struct DemoRun {
     }
 
     /// Runs this same executable as the citizen would, so the demo exercises the real CLI. The wait
-    /// happens on a dispatch thread: the broker answering the child runs on the cooperative pool.
+    /// happens on a thread of its own: the broker answering the child runs on the threads Swift's
+    /// tasks share.
     func runCLI(_ arguments: [String], idToken: String) async throws {
-        let (status, text) = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(arguments, idToken: idToken) })
-            }
-        }
+        let (status, text) = try await onOwnThread { () throws(any Error) in try runBlocking(arguments, idToken: idToken) }
         for line in text.split(separator: "\n") { detail("$ \(line)") }
         guard status == 0 else { throw CLIError("samtykke \(arguments.joined(separator: " ")) failed") }
     }

@@ -6,8 +6,8 @@ import Testing
 struct CurlClientTLSTests {
     private let pki: TestPKI
 
-    init() throws {
-        pki = try TestPKI.shared()
+    init() async throws {
+        pki = try await TestPKI.shared()
     }
 
     private func client(

@@ -7,8 +7,8 @@ import Testing
 struct CurlProxyTests {
     private let pki: TestPKI
 
-    init() throws {
-        pki = try TestPKI.shared()
+    init() async throws {
+        pki = try await TestPKI.shared()
     }
 
     private func client(proxy: String? = nil) -> CurlClient {

@@ -17,10 +17,11 @@ struct TestPKI: Sendable {
 
     private static let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("curlhttp-tests-\(UUID().uuidString)", isDirectory: true)
-    private static let made = Result { try TestPKI(directory: makeDirectory()) }
+    /// Made once, on a thread of its own (`DevPKI.make` runs openssl), by whichever test asks first.
+    private static let made = Task { try await TestPKI(directory: makeDirectory()) }
 
-    static func shared() throws -> TestPKI {
-        try made.get()
+    static func shared() async throws -> TestPKI {
+        try await made.value
     }
 
     /// Demands a client certificate from `caCertificate`. Hostname checks are off because
@@ -33,9 +34,9 @@ struct TestPKI: Sendable {
         )
     }
 
-    private init(directory: URL) throws {
-        let main = try DevPKI.make(in: directory.appendingPathComponent("main"))
-        let other = try DevPKI.make(in: directory.appendingPathComponent("other"))
+    private init(directory: URL) async throws {
+        let main = try await DevPKI.make(in: directory.appendingPathComponent("main"))
+        let other = try await DevPKI.make(in: directory.appendingPathComponent("other"))
         caCertificate = main.caCertificate.path
         serverCertificate = main.agencyCertificate.path
         serverKey = main.agencyKey.path

@@ -24,17 +24,10 @@ struct AuthorizationParties: Sendable {
     static let orgB = "974760673"
 
     /// One dev PKI for every stack these tests start, copied into each stack's directory (LocalStack
-    /// uses a PKI it finds there). Making one runs openssl several times and waits for it
-    /// synchronously, so it happens once, on a dispatch thread, not on Swift's cooperative pool.
+    /// uses a PKI it finds there). Making one runs openssl several times, so it happens once.
     static let sharedPKI = Task<URL, any Error> {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-test-pki-\(UUID().uuidString)")
-                    return try DevPKI.make(in: directory).directory
-                })
-            }
-        }
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-test-pki-\(UUID().uuidString)")
+        return try await DevPKI.make(in: directory).directory
     }
 
     static func run<T: Sendable>(

@@ -9,8 +9,8 @@ import Testing
 @Suite("DevPKI")
 struct DevPKITests {
     @Test("makes every file, keys 0600 in a 0700 directory, and leaves nothing else behind")
-    func filesAndModes() throws {
-        let pki = try TestPKI.main.get()
+    func filesAndModes() async throws {
+        let pki = try await TestPKI.main.value
         for file in pki.allFiles {
             #expect(FileManager.default.fileExists(atPath: file.path), "\(file.lastPathComponent) is missing")
         }
@@ -23,15 +23,15 @@ struct DevPKITests {
     }
 
     @Test("the CA is a CA, the agency certificate serves 127.0.0.1 and localhost, the broker's is a client certificate")
-    func certificates() throws {
-        let pki = try TestPKI.main.get()
-        let ca = try Self.describe(pki.caCertificate)
+    func certificates() async throws {
+        let pki = try await TestPKI.main.value
+        let ca = try await Self.describe(pki.caCertificate)
         #expect(ca.contains("Subject: CN = samtykke dev CA"))
         #expect(ca.contains("CA:TRUE"))
         #expect(ca.contains("Certificate Sign"))
         #expect(ca.contains("ASN1 OID: prime256v1"))
 
-        let agency = try Self.describe(pki.agencyCertificate)
+        let agency = try await Self.describe(pki.agencyCertificate)
         #expect(agency.contains("Issuer: CN = samtykke dev CA"))
         #expect(agency.contains("Subject: CN = samtykke-mock-tax-agency"))
         #expect(agency.contains("IP Address:127.0.0.1"))
@@ -40,13 +40,13 @@ struct DevPKITests {
         #expect(!agency.contains("TLS Web Client Authentication"))
         #expect(agency.contains("CA:FALSE"))
 
-        let broker = try Self.describe(pki.brokerClientCertificate)
+        let broker = try await Self.describe(pki.brokerClientCertificate)
         #expect(broker.contains("Issuer: CN = samtykke dev CA"))
         #expect(broker.contains("Subject: CN = samtykke-broker"))
         #expect(broker.contains("TLS Web Client Authentication"))
         #expect(!broker.contains("TLS Web Server Authentication"))
 
-        let verified = try OpenSSLCommand.text([
+        let verified = try await OpenSSLCommand.text([
             "verify", "-CAfile", pki.caCertificate.path, pki.agencyCertificate.path, pki.brokerClientCertificate.path,
         ])
         #expect(verified.components(separatedBy: ": OK").count == 3)
@@ -54,7 +54,7 @@ struct DevPKITests {
 
     @Test("the signing keys are P-256 PKCS#8 and the public half matches")
     func signingKeys() async throws {
-        let pki = try TestPKI.main.get()
+        let pki = try await TestPKI.main.value
         for key in [pki.bundleSigningKey, pki.idProviderKey] {
             let pem = try String(contentsOf: key, encoding: .utf8)
             #expect(pem.hasPrefix("-----BEGIN PRIVATE KEY-----"))
@@ -69,10 +69,10 @@ struct DevPKITests {
     /// the certificate's DER: both sides share `CertificateThumbprint`, so only this can catch it
     /// hashing the wrong bytes.
     @Test("a certificate's thumbprint is the SHA-256 fingerprint openssl computes")
-    func certificateThumbprint() throws {
-        let pki = try TestPKI.main.get()
+    func certificateThumbprint() async throws {
+        let pki = try await TestPKI.main.value
         for certificate in [pki.brokerClientCertificate, pki.agencyCertificate] {
-            let fingerprint = try OpenSSLCommand.text(["x509", "-in", certificate.path, "-noout", "-fingerprint", "-sha256"])
+            let fingerprint = try await OpenSSLCommand.text(["x509", "-in", certificate.path, "-noout", "-fingerprint", "-sha256"])
             let hex = try #require(fingerprint.split(separator: "=").last).filter(\.isHexDigit).lowercased()
             let ours = try #require(Base64URL.decode(try KeyFiles.certificateSHA256(certificate.path)))
             #expect(ours.map { String(format: "%02x", $0) }.joined() == hex, "\(certificate.lastPathComponent)")
@@ -80,30 +80,30 @@ struct DevPKITests {
     }
 
     @Test("log.key is an Ed25519 key whose public half is the one openssl derives")
-    func ed25519LogKey() throws {
-        let pki = try TestPKI.main.get()
+    func ed25519LogKey() async throws {
+        let pki = try await TestPKI.main.value
         let key = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOf: pki.logKey, encoding: .utf8))
-        let theirs = try OpenSSLCommand.run(["pkey", "-in", pki.logKey.path, "-pubout", "-outform", "DER"]).suffix(32)
+        let theirs = try await OpenSSLCommand.run(["pkey", "-in", pki.logKey.path, "-pubout", "-outform", "DER"]).suffix(32)
         #expect(Array(key.publicKey.rawRepresentation) == Array(theirs))
     }
 
     @Test("refuses to overwrite an existing PKI unless asked, and then replaces it")
-    func overwrite() throws {
+    func overwrite() async throws {
         let directory = TestPKI.scratchDirectory("overwrite")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let first = try DevPKI.make(in: directory)
+        let first = try await DevPKI.make(in: directory)
         let before = try Data(contentsOf: first.caCertificate)
-        #expect(throws: DevPKIError.alreadyExists(directory: directory.path, file: "ca.key")) {
-            try DevPKI.make(in: directory)
+        await #expect(throws: DevPKIError.alreadyExists(directory: directory.path, file: "ca.key")) {
+            try await DevPKI.make(in: directory)
         }
         #expect(try Data(contentsOf: first.caCertificate) == before)
-        let second = try DevPKI.make(in: directory, overwrite: true)
+        let second = try await DevPKI.make(in: directory, overwrite: true)
         #expect(try Data(contentsOf: second.caCertificate) != before)
         for key in second.privateKeys { #expect(try Self.mode(of: key) == 0o600) }
     }
 
     @Test("an openssl failure names the command and carries openssl's stderr, and leaves no files")
-    func opensslFailure() throws {
+    func opensslFailure() async throws {
         let directory = TestPKI.scratchDirectory("failing")
         defer { try? FileManager.default.removeItem(at: directory) }
         let fake = directory.appendingPathExtension("openssl")
@@ -111,7 +111,7 @@ struct DevPKITests {
         defer { try? FileManager.default.removeItem(at: fake) }
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fake.path)
 
-        let error = #expect(throws: DevPKIError.self) { try DevPKI.make(in: directory, openssl: fake.path) }
+        let error = await #expect(throws: DevPKIError.self) { try await DevPKI.make(in: directory, openssl: fake.path) }
         guard case .opensslFailed(let command, let status, let stderr) = error else {
             Issue.record("expected opensslFailed, got \(String(describing: error))")
             return
@@ -123,11 +123,11 @@ struct DevPKITests {
     }
 
     @Test("a missing openssl is reported as such")
-    func opensslMissing() throws {
+    func opensslMissing() async throws {
         let directory = TestPKI.scratchDirectory("missing")
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(throws: DevPKIError.opensslNotFound("openssl-that-does-not-exist")) {
-            try DevPKI.make(in: directory, openssl: "openssl-that-does-not-exist")
+        await #expect(throws: DevPKIError.opensslNotFound("openssl-that-does-not-exist")) {
+            try await DevPKI.make(in: directory, openssl: "openssl-that-does-not-exist")
         }
     }
 
@@ -136,7 +136,7 @@ struct DevPKITests {
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
-    private static func describe(_ certificate: URL) throws -> String {
-        try OpenSSLCommand.text(["x509", "-in", certificate.path, "-noout", "-text"])
+    private static func describe(_ certificate: URL) async throws -> String {
+        try await OpenSSLCommand.text(["x509", "-in", certificate.path, "-noout", "-text"])
     }
 }

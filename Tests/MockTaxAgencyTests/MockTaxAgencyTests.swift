@@ -25,8 +25,8 @@ struct MockTaxAgencyTests {
     let broker: TLSConfiguration
 
     init() async throws {
-        pki = try TestPKI.main.get()
-        other = try TestPKI.other.get()
+        pki = try await TestPKI.main.value
+        other = try await TestPKI.other.value
         tokens = try await ConsentTokenFactory(pki: pki)
         fixtures = try PeopleFixtures(contentsOf: TestPKI.fixtures)
         broker = try RunningAgency.clientTLS(trusting: pki, presenting: pki)

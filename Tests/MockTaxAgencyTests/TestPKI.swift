@@ -4,8 +4,9 @@ import Foundation
 /// PKIs shared by the agency tests: making one costs a dozen openssl runs, and nothing mutates them.
 /// `other` plays an unrelated CA whose certificates and keys must all be refused.
 enum TestPKI {
-    static let main = Result { () throws(DevPKIError) in try DevPKI.make(in: scratchDirectory("main")) }
-    static let other = Result { () throws(DevPKIError) in try DevPKI.make(in: scratchDirectory("other")) }
+    /// Each made once, on a thread of its own (`DevPKI.make` runs openssl), by whichever test asks first.
+    static let main = Task { () throws(DevPKIError) in try await DevPKI.make(in: scratchDirectory("main")) }
+    static let other = Task { () throws(DevPKIError) in try await DevPKI.make(in: scratchDirectory("other")) }
 
     /// One directory per test process, removed when the process exits so runs leave no keys behind.
     private static let root: URL = {

@@ -1,4 +1,5 @@
 import Foundation
+import OwnThread
 
 /// What a finished command printed and how it ended.
 public struct CommandResult: Sendable {
@@ -13,16 +14,12 @@ public struct CommandResult: Sendable {
 /// Programs run to their end: the one way tests and benchmarks run openssl, psql, python3 and the
 /// `samtykke` CLI.
 public enum Command {
-    /// Waits on a dispatch thread: blocking Swift's small cooperative pool would stall the
+    /// Waits on a thread of its own: blocking the threads Swift's tasks share would stall the
     /// in-process servers the program may be talking to.
     public static func run(
         _ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String] = [:], input: [UInt8]? = nil
     ) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(executable, arguments, cwd: cwd, environment: environment, input: input) })
-            }
-        }
+        try await onOwnThread { () throws(any Error) in try runBlocking(executable, arguments, cwd: cwd, environment: environment, input: input) }
     }
 
     /// For synchronous callers only; anything async uses `run`.

@@ -1,4 +1,5 @@
 import Foundation
+import OwnThread
 
 public struct ProcessHarnessError: Error, CustomStringConvertible {
     public let description: String
@@ -71,12 +72,10 @@ public enum Spawn {
         return exitCode(status)
     }
 
-    /// Waits for `pid` on a dispatch thread: blocking Swift's small cooperative pool would stall the
-    /// in-process servers the child may be talking to.
+    /// Waits for `pid` on a thread of its own, for as long as the child runs: blocking the threads
+    /// Swift's tasks share would stall the in-process servers the child may be talking to.
     public static func waitAsync(_ pid: pid_t) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: wait(pid)) }
-        }
+        await onOwnThread { wait(pid) }
     }
 
     /// The exit status if `pid` has ended (and reaps it), nil while it runs.

@@ -193,9 +193,7 @@ struct SamtykkeBench {
                 log("  no profile of audit verify: \(error)")
             }
             kill(verifier, SIGTERM)
-            _ = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: Spawn.wait(verifier)) }
-            }
+            _ = await Spawn.waitAsync(verifier)
         }
         await logBroker.stop()
         await agency.stop()

@@ -36,9 +36,7 @@ enum Profiler {
     }
 
     static func finish(perf: pid_t, output: String, subject: String, seconds: Double, steps: ProfileSteps) async throws -> ProfileResult {
-        let status = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Spawn.wait(perf)) }
-        }
+        let status = await Spawn.waitAsync(perf)
         // perf also ends early (and not with 0) when the sampled process exits first; what it wrote still counts.
         let written = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? NSNumber)?.intValue ?? 0
         guard status == 0 || written > 0 else { throw BenchError("perf record exited with \(status) and wrote nothing") }
