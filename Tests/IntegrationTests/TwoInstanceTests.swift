@@ -112,6 +112,7 @@ struct TwoInstanceTests {
                         try await CrashTests.load(server: server, bankKey: stack.bankKey, person: person, token: citizenTokens[person]!, ledger: ledger)
                     }
                 }
+                try await ledger.untilFirstBundle()
                 for _ in 0..<5 {
                     try await Task.sleep(for: .milliseconds(Int.random(in: 300...700)))
                     await stack.brokers[0].stop(signal: SIGKILL)
