@@ -45,6 +45,11 @@ final class ResponseAccumulator {
         let name = Self.trimmed(line[..<colon])
         let value = Self.trimmed(line[line.index(after: colon)...])
         headers.append(CurlHeader(name: name, value: value))
+        // Room for the whole body at once, not grown and copied chunk by chunk (an auditor reads
+        // thousands of 100 kB entry bundles); never more than the cap, whatever the header claims.
+        if name.lowercased() == "content-length", let length = Int(value), length > 0 {
+            body.reserveCapacity(min(length, maxBodyBytes))
+        }
     }
 
     /// On scalars, not Characters: a header line is ASCII, and reversing Characters cost a client
