@@ -14,7 +14,8 @@ struct TwoInstanceTests {
             try await ProcessStack.with(in: dir, store: .postgres(url: try await PostgresTestDatabase.create().url), brokers: 2) { stack in
                 try await body(stack)
                 // SIGTERM drains and exits 0 on both, also after one was killed and restarted.
-                #expect(await stack.stop() == [0, 0])
+                let statuses = await stack.stop()
+                #expect(statuses == [0, 0], "\(zip(statuses, stack.brokers).filter { $0.0 != 0 }.map { "exit \(String(describing: $0.0)):\n\($0.1.logTail())" })")
             }
         }
     }
