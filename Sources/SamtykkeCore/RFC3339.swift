@@ -9,10 +9,45 @@ public enum RFC3339 {
         return whole.dropLast() + "." + String(1000 + milliseconds).dropFirst() + "Z"
     }
 
-    /// Accepts any RFC 3339 date-time with an offset, with or without fractional seconds.
+    /// Accepts any RFC 3339 date-time with an offset, with or without fractional seconds, whose
+    /// fields name a real moment: Foundation's parser reads hour 24 as the next day and 29 February
+    /// 2026 as 1 March, so a time a bank sends would silently mean another. A leap second (`:60`)
+    /// is refused too: `Date` has none to name.
     public static func date(from text: String) -> Date? {
+        guard namesARealMoment(Array(text.utf8)) else { return nil }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339 §5.6), each field within its range; the
+    /// `T` and `Z` in capitals, as Foundation reads them and as we write them.
+    private static func namesARealMoment(_ b: [UInt8]) -> Bool {
+        func number(_ at: Int, _ digits: Int) -> Int? {
+            guard at + digits <= b.count else { return nil }
+            var value = 0
+            for byte in b[at..<(at + digits)] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        func byte(_ at: Int, _ allowed: String) -> Bool { at < b.count && allowed.utf8.contains(b[at]) }
+        guard let year = number(0, 4), byte(4, "-"), let month = number(5, 2), byte(7, "-"), let day = number(8, 2), byte(10, "T"),
+            let hour = number(11, 2), byte(13, ":"), let minute = number(14, 2), byte(16, ":"), let second = number(17, 2)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour < 24, minute < 60, second < 60 else { return false }
+        var at = 19
+        if byte(at, ".") {
+            at += 1
+            let digits = at
+            while byte(at, "0123456789") { at += 1 }
+            guard at > digits else { return false }
+        }
+        if byte(at, "Z") { return at + 1 == b.count }
+        guard byte(at, "+-"), let offsetHours = number(at + 1, 2), byte(at + 3, ":"), let offsetMinutes = number(at + 4, 2) else { return false }
+        return offsetHours < 24 && offsetMinutes < 60 && at + 6 == b.count
     }
 }
 

@@ -84,14 +84,14 @@ import Testing
 
     /// Each edit makes the leaf something `leafBytes()` never writes: the pass refuses to vouch,
     /// and the full parse refuses the leaf, naming the field the edit broke: "entry" when each field
-    /// reads well and only the bytes are not the canonical ones, as for a time that reads as another
-    /// moment (hour 24 is the next day's 0, 29 February 2026 is 1 March).
+    /// reads well and only the bytes are not the canonical ones; a time that names no real moment
+    /// (hour 24, 29 February 2026) is refused as the time it is.
     @Test(arguments: [
         (#","kind":"bank"}"#, #", "kind":"bank"}"#, "entry"), (#""v":1}"#, #""v":2}"#, "entry.v"), (#""v":1}"#, #""v":1} "#, "entry"),
         (#""index":41"#, #""index":041"#, "entry"), (#""index":41"#, #""index":41.0"#, "entry"), (#""index":41"#, #""index":-41"#, "entry.index"),
         ("6f1c2a9e-3b4d", "6F1C2A9E-3B4D", "entry"), (#""personId":"14830351257""#, #""personId":"14830351258""#, "personId"),
         (#""bankOrg":"986352325""#, #""bankOrg":"986352326""#, "bankOrg"), (#""kind":"bank""#, #""kind":"banker""#, "entry.actor"),
-        ("T14:13:20.123Z", "T24:13:20.123Z", "entry"), ("2026-09-21", "2026-02-29", "entry"), ("2026-09-21", "2026-09-31", "entry"),
+        ("T14:13:20.123Z", "T24:13:20.123Z", "entry.time"), ("2026-09-21", "2026-02-29", "entry.time"), ("2026-09-21", "2026-09-31", "entry.time"),
         ("20.123Z", "20.12Z", "entry"),
         (#""type":"bundle.refused""#, #""type":"bundle.issued""#, "entry.details.bundleId"),
         (#""type":"bundle.refused""#, #""type":"consent.granted""#, "entry.details.from"),

@@ -1,0 +1,33 @@
+import Foundation
+import SamtykkeCore
+import Testing
+
+@Suite struct RFC3339Tests {
+    @Test("times that name a real moment are read, with any offset and fraction", arguments: [
+        ("2026-02-28T23:59:59Z", 1_772_323_199.0),
+        ("2028-02-29T12:00:00.250Z", 1_835_438_400.25),
+        ("2000-02-29T00:00:00+00:00", 951_782_400.0),
+        ("2026-12-01T10:00:00+01:00", 1_796_115_600.0),
+        ("2026-12-01T09:00:00.5Z", 1_796_115_600.5),
+    ])
+    func realMoments(text: String, seconds: Double) {
+        #expect(RFC3339.date(from: text)?.timeIntervalSince1970 == seconds)
+    }
+
+    /// Foundation alone reads each of these as some other moment (hour 24 as the next day,
+    /// 29 February 2026 as 1 March) or accepts a shape RFC 3339 does not have.
+    @Test("fields out of range and other shapes are refused", arguments: [
+        "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z",
+        "2026-01-00T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z", "2026-12-31T23:59:60Z", "2026-01-01T00:00:00+24:00",
+        "2026-01-01T00:00:00+01:60", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00.Z", "2026-1-01T00:00:00Z",
+        "2026-01-01T00:00:00Zjunk", "2026-01-01T00:00:00+0100", "2026-01-01t00:00:00z", "",
+    ])
+    func refused(text: String) {
+        #expect(RFC3339.date(from: text) == nil)
+    }
+
+    @Test func whatItWritesItReads() {
+        let date = Date(timeIntervalSince1970: 1_796_115_600.123)
+        #expect(RFC3339.date(from: RFC3339.string(from: date))?.millisecondsSince1970 == date.millisecondsSince1970)
+    }
+}
