@@ -29,8 +29,17 @@ public enum Spawn {
         } else {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
+        // Nothing but these three: SwiftNIO opens its sockets without FD_CLOEXEC, so a child would
+        // hold every connection and listening socket of this process open. A broker's close of a
+        // connection then reached its client only when the child ended (closes seen 20 s late in
+        // full test runs), and a stopped server's port stayed bound while any child lived.
+        // glibc has it since 2.34 (Debian 12 has 2.36); Swift's Glibc module does not export the _np names.
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            throw ProcessHarnessError("this libc cannot close a child's inherited descriptors (glibc 2.34 or later can)")
+        }
+        _ = unsafeBitCast(closeFrom, to: AddCloseFrom.self)(&actions, 3)
         if let cwd {
-            // glibc has it since 2.29, but Swift's Glibc module does not export the _np name.
             typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
             guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { throw ProcessHarnessError("this libc cannot spawn in a directory") }
             _ = unsafeBitCast(symbol, to: AddChdir.self)(&actions, cwd)
