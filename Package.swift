@@ -98,11 +98,7 @@ let package = Package(
         // A small HTTP(S) client on libcurl: mTLS, timeouts, connection reuse, typed errors.
         .target(
             name: "CurlHTTP",
-            dependencies: [
-                "CCurl",
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            dependencies: ["CCurl"]
         ),
 
         // The broker's client for the tax agency, over CurlHTTP with mutual TLS.

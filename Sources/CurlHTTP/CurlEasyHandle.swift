@@ -1,4 +1,5 @@
 internal import CCurl
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,9 +9,11 @@ import Glibc
 ///
 /// `@unchecked Sendable`: libcurl forbids using a handle from two threads at once, and
 /// `CurlClient` guarantees that by checking a handle out of its pool for exactly one
-/// request at a time. While checked out the handle moves from the caller's task to one
-/// thread-pool thread and back, and the pool's hand-over orders those accesses.
+/// request at a time. While checked out the handle moves from the caller's task to its own
+/// serial queue and back, and the queue's hand-over orders those accesses.
 final class CurlEasyHandle: @unchecked Sendable {
+    /// Where this handle's transfers block, one at a time.
+    let queue = DispatchQueue(label: "samtykke.curl")
     /// `curl_global_init` is not thread-safe and must precede every other libcurl call;
     /// a static let runs it exactly once per process, on first use, behind Swift's once-guard.
     private static let globalInitResult = curl_global_init(Int(CURL_GLOBAL_ALL))

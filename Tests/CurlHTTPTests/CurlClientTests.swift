@@ -60,28 +60,20 @@ struct CurlClientTests {
     }
 
     @Test func concurrentRequestsStayWithinTheCap() async throws {
-        // A private pool with spare threads, so only the client's cap can limit concurrency.
-        let threadPool = NIOThreadPool(numberOfThreads: 6)
-        threadPool.start()
+        // Threads come as transfers need them, so only the client's cap can limit concurrency.
         var configuration = Self.configuration
         configuration.maxConcurrentRequests = 2
-        let client = CurlClient(configuration: configuration, threadPool: threadPool)
-        do {
-            try await TestServer.run { server in
-                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                    for _ in 0..<8 {
-                        group.addTask { try await client.execute(.get("\(server.baseURL)/slow/100")).status }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }
+        let client = CurlClient(configuration: configuration)
+        try await TestServer.run { server in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await client.execute(.get("\(server.baseURL)/slow/100")).status }
                 }
-                #expect(statuses == Array(repeating: 200, count: 8))
-                #expect(server.inFlight.maximum == 2)
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-        } catch {
-            try await threadPool.shutdownGracefully()
-            throw error
+            #expect(statuses == Array(repeating: 200, count: 8))
+            #expect(server.inFlight.maximum == 2)
         }
-        try await threadPool.shutdownGracefully()
     }
 
     @Test func cancelledWaiterGivesUpItsPlaceWithoutLeakingAPermit() async throws {
