@@ -109,9 +109,16 @@ struct LeafScanner {
         guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
         let start = at + 1
         var end = start
-        // Most of a leaf's bytes are in strings like these: printable ASCII but `"` and `\`, told by
-        // comparisons alone (a static table here cost a lazy-initialisation check per byte, a tenth
-        // of `audit verify`).
+        // Most of a leaf's bytes are in strings like these (digests of 64 hex digits, ids of 36):
+        // printable ASCII but `"` and `\`, told by comparisons alone, sixteen bytes at a time while
+        // all sixteen are plain (a static table here once cost a lazy-initialisation check per byte,
+        // a tenth of `audit verify`), then byte by byte up to the closing quote.
+        while end + 16 <= bytes.count {
+            let chunk = bytes.loadUnaligned(fromByteOffset: end, as: SIMD16<UInt8>.self)
+            let plain = (chunk &- 0x20) .< SIMD16(repeating: 0x5F) .& (chunk .!= SIMD16(repeating: 0x22)) .& (chunk .!= SIMD16(repeating: 0x5C))
+            guard all(plain) else { break }
+            end += 16
+        }
         while end < bytes.count {
             let byte = bytes[end]
             guard byte &- 0x20 < 0x5F, byte != 0x22, byte != 0x5C else { break }

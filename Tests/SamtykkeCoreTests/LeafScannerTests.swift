@@ -89,7 +89,8 @@ import Testing
     @Test(arguments: [
         (#","kind":"bank"}"#, #", "kind":"bank"}"#, "entry"), (#""v":1}"#, #""v":2}"#, "entry.v"), (#""v":1}"#, #""v":1} "#, "entry"),
         (#""index":41"#, #""index":041"#, "entry"), (#""index":41"#, #""index":41.0"#, "entry"), (#""index":41"#, #""index":-41"#, "entry.index"),
-        ("6f1c2a9e-3b4d", "6F1C2A9E-3B4D", "entry"), (#""personId":"14830351257""#, #""personId":"14830351258""#, "personId"),
+        ("6f1c2a9e-3b4d", "6F1C2A9E-3B4D", "entry"), ("9c0d1e2f3a4b", #"9c0d1e2f\u0033a4b"#, "entry"),
+        (#""reason":"agency-timeout""#, #""reason":"agency-timeout-agency\u002dtimeout""#, "entry"), (#""personId":"14830351257""#, #""personId":"14830351258""#, "personId"),
         (#""bankOrg":"986352325""#, #""bankOrg":"986352326""#, "bankOrg"), (#""kind":"bank""#, #""kind":"banker""#, "entry.actor"),
         ("T14:13:20.123Z", "T24:13:20.123Z", "entry.time"), ("2026-09-21", "2026-02-29", "entry.time"), ("2026-09-21", "2026-09-31", "entry.time"),
         ("20.123Z", "20.12Z", "entry"),
