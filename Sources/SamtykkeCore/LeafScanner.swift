@@ -110,14 +110,12 @@ struct LeafScanner {
         let start = at + 1
         var end = start
         // Most of a leaf's bytes are in strings like these (digests of 64 hex digits, ids of 36):
-        // printable ASCII but `"` and `\`, told by comparisons alone, sixteen bytes at a time while
-        // all sixteen are plain (a static table here once cost a lazy-initialisation check per byte,
-        // a tenth of `audit verify`), then byte by byte up to the closing quote.
-        while end + 16 <= bytes.count {
-            let chunk = bytes.loadUnaligned(fromByteOffset: end, as: SIMD16<UInt8>.self)
-            let plain = (chunk &- 0x20) .< SIMD16(repeating: 0x5F) .& (chunk .!= SIMD16(repeating: 0x22)) .& (chunk .!= SIMD16(repeating: 0x5C))
-            guard all(plain) else { break }
-            end += 16
+        // printable ASCII but `"` and `\`, told by comparisons alone. Eight bytes at a time while a
+        // word has none of the others (`Self.isPlain`), then byte by byte up to the closing quote.
+        // (A static table once cost a lazy-initialisation check per byte, and Swift's SIMD16 here
+        // ran generic code, six times slower than bytes one by one.)
+        while end + 8 <= bytes.count, Self.isPlain(bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self)) {
+            end += 8
         }
         while end < bytes.count {
             let byte = bytes[end]
@@ -127,6 +125,18 @@ struct LeafScanner {
         guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
         at = end + 1
         return start..<end
+    }
+
+    /// Whether all eight bytes of `word` are printable ASCII other than `"` and `\`. The classic
+    /// tests of whether any byte is zero (`(v - 0x01…) & ~v & 0x80…`) or below `n` are exact as a
+    /// yes or no, so a word they pass has no byte the scalar loop would stop at.
+    @inline(__always)
+    private static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = hasZero(word ^ (ones &* 0x22)), backslash = hasZero(word ^ (ones &* 0x5C)), delete = hasZero(word ^ (ones &* 0x7F))
+        return (control | quote | backslash | delete | (word & highs)) == 0
     }
 
     /// A string without escapes or controls, any valid UTF-8 otherwise: RFC 8785 writes every other
