@@ -215,7 +215,7 @@ struct LeafScanner {
         let (bytes, first) = (bytes, at + 1)
         let number = { (from: Int, count: Int) in (0..<count).reduce(0) { $0 * 10 + Int(bytes[first + from + $1] - 0x30) } }
         let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2))
-        guard year >= 1970, (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day),
+        guard year >= 1970, (1...12).contains(month), (1...RFC3339.days(inMonth: month, of: year)).contains(day),
             number(11, 2) < 24, number(14, 2) < 60, number(17, 2) < 60
         else { return false }
         at += form.count
@@ -224,14 +224,6 @@ struct LeafScanner {
 
     /// `d` for a digit, every other byte as it must be.
     private static let timeForm = Array(#""dddd-dd-ddTdd:dd:dd.dddZ""#.utf8)
-
-    private static func days(inMonth month: Int, of year: Int) -> Int {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 
     /// How `ConsentID` prints: 8-4-4-4-12 lowercase hex digits.
     private static func isLowercaseUUID(_ text: UnsafeRawBufferPointer) -> Bool {

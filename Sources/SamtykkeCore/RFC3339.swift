@@ -19,6 +19,15 @@ public enum RFC3339 {
         return try? Date.ISO8601FormatStyle().parse(text)
     }
 
+    /// The days of `month` (1...12) in the Gregorian `year`.
+    static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339 §5.6), each field within its range; the
     /// `T` and `Z` in capitals, as Foundation reads them and as we write them.
     private static func namesARealMoment(_ b: [UInt8]) -> Bool {
@@ -35,9 +44,7 @@ public enum RFC3339 {
         guard let year = number(0, 4), byte(4, "-"), let month = number(5, 2), byte(7, "-"), let day = number(8, 2), byte(10, "T"),
             let hour = number(11, 2), byte(13, ":"), let minute = number(14, 2), byte(16, ":"), let second = number(17, 2)
         else { return false }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1...12).contains(month), (1...days[month - 1]).contains(day), hour < 24, minute < 60, second < 60 else { return false }
+        guard (1...12).contains(month), (1...days(inMonth: month, of: year)).contains(day), hour < 24, minute < 60, second < 60 else { return false }
         var at = 19
         if byte(at, ".") {
             at += 1
