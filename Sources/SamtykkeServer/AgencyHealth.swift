@@ -8,10 +8,12 @@ import Metrics
 actor AgencyHealth {
     private let agency: any TaxAgency
     private let maxAge: Duration
+    private let probeDeadline: Duration
     private var last: (at: ContinuousClock.Instant, problem: AgencyError?)?
 
-    init(agency: any TaxAgency, maxAge: Duration = .seconds(5)) {
+    init(agency: any TaxAgency, probeDeadline: Duration, maxAge: Duration = .seconds(5)) {
         self.agency = agency
+        self.probeDeadline = probeDeadline
         self.maxAge = maxAge
     }
 
@@ -21,7 +23,7 @@ actor AgencyHealth {
         if let last, last.at.duration(to: .now) < maxAge { return published(last.problem) }
         var problem: AgencyError?
         do {
-            try await agency.checkHealth(deadline: .now + .seconds(2))
+            try await agency.checkHealth(deadline: .now + probeDeadline)
         } catch {
             problem = error
         }

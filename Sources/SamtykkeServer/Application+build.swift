@@ -96,7 +96,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
     router.add(middleware: RequestShapeMiddleware(document: openAPI))
 
-    let agencyHealth = AgencyHealth(agency: broker.agency)
+    let agencyHealth = AgencyHealth(agency: broker.agency, probeDeadline: broker.limits.agencyProbeDeadline)
     PublicController(broker: broker, agencyHealth: agencyHealth, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
     let tlog = TlogController(broker: broker)
     tlog.addPublicRoutes(to: router)

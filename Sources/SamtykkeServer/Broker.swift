@@ -52,6 +52,8 @@ public struct Broker: Sendable {
         public var maxPageSize: Int
         /// The whole agency fetch of one bundle request, retries included, must fit in this.
         public var bundleDeadline: Duration
+        /// How long `/readyz` waits for the agency's health check before reporting it unavailable.
+        public var agencyProbeDeadline: Duration = .seconds(2)
         /// Requests each authenticated caller may make.
         public var rate: RateLimiter.Rule
         /// Requests each auditor may make. Auditors are few and read the whole log: at the banks'

@@ -16,6 +16,8 @@ import Testing
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), agencyFaults: faults, customize: { broker in
                 broker.clock = { clock.now() }
                 broker.limits.bundleDeadline = deadline
+                // `/readyz` opens its own connection to the agency; see HealthTests.
+                broker.limits.agencyProbeDeadline = .seconds(30)
             }) { stack in
                 let key = try await stack.broker.store.addBank(org: try OrgNumber("986352325"), name: "Test Sparebank", now: Date())
                 try await body(ConsentFlowTests.Running(stack: stack, bank: Caller(server: stack.brokerURL, credential: key.text), bankKey: key.text, clock: clock), faults)

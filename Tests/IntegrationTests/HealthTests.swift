@@ -12,7 +12,9 @@ import Testing
 /// the instance out of a load balancer, since citizen and audit routes work without it.
 @Suite(.serialized) struct HealthTests {
     @Test func readyWithTheAgencyUp() async throws {
-        try await ConsentFlowTests.withStack { run in
+        // The probe's first call opens the mutual-TLS connection; on a machine busy with the whole
+        // suite that alone has taken longer than the 2 s an operator's probe allows.
+        try await ConsentFlowTests.withStack(customize: { $0.limits.agencyProbeDeadline = .seconds(30) }) { run in
             let answer = try await Caller(server: run.stack.brokerURL, credential: nil).send("GET", "/readyz")
             #expect(answer.status == 200)
             #expect(answer.json["database"] as? String == "ok")
