@@ -60,9 +60,10 @@ extension SQLiteStore: LogStore {
             let placeholders = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
             var arguments = StatementArguments()
             for node in chunk { arguments += [node.level, Int64(clamping: node.index)] }
+            // Cached by its text, so one compiled statement per count of nodes (a log's right edge
+            // and its proofs take a few dozen counts at most).
             let rows = try Row.fetchAll(
-                db,
-                sql: "WITH wanted(level, idx) AS (VALUES \(placeholders)) SELECT m.level, m.idx, m.hash FROM wanted JOIN merkleNode m USING (level, idx)",
+                db.cachedStatement(sql: "WITH wanted(level, idx) AS (VALUES \(placeholders)) SELECT m.level, m.idx, m.hash FROM wanted JOIN merkleNode m USING (level, idx)"),
                 arguments: arguments
             )
             for row in rows {

@@ -63,9 +63,9 @@ extension SQLiteStore: PartyStore {
     public func authenticate(_ presented: String) async throws -> Principal? {
         guard let key = APIKey(parsing: presented) else { return nil }
         return try await writer.read { db -> Principal? in
+            // Every authenticated request asks this: compiled once per connection.
             guard let row = try Row.fetchOne(
-                db,
-                sql: "SELECT role, bankOrg, auditorName, secretHash FROM apiKey WHERE id = ? AND revokedAt IS NULL",
+                db.cachedStatement(sql: "SELECT role, bankOrg, auditorName, secretHash FROM apiKey WHERE id = ? AND revokedAt IS NULL"),
                 arguments: [key.keyID]
             ) else { return nil }
             return try key.principal(role: row["role"], bankOrg: row["bankOrg"], auditorName: row["auditorName"], storedHash: Array(row["secretHash"] as Data))

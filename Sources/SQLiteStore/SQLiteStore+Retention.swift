@@ -4,16 +4,17 @@ import SamtykkeCore
 import SamtykkeStore
 
 extension SQLiteStore: RetentionStore {
+    /// The sweep's question, oldest ended first through `consent_ended`: left to itself SQLite picks
+    /// the status index and sorts every ended consent on each sweep. Its status test is written
+    /// exactly as the index's WHERE (since v8), which SQLite requires to use a partial index.
+    static let endedBeforeSQL = """
+        SELECT id FROM consent INDEXED BY consent_ended WHERE \(Migrations.orChains("status IN " + ForgottenConsent.terminalStatusesSQL)) AND statusChangedAt < ?
+        ORDER BY statusChangedAt, id LIMIT ?
+        """
+
     public func forgetEndedConsents(endedBefore: Date, limit: Int, at now: Date) async throws -> Int {
         try await writer.write { db in
-            let ids = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM consent WHERE status IN \(ForgottenConsent.terminalStatusesSQL) AND statusChangedAt < ?
-                    ORDER BY statusChangedAt, id LIMIT ?
-                    """,
-                arguments: [endedBefore, max(0, limit)]
-            )
+            let ids = try String.fetchAll(db.cachedStatement(sql: Self.endedBeforeSQL), arguments: [endedBefore, max(0, limit)])
             let keep = try db.cachedStatement(sql: """
                 INSERT INTO forgottenConsent (id, bankOrg, status, createdAt, endedAt, forgottenAt)
                 SELECT id, bankOrg, status, createdAt, statusChangedAt, ? FROM consent WHERE id = ?

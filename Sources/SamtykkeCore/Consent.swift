@@ -20,8 +20,8 @@ public struct Consent: Sendable, Hashable {
     public private(set) var statusChangedAt: Date
 
     /// A new request from `bankOrg`, pending until the citizen answers.
-    public init(id: ConsentID = ConsentID(), bankOrg: OrgNumber, terms: ConsentTerms, now: Date, policy: ConsentPolicy) {
-        self.id = id
+    public init(id: ConsentID? = nil, bankOrg: OrgNumber, terms: ConsentTerms, now: Date, policy: ConsentPolicy) {
+        self.id = id ?? ConsentID(madeAt: now)
         self.bankOrg = bankOrg
         self.terms = terms
         self.createdAt = now

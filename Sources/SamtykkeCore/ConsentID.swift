@@ -1,10 +1,29 @@
 import Foundation
 
-/// A consent's identifier: a random UUID, written in lower case.
+/// A consent's identifier: a UUID, written in lower case.
 public struct ConsentID: Sendable, Hashable, Codable, CustomStringConvertible {
     public let uuid: UUID
 
-    public init(_ uuid: UUID = UUID()) { self.uuid = uuid }
+    public init(_ uuid: UUID) { self.uuid = uuid }
+
+    /// A new id: an RFC 9562 version 7 UUID, the Unix time in milliseconds in its first 48 bits and
+    /// 74 random bits after. Ids made later sort later, so a new consent's row and every index keyed
+    /// by consent grow at their right edge: a batch of new consents dirties a few database pages
+    /// instead of one page per consent (random version 4 ids did that, and the pages written were
+    /// most of a batch's commit). The time it tells is the consent's `createdAt`, which everyone who
+    /// learns the id may see anyway; an id is never a credential, so 74 random bits are plenty.
+    public init(madeAt now: Date = Date()) {
+        var random = SystemRandomNumberGenerator()
+        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let a: UInt64 = random.next()
+        let b: UInt64 = random.next()
+        func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }
+        self.uuid = UUID(uuid: (
+            byte(milliseconds, 40), byte(milliseconds, 32), byte(milliseconds, 24), byte(milliseconds, 16), byte(milliseconds, 8), byte(milliseconds, 0),
+            0x70 | (byte(a, 0) & 0x0F), byte(a, 8),  // version 7, then rand_a
+            0x80 | (byte(b, 0) & 0x3F), byte(b, 8), byte(b, 16), byte(b, 24), byte(b, 32), byte(b, 40), byte(b, 48), byte(b, 56)  // variant 10, rand_b
+        ))
+    }
 
     public init(_ text: String) throws(DomainError) {
         guard let uuid = UUID(uuidString: text) else { throw .invalid("id", "is not a consent id") }

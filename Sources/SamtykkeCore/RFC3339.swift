@@ -2,11 +2,9 @@ import Foundation
 
 /// RFC 3339 timestamps in UTC with millisecond precision, the one time format of the API and the log.
 public enum RFC3339 {
+    /// Formatted from whole milliseconds, so a date that went through a Double prints the same.
     public static func string(from date: Date) -> String {
-        // Formatted from whole milliseconds so a date that went through a Double prints the same.
-        let (seconds, milliseconds) = date.millisecondsSince1970.quotientAndRemainder(dividingBy: 1000)
-        let whole = Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
-        return whole.dropLast() + "." + String(1000 + milliseconds).dropFirst() + "Z"
+        UTCDigits.text(date, separator: "T", suffix: "Z")
     }
 
     /// Accepts any RFC 3339 date-time with an offset, with or without fractional seconds, whose

@@ -49,6 +49,29 @@ struct CanonicalJSONTests {
         #expect(Array(output.utf8) == Array("{\"z\":null,\"\u{1F600}\":null,\"\u{FB33}\":null}".utf8))
     }
 
+    /// The byte-wise comparison agrees with UTF-16 order on keys drawn from every range where the
+    /// two could differ: ASCII, two- and three-byte BMP, U+E000 and up, and surrogate pairs.
+    @Test func keysSortInUTF16OrderWhateverTheirCharacters() throws {
+        let pools: [ClosedRange<UInt32>] = [0x20...0x7E, 0xC0...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF]
+        var random = SystemRandomNumberGenerator()
+        func key() -> String {
+            String(String.UnicodeScalarView((0..<Int.random(in: 0...3, using: &random)).map { _ in
+                let pool = pools.randomElement(using: &random)!
+                return Unicode.Scalar(UInt32.random(in: pool, using: &random))!
+            }))
+        }
+        for _ in 0..<200 {
+            // Shared prefixes, so the difference is often past the first character.
+            let prefix = key()
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<8 { members[prefix + key()] = .null }
+            let output = try CanonicalJSON.encode(.object(members))
+            let expected = "{" + members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+                .map { String(decoding: try! CanonicalJSON.encode(.string($0)), as: UTF8.self) + ":null" }.joined(separator: ",") + "}"
+            #expect(Array(output) == Array(expected.utf8))
+        }
+    }
+
     @Test func everyControlCharacterIsEscapedAndNothingElse() throws {
         let controls = String(String.UnicodeScalarView((0..<0x20).map { Unicode.Scalar(UInt8($0)) }))
         let output = String(decoding: try CanonicalJSON.encode(.string(controls + "\"\\/\u{7F}\u{2028}\u{2029}é")), as: UTF8.self)

@@ -30,4 +30,19 @@ import Testing
         let date = Date(timeIntervalSince1970: 1_796_115_600.123)
         #expect(RFC3339.date(from: RFC3339.string(from: date))?.millisecondsSince1970 == date.millisecondsSince1970)
     }
+
+    /// Written digit by digit, the text is Foundation's ISO 8601 rendering of the same millisecond:
+    /// random moments from 1970 to 9999, and the edges of days, leap days and centuries.
+    @Test func itWritesWhatFoundationWrites() {
+        var random = SystemRandomNumberGenerator()
+        let edges: [Double] = [0, 0.0004, 0.9996, 86_399.999, 951_782_400, 951_868_799.999, 4_107_542_400, 253_402_300_799.999]
+        let moments = edges + (0..<5000).map { _ in Double(Int64.random(in: 0..<253_402_300_800_000, using: &random)) / 1000 }
+        for seconds in moments {
+            let date = Date(timeIntervalSince1970: seconds)
+            let whole = Date(timeIntervalSince1970: TimeInterval(date.millisecondsSince1970 / 1000))
+            let millis = date.millisecondsSince1970 % 1000
+            let foundation = whole.formatted(Date.ISO8601FormatStyle(timeZone: .gmt)).dropLast() + "." + String(1000 + millis).dropFirst() + "Z"
+            #expect(RFC3339.string(from: date) == foundation, "\(seconds)")
+        }
+    }
 }

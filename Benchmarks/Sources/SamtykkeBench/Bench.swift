@@ -16,6 +16,8 @@ struct Options {
     var postgres: String?
     var swiftVersion = "unknown"
     var quick = false
+    /// `appends`: only the group-commit load, printed and not written as results.
+    var only: String?
     var command = "Benchmarks/run"
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -36,12 +38,14 @@ struct Options {
             case "--swift-version": options.swiftVersion = try value()
             case "--command": options.command = try value()
             case "--quick": options.quick = true
+            case "--only": options.only = try value()
             default: throw BenchError("unknown argument \(argument)")
             }
         }
-        guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil else {
-            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick]")
+        guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil || options.only != nil else {
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends]")
         }
+        guard options.only == nil || options.only == "appends" else { throw BenchError("--only knows one part: appends") }
         return options
     }
 }
@@ -123,6 +127,14 @@ struct SamtykkeBench {
         struct Person: Decodable { let personId: String }
         let people = try JSONDecoder().decode([Person].self, from: Data(contentsOf: URL(fileURLWithPath: options.repo + "/Fixtures/people.json")))
             .map(\.personId)
+
+        if options.only == "appends" {
+            let logDirectory = options.work + "/log"
+            try fm.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+            try await LogBench(settings: settings, databasePath: logDirectory + "/samtykke.sqlite", appendsDatabasePath: logDirectory + "/appends.sqlite",
+                               logKeyPath: pki.logKey, people: people).groupCommitOnly(log: log)
+            return
+        }
 
         // a-d, f: the broker and the agency under load, on SQLite and on PostgreSQL.
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,

@@ -168,12 +168,16 @@ struct LogBench {
         }
         let average = try await bulk.read { db in try Double.fetchOne(db, sql: "SELECT AVG(LENGTH(leaf)) FROM auditEntry") ?? 0 }
 
-        // Group commit, on its own database: the same product path, first one change at a time, then
-        // 64 concurrent callers whose changes the sequencer batches into shared transactions.
+        let loads = try await groupCommit(signer: signer, bank: bank, consents: factory, log: log)
+        return (Results(sizes: results, averageLeafBytes: average, inProcessHashing: nil, oneAtATime: loads[0], groupCommit: loads[1]), store, signer)
+    }
+
+    /// Group commit, on its own database: the same product path, first one change at a time, then
+    /// 64 concurrent callers whose changes the sequencer batches into shared transactions.
+    func groupCommit(signer: LogSigner, bank: OrgNumber, consents: LeafFactory, log: (String) -> Void) async throws -> [AppendLoad] {
         let appendsStore = try SQLiteStore(path: appendsDatabasePath)
         _ = try await appendsStore.addBank(org: bank, name: "Benchmark Sparebank", now: Date())
         let appendsSequencer = LogSequencer(store: appendsStore, signer: signer)
-        let consents = factory
         var loads: [AppendLoad] = []
         for concurrency in [1, 64] {
             log("log: durable appends at concurrency \(concurrency) for \(settings.groupCommitSeconds) s through one LogSequencer")
@@ -183,7 +187,15 @@ struct LogBench {
                        concurrency, load.appendsPerSecond, load.batches, load.meanBatchSize, load.latency.p99Ms))
             loads.append(load)
         }
-        return (Results(sizes: results, averageLeafBytes: average, inProcessHashing: nil, oneAtATime: loads[0], groupCommit: loads[1]), store, signer)
+        return loads
+    }
+
+    /// `--only appends`: the group-commit figures alone, for trying a change to the append path.
+    func groupCommitOnly(log: (String) -> Void) async throws {
+        let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
+        let signer = LogSigner(origin: Self.origin, signer: try NoteSigner(name: Self.origin, privateKey: logKey))
+        let bank = try OrgNumber(BrokerBench.bankOrg)
+        _ = try await groupCommit(signer: signer, bank: bank, consents: LeafFactory(bank: bank, people: try people.map { try PersonID($0) }), log: log)
     }
 
     /// One new consent committed the way the bank API does it: a `create` change through the sequencer.
