@@ -6,6 +6,9 @@ import ProcessHarness
 struct AuditResult: Codable, Sendable {
     var entries: Int
     var averageLeafBytes: Double
+    /// Each run's wall time, in order; the first finds the broker's pages of the log cold.
+    var runSeconds: [Double]
+    /// The median run's; the figures below are that run's.
     var seconds: Double
     var entriesPerSecond: Double
     var leafBytesPerSecond: Double

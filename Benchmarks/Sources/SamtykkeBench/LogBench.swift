@@ -198,6 +198,25 @@ struct LogBench {
         _ = try await groupCommit(signer: signer, bank: bank, consents: LeafFactory(bank: bank, people: try people.map { try PersonID($0) }), log: log)
     }
 
+    /// `--only audit`'s log: `entries` entries, the last through the product so it signs the checkpoint.
+    func buildOnly(entries: Int, log: (String) -> Void) async throws {
+        let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
+        let signer = LogSigner(origin: Self.origin, signer: try NoteSigner(name: Self.origin, privateKey: logKey))
+        let store = try SQLiteStore(path: databasePath)
+        let bank = try OrgNumber(BrokerBench.bankOrg)
+        _ = try await store.addBank(org: bank, name: "Benchmark Sparebank", now: Date())
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
+        let bulk = try DatabaseQueue(path: databasePath, configuration: configuration)
+        var factory = LeafFactory(bank: bank, people: try people.map { try PersonID($0) })
+        var tree = MerkleTreeBuilder()
+        log("log: bulk-appending \(entries - 1) entries")
+        for start in stride(from: 0, to: entries - 1, by: 50_000) {
+            try Self.bulkAppend(bulk, from: start, to: min(entries - 1, start + 50_000), factory: &factory, tree: &tree)
+        }
+        try await Self.append(factory.consent(now: Date()), through: LogSequencer(store: store, signer: signer))
+    }
+
     /// One new consent committed the way the bank API does it: a `create` change through the sequencer.
     @discardableResult
     static func append(_ consent: Consent, through sequencer: LogSequencer) async throws -> LogSequencer.Committed {

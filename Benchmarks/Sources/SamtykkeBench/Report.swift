@@ -30,6 +30,8 @@ enum Targets {
     /// Issue 10: durable appends at concurrency 64 with group commit, and bundles on PostgreSQL.
     static let durableAppendsPerSecond = 5_000.0
     static let postgresBundleRatio = 0.30
+    /// Issue 14: `audit verify` end to end over HTTP against a broker serving a 1,000,000-entry log.
+    static let auditVerifyEntriesPerSecond = 250_000.0
 
     static func evaluate(_ report: Report) -> [Target] {
         var targets: [Target] = []
@@ -74,9 +76,10 @@ enum Targets {
         if let audit = report.audit {
             let share = audit.leafBytesPerSecond / report.sha256.bytesPerSecond
             targets.append(Target(
-                name: "`samtykke audit verify` throughput vs the SHA-256 bound", goal: "≥ 50%",
-                measured: String(format: "%.1f%% (%.1f of %.0f MB/s)", share * 100, audit.leafBytesPerSecond / 1e6, report.sha256.bytesPerSecond / 1e6),
-                met: share >= 0.5 && audit.verified
+                name: "`samtykke audit verify` of the 1,000,000-entry log over HTTP (`auditVerifyEntriesPerSecond`)", goal: String(format: "≥ %.0f entries/s (issue 14)", auditVerifyEntriesPerSecond),
+                measured: String(format: "%.0f entries/s (median of %d runs; %.1f%% of the SHA-256 bound, %.1f of %.0f MB/s)",
+                                 audit.entriesPerSecond, audit.runSeconds.count, share * 100, audit.leafBytesPerSecond / 1e6, report.sha256.bytesPerSecond / 1e6),
+                met: audit.entriesPerSecond >= auditVerifyEntriesPerSecond && audit.verified
             ))
         }
         if let first = report.log.sizes.first, let last = report.log.sizes.last, last.entries > first.entries {
@@ -137,7 +140,7 @@ enum Markdown {
         md.append("| `bundleRatioC64` | \(f(s.bundleRatioC64, 3)) | ≥ \(f(Targets.bundleRatio, 2)) (issue 13) | \(verdict(s.bundleRatioC64 >= Targets.bundleRatio)) |")
         md.append("| `bundleP99MsC16` | \(f(s.bundleP99MsC16)) ms | < \(f(Targets.bundleP99Ms, 0)) ms (issue 13) | \(verdict(s.bundleP99MsC16 < Targets.bundleP99Ms)) |")
         md.append("| `durableAppendsPerSecondC64` | \(f(s.durableAppendsPerSecondC64, 0)) | ≥ \(f(Targets.durableAppendsPerSecond, 0))/s (issue 10) | \(verdict(s.durableAppendsPerSecondC64 >= Targets.durableAppendsPerSecond)) |")
-        md.append("| `auditVerifyEntriesPerSecond` | \(f(s.auditVerifyEntriesPerSecond, 0)) | — (its target is the SHA-256 share above) | |")
+        md.append("| `auditVerifyEntriesPerSecond` | \(f(s.auditVerifyEntriesPerSecond, 0)) | ≥ \(f(Targets.auditVerifyEntriesPerSecond, 0)) (issue 14) | \(verdict(s.auditVerifyEntriesPerSecond >= Targets.auditVerifyEntriesPerSecond)) |")
         md.append("| `postgresBundleRatioC64` | \(f(s.postgresBundleRatioC64, 3)) | ≥ \(f(Targets.postgresBundleRatio, 2)) (issue 10) | \(verdict(s.postgresBundleRatioC64 >= Targets.postgresBundleRatio)) |")
         md.append("| `twoInstanceBundlesPerSecondC64` | \(f(s.twoInstanceBundlesPerSecondC64, 0)) | — | |")
         md.append("")
@@ -240,7 +243,7 @@ enum Markdown {
         md.append("")
         if let a = r.audit {
             let share = a.leafBytesPerSecond / r.sha256.bytesPerSecond
-            md.append("`samtykke audit verify --server … --json` (first run: fetch every entry over HTTP as C2SP entry bundles of 256, eight at a time, check each is canonical JSON carrying its index in one pass over its bytes, hash each bundle into its subtree on both cores, fold the tree, check the signed checkpoint) against a broker serving the \(a.entries)-entry log, on the same machine:")
+            md.append("`samtykke audit verify --server … --json` (first run: fetch every entry over HTTP as C2SP entry bundles of 256, eight at a time, check each is canonical JSON carrying its index in one pass over its bytes, hash each bundle into its subtree on both cores, fold the tree, check the signed checkpoint) against a broker serving the \(a.entries)-entry log, on the same machine, \(a.runSeconds.count) times from an empty state; the median run is shown (all runs: \(a.runSeconds.map { f($0, 2) + " s" }.joined(separator: ", ")); the first finds the broker's pages of the log cold):")
             md.append("")
             md.append("| entries | seconds | entries/s | leaf MB/s | SHA-256 bound MB/s (\(r.sha256.bytes) B blocks) | share of bound | verify CPU s | broker CPU s | result |")
             md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -302,7 +305,7 @@ enum Markdown {
         if let p = r.auditProfile {
             md.append("## Where `audit verify`'s CPU goes")
             md.append("")
-            md.append("A second `audit verify` run after the timed one, its first \(f(p.seconds, 0)) s sampled, then stopped.")
+            md.append("One more `audit verify` run after the timed ones, its first \(f(p.seconds, 0)) s sampled, then stopped.")
             md.append("")
             md.append(contentsOf: profile(p))
         }
