@@ -17,6 +17,8 @@ import Testing
         let written = try await store.writer.write { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try Int64.fetchOne(db, sql: "PRAGMA mmap_size"))
         }
+        // Only the writer checkpoints; a tenth as often as SQLite's default (see `checkpointPages`).
+        #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == SQLiteStore.checkpointPages)
         for (synchronous, mapped) in [read, written] {
             #expect(synchronous == 2, "FULL is 2")
             // SQLite caps the request at its compile-time limit (2 GB on Debian): anything that large maps a broker's log.
