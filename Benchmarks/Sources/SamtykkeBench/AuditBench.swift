@@ -8,6 +8,8 @@ struct AuditResult: Codable, Sendable {
     var averageLeafBytes: Double
     /// Each run's wall time, in order; the first finds the broker's pages of the log cold.
     var runSeconds: [Double]
+    /// Cores kept busy by other processes during each run.
+    var runOtherCores: [Double]
     /// The median run's; the figures below are that run's.
     var seconds: Double
     var entriesPerSecond: Double

@@ -243,7 +243,7 @@ enum Markdown {
         md.append("")
         if let a = r.audit {
             let share = a.leafBytesPerSecond / r.sha256.bytesPerSecond
-            md.append("`samtykke audit verify --server … --json` (first run: fetch every entry over HTTP as C2SP entry bundles of 256, eight at a time, check each is canonical JSON carrying its index in one pass over its bytes, hash each bundle into its subtree on both cores, fold the tree, check the signed checkpoint) against a broker serving the \(a.entries)-entry log, on the same machine, \(a.runSeconds.count) times from an empty state; the median run is shown (all runs: \(a.runSeconds.map { f($0, 2) + " s" }.joined(separator: ", ")); the first finds the broker's pages of the log cold):")
+            md.append("`samtykke audit verify --server … --json` (first run: fetch every entry over HTTP as C2SP entry bundles of 256, eight at a time, check each is canonical JSON carrying its index in one pass over its bytes, hash each bundle into its subtree on both cores, fold the tree, check the signed checkpoint) against a broker serving the \(a.entries)-entry log, on the same machine, \(a.runSeconds.count) times from an empty state; the median run is shown (all runs: \(zip(a.runSeconds, a.runOtherCores).map { f($0, 2) + " s with " + f($1, 2) + " cores of other work" }.joined(separator: ", ")); the first finds the broker's pages of the log cold):")
             md.append("")
             md.append("| entries | seconds | entries/s | leaf MB/s | SHA-256 bound MB/s (\(r.sha256.bytes) B blocks) | share of bound | verify CPU s | broker CPU s | result |")
             md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
