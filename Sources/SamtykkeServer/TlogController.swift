@@ -59,7 +59,8 @@ struct TlogController {
         // are all there is covered: only a short read asks the head (a read less for each of the
         // thousands of bundles an audit fetches) whether it lies beyond the checkpoint or lost rows.
         if rows.count < tile.width { _ = try await coveredStart(of: tile, treeLevel: 0) }
-        var body = ByteBuffer()
+        // Sized once: a full bundle is about 110 KB, which a growing buffer reallocated ten times.
+        var body = ByteBufferAllocator().buffer(capacity: rows.reduce(0) { $0 + 2 + $1.leaf.count })
         for (offset, row) in rows.enumerated() {
             guard row.index == first + UInt64(offset) else { throw StorageError.corrupt("entry \(first + UInt64(offset)) is missing") }
             // `BatchPlan` never writes a longer entry; one here came from outside the product.
