@@ -293,6 +293,10 @@ enum Migrations {
                 try db.execute(sql: "DROP INDEX \(name)")
                 try db.execute(sql: orChains(sql))
             }
+            // LIKE finds more than the rewrite matches: fail the migration rather than keep a list.
+            for sql in try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL") where orChains(sql) != sql {
+                throw DatabaseError(message: "v8 left an IN list in: \(sql)")
+            }
         }
         return migrator
     }
@@ -304,6 +308,8 @@ enum Migrations {
     /// legacy one, which does not re-read triggers of other tables that name the dropped table.
     private static func rebuild(_ db: Database, table: String, edit: (String) -> String) throws {
         let create = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])!
+        // Copying rows would reset an AUTOINCREMENT table's high-water mark in sqlite_sequence.
+        guard !create.uppercased().contains("AUTOINCREMENT") else { throw DatabaseError(message: "\(table) uses AUTOINCREMENT; rebuild it by hand") }
         let dependents = try String.fetchAll(
             db, sql: "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
             arguments: [table]
@@ -314,8 +320,8 @@ enum Migrations {
         try db.execute(sql: "INSERT INTO \(rebuilt) SELECT * FROM \(table)")
         try db.execute(sql: "DROP TABLE \(table)")
         try db.execute(sql: "PRAGMA legacy_alter_table = ON")
+        defer { try? db.execute(sql: "PRAGMA legacy_alter_table = OFF") }
         try db.execute(sql: "ALTER TABLE \(rebuilt) RENAME TO \(table)")
-        try db.execute(sql: "PRAGMA legacy_alter_table = OFF")
         for sql in dependents { try db.execute(sql: edit(sql)) }
     }
 

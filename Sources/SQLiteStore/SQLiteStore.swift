@@ -18,8 +18,9 @@ public final class SQLiteStore: Sendable {
     /// WAL frames after which a commit copies the WAL back into the database file (SQLite's default
     /// is 1,000). Each batch rewrites the same few pages at the right edges of the log's tables and
     /// indexes; a checkpoint copies each page once however often it was rewritten, so checkpointing
-    /// a tenth as often copies nearly a tenth of the pages. The WAL grows to about 40 MB.
+    /// a tenth as often copies nearly a tenth of the pages. The WAL grows to about 40 MB (4 KiB pages).
     static let checkpointPages = 10_000
+    static let walLimitBytes = 64 << 20
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public init(path: String) throws {
@@ -42,6 +43,9 @@ public final class SQLiteStore: Sendable {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.checkpointPages)")
+            // A WAL that readers kept from resetting may grow past that; once a checkpoint resets it,
+            // it is cut back to this instead of keeping its largest size for good.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walLimitBytes)")
         }
         self.writer = pool
         try Migrations.migrator.migrate(writer)

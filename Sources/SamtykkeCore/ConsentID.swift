@@ -14,7 +14,8 @@ public struct ConsentID: Sendable, Hashable, Codable, CustomStringConvertible {
     /// learns the id may see anyway; an id is never a credential, so 74 random bits are plenty.
     public init(madeAt now: Date = Date()) {
         var random = SystemRandomNumberGenerator()
-        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        // Rounded as `createdAt` is stored, so the id names the consent's own millisecond.
+        let milliseconds = UInt64(clamping: now.millisecondsSince1970)
         let a: UInt64 = random.next()
         let b: UInt64 = random.next()
         func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }

@@ -19,6 +19,7 @@ import Testing
         }
         // Only the writer checkpoints; a tenth as often as SQLite's default (see `checkpointPages`).
         #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == SQLiteStore.checkpointPages)
+        #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") } == SQLiteStore.walLimitBytes)
         for (synchronous, mapped) in [read, written] {
             #expect(synchronous == 2, "FULL is 2")
             // SQLite caps the request at its compile-time limit (2 GB on Debian): anything that large maps a broker's log.
