@@ -301,10 +301,17 @@ extension SamtykkeBench {
         for run in 1...2 {
             let state = options.work + "/audit-state-\(UUID().uuidString).json"
             let brokerCPU = ProcFS.cpuSeconds(pid: broker.pid)
+            var usage0 = rusage()
+            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
             let verify = try await Command.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", state, "--json"], cwd: options.repo)
             guard verify.status == 0 else { throw BenchError("audit verify failed: \(verify.stderr)") }
-            log(String(format: "audit verify %d: %.2f s, %.0f entries/s, broker CPU %.2f s", run, verify.seconds,
-                       Double(settings.auditVerifySize) / verify.seconds, ProcFS.cpuSeconds(pid: broker.pid) - brokerCPU))
+            var usage1 = rusage()
+            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
+            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+            log(String(format: "audit verify %d: %.2f s, %.0f entries/s, broker CPU %.2f s, verify CPU %.2f s (user %.2f, system %.2f)", run, verify.seconds,
+                       Double(settings.auditVerifySize) / verify.seconds, ProcFS.cpuSeconds(pid: broker.pid) - brokerCPU,
+                       seconds(usage1.ru_utime) + seconds(usage1.ru_stime) - seconds(usage0.ru_utime) - seconds(usage0.ru_stime),
+                       seconds(usage1.ru_utime) - seconds(usage0.ru_utime), seconds(usage1.ru_stime) - seconds(usage0.ru_stime)))
         }
         await broker.stop()
     }
