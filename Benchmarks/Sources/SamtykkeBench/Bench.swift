@@ -163,45 +163,23 @@ struct SamtykkeBench {
         var audit: AuditResult?
         let verifySize = logResults.sizes.last?.entries ?? 0
         let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--name", "Benchmark auditor"])
-        let logBroker = ServerProcess(
-            name: "log broker", executable: options.samtykke,
-            arguments: ["serve", "--data-dir", logDirectory, "--pki", pki.directory, "--tax-agency", "https://127.0.0.1:\(agency.port)"],
-            cwd: options.repo, logPath: options.work + "/log-broker.log", environment: BrokerBench.unlimited
-        )
-        try logBroker.start()
-        let url = try await logBroker.waitUntilListening()
-        try await waitFor("the broker serving the log", timeout: .seconds(60)) {
-            (try? await Command.run("curl", ["-sf", url + "/readyz"]))?.status == 0
-        }
+        let (logBroker, url) = try await startLogBroker(options, logDirectory: logDirectory, pki: pki, agency: "https://127.0.0.1:\(agency.port)")
         log("audit verify: \(verifySize) entries from \(url)")
         // Three runs, each from an empty state file; the median one is reported. The first finds the
         // broker's mapped pages of the log cold, and a run that shares the machine with other work is
         // slowed by it; the median is the usual run of an auditor against a serving broker.
-        struct Run { var seconds: Double; var verifyCPU: Double; var brokerCPU: Double; var otherCores: Double; var status: Int32; var output: String }
-        var runs: [Run] = []
+        var runs: [VerifyRun] = []
         for attempt in 1...3 {
-            let brokerCPU0 = ProcFS.cpuSeconds(pid: logBroker.pid)
-            let machine0 = ProcFS.machineBusySeconds()
-            var usage0 = rusage()
-            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
-            let verify = try await Command.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey,
-                                                                "--state", options.work + "/audit-state-\(attempt).json", "--json"], cwd: options.repo)
-            var usage1 = rusage()
-            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
-            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-            let verifyCPU = seconds(usage1.ru_utime) + seconds(usage1.ru_stime) - seconds(usage0.ru_utime) - seconds(usage0.ru_stime)
-            let brokerCPU = ProcFS.cpuSeconds(pid: logBroker.pid) - brokerCPU0
-            let otherCores = max(0, ProcFS.machineBusySeconds() - machine0 - verifyCPU - brokerCPU) / verify.seconds
-            runs.append(Run(seconds: verify.seconds, verifyCPU: verifyCPU, brokerCPU: brokerCPU, otherCores: otherCores,
-                            status: verify.status, output: (verify.stdout + verify.stderr).trimmingCharacters(in: .whitespacesAndNewlines)))
-            log(String(format: "  run %d: %.2f s, %.0f entries/s (other work: %.2f cores)", attempt, verify.seconds, Double(verifySize) / verify.seconds, otherCores))
+            let run = try await timedVerify(options, url: url, auditorKey: auditorKey, state: options.work + "/audit-state-\(attempt).json", broker: logBroker)
+            runs.append(run)
+            log(String(format: "  run %d: %.2f s, %.0f entries/s (other work: %.2f cores)", attempt, run.seconds, Double(verifySize) / run.seconds, run.otherCores))
         }
         let median = runs.sorted { $0.seconds < $1.seconds }[1]
         let average = logResults.averageLeafBytes
         audit = AuditResult(
             entries: verifySize, averageLeafBytes: average, runSeconds: runs.map(\.seconds), runOtherCores: runs.map(\.otherCores), seconds: median.seconds,
             entriesPerSecond: Double(verifySize) / median.seconds, leafBytesPerSecond: Double(verifySize) * average / median.seconds,
-            verifyCPUSeconds: median.verifyCPU, brokerCPUSeconds: median.brokerCPU,
+            verifyCPUSeconds: median.verifyUser + median.verifySystem, brokerCPUSeconds: median.brokerCPU,
             brokerPeakMemoryKiB: ProcFS.memoryKiB(pid: logBroker.pid, field: "VmHWM"),
             verified: runs.allSatisfy { $0.status == 0 }, output: median.output
         )
@@ -290,29 +268,61 @@ extension SamtykkeBench {
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
                                       connectShim: nil, postgres: "", people: people)
         let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--name", "Benchmark auditor \(UUID().uuidString.prefix(8))"])
+        // No agency: serving the log never calls it, and `/readyz` answers 200 without it.
+        let (broker, url) = try await startLogBroker(options, logDirectory: logDirectory, pki: pki, agency: "https://127.0.0.1:9")
+        for attempt in 1...2 {
+            let run = try await timedVerify(options, url: url, auditorKey: auditorKey, state: options.work + "/audit-state-\(UUID().uuidString).json", broker: broker)
+            guard run.status == 0 else { throw BenchError("audit verify failed: \(run.output)") }
+            log(String(format: "audit verify %d: %.2f s, %.0f entries/s, broker CPU %.2f s, verify CPU %.2f s (user %.2f, system %.2f)", attempt, run.seconds,
+                       Double(settings.auditVerifySize) / run.seconds, run.brokerCPU, run.verifyUser + run.verifySystem, run.verifyUser, run.verifySystem))
+        }
+        await broker.stop()
+    }
+
+    /// `samtykke serve` over the log in `logDirectory`, once it answers `/readyz`.
+    static func startLogBroker(_ options: Options, logDirectory: String, pki: PKIFiles, agency: String) async throws -> (ServerProcess, String) {
         let broker = ServerProcess(
             name: "log broker", executable: options.samtykke,
-            arguments: ["serve", "--data-dir", logDirectory, "--pki", pki.directory, "--tax-agency", "https://127.0.0.1:9"],
+            arguments: ["serve", "--data-dir", logDirectory, "--pki", pki.directory, "--tax-agency", agency],
             cwd: options.repo, logPath: options.work + "/log-broker.log", environment: BrokerBench.unlimited
         )
         try broker.start()
         let url = try await broker.waitUntilListening()
-        try await waitFor("the broker serving the log", timeout: .seconds(60)) { (try? await Command.run("curl", ["-sf", url + "/healthz"]))?.status == 0 }
-        for run in 1...2 {
-            let state = options.work + "/audit-state-\(UUID().uuidString).json"
-            let brokerCPU = ProcFS.cpuSeconds(pid: broker.pid)
-            var usage0 = rusage()
-            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
-            let verify = try await Command.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", state, "--json"], cwd: options.repo)
-            guard verify.status == 0 else { throw BenchError("audit verify failed: \(verify.stderr)") }
-            var usage1 = rusage()
-            getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
-            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-            log(String(format: "audit verify %d: %.2f s, %.0f entries/s, broker CPU %.2f s, verify CPU %.2f s (user %.2f, system %.2f)", run, verify.seconds,
-                       Double(settings.auditVerifySize) / verify.seconds, ProcFS.cpuSeconds(pid: broker.pid) - brokerCPU,
-                       seconds(usage1.ru_utime) + seconds(usage1.ru_stime) - seconds(usage0.ru_utime) - seconds(usage0.ru_stime),
-                       seconds(usage1.ru_utime) - seconds(usage0.ru_utime), seconds(usage1.ru_stime) - seconds(usage0.ru_stime)))
+        try await waitFor("the broker serving the log", timeout: .seconds(60)) {
+            (try? await Command.run("curl", ["-sf", url + "/readyz"]))?.status == 0
         }
-        await broker.stop()
+        return (broker, url)
+    }
+
+    /// One `audit verify` from an empty state file: its wall time, its CPU and the broker's, and the
+    /// cores other processes kept busy meanwhile.
+    struct VerifyRun {
+        var seconds: Double
+        var verifyUser: Double
+        var verifySystem: Double
+        var brokerCPU: Double
+        var otherCores: Double
+        var status: Int32
+        var output: String
+    }
+
+    static func timedVerify(_ options: Options, url: String, auditorKey: String, state: String, broker: ServerProcess) async throws -> VerifyRun {
+        let brokerCPU0 = ProcFS.cpuSeconds(pid: broker.pid)
+        let machine0 = ProcFS.machineBusySeconds()
+        var usage0 = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
+        let verify = try await Command.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", state, "--json"],
+                                           cwd: options.repo)
+        var usage1 = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        let user = seconds(usage1.ru_utime) - seconds(usage0.ru_utime)
+        let system = seconds(usage1.ru_stime) - seconds(usage0.ru_stime)
+        let brokerCPU = ProcFS.cpuSeconds(pid: broker.pid) - brokerCPU0
+        return VerifyRun(
+            seconds: verify.seconds, verifyUser: user, verifySystem: system, brokerCPU: brokerCPU,
+            otherCores: max(0, ProcFS.machineBusySeconds() - machine0 - user - system - brokerCPU) / verify.seconds,
+            status: verify.status, output: (verify.stdout + verify.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }
