@@ -17,7 +17,8 @@ struct Options {
     var swiftVersion = "unknown"
     var quick = false
     /// `appends`: only the group-commit load; `audit`: only `audit verify` (twice) of a log built
-    /// once per work folder and kept. Printed, never written as results.
+    /// once per work folder and kept; `bundles`: only the bundle and baseline levels on SQLite, with
+    /// the broker's profile. Printed, never written as results.
     var only: String?
     var command = "Benchmarks/run"
 
@@ -44,9 +45,9 @@ struct Options {
             }
         }
         guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil || options.only != nil else {
-            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends]")
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles]")
         }
-        guard options.only == nil || ["appends", "audit"].contains(options.only) else { throw BenchError("--only knows two parts: appends, audit") }
+        guard options.only == nil || ["appends", "audit", "bundles"].contains(options.only) else { throw BenchError("--only knows three parts: appends, audit, bundles") }
         return options
     }
 }
@@ -146,8 +147,13 @@ struct SamtykkeBench {
 
         // a-d, f: the broker and the agency under load, on SQLite and on PostgreSQL.
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
-                                      connectShim: options.connectShim, postgres: options.postgres!, people: people)
+                                      connectShim: options.connectShim, postgres: options.only == "bundles" ? nil : options.postgres!, people: people)
         let (brokerResults, agency) = try await brokerBench.run(log: log)
+        if options.only == "bundles" {
+            if let profile = brokerResults.profile { logProfile(profile) }
+            await agency.stop()
+            return
+        }
 
         // e: the log.
         let logDirectory = options.work + "/log"
@@ -253,6 +259,14 @@ struct SamtykkeBench {
 }
 
 extension SamtykkeBench {
+    /// A profile as lines of the log, for `--only` runs, which write no report.
+    static func logProfile(_ profile: ProfileResult) {
+        log("profile of \(profile.subject), \(profile.samples) samples; steps (inclusive):")
+        for row in profile.steps { log(String(format: "  %5.1f%%  %@", row.percent, row.symbol)) }
+        log("hottest symbols (self):")
+        for row in profile.bySymbol { log(String(format: "  %5.1f%%  %@  %@", row.percent, row.library, row.symbol)) }
+    }
+
     /// `--only audit`: the log of `settings.auditVerifySize` entries is built on the first run (the
     /// bulk path, then one append through the product to sign its checkpoint) and kept in the work
     /// folder, so a change to the verify path is measured in seconds on the same database.

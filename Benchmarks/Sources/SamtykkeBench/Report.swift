@@ -18,8 +18,8 @@ struct Summary: Codable, Sendable {
         bundleP99MsC16 = broker.bundles.first { $0.load.concurrency == 16 }?.load.latency.p99Ms ?? .greatestFiniteMagnitude
         durableAppendsPerSecondC64 = log.groupCommit.appendsPerSecond
         auditVerifyEntriesPerSecond = audit?.entriesPerSecond ?? 0
-        postgresBundleRatioC64 = ratio(broker.postgres.oneInstance.load.throughput)
-        twoInstanceBundlesPerSecondC64 = broker.postgres.twoInstances.load.throughput
+        postgresBundleRatioC64 = ratio(broker.postgres?.oneInstance.load.throughput ?? 0)
+        twoInstanceBundlesPerSecondC64 = broker.postgres?.twoInstances.load.throughput ?? 0
     }
 }
 
@@ -57,14 +57,15 @@ enum Targets {
                              report.log.oneAtATime.appendsPerSecond),
             met: group.appendsPerSecond >= durableAppendsPerSecond
         ))
-        let postgres = report.broker.postgres
-        targets.append(Target(
-            name: "broker throughput on PostgreSQL vs direct agency calls at concurrency 64 (`postgresBundleRatioC64`)",
-            goal: String(format: "≥ %.0f%% (issue 10)", postgresBundleRatio * 100),
-            measured: String(format: "%.0f%% (%.1f bundles/s; two instances %.1f)", summary.postgresBundleRatioC64 * 100,
-                             postgres.oneInstance.load.throughput, summary.twoInstanceBundlesPerSecondC64),
-            met: summary.postgresBundleRatioC64 >= postgresBundleRatio
-        ))
+        if let postgres = report.broker.postgres {
+            targets.append(Target(
+                name: "broker throughput on PostgreSQL vs direct agency calls at concurrency 64 (`postgresBundleRatioC64`)",
+                goal: String(format: "≥ %.0f%% (issue 10)", postgresBundleRatio * 100),
+                measured: String(format: "%.0f%% (%.1f bundles/s; two instances %.1f)", summary.postgresBundleRatioC64 * 100,
+                                 postgres.oneInstance.load.throughput, summary.twoInstanceBundlesPerSecondC64),
+                met: summary.postgresBundleRatioC64 >= postgresBundleRatio
+            ))
+        }
         let perBundle = bundles.compactMap(\.handshakesPerRequest)
         if !perBundle.isEmpty {
             let worst = perBundle.max()!
@@ -160,7 +161,9 @@ enum Markdown {
         }
         md.append("| consents created + granted per second (concurrency \(r.broker.consentCreateGrant.concurrency)) | \(f(r.broker.consentCreateGrant.pairsPerSecond, 0)) |")
         md.append("| durable log appends per second, one at a time / 64 at a time with group commit (changes per transaction) | \(f(r.log.oneAtATime.appendsPerSecond, 0)) / \(f(r.log.groupCommit.appendsPerSecond, 0)) (\(f(r.log.groupCommit.meanBatchSize))) |")
-        md.append("| PostgreSQL: bundles/s at concurrency \(r.broker.postgres.oneInstance.load.concurrency), one instance / two instances | \(f(r.broker.postgres.oneInstance.load.throughput, 0)) / \(f(r.broker.postgres.twoInstances.load.throughput, 0)) |")
+        if let pg = r.broker.postgres {
+            md.append("| PostgreSQL: bundles/s at concurrency \(pg.oneInstance.load.concurrency), one instance / two instances | \(f(pg.oneInstance.load.throughput, 0)) / \(f(pg.twoInstances.load.throughput, 0)) |")
+        }
         if let last = r.log.sizes.last {
             md.append("| inclusion proof at \(last.entries) entries, through `PrefetchedSubtrees` + `SQLiteStore.subtreeHashes` (median µs) | \(f(last.inclusion.p50Micros, 0)) |")
         }
@@ -268,20 +271,21 @@ enum Markdown {
         }
         md.append("")
 
-        let pg = r.broker.postgres
-        md.append("## Bundles on PostgreSQL")
-        md.append("")
-        md.append("The same bundle load at concurrency \(pg.oneInstance.load.concurrency) against `serve --database postgres://…` on a throwaway local PostgreSQL (`scripts/with-postgres`, fsync on), after the SQLite broker has stopped: one instance, then two instances on the same database and the same agency (both `--issuer` the same), the load generator alternating requests between them. \(pg.consentCreateGrant.consents) consents created and granted first (\(f(pg.consentCreateGrant.pairsPerSecond, 0))/s). PostgreSQL's own CPU counts as \"everything else\".")
-        md.append("")
-        let base64 = r.broker.baseline.first { $0.load.concurrency == pg.oneInstance.load.concurrency }?.load.throughput ?? 0
-        md.append("| instances | bundles/s | p50 ms | p99 ms | / baseline at the same concurrency | broker CPU ms / bundle | cores busy: ours / everything else | failed |")
-        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for (count, level) in [(1, pg.oneInstance), (2, pg.twoInstances)] {
-            let brokers = level.cpuMsPerRequest.filter { $0.key.hasPrefix("broker") }.values.reduce(0, +)
-            let other = level.coresBusy["everything else on the machine"] ?? 0
-            md.append("| \(count) | \(f(level.load.throughput)) | \(f(level.load.latency.p50Ms)) | \(f(level.load.latency.p99Ms)) | \(f(base64 > 0 ? level.load.throughput / base64 * 100 : 0, 0))% | \(f(brokers, 2)) | \(f(level.coresBusy.values.reduce(0, +) - other, 2)) / \(f(other, 2)) | \(level.load.failed) |")
+        if let pg = r.broker.postgres {
+            md.append("## Bundles on PostgreSQL")
+            md.append("")
+            md.append("The same bundle load at concurrency \(pg.oneInstance.load.concurrency) against `serve --database postgres://…` on a throwaway local PostgreSQL (`scripts/with-postgres`, fsync on), after the SQLite broker has stopped: one instance, then two instances on the same database and the same agency (both `--issuer` the same), the load generator alternating requests between them. \(pg.consentCreateGrant.consents) consents created and granted first (\(f(pg.consentCreateGrant.pairsPerSecond, 0))/s). PostgreSQL's own CPU counts as \"everything else\".")
+            md.append("")
+            let base64 = r.broker.baseline.first { $0.load.concurrency == pg.oneInstance.load.concurrency }?.load.throughput ?? 0
+            md.append("| instances | bundles/s | p50 ms | p99 ms | / baseline at the same concurrency | broker CPU ms / bundle | cores busy: ours / everything else | failed |")
+            md.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for (count, level) in [(1, pg.oneInstance), (2, pg.twoInstances)] {
+                let brokers = level.cpuMsPerRequest.filter { $0.key.hasPrefix("broker") }.values.reduce(0, +)
+                let other = level.coresBusy["everything else on the machine"] ?? 0
+                md.append("| \(count) | \(f(level.load.throughput)) | \(f(level.load.latency.p50Ms)) | \(f(level.load.latency.p99Ms)) | \(f(base64 > 0 ? level.load.throughput / base64 * 100 : 0, 0))% | \(f(brokers, 2)) | \(f(level.coresBusy.values.reduce(0, +) - other, 2)) / \(f(other, 2)) | \(level.load.failed) |")
+            }
+            md.append("")
         }
-        md.append("")
 
         md.append("## Memory")
         md.append("")
