@@ -54,6 +54,7 @@ let package = Package(
             name: "SamtykkeJOSE",
             dependencies: [
                 "SamtykkeCore",
+                "CanonicalJSON",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -201,7 +202,7 @@ let package = Package(
         .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeJOSETests",
-            dependencies: ["SamtykkeJOSE", "SamtykkeCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "TransparencyLogTests",

@@ -20,6 +20,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The largest integer I-JSON (RFC 7493 §2.2) lets a number carry: what a double holds exactly.
+    public static let maxExactInteger = 9_007_199_254_740_991
+
+    /// An integer as a number, if every reader gets it back exactly; a larger one would be read
+    /// rounded by any reader that parses numbers as doubles, as JavaScript does.
+    public init(integer: Int) throws(CanonicalJSONError) {
+        guard (-Self.maxExactInteger...Self.maxExactInteger).contains(integer) else { throw .inexactInteger(integer) }
+        self = .number(Double(integer))
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {

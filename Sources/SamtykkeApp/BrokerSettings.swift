@@ -101,7 +101,7 @@ public struct BrokerSettings: Sendable {
 
     /// The key that signs bundles, which also seals webhook secrets (`Seal`).
     public func bundleSigner() async throws -> ES256Signer {
-        try await ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
+        try ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
     }
 
     private func idTokenVerifier() async throws -> IDTokenVerifier {

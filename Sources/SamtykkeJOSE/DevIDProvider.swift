@@ -19,6 +19,6 @@ public struct DevIDProvider: Sendable {
 
     public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = DevIDProvider.defaultLifetime) async throws -> String {
         let claims = IDTokenClaims(issuer: Self.issuer, audience: audience, pid: pid, acr: acr, now: now, lifetime: lifetime)
-        return try await signer.sign(claims, typ: "JWT")
+        return try signer.sign(claims, typ: "JWT")
     }
 }

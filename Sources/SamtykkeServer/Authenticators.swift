@@ -38,10 +38,11 @@ struct APIKeyAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let parties: any PartyStore
     let role: APIKey.Role
+    let recent = RecentKeys()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let credential = try bearer(request)
-        guard let principal = try await parties.authenticate(credential) else {
+        guard let principal = try await recent.principal(of: credential, lookup: { try await parties.authenticate(credential) }) else {
             throw Problem.unauthorized("the API key is unknown or revoked", bearerError: "invalid_token")
         }
         var context = context

@@ -99,7 +99,7 @@ struct BundleService: Sendable {
             sourceSHA256: Hash(sha256Of: fetched.body).hex,
             now: fetchedAt
         )
-        let jws = try await broker.signer.sign(claims, typ: BundleClaims.typ)
+        let jws = try broker.signer.sign(payloadJSON: try claims.payload(), typ: BundleClaims.typ)
         let issue = BundleIssue(
             bundleID: claims.jti,
             bundleSHA256: Hash(sha256Of: Array(jws.utf8)).hex,
@@ -137,7 +137,7 @@ struct BundleService: Sendable {
             lifetime: ConsentTokenClaims.maxLifetime
         )
         if let kept = await tokens.token(matching: claims, for: consent.id, now: now) { return kept }
-        let token = try await broker.signer.sign(claims, typ: ConsentTokenClaims.typ)
+        let token = try broker.signer.sign(claims, typ: ConsentTokenClaims.typ)
         await tokens.keep(token, claims: claims, for: consent.id, now: now)
         return token
     }

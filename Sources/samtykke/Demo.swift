@@ -75,7 +75,7 @@ struct DemoRun {
         step("Bank asked \(person.name) (\(person.personId)) for consent")
         detail(created.line)
 
-        let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
+        let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
         let idToken = try await provider.mint(pid: person.personId.digits)
         step("Citizen grants it with the CLI: samtykke consent grant \(created.id) --server \(server)")
         try await runCLI(["consent", "grant", created.id, "--server", server], idToken: idToken)

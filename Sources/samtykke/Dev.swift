@@ -69,7 +69,7 @@ struct Dev: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let paths = PKIPaths(directory: URL(fileURLWithPath: pki!))
-                let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
+                let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
                 let seconds = lifetime ?? Int(IDTokenVerifier.Configuration.defaultMaximumLifetime)
                 let token = try await provider.mint(pid: pid!.digits, acr: acr ?? "idporten-loa-high", lifetime: TimeInterval(seconds))
                 print(token)

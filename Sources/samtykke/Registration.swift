@@ -83,7 +83,7 @@ extension Bank {
     struct RevokeKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke-key",
-            abstract: "Revoke an API key at once, by its id (sbk_<id>.… — the id is the 16 hex digits)."
+            abstract: "Revoke an API key (running brokers refuse it within a second), by its id (sbk_<id>.… — the id is the 16 hex digits)."
         )
         @OptionGroup var store: StoreFlags
         @Option(help: "The key id, or the whole key.")

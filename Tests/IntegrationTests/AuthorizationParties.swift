@@ -43,7 +43,7 @@ struct AuthorizationParties: Sendable {
             }) { stack in
                 let database = stack.broker.store
                 let people = try fixturePeople()
-                let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
+                let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
                 let now = clock.now()
                 return try await body(AuthorizationParties(
                     stack: stack,

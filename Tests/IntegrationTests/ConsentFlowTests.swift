@@ -23,7 +23,7 @@ import Testing
 
         /// An ID token issued at `now` (the real time by default; the test clock's once a test moved it far).
         func idToken(_ pid: String, at now: Date = Date()) async throws -> String {
-            let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
+            let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
             return try await provider.mint(pid: pid, now: now)
         }
 

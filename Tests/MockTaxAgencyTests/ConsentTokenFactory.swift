@@ -15,7 +15,7 @@ struct ConsentTokenFactory: Sendable {
     let thumbprint: String
 
     init(pki: PKIPaths) async throws {
-        signer = try await ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
+        signer = try ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
         thumbprint = try KeyFiles.certificateSHA256(pki.brokerClientCertificate.path)
     }
 
@@ -43,6 +43,6 @@ struct ConsentTokenFactory: Sendable {
             consent: consent, issuer: issuer, audience: audience,
             clientCertificateSHA256: thumbprint ?? self.thumbprint, now: now
         )
-        return try await (signer ?? self.signer).sign(claims, typ: ConsentTokenClaims.typ)
+        return try (signer ?? self.signer).sign(claims, typ: ConsentTokenClaims.typ)
     }
 }

@@ -58,9 +58,9 @@ struct DevPKITests {
         for key in [pki.bundleSigningKey, pki.idProviderKey] {
             let pem = try String(contentsOf: key, encoding: .utf8)
             #expect(pem.hasPrefix("-----BEGIN PRIVATE KEY-----"))
-            _ = try await ES256Signer(privateKey: KeyFiles.p256(key.path))
+            _ = try ES256Signer(privateKey: KeyFiles.p256(key.path))
         }
-        let signer = try await ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
+        let signer = try ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
         let published = try P256.Signing.PublicKey(pemRepresentation: String(contentsOf: pki.bundleSigningPublicKey, encoding: .utf8))
         #expect(published.rawRepresentation == signer.privateKey.publicKey.rawRepresentation)
     }

@@ -133,7 +133,7 @@ struct MockTaxAgencyTests {
 
     @Test("a token signed by a key outside the broker's JWKS is 401")
     func foreignSigner() async throws {
-        let impostor = try await ES256Signer(privateKey: KeyFiles.p256(other.bundleSigningKey.path))
+        let impostor = try ES256Signer(privateKey: KeyFiles.p256(other.bundleSigningKey.path))
         let token = try await tokens.token(for: Self.marius, signedBy: impostor)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)

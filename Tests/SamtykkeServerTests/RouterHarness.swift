@@ -40,7 +40,7 @@ struct RouterHarness: Sendable {
 
     static func make() async throws -> RouterHarness {
         let store = try SQLiteStore()
-        let idKey = try await ES256Signer(privateKey: P256.Signing.PrivateKey())
+        let idKey = try ES256Signer(privateKey: P256.Signing.PrivateKey())
         let jwks = String(decoding: try JSONEncoder().encode(JWKSet(keys: [idKey.publicJWK])), as: UTF8.self)
         let broker = Broker(
             issuer: "urn:samtykke:router-tests",
@@ -49,7 +49,7 @@ struct RouterHarness: Sendable {
             agency: StubAgency(),
             agencyAudience: "urn:samtykke:tax-agency",
             clientCertificateSHA256: "AAAA",
-            signer: try await ES256Signer(privateKey: P256.Signing.PrivateKey()),
+            signer: try ES256Signer(privateKey: P256.Signing.PrivateKey()),
             idTokens: IDTokenVerifier(
                 configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: DevIDProvider.defaultLifetime),
                 loadJWKS: { jwks }

@@ -179,7 +179,7 @@ struct BrokerBench {
         }
 
         // Citizens' ID tokens, one per person, from the dev provider.
-        let provider = DevIDProvider(signer: try await ES256Signer(privateKey: KeyFiles.p256(pki.idProviderKey)))
+        let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(pki.idProviderKey)))
         var idTokens: [String: String] = [:]
         for person in people { idTokens[person] = try await provider.mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime) }
 
@@ -229,7 +229,7 @@ struct BrokerBench {
         let dispenser = Dispenser(limit: consentIDs.count * Self.usesPerConsent)
         var bundleLevels: [Level] = []
         var baselineLevels: [Level] = []
-        let signer = try await ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey))
+        let signer = try ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey))
         let thumbprint = try KeyFiles.certificateSHA256(pki.brokerClientCertificate)
         for concurrency in settings.concurrencies {
             var best: Level?
@@ -525,7 +525,7 @@ struct BrokerBench {
             consent: consent, issuer: issuer, audience: "urn:samtykke:tax-agency",
             clientCertificateSHA256: thumbprint, now: now, lifetime: ConsentTokenClaims.maxLifetime
         )
-        return try await signer.sign(claims, typ: ConsentTokenClaims.typ)
+        return try signer.sign(claims, typ: ConsentTokenClaims.typ)
     }
 
     static func metricsText(_ client: CurlClient, _ url: String) async throws -> String {
