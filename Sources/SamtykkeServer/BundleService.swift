@@ -91,7 +91,7 @@ struct BundleService: Sendable {
         let fetchedAt = broker.now()
         let claims = BundleClaims(
             issuer: broker.issuer,
-            bundleID: UUID(),
+            bundleID: UUID.random(),
             consent: consent,
             data: fetched.data,
             agency: broker.agency.name,
