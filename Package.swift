@@ -48,7 +48,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
 
-        // Bundles, consent tokens and ID tokens: signing and verification on jwt-kit, and the key
+        // Bundles, consent tokens and ID tokens: signed with swift-crypto, verified on jwt-kit, and the key
         // and certificate files they are made with, read one way.
         .target(
             name: "SamtykkeJOSE",
