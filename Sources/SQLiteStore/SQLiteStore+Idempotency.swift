@@ -7,7 +7,7 @@ extension SQLiteStore: IdempotencyStore {
     public func claim(_ key: IdempotencyKey, now: Date) async throws -> IdempotencyOutcome {
         try await writer.write { db in
             if let earlier = try Self.record(db, IdempotencyRecordID(key))?.outcome(for: key, now: now) { return earlier }
-            let claim = IdempotencyClaim(key: key, token: UUID.random().uuidString)
+            let claim = IdempotencyClaim(key: key, token: UUID.randomVersion4().uuidString)
             try Self.forget(db, IdempotencyRecordID(key))
             try db.execute(
                 sql: "INSERT INTO idempotencyKey (bankOrg, key, requestHash, state, token, createdAt) VALUES (?, ?, ?, 'pending', ?, ?)",
@@ -67,7 +67,7 @@ extension SQLiteStore: IdempotencyStore {
                 INSERT INTO idempotencyKey (bankOrg, key, requestHash, state, token, resultKind, consentId, sealedBundle, logIndex, createdAt, completedAt)
                 VALUES (?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [key.bank.digits, key.key, Data(key.requestHash), UUID.random().uuidString, kind, consentId, sealed, logIndex, now, now]
+            arguments: [key.bank.digits, key.key, Data(key.requestHash), UUID.randomVersion4().uuidString, kind, consentId, sealed, logIndex, now, now]
         )
     }
 

@@ -67,7 +67,7 @@ public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
         self.aud = audience
         self.iat = Int(now.timeIntervalSince1970)
         self.exp = iat + Int(min(lifetime, Self.maxLifetime))
-        self.jti = UUID.random().uuidString.lowercased()
+        self.jti = UUID.randomVersion4().uuidString.lowercased()
         self.authorization_details = [
             AuthorizationDetail(
                 type: "urn:altinn:consent",

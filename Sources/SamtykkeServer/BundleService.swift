@@ -91,7 +91,7 @@ struct BundleService: Sendable {
         let fetchedAt = broker.now()
         let claims = BundleClaims(
             issuer: broker.issuer,
-            bundleID: UUID.random(),
+            bundleID: UUID.randomVersion4(),
             consent: consent,
             data: fetched.data,
             agency: broker.agency.name,

@@ -33,7 +33,7 @@ struct WebhookSender: Service, CustomStringConvertible {
             maxResponseBytes: 4096,
             truncatesResponseBody: true
         ))
-        let lease = "lease_" + UUID.random().uuidString
+        let lease = "lease_" + UUID.randomVersion4().uuidString
         await cancelWhenGracefulShutdown {
             await prepared.wait()
             while !Task.isCancelled {

@@ -6,7 +6,7 @@ import Testing
     /// RFC 9562 §5.4: version 4 in the high nibble of byte 6, variant 10 in the top bits of byte 8,
     /// and the other 122 bits random: every bit that may vary does, over a few thousand.
     @Test func itIsAVersion4UUIDWithEveryOtherBitRandom() {
-        let ids = (0..<4_096).map { _ in UUID.random() }
+        let ids = (0..<4_096).map { _ in UUID.randomVersion4() }
         #expect(Set(ids).count == ids.count)
         var seenSet = [UInt8](repeating: 0, count: 16)
         var seenClear = [UInt8](repeating: 0, count: 16)
