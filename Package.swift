@@ -199,7 +199,7 @@ let package = Package(
         // Reproducible randomness for the property tests of any target.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
-        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore", "SeededRandom"]),
+        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeJOSETests",
             dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]

@@ -95,6 +95,7 @@ public final class CurlTaxAgency: TaxAgency {
             throw .malformedBody("the body is not tax data")
         }
         guard data.personId == person else { throw .malformedBody("the answer is about another person") }
+        guard data.figuresAreExactInJSON else { throw .malformedBody("a figure is beyond ±(2^53 − 1), which a bundle cannot carry exactly") }
         return AgencyResponse(body: response.body, data: data)
     }
 

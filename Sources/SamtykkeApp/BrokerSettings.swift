@@ -80,7 +80,7 @@ public struct BrokerSettings: Sendable {
             baseURL: taxAgency,
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey)
         )
-        let signer = try await bundleSigner()
+        let signer = try bundleSigner()
         let retiredKeys = try retiredBundleKeys.map { path in
             if let key = try? KeyFiles.p256PublicKey(path) { return PublicJWK(key) }
             return PublicJWK(try KeyFiles.p256(path).publicKey)
@@ -100,7 +100,7 @@ public struct BrokerSettings: Sendable {
     }
 
     /// The key that signs bundles, which also seals webhook secrets (`Seal`).
-    public func bundleSigner() async throws -> ES256Signer {
+    public func bundleSigner() throws -> ES256Signer {
         try ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
     }
 

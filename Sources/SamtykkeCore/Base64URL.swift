@@ -31,6 +31,9 @@ public enum Base64URL {
             }
         }
         standard.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (4 - standard.count % 4) % 4))
-        return Data(base64Encoded: Data(standard)).map(Array.init)
+        guard let decoded = Data(base64Encoded: Data(standard)).map(Array.init) else { return nil }
+        // One spelling per value: Foundation ignores the unused low bits of a last character, so
+        // "AB" would read as "AA" does, and an API key or a JWS part would have several spellings.
+        return encode(decoded) == text ? decoded : nil
     }
 }

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// The tax agency's answer for one person: figures per income year, in whole NOK, holding only the
 /// scopes the consent token covered. This is also the `data` claim of a bundle.
 public struct TaxData: Sendable, Hashable, Codable {
@@ -11,6 +13,17 @@ public struct TaxData: Sendable, Hashable, Codable {
         self.personId = personId
         self.years = years
         self.notAssessed = notAssessed.sorted()
+    }
+
+    /// Whether every figure is one a bundle can carry exactly: readers that parse JSON numbers as
+    /// doubles (RFC 7493 §2.2) would round a larger one, so the broker refuses such an answer.
+    public var figuresAreExactInJSON: Bool {
+        let exact = -JSONValue.maxExactInteger...JSONValue.maxExactInteger
+        return years.values.allSatisfy { year in
+            [year.income?.wages, year.income?.pensions, year.income?.capitalIncome, year.income?.total,
+             year.debt?.studentLoan, year.debt?.mortgage, year.debt?.consumerCredit, year.debt?.total,
+             year.wealth?.gross, year.wealth?.net].allSatisfy { $0.map(exact.contains) ?? true }
+        }
     }
 
     /// The same answer cut down to `scopes` and `years`, so a bundle never carries more than the

@@ -27,6 +27,12 @@ public struct ES256Signer: Sendable {
         return try sign(payloadJSON: Array(encoder.encode(payload)), typ: typ)
     }
 
+    /// A bundle, its claims written by `BundleClaims.payload()` (never through `sign(_:typ:)`, which
+    /// would skip the check that every figure survives a double).
+    public func sign(bundle claims: BundleClaims) throws -> String {
+        try sign(payloadJSON: claims.payload(), typ: BundleClaims.typ)
+    }
+
     /// Signs `payloadJSON`, the claims' UTF-8 JSON as they are to be read, as a compact JWS (RFC 7515
     /// §7.1): the ES256 signature is R and S as two 32-byte big-endian integers (RFC 7518 §3.4),
     /// which is swift-crypto's raw representation.

@@ -99,7 +99,7 @@ struct BundleService: Sendable {
             sourceSHA256: Hash(sha256Of: fetched.body).hex,
             now: fetchedAt
         )
-        let jws = try broker.signer.sign(payloadJSON: try claims.payload(), typ: BundleClaims.typ)
+        let jws = try broker.signer.sign(bundle: claims)
         let issue = BundleIssue(
             bundleID: claims.jti,
             bundleSHA256: Hash(sha256Of: Array(jws.utf8)).hex,

@@ -35,7 +35,7 @@ final class RecentKeys: Sendable {
             return nil
         }
         accepted.withLock { table in
-            if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+            if table.count >= Self.capacity, table[digest] == nil { table.removeAll(keepingCapacity: true) }
             table[digest] = Accepted(principal: principal, until: now.advanced(by: lifetime))
         }
         return principal

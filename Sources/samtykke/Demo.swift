@@ -76,7 +76,7 @@ struct DemoRun {
         detail(created.line)
 
         let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
-        let idToken = try await provider.mint(pid: person.personId.digits)
+        let idToken = try provider.mint(pid: person.personId.digits)
         step("Citizen grants it with the CLI: samtykke consent grant \(created.id) --server \(server)")
         try await runCLI(["consent", "grant", created.id, "--server", server], idToken: idToken)
 

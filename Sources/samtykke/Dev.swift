@@ -71,7 +71,7 @@ struct Dev: AsyncParsableCommand {
                 let paths = PKIPaths(directory: URL(fileURLWithPath: pki!))
                 let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
                 let seconds = lifetime ?? Int(IDTokenVerifier.Configuration.defaultMaximumLifetime)
-                let token = try await provider.mint(pid: pid!.digits, acr: acr ?? "idporten-loa-high", lifetime: TimeInterval(seconds))
+                let token = try provider.mint(pid: pid!.digits, acr: acr ?? "idporten-loa-high", lifetime: TimeInterval(seconds))
                 print(token)
             }
         }

@@ -44,7 +44,7 @@ struct WebhookCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let (org, url) = (org!, url!)
-                let signer = try await BrokerSettings(pki: pki, bundleKey: bundleKey).bundleSigner()
+                let signer = try BrokerSettings(pki: pki, bundleKey: bundleKey).bundleSigner()
                 let registrar = WebhookRegistrar(signer: signer, allowPrivate: webhookAllowPrivate)
                 let registered = try await store.with { try await registrar.register(url: url, for: org, in: $0, now: Date()) }
                 if json { return try printJSON(["id": registered.webhook.id, "url": url, "secret": registered.secret]) }

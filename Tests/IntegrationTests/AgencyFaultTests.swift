@@ -9,11 +9,14 @@ import Testing
 /// A failing or slow agency: the bank gets a 502 or 504 problem with a retry hint, no use is counted,
 /// the failure is on the log as `bundle.refused`, and once the agency recovers the same consent works.
 @Suite(.serialized) struct AgencyFaultTests {
-    static func withFaultyStack(deadline: Duration = .seconds(6), _ body: @Sendable (ConsentFlowTests.Running, FaultSwitch) async throws -> Void) async throws {
+    static func withFaultyStack(
+        deadline: Duration = .seconds(6), fixtures: (URL) throws -> String = { _ in Package.fixtures },
+        _ body: @Sendable (ConsentFlowTests.Running, FaultSwitch) async throws -> Void
+    ) async throws {
         try await withTemporaryDirectory { dir in
             let faults = FaultSwitch()
             let clock = TestClock()
-            try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), agencyFaults: faults, customize: { broker in
+            try await LocalStack.run(work: dir, fixtures: try fixtures(dir), store: try await TestBackend.store(in: dir), agencyFaults: faults, customize: { broker in
                 broker.clock = { clock.now() }
                 broker.limits.bundleDeadline = deadline
                 // `/readyz` opens its own connection to the agency; see HealthTests.
@@ -66,6 +69,31 @@ import Testing
             }
             #expect(answers.last?.status == 201, "\(answers.map(\.text))")
             #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 1)
+        }
+    }
+
+    /// An agency answer with a figure beyond ±(2^53 − 1), which a bank's JSON reader would round, is
+    /// refused as malformed and logged, never signed rounded (nor a 500 after the fetch).
+    @Test func aFigureNoJSONReaderHoldsExactlyIsRefusedAsMalformed() async throws {
+        let huge = "9007199254740993"
+        let writeFixtures: (URL) throws -> String = { dir in
+            // The first person's 2024 wages and income total; the fixture rules still hold.
+            let text = try String(contentsOfFile: Package.fixtures, encoding: .utf8)
+            let changed = text.replacingOccurrences(of: "\"wages\": 78694,", with: "\"wages\": \(huge),")
+                .replacingOccurrences(of: "\"total\": 78694\n", with: "\"total\": \(huge)\n")
+            try #require(changed != text && changed.components(separatedBy: huge).count == 3)
+            let path = dir.appendingPathComponent("people.json").path
+            try changed.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        try await Self.withFaultyStack(fixtures: writeFixtures) { run, _ in
+            let id = try await Self.activeConsent(run)
+            let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
+            #expect(answer.status == 502, "\(answer.text)")
+            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0)
+            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
+            let last = try AuditEntry(leafBytes: try #require(entries.last).leaf)
+            #expect(last.type == .bundleRefused && last.details["reason"] == .string("agency-malformed-body"))
         }
     }
 

@@ -52,8 +52,8 @@ struct AuthorizationParties: Sendable {
                     auditor: try await database.addAuditor(name: "Finanstilsynet", now: now).text,
                     personX: people[0].personId.digits,
                     personY: people[1].personId.digits,
-                    citizenX: try await provider.mint(pid: people[0].personId.digits, now: now),
-                    citizenY: try await provider.mint(pid: people[1].personId.digits, now: now),
+                    citizenX: try provider.mint(pid: people[0].personId.digits, now: now),
+                    citizenY: try provider.mint(pid: people[1].personId.digits, now: now),
                     clock: clock
                 ))
             }

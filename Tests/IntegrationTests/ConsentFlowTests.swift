@@ -24,7 +24,7 @@ import Testing
         /// An ID token issued at `now` (the real time by default; the test clock's once a test moved it far).
         func idToken(_ pid: String, at now: Date = Date()) async throws -> String {
             let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
-            return try await provider.mint(pid: pid, now: now)
+            return try provider.mint(pid: pid, now: now)
         }
 
         func citizen(_ pid: String, at now: Date = Date()) async throws -> Caller {

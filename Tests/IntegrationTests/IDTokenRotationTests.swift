@@ -53,7 +53,7 @@ import Testing
     }
 
     static func token(_ key: P256.Signing.PrivateKey, at time: Date) async throws -> String {
-        try await DevIDProvider(signer: try ES256Signer(privateKey: key)).mint(pid: person, now: time, lifetime: 7200)
+        try DevIDProvider(signer: try ES256Signer(privateKey: key)).mint(pid: person, now: time, lifetime: 7200)
     }
 
     @Test func aKeyAddedAfterStartIsAcceptedOnceTheRateLimitAllows() async throws {

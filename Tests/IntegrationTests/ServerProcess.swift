@@ -95,6 +95,6 @@ struct ProcessStack {
     }
 
     func idToken(for person: String) async throws -> String {
-        try await DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime)
+        try DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime)
     }
 }

@@ -14,7 +14,7 @@ struct ConsentTokenFactory: Sendable {
     /// base64url(SHA-256(DER)) of the broker client certificate the tokens are bound to.
     let thumbprint: String
 
-    init(pki: PKIPaths) async throws {
+    init(pki: PKIPaths) throws {
         signer = try ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
         thumbprint = try KeyFiles.certificateSHA256(pki.brokerClientCertificate.path)
     }
@@ -28,7 +28,7 @@ struct ConsentTokenFactory: Sendable {
         issuedAt now: Date = Date(),
         boundTo thumbprint: String? = nil,
         signedBy signer: ES256Signer? = nil
-    ) async throws -> String {
+    ) throws -> String {
         let terms = ConsentTerms(
             restoring: try PersonID(person), scopes: scopes, years: years,
             purpose: try Purpose(code: "loan-application", text: "Mortgage application"),

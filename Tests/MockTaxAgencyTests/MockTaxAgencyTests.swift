@@ -27,7 +27,7 @@ struct MockTaxAgencyTests {
     init() async throws {
         pki = try await TestPKI.main.value
         other = try await TestPKI.other.value
-        tokens = try await ConsentTokenFactory(pki: pki)
+        tokens = try ConsentTokenFactory(pki: pki)
         fixtures = try PeopleFixtures(contentsOf: TestPKI.fixtures)
         broker = try RunningAgency.clientTLS(trusting: pki, presenting: pki)
     }
@@ -39,7 +39,7 @@ struct MockTaxAgencyTests {
 
     @Test("a valid token gets exactly its scopes and years")
     func coveredOnly() async throws {
-        let token = try await tokens.token(for: Self.marius, scopes: [.income, .wealth], years: [2022, 2024])
+        let token = try tokens.token(for: Self.marius, scopes: [.income, .wealth], years: [2022, 2024])
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }
@@ -58,7 +58,7 @@ struct MockTaxAgencyTests {
 
     @Test("a covered year the person has no assessment for comes back in notAssessed")
     func notAssessed() async throws {
-        let token = try await tokens.token(for: Self.randi, scopes: [.debt], years: [2024, 2025])
+        let token = try tokens.token(for: Self.randi, scopes: [.debt], years: [2024, 2025])
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.randi)/tax-data", token: token, tls: broker)
         }
@@ -71,7 +71,7 @@ struct MockTaxAgencyTests {
 
     @Test("a person the agency does not know is 404")
     func unknownPerson() async throws {
-        let token = try await tokens.token(for: Self.nobody)
+        let token = try tokens.token(for: Self.nobody)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.nobody)/tax-data", token: token, tls: broker)
         }
@@ -80,7 +80,7 @@ struct MockTaxAgencyTests {
 
     @Test("a token for another person is 403")
     func otherPerson() async throws {
-        let token = try await tokens.token(for: Self.randi)
+        let token = try tokens.token(for: Self.randi)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }
@@ -89,7 +89,7 @@ struct MockTaxAgencyTests {
 
     @Test("a malformed personId in the path is 400, but only after the token checks out")
     func malformedPersonId() async throws {
-        let token = try await tokens.token(for: Self.marius)
+        let token = try tokens.token(for: Self.marius)
         let (authorized, anonymous) = try await withAgency { agency in
             (
                 try await agency.get("/v1/persons/02879423175/tax-data", token: token, tls: broker),
@@ -111,7 +111,7 @@ struct MockTaxAgencyTests {
 
     @Test("an expired token is 401")
     func expired() async throws {
-        let token = try await tokens.token(for: Self.marius, issuedAt: Date().addingTimeInterval(-300))
+        let token = try tokens.token(for: Self.marius, issuedAt: Date().addingTimeInterval(-300))
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }
@@ -124,7 +124,7 @@ struct MockTaxAgencyTests {
         ("urn:samtykke:another-broker", MockTaxAgencyConfiguration.defaultAudience),
     ])
     func wrongAudienceOrIssuer(issuer: String, audience: String) async throws {
-        let token = try await tokens.token(for: Self.marius, issuer: issuer, audience: audience)
+        let token = try tokens.token(for: Self.marius, issuer: issuer, audience: audience)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }
@@ -134,7 +134,7 @@ struct MockTaxAgencyTests {
     @Test("a token signed by a key outside the broker's JWKS is 401")
     func foreignSigner() async throws {
         let impostor = try ES256Signer(privateKey: KeyFiles.p256(other.bundleSigningKey.path))
-        let token = try await tokens.token(for: Self.marius, signedBy: impostor)
+        let token = try tokens.token(for: Self.marius, signedBy: impostor)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }
@@ -143,8 +143,8 @@ struct MockTaxAgencyTests {
 
     @Test("a token with a tampered payload is 401")
     func tamperedToken() async throws {
-        let genuine = try await tokens.token(for: Self.marius, scopes: [.income])
-        let forged = try await tokens.token(for: Self.marius, scopes: Scope.allCases)
+        let genuine = try tokens.token(for: Self.marius, scopes: [.income])
+        let forged = try tokens.token(for: Self.marius, scopes: Scope.allCases)
         let parts = genuine.split(separator: ".")
         let token = [parts[0], forged.split(separator: ".")[1], parts[2]].joined(separator: ".")
         let response = try await withAgency { agency in
@@ -156,7 +156,7 @@ struct MockTaxAgencyTests {
     @Test("a token bound to another client certificate is 403")
     func otherCertificate() async throws {
         let elsewhere = try KeyFiles.certificateSHA256(other.brokerClientCertificate.path)
-        let token = try await tokens.token(for: Self.marius, boundTo: elsewhere)
+        let token = try tokens.token(for: Self.marius, boundTo: elsewhere)
         let response = try await withAgency { agency in
             try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: broker)
         }
@@ -165,7 +165,7 @@ struct MockTaxAgencyTests {
 
     @Test("a client without a certificate is cut off in the handshake")
     func noClientCertificate() async throws {
-        let token = try await tokens.token(for: Self.marius)
+        let token = try tokens.token(for: Self.marius)
         let anonymous = try RunningAgency.clientTLS(trusting: pki, presenting: nil)
         try await withAgency { agency in
             try await Self.expectCutOff { try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: anonymous) }
@@ -175,7 +175,7 @@ struct MockTaxAgencyTests {
 
     @Test("a client certificate from another CA is cut off in the handshake")
     func foreignClientCertificate() async throws {
-        let token = try await tokens.token(for: Self.marius)
+        let token = try tokens.token(for: Self.marius)
         let stranger = try RunningAgency.clientTLS(trusting: pki, presenting: other)
         try await withAgency { agency in
             try await Self.expectCutOff { try await agency.get("/v1/persons/\(Self.marius)/tax-data", token: token, tls: stranger) }

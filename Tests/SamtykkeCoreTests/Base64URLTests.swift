@@ -20,7 +20,9 @@ import Testing
         #expect(Base64URL.encode([0xfb, 0xff]) == "-_8")
     }
 
-    @Test(arguments: ["Zm9vYg==", "+_8", "-/8", "Zm9vY", "Zm9v Yg", "Zm9vYg\n"])
+    /// Padding, the standard alphabet's characters, impossible lengths, whitespace, and a last
+    /// character with unused bits set ("AB" and "AAB" are spelt "AA" and "AAA").
+    @Test(arguments: ["Zm9vYg==", "+_8", "-/8", "Zm9vY", "Zm9v Yg", "Zm9vYg\n", "AB", "AAB"])
     func whatIsNotBase64URLIsRefused(_ text: String) {
         #expect(Base64URL.decode(text) == nil)
     }

@@ -100,7 +100,7 @@ struct RouterHarness: Sendable {
     }
 
     func citizenToken(_ person: PersonID = RouterHarness.person) async throws -> String {
-        try await provider.mint(pid: person.digits)
+        try provider.mint(pid: person.digits)
     }
 
     static func request(maxUses: Int = 2) -> [UInt8] {
