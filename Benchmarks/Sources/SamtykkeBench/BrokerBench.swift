@@ -181,7 +181,7 @@ struct BrokerBench {
         // Citizens' ID tokens, one per person, from the dev provider.
         let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(pki.idProviderKey)))
         var idTokens: [String: String] = [:]
-        for person in people { idTokens[person] = try await provider.mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime) }
+        for person in people { idTokens[person] = try provider.mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime) }
 
         // d. Consents created and granted, `consentConcurrency` at a time.
         log("creating and granting \(settings.consents) consents at concurrency \(settings.consentConcurrency)")
