@@ -17,7 +17,7 @@ import Testing
         let written = try await store.writer.write { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try Int64.fetchOne(db, sql: "PRAGMA mmap_size"))
         }
-        // Only the writer checkpoints; a tenth as often as SQLite's default (see `checkpointPages`).
+        // The writer checkpoints only as a last resort (see `checkpointPages`); `checkpointer` does it.
         #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == SQLiteStore.checkpointPages)
         #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") } == SQLiteStore.walLimitBytes)
         for (synchronous, mapped) in [read, written] {
@@ -25,5 +25,29 @@ import Testing
             // SQLite caps the request at its compile-time limit (2 GB on Debian): anything that large maps a broker's log.
             #expect((mapped ?? 0) >= 1 << 30)
         }
+    }
+
+    /// Commits leave their pages in the WAL; the background checkpointer, not the writer, copies
+    /// them into the database file within a few of its intervals.
+    @Test func theWALIsCopiedIntoTheDatabaseFileInTheBackground() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-checkpoint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("samtykke.sqlite").path
+        let store = try SQLiteStore(path: path)
+        func fileSize() throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0 }
+        try await store.writer.write { db in
+            try db.execute(sql: "CREATE TABLE ballast (bytes BLOB)")
+            for _ in 0..<64 { try db.execute(sql: "INSERT INTO ballast VALUES (randomblob(65536))") }
+        }
+        let written = 64 * 65_536
+        // Far below the writer's own threshold: only the background checkpointer copies these pages.
+        #expect(written / 4_096 < SQLiteStore.checkpointPages)
+        let before = try fileSize()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        while try fileSize() < before + written, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try fileSize() >= before + written, "the database file did not grow: nothing checkpointed the WAL")
     }
 }
