@@ -71,7 +71,8 @@ public final class SQLiteStore: Sendable {
         configuration.label = "samtykke.checkpointer"
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        return Task.detached(priority: .utility) {
+        // At the default priority: under a steady load, utility work waited tens of seconds for a turn.
+        return Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: checkpointInterval)
                 // A failure (a reader holding old frames, the disk) leaves the frames for the next round.

@@ -44,10 +44,12 @@ import Testing
         // Far below the writer's own threshold: only the background checkpointer copies these pages.
         #expect(written / 4_096 < SQLiteStore.checkpointPages)
         let before = try fileSize()
-        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while try fileSize() < before + written, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
+        // The store must outlive the wait: its checkpointer stops with it.
+        withExtendedLifetime(store) {}
         #expect(try fileSize() >= before + written, "the database file did not grow: nothing checkpointed the WAL")
     }
 }
