@@ -14,16 +14,11 @@ public struct ConsentID: Sendable, Hashable, Codable, CustomStringConvertible {
     /// learns the id may see anyway; an id is never a credential, so 74 random bits are plenty.
     public init(madeAt now: Date = Date()) {
         var random = SystemRandomNumberGenerator()
-        // Rounded as `createdAt` is stored, so the id names the consent's own millisecond.
+        // Rounded as `createdAt` is stored, so the id names the consent's own millisecond: its 48
+        // bits, then the version and 12 random bits (rand_a), then the variant and 62 (rand_b).
         let milliseconds = UInt64(clamping: now.millisecondsSince1970)
-        let a: UInt64 = random.next()
-        let b: UInt64 = random.next()
-        func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }
-        self.uuid = UUID(uuid: (
-            byte(milliseconds, 40), byte(milliseconds, 32), byte(milliseconds, 24), byte(milliseconds, 16), byte(milliseconds, 8), byte(milliseconds, 0),
-            0x70 | (byte(a, 0) & 0x0F), byte(a, 8),  // version 7, then rand_a
-            0x80 | (byte(b, 0) & 0x3F), byte(b, 8), byte(b, 16), byte(b, 24), byte(b, 32), byte(b, 40), byte(b, 48), byte(b, 56)  // variant 10, rand_b
-        ))
+        let randA: UInt64 = random.next()
+        self.uuid = .rfc9562(version: 7, high: milliseconds << 16 | (randA & 0xFFFF), low: random.next())
     }
 
     public init(_ text: String) throws(DomainError) {

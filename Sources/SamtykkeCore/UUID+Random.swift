@@ -7,13 +7,17 @@ extension UUID {
     /// `random(using:)` needs macOS 26.)
     public static func randomVersion4() -> UUID {
         var random = SystemRandomNumberGenerator()
-        let a: UInt64 = random.next()
-        let b: UInt64 = random.next()
+        return rfc9562(version: 4, high: random.next(), low: random.next())
+    }
+
+    /// The RFC 9562 UUID of `version` holding `high` and `low` as its 128 bits, big-endian, except
+    /// where the version (the high nibble of byte 6) and the variant `10` (the top bits of byte 8) go.
+    static func rfc9562(version: UInt8, high: UInt64, low: UInt64) -> UUID {
         func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }
         return UUID(uuid: (
-            byte(a, 0), byte(a, 8), byte(a, 16), byte(a, 24), byte(a, 32), byte(a, 40),
-            0x40 | (byte(a, 48) & 0x0F), byte(a, 56),  // version 4
-            0x80 | (byte(b, 0) & 0x3F), byte(b, 8), byte(b, 16), byte(b, 24), byte(b, 32), byte(b, 40), byte(b, 48), byte(b, 56)  // variant 10
+            byte(high, 56), byte(high, 48), byte(high, 40), byte(high, 32), byte(high, 24), byte(high, 16),
+            version << 4 | (byte(high, 8) & 0x0F), byte(high, 0),
+            0x80 | (byte(low, 56) & 0x3F), byte(low, 48), byte(low, 40), byte(low, 32), byte(low, 24), byte(low, 16), byte(low, 8), byte(low, 0)
         ))
     }
 }
