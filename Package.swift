@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
         .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
+        .library(name: "ChildProcess", targets: ["ChildProcess"]),
         .library(name: "ProcessHarness", targets: ["ProcessHarness"]),
     ],
     dependencies: [
@@ -122,7 +123,10 @@ let package = Package(
         .target(name: "OwnThread"),
 
         // `samtykke dev pki`: a throwaway CA, certificates and keys made with openssl.
-        .target(name: "DevPKI", dependencies: ["OwnThread"]),
+        // Programs run to their end with a clean signal mask and only the standard streams inherited:
+        // openssl for the dev PKI, the CLI for the demo, and every child of the tests and benchmarks.
+        .target(name: "ChildProcess", dependencies: ["OwnThread"]),
+        .target(name: "DevPKI", dependencies: ["ChildProcess"]),
 
         // The broker's HTTP API as Codable types: declared once for the server that encodes them and
         // the clients that decode them.
@@ -154,7 +158,7 @@ let package = Package(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness",
+                "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness", "BrokerClient", "SamtykkeAPI", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -222,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "MockTaxAgencyTests",
             dependencies: [
-                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "ProcessHarness",
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "ProcessHarness", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -232,13 +236,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Child processes for the tests and the benchmark: commands run to their end, servers that
-        // report the port they bound, all with a clean signal mask.
-        .target(name: "ProcessHarness", dependencies: ["OwnThread"], path: "Tests/ProcessHarness"),
+        // Servers for the tests and the benchmark, started as child processes that report the port they bound.
+        .target(name: "ProcessHarness", dependencies: ["ChildProcess", "OwnThread"], path: "Tests/ProcessHarness"),
         // Fresh PostgreSQL databases for the test targets that run on a server.
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresStore", "ProcessHarness", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PostgresStore", "ProcessHarness", "ChildProcess", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         // Needs a PostgreSQL server: `scripts/with-postgres swift test` (skipped, and says so, without one).
@@ -294,7 +297,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
-                "ProcessHarness", "OwnThread",
+                "ProcessHarness", "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -25,6 +25,7 @@ let package = Package(
                 .product(name: "SQLiteStore", package: "samtykke"),
                 .product(name: "CurlHTTP", package: "samtykke"),
                 .product(name: "ProcessHarness", package: "samtykke"),
+                .product(name: "ChildProcess", package: "samtykke"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

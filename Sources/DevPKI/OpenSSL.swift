@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// The `openssl` command line, run synchronously. Every call writes its results to files named in
@@ -7,39 +8,21 @@ struct OpenSSL {
 
     /// Resolves `name` the way a shell would: a path if it contains a slash, otherwise through `PATH`.
     init(_ name: String) throws(DevPKIError) {
-        if name.contains("/") {
-            guard FileManager.default.isExecutableFile(atPath: name) else { throw .opensslNotFound(name) }
-            executable = URL(fileURLWithPath: name)
-            return
-        }
-        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let candidates = searchPath.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw .opensslNotFound(name)
-        }
-        executable = found
+        guard let path = try? Command.resolve(name), FileManager.default.isExecutableFile(atPath: path) else { throw .opensslNotFound(name) }
+        executable = URL(fileURLWithPath: path)
     }
 
     func run(_ arguments: [String]) throws(DevPKIError) {
         let command = ([executable.lastPathComponent] + arguments).joined(separator: " ")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        // No terminal: if openssl ever wanted to prompt, it must fail instead of hanging.
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let stderr = Pipe()
-        process.standardError = stderr
+        // No terminal (stdin is /dev/null): if openssl ever wanted to prompt, it must fail instead of hanging.
+        let result: CommandResult
         do {
-            try process.run()
+            result = try Command.runBlocking(executable.path, arguments)
         } catch {
-            throw .opensslFailed(command: command, status: -1, stderr: "could not start: \(error.localizedDescription)")
+            throw .opensslFailed(command: command, status: -1, stderr: "could not start: \(error)")
         }
-        let output = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let message = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .opensslFailed(command: command, status: process.terminationStatus, stderr: message)
+        guard result.status == 0 else {
+            throw .opensslFailed(command: command, status: result.status, stderr: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }

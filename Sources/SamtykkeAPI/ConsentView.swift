@@ -18,6 +18,9 @@ public struct ConsentView: Codable, Sendable, Hashable {
 
     public let id: String
     public let bankOrg: String
+    /// The bank's registered name, in the citizen's views: an organisation number alone tells a
+    /// person nothing about who is asking.
+    public let bankName: String?
     public let personId: String
     public let scopes: [Scope]
     public let years: [Int]
@@ -31,9 +34,10 @@ public struct ConsentView: Codable, Sendable, Hashable {
     public let grantedAt: String?
     public let statusChangedAt: String
 
-    public init(_ consent: Consent) {
+    public init(_ consent: Consent, bankName: String? = nil) {
         id = consent.id.description
         bankOrg = consent.bankOrg.digits
+        self.bankName = bankName
         personId = consent.terms.personId.digits
         scopes = consent.terms.scopes
         years = consent.terms.years

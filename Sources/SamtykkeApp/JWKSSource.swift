@@ -7,9 +7,17 @@ import SamtykkeJOSE
 /// The ID provider's keys decide who is a citizen, so there a URL must be https: keys fetched over
 /// plain HTTP are whatever anyone on the path wants them to be. `bundle verify` also takes a
 /// broker's own `http://` URL (a dev broker on 127.0.0.1). Anything with a scheme is a URL.
-public enum JWKSSource: Sendable, Hashable {
+public enum JWKSSource: Sendable, Hashable, CustomStringConvertible {
     case file(String)
     case url(String, plainHTTPAllowed: Bool)
+
+    /// The file or URL, as the user named it.
+    public var description: String {
+        switch self {
+        case .file(let path): path
+        case .url(let url, _): url
+        }
+    }
 
     public init(_ text: String, allowingPlainHTTP: Bool = false) throws(JWKSSourceError) {
         guard text.contains("://") else {

@@ -68,29 +68,7 @@ struct BankController {
     /// The bank's own consents, a page at a time: `next` is the `after` of the following page, null
     /// on the last one.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let bank = try context.bank()
-        let query = request.uri.queryParameters
-        let limit = try pageLimit(request)
-        let status = try query.get("status").map { text in
-            guard let status = ConsentStatus(rawValue: String(text)) else {
-                throw Problem.invalid("status", "must be one of \(ConsentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return status
-        }
-        let order = try query.get("order").map { text in
-            guard let order = ConsentQuery.Order(rawValue: String(text)) else { throw Problem.invalid("order", "must be newest or oldest") }
-            return order
-        } ?? .newestFirst
-        let after = try query.get("after").map { text in
-            do { return try ConsentID(String(text)) } catch { throw Problem.invalid("after", "is not a consent id") }
-        }
-        // One more than asked tells whether another page follows.
-        let found = try await broker.store.consents(
-            ConsentQuery(viewer: .bank(bank), status: status, order: order, after: after, limit: limit + 1)
-        )
-        let page = Array(found.prefix(limit))
-        let next = found.count > page.count ? page.last?.id.description : nil
-        return try JSONIO.response(ConsentPage(consents: page.map(ConsentView.init), next: next))
+        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0) })
     }
 
     /// The bank's own act: it no longer needs the data. Terminal consents are a 409, another bank's a 404.
@@ -104,22 +82,13 @@ struct BankController {
     /// and for catching up after an outage.
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let limit = try pageLimit(request)
+        let limit = try ConsentListing.pageLimit(request, broker: broker)
         let after = try request.uri.queryParameters.get("after").map { text in
             guard let id = EventID(String(text)) else { throw Problem.invalid("after", "is not an event id (evt_ and a number)") }
             return id
         }
         let events = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit))
         return try JSONIO.response(EventList(events: events.map(EventView.init)))
-    }
-
-    /// `limit` of a page: 1 to the broker's page size, 100 when absent.
-    private func pageLimit(_ request: Request) throws -> Int {
-        let limit = try AuditController.number("limit", in: request) ?? 100
-        guard (1...UInt64(broker.limits.maxPageSize)).contains(limit) else {
-            throw Problem.invalid("limit", "must be between 1 and \(broker.limits.maxPageSize)")
-        }
-        return Int(limit)
     }
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -20,14 +20,21 @@ struct CitizenController {
         group.get("access-log", use: accessLog)
     }
 
+    /// A page of the consents naming the citizen, each with its bank's name: a person knows a bank by
+    /// its name, not by its organisation number.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let consents = try await broker.store.consents(ConsentQuery(viewer: .citizen(try context.citizen()), limit: Int.max))
-        return try JSONIO.response(ConsentList(consents: consents.map(ConsentView.init)))
+        let person = try context.citizen()
+        let names = try await broker.store.bankNames()
+        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, bankName: names[$0.bankOrg]) })
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let consent = try await broker.store.consent(try consentID(context), for: .citizen(try context.citizen()))
-        return try JSONIO.response(ConsentView(consent))
+        return try await view(consent)
+    }
+
+    private func view(_ consent: Consent) async throws -> Response {
+        try JSONIO.response(ConsentView(consent, bankName: try await broker.store.bankNames()[consent.bankOrg]))
     }
 
     /// What a citizen can do to a consent that names them.
@@ -46,7 +53,7 @@ struct CitizenController {
     func answer(_ action: CitizenAction, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
         let outcome = try await broker.commit(.act(try consentID(context), by: .citizen(person), action.action(by: person)))
-        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()))
+        return try await view(try outcome.acceptedConsent())
     }
 
     /// A page of the log about the citizen: reading the whole log for every request would let one

@@ -22,6 +22,7 @@ struct AuditConnection: ParsableArguments {
         try Env.require(&server, "server")
         try Env.fill(&auditorKey, "auditor-key")
         try Env.fill(&logKey, "log-key")
+        logKey = try logKey.map(LogVerifierKey.argument)
     }
 
     /// The server URL without a trailing slash, so one broker always maps to one state file.
@@ -37,9 +38,10 @@ struct AuditConnection: ParsableArguments {
         AuditLogSource(client: BrokerClient(server: serverURL, credential: nil))
     }
 
-    /// The key given with --log-key, else the one the broker publishes; `fromBroker` says which.
+    /// The key given with --log-key (read in `validate()`), else the one the broker publishes;
+    /// `fromBroker` says which.
     func verifierKey() async throws -> (key: String, fromBroker: Bool) {
-        if let logKey { return (try AuditLogKey.resolve(logKey), false) }
+        if let logKey { return (logKey, false) }
         return (try await publicLog.publishedLogKey(), true)
     }
 }

@@ -16,12 +16,12 @@ extension AuditCommand {
         var start: Int?
         @Option(help: "List at most this many entries (default: all).")
         var limit: Int?
-        @Option(help: "Only entries about this consent.")
-        var consentId: String?
-        @Option(help: "Only entries about this person (national identity number).")
-        var personId: String?
-        @Option(help: "Only entries about this bank (organisation number).")
-        var bankOrg: String?
+        @Option(help: "Only entries about this consent.", transform: ConsentID.argument)
+        var consentId: ConsentID?
+        @Option(help: "Only entries about this person (national identity number).", transform: PersonID.argument)
+        var personId: PersonID?
+        @Option(help: "Only entries about this bank (organisation number).", transform: OrgNumber.argument)
+        var bankOrg: OrgNumber?
 
         /// One line of --json output.
         struct Item: Encodable {
@@ -36,15 +36,15 @@ extension AuditCommand {
             try Env.present(connection.auditorKey, "auditor-key")
             try Env.fill(&start, "start")
             try Env.fill(&limit, "limit")
-            try Env.fill(&consentId, "consent-id")
-            try Env.fill(&personId, "person-id")
-            try Env.fill(&bankOrg, "bank-org")
+            try Env.fill(&consentId, "consent-id", ConsentID.argument)
+            try Env.fill(&personId, "person-id", PersonID.argument)
+            try Env.fill(&bankOrg, "bank-org", OrgNumber.argument)
             guard start ?? 0 >= 0, limit ?? 0 >= 0 else { throw ValidationError("--start and --limit must not be negative") }
         }
 
         func run() async throws {
             try await reportingErrors {
-                let filters = [("consentId", consentId), ("personId", personId), ("bankOrg", bankOrg)].compactMap { name, value in
+                let filters = [("consentId", consentId?.description), ("personId", personId?.digits), ("bankOrg", bankOrg?.digits)].compactMap { name, value in
                     value.map { (name: name, value: $0) }
                 }
                 var listed = 0

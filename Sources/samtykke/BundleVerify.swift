@@ -30,12 +30,12 @@ struct BundleCommand: AsyncParsableCommand {
 
         @Argument(help: "The JSON file holding {bundle, auditReceipt}.")
         var file: String
-        @Option(help: "The broker's JWKS: a URL (.../.well-known/jwks.json) or a file.")
-        var jwks: String?
+        @Option(help: "The broker's JWKS: a URL (.../.well-known/jwks.json) or a file.", transform: JWKSSource.bundleKeys)
+        var jwks: JWKSSource?
         @Option(help: "The log's verifier key (from /v1/audit/log-key), or a file holding it.")
         var logKey: String?
-        @Option(help: "The bank's own organisation number: refuse a bundle issued to any other (its aud).")
-        var expectOrg: String?
+        @Option(help: "The bank's own organisation number: refuse a bundle issued to any other (its aud).", transform: OrgNumber.argument)
+        var expectOrg: OrgNumber?
         @Option(help: "The broker's issuer: refuse a bundle another broker issued (its iss).")
         var expectIssuer: String?
         @OptionGroup var witnesses: WitnessKeys
@@ -59,9 +59,10 @@ struct BundleCommand: AsyncParsableCommand {
         }
 
         mutating func validate() throws {
-            try Env.require(&jwks, "jwks")
+            try Env.require(&jwks, "jwks", JWKSSource.bundleKeys)
             try Env.require(&logKey, "log-key")
-            try Env.fill(&expectOrg, "expect-org")
+            logKey = try logKey.map(LogVerifierKey.argument)
+            try Env.fill(&expectOrg, "expect-org", OrgNumber.argument)
             try Env.fill(&expectIssuer, "expect-issuer")
         }
 
@@ -80,13 +81,12 @@ struct BundleCommand: AsyncParsableCommand {
                     throw CLIError("cannot read \(file) as JSON: \(error.localizedDescription)")
                 }
                 let (jwks, logKey) = (jwks!, logKey!)
-                let document = try await JWKSSource(jwks, allowingPlainHTTP: true).loader()()
-                let keys = try await JWSVerifier(jwksJSON: document, allowedAlgorithms: ["ES256"])
-                let resolvedLogKey = try AuditLogKey.resolve(logKey)
+                let keys = try await JWSVerifier(jwksJSON: try await jwks.loader()(), allowedAlgorithms: ["ES256"])
                 let verified: BundleCheck.Verified
                 do {
                     verified = try await BundleCheck.verify(
-                        issued, keys: keys, keySource: jwks, logKey: resolvedLogKey, witnesses: try witnesses.verifiers(), bank: expectOrg, issuer: expectIssuer
+                        issued, keys: keys, keySource: jwks.description, logKey: logKey, witnesses: try witnesses.verifiers(), bank: expectOrg?.digits,
+                        issuer: expectIssuer
                     )
                 } catch let error as BundleCheckError {
                     // The expectation came from a flag: the line names it.
@@ -105,7 +105,7 @@ struct BundleCommand: AsyncParsableCommand {
                     ))
                 }
                 print("bundle \(claims.jti) verified")
-                print("signature: ES256 by key \(verified.kid) in \(jwks), typ \(BundleClaims.typ)")
+                print("signature: ES256 by key \(verified.kid) in \(jwks.description), typ \(BundleClaims.typ)")
                 print("issued:    by \(claims.iss) to bank \(claims.aud) on \(RFC3339.string(from: Date(timeIntervalSince1970: TimeInterval(claims.iat))))")
                 print("consent:   \(claims.consent.id) of person \(claims.consent.personId): \(claims.consent.scopes.map(\.rawValue).joined(separator: ", ")) for \(claims.consent.years.map(String.init).joined(separator: ", "))")
                 print("log:       entry \(receipt.index) (bundle.issued, SHA-256 of this bundle) is in the tree of \(checkpoint.size) entries of \(checkpoint.origin), signed by the log key")

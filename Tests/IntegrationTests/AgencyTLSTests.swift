@@ -2,6 +2,7 @@ import AgencyClient
 import CurlHTTP
 import DevPKI
 import Foundation
+import ChildProcess
 import ProcessHarness
 import SamtykkeApp
 import SamtykkeCore

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 import Testing
 

@@ -1,6 +1,7 @@
 import Crypto
 import CurlHTTP
 import Foundation
+import ChildProcess
 import ProcessHarness
 import Testing
 import TransparencyLog
@@ -20,7 +21,7 @@ import Witness
             if (try? Checkpoint(parsing: SignedNote(parsing: note).text).size) == size, (try? verifier.cosignature(in: note)) != nil { return note }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ProcessHarnessError("no cosigned checkpoint of \(size) entries at \(url)\(path)")
+        throw ChildProcessError("no cosigned checkpoint of \(size) entries at \(url)\(path)")
     }
 
     /// A broker whose witness is a real `samtykke witness serve`, started after the broker, so its

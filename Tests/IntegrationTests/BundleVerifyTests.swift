@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ChildProcess
 import ProcessHarness
 import Testing
 import TransparencyLog

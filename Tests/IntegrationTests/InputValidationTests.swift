@@ -183,7 +183,9 @@ import Testing
             let auditor = parties.caller(parties.auditor)
             let cases: [(Caller, String, String)] = [
                 (parties.caller(parties.bankA), "/v1/consents/\(id)?verbose=1", "verbose"),
-                (parties.caller(parties.citizenX), "/v1/me/consents?status=pending", "status"),
+                (parties.caller(parties.citizenX), "/v1/me/consents?status=granted", "status"),
+                (parties.caller(parties.citizenX), "/v1/me/consents?limit=0", "limit"),
+                (parties.caller(parties.citizenX), "/v1/me/consents?since=1", "since"),
                 (auditor, "/v1/audit/entries?limit=0", "limit"),
                 (auditor, "/v1/audit/entries?limit=1001", "limit"),
                 (auditor, "/v1/audit/entries?limit=ten", "limit"),

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// `/metrics` as the reference Prometheus parser reads it (`scripts/metric-families.py`, on the
@@ -24,7 +25,7 @@ struct MetricFamilies {
         try Data(text.utf8).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
         let result = try await TestPython.run([script, input.path])
-        guard result.status == 0 else { throw ProcessHarnessError("the Prometheus parser refused /metrics: \(result.stderr)") }
+        guard result.status == 0 else { throw ChildProcessError("the Prometheus parser refused /metrics: \(result.stderr)") }
         return MetricFamilies(families: try JSONDecoder().decode([String: Family].self, from: Data(result.stdout.utf8)))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// `scripts/verify-log.py` and `scripts/verify-tiles.py`, the independent verifiers, run as child

@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import MockTaxAgency
+import ChildProcess
 import ProcessHarness
 import SamtykkeApp
 import SamtykkeCore

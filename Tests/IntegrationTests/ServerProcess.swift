@@ -1,6 +1,7 @@
 import CurlHTTP
 import DevPKI
 import Foundation
+import ChildProcess
 import ProcessHarness
 import SamtykkeApp
 import SamtykkeJOSE
@@ -33,7 +34,7 @@ extension ServerProcess {
             if let answer = try? await client.send("GET", path), answer.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ProcessHarnessError("\(name) on port \(port) \(isRunning ? "did not answer 200 on \(path)" : "ended"):\n\(logTail())")
+        throw ChildProcessError("\(name) on port \(port) \(isRunning ? "did not answer 200 on \(path)" : "ended"):\n\(logTail())")
     }
 }
 
@@ -57,7 +58,7 @@ struct ProcessStack {
         let store = if let given { given } else { try await TestBackend.store(in: dir) }
         let paths = try await DevPKI.make(in: pki)
         let key = try await runCLI(["bank", "add"] + TestBackend.flags(store) + ["--org", "986352325", "--name", "Process Bank"])
-        guard key.status == 0 else { throw ProcessHarnessError("bank add failed: \(key.stderr)") }
+        guard key.status == 0 else { throw ChildProcessError("bank add failed: \(key.stderr)") }
 
         let agency = ServerProcess(
             ["mock-tax-agency", "--pki", pki.path, "--fixtures", Package.fixtures] + (agencyFaults.map { ["--faults", $0] } ?? [])

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// The Python that runs the independent checkers (`scripts/verify-log.py`, `verify-tiles.py`,
@@ -28,11 +29,11 @@ enum TestPython {
         let python = venv.appendingPathComponent("bin/python3")
         if (try? await Command.run(python.path, ["-c", check]))?.status == 0 { return python }
         let made = try await Command.run("python3", ["-m", "venv", venv.path])
-        guard made.status == 0 else { throw ProcessHarnessError("python3 -m venv failed (Debian: apt-get install python3-venv): \(made.stderr)") }
+        guard made.status == 0 else { throw ChildProcessError("python3 -m venv failed (Debian: apt-get install python3-venv): \(made.stderr)") }
         let installed = try await Command.run(
             venv.appendingPathComponent("bin/pip").path, ["install", "--quiet", "--disable-pip-version-check"] + packages
         )
-        guard installed.status == 0 else { throw ProcessHarnessError("pip install \(packages.joined(separator: " ")) failed: \(installed.stderr)") }
+        guard installed.status == 0 else { throw ChildProcessError("pip install \(packages.joined(separator: " ")) failed: \(installed.stderr)") }
         return python
     }
 

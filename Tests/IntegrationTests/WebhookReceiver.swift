@@ -1,5 +1,6 @@
 import DevPKI
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// `scripts/webhook-receiver` as a child process: a bank's HTTPS endpoint under its own CA that
@@ -93,6 +94,6 @@ final class WebhookReceiver: Sendable {
             if condition(received) { return received }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ProcessHarnessError("the receiver never saw \(what); it got \(received().map { "\($0.path) \($0.id) \($0.type ?? "?")" })")
+        throw ChildProcessError("the receiver never saw \(what); it got \(received().map { "\($0.path) \($0.id) \($0.type ?? "?")" })")
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import CurlHTTP
 import Foundation
+import ChildProcess
 import ProcessHarness
 import Testing
 import TransparencyLog

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// Runs the system `openssl` to inspect what DevPKI made, so the tests judge the output with a tool

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Synchronization
 
@@ -53,7 +54,7 @@ public final class ServerProcess: Sendable {
     public func start(environment extraEnvironment: [String: String] = [:]) throws {
         try state.withLock { state in
             if let run = state.run, run.exitStatus == nil, Spawn.poll(run.pid) == nil {
-                throw ProcessHarnessError("\(name) is already running (pid \(run.pid))")
+                throw ChildProcessError("\(name) is already running (pid \(run.pid))")
             }
             let offset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? UInt64) ?? 0
             let pid = try Spawn.start(
@@ -71,19 +72,19 @@ public final class ServerProcess: Sendable {
     public func waitUntilListening(timeout: Duration = .seconds(60)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            guard let run = state.withLock({ $0.run }) else { throw ProcessHarnessError("\(name) was never started") }
+            guard let run = state.withLock({ $0.run }) else { throw ChildProcessError("\(name) was never started") }
             if let url = Self.listeningURL(in: log(from: run.logOffset)) {
-                guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw ProcessHarnessError("\(name) listens on \(url)?") }
+                guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw ChildProcessError("\(name) listens on \(url)?") }
                 state.withLock {
                     $0.port = port
                     $0.url = url
                 }
                 return url
             }
-            if !isRunning { throw ProcessHarnessError("\(name) ended (status \(exitStatus ?? -1)) before it listened:\n\(logTail())") }
+            if !isRunning { throw ChildProcessError("\(name) ended (status \(exitStatus ?? -1)) before it listened:\n\(logTail())") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw ProcessHarnessError("\(name) did not listen within \(timeout):\n\(logTail())")
+        throw ChildProcessError("\(name) did not listen within \(timeout):\n\(logTail())")
     }
 
     /// The URL the server's "listening" line named (`http://127.0.0.1:PORT`), in the text and the JSON log formats.
@@ -159,7 +160,7 @@ public final class ServerProcess: Sendable {
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw ProcessHarnessError("cannot find a free port") }
+        guard bound else { throw ChildProcessError("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

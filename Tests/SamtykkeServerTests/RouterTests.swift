@@ -105,6 +105,36 @@ import TransparencyLog
         }
     }
 
+    /// The citizen's list is paged like the bank's (a history can be long) and names each bank, since a
+    /// person knows a bank by its name, not its organisation number.
+    @Test func theCitizensConsentsComeAPageAtATimeWithTheirBanksNames() async throws {
+        let harness = try await RouterHarness.make()
+        let token = try await harness.citizenToken()
+        try await harness.test { client in
+            var made: [String] = []
+            for key in [harness.bankKey, harness.otherBankKey, harness.bankKey] {
+                made.append(try #require(try await client.send(.post, "/v1/consents", bearer: key, body: RouterHarness.request()).json["id"] as? String))
+            }
+            _ = try await client.send(.post, "/v1/me/consents/\(made[1])/deny", bearer: token)
+            let first = try await client.send(.get, "/v1/me/consents?limit=2", bearer: token)
+            let firstPage = try #require(first.json["consents"] as? [[String: Any]])
+            #expect(firstPage.map { $0["id"] as? String } == [made[2], made[1]])
+            #expect(firstPage.map { $0["bankName"] as? String } == ["Test Sparebank", "Other Bank"])
+            let next = try #require(first.json["next"] as? String)
+            let last = try await client.send(.get, "/v1/me/consents?limit=2&after=\(next)", bearer: token)
+            #expect((last.json["consents"] as? [[String: Any]])?.map { $0["id"] as? String } == [made[0]])
+            #expect(last.json["next"] is NSNull)
+            let denied = try await client.send(.get, "/v1/me/consents?status=denied", bearer: token)
+            #expect((denied.json["consents"] as? [[String: Any]])?.map { $0["id"] as? String } == [made[1]])
+            let oldest = try await client.send(.get, "/v1/me/consents?order=oldest&limit=1", bearer: token)
+            #expect((oldest.json["consents"] as? [[String: Any]])?.map { $0["id"] as? String } == [made[0]])
+            let shown = try await client.send(.get, "/v1/me/consents/\(made[0])", bearer: token)
+            #expect(shown.json["bankName"] as? String == "Test Sparebank")
+            // The bank's own view carries no name: it knows its own.
+            #expect(try await client.send(.get, "/v1/consents/\(made[0])", bearer: harness.bankKey).json["bankName"] == nil)
+        }
+    }
+
     @Test func aFloodOfRefusedBundleRequestsIsSlowedBeforeItFillsTheLog() async throws {
         var made = try await RouterHarness.make()
         // A bucket that does not refill during the test, however slow the machine.

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// `samtykke audit verify` against a broker serving the big log, timed as a whole command, and the

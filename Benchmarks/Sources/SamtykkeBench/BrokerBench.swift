@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import ChildProcess
 import ProcessHarness
 import SamtykkeCore
 import SamtykkeJOSE

@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Crypto
 import Foundation
+import ChildProcess
 import ProcessHarness
 import GRDB
 import SQLiteStore

@@ -1,4 +1,5 @@
 import Foundation
+import ChildProcess
 import ProcessHarness
 
 /// Where the CPU goes, by sampling a process with `perf record` (cpu-clock, so it works where hardware

@@ -1,7 +1,7 @@
 import Foundation
 import OwnThread
 
-public struct ProcessHarnessError: Error, CustomStringConvertible {
+public struct ChildProcessError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
@@ -36,12 +36,12 @@ public enum Spawn {
         // glibc has it since 2.34 (Debian 12 has 2.36); Swift's Glibc module does not export the _np names.
         typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
         guard let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
-            throw ProcessHarnessError("this libc cannot close a child's inherited descriptors (glibc 2.34 or later can)")
+            throw ChildProcessError("this libc cannot close a child's inherited descriptors (glibc 2.34 or later can)")
         }
         _ = unsafeBitCast(closeFrom, to: AddCloseFrom.self)(&actions, 3)
         if let cwd {
             typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-            guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { throw ProcessHarnessError("this libc cannot spawn in a directory") }
+            guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { throw ChildProcessError("this libc cannot spawn in a directory") }
             _ = unsafeBitCast(symbol, to: AddChdir.self)(&actions, cwd)
         }
 
@@ -65,7 +65,7 @@ public enum Spawn {
         }
         var pid = pid_t()
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard status == 0 else { throw ProcessHarnessError("cannot start \(executable): \(String(cString: strerror(status)))") }
+        guard status == 0 else { throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(status)))") }
         return pid
     }
 

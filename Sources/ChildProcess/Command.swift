@@ -11,8 +11,12 @@ public struct CommandResult: Sendable {
     public var stdout: String { String(decoding: output, as: UTF8.self) }
 }
 
-/// Programs run to their end: the one way tests and benchmarks run openssl, psql, python3 and the
-/// `samtykke` CLI.
+/// Programs run to their end: the one way samtykke runs openssl (the dev PKI) and itself (the demo's
+/// citizen), and the tests and benchmarks run openssl, psql, python3 and the CLI.
+///
+/// A child sees this process's environment without its `SAMTYKKE_*` settings, plus what the caller
+/// names: every flag also reads from `SAMTYKKE_<FLAG>`, so an inherited one would quietly change
+/// what the child does.
 public enum Command {
     /// Waits on a thread of its own: blocking the threads Swift's tasks share would stall the
     /// in-process servers the program may be talking to.
@@ -55,7 +59,7 @@ public enum Command {
             let candidate = "\(directory)/\(name)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
-        throw ProcessHarnessError("\(name) is not on PATH")
+        throw ChildProcessError("\(name) is not on PATH")
     }
 
     /// The environment without any `SAMTYKKE_*` setting that would change what the commands do.
