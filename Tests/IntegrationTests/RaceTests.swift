@@ -63,7 +63,14 @@ import Testing
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
+            // Revoke once a bundle is out, so bundles exist on both sides of the revoke.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
             while try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0 {
+                guard ContinuousClock.now < deadline else {
+                    revoked.stop()
+                    Issue.record("no bundle was issued within 60 s: \(try await storm.map(\.status))")
+                    return
+                }
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/revoke").status == 200)

@@ -64,10 +64,16 @@ import Testing
             // Ended consents still reach the partial index, open ones still do not.
             try db.execute(sql: "UPDATE consent SET status = 'revoked' WHERE id = 'c1'")
             #expect(try String.fetchAll(db, sql: SQLiteStore.endedBeforeSQL, arguments: ["2027-01-01 00:00:00.000", 10]) == ["c1"])
-            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE consent SET status = 'paused' WHERE id = 'c1'") }
-            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE event SET status = 'paused' WHERE logIdx = 0") }
-            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE delivery SET state = 'lost' WHERE logIdx = 0") }
-            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE webhook SET status = 'asleep' WHERE id = 'w1'") }
+            try Self.expectCheckRefuses(db, "UPDATE consent SET status = 'paused' WHERE id = 'c1'")
+            try Self.expectCheckRefuses(db, "UPDATE event SET status = 'paused' WHERE logIdx = 0")
+            try Self.expectCheckRefuses(db, "UPDATE delivery SET state = 'lost' WHERE logIdx = 0")
+            try Self.expectCheckRefuses(db, "UPDATE webhook SET status = 'asleep' WHERE id = 'w1'")
         }
+    }
+
+    /// Refused by a CHECK constraint, not by whatever else could go wrong with the statement.
+    static func expectCheckRefuses(_ db: Database, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let error = #expect(throws: DatabaseError.self, sourceLocation: sourceLocation) { try db.execute(sql: sql) }
+        #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_CHECK, "\(sql): \(String(describing: error))", sourceLocation: sourceLocation)
     }
 }

@@ -192,6 +192,9 @@ import TransparencyLog
                 _ = try await verifier.verify(jws, as: BundleClaims.self, typ: BundleClaims.typ)
                 return true
             } catch {
+                // Only "no such key" means the old key is not published; any other refusal is a fault.
+                let kid = try JWSVerifier.header(of: jws).kid ?? "?"
+                #expect(error == .badSignature("no key with kid \(kid) in the JWKS"))
                 return false
             }
         }
