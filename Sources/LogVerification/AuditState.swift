@@ -31,6 +31,16 @@ public struct AuditState: Codable, Sendable, Hashable {
     /// The state at `path`, or nil when there is none yet (a first run). A file that exists but
     /// cannot be read is an error, never a silent first run, or deleting trust would be one garbled
     /// file away.
+    /// ~/.samtykke/audit-state-<first 16 hex digits of SHA-256 of the server URL>.json: one file per
+    /// log, so auditing two brokers never mixes their trusted checkpoints.
+    public static func defaultPath(server: String) -> String {
+        let digest = Hash(sha256Of: Array(server.utf8)).hex.prefix(16)
+        // $HOME first, as Unix tools do, so a user (or a test) can move it; the account's home otherwise.
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".samtykke/audit-state-\(digest).json").path
+    }
+
     public static func load(from path: String) throws(AuditStateError) -> AuditState? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let state: AuditState

@@ -46,7 +46,7 @@ extension AuditCommand {
         func run() async throws {
             try await reportingErrors {
                 let server = connection.serverURL
-                let statePath = state ?? AuditCommand.defaultStatePath(server: server)
+                let statePath = state ?? AuditState.defaultPath(server: server)
                 let trusted = try AuditState.load(from: statePath)
                 let source = connection.auditorLog
                 let key = try await connection.verifierKey().key

@@ -11,6 +11,13 @@ import TransparencyLog
         try await body(dir.appendingPathComponent("nested/state.json").path)
     }
 
+    /// One state file per broker, named by the SHA-256 of its URL, so two logs never share a trusted checkpoint.
+    @Test func eachServerHasItsOwnDefaultStateFile() {
+        let local = AuditState.defaultPath(server: "http://127.0.0.1:8080")
+        #expect(local.hasSuffix("/.samtykke/audit-state-d30a576c03187167.json"), "\(local)")
+        #expect(AuditState.defaultPath(server: "https://broker.example").hasSuffix("/.samtykke/audit-state-45b7a986c5e7cbc2.json"))
+    }
+
     @Test func roundTripsAndIsPrivate() async throws {
         try await Self.withStatePath { path in
             #expect(try AuditState.load(from: path) == nil)

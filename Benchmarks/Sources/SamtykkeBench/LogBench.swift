@@ -6,6 +6,7 @@ import ProcessHarness
 import GRDB
 import SQLiteStore
 import SamtykkeCore
+import SamtykkeJOSE
 import SamtykkeStore
 import TransparencyLog
 
@@ -93,7 +94,7 @@ struct LogBench {
     }
 
     func run(log: (String) -> Void) async throws -> (Results, SQLiteStore, LogSigner) {
-        let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
+        let logKey = try KeyFiles.ed25519(logKeyPath)
         let signer = LogSigner(origin: Self.origin, signer: try NoteSigner(name: Self.origin, privateKey: logKey))
         let store = try SQLiteStore(path: databasePath)
         let sequencer = LogSequencer(store: store, signer: signer)
@@ -193,7 +194,7 @@ struct LogBench {
 
     /// `--only appends`: the group-commit figures alone, for trying a change to the append path.
     func groupCommitOnly(log: (String) -> Void) async throws {
-        let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
+        let logKey = try KeyFiles.ed25519(logKeyPath)
         let signer = LogSigner(origin: Self.origin, signer: try NoteSigner(name: Self.origin, privateKey: logKey))
         let bank = try OrgNumber(BrokerBench.bankOrg)
         _ = try await groupCommit(signer: signer, bank: bank, consents: LeafFactory(bank: bank, people: try people.map { try PersonID($0) }), log: log)
@@ -201,7 +202,7 @@ struct LogBench {
 
     /// `--only audit`'s log: `entries` entries, the last through the product so it signs the checkpoint.
     func buildOnly(entries: Int, log: (String) -> Void) async throws {
-        let logKey = try Curve25519.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: logKeyPath, encoding: .utf8))
+        let logKey = try KeyFiles.ed25519(logKeyPath)
         let signer = LogSigner(origin: Self.origin, signer: try NoteSigner(name: Self.origin, privateKey: logKey))
         let store = try SQLiteStore(path: databasePath)
         let bank = try OrgNumber(BrokerBench.bankOrg)
