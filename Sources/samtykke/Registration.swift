@@ -11,41 +11,30 @@ struct Bank: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a bank; prints its API key, once, alone on one line.")
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's 9-digit organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
+        @OptionGroup var bank: BankFlags
         @Option(help: "The bank's name, as citizens will see it.")
         var name: String?
 
         mutating func validate() throws {
-            try Env.require(&org, "org", OrgNumber.argument)
             try Env.require(&name, "name")
-            _ = try store.location()
         }
 
         func run() async throws {
             try await reportingErrors {
-                let (org, name) = (org!, name!)
-                print(try await store.with { try await $0.addBank(org: org, name: name, now: Date()) }.text)
+                let (org, name) = (bank.bank, name!)
+                print(try await bank.store.with { try await $0.addBank(org: org, name: name, now: Date()) }.text)
             }
         }
     }
 
     struct AddKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-key", abstract: "Issue another API key for a bank (to rotate keys).")
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
-
-        mutating func validate() throws {
-            try Env.require(&org, "org", OrgNumber.argument)
-            _ = try store.location()
-        }
+        @OptionGroup var bank: BankFlags
 
         func run() async throws {
             try await reportingErrors {
-                let org = org!
-                print(try await store.with { try await $0.addBankKey(org: org, now: Date()) }.text)
+                let org = bank.bank
+                print(try await bank.store.with { try await $0.addBankKey(org: org, now: Date()) }.text)
             }
         }
     }
@@ -54,16 +43,9 @@ struct Bank: AsyncParsableCommand {
 extension Bank {
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a bank's live API key ids (the secrets are not stored).")
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
+        @OptionGroup var bank: BankFlags
         @Flag(help: "Print JSON.")
         var json = false
-
-        mutating func validate() throws {
-            try Env.require(&org, "org", OrgNumber.argument)
-            _ = try store.location()
-        }
 
         func run() async throws {
             try await reportingErrors {
@@ -71,8 +53,8 @@ extension Bank {
                     let id: String
                     let createdAt: String
                 }
-                let org = org!
-                let keys = try await store.with { try await $0.bankKeys(org: org) }
+                let org = bank.bank
+                let keys = try await bank.store.with { try await $0.bankKeys(org: org) }
                     .map { Key(id: $0.id, createdAt: RFC3339.string(from: $0.createdAt)) }
                 if json { return try printJSON(keys) }
                 for key in keys { print("\(key.id)  issued \(key.createdAt)") }

@@ -18,9 +18,7 @@ struct WebhookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register an endpoint; prints its id and signing secret (shown once). Needs the bundle key, which seals the secret."
         )
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
+        @OptionGroup var bank: BankFlags
         @Option(help: "The endpoint, an https URL.")
         var url: String?
         @Option(help: "A dev PKI from `samtykke dev pki`, for its bundle-signing key.")
@@ -33,20 +31,18 @@ struct WebhookCommand: AsyncParsableCommand {
         var json = false
 
         mutating func validate() throws {
-            try Env.require(&org, "org", OrgNumber.argument)
             try Env.require(&url, "url")
             try Env.fill(&pki, "pki")
             try Env.fill(&bundleKey, "bundle-key")
             try Env.fill(&webhookAllowPrivate, "webhook-allow-private")
-            _ = try store.location()
         }
 
         func run() async throws {
             try await reportingErrors {
-                let (org, url) = (org!, url!)
+                let (org, url) = (bank.bank, url!)
                 let signer = try BrokerSettings(pki: pki, bundleKey: bundleKey).bundleSigner()
                 let registrar = WebhookRegistrar(signer: signer, allowPrivate: webhookAllowPrivate)
-                let registered = try await store.with { try await registrar.register(url: url, for: org, in: $0, now: Date()) }
+                let registered = try await bank.store.with { try await registrar.register(url: url, for: org, in: $0, now: Date()) }
                 if json { return try printJSON(["id": registered.webhook.id, "url": url, "secret": registered.secret]) }
                 print("\(registered.webhook.id) \(registered.secret)")
             }
@@ -55,16 +51,9 @@ struct WebhookCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a bank's endpoints and their status (the secrets are never shown again).")
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
+        @OptionGroup var bank: BankFlags
         @Flag(help: "Print JSON.")
         var json = false
-
-        mutating func validate() throws {
-            try Env.require(&org, "org", OrgNumber.argument)
-            _ = try store.location()
-        }
 
         func run() async throws {
             try await reportingErrors {
@@ -74,8 +63,8 @@ struct WebhookCommand: AsyncParsableCommand {
                     let status: String
                     let createdAt: String
                 }
-                let org = org!
-                let webhooks = try await store.with { try await $0.webhooks(of: org) }.map {
+                let org = bank.bank
+                let webhooks = try await bank.store.with { try await $0.webhooks(of: org) }.map {
                     Listed(id: $0.id, url: $0.url, status: $0.status.rawValue, createdAt: RFC3339.string(from: $0.createdAt))
                 }
                 if json { return try printJSON(webhooks) }
@@ -86,22 +75,18 @@ struct WebhookCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove one of a bank's endpoints; nothing more is sent to it.")
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
+        @OptionGroup var bank: BankFlags
         @Option(help: "The webhook id (wh_…).")
         var id: String?
 
         mutating func validate() throws {
-            try Env.require(&org, "org", OrgNumber.argument)
             try Env.require(&id, "id")
-            _ = try store.location()
         }
 
         func run() async throws {
             try await reportingErrors {
-                let (org, id) = (org!, id!)
-                guard try await store.with({ try await $0.removeWebhook(id: id, of: org) }) else {
+                let (org, id) = (bank.bank, id!)
+                guard try await bank.store.with({ try await $0.removeWebhook(id: id, of: org) }) else {
                     throw CLIError("bank \(org) has no webhook \(id)")
                 }
                 print("removed webhook \(id)")
@@ -118,9 +103,7 @@ struct WebhookCommand: AsyncParsableCommand {
                 de-duplicates it.
                 """
         )
-        @OptionGroup var store: StoreFlags
-        @Option(help: "The bank's organisation number.", transform: OrgNumber.argument)
-        var org: OrgNumber?
+        @OptionGroup var bank: BankFlags
         @Option(help: "The webhook id (wh_…).")
         var id: String?
         @Option(help: "Most attempts to show (default 50).")
@@ -133,9 +116,7 @@ struct WebhookCommand: AsyncParsableCommand {
         mutating func validate() throws {
             guard limit >= 1 else { throw ValidationError("--limit must be at least 1, not \(limit)") }
             if let replay, EventID(replay) == nil { throw ValidationError("--replay must be an event id (evt_…), not \(replay)") }
-            try Env.require(&org, "org", OrgNumber.argument)
             try Env.require(&id, "id")
-            _ = try store.location()
         }
 
         func run() async throws {
@@ -148,14 +129,14 @@ struct WebhookCommand: AsyncParsableCommand {
                     let status: Int?
                     let error: String?
                 }
-                let (org, id) = (org!, id!)
+                let (org, id) = (bank.bank, id!)
                 if let replay, let event = EventID(replay) {
-                    guard try await store.with({ try await $0.replayDelivery(event: event, webhook: id, of: org, now: Date()) }) else {
+                    guard try await bank.store.with({ try await $0.replayDelivery(event: event, webhook: id, of: org, now: Date()) }) else {
                         throw CLIError("bank \(org) has no webhook \(id), or no event \(event)")
                     }
                     return print("queued \(event) for webhook \(id) again")
                 }
-                guard let attempts = try await store.with({ try await $0.deliveryLog(webhook: id, of: org, limit: limit) }) else {
+                guard let attempts = try await bank.store.with({ try await $0.deliveryLog(webhook: id, of: org, limit: limit) }) else {
                     throw CLIError("bank \(org) has no webhook \(id)")
                 }
                 let shown = attempts.map { attempt -> Shown in
