@@ -60,4 +60,42 @@ import Testing
             }
         }
     }
+
+    @Test func theIDTokenLifetimeCapIsTheFlags() async throws {
+        try await withTemporaryDirectory { dir in
+            try await ProcessStack.with(in: dir, brokerArguments: ["--id-token-max-lifetime", "60"]) { stack in
+                let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(stack.paths.idProviderKey.path)))
+                let person = try fixturePeople()[0].personId.digits
+                func answer(lifetime: TimeInterval) async throws -> Answer {
+                    try await Caller(server: stack.broker.url, credential: try provider.mint(pid: person, lifetime: lifetime)).send("GET", "/v1/me/consents")
+                }
+                let long = try await answer(lifetime: 61)
+                #expect(long.status == 401, "\(long.text)")
+                #expect(long.json["detail"] as? String == "the ID token was refused: the ID token lives longer than 60 s", "\(long.text)")
+                #expect(try await answer(lifetime: 60).status == 200)
+            }
+        }
+    }
+
+    /// `--agency-proxy` is where the agency calls go; without it the broker connects directly,
+    /// whatever proxy its environment names. Port 9 on loopback refuses every connection, so an
+    /// agency that answers is one reached without it.
+    @Test func theAgencyIsReachedThroughTheProxyTheFlagNamesAndNoOther() async throws {
+        let refusing = "http://127.0.0.1:9"
+        try await withTemporaryDirectory { dir in
+            try await ProcessStack.with(in: dir, brokerArguments: ["--agency-proxy", refusing]) { stack in
+                let proxied = try await Caller(server: stack.broker.url, credential: nil).send("GET", "/readyz")
+                #expect((proxied.json["agency"] as? String)?.hasPrefix("unavailable") == true, "\(proxied.text)")
+
+                let direct = ServerProcess(
+                    ["serve", "--data-dir", dir.appendingPathComponent("direct").path, "--pki", stack.paths.directory.path, "--tax-agency", stack.agency.url]
+                )
+                try await direct.running(environment: ["HTTPS_PROXY": refusing, "https_proxy": refusing, "ALL_PROXY": refusing]) {
+                    try await direct.waitUntilReady()
+                    let ready = try await Caller(server: direct.url, credential: nil).send("GET", "/readyz")
+                    #expect(ready.json["agency"] as? String == "ok", "\(ready.text)")
+                }
+            }
+        }
+    }
 }
