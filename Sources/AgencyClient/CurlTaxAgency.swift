@@ -14,7 +14,11 @@ public final class CurlTaxAgency: TaxAgency {
     ///   - baseURL: e.g. `https://127.0.0.1:8443`.
     ///   - tls: the broker's client certificate and key, and the CA that is the only trust anchor.
     ///   - maxConcurrentRequests: the cap on simultaneous agency calls; more wait their turn.
-    public init(baseURL: String, tls: CurlTLSConfiguration, connectTimeout: Duration = .seconds(2), retry: RetryPolicy = RetryPolicy(), maxConcurrentRequests: Int = 16) {
+    ///   - proxy: the proxy to go through (`CurlClientConfiguration.proxy`); nil connects directly.
+    public init(
+        baseURL: String, tls: CurlTLSConfiguration, connectTimeout: Duration = .seconds(2), retry: RetryPolicy = RetryPolicy(), maxConcurrentRequests: Int = 16,
+        proxy: String? = nil
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.name = self.baseURL
         self.retry = retry
@@ -25,6 +29,7 @@ public final class CurlTaxAgency: TaxAgency {
             maxConcurrentRequests: maxConcurrentRequests,
             allowedProtocols: .https,
             userAgent: "samtykke-broker",
+            proxy: proxy,
             connectionsOpened: { Counter(label: Self.tlsHandshakesMetric).increment(by: $0) }
         ))
     }

@@ -15,6 +15,9 @@ public struct BrokerSettings: Sendable {
     public var store: StoreLocation?
     public var pki: String?
     public var taxAgency: String?
+    /// The proxy the agency calls go through (`http://host:port`); none by default, and the
+    /// process's proxy variables are never used.
+    public var agencyProxy: String?
     public var agencyCa: String?
     public var clientCert: String?
     public var clientKey: String?
@@ -26,6 +29,8 @@ public struct BrokerSettings: Sendable {
     public var idIssuer: String?
     public var idJwks: JWKSSource?
     public var idAudience: String?
+    /// The longest `exp - iat` of a citizen ID token accepted, in seconds.
+    public var idTokenMaxLifetime: TimeInterval
     public var issuer: String?
     public var agencyAudience: String?
 
@@ -35,8 +40,9 @@ public struct BrokerSettings: Sendable {
     public init(
         store: StoreLocation? = nil, pki: String? = nil, taxAgency: String? = nil, agencyCa: String? = nil, clientCert: String? = nil,
         clientKey: String? = nil, bundleKey: String? = nil, retiredBundleKeys: [String] = [], logSigningKey: String? = nil,
-        logOrigin: String? = nil, idIssuer: String? = nil, idJwks: JWKSSource? = nil, idAudience: String? = nil, issuer: String? = nil,
-        agencyAudience: String? = nil
+        logOrigin: String? = nil, idIssuer: String? = nil, idJwks: JWKSSource? = nil, idAudience: String? = nil,
+        idTokenMaxLifetime: TimeInterval = IDTokenVerifier.Configuration.defaultMaximumLifetime, issuer: String? = nil,
+        agencyAudience: String? = nil, agencyProxy: String? = nil
     ) {
         self.store = store
         self.pki = pki
@@ -51,8 +57,10 @@ public struct BrokerSettings: Sendable {
         self.idIssuer = idIssuer
         self.idJwks = idJwks
         self.idAudience = idAudience
+        self.idTokenMaxLifetime = idTokenMaxLifetime
         self.issuer = issuer
         self.agencyAudience = agencyAudience
+        self.agencyProxy = agencyProxy
     }
 
     private func file(_ setting: String, _ given: String?, pki keyPath: KeyPath<PKIPaths, URL>) throws(BrokerSettingsError) -> String {
@@ -78,7 +86,8 @@ public struct BrokerSettings: Sendable {
         guard let taxAgency else { throw BrokerSettingsError.missingTaxAgency }
         let agency = CurlTaxAgency(
             baseURL: taxAgency,
-            tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey)
+            tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey),
+            proxy: agencyProxy
         )
         let signer = try bundleSigner()
         let retiredKeys = try retiredBundleKeys.map { path in
@@ -107,7 +116,8 @@ public struct BrokerSettings: Sendable {
     private func idTokenVerifier() async throws -> IDTokenVerifier {
         let configuration = IDTokenVerifier.Configuration(
             issuer: idIssuer ?? DevIDProvider.issuer,
-            audience: idAudience ?? DevIDProvider.audience
+            audience: idAudience ?? DevIDProvider.audience,
+            maximumLifetime: idTokenMaxLifetime
         )
         if let idJwks {
             return IDTokenVerifier(configuration: configuration, loadJWKS: idJwks.loader())

@@ -68,13 +68,13 @@ public struct LocalStack: Sendable {
             let agencyURL = "https://127.0.0.1:\(agencyPortNumber)"
             var brokerGroup: ServiceGroup?
             do {
-                let settings = BrokerSettings(
-                    store: location ?? .sqlite(directory: work.appendingPathComponent("data").path), pki: paths.directory.path, taxAgency: agencyURL
-                )
-                var (broker, store) = try await settings.makeBroker(publicURL: brokerIssuer, logger: logger)
                 // The demo and the tests mint hour-long dev tokens, and some tests move the broker's
                 // clock that far ahead; `serve` keeps the ten-minute cap.
-                broker.idTokens = broker.idTokens.reconfigured { $0.maximumLifetime = DevIDProvider.defaultLifetime }
+                let settings = BrokerSettings(
+                    store: location ?? .sqlite(directory: work.appendingPathComponent("data").path), pki: paths.directory.path, taxAgency: agencyURL,
+                    idTokenMaxLifetime: DevIDProvider.defaultLifetime
+                )
+                var (broker, store) = try await settings.makeBroker(publicURL: brokerIssuer, logger: logger)
                 customize(&broker)
                 let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
                 let app = buildApplication(

@@ -119,6 +119,15 @@ public struct Consent: Sendable, Hashable {
         try requireNotDue(at: now)
     }
 
+    /// Checks that the bank may be handed again a bundle it was issued (`ConsentStatus.allowsBundleReplay`),
+    /// counting a consent whose time ran out as ended before the sweep has marked it so.
+    public func checkReplayable(at now: Date) throws(DomainError) {
+        guard status.allowsBundleReplay else {
+            throw DomainError(.illegalTransition, field: "status", reason: "consent is \(status.rawValue); the bundle is no longer available")
+        }
+        try requireNotDue(at: now)
+    }
+
     /// Counts one issued bundle; returns `exhaust` when that was the last allowed use.
     public mutating func recordUse(at now: Date) throws(DomainError) -> ConsentTransition? {
         try checkUsable(at: now)

@@ -62,13 +62,6 @@ public actor IDTokenVerifier {
         self.loadJWKS = loadJWKS
     }
 
-    /// A verifier of the same provider's keys under other rules.
-    public nonisolated func reconfigured(_ change: (inout Configuration) -> Void) -> IDTokenVerifier {
-        var configuration = configuration
-        change(&configuration)
-        return IDTokenVerifier(configuration: configuration, loadJWKS: loadJWKS)
-    }
-
     public func verify(_ token: String, now: Date) async throws(JOSEError) -> PersonID {
         let header = try JWSVerifier.header(of: token)
         // OpenID Connect ID tokens carry `JWT` or no `typ`; an access token (`at+jwt`, RFC 9068) or

@@ -94,7 +94,13 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
-    router.add(middleware: RequestShapeMiddleware(document: openAPI))
+    let bankKeys = APIKeyAuthenticator(parties: broker.store, role: .bank)
+    let idTokens = IDTokenAuthenticator(broker: broker)
+    let auditorKeys = APIKeyAuthenticator(parties: broker.store, role: .auditor)
+    // Keyed by the security schemes of `openapi.json`.
+    let authenticators: [String: any RouterMiddleware<AppRequestContext>] = ["bankKey": bankKeys, "idToken": idTokens, "auditorKey": auditorKeys]
+    router.add(middleware: RequestShapeMiddleware(document: openAPI, place: .router(authenticators: authenticators)))
+    let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
     let agencyHealth = AgencyHealth(agency: broker.agency, probeDeadline: broker.limits.agencyProbeDeadline)
     PublicController(broker: broker, agencyHealth: agencyHealth, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
@@ -104,17 +110,16 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
     // uses. Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
-    let bank = router.group("v1")
-        .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .bank))
-        .add(middleware: rateLimit)
+    let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: agencyHealth)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)
 
-    let citizen = router.group("v1/me").add(middleware: IDTokenAuthenticator(broker: broker)).add(middleware: rateLimit)
+    let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)
 
     let auditor = router.group("v1/audit")
-        .add(middleware: APIKeyAuthenticator(parties: broker.store, role: .auditor))
+        .add(middleware: auditorKeys)
+        .add(middleware: shape)
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate)))
     AuditController(broker: broker).addRoutes(to: auditor)
     tlog.addAuditorRoutes(to: auditor)

@@ -24,7 +24,7 @@ struct BankController {
         let bank = try context.bank()
         var request = request
         let raw = Array(try await request.collectBody(upTo: broker.limits.maxBodyBytes).readableBytesView)
-        let idempotency = try IdempotencyHeader.key(request, body: raw, bank: bank, abandonAfter: broker.limits.bundleDeadline)
+        let idempotency = try IdempotencyHeader.key(request, body: raw, bank: bank, limits: broker.limits)
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
         let now = broker.now()
         let consent = Consent(bankOrg: bank, terms: try Self.terms(from: body, now: now, policy: broker.policy), now: now, policy: broker.policy)
@@ -93,7 +93,7 @@ struct BankController {
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, abandonAfter: broker.limits.bundleDeadline)
+        let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, limits: broker.limits)
         let issued = try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger)
         return try JSONIO.response(issued, status: .created)
     }

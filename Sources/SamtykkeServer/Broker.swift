@@ -67,7 +67,7 @@ public struct Broker: Sendable {
         /// logged) long before its general rate limit.
         public var refusalRate = RateLimiter.Rule(perSecond: 1, burst: 30)
         /// How long an `Idempotency-Key` (and a sealed bundle for its replay) is kept.
-        public var idempotencyRetention: TimeInterval = 86_400
+        public var idempotencyRetention: TimeInterval = IdempotencyKey.standardRetention
         /// How long after a consent became terminal its personal data stays in the live tables
         /// (`serve --retention`); then the background sweep forgets it. The log keeps its history.
         public var retention: TimeInterval = Self.defaultRetention

@@ -149,8 +149,10 @@ struct BundleService: Sendable {
             throw StorageError.corrupt("a bundle request's idempotency record holds no bundle")
         }
         let consent = try await broker.store.consent(id, for: .bank(bank))
-        guard consent.status.allowsBundleReplay else {
-            throw StorageError.refused(DomainError(.illegalTransition, field: "status", reason: "consent is \(consent.status.rawValue); the bundle is no longer available"))
+        do {
+            try consent.checkReplayable(at: broker.now())
+        } catch {
+            throw StorageError.refused(error)
         }
         guard let opened = seal.open(sealed), let jws = String(bytes: opened, encoding: .utf8) else {
             throw Problem(.conflict, "idempotency-expired", "The bundle can no longer be replayed", detail: "send the request with a new Idempotency-Key", field: "Idempotency-Key")

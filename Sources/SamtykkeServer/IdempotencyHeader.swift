@@ -10,7 +10,9 @@ import SamtykkeStore
 enum IdempotencyHeader {
     static let name = HTTPField.Name("Idempotency-Key")!
 
-    static func key(_ request: Request, body: [UInt8], bank: OrgNumber, abandonAfter: Duration) throws -> IdempotencyKey? {
+    /// A claim is abandoned once the longest request (`bundleDeadline`) could not still be running;
+    /// a finished record is kept `idempotencyRetention`, which the expiry sweep prunes by.
+    static func key(_ request: Request, body: [UInt8], bank: OrgNumber, limits: Broker.Limits) throws -> IdempotencyKey? {
         guard let value = request.headers[name] else { return nil }
         guard (1...255).contains(value.utf8.count), value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }) else {
             throw Problem.invalid("Idempotency-Key", "must be 1–255 visible ASCII characters")
@@ -22,7 +24,8 @@ enum IdempotencyHeader {
             bank: bank,
             key: value,
             requestHash: Array(hasher.finalize()),
-            abandonAfter: TimeInterval(abandonAfter.components.seconds) * 2 + 1
+            abandonAfter: TimeInterval(limits.bundleDeadline.components.seconds) * 2 + 1,
+            retainFor: limits.idempotencyRetention
         )
     }
 }

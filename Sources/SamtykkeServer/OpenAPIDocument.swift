@@ -9,6 +9,9 @@ struct OpenAPIDocument: Sendable {
     struct Operation: Sendable, Hashable {
         let takesBody: Bool
         let queryParameters: Set<String>
+        /// The security schemes that may authenticate a call (`bankKey`, `idToken`, `auditorKey`);
+        /// empty for a public operation.
+        let security: Set<String>
     }
 
     let bytes: [UInt8]
@@ -37,6 +40,7 @@ struct OpenAPIDocument: Sendable {
             struct Operation: Decodable {
                 let parameters: [Parameter]?
                 let requestBody: AnyBody?
+                let security: [[String: [String]]]?
             }
             /// Only whether `requestBody` is there matters.
             struct AnyBody: Decodable {}
@@ -47,18 +51,22 @@ struct OpenAPIDocument: Sendable {
         for (path, methods) in document.paths {
             for (method, operation) in methods {
                 let query = (operation.parameters ?? []).filter { $0.in == "query" }.map(\.name)
-                operations["\(method.uppercased()) \(path)"] = Operation(takesBody: operation.requestBody != nil, queryParameters: Set(query))
+                operations["\(method.uppercased()) \(path)"] = Operation(
+                    takesBody: operation.requestBody != nil, queryParameters: Set(query),
+                    security: Set((operation.security ?? []).flatMap(\.keys))
+                )
             }
         }
         self.bytes = bytes
         self.operations = operations
     }
 
-    /// The methods the document has for a concrete request path, matching `{parameter}` segments
-    /// to anything and a final `**` to one or more segments: what a 405 lists in `Allow`.
-    func methods(forPath path: String) -> [String] {
+    /// The operations the document has for a concrete request path, matching `{parameter}` segments
+    /// to anything and a final `**` to one or more segments, by method: a 405 lists the methods in
+    /// `Allow`.
+    func operations(forPath path: String) -> [(method: String, operation: Operation)] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return operations.keys.compactMap { key -> String? in
+        return operations.compactMap { key, operation -> (method: String, operation: Operation)? in
             let parts = key.split(separator: " ", maxSplits: 1)
             var template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
             var compared = segments
@@ -69,7 +77,7 @@ struct OpenAPIDocument: Sendable {
             let matches = template.count == compared.count && zip(template, compared).allSatisfy { expected, actual in
                 expected == actual || (expected.hasPrefix("{") && !actual.isEmpty)
             }
-            return matches ? String(parts[0]) : nil
-        }.sorted()
+            return matches ? (String(parts[0]), operation) : nil
+        }.sorted { $0.method < $1.method }
     }
 }

@@ -11,8 +11,11 @@ public struct IdempotencyKey: Sendable, Hashable {
     public let abandonAfter: TimeInterval
     /// A finished record older than this is forgotten: the key may be used afresh.
     public let retainFor: TimeInterval
+    /// A day, the common rule for idempotency keys: long enough for any retry a client makes, and
+    /// the longest a sealed bundle is kept for one.
+    public static let standardRetention: TimeInterval = 86_400
 
-    public init(bank: OrgNumber, key: String, requestHash: [UInt8], abandonAfter: TimeInterval, retainFor: TimeInterval = 86_400) {
+    public init(bank: OrgNumber, key: String, requestHash: [UInt8], abandonAfter: TimeInterval, retainFor: TimeInterval = Self.standardRetention) {
         self.bank = bank
         self.key = key
         self.requestHash = requestHash

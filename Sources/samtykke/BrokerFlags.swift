@@ -2,6 +2,7 @@ import ArgumentParser
 import DevPKI
 import Foundation
 import SamtykkeApp
+import SamtykkeJOSE
 
 /// The broker's files and settings: `--pki DIR` alone for development, or each file named on its own.
 struct BrokerFlags: ParsableArguments {
@@ -10,6 +11,8 @@ struct BrokerFlags: ParsableArguments {
     var pki: String?
     @Option(help: "The tax agency's base URL, e.g. https://127.0.0.1:8443.")
     var taxAgency: HTTPURL?
+    @Option(help: "A proxy for the calls to the tax agency, http://host:port (default none: the broker connects directly, and HTTPS_PROXY and the like are ignored).")
+    var agencyProxy: HTTPURL?
     @Option(help: "CA certificate that is the only trust anchor for the agency (default: PKI ca.pem).")
     var agencyCa: String?
     @Option(help: "The broker's TLS client certificate for the agency (default: PKI broker-client.pem).")
@@ -30,10 +33,15 @@ struct BrokerFlags: ParsableArguments {
     var idJwks: JWKSSource?
     @Option(help: "Expected `aud` of citizen ID tokens.")
     var idAudience: String?
+    @Option(help: "The longest lifetime (exp - iat) of a citizen ID token accepted, in seconds, at most \(Self.longestIDTokenLifetime) (default \(Int(IDTokenVerifier.Configuration.defaultMaximumLifetime)); ID-porten's live 120).")
+    var idTokenMaxLifetime: Int?
     @Option(help: "`iss` of bundles and consent tokens; defaults to \(PKIPaths.devBrokerIssuer) with --pki, else the broker's own URL.")
     var issuer: String?
     @Option(help: "`aud` of consent tokens: the agency's identifier.")
     var agencyAudience: String?
+
+    /// An hour: an ID token is a login, and one meant to live longer is not ID-porten's.
+    static let longestIDTokenLifetime = 3600
 
     static func jwksSource(_ text: String) throws -> JWKSSource {
         do {
@@ -46,6 +54,7 @@ struct BrokerFlags: ParsableArguments {
     mutating func validate() throws {
         try Env.fill(&pki, "pki")
         try Env.fill(&taxAgency, "tax-agency")
+        try Env.fill(&agencyProxy, "agency-proxy")
         try Env.fill(&agencyCa, "agency-ca")
         try Env.fill(&clientCert, "client-cert")
         try Env.fill(&clientKey, "client-key")
@@ -56,8 +65,19 @@ struct BrokerFlags: ParsableArguments {
         try Env.fill(&idIssuer, "id-issuer")
         try Env.fill(&idJwks, "id-jwks", Self.jwksSource)
         try Env.fill(&idAudience, "id-audience")
+        try Env.fill(&idTokenMaxLifetime, "id-token-max-lifetime")
         try Env.fill(&issuer, "issuer")
         try Env.fill(&agencyAudience, "agency-audience")
+        _ = try idTokenLifetime()
+    }
+
+    /// The ID-token lifetime cap as the broker takes it; `validate()` has refused one that does not fit.
+    private func idTokenLifetime() throws -> TimeInterval {
+        guard let idTokenMaxLifetime else { return IDTokenVerifier.Configuration.defaultMaximumLifetime }
+        guard (1...Self.longestIDTokenLifetime).contains(idTokenMaxLifetime) else {
+            throw ValidationError("--id-token-max-lifetime must be 1–\(Self.longestIDTokenLifetime) seconds, not \(idTokenMaxLifetime)")
+        }
+        return TimeInterval(idTokenMaxLifetime)
     }
 
     /// Whether the broker can be started at all: the last check of `serve`'s validation, so the
@@ -82,8 +102,10 @@ struct BrokerFlags: ParsableArguments {
             idIssuer: idIssuer,
             idJwks: idJwks,
             idAudience: idAudience,
+            idTokenMaxLifetime: try idTokenLifetime(),
             issuer: issuer,
-            agencyAudience: agencyAudience
+            agencyAudience: agencyAudience,
+            agencyProxy: agencyProxy?.description
         )
     }
 }

@@ -47,7 +47,7 @@ struct Dev: AsyncParsableCommand {
         var pid: PersonID?
         @Option(help: "Assurance level (default idporten-loa-high).")
         var acr: String?
-        @Option(help: "Lifetime in seconds (default 600, the longest the broker accepts unless configured otherwise).")
+        @Option(help: "Lifetime in seconds (default 600, the longest the broker accepts unless `serve --id-token-max-lifetime` says otherwise).")
         var lifetime: Int?
 
         static func person(_ text: String) throws -> PersonID {

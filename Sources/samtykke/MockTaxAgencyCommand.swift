@@ -34,10 +34,13 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
 
+    static let defaultPort = 8443
+
     mutating func validate() throws {
-        try Env.require(&pki, "pki")
         try Env.fill(&host, "host")
         try Env.fill(&port, "port")
+        _ = try listenPort(port, default: Self.defaultPort)
+        try Env.require(&pki, "pki")
         try Env.fill(&privateKey, "private-key")
         try Env.fill(&certificate, "certificate")
         try Env.fill(&brokerIssuer, "broker-issuer")
@@ -56,7 +59,7 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
             let brokerKey = try KeyFiles.p256PublicKey(paths.bundleSigningPublicKey.path)
             let configuration = MockTaxAgencyConfiguration(
                 host: host,
-                port: port ?? 8443,
+                port: try listenPort(port, default: Self.defaultPort),
                 certificateChain: certificate ?? paths.agencyCertificate.path,
                 privateKey: privateKey,
                 clientCA: paths.caCertificate.path,

@@ -71,8 +71,7 @@ struct Serve: AsyncParsableCommand {
 
     /// The numbers as the broker takes them; `validate()` has refused any that do not fit.
     private func checked() throws -> (port: Int, rate: RateLimiter.Rule, webhookTimeout: Duration) {
-        let port = port ?? 8080
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535, not \(port)") }
+        let port = try listenPort(port, default: 8080)
         func amount(_ flag: String, _ given: Int?, default fallback: Int) throws -> RateLimiter.Rule.Amount {
             let value = given ?? fallback
             guard value >= 1, let amount = RateLimiter.Rule.Amount(Double(value)) else {

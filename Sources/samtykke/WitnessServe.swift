@@ -24,9 +24,12 @@ extension WitnessCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level?
 
+        static let defaultPort = 8090
+
         mutating func validate() throws {
             try Env.fill(&host, "host")
             try Env.fill(&port, "port")
+            _ = try listenPort(port, default: Self.defaultPort)
             try Env.fill(&log, "log") { $0 }
             try Env.require(&state, "state")
             try Env.fill(&logLevel, "log-level")
@@ -51,7 +54,7 @@ extension WitnessCommand {
                 let witness = try Witness(signer: signer, logs: try logs(), stateDirectory: state!)
                 let logger = makeLogger("samtykke.witness", level: logLevel)
                 FileHandle.standardError.write(Data("witness key: \(signer.verifierKey)\n".utf8))
-                let app = buildWitnessServer(witness, host: host, port: port ?? 8090, logger: logger) { port in
+                let app = buildWitnessServer(witness, host: host, port: try listenPort(port, default: Self.defaultPort), logger: logger) { port in
                     logger.notice("witness listening", metadata: ["url": "http://\(host):\(port)"])
                 }
                 try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -302,15 +302,21 @@ import Testing
                 #expect(answer.status == 404, "\(method) \(path)")
                 #expect(answer.header("Content-Type") == "application/problem+json", "\(method) \(path)")
             }
-            // A path of the API under a method it does not have: 405 and the methods it does have.
-            for (method, path, allow) in [
-                ("DELETE", "/v1/consents", "GET, POST"), ("PUT", "/v1/me/consents", "GET"), ("PATCH", "/v1/consents/\(UUID())", "DELETE, GET"),
-                ("GET", "/v1/me/consents/\(UUID())/grant", "POST"), ("OPTIONS", "/healthz", "GET"), ("POST", "/openapi.json", "GET"),
+            // A path of the API under a method it does not have: 405 and the methods it does have,
+            // to a caller the path's routes authenticate (anyone else gets the 401).
+            let citizen = parties.caller(parties.citizenX)
+            for (caller, method, path, allow) in [
+                (bank, "DELETE", "/v1/consents", "GET, POST"), (citizen, "PUT", "/v1/me/consents", "GET"),
+                (bank, "PATCH", "/v1/consents/\(UUID())", "DELETE, GET"), (citizen, "GET", "/v1/me/consents/\(UUID())/grant", "POST"),
+                (parties.caller(nil), "OPTIONS", "/healthz", "GET"), (parties.caller(nil), "POST", "/openapi.json", "GET"),
             ] {
-                let answer = try await parties.caller(nil).send(method, path)
+                let answer = try await caller.send(method, path)
                 #expect(answer.status == 405, "\(method) \(path)")
                 #expect(answer.header("Allow") == allow, "\(method) \(path)")
                 #expect(answer.header("Content-Type") == "application/problem+json", "\(method) \(path)")
+                if caller.credential != nil {
+                    #expect(try await parties.caller(nil).send(method, path).status == 401, "\(method) \(path)")
+                }
             }
         }
     }

@@ -103,8 +103,8 @@ struct RouterHarness: Sendable {
         try provider.mint(pid: person.digits)
     }
 
-    static func request(maxUses: Int = 2) -> [UInt8] {
-        let validUntil = RFC3339.string(from: Date().addingTimeInterval(86_400))
+    static func request(maxUses: Int = 2, validFor: TimeInterval = 86_400) -> [UInt8] {
+        let validUntil = RFC3339.string(from: Date().addingTimeInterval(validFor))
         let year = Calendar(identifier: .gregorian).component(.year, from: Date()) - 1
         return Array("""
             {"personId":"\(person.digits)","scopes":["income"],"years":[\(year)],"purpose":{"code":"loan-application","text":"Mortgage"},"validUntil":"\(validUntil)","maxUses":\(maxUses)}

@@ -72,6 +72,52 @@ import TransparencyLog
         }
     }
 
+    /// Authentication comes before the request's shape is judged: without a good credential every
+    /// authenticated group answers 401 however odd the request, and only a caller who authenticated
+    /// learns from a 400, 405 or 413 what the route takes.
+    @Test func aCallerWithoutAGoodCredentialGetsA401WhateverTheShapeOfItsRequest() async throws {
+        let harness = try await RouterHarness.make()
+        let citizen = try await harness.citizenToken()
+        let auditorKey = try await harness.broker.store.addAuditor(name: "router-tests", now: Date()).text
+        let forgedKey = "sbk_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        let id = UUID().uuidString.lowercased()
+        let stray: [UInt8] = Array(#"{"status":"active"}"#.utf8)
+        let huge = Array(repeating: UInt8(ascii: " "), count: harness.broker.limits.maxBodyBytes + 1)
+        // Each request, the credential that authenticates it, one that does not, and the status it
+        // gets once authenticated.
+        let cases: [(HTTPRequest.Method, String, [UInt8]?, good: String, bad: String, HTTPResponse.Status)] = [
+            (.get, "/v1/consents?verbose=1", nil, harness.bankKey, forgedKey, .badRequest),
+            (.get, "/v1/consents/\(id)", stray, harness.bankKey, forgedKey, .badRequest),
+            (.put, "/v1/consents", nil, harness.bankKey, forgedKey, .methodNotAllowed),
+            (.post, "/v1/consents", huge, harness.bankKey, forgedKey, .contentTooLarge),
+            (.get, "/v1/webhooks?all=1", nil, harness.bankKey, citizen, .badRequest),
+            (.get, "/v1/me/consents?verbose=1", nil, citizen, harness.bankKey, .badRequest),
+            (.post, "/v1/me/consents/\(id)/grant", stray, citizen, harness.bankKey, .badRequest),
+            (.get, "/v1/me/consents/\(id)/grant", nil, citizen, harness.bankKey, .methodNotAllowed),
+            (.get, "/v1/audit/entries?verbose=1", nil, auditorKey, forgedKey, .badRequest),
+            (.delete, "/v1/audit/proof/inclusion", nil, auditorKey, citizen, .methodNotAllowed),
+            (.get, "/v1/audit/tlog/tile/entries/000?verbose=1", nil, auditorKey, forgedKey, .badRequest),
+            (.post, "/v1/audit/tlog/tile/entries/000", nil, auditorKey, forgedKey, .methodNotAllowed),
+        ]
+        try await harness.test { client in
+            for (method, path, body, good, bad, shaped) in cases {
+                let nobody = try await client.send(method, path, body: body)
+                #expect(nobody.status == .unauthorized, "\(method) \(path): \(String(buffer: nobody.body))")
+                #expect(nobody.headers[.wwwAuthenticate] == "Bearer", "\(method) \(path)")
+                #expect(nobody.headers[.allow] == nil, "\(method) \(path)")
+                let wrong = try await client.send(method, path, bearer: bad, body: body)
+                #expect(wrong.status == .unauthorized, "\(method) \(path): \(String(buffer: wrong.body))")
+                #expect(wrong.headers[.wwwAuthenticate] == #"Bearer error="invalid_token""#, "\(method) \(path)")
+                let known = try await client.send(method, path, bearer: good, body: body)
+                #expect(known.status == shaped, "\(method) \(path): \(String(buffer: known.body))")
+            }
+            // Public routes keep their shape checks, with or without a credential.
+            #expect(try await client.send(.get, "/healthz?probe=1").status == .badRequest)
+            let post = try await client.send(.post, "/v1/audit/tlog/tile/0/000")
+            #expect(post.status == .methodNotAllowed && post.headers[.allow] == "GET")
+        }
+    }
+
     @Test func retriesUnderOneKeyGetTheOneConsent() async throws {
         let harness = try await RouterHarness.make()
         try await harness.test { client in
