@@ -85,15 +85,13 @@ struct Serve: AsyncParsableCommand {
         return (port, rate, .seconds(seconds))
     }
 
-    /// The file's bytes, once they are seen to hold at least one PEM certificate.
+    /// `--webhook-ca`'s certificates, judged in `validate()` and read again in `run()`.
     static func trustRoots(_ file: String) throws -> [UInt8] {
-        guard let bytes = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("--webhook-ca \(file) cannot be read")
+        do {
+            return try TrustRoots.pem(from: file)
+        } catch {
+            throw ValidationError("--webhook-ca \(error)")
         }
-        guard String(decoding: bytes, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
-            throw ValidationError("--webhook-ca \(file) holds no PEM certificate")
-        }
-        return Array(bytes)
     }
 
     func run() async throws {

@@ -1,4 +1,5 @@
 import DevPKI
+import ChildProcess
 import Foundation
 import ProcessHarness
 import SamtykkeJOSE
