@@ -15,7 +15,10 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {
-        throw error
+        // Thrown from run(), ArgumentParser would print it under the root command's usage: the
+        // subcommand's own checks ran in validate(), so this is one line like any other failure.
+        FileHandle.standardError.write(Data("samtykke: \(error.message)\n".utf8))
+        throw ExitCode.validationFailure
     } catch {
         let line = "\(error)".split(separator: "\n").joined(separator: " ")
         FileHandle.standardError.write(Data("samtykke: \(line)\n".utf8))
