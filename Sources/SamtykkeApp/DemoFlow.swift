@@ -72,7 +72,7 @@ public struct DemoFlow: Sendable {
         let jwks = "\(server)/.well-known/jwks.json"
         show(.step("Bank verifies the bundle against \(jwks) and the log, as samtykke bundle verify does"))
         let keys = try await JWSVerifier(jwksJSON: try await JWKSSource.url(jwks, plainHTTPAllowed: true).loader()(), allowedAlgorithms: ["ES256"])
-        let logKey = String(decoding: try await BrokerClient(server: server, credential: nil).send("GET", "/v1/audit/log-key"), as: UTF8.self)
+        let logKey = try await AuditLogSource(client: BrokerClient(server: server, credential: nil)).publishedLogKey()
         let verified = try await BundleCheck.verify(issued, keys: keys, keySource: jwks, logKey: logKey, bank: org.digits)
         show(.detail("signature verifies with kid \(verified.kid); issued to \(verified.claims.aud) for consent \(verified.claims.consent.id)"))
         for (year, figures) in verified.claims.data.sorted(by: { $0.key < $1.key }) {
