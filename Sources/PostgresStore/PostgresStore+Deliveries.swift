@@ -6,19 +6,32 @@ import SamtykkeStore
 
 // MARK: DeliveryStore
 extension PostgresStore {
-    public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, lease: String) async throws -> [DeliveryJob] {
+    public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, perEndpoint: Int, lease: String) async throws -> [DeliveryJob] {
         try await transaction("claim webhook deliveries") { connection in
-            // SKIP LOCKED: instances claiming at once take different rows; the lease keeps them
-            // apart after this transaction ends, while the POST is on its way.
+            // `chosen` ranks each endpoint's open deliveries, so the cap counts the leases it already
+            // has and those ahead in this claim. PostgreSQL locks no rows of a query with a window
+            // function, so `due` locks what was chosen, SKIP LOCKED (instances claiming at once take
+            // different rows), and asks again whether each is free: a lease another instance
+            // committed since this statement's snapshot is seen on the locked row. The lease keeps
+            // instances apart after this transaction ends, while the POST is on its way.
             let rows = try await connection.query(
                 """
-                WITH due AS (
-                    SELECT d.webhookId, d.logIdx FROM delivery d JOIN webhook w ON w.id = d.webhookId
+                WITH open AS (
+                    SELECT d.webhookId, d.logIdx, ROW_NUMBER() OVER (PARTITION BY d.webhookId ORDER BY d.logIdx) AS place
+                    FROM delivery d JOIN webhook w ON w.id = d.webhookId
                     WHERE d.state = 'pending' AND d.nextAttemptAt <= \(now) AND (d.leaseUntil IS NULL OR d.leaseUntil <= \(now))
                         AND w.status <> 'disabled'
                         AND NOT EXISTS (SELECT 1 FROM delivery earlier WHERE earlier.webhookId = d.webhookId AND earlier.consentId = d.consentId
                             AND earlier.state = 'pending' AND earlier.logIdx < d.logIdx)
-                    ORDER BY d.logIdx LIMIT \(limit)
+                ), held AS (
+                    SELECT webhookId, COUNT(*) AS leases FROM delivery WHERE state = 'pending' AND leaseUntil > \(now) GROUP BY webhookId
+                ), chosen AS (
+                    SELECT open.webhookId, open.logIdx FROM open LEFT JOIN held ON held.webhookId = open.webhookId
+                    WHERE open.place + COALESCE(held.leases, 0) <= \(perEndpoint)
+                    ORDER BY open.logIdx LIMIT \(limit)
+                ), due AS (
+                    SELECT d.webhookId, d.logIdx FROM delivery d JOIN chosen ON chosen.webhookId = d.webhookId AND chosen.logIdx = d.logIdx
+                    WHERE d.state = 'pending' AND (d.leaseUntil IS NULL OR d.leaseUntil <= \(now))
                     FOR UPDATE OF d SKIP LOCKED
                 ), leased AS (
                     UPDATE delivery d SET leaseUntil = \(leaseUntil), lease = \(lease)

@@ -4,26 +4,27 @@ import SamtykkeCore
 import SamtykkeStore
 
 extension SQLiteStore: DeliveryStore {
-    public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, lease: String) async throws -> [DeliveryJob] {
-        // The sender asks after every commit: when nothing is due, a read answers without taking
-        // the single writer the log's commits queue for.
-        let due = try await writer.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM delivery WHERE state = 'pending' AND nextAttemptAt <= ?)", arguments: [now])!
+    public func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, perEndpoint: Int, lease: String) async throws -> [DeliveryJob] {
+        let arguments: StatementArguments = ["now": now, "perEndpoint": perEndpoint, "limit": limit]
+        // The sender asks after every commit and every settled delivery: when nothing can be
+        // claimed, a read (the claim's own question) answers without taking the single writer the
+        // log's commits queue for.
+        let claimable = try await writer.read { db in
+            try Bool.fetchOne(db, sql: "\(Self.claimable) SELECT EXISTS(SELECT 1 FROM chosen)", arguments: arguments)!
         }
-        guard due else { return [] }
+        guard claimable else { return [] }
         return try await writer.write { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
+                    \(Self.claimable)
                     SELECT d.webhookId, d.logIdx, d.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt AS webhookCreatedAt, w.status AS webhookStatus,
                         e.type, e.time, e.consentId, e.status
-                    FROM delivery d JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx
-                    WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND (d.leaseUntil IS NULL OR d.leaseUntil <= ?) AND w.status != 'disabled'
-                        AND NOT EXISTS (SELECT 1 FROM delivery earlier WHERE earlier.webhookId = d.webhookId AND earlier.consentId = d.consentId
-                            AND earlier.state = 'pending' AND earlier.logIdx < d.logIdx)
-                    ORDER BY d.logIdx LIMIT ?
+                    FROM chosen JOIN delivery d ON d.webhookId = chosen.webhookId AND d.logIdx = chosen.logIdx
+                        JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx
+                    ORDER BY d.logIdx
                     """,
-                arguments: [now, now, limit]
+                arguments: arguments
             )
             return try rows.map { row in
                 let webhookId: String = row["webhookId"]
@@ -36,6 +37,25 @@ extension SQLiteStore: DeliveryStore {
             }
         }
     }
+
+    /// `chosen`: what a claim takes (see `DeliveryStore.claimDeliveries`). Each endpoint's open
+    /// deliveries are ranked, so the cap counts the leases it already has (this instance's and
+    /// others') and the deliveries ahead of it in this claim.
+    static let claimable = """
+        WITH open AS (
+            SELECT d.webhookId, d.logIdx, ROW_NUMBER() OVER (PARTITION BY d.webhookId ORDER BY d.logIdx) AS place
+            FROM delivery d JOIN webhook w ON w.id = d.webhookId
+            WHERE d.state = 'pending' AND d.nextAttemptAt <= :now AND (d.leaseUntil IS NULL OR d.leaseUntil <= :now) AND w.status != 'disabled'
+                AND NOT EXISTS (SELECT 1 FROM delivery earlier WHERE earlier.webhookId = d.webhookId AND earlier.consentId = d.consentId
+                    AND earlier.state = 'pending' AND earlier.logIdx < d.logIdx)
+        ), held AS (
+            SELECT webhookId, COUNT(*) AS leases FROM delivery WHERE state = 'pending' AND leaseUntil > :now GROUP BY webhookId
+        ), chosen AS (
+            SELECT open.webhookId, open.logIdx FROM open LEFT JOIN held ON held.webhookId = open.webhookId
+            WHERE open.place + COALESCE(held.leases, 0) <= :perEndpoint
+            ORDER BY open.logIdx LIMIT :limit
+        )
+        """
 
     static func job(_ row: Row, lease: String) throws -> DeliveryJob {
         let webhookId: String = row["webhookId"]

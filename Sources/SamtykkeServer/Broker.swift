@@ -95,6 +95,9 @@ public struct Broker: Sendable {
         public var timeout: Duration = .seconds(10)
         /// Deliveries in flight at once, per instance.
         public var concurrency = 8
+        /// Deliveries in flight to one endpoint at once: half the slots, so an endpoint that hangs
+        /// leaves the other half to everyone else.
+        public var perEndpoint = 4
         /// How often the sender looks for work that no commit of this instance announced.
         public var pollInterval: Duration = .seconds(1)
         /// Failed attempts in a row after which an endpoint shows as `failing`.

@@ -26,7 +26,13 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func contains(_ address: String) -> Bool {
-        guard let other = Self.bytes(of: address), other.count == bytes.count else { return false }
+        guard let other = Self.bytes(of: address) else { return false }
+        return contains(bytes: other)
+    }
+
+    /// `address` as 4 (IPv4) or 16 (IPv6) bytes.
+    func contains(bytes other: [UInt8]) -> Bool {
+        guard other.count == bytes.count else { return false }
         var remaining = prefixLength
         for (mine, theirs) in zip(bytes, other) where remaining > 0 {
             let mask = UInt8.max << (8 - min(8, remaining))

@@ -36,26 +36,45 @@ struct WebhookSender: Service, CustomStringConvertible {
         let lease = "lease_" + UUID.randomVersion4().uuidString
         await cancelWhenGracefulShutdown {
             await prepared.wait()
-            while !Task.isCancelled {
-                let jobs: [DeliveryJob]
-                do {
-                    let now = broker.now()
-                    let until = now.addingTimeInterval(settings.lease.seconds)
-                    jobs = try await broker.store.claimDeliveries(now: now, leaseUntil: until, limit: settings.concurrency, lease: lease)
-                } catch {
-                    logger.error("could not claim webhook deliveries", metadata: ["error": "\(error)"])
-                    jobs = []
-                }
-                if jobs.isEmpty {
-                    await broker.deliveryBell.wait(upTo: settings.pollInterval)
-                    continue
-                }
-                await withDiscardingTaskGroup { group in
+            await withTaskGroup(of: Wakeup.self) { group in
+                var running = 0
+                var listening = false
+                while !Task.isCancelled {
+                    // Slots are claimed again as each delivery settles, so an endpoint that hangs
+                    // holds only its own (at most `perEndpoint`), never the others' turn.
+                    let jobs = running < settings.concurrency ? await claim(upTo: settings.concurrency - running, lease: lease) : []
                     for job in jobs {
-                        group.addTask { await deliver(job, with: client) }
+                        group.addTask { await deliver(job, with: client); return .settled }
+                    }
+                    running += jobs.count
+                    if !listening {
+                        group.addTask { await broker.deliveryBell.wait(upTo: settings.pollInterval); return .rung }
+                        listening = true
+                    }
+                    switch await group.next() {
+                    case .settled: running -= 1
+                    case .rung: listening = false
+                    case nil: return
                     }
                 }
             }
+        }
+    }
+
+    /// What wakes the sender: a delivery settled (its slot is free, and the consent's next event may
+    /// be due), or a commit rang (or the poll interval passed).
+    private enum Wakeup { case settled, rung }
+
+    private func claim(upTo limit: Int, lease: String) async -> [DeliveryJob] {
+        let settings = broker.webhookDelivery
+        do {
+            let now = broker.now()
+            return try await broker.store.claimDeliveries(
+                now: now, leaseUntil: now.addingTimeInterval(settings.lease.seconds), limit: limit, perEndpoint: settings.perEndpoint, lease: lease
+            )
+        } catch {
+            logger.error("could not claim webhook deliveries", metadata: ["error": "\(error)"])
+            return []
         }
     }
 

@@ -4,9 +4,9 @@ import OwnThread
 import Glibc
 #endif
 
-/// Where a bank may have its events POSTed: https only, and never into the broker's own network
-/// (loopback, link-local, private, unspecified, multicast) unless the operator allowed it for
-/// development. Every address the host name resolves to must pass, so a name cannot smuggle in one
+/// Where a bank may have its events POSTed: https only, and never to an address that is not
+/// globally reachable (loopback, link-local, private, documentation, reserved and the rest of
+/// IANA's special-purpose blocks) unless the operator allowed it for development. Every address the host name resolves to must pass, so a name cannot smuggle in one
 /// private address among public ones.
 enum WebhookTarget {
     static let maxLength = 2048
@@ -33,8 +33,10 @@ enum WebhookTarget {
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses = await resolve(name)
         guard !addresses.isEmpty else { throw WebhookTargetRefused(reason: "names host \(host), which does not resolve") }
-        if let refused = addresses.first(where: { !isPublic($0) }) {
-            throw WebhookTargetRefused(reason: "names host \(host), which resolves to \(describe(refused)), a loopback, link-local or private address")
+        for address in addresses {
+            if let block = refusedBlock(of: address) {
+                throw WebhookTargetRefused(reason: "names host \(host), which resolves to \(describe(address)), a private address: it is in \(block)")
+            }
         }
         let listed = addresses.map { $0.count == 16 ? "[\(describe($0))]" : describe($0) }.joined(separator: ",")
         return Checked(url: text, pinnedAddresses: ["\(name):\(url.port ?? 443):\(listed)"])
@@ -66,28 +68,32 @@ enum WebhookTarget {
         }
     }
 
-    /// False for what no bank's endpoint should be: 0/8, 10/8, 100.64/10, 127/8, 169.254/16,
-    /// 172.16/12, 192.168/16, multicast and reserved IPv4; ::, ::1, fe80::/10, fc00::/7, multicast
-    /// IPv6, and IPv4-mapped IPv6 by its IPv4 address.
-    static func isPublic(_ address: [UInt8]) -> Bool {
-        switch address.count {
-        case 4:
-            let (a, b) = (address[0], address[1])
-            return !(a == 0 || a == 10 || a == 127 || a >= 224 || (a == 100 && (64...127).contains(b))
-                || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168))
-        case 16:
-            if address.prefix(10).allSatisfy({ $0 == 0 }) && address[10] == 0xFF && address[11] == 0xFF {
-                return isPublic(Array(address.suffix(4)))
-            }
-            let unspecifiedOrLoopback = address.prefix(15).allSatisfy { $0 == 0 } && address[15] <= 1
-            let linkLocal = address[0] == 0xFE && address[1] & 0xC0 == 0x80
-            let uniqueLocal = address[0] & 0xFE == 0xFC
-            let multicast = address[0] == 0xFF
-            return !(unspecifiedOrLoopback || linkLocal || uniqueLocal || multicast)
-        default:
-            return false
-        }
+    /// The block of IANA's special-purpose registries (RFC 6890 and successors) that is not
+    /// globally reachable, plus multicast, that `address` is in; nil for an address a bank's
+    /// endpoint may have. An IPv6 address that carries an IPv4 one (mapped, NAT64) is judged by it.
+    static func refusedBlock(of address: [UInt8]) -> String? {
+        if address.count == 16, let embedded = embeddedIPv4(address), let block = refusedBlock(of: embedded) { return block }
+        return refusedBlocks.first { $0.network.contains(bytes: address) }.map { "\($0.network) (\($0.name))" }
     }
+
+    private static func embeddedIPv4(_ address: [UInt8]) -> [UInt8]? {
+        let mapped = address.prefix(10).allSatisfy { $0 == 0 } && address[10] == 0xFF && address[11] == 0xFF
+        let nat64 = address.prefix(12) == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0]
+        return mapped || nat64 ? Array(address.suffix(4)) : nil
+    }
+
+    private static let refusedBlocks: [(network: IPNetwork, name: String)] = [
+        ("0.0.0.0/8", "this network"), ("10.0.0.0/8", "private use"), ("100.64.0.0/10", "shared address space"),
+        ("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"), ("172.16.0.0/12", "private use"),
+        ("192.0.0.0/24", "IETF protocol assignments"), ("192.0.2.0/24", "documentation"), ("192.88.99.0/24", "6to4 relay anycast"),
+        ("192.168.0.0/16", "private use"), ("198.18.0.0/15", "benchmarking"), ("198.51.100.0/24", "documentation"),
+        ("203.0.113.0/24", "documentation"), ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"),
+        ("::/127", "unspecified or loopback"), ("::/96", "IPv4-compatible"),
+        ("64:ff9b:1::/48", "local-use IPv4/IPv6 translation"), ("100::/64", "discard-only"),
+        ("2001::/23", "IETF protocol assignments"), ("2001:db8::/32", "documentation"), ("2002::/16", "6to4"),
+        ("3fff::/20", "documentation"), ("5f00::/16", "segment routing"), ("fc00::/7", "unique local"),
+        ("fe80::/10", "link-local"), ("fec0::/10", "site-local"), ("ff00::/8", "multicast"),
+    ].map { (IPNetwork($0.0)!, $0.1) }
 
     static func describe(_ address: [UInt8]) -> String {
         if address.count == 4 { return address.map(String.init).joined(separator: ".") }

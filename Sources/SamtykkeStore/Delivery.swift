@@ -74,8 +74,11 @@ public enum DeliveryVerdict: Sendable, Hashable {
 public protocol DeliveryStore: Sendable {
     /// Leases up to `limit` deliveries that are due, in log order, skipping any whose consent has
     /// an earlier delivery to the same endpoint still open (so each consent's events arrive in
-    /// order) and any another instance holds.
-    func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, lease: String) async throws -> [DeliveryJob]
+    /// order) and any another instance holds, and leaving an endpoint at most `perEndpoint` leases
+    /// (counting those it already has), so one that hangs cannot take every slot of a sender.
+    /// Instances claiming at the same moment count each other's leases only once committed, so
+    /// together they can briefly hold a few more.
+    func claimDeliveries(now: Date, leaseUntil: Date, limit: Int, perEndpoint: Int, lease: String) async throws -> [DeliveryJob]
     /// Records the attempt and applies the verdict, in one transaction: the endpoint's status
     /// follows (`failing` after `failingAfter` failures in a row, `disabled` on `gaveUp`/`gone`,
     /// `active` again on a success). The attempt is kept even when the lease was lost.

@@ -80,7 +80,7 @@ struct AuthorizationParties: Sendable {
     }
 
     /// A URL any broker accepts: an https address literal in a public range, so no lookup is needed.
-    static let webhookURL = "https://203.0.113.7/samtykke-events"
+    static let webhookURL = "https://[3ffe::7]/samtykke-events"
 
     func webhook() async throws -> String {
         let answer = try await caller(bankA).send("POST", "/v1/webhooks", body: ["url": Self.webhookURL])

@@ -30,6 +30,12 @@ import Testing
             let withdrawal = try #require(entries.first { $0.type == .consentWithdrawn })
             #expect(withdrawal.actor == .bank(try OrgNumber("986352325")))
             #expect(entries.filter { $0.type == .consentWithdrawn }.count == 1)
+
+            // The citizen reads it as the bank's act, in plain words.
+            let accessLog = try await citizen.send("GET", "/v1/me/access-log")
+            let summaries = try #require(accessLog.json["entries"] as? [[String: Any]]).compactMap { $0["summary"] as? String }
+            #expect(summaries.contains("Test Sparebank (986352325) withdrew its request: it no longer needs your data."), "\(summaries)")
+            #expect(summaries.contains("Test Sparebank (986352325) withdrew its consent: it no longer needs your data."), "\(summaries)")
         }
     }
 

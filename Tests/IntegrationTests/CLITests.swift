@@ -65,9 +65,9 @@ import Testing
             let store = ["--data-dir", data, "--org", "986352325"]
 
             // Sealing the secret needs the bundle key.
-            let keyless = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://203.0.113.7/hook"])
+            let keyless = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://[3ffe::7]/hook"])
             #expect(keyless.status != 0 && keyless.stderr.contains("--bundle-key"), "\(keyless.stderr)")
-            let added = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://203.0.113.7/hook", "--pki", pki])
+            let added = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://[3ffe::7]/hook", "--pki", pki])
             #expect(added.status == 0, "\(added.stderr)")
             let parts = added.stdout.split(separator: "\n")[0].split(separator: " ")
             #expect(parts.count == 2 && parts[0].hasPrefix("wh_") && parts[1].hasPrefix("whsec_"), "\(added.stdout)")
@@ -77,7 +77,7 @@ import Testing
             #expect(local.status != 0 && local.stderr.contains("private address") && local.stderr.split(separator: "\n").count == 1, "\(local.stderr)")
             let allowed = try await runCLI(["bank", "webhook", "add"] + store + ["--url", "https://127.0.0.1:9/hook", "--pki", pki, "--webhook-allow-private"])
             #expect(allowed.status == 0, "\(allowed.stderr)")
-            let unknown = try await runCLI(["bank", "webhook", "add", "--data-dir", data, "--org", "974760673", "--url", "https://203.0.113.7/", "--pki", pki])
+            let unknown = try await runCLI(["bank", "webhook", "add", "--data-dir", data, "--org", "974760673", "--url", "https://[3ffe::7]/", "--pki", pki])
             #expect(unknown.status != 0)
 
             let listed = try await runCLI(["bank", "webhook", "list"] + store)

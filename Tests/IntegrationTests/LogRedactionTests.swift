@@ -75,6 +75,9 @@ import Testing
                 let bundle = try #require(issued.json["bundle"] as? String)
                 #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/revoke").status == 200)
                 #expect(try await citizen.send("GET", "/v1/me/access-log").status == 200)
+                let webhook = try await bank.send("POST", "/v1/webhooks", body: ["url": AuthorizationParties.webhookURL])
+                #expect(webhook.status == 201, "\(webhook.text)")
+                let webhookSecret = try #require(webhook.json["secret"] as? String)
                 #expect(try await auditor.send("GET", "/v1/audit/entries?personId=\(parties.personX)").status == 200)
 
                 // Refusals that carry a secret or a person: each must be refused without logging it.
@@ -91,7 +94,8 @@ import Testing
                 #expect(try await bank.send("GET", "/v1/persons/\(parties.personY)").status == 404)
 
                 let keySecrets = [parties.bankA, parties.bankB, parties.auditor].map { String($0.split(separator: ".")[1]) }
-                return [parties.personX, parties.personY, parties.bankA, parties.bankB, parties.auditor, parties.citizenX, parties.citizenY, bundle]
+                return [parties.personX, parties.personY, parties.bankA, parties.bankB, parties.auditor, parties.citizenX, parties.citizenY, bundle, webhookSecret]
+                    + [String(webhookSecret.dropFirst("whsec_".count))]
                     + keySecrets + [parties.citizenX, parties.citizenY, bundle].map { String($0.split(separator: ".")[2]) }
                     + (try Self.privateKeyMaterial(parties.stack.paths.privateKeys))
             }
@@ -99,14 +103,15 @@ import Testing
 
         let log = lines.all
         #expect(!log.isEmpty, "nothing was captured, so nothing was checked")
-        // The access log is part of what is checked: one line for each of the 16 requests above.
-        #expect(log.filter { $0.contains("] request ") }.count == 16)
+        // The access log is part of what is checked: one line for each of the 17 requests above.
+        #expect(log.filter { $0.contains("] request ") }.count == 17)
         for line in log {
             for secret in secrets {
                 #expect(!line.contains(secret), "a secret or a national identity number is in the log: \(line)")
             }
             // Any JWT at all: a header always starts with `{"` in base64url.
             #expect(!line.contains("eyJ"), "a JWT is in the log: \(line)")
+            #expect(!line.contains("whsec_"), "a webhook secret is in the log: \(line)")
         }
     }
 }

@@ -10,12 +10,49 @@ import TransparencyLog
 @Suite(.serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
 struct TwoInstanceTests {
     static func withTwo(_ body: (ProcessStack) async throws -> Void) async throws {
+        try await withTemporaryDirectory { dir in try await withTwo(in: dir, body) }
+    }
+
+    static func withTwo(in dir: URL, brokerArguments: [String] = [], _ body: (ProcessStack) async throws -> Void) async throws {
+        try await ProcessStack.with(in: dir, store: .postgres(url: try await PostgresTestDatabase.create().url), brokers: 2, brokerArguments: brokerArguments) { stack in
+            try await body(stack)
+            // SIGTERM drains and exits 0 on both, also after one was killed and restarted.
+            let statuses = await stack.stop()
+            #expect(statuses == [0, 0], "\(zip(statuses, stack.brokers).filter { $0.0 != 0 }.map { "exit \(String(describing: $0.0)):\n\($0.1.logTail())" })")
+        }
+    }
+
+    /// Both instances send (each runs a sender over the one outbox): every event reaches the bank's
+    /// endpoint once, verified, and each consent's in log order, whichever instance made it.
+    @Test func bothSendWebhooksAndEveryEventArrivesOnceInOrderPerConsent() async throws {
         try await withTemporaryDirectory { dir in
-            try await ProcessStack.with(in: dir, store: .postgres(url: try await PostgresTestDatabase.create().url), brokers: 2) { stack in
-                try await body(stack)
-                // SIGTERM drains and exits 0 on both, also after one was killed and restarted.
-                let statuses = await stack.stop()
-                #expect(statuses == [0, 0], "\(zip(statuses, stack.brokers).filter { $0.0 != 0 }.map { "exit \(String(describing: $0.0)):\n\($0.1.logTail())" })")
+            try await WebhookReceiver.with(in: dir) { receiver in
+                try await receiver.start()
+                try await Self.withTwo(in: dir, brokerArguments: ["--webhook-allow-private", "--webhook-ca", receiver.caFile]) { stack in
+                    let created = try await Caller(server: stack.brokers[0].url, credential: stack.bankKey)
+                        .send("POST", "/v1/webhooks", body: ["url": receiver.url()])
+                    #expect(created.status == 201, "\(created.text)")
+                    try receiver.trust(secret: try #require(created.json["secret"] as? String), for: "/hook")
+                    let people = try fixturePeople().prefix(4).map(\.personId.digits)
+                    var consents: [String] = []
+                    for (n, person) in people.enumerated() {
+                        let bank = Caller(server: stack.brokers[n % 2].url, credential: stack.bankKey)
+                        let citizen = Caller(server: stack.brokers[(n + 1) % 2].url, credential: try await stack.idToken(for: person))
+                        let id = try #require(try await bank.send("POST", "/v1/consents", body: consentRequest(for: person, maxUses: 2)).json["id"] as? String)
+                        #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+                        #expect(try await bank.send("POST", "/v1/consents/\(id)/bundles").status == 201)
+                        #expect(try await citizen.send("POST", "/v1/me/consents/\(id)/revoke").status == 200)
+                        consents.append(id)
+                    }
+                    let received = try await receiver.waitFor("sixteen events") { $0.count >= 16 }
+                    try await Task.sleep(for: .milliseconds(500))
+                    let all = receiver.received()
+                    #expect(all.count == 16 && Set(all.map(\.id)).count == 16, "duplicates or strays: \(all.map(\.id))")
+                    #expect(all.allSatisfy { $0.verified })
+                    for id in consents {
+                        #expect(received.filter { $0.consentId == id }.map(\.type) == ["consent.requested", "consent.granted", "bundle.issued", "consent.revoked"])
+                    }
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ import Testing
 
     /// A broker that trusts `receiver`'s CA and may send to loopback.
     static func withBroker(
-        _ receiver: WebhookReceiver, sqlite: Bool = false, schedule: [TimeInterval]? = nil,
+        _ receiver: WebhookReceiver, sqlite: Bool = false, schedule: [TimeInterval]? = nil, timeout: Duration? = nil,
         _ body: @Sendable (ConsentFlowTests.Running) async throws -> Void
     ) async throws {
         let roots = Array(try Data(contentsOf: URL(fileURLWithPath: receiver.caFile)))
@@ -21,13 +21,14 @@ import Testing
             broker.webhookDelivery.trustPEM = roots
             broker.webhookDelivery.pollInterval = .milliseconds(100)
             if let schedule { broker.webhookDelivery.schedule.waits = schedule }
+            if let timeout { broker.webhookDelivery.timeout = timeout }
         }, body)
     }
 
     static func register(_ url: String, as bank: Caller, at receiver: WebhookReceiver) async throws -> String {
         let created = try await bank.send("POST", "/v1/webhooks", body: ["url": url])
         #expect(created.status == 201, "\(created.text)")
-        try receiver.trust(secret: try #require(created.json["secret"] as? String))
+        try receiver.trust(secret: try #require(created.json["secret"] as? String), for: try #require(URLComponents(string: url)?.path))
         return try #require(created.json["id"] as? String)
     }
 

@@ -60,13 +60,15 @@ final class WebhookReceiver: Sendable {
         await server.stop()
     }
 
-    func trust(secret: String) throws {
+    /// Deliveries to `path` verify with `secret` and no other.
+    func trust(secret: String, for path: String) throws {
         let file = state.appendingPathComponent("secrets")
         let existing = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-        try (existing + secret + "\n").write(to: file, atomically: true, encoding: .utf8)
+        try (existing + "\(path) \(secret)\n").write(to: file, atomically: true, encoding: .utf8)
     }
 
-    /// `ok`, `status CODE [RETRY-AFTER]` or `hang SECONDS`: how the next requests are answered.
+    /// `ok`, `status CODE [RETRY-AFTER]`, `hang SECONDS`, `redirect URL` or `stream`: how the next
+    /// requests are answered; lines `PATH MODE` answer one path alone (scripts/webhook-receiver).
     func answer(_ mode: String) throws {
         try mode.write(to: state.appendingPathComponent("mode"), atomically: true, encoding: .utf8)
     }

@@ -28,33 +28,60 @@ extension StoreContractTests {
             _ = try await log.commit(Change(.create(try request(from: otherBank))), at: now)
 
             let later = now.addingTimeInterval(60)
-            let claimed = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, lease: "one")
+            let claimed = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 10, lease: "one")
             // The grant waits behind the first consent's request; the other bank's endpoint gets only its own.
             #expect(claimed.filter { $0.webhook.id == "wh_a" }.map(\.event.consentId) == [first.id, second.id])
             #expect(claimed.filter { $0.webhook.id == "wh_other" }.map(\.event.bankOrg) == [otherBank])
             #expect(claimed.allSatisfy { $0.attempt == 1 && $0.lease == "one" })
-            #expect(try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, lease: "two").isEmpty, "a leased delivery was claimed twice")
+            #expect(try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 10, lease: "two").isEmpty, "a leased delivery was claimed twice")
 
             let request = try #require(claimed.first { $0.event.consentId == first.id })
             try await t.store.finishDelivery(request, attempt: attempt(request, .status(204)), verdict: .delivered, failingAfter: 3)
-            let grant = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, lease: "two")
+            let grant = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 10, lease: "two")
             #expect(grant.map(\.event.type) == [.consentGranted] && grant.first?.event.consentId == first.id)
 
             // Past the lease, another instance takes what a dead one held; the dead one's late word changes nothing.
-            let stolen = try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 10, lease: "three")
+            let stolen = try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "three")
             let open = claimed.filter { $0.event.consentId != first.id } + grant
             #expect(Set(stolen.map(\.event.id)) == Set(open.map(\.event.id)))
             let lost = try #require(claimed.first { $0.event.consentId == second.id })
             try await t.store.finishDelivery(lost, attempt: attempt(lost, .status(204)), verdict: .delivered, failingAfter: 3)
             let held = try #require(stolen.first { $0.event.consentId == second.id })
             try await t.store.finishDelivery(held, attempt: attempt(held, .failed("connection refused")), verdict: .retry(at: later.addingTimeInterval(5)), failingAfter: 3)
-            let retried = try await t.store.claimDeliveries(now: later.addingTimeInterval(5), leaseUntil: later.addingTimeInterval(100), limit: 10, lease: "four")
+            let retried = try await t.store.claimDeliveries(now: later.addingTimeInterval(5), leaseUntil: later.addingTimeInterval(100), limit: 10, perEndpoint: 10, lease: "four")
             #expect(retried.contains { $0.event.id == held.event.id && $0.attempt == 2 })
 
             let shown = try #require(try await t.store.deliveryLog(webhook: "wh_a", of: bank, limit: 10))
             #expect(shown.map(\.attempt) == [1, 1, 1])
             #expect(shown.first?.result == .failed("connection refused"))
             #expect(try await t.store.deliveryLog(webhook: "wh_a", of: otherBank, limit: 10) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func anEndpointHoldsAtMostItsShareOfLeasesWhoeverHoldsThem(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            try await t.store.addWebhook(webhook("wh_a"))
+            try await t.store.addWebhook(webhook("wh_b"))
+            for _ in 0..<6 { _ = try await log.commit(Change(.create(try request())), at: now) }
+            let later = now.addingTimeInterval(60)
+
+            // Twelve deliveries are due, six per endpoint: a claim of ten takes four of each.
+            let first = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 4, lease: "one")
+            #expect(first.filter { $0.webhook.id == "wh_a" }.count == 4 && first.filter { $0.webhook.id == "wh_b" }.count == 4, "\(first.map(\.webhook.id))")
+            #expect(first.map(\.event.logIndex) == first.map(\.event.logIndex).sorted())
+            // Another lease (another instance) counts the leases already held.
+            #expect(try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 4, lease: "two").isEmpty)
+            // One settles: one slot of that endpoint is free again, and only that one.
+            let settled = try #require(first.first { $0.webhook.id == "wh_b" })
+            try await t.store.finishDelivery(settled, attempt: attempt(settled, .status(204)), verdict: .delivered, failingAfter: 3)
+            let next = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 4, lease: "two")
+            #expect(next.map(\.webhook.id) == ["wh_b"])
+            // Leases that ran out hold nothing.
+            let after = try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 20, perEndpoint: 4, lease: "three")
+            #expect(after.filter { $0.webhook.id == "wh_a" }.count == 4 && after.filter { $0.webhook.id == "wh_b" }.count == 4)
         }
     }
 
@@ -68,25 +95,25 @@ extension StoreContractTests {
             _ = try await log.commit(Change(.create(try request())), at: now)
             var clock = now
             for number in 1...3 {
-                let job = try #require(try await t.store.claimDeliveries(now: clock, leaseUntil: clock.addingTimeInterval(20), limit: 1, lease: "l\(number)").first)
+                let job = try #require(try await t.store.claimDeliveries(now: clock, leaseUntil: clock.addingTimeInterval(20), limit: 1, perEndpoint: 10, lease: "l\(number)").first)
                 #expect(job.attempt == number)
                 clock = clock.addingTimeInterval(1)
                 try await t.store.finishDelivery(job, attempt: attempt(job, .status(500), at: clock), verdict: .retry(at: clock), failingAfter: 3)
                 #expect(try await t.store.webhooks(of: bank).first?.status == (number < 3 ? .active : .failing))
             }
-            let last = try #require(try await t.store.claimDeliveries(now: clock, leaseUntil: clock.addingTimeInterval(20), limit: 1, lease: "l4").first)
+            let last = try #require(try await t.store.claimDeliveries(now: clock, leaseUntil: clock.addingTimeInterval(20), limit: 1, perEndpoint: 10, lease: "l4").first)
             try await t.store.finishDelivery(last, attempt: attempt(last, .status(500)), verdict: .gaveUp, failingAfter: 3)
             #expect(try await t.store.webhooks(of: bank).first?.status == .disabled)
-            #expect(try await t.store.claimDeliveries(now: clock.addingTimeInterval(86_400), leaseUntil: clock, limit: 10, lease: "l5").isEmpty)
+            #expect(try await t.store.claimDeliveries(now: clock.addingTimeInterval(86_400), leaseUntil: clock, limit: 10, perEndpoint: 10, lease: "l5").isEmpty)
             // A disabled endpoint is not queued for what comes next.
             _ = try await log.commit(Change(.create(try request())), at: clock)
-            #expect(try await t.store.claimDeliveries(now: clock.addingTimeInterval(86_400), leaseUntil: clock, limit: 10, lease: "l6").isEmpty)
+            #expect(try await t.store.claimDeliveries(now: clock.addingTimeInterval(86_400), leaseUntil: clock, limit: 10, perEndpoint: 10, lease: "l6").isEmpty)
 
             #expect(!(try await t.store.replayDelivery(event: last.event.id, webhook: "wh_a", of: otherBank, now: clock)))
             #expect(!(try await t.store.replayDelivery(event: EventID(logIndex: 999), webhook: "wh_a", of: bank, now: clock)))
             #expect(try await t.store.replayDelivery(event: last.event.id, webhook: "wh_a", of: bank, now: clock))
             #expect(try await t.store.webhooks(of: bank).first?.status == .active)
-            let replayed = try await t.store.claimDeliveries(now: clock, leaseUntil: clock.addingTimeInterval(20), limit: 10, lease: "l7")
+            let replayed = try await t.store.claimDeliveries(now: clock, leaseUntil: clock.addingTimeInterval(20), limit: 10, perEndpoint: 10, lease: "l7")
             #expect(replayed.map(\.event.id) == [last.event.id] && replayed.first?.attempt == 1)
             try await t.store.finishDelivery(replayed[0], attempt: attempt(replayed[0], .status(200)), verdict: .delivered, failingAfter: 3)
             #expect(try await t.store.deliveryLog(webhook: "wh_a", of: bank, limit: 100)?.count == 5)

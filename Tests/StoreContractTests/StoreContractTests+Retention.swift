@@ -30,7 +30,7 @@ extension StoreContractTests {
             ).outcome.acceptedConsent()
             #expect(exhausted.status == .exhausted)
             let later = now.addingTimeInterval(60)
-            let jobs = try await t.store.claimDeliveries(now: asked, leaseUntil: later, limit: 10, lease: "before")
+            let jobs = try await t.store.claimDeliveries(now: asked, leaseUntil: later, limit: 10, perEndpoint: 10, lease: "before")
             let settled = try #require(jobs.first { $0.event.consentId == used.id })
             try await t.store.finishDelivery(settled, attempt: attempt(settled, .status(204)), verdict: .delivered, failingAfter: 3)
             // Withdrawn a minute later; a request left pending; one granted and still active; one denied an hour later.
@@ -42,7 +42,7 @@ extension StoreContractTests {
             let recent = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()
             _ = try await log.commit(Change(.act(recent.id, by: .citizen(person), .deny(by: person))), at: now.addingTimeInterval(3600))
             // A delivery of the used-up consent still in flight when the sweep comes.
-            let inFlight = try #require(try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 10, lease: "during")
+            let inFlight = try #require(try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "during")
                 .first { $0.event.consentId == used.id })
 
             let entriesBefore = try await t.store.logEntries(LogQuery(limit: 1000))
@@ -87,7 +87,7 @@ extension StoreContractTests {
             // Its events left the feed, and its deliveries and their attempts the queue and the log of the endpoint.
             let events = try await t.store.events(EventQuery(bank: bank, limit: 100))
             #expect(Set(events.map(\.consentId)) == [pending.id, active.id, recent.id])
-            let queued = try await t.store.claimDeliveries(now: sweptAt, leaseUntil: sweptAt.addingTimeInterval(60), limit: 100, lease: "after")
+            let queued = try await t.store.claimDeliveries(now: sweptAt, leaseUntil: sweptAt.addingTimeInterval(60), limit: 100, perEndpoint: 10, lease: "after")
             #expect(Set(queued.map(\.event.consentId)) == [pending.id, active.id, recent.id])
             #expect(try await t.store.deliveryLog(webhook: "wh_a", of: bank, limit: 100)?.isEmpty == true)
             // The attempt that was in flight has nothing left to be recorded against.
