@@ -67,6 +67,20 @@ import Testing
         }
     }
 
+    /// The POST a bank's endpoint receives is documented as OpenAPI 3.1 `webhooks`: the feed's event
+    /// schema (whose real answers `realAnswersMatchTheirSchemas` checks; the sender posts the same
+    /// view) and the three Standard Webhooks headers.
+    @Test func theOutgoingEventPostIsDocumented() throws {
+        let webhooks = try #require(try Self.document()["webhooks"] as? [String: Any])
+        let post = try #require((webhooks["consentEvent"] as? [String: Any])?["post"] as? [String: Any])
+        let body = try #require(((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])
+        #expect((body["schema"] as? [String: Any])?["$ref"] as? String == "#/components/schemas/Event")
+        let headers = try #require(post["parameters"] as? [[String: Any]]).filter { $0["in"] as? String == "header" && $0["required"] as? Bool == true }
+        #expect(Set(headers.compactMap { $0["name"] as? String }) == ["webhook-id", "webhook-timestamp", "webhook-signature"])
+        let responses = Set(try #require(post["responses"] as? [String: Any]).keys)
+        #expect(responses.isSuperset(of: ["2XX", "410", "429", "503", "default"]))
+    }
+
     @Test
     func itIsAValidOpenAPI31Document() async throws {
         let script = """
