@@ -4,9 +4,8 @@ import SamtykkeCore
 import SamtykkeStore
 
 extension SQLiteStore: ConsentStore {
-    /// On the caller's thread (`readHere`): every bundle starts with this lookup.
     public func consent(_ id: ConsentID, for viewer: Viewer) async throws -> Consent {
-        try readHere { db in
+        try await writer.read { db in
             if let consent = try Self.fetch(db, id) {
                 guard viewer.sees(consent) else { throw StorageError.consentNotFound }
                 return consent

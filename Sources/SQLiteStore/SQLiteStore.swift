@@ -89,18 +89,6 @@ public final class SQLiteStore: Sendable {
     }
 }
 
-extension SQLiteStore {
-    /// A read run on the calling thread. GRDB's async read hands its block to the connection's
-    /// dispatch queue and resumes the task afterwards: two thread switches around a lookup of a few
-    /// microseconds, which on the bundle path cost more CPU than the read. Here the block runs inline
-    /// (`DispatchQueue.sync`), at worst waiting for a free reader connection, never for the writer
-    /// (WAL; the in-memory store of tests reads behind its writer either way). A sync function, so
-    /// that an async caller gets GRDB's sync overload; only for short point reads.
-    func readHere<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
-    }
-}
-
 extension SQLiteStore: StoreHealth {
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
