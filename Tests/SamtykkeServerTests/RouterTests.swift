@@ -224,7 +224,7 @@ import TransparencyLog
             return try #require(try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: before.bankKey).json["bundle"] as? String)
         }
         var rotated = before.broker
-        rotated.signer = try ES256Signer(privateKey: P256.Signing.PrivateKey())
+        rotated.signer = ES256Signer(privateKey: P256.Signing.PrivateKey())
         func verifies(retiring retired: [PublicJWK]) async throws -> Bool {
             rotated.retiredKeys = retired
             let app = buildApplication(broker: rotated, options: ServerOptions(port: 0), logger: Logger(label: "router-tests"))
