@@ -260,7 +260,7 @@ let package = Package(
         .testTarget(
             name: "SamtykkeServerTests",
             dependencies: [
-                "SamtykkeServer", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
+                "SamtykkeServer", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,20 +2,38 @@ import Foundation
 
 /// base64url without padding (RFC 7515 §2), the encoding of every JOSE field.
 ///
-/// Foundation's base64 with the two characters swapped and the padding cut, byte by byte: a signed
-/// bundle is a few kilobytes, and `replacingOccurrences` searched it three times as a string.
+/// Encoded straight from the alphabet, three bytes to four characters: a signed bundle is a few
+/// kilobytes, and going through Foundation's base64, a copy into `Data` and a pass to swap two
+/// characters and cut the padding cost more than the bundle's JSON.
 public enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var encoded = Array(Data(bytes).base64EncodedData())
-        while encoded.last == UInt8(ascii: "=") { encoded.removeLast() }
-        for index in encoded.indices {
-            switch encoded[index] {
-            case UInt8(ascii: "+"): encoded[index] = UInt8(ascii: "-")
-            case UInt8(ascii: "/"): encoded[index] = UInt8(ascii: "_")
+        let input = Array(bytes)
+        let length = (input.count * 4 + 2) / 3
+        return String(unsafeUninitializedCapacity: length) { output in
+            var at = 0
+            var index = 0
+            func put(_ sextet: UInt32) {
+                output[at] = alphabet[Int(sextet & 0x3F)]
+                at += 1
+            }
+            while index + 3 <= input.count {
+                let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                put(group >> 18); put(group >> 12); put(group >> 6); put(group)
+                index += 3
+            }
+            switch input.count - index {
+            case 1:
+                let group = UInt32(input[index]) << 16
+                put(group >> 18); put(group >> 12)
+            case 2:
+                let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+                put(group >> 18); put(group >> 12); put(group >> 6)
             default: break
             }
+            return at
         }
-        return String(decoding: encoded, as: UTF8.self)
     }
 
     public static func decode(_ text: String) -> [UInt8]? {

@@ -95,7 +95,7 @@ struct BankController {
         let bank = try context.bank()
         let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, limits: broker.limits)
         let issued = try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger)
-        return try JSONIO.response(issued, status: .created)
+        return JSONIO.response(json: try issued.json(), status: .created)
     }
 }
 

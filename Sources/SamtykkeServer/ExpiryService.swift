@@ -39,6 +39,8 @@ struct ExpiryService: Service, CustomStringConvertible {
                         )
                         if forgotten > 0 { logger.info("forgot ended consents past the retention period", metadata: ["count": "\(forgotten)"]) }
                     }
+                } catch is CancellationError {
+                    return  // shutting down: an ordinary stop, not a failure
                 } catch {
                     logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
                 }

@@ -72,6 +72,8 @@ struct WebhookSender: Service, CustomStringConvertible {
             return try await broker.store.claimDeliveries(
                 now: now, leaseUntil: now.addingTimeInterval(settings.lease.seconds), limit: limit, perEndpoint: settings.perEndpoint, lease: lease
             )
+        } catch is CancellationError {
+            return []  // shutting down
         } catch {
             logger.error("could not claim webhook deliveries", metadata: ["error": "\(error)"])
             return []

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
@@ -28,6 +29,11 @@ import TransparencyLog
             #expect(try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token).status == .ok)
             let issued = try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.bankKey)
             #expect(issued.status == .created, "\(String(buffer: issued.body))")
+            // Written by hand, yet the bytes the decoded answer encodes to, as every other answer is.
+            let served = Data(issued.body.readableBytesView)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            #expect(try served == encoder.encode(JSONDecoder().decode(BundleAnswer.self, from: served)))
             let receipt = try #require(issued.json["auditReceipt"] as? [String: Any])
             let note = try #require(receipt["checkpoint"] as? String)
             let checkpoint = try Checkpoint.open(note, verifier: try NoteVerifier(verifierKey: harness.broker.logVerifierKey))

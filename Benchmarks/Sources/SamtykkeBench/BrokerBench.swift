@@ -100,6 +100,14 @@ struct BrokerBench {
         var failed: Int
     }
 
+    /// A window in which nothing was answered measured a stall, not a speed: the run stops there
+    /// rather than report "0 per second, 0 failed".
+    static func requireAnswers(_ level: Level, _ what: String) throws {
+        guard level.load.succeeded > 0 else {
+            throw BenchError("\(what): no request was answered in the measured window (\(level.load.failed) failed: \(level.load.failures))")
+        }
+    }
+
     /// One load level, with where the CPU went and the TLS handshakes made toward the agency.
     struct Level: Codable, Sendable {
         var load: LoadResult
@@ -246,6 +254,7 @@ struct BrokerBench {
             }
             var measured = best!
             measured.attempts = windows
+            try Self.requireAnswers(measured, "broker c=\(concurrency)")
             bundleLevels.append(measured)
             log(String(format: "  broker   c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  handshakes/bundle %@  failed %d",
                        concurrency, measured.load.throughput, measured.load.latency.p50Ms, measured.load.latency.p99Ms,
@@ -304,6 +313,7 @@ struct BrokerBench {
             }
             var baseline = bestBaseline!
             baseline.attempts = baselineWindows
+            try Self.requireAnswers(baseline, "baseline c=\(concurrency)")
             baselineLevels.append(baseline)
             log(String(format: "  baseline c=%-3d %7.1f requests/s p50 %6.1f ms  p99 %6.1f ms  failed %d",
                        concurrency, baseline.load.throughput, baseline.load.latency.p50Ms, baseline.load.latency.p99Ms, baseline.load.failed))
@@ -426,6 +436,7 @@ struct BrokerBench {
             let run = await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: Array(urls.prefix(count)),
                                        bankKey: bankKey, consentIDs: consents.ids, dispenser: dispenser, probe: probe(pids))
             let measured = level(run, pids)
+            try Self.requireAnswers(measured, "PostgreSQL, \(count) instance(s), c=\(concurrency)")
             log(String(format: "  PostgreSQL, %d instance%@ c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  failed %d", count, count == 1 ? "" : "s",
                        concurrency, measured.load.throughput, measured.load.latency.p50Ms, measured.load.latency.p99Ms, measured.load.failed))
             levels.append(measured)

@@ -29,7 +29,8 @@ struct Latency: Codable, Sendable {
 
 /// One closed-loop run at a fixed concurrency: `concurrency` clients, each sending its next request as
 /// soon as the last one answered. Only requests that complete inside the measured window (after the
-/// warm-up) count, for throughput and for latency.
+/// warm-up) count, for throughput and for latency; a request still unanswered a whole window after it
+/// was sent, or failing after the window, counts as failed.
 struct LoadResult: Codable, Sendable {
     var concurrency: Int
     var seconds: Double
@@ -108,6 +109,14 @@ enum LoadGenerator {
                             failure = String(describing: error).prefix(80).description
                         }
                         let done = clock.now
+                        // A request that was sent before the window closed and then failed, or took
+                        // longer than the whole window to be answered, counts as failed wherever its end
+                        // fell: a broker that stops answering must show as failures, not as a quiet
+                        // window with nothing in it.
+                        if done >= windowEnd, sent < windowEnd, failure != nil || done - sent > measure {
+                            result.failures[failure ?? "unanswered within the \(measure.seconds) s window", default: 0] += 1
+                            continue
+                        }
                         guard done >= windowStart, done < windowEnd else {
                             result.outside += 1
                             continue
