@@ -454,14 +454,14 @@ enum Analysis {
             if direct > 2 {
                 text += " The growth beyond the node reads is SQLite, not the Merkle maths: every node read is a B-tree lookup in a table that is a level deeper at \(last.entries) entries (so a proof costs O(log n) lookups of O(log n) pages each), and the table (about 2 rows per entry) no longer fits the default 2 MB page cache, so lookups miss into a read() system call and a page copy."
                 text += mmap <= 2
-                    ? " Memory-mapped I/O removes the copies and meets the target: set `PRAGMA mmap_size` (e.g. 1 GiB, or the expected database size) in `SQLiteStore`'s `prepareDatabase`."
-                    : " Memory-mapped I/O removes the copies but not the deeper B-tree. What would flatten it: keep the few upper levels of the tree in memory (perfect subtrees above level ~10 are one per 1024 entries and only ever appended), or store each proof-relevant subtree hash in one row per level range, so a proof reads a handful of rows instead of ~\(f(last.inclusion.nodeReads, 0)) separate lookups; and `PRAGMA mmap_size` for the rest."
+                    ? " Memory-mapped I/O removes the copies and meets the target, but the broker leaves it off: under a write load every read transaction unmapped the whole file again, which cost the bundle path more than it saved the proofs (see `SQLiteStore.init`)."
+                    : " Memory-mapped I/O removes the copies but not the deeper B-tree. What would flatten it: keep the few upper levels of the tree in memory (perfect subtrees above level ~10 are one per 1024 entries and only ever appended), or store each proof-relevant subtree hash in one row per level range, so a proof reads a handful of rows instead of ~\(f(last.inclusion.nodeReads, 0)) separate lookups."
             }
             lines.append(text)
             let rates = r.log.sizes.map(\.durableAppendsPerSecond)
             var appends = "- **Durable appends** (consent + entry + Merkle nodes + signed checkpoint, one fsynced transaction): " + zip(r.log.sizes, rates).map { "\(f($1, 0))/s at \($0.entries)" }.joined(separator: ", ") + "."
             if let lo = rates.min(), let hi = rates.max(), lo < 0.75 * hi {
-                appends += " The rate fell as the log grew: each append reads O(log n) nodes (for the new nodes and the checkpoint's root) through the same small page cache as the proofs, and its p99 follows the fsync; the mmap/cache settings above would apply here too."
+                appends += " The rate fell as the log grew: each append reads O(log n) nodes (for the new nodes and the checkpoint's root) through the same small page cache as the proofs, and its p99 follows the fsync; keeping the upper levels of the tree in memory, as above, would apply here too."
             } else {
                 appends += " The rate does not depend on the log's size: one fsync plus O(log n) node reads per append."
             }
