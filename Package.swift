@@ -40,8 +40,9 @@ let package = Package(
         // JSON Canonicalization Scheme (RFC 8785): the exact bytes of every audit-log leaf.
         .target(name: "CanonicalJSON"),
 
-        // The consent domain: identifiers, scopes, the state machine, audit entries. No I/O.
-        .target(name: "SamtykkeCore", dependencies: ["CanonicalJSON"]),
+        // The consent domain: identifiers, scopes, the state machine, audit entries and their v2
+        // commitments and tags (hashes and HMACs, hence swift-crypto). No I/O.
+        .target(name: "SamtykkeCore", dependencies: ["CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]),
 
         // RFC 9162 Merkle tree maths, proofs, C2SP checkpoints and signed notes.
         .target(
@@ -203,7 +204,10 @@ let package = Package(
         // Reproducible randomness for the property tests of any target.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
-        .testTarget(name: "SamtykkeCoreTests", dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom"]),
+        .testTarget(
+            name: "SamtykkeCoreTests",
+            dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "SamtykkeJOSETests",
             dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]

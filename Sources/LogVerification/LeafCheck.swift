@@ -9,7 +9,7 @@ enum LeafCheck {
     static func leafHash(of leaf: UnsafeRawBufferPointer, at position: UInt64) throws(LogVerificationFailure) -> Hash {
         let claimed: UInt64
         do {
-            claimed = try AuditEntry.index(ofLeaf: leaf)
+            claimed = try LogLeaf.index(ofLeaf: leaf)
         } catch {
             throw LogVerificationFailure(.malformedEntry(index: position, reason: error.description))
         }

@@ -35,6 +35,8 @@ public struct AccessLog: Codable, Sendable, Hashable {
                 }
             case .bundleIssued(let issue): "\(bank) received \(Self.describe(issue.scopes, issue.years)) from the tax agency."
             case .bundleRefused(let reason): "\(bank) asked for your data and was refused (\(reason))."
+            case .dataRequested(let scopes, let years): "\(bank) asked the tax agency for \(Self.describe(scopes, years))."
+            case .forgotten: "\(bank)'s consent ended long enough ago that its details were removed."
             }
         }
 

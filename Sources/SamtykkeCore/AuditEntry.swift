@@ -14,6 +14,13 @@ public struct AuditEntry: Sendable, Hashable {
         case consentExhausted = "consent.exhausted"
         case bundleIssued = "bundle.issued"
         case bundleRefused = "bundle.refused"
+        /// v2 only (SPEC §4): retention forgot the consent and shredded its openings.
+        case consentForgotten = "consent.forgotten"
+        /// v2 only (SPEC §5): the bank's fetch, logged before the agency is asked.
+        case dataRequested = "data.requested"
+
+        /// Whether a v1 entry can have this type; the v2 types came with the v2 entry.
+        public var existsInV1: Bool { self != .consentForgotten && self != .dataRequested }
 
         /// The entry a state transition writes.
         public init(transition: ConsentTransition) {
@@ -130,9 +137,19 @@ public struct AuditEntry: Sendable, Hashable {
     /// Reads a leaf back, checking that the bytes are exactly the canonical form of what they say, so
     /// two different byte strings can never stand for the same entry.
     public init(leafBytes: [UInt8]) throws(DomainError) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(leafBytes)),
-            case .object(let o) = value
-        else { throw .invalid("entry", "is not a JSON object") }
+        try self.init(object: try Self.object(ofLeaf: leafBytes), leafBytes: leafBytes)
+    }
+
+    /// The JSON object a leaf of either version is.
+    static func object(ofLeaf leafBytes: [UInt8]) throws(DomainError) -> [String: JSONValue] {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(leafBytes)), case .object(let o) = value else {
+            throw .invalid("entry", "is not a JSON object")
+        }
+        return o
+    }
+
+    /// Reads `o`, the object `leafBytes` hold, as a v1 entry.
+    init(object o: [String: JSONValue], leafBytes: [UInt8]) throws(DomainError) {
         func string(_ key: String) throws(DomainError) -> String {
             guard case .string(let s)? = o[key] else { throw .invalid("entry.\(key)", "is missing or not a string") }
             return s
@@ -144,7 +161,9 @@ public struct AuditEntry: Sendable, Hashable {
             throw .invalid("entry.index", "is not a non-negative integer")
         }
         guard let time = RFC3339.date(from: try string("time")) else { throw .invalid("entry.time", "is not an RFC 3339 time") }
-        guard let type = EntryType(rawValue: try string("type")) else { throw .invalid("entry.type", "is not a known entry type") }
+        guard let type = EntryType(rawValue: try string("type")), type.existsInV1 else {
+            throw .invalid("entry.type", "is not a known entry type")
+        }
         guard case .object(let a)? = o["actor"], case .string(let kindText)? = a["kind"], let kind = Actor.Kind(rawValue: kindText),
             case .string(let actorID)? = a["id"]
         else { throw .invalid("entry.actor", "is not {kind, id}") }

@@ -1,11 +1,12 @@
 import Foundation
 
-/// One pass over a log leaf against the only bytes `AuditEntry.leafBytes()` writes: RFC 8785 of SPEC
-/// §4's fixed entry, its keys in canonical order, no whitespace, each value in its field's form.
+/// One pass over a log leaf against the only bytes `AuditEntry.leafBytes()` and
+/// `PublicEntry.leafBytes()` write: RFC 8785 of SPEC §4's fixed entries (v1 and v2), their keys in
+/// canonical order, no whitespace, each value in its field's form.
 ///
 /// It only ever says "certainly canonical, and this is its index". Whatever it does not handle
 /// itself (an escape, non-ASCII outside the purpose text, a negative or long number, a time before
-/// 1970) makes it give up and leaves the verdict to `AuditEntry(leafBytes:)`, so it may be fast
+/// 1970) makes it give up and leaves the verdict to `LogLeaf(leafBytes:)`, so it may be fast
 /// without being complete. Where the domain has a rule (identity numbers, the purpose, the legal
 /// transitions) the scanner asks that rule, on the bytes where they lie.
 struct LeafScanner {
@@ -29,6 +30,29 @@ struct LeafScanner {
     }
 
     private mutating func entry() -> UInt64? {
+        take(#"{"commitment":"#) ? publicEntry() : entryV1()
+    }
+
+    /// A v2 public entry (`PublicEntry`): fixed-length base64url values, and `terms` exactly on
+    /// `consent.requested`.
+    private mutating func publicEntry() -> UInt64? {
+        guard base64URL(ofBytes: 32),
+            take(#","consent":"#), base64URL(ofBytes: 16),
+            take(#","index":"#), let index = integer(),
+            take(#","subject":"#), base64URL(ofBytes: 16)
+        else { return nil }
+        let hasTerms = take(#","terms":{"maxUses":"#)
+        if hasTerms {
+            guard integer() != nil, take(#","validUntil":"#), time(), take("}") else { return nil }
+        }
+        guard take(#","time":"#), time(),
+            take(#","type":"#), let type = word(of: Self.entryTypes), hasTerms == (type == .consentRequested),
+            take(#","v":2}"#), at == bytes.count
+        else { return nil }
+        return UInt64(index)
+    }
+
+    private mutating func entryV1() -> UInt64? {
         guard take(#"{"actor":{"id":"#), plainString() != nil,
             take(#","kind":"#), word(of: Self.actorKinds) != nil,
             take(#"},"bankOrg":"#), let org = plainString(), (try? OrgNumber.check(slice(org))) != nil,
@@ -178,6 +202,25 @@ struct LeafScanner {
     private static let entryTypes = Words(AuditEntry.EntryType.allCases, spelling: \.rawValue)
     private static let statuses = Words(ConsentStatus.allCases, spelling: \.rawValue)
     private static let scopes = Words(Scope.allCases, spelling: \.rawValue)
+
+    /// `"…"` holding exactly the one base64url spelling (no padding) of `count` bytes: every
+    /// character from the alphabet, and the bits past the last byte zero.
+    private mutating func base64URL(ofBytes count: Int) -> Bool {
+        guard let range = plainString(), range.count == (count * 8 + 5) / 6 else { return false }
+        var last: UInt8 = 0
+        for byte in slice(range) {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): last = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): last = byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): last = byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): last = 62
+            case UInt8(ascii: "_"): last = 63
+            default: return false
+            }
+        }
+        let unusedBits = range.count * 6 - count * 8
+        return last & (1 << unusedBits - 1) == 0
+    }
 
     /// A non-negative integer as ECMAScript prints it (no leading zero), of at most 15 digits, so a
     /// Double holds it exactly as the full parse does.

@@ -12,6 +12,10 @@ public enum LogEvent: Sendable, Hashable {
     case bundleIssued(BundleIssue)
     /// A bundle request that issued nothing, and why.
     case bundleRefused(reason: String)
+    /// The bank's fetch of these scopes and years, logged before the agency is asked (v2 only).
+    case dataRequested(scopes: [Scope], years: [Int])
+    /// Retention forgot the consent (v2 only): its entries' openings are gone, this one names no one.
+    case forgotten
 
     public var type: AuditEntry.EntryType {
         switch self {
@@ -19,6 +23,8 @@ public enum LogEvent: Sendable, Hashable {
         case .transitioned(let transition, _): AuditEntry.EntryType(transition: transition)
         case .bundleIssued: .bundleIssued
         case .bundleRefused: .bundleRefused
+        case .dataRequested: .dataRequested
+        case .forgotten: .consentForgotten
         }
     }
 
@@ -78,6 +84,13 @@ public enum LogEvent: Sendable, Hashable {
             ]
         case .bundleRefused(let reason):
             ["reason": .string(reason)]
+        case .dataRequested(let scopes, let years):
+            [
+                "scopes": .array(scopes.map { .string($0.rawValue) }),
+                "years": .array(years.map { .number(Double($0)) }),
+            ]
+        case .forgotten:
+            [:]
         }
     }
 
@@ -109,6 +122,10 @@ public enum LogEvent: Sendable, Hashable {
             ))
         case .bundleRefused:
             self = .bundleRefused(reason: try reader.string("reason"))
+        case .dataRequested:
+            self = .dataRequested(scopes: try reader.scopes("scopes"), years: try reader.integers("years"))
+        case .consentForgotten:
+            self = .forgotten
         default:
             guard let from = ConsentStatus(rawValue: try reader.string("from")), let to = ConsentStatus(rawValue: try reader.string("to")),
                 let event = type.transitionEvent,

@@ -26,7 +26,8 @@ public struct OutboxEvent: Sendable, Hashable {
         self.status = status
     }
 
-    /// The event an entry announces; nil for `bundle.refused`, which changes nothing a bank acts on.
+    /// The event an entry announces; nil for `bundle.refused` and `data.requested`, which change
+    /// nothing a bank acts on, and `consent.forgotten`, after which the bank's events are gone.
     public init?(_ entry: AuditEntry) {
         let status: ConsentStatus
         switch entry.event {
@@ -34,7 +35,7 @@ public struct OutboxEvent: Sendable, Hashable {
         case .transitioned(let transition, _): status = transition.to
         // A bundle is only issued while the consent is active; a last use is its own `consent.exhausted`.
         case .bundleIssued: status = .active
-        case .bundleRefused: return nil
+        case .bundleRefused, .dataRequested, .forgotten: return nil
         }
         self.init(
             id: EventID(logIndex: entry.index), type: entry.type, timestamp: entry.time,

@@ -99,6 +99,10 @@ extension AuditCommand {
                 return "bundle \(issue.bundleID) with \(data(issue.scopes, issue.years)), use \(issue.use), sha256 \(issue.bundleSHA256)"
             case .bundleRefused(let reason):
                 return "refused: \(reason)"
+            case .dataRequested(let scopes, let years):
+                return "data requested: \(data(scopes, years))"
+            case .forgotten:
+                return "forgotten: the consent's personal data was removed"
             }
         }
     }

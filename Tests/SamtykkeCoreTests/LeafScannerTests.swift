@@ -44,18 +44,38 @@ import Testing
 
     static func leaf(_ entry: AuditEntry) throws -> [UInt8] { try entry.leafBytes() }
 
+    /// Every shape of both versions, as leaves: each v1 shape, and the same events sealed as v2
+    /// public entries (with the two types only v2 has).
+    static func everyLeaf() throws -> [(leaf: [UInt8], index: UInt64)] {
+        let key = SubjectKey.random(), tag = ConsentTag.random()
+        let v1 = try everyShape()
+        let events = v1.map(\.event) + [.dataRequested(scopes: [.income, .wealth], years: [2023, 2024])]
+        let v2 = try events.map { event in
+            let part = try PrivateEntryPart(
+                actor: .bank(bank), parties: PrivateEntryPart.Parties(consentId: consent, personId: person, bankOrg: bank), event: event
+            )
+            return try PublicEntry.seal(index: 41, time: Date(timeIntervalSince1970: 1_790_000_000.123), privatePart: part, consent: tag, subjectKey: key).entry
+        } + [
+            try PublicEntry.seal(
+                index: 0, time: Date(timeIntervalSince1970: 1_790_000_000), privatePart: try PrivateEntryPart(actor: .system, parties: nil, event: .forgotten),
+                consent: tag, subjectKey: key
+            ).entry,
+        ]
+        return try v1.map { (try leaf($0), $0.index) } + v2.map { (try $0.leafBytes(), $0.index) }
+    }
+
     static func scanned(_ leaf: [UInt8]) -> UInt64? {
         leaf.withUnsafeBytes { LeafScanner.index(of: $0) }
     }
 
     static func fullParse(_ leaf: [UInt8]) -> UInt64? {
-        try? AuditEntry(leafBytes: leaf).index
+        try? LogLeaf(leafBytes: leaf).index
     }
 
     @Test func everyShapeTheBrokerWritesIsCheckedInOnePass() throws {
-        for entry in try Self.everyShape() {
-            let leaf = try Self.leaf(entry)
-            #expect(Self.scanned(leaf) == entry.index, "\(String(decoding: leaf, as: UTF8.self))")
+        for (leaf, index) in try Self.everyLeaf() {
+            #expect(Self.scanned(leaf) == index, "\(String(decoding: leaf, as: UTF8.self))")
+            #expect(Self.fullParse(leaf) == index, "\(String(decoding: leaf, as: UTF8.self))")
         }
         // Times across the years the pass reads, leap days included.
         var random = SeededGenerator(seed: 7)
@@ -73,21 +93,22 @@ import Testing
     ]) func aLeafThePassCannotVouchForIsParsedInFull(reason: String) throws {
         let leaf = try Self.leaf(Self.entry(.bundleRefused(reason: reason)))
         #expect(Self.scanned(leaf) == nil)
-        #expect(try leaf.withUnsafeBytes { try AuditEntry.index(ofLeaf: $0) } == 41)
+        #expect(try leaf.withUnsafeBytes { try LogLeaf.index(ofLeaf: $0) } == 41)
     }
 
     @Test func indexesBeyondFifteenDigitsAreParsedInFull() throws {
         let leaf = try Self.leaf(Self.entry(.bundleRefused(reason: "x"), index: 1_000_000_000_000_000))
         #expect(Self.scanned(leaf) == nil)
-        #expect(try leaf.withUnsafeBytes { try AuditEntry.index(ofLeaf: $0) } == 1_000_000_000_000_000)
+        #expect(try leaf.withUnsafeBytes { try LogLeaf.index(ofLeaf: $0) } == 1_000_000_000_000_000)
     }
 
     /// Each edit makes the leaf something `leafBytes()` never writes: the pass refuses to vouch,
-    /// and the full parse refuses the leaf, naming the field the edit broke: "entry" when each field
+    /// and the full parse refuses the leaf, naming the field the edit broke (a v1 entry that says
+    /// it is v2 is read as one, and lacks its consent tag): "entry" when each field
     /// reads well and only the bytes are not the canonical ones; a time that names no real moment
     /// (hour 24, 29 February 2026) is refused as the time it is.
     @Test(arguments: [
-        (#","kind":"bank"}"#, #", "kind":"bank"}"#, "entry"), (#""v":1}"#, #""v":2}"#, "entry.v"), (#""v":1}"#, #""v":1} "#, "entry"),
+        (#","kind":"bank"}"#, #", "kind":"bank"}"#, "entry"), (#""v":1}"#, #""v":3}"#, "entry.v"), (#""v":1}"#, #""v":2}"#, "entry.consent"), (#""v":1}"#, #""v":1} "#, "entry"),
         (#""index":41"#, #""index":041"#, "entry"), (#""index":41"#, #""index":41.0"#, "entry"), (#""index":41"#, #""index":-41"#, "entry.index"),
         ("6f1c2a9e-3b4d", "6F1C2A9E-3B4D", "entry"), ("9c0d1e2f3a4b", #"9c0d1e2f\u0033a4b"#, "entry"),
         (#""reason":"agency-timeout""#, #""reason":"agency-timeout-agency\u002dtimeout""#, "entry"), (#""personId":"14830351257""#, #""personId":"14830351258""#, "personId"),
@@ -97,12 +118,14 @@ import Testing
         (#""type":"bundle.refused""#, #""type":"bundle.issued""#, "entry.details.bundleId"),
         (#""type":"bundle.refused""#, #""type":"consent.granted""#, "entry.details.from"),
         (#""reason":"agency-timeout""#, #""reason":"agency-timeout","x":1"#, "entry.details.x"), (#"{"actor""#, #"{"index":41,"actor""#, "entry"),
+        // The types only v2 has are no v1 entry's.
+        (#""type":"bundle.refused""#, #""type":"consent.forgotten""#, "entry.type"), (#""type":"bundle.refused""#, #""type":"data.requested""#, "entry.type"),
     ]) func aNoncanonicalLeafIsRefused(_ edit: (String, String, String)) throws {
         let original = String(decoding: try Self.leaf(Self.entry(.bundleRefused(reason: "agency-timeout"))), as: UTF8.self)
         #expect(original.contains(edit.0), "\(original)")
         let leaf = Array(original.replacingOccurrences(of: edit.0, with: edit.1).utf8)
         #expect(Self.scanned(leaf) == nil, "\(edit.1)")
-        let refusal = #expect(throws: DomainError.self) { try leaf.withUnsafeBytes { try AuditEntry.index(ofLeaf: $0) } }
+        let refusal = #expect(throws: DomainError.self) { try leaf.withUnsafeBytes { try LogLeaf.index(ofLeaf: $0) } }
         #expect(refusal?.code == .invalid && refusal?.field == edit.2, "\(edit.1): \(String(describing: refusal))")
     }
 
@@ -136,8 +159,7 @@ import Testing
         var generator = SeededGenerator(seed: 2026)
         func random(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &generator) }
         var vouched = 0
-        for entry in try Self.everyShape() {
-            let original = try Self.leaf(entry)
+        for (original, _) in try Self.everyLeaf() {
             for _ in 0..<1500 {
                 var leaf = original
                 for _ in 0...random(2) {

@@ -1,0 +1,43 @@
+/// A leaf of the consent log as either version writes it: the log is one tree, v1 entries first
+/// (each names its parties in clear), v2 entries after the upgrade (SPEC §4).
+public enum LogLeaf: Sendable, Hashable {
+    case v1(AuditEntry)
+    case v2(PublicEntry)
+
+    /// Reads a leaf of either version, as its `v` says, each strictly canonical.
+    public init(leafBytes: [UInt8]) throws(DomainError) {
+        let object = try AuditEntry.object(ofLeaf: leafBytes)
+        switch object["v"] {
+        case .number(Double(AuditEntry.version)): self = .v1(try AuditEntry(object: object, leafBytes: leafBytes))
+        case .number(Double(PublicEntry.version)): self = .v2(try PublicEntry(object: object, leafBytes: leafBytes))
+        default: throw .invalid("entry.v", "is not version \(AuditEntry.version) or \(PublicEntry.version)")
+        }
+    }
+
+    public var index: UInt64 {
+        switch self {
+        case .v1(let entry): entry.index
+        case .v2(let entry): entry.index
+        }
+    }
+
+    public var type: AuditEntry.EntryType {
+        switch self {
+        case .v1(let entry): entry.type
+        case .v2(let entry): entry.type
+        }
+    }
+}
+
+extension LogLeaf {
+    /// The index `leaf` states, provided it is a canonical entry of either version: exactly what
+    /// `init(leafBytes:)` accepts, for a verifier that reads millions of leaves and needs only their
+    /// indexes.
+    ///
+    /// The leaves the broker writes are checked in one pass over their bytes (`LeafScanner`); only
+    /// a leaf that pass cannot vouch for is parsed in full, which also names what is wrong with it.
+    public static func index(ofLeaf leaf: UnsafeRawBufferPointer) throws(DomainError) -> UInt64 {
+        if let index = LeafScanner.index(of: leaf) { return index }
+        return try LogLeaf(leafBytes: Array(leaf)).index
+    }
+}
