@@ -1,3 +1,4 @@
+import SamtykkeCore
 import TransparencyLog
 
 /// `audit verify`'s fast pass: the log read as C2SP entry bundles, each checked and hashed on
@@ -14,20 +15,34 @@ struct BundledPass<Source: LogSource>: Sendable {
     let window: Int
 
     /// One bundle's leaves, hashed: a full bundle is a perfect subtree of 256 leaves and is folded
-    /// into the tree as its root; only the last bundle of a log can be partial.
-    private enum HashedBundle: Sendable {
-        case full(Hash)
-        case partial([Hash])
+    /// into the tree as its root; only the last bundle of a log can be partial. With them, the v2
+    /// entries among its leaves, in order, for the public invariants.
+    private struct HashedBundle: Sendable {
+        enum Leaves: Sendable {
+            case full(Hash)
+            case partial([Hash])
+        }
+
+        let leaves: Leaves
+        let publicEntries: [PublicEntry]
+    }
+
+    /// What the pass found: the root of the entries, and the public invariants over their v2 ones.
+    struct Outcome: Sendable {
+        let root: Hash
+        let invariants: InvariantCheck
     }
 
     private typealias Finished = (bundle: UInt64, result: Result<HashedBundle, any Error>)
 
     private static var width: UInt64 { UInt64(TilePath.fullWidth) }
 
-    /// MTH of the first `size` entries. `progress` gets the number of entries folded so far.
-    func root(progress: (UInt64) -> Void) async throws -> Hash {
+    /// MTH of the first `size` entries, and their public invariants. `progress` gets the number of
+    /// entries folded so far.
+    func run(progress: (UInt64) -> Void) async throws -> Outcome {
         let bundles = (size + Self.width - 1) / Self.width
         var tree = MerkleTreeBuilder()
+        var invariants = InvariantCheck()
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var started: UInt64 = 0
             // Bundles finish in any order; each waits here until those before it are folded, so
@@ -42,15 +57,17 @@ struct BundledPass<Source: LogSource>: Sendable {
                 guard let (bundle, result) = try await group.next() else { break }
                 finished[bundle] = result
                 while let ready = finished.removeValue(forKey: tree.size / Self.width) {
-                    switch try ready.get() {
+                    let hashed = try ready.get()
+                    switch hashed.leaves {
                     case .full(let root): tree.append(subtreeHash: root, height: 8)
                     case .partial(let leaves): for leaf in leaves { tree.append(subtreeHash: leaf, height: 0) }
                     }
+                    for entry in hashed.publicEntries { invariants.take(entry) }
                     progress(tree.size)
                 }
             }
         }
-        return tree.root()
+        return Outcome(root: tree.root(), invariants: invariants)
     }
 
     private func hashed(_ bundle: UInt64) async -> Finished {
@@ -73,17 +90,19 @@ struct BundledPass<Source: LogSource>: Sendable {
             let isFull = count == TilePath.fullWidth
             var subtree = MerkleTreeBuilder()
             var leaves: [Hash] = []
+            var publicEntries: [PublicEntry] = []
             if !isFull { leaves.reserveCapacity(count) }
             for (offset, range) in entries.enumerated() {
-                let hash: Hash
+                let checked: LeafCheck.Checked
                 do throws(LogVerificationFailure) {
-                    hash = try LeafCheck.leafHash(of: UnsafeRawBufferPointer(rebasing: bytes[range]), at: first + UInt64(offset))
+                    checked = try LeafCheck.check(UnsafeRawBufferPointer(rebasing: bytes[range]), at: first + UInt64(offset))
                 } catch {
                     throw BundleFault(index: error.firstBadIndex, reason: error.description)
                 }
-                if isFull { subtree.append(subtreeHash: hash, height: 0) } else { leaves.append(hash) }
+                if isFull { subtree.append(subtreeHash: checked.hash, height: 0) } else { leaves.append(checked.hash) }
+                if let entry = checked.publicEntry { publicEntries.append(entry) }
             }
-            return isFull ? .full(subtree.root()) : .partial(leaves)
+            return HashedBundle(leaves: isFull ? .full(subtree.root()) : .partial(leaves), publicEntries: publicEntries)
         }
     }
 }

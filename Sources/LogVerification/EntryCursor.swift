@@ -1,7 +1,8 @@
 import TransparencyLog
 
 /// Walks the first `size` entries of a log page by page, checking that each is the canonical
-/// audit entry for its position, and hands out their leaf hashes.
+/// audit entry for its position, and hands out their leaf hashes, feeding the v2 ones to
+/// `invariants`.
 ///
 /// Only one page is held at a time, so a pass over any log needs memory for a page, not the log.
 /// A bad entry is thrown as a `LogVerificationFailure` naming its index; the first one met is the
@@ -12,6 +13,7 @@ struct EntryCursor<Source: LogSource> {
     let pageSize: Int
     /// Entries checked so far; the index of the next one.
     private(set) var position: UInt64 = 0
+    private(set) var invariants = InvariantCheck()
 
     init(source: Source, size: UInt64, pageSize: Int) {
         self.source = source
@@ -38,7 +40,9 @@ struct EntryCursor<Source: LogSource> {
                 throw LogVerificationFailure(.outOfOrder(index: position, served: entry.index))
             }
             let at = position
-            hashes.append(try entry.leaf.withUnsafeBytes { leaf in try LeafCheck.leafHash(of: leaf, at: at) })
+            let checked = try entry.leaf.withUnsafeBytes { leaf in try LeafCheck.check(leaf, at: at) }
+            hashes.append(checked.hash)
+            if let publicEntry = checked.publicEntry { invariants.take(publicEntry) }
             position += 1
         }
         return hashes

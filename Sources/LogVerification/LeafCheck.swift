@@ -3,17 +3,52 @@ import TransparencyLog
 
 /// The one check of a leaf read at a position of the log, whichever way it was read.
 enum LeafCheck {
-    /// The leaf hash of `leaf`, found at `position`, if it is the canonical audit entry stating that
+    /// A leaf that passed: its hash, and the public entry it is when it is a v2 one (for the
+    /// public invariants, which read v2 entries only).
+    struct Checked {
+        let hash: Hash
+        let publicEntry: PublicEntry?
+    }
+
+    /// `leaf`, found at `position`, if it is a canonical entry of either version stating that
     /// index. The index inside the leaf is what the leaf hash commits to; the position is only where
     /// the log keeps it, so rows swapped wholesale keep their places but not their leaves.
-    static func leafHash(of leaf: UnsafeRawBufferPointer, at position: UInt64) throws(LogVerificationFailure) -> Hash {
+    static func check(_ leaf: UnsafeRawBufferPointer, at position: UInt64) throws(LogVerificationFailure) -> Checked {
         let claimed: UInt64
+        var publicEntry: PublicEntry?
         do {
-            claimed = try LogLeaf.index(ofLeaf: leaf)
+            if leaf.starts(with: Self.v2Start) {
+                let entry = try PublicEntry(leafBytes: Array(leaf))
+                (claimed, publicEntry) = (entry.index, entry)
+            } else {
+                claimed = try LogLeaf.index(ofLeaf: leaf)
+            }
         } catch {
             throw LogVerificationFailure(.malformedEntry(index: position, reason: error.description))
         }
         guard claimed == position else { throw LogVerificationFailure(.misplacedEntry(index: position, claimed: claimed)) }
-        return MerkleHasher.leafHash(leaf)
+        return Checked(hash: MerkleHasher.leafHash(leaf), publicEntry: publicEntry)
     }
+
+    /// How every v2 leaf begins (RFC 8785 puts `commitment` first), and no v1 leaf does.
+    private static let v2Start = Array(#"{"commitment":"#.utf8)
+}
+
+/// SPEC §4's public invariants over the v2 entries of a pass, fed in index order; the first
+/// entry that breaks one is kept, to be reported once the entries are known to be the signed ones.
+struct InvariantCheck: Sendable {
+    private var invariants = PublicInvariants()
+    private(set) var firstBroken: LogVerificationFailure?
+
+    mutating func take(_ entry: PublicEntry) {
+        guard firstBroken == nil else { return }
+        do {
+            try invariants.check(entry)
+        } catch {
+            firstBroken = LogVerificationFailure(.brokenRule(index: entry.index, reason: error.reason))
+        }
+    }
+
+    var consentCount: Int { invariants.consentCount }
+    var forgottenCount: Int { invariants.forgottenCount }
 }

@@ -54,13 +54,15 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             if let trusted, trusted.origin != checkpoint.origin {
                 throw LogVerificationFailure(.originChanged(trusted: trusted.origin, published: checkpoint.origin))
             }
-            let readAsEntryBundles = try await verifyEntries(against: checkpoint, progress: progress)
+            let (readAsEntryBundles, invariants) = try await verifyEntries(against: checkpoint, progress: progress)
             if let trusted {
                 try await verifyExtends(trusted, checkpoint)
             }
+            // Only now are the entries known to be the signed ones, whose rules are worth judging.
+            if let broken = invariants.firstBroken { throw broken }
             return .verified(VerifiedLog(
                 checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted, cosignatures: cosignatures,
-                readAsEntryBundles: readAsEntryBundles
+                readAsEntryBundles: readAsEntryBundles, consentTags: invariants.consentCount, forgottenConsentTags: invariants.forgottenCount
             ))
         } catch let failure as LogVerificationFailure {
             return .failed(failure)
@@ -69,15 +71,18 @@ public struct LogAuditor<Source: LogSource>: Sendable {
 
     /// Rehashes every entry into a root: from the entry bundles, at hashing speed, and only if they
     /// do not lead to the signed root, again from the entry pages, which say which entry is at
-    /// fault. Either way O(log n) hashes are held, plus a few bundles or one page of entries.
-    /// Returns whether the bundles were what verified them.
-    private func verifyEntries(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws -> Bool {
+    /// fault. Either way O(log n) hashes are held, plus a few bundles or one page of entries, and
+    /// the state of each consent tag for the public invariants. Returns whether the bundles were
+    /// what verified them, and the invariants over the entries that did.
+    private func verifyEntries(
+        against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void
+    ) async throws -> (readAsEntryBundles: Bool, invariants: InvariantCheck) {
         progress(0, checkpoint.size)
         let fault: BundleFault?
         do {
-            let root = try await BundledPass(source: source, size: checkpoint.size, window: bundleWindow).root { progress($0, checkpoint.size) }
-            if root == checkpoint.rootHash { return true }
-            fault = BundleFault(index: nil, reason: "they hash to \(root.base64), the signed checkpoint says \(checkpoint.rootHash.base64)")
+            let pass = try await BundledPass(source: source, size: checkpoint.size, window: bundleWindow).run { progress($0, checkpoint.size) }
+            if pass.root == checkpoint.rootHash { return (true, pass.invariants) }
+            fault = BundleFault(index: nil, reason: "they hash to \(pass.root.base64), the signed checkpoint says \(checkpoint.rootHash.base64)")
         } catch let bundled as BundleFault {
             fault = bundled
         } catch let cancelled as CancellationError {
@@ -86,14 +91,14 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             // The bundles could not be read at all; the pages verify the log as fully, if slower.
             fault = nil
         }
-        try await verifyPages(against: checkpoint, progress: progress)
+        let invariants = try await verifyPages(against: checkpoint, progress: progress)
         if let fault {
             throw LogVerificationFailure(.bundlesDisagree(index: fault.index, reason: fault.reason))
         }
-        return false
+        return (false, invariants)
     }
 
-    private func verifyPages(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws {
+    private func verifyPages(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws -> InvariantCheck {
         var cursor = EntryCursor(source: source, size: checkpoint.size, pageSize: pageSize)
         var builder = MerkleTreeBuilder()
         progress(0, checkpoint.size)
@@ -105,6 +110,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         guard root == checkpoint.rootHash else {
             throw try await locateChangedEntry(against: checkpoint, computedRoot: root)
         }
+        return cursor.invariants
     }
 
     /// The first entry whose prefix the log cannot prove to be part of the signed tree.

@@ -37,6 +37,9 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
         /// The log's entry bundles are not what the signed tree needs, though its entries are:
         /// they were served from somewhere else. `index` is the first entry they got wrong, when known.
         case bundlesDisagree(index: UInt64?, reason: String)
+        /// The v2 entry at `index` breaks one of the public invariants of SPEC §4 (a bundle after the
+        /// consent ended, more than its uses, a decision the state machine does not have, …).
+        case brokenRule(index: UInt64, reason: String)
     }
 
     public let reason: Reason
@@ -48,7 +51,7 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
     public var firstBadIndex: UInt64? {
         switch reason {
         case .missingEntry(let index, _, _), .outOfOrder(let index, _), .malformedEntry(let index, _),
-             .misplacedEntry(let index, _), .changedEntry(let index):
+             .misplacedEntry(let index, _), .changedEntry(let index), .brokenRule(let index, _):
             index
         case .bundlesDisagree(let index, _):
             index
@@ -92,6 +95,8 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
             "the published checkpoint is not cosigned by every required witness: \(why)"
         case .bundlesDisagree(_, let why):
             "the log's entries verify, but its entry bundles do not serve them: \(why)"
+        case .brokenRule(let index, let why):
+            "entry \(index) is signed into the log, but \(why)"
         }
     }
 }

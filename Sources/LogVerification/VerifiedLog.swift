@@ -14,6 +14,10 @@ public struct VerifiedLog: Sendable, Hashable {
     /// Whether the entries were read as C2SP entry bundles; false when the log served none and its
     /// pages of entries were read instead.
     public let readAsEntryBundles: Bool
+    /// How many consents the v2 entries name by their tags, each checked against the public
+    /// invariants, and how many of those were forgotten (their openings shredded).
+    public let consentTags: Int
+    public let forgottenConsentTags: Int
 
     public var trustedOnFirstUse: Bool { trusted == nil }
 }

@@ -36,6 +36,9 @@ extension AuditCommand {
             let stateFile: String
             /// Whether the entries were read as C2SP entry bundles (false: from pages, the broker serving none).
             let readAsEntryBundles: Bool?
+            /// Consents named by v2 entries, each checked against the public invariants, and how many were forgotten.
+            var consentTags: Int? = nil
+            var forgottenConsentTags: Int? = nil
         }
 
         mutating func validate() throws {
@@ -70,11 +73,15 @@ extension AuditCommand {
                         return try printJSON(Report(
                             verified: true, origin: log.checkpoint.origin, size: log.checkpoint.size, rootHash: log.checkpoint.rootHash.base64,
                             trustedOnFirstUse: log.trustedOnFirstUse, previousSize: log.trusted?.size, firstBadIndex: nil, failure: nil,
-                            stateFile: statePath, readAsEntryBundles: log.readAsEntryBundles
+                            stateFile: statePath, readAsEntryBundles: log.readAsEntryBundles,
+                            consentTags: log.consentTags, forgottenConsentTags: log.forgottenConsentTags
                         ))
                     }
                     print("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
                     print("root hash: \(log.checkpoint.rootHash.base64)")
+                    if log.consentTags > 0 {
+                        print("public rules hold for the \(log.consentTags) consents of the v2 entries (\(log.forgottenConsentTags) of them forgotten)")
+                    }
                     for cosignature in log.cosignatures {
                         print(WitnessKeys.line(for: cosignature))
                     }

@@ -48,13 +48,20 @@ struct InMemoryLog: LogSource {
 
     /// Appends `count` entries and signs a checkpoint for the new size.
     mutating func append(_ count: Int) throws {
-        for _ in 0..<count {
-            let leaf = try Self.entry(index: store.size, note: note)
+        try append(leaves: (0..<UInt64(count)).map { try Self.entry(index: store.size + $0, note: note) })
+    }
+
+    /// Appends `leaves` as they are and signs a checkpoint for the new size, as a broker signs
+    /// whatever its entry table holds.
+    mutating func append(leaves: [[UInt8]]) throws {
+        for leaf in leaves {
             served.append(ServedEntry(index: store.size, leaf: leaf))
             store.append(leafHash: MerkleHasher.leafHash(leaf))
         }
         signedNote = try signer.sign(Checkpoint(origin: Self.origin, size: store.size, rootHash: MerkleTree.root(size: store.size, source: store)).body)
     }
+
+    var size: UInt64 { store.size }
 
     /// A canonical entry; a letter of `details.reason` can change without breaking the canonical form.
     static func entry(index: UInt64, note: String) throws -> [UInt8] {

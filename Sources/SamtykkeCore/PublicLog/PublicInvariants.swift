@@ -1,0 +1,74 @@
+import Foundation
+
+/// SPEC §4's public invariants, which anyone checks from the public entries alone, per consent
+/// tag: the first entry is `consent.requested` with its terms; decisions follow the state machine
+/// of §1; `data.requested` and `bundle.issued` only while the consent is active and not after its
+/// `validUntil`, at most `maxUses` bundles, and `consent.exhausted` right after the last one; after
+/// a terminal entry nothing but `bundle.refused` and one `consent.forgotten`, which comes only
+/// after a terminal entry and ends the consent's entries.
+///
+/// Fed the entries in index order; v1 entries name their parties in clear and are not its business.
+public struct PublicInvariants: Sendable {
+    private struct Consent: Sendable {
+        let terms: PublicEntry.Terms
+        var status: ConsentStatus = .pending
+        var bundles = 0
+        var forgotten = false
+    }
+
+    private var consents: [ConsentTag: Consent] = [:]
+
+    public init() {}
+
+    /// How many consent tags the entries so far named.
+    public var consentCount: Int { consents.count }
+
+    /// How many of them were forgotten.
+    public var forgottenCount: Int { consents.values.count { $0.forgotten } }
+
+    /// Takes the next entry, or says which invariant it breaks.
+    public mutating func check(_ entry: PublicEntry) throws(DomainError) {
+        guard var consent = consents[entry.consent] else {
+            guard entry.type == .consentRequested, let terms = entry.terms else {
+                throw broken(entry, "the consent's first entry is \(entry.type.rawValue), not consent.requested")
+            }
+            consents[entry.consent] = Consent(terms: terms)
+            return
+        }
+        if consent.forgotten { throw broken(entry, "it comes after the consent's consent.forgotten") }
+        let spent = consent.status == .active && consent.bundles == consent.terms.maxUses
+        if spent, entry.type != .consentExhausted {
+            throw broken(entry, "the consent's \(consent.terms.maxUses) uses are spent, so its next entry must be consent.exhausted")
+        }
+        switch entry.type {
+        case .consentRequested:
+            throw broken(entry, "the consent was requested before")
+        case .bundleRefused:
+            break
+        case .consentForgotten:
+            guard consent.status.isTerminal else { throw broken(entry, "the consent is \(consent.status.rawValue), not ended") }
+            consent.forgotten = true
+        case .dataRequested, .bundleIssued:
+            guard consent.status == .active else { throw broken(entry, "the consent is \(consent.status.rawValue), not active") }
+            guard entry.time <= consent.terms.validUntil else {
+                throw broken(entry, "it is after the consent's validUntil, \(RFC3339.string(from: consent.terms.validUntil))")
+            }
+            if entry.type == .bundleIssued { consent.bundles += 1 }
+        case .consentExhausted:
+            guard spent else {
+                throw broken(entry, "the consent has \(consent.bundles) of its \(consent.terms.maxUses) bundles, so it is not used up")
+            }
+            consent.status = .exhausted
+        case .consentGranted, .consentDenied, .consentRevoked, .consentWithdrawn, .consentExpired:
+            guard let event = entry.type.transitionEvent, let next = consent.status.next(on: event) else {
+                throw broken(entry, "a \(consent.status.rawValue) consent cannot be \(entry.type.rawValue.dropFirst("consent.".count))")
+            }
+            consent.status = next
+        }
+        consents[entry.consent] = consent
+    }
+
+    private func broken(_ entry: PublicEntry, _ why: String) -> DomainError {
+        .invalid("entry", "its \(entry.type.rawValue) of consent \(entry.consent) breaks the public rules of the log: \(why)")
+    }
+}
