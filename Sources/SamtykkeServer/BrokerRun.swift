@@ -45,9 +45,9 @@ private final class StopRequest: Sendable {
         let at: ContinuousClock.Instant
     }
 
-    private let record = Mutex<Record?>(nil)
+    private let stored = Mutex<Record?>(nil)
 
-    func record(_ request: Record) { record.withLock { $0 = request } }
+    func record(_ request: Record) { stored.withLock { $0 = request } }
 
-    var recorded: Record? { record.withLock { $0 } }
+    var recorded: Record? { stored.withLock { $0 } }
 }

@@ -31,15 +31,21 @@ actor DependencyHealth {
     }
 
     /// Nil when the dependency answers, else why not: the last word if it is younger than `maxAge`,
-    /// else a check's, which takes at most `deadline` however long the dependency takes.
-    func problem(maxAge: Duration) async -> String? {
+    /// else a check's, which takes at most `deadline` however long the dependency takes. A caller
+    /// that cannot wait that long (`/readyz`) gives `waitingAtMost`: past it, it gets the last word
+    /// (or that there was no answer yet), and the check runs on for the next caller to settle.
+    func problem(maxAge: Duration, waitingAtMost patience: Duration? = nil) async -> String? {
         if let last, last.at.duration(to: .now) < maxAge { return last.problem }
         guard let check else { return last?.problem }
         let running = pending ?? Task { await check() }
         pending = running
-        guard let answered = await answer(of: running, within: deadline) else {
-            observe("no answer within \(deadline.seconds) s")
-            return last?.problem
+        let limit = min(patience ?? deadline, deadline)
+        guard let answered = await answer(of: running, within: limit) else {
+            guard limit < deadline else {
+                observe("no answer within \(deadline.seconds) s")
+                return last?.problem
+            }
+            return last.map(\.problem) ?? "no answer within \(limit.seconds) s"
         }
         if pending == running { pending = nil }
         observe(answered)

@@ -28,9 +28,10 @@ struct PublicController {
         router.get("healthz") { _, _ in Self.text("ok\n") }
         router.get("readyz") { _, _ in
             // From what the background checks last found, so a hung database or agency never holds
-            // the answer: a database check is at most two seconds old (else one is made, bounded by
-            // `BrokerHealth.databaseDeadline`), the agency's whatever the monitor last heard.
-            async let database = health.database.problem(maxAge: .seconds(2))
+            // the answer: the monitor checks the database every second, and only when its last word
+            // is older than five seconds (a monitor starved of CPU) is one made here, bounded by
+            // waiting at most `BrokerHealth.readinessPatience`; the agency's is whatever was last heard.
+            async let database = health.database.problem(maxAge: .seconds(5), waitingAtMost: BrokerHealth.readinessPatience)
             async let agency = health.agency.problem(maxAge: .seconds(86_400))
             let readiness = Readiness(database: await database, agency: await agency)
             guard readiness.status == "ready" else { throw Problem.notReady(readiness) }

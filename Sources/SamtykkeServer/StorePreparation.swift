@@ -20,6 +20,8 @@ struct StorePreparation: Service, CustomStringConvertible {
                 do {
                     try await prepare()
                     prepared.open()
+                    // The migrations' answer is the database's: ready at once, not at the next check.
+                    await database.observe(nil)
                     await ready()
                     return
                 } catch is CancellationError {
