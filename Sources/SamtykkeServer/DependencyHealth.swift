@@ -67,6 +67,12 @@ actor DependencyHealth {
         }
     }
 
+    /// Sets the gauge from the last word again, asking nothing: the gauges are one per process, so a
+    /// scrape re-asserts this broker's view over any other in the same process (the tests' stacks).
+    func republish() {
+        if let last { gauge.record(last.problem == nil ? 1 : 0) }
+    }
+
     /// The last word, without asking: nil before the first.
     var lastProblem: String?? { last.map(\.problem) }
 }

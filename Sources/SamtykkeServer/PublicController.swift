@@ -41,6 +41,7 @@ struct PublicController {
             // Never from the database: from what the background refresh and this instance's commits
             // last saw, with its age, so a scrape answers while the database is away.
             broker.storeFigures.publish(now: broker.now())
+            for dependency in [health.database, health.agency] + health.witnesses { await dependency.republish() }
             Gauge(label: SamtykkeMetrics.checkpointAge).record(broker.lastCommit.age.seconds)
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)

@@ -56,15 +56,19 @@ struct DatabaseOutageTests {
     }
 
     /// `/readyz` is 503 naming the database, fast; `/healthz` and `/metrics` answer, the gauge at 0.
+    /// Fast: the quickest of three answers within a second and none waits as long as a database
+    /// check may take (2 s), so none waited on the database; a machine busy with the whole suite
+    /// has taken a little over a second for a single round trip.
     static func expectUnready(_ anyone: Caller) async throws {
+        var times: [Duration] = []
         for _ in 0..<3 {
             let started = ContinuousClock.now
             let ready = try await anyone.send("GET", "/readyz")
-            let took = started.duration(to: .now)
+            times.append(started.duration(to: .now))
             #expect(ready.status == 503, "\(ready.text)")
             #expect((ready.json["database"] as? String)?.hasPrefix("unavailable") == true, "\(ready.text)")
-            #expect(took < .seconds(1), "/readyz took \(took)")
         }
+        #expect(times.min()! < .seconds(1) && times.max()! < .seconds(2), "/readyz took \(times)")
         let metrics = try await anyone.send("GET", "/metrics")
         #expect(metrics.status == 200)
         #expect(try await MetricFamilies.parse(metrics.text).value("samtykke_database_up") == 0)
