@@ -150,6 +150,20 @@ extension PostgresStore {
         }
     }
 
+    public func deliveryBacklog() async throws -> DeliveryBacklog {
+        try await mapErrors("count pending webhook deliveries") {
+            let row = try await client.query(
+                """
+                SELECT COUNT(*), MIN(e.time) FROM delivery d JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx
+                WHERE d.state = 'pending' AND w.status != 'disabled'
+                """,
+                logger: logger
+            ).onlyRow()
+            let (pending, oldest) = try row?.decode((Int64, Date?).self) ?? (Int64(0), nil)
+            return DeliveryBacklog(pending: Int(pending), oldestEventAt: oldest)
+        }
+    }
+
     public func replayDelivery(event: EventID, webhook: String, of bank: OrgNumber, now: Date) async throws -> Bool {
         let index = Int64(event.logIndex)
         return try await transaction("replay a webhook delivery") { connection in

@@ -133,6 +133,20 @@ extension SQLiteStore: DeliveryStore {
         }
     }
 
+    public func deliveryBacklog() async throws -> DeliveryBacklog {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS pending, MIN(e.time) AS oldest
+                    FROM delivery d JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx
+                    WHERE d.state = 'pending' AND w.status != 'disabled'
+                    """
+            )!
+            return DeliveryBacklog(pending: row["pending"], oldestEventAt: row["oldest"])
+        }
+    }
+
     public func replayDelivery(event: EventID, webhook: String, of bank: OrgNumber, now: Date) async throws -> Bool {
         try await writer.write { db in
             guard try Bool.fetchOne(

@@ -40,9 +40,22 @@ public struct JSONLogHandler: LogHandler {
     private static func json(_ value: Logger.MetadataValue) -> Any {
         switch value {
         case .string(let text): text
-        case .stringConvertible(let convertible): convertible.description
+        case .stringConvertible(let convertible): number(convertible) ?? convertible.description
         case .array(let values): values.map(json)
         case .dictionary(let values): values.mapValues(json)
+        }
+    }
+
+    /// A number or a flag given as one (`.stringConvertible(401)`) stays one in JSON, so a log
+    /// query can compare `status >= 500`; interpolated text (`"\(x)"`) stays text. JSON has no
+    /// infinities or NaN: those are written as text.
+    private static func number(_ value: any CustomStringConvertible & Sendable) -> Any? {
+        switch value {
+        case let flag as Bool: flag
+        case let integer as any BinaryInteger: Int64(exactly: integer).map { $0 as Any } ?? UInt64(exactly: integer)
+        case let real as Double where real.isFinite: real
+        case let real as Float where real.isFinite: Double(real)
+        default: nil
         }
     }
 

@@ -37,6 +37,9 @@ public struct OpenedStore: Sendable {
         }
     }
 
+    /// What the start-up log line calls the backend.
+    public var backend: String { store is PostgresStore ? "postgresql" : "sqlite" }
+
     /// Work that needs the services running (PostgreSQL's migrations run over its pool).
     public func prepare() async throws {
         if let postgres = store as? PostgresStore { try await postgres.migrate() }

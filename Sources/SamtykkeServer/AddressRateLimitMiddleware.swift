@@ -30,17 +30,22 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The address a request is counted against (as `IPNetwork.limitKey` groups them): its peer's,
-    /// or, when the peer is a trusted proxy, the nearest `X-Forwarded-For` entry that is not one. Each
-    /// proxy appends the address it got the request from, so what stands left of the last untrusted
-    /// entry is that client's own word. Without a peer (a socket that has none, the router test
-    /// client) all requests share one key.
+    /// The address a request is counted against (as `IPNetwork.limitKey` groups them). Without a
+    /// peer (a socket that has none, the router test client) all requests share one key.
     static func client(of request: Request, peer: SocketAddress?, trustedProxies: [IPNetwork]) -> String {
-        guard let peer = peer?.ipAddress else { return "no-address" }
+        clientAddress(of: request, peer: peer, trustedProxies: trustedProxies).map(IPNetwork.limitKey) ?? "no-address"
+    }
+
+    /// The client's address, for the limit and the access log: its peer's, or, when the peer is a
+    /// trusted proxy, the nearest `X-Forwarded-For` entry that is not one. Each proxy appends the
+    /// address it got the request from, so what stands left of the last untrusted entry is that
+    /// client's own word. Nil without a peer.
+    static func clientAddress(of request: Request, peer: SocketAddress?, trustedProxies: [IPNetwork]) -> String? {
+        guard let peer = peer?.ipAddress else { return nil }
         func trusted(_ address: String) -> Bool { trustedProxies.contains { $0.contains(address) } }
-        guard trusted(peer) else { return IPNetwork.limitKey(for: peer) }
+        guard trusted(peer) else { return peer }
         let hops = request.headers[values: forwardedFor].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
-        return IPNetwork.limitKey(for: hops.last { !trusted($0) } ?? hops.first ?? peer)
+        return hops.last { !trusted($0) } ?? hops.first ?? peer
     }
 }

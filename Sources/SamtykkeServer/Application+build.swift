@@ -26,6 +26,8 @@ public struct ServerOptions: Sendable {
     /// kernel refuses them. 512 stays clear of the common limit of 1024 open files, which the
     /// database, the agency's connections and the log share.
     public var maxConnections = 512
+    /// Which store the broker uses, for the start-up log line (`sqlite`, `postgresql`).
+    public var backend = "sqlite"
 
     public init(host: String = "127.0.0.1", port: Int = 8080, expirySweepInterval: Duration = .seconds(1)) {
         self.host = host
@@ -36,7 +38,10 @@ public struct ServerOptions: Sendable {
 
 /// The broker application, the same for `samtykke serve`, `samtykke demo` and the tests.
 /// `storeServices` run beside it (PostgreSQL's connection pool), and `prepare` (migrations) runs
-/// once they do, before the server accepts a connection.
+/// beside the server, again every second until it succeeds: the port is bound at once, so a broker
+/// whose database is not there yet answers `/healthz`, `/readyz` and `/metrics`, and becomes ready
+/// when the database comes. The start-up line (version, backend, address) is logged when the port
+/// is bound; `onServerRunning` is called once the store is prepared as well.
 public func buildApplication(
     broker: Broker,
     options: ServerOptions,
@@ -49,8 +54,10 @@ public func buildApplication(
     let prepared = StartupGate()
     var broker = broker
     broker.logger = logger
-    var app = Application(
-        router: buildRouter(broker: broker),
+    let health = BrokerHealth(broker: broker, prepared: prepared, logger: logger)
+    let boundPort = BoundPort()
+    return Application(
+        router: buildRouter(broker: broker, health: health),
         server: HTTPServerBuilder { responder in
             DeadlinedHTTP1Channel(
                 responder: responder,
@@ -67,32 +74,40 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)
         ),
         services: storeServices + [
-            ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, logger: logger),
-            WebhookSender(broker: broker, prepared: prepared, logger: logger),
+            StorePreparation(prepare: prepare, prepared: prepared, database: health.database) {
+                if let port = await boundPort.value() { await onServerRunning(port) }
+            },
+            HealthMonitor(broker: broker, health: health),
+            ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, database: health.database, logger: logger),
+            WebhookSender(broker: broker, prepared: prepared, database: health.database, logger: logger),
         ]
-            + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, logger: logger)]),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
+            + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, witnessHealth: health.witnesses)]),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? options.port
+            logger.notice("broker listening", metadata: [
+                "url": "http://\(options.host):\(port)", "version": "\(BuildInfo.version)", "backend": "\(options.backend)",
+            ])
+            boundPort.set(port)
+        },
         eventLoopGroupProvider: eventLoopGroup,
         logger: logger
     )
-    app.beforeServerStarts {
-        try await prepare()
-        prepared.open()
-    }
-    return app
 }
 
 /// Every route of SPEC §2, each group behind the authentication its party uses. `openapi.json`
 /// describes exactly these routes (a test holds the two together) and decides which query
 /// parameters and bodies each one accepts.
 public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
+    buildRouter(broker: broker, health: BrokerHealth(broker: broker, prepared: StartupGate(open: true), logger: broker.logger))
+}
+
+func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestContext> {
     let openAPI = OpenAPIDocument.shipped
-    SamtykkeMetrics.registerSeries()
     // HEAD is answered on every GET route, as RFC 9110 §9.3.2 asks of a server.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: ObservationMiddleware())
+    router.add(middleware: ObservationMiddleware(trustedProxies: broker.trustedProxies, activity: broker.activity))
     router.add(middleware: HeadMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(database: health.database))
     router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
     let bankKeys = APIKeyAuthenticator(parties: broker.store, role: .bank)
     let idTokens = IDTokenAuthenticator(broker: broker)
@@ -102,8 +117,9 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     router.add(middleware: RequestShapeMiddleware(document: openAPI, place: .router(authenticators: authenticators)))
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
-    let agencyHealth = AgencyHealth(agency: broker.agency, probeDeadline: broker.limits.agencyProbeDeadline)
-    PublicController(broker: broker, agencyHealth: agencyHealth, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    PublicController(broker: broker, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    // Everything from here on reads the store.
+    router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
     let tlog = TlogController(broker: broker)
     tlog.addPublicRoutes(to: router)
 
@@ -111,7 +127,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     // uses. Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
     let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
-    BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: agencyHealth)).addRoutes(to: bank)
+    BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)
 
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)

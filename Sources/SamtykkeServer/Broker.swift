@@ -40,6 +40,10 @@ public struct Broker: Sendable {
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
     let lastCommit = LastCommit()
+    /// What `/metrics` reports from the database, refreshed in the background and by commits.
+    let storeFigures = StoreFigures()
+    /// Requests and deliveries in flight, for the shutdown log line.
+    public let activity = Activity()
     /// Where `WitnessService` submits checkpoints; none by default.
     public var witnesses: [WitnessClient] = []
     /// What the witnesses cosigned, for the checkpoint routes to append.
@@ -178,7 +182,8 @@ public struct Broker: Sendable {
     /// One line per entry the change logged: what happened to which consent and who did it, by
     /// kind only (a citizen actor's id is their national identity number).
     private func announced(_ outcome: ChangeOutcome) -> ChangeOutcome {
-        if !outcome.entries.isEmpty {
+        if let newest = outcome.entries.map(\.index).max() {
+            storeFigures.committed(logSize: UInt64(newest) + 1)
             lastCommit.mark()
             deliveryBell.ring()
         }

@@ -16,10 +16,10 @@ struct BundleService: Sendable {
     let broker: Broker
     let seal: Seal
     let refusals: RateLimiter
-    let agencyHealth: AgencyHealth
+    let agencyHealth: DependencyHealth
     let tokens = ConsentTokenCache()
 
-    init(broker: Broker, agencyHealth: AgencyHealth) {
+    init(broker: Broker, agencyHealth: DependencyHealth) {
         self.broker = broker
         self.seal = Seal(signer: broker.signer, purpose: .idempotentBundle)
         self.refusals = RateLimiter(rule: broker.limits.refusalRate)
@@ -81,7 +81,8 @@ struct BundleService: Sendable {
             await agencyCall(since: started, failed: nil)
         } catch {
             await agencyCall(since: started, failed: error)
-            logger.warning("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
+            // Per request at debug only: an outage is logged once, at error, by the agency's health.
+            logger.debug("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
             Counter(label: SamtykkeMetrics.agencyErrors, dimensions: [("reason", error.metricReason)]).increment()
             Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", error.metricReason)]).increment()
             _ = try await broker.commit(.act(id, by: .bank(bank), .refuseBundle(reason: error.reason, for: bank)))
@@ -121,7 +122,7 @@ struct BundleService: Sendable {
     private func agencyCall(since started: ContinuousClock.Instant, failed error: AgencyError?) async {
         Timer(label: SamtykkeMetrics.agencyDuration, dimensions: [("outcome", error == nil ? "ok" : "error")], preferredDisplayUnit: .seconds)
             .record(duration: started.duration(to: .now))
-        await agencyHealth.observe(error)
+        await agencyHealth.observe(agencyError: error)
     }
 
     /// The token kept for this consent while it still fits, else a newly signed one, living the

@@ -11,6 +11,8 @@ struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
     let prepared: StartupGate
+    /// A sweep that fails while the database is down is not logged again: the database's line says it.
+    let database: DependencyHealth
     let logger: Logger
 
     /// ServiceLifecycle logs services by description; the default would print the whole broker.
@@ -42,7 +44,7 @@ struct ExpiryService: Service, CustomStringConvertible {
                 } catch is CancellationError {
                     return  // shutting down: an ordinary stop, not a failure
                 } catch {
-                    logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+                    if await database.problem(maxAge: .seconds(2)) == nil { logger.error("expiry sweep failed", metadata: ["error": "\(error)"]) }
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -9,22 +9,48 @@ import Metrics
 ///
 /// The route is the pattern that matched (`/v1/consents/:id`), never the path: paths hold national
 /// identity numbers, and one series per id would be no use to anyone.
+///
+/// The request id is the caller's `X-Request-Id` when it is a plain token (a proxy's or a bank's own
+/// id, so one request can be followed across systems), else the broker's own; the same id is in the
+/// `Request-Id` answer header, every log line of the request and its problem document.
 struct ObservationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let trustedProxies: [IPNetwork]
+    let activity: Activity
 
     static let requestIDHeader = HTTPField.Name("Request-Id")!
+    static let incomingRequestIDHeader = HTTPField.Name("X-Request-Id")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        do {
-            var response = try await next(request, context)
-            response.headers[Self.requestIDHeader] = context.id
-            record(request, context: context, status: response.status, elapsed: start.duration(to: .now))
-            return response
-        } catch {
-            // Only what ProblemMiddleware could not render ends up here; Hummingbird answers 500.
-            record(request, context: context, status: .internalServerError, elapsed: start.duration(to: .now))
-            throw error
+        var context = context
+        if let given = request.headers[Self.incomingRequestIDHeader], Self.isAcceptableRequestID(given) {
+            // `context.id` is read from this metadata, so the problem documents carry it too.
+            context.logger[metadataKey: "hb.request.id"] = .string(given)
+        }
+        return try await activity.during(request: {
+            do {
+                var response = try await next(request, context)
+                response.headers[Self.requestIDHeader] = context.id
+                record(request, context: context, status: response.status, elapsed: start.duration(to: .now))
+                return response
+            } catch {
+                // Only what ProblemMiddleware could not render ends up here; Hummingbird answers 500.
+                record(request, context: context, status: .internalServerError, elapsed: start.duration(to: .now))
+                throw error
+            }
+        })
+    }
+
+    /// 1–128 characters of `[A-Za-z0-9._~-]` (RFC 3986's unreserved set): nothing a log line or a
+    /// header could be bent with.
+    static func isAcceptableRequestID(_ text: String) -> Bool {
+        (1...128).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"): true
+            default: false
+            }
         }
     }
 
@@ -37,13 +63,17 @@ struct ObservationMiddleware: RouterMiddleware {
             dimensions: [("method", method), ("route", route), ("status_class", "\(status.code / 100)xx")],
             preferredDisplayUnit: .seconds
         ).record(duration: elapsed)
-        context.logger.info("request", metadata: [
+        var metadata: Logger.Metadata = [
             "method": "\(method)",
             "route": "\(route)",
-            "status": "\(status.code)",
-            "durationSeconds": "\(elapsed.seconds)",
+            "status": .stringConvertible(status.code),
+            "durationSeconds": .stringConvertible(elapsed.seconds),
             "requestId": "\(context.id)",
             "caller": "\(context.caller?.kind ?? "anonymous")",
-        ])
+        ]
+        if let client = AddressRateLimitMiddleware.clientAddress(of: request, peer: context.remoteAddress, trustedProxies: trustedProxies) {
+            metadata["client"] = "\(client)"
+        }
+        context.logger.info("request", metadata: metadata)
     }
 }

@@ -61,12 +61,12 @@ struct OpenAPIDocument: Sendable {
         self.operations = operations
     }
 
-    /// The operations the document has for a concrete request path, matching `{parameter}` segments
+    /// The operations (with their path templates) the document has for a concrete request path, matching `{parameter}` segments
     /// to anything and a final `**` to one or more segments, by method: a 405 lists the methods in
     /// `Allow`.
-    func operations(forPath path: String) -> [(method: String, operation: Operation)] {
+    func operations(forPath path: String) -> [(method: String, path: String, operation: Operation)] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return operations.compactMap { key, operation -> (method: String, operation: Operation)? in
+        return operations.compactMap { key, operation -> (method: String, path: String, operation: Operation)? in
             let parts = key.split(separator: " ", maxSplits: 1)
             var template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
             var compared = segments
@@ -77,7 +77,7 @@ struct OpenAPIDocument: Sendable {
             let matches = template.count == compared.count && zip(template, compared).allSatisfy { expected, actual in
                 expected == actual || (expected.hasPrefix("{") && !actual.isEmpty)
             }
-            return matches ? (String(parts[0]), operation) : nil
-        }.sorted { $0.method < $1.method }
+            return matches ? (String(parts[0]), String(parts[1]), operation) : nil
+        }.sorted { ($0.method, $0.path) < ($1.method, $1.path) }
     }
 }

@@ -21,6 +21,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public let bearerError: String?
     /// For a 410: what is left of a consent the retention period removed.
     private(set) var forgotten: ForgottenView?
+    /// For `/readyz`'s 503: which dependency is unavailable and why.
+    private(set) var readiness: PublicController.Readiness?
 
     public static let typeBase = "https://samtykke.invalid/problems/"
 
@@ -76,6 +78,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         /// The `Request-Id` the response carries too: what a caller quotes to the operator.
         let requestId: String
         let consent: ForgottenView?
+        let database: String?
+        let agency: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -88,7 +92,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             instance: request.uri.path,
             retryAfter: retryAfter,
             requestId: context.id,
-            consent: forgotten
+            consent: forgotten,
+            database: readiness?.database,
+            agency: readiness?.agency
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -97,6 +103,15 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         if let allow { headers[.allow] = allow.joined(separator: ", ") }
         if status == .unauthorized { headers[.wwwAuthenticate] = bearerError.map { #"Bearer error="\#($0)""# } ?? "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(document))))
+    }
+
+    /// `/readyz` when the database or the agency is unavailable, naming which.
+    static func notReady(_ readiness: PublicController.Readiness) -> Problem {
+        var problem = Problem(
+            .serviceUnavailable, "not-ready", "Not ready", detail: "unavailable: \(readiness.unavailable.joined(separator: ", "))", retryAfter: 1
+        )
+        problem.readiness = readiness
+        return problem
     }
 
     static func notFound(_ what: String = "no such resource") -> Problem {

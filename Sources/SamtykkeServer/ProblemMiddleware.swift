@@ -9,15 +9,29 @@ import SamtykkeStore
 /// Turns every error into a problem document. Added first on the router, so it also sees unknown
 /// routes, decoding failures and over-size bodies. Unexpected errors become a bare 500 that names the
 /// request id; their details go to the log only.
+///
+/// While the database is known to be down, an unexpected error is taken for its absence: a 503 the
+/// client may retry, logged once by the database's own line rather than once per request.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    var database: DependencyHealth?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, context: context)
+            var problem = Self.problem(for: error, context: context)
+            if problem.kind == Self.internalKind, !(error is StorageError) {
+                if let database, let why = await database.problem(maxAge: .seconds(2)) {
+                    problem = Problem(.serviceUnavailable, "database-unavailable", "The database is unavailable", detail: "unavailable: \(why)", retryAfter: 1)
+                } else {
+                    context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                }
+            }
             return try problem.response(from: request, context: context)
         }
     }
+
+    static var internalKind: String { "internal" }
 
     static func problem(for error: any Error, context: Context) -> Problem {
         switch error {
@@ -44,8 +58,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as HTTPResponseError where error.status.code < 500:
             return Problem(error.status, "http-error", error.status.reasonPhrase)
         default:
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            return Problem(.internalServerError, "internal", "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
+            return Problem(.internalServerError, internalKind, "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
         }
     }
 

@@ -31,7 +31,9 @@ struct RequestShapeMiddleware: RouterMiddleware {
             let matching = document.operations(forPath: request.uri.path)
             guard !matching.isEmpty else { return try await next(request, context) }
             var allowed: [String] = []
-            for (method, _) in matching where allowed.last != method { allowed.append(method) }
+            for (method, _, _) in matching where allowed.last != method { allowed.append(method) }
+            // Counted and logged under the route it belongs to, not as an unknown path.
+            context.coreContext.endpointPath.value = matching[0].path
             let refusal = Problem(
                 .methodNotAllowed, "method-not-allowed", "Method not allowed",
                 detail: "\(request.uri.path) allows \(allowed.joined(separator: ", "))", allow: allowed

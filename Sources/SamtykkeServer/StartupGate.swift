@@ -4,16 +4,26 @@ import Synchronization
 /// a table before it exists. (A statement that failed to prepare on a pooled connection would fail
 /// there again, so "retry later" is not enough.)
 final class StartupGate: Sendable {
-    private let isOpen = Atomic<Bool>(false)
+    private let opened = Atomic<Bool>(false)
 
-    func open() {
-        isOpen.store(true, ordering: .releasing)
+    init(open: Bool = false) {
+        opened.store(open, ordering: .releasing)
     }
 
-    /// Returns when the gate opens, or when the task is cancelled (start-up failed, or shutdown).
-    func wait() async {
-        while !isOpen.load(ordering: .acquiring), !Task.isCancelled {
+    func open() {
+        opened.store(true, ordering: .releasing)
+    }
+
+    var isOpen: Bool { opened.load(ordering: .acquiring) }
+
+    /// Returns when the gate opens, when the task is cancelled (start-up failed, or shutdown), or
+    /// after `limit`; whether the gate is open.
+    @discardableResult
+    func wait(upTo limit: Duration? = nil) async -> Bool {
+        let deadline = limit.map { ContinuousClock.now + $0 }
+        while !isOpen, !Task.isCancelled, deadline.map({ ContinuousClock.now < $0 }) ?? true {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        return isOpen
     }
 }

@@ -14,6 +14,8 @@ import ServiceLifecycle
 struct WebhookSender: Service, CustomStringConvertible {
     let broker: Broker
     let prepared: StartupGate
+    /// A claim that fails while the database is down is not logged again: the database's line says it.
+    let database: DependencyHealth
     let logger: Logger
 
     var description: String { "WebhookSender" }
@@ -44,7 +46,10 @@ struct WebhookSender: Service, CustomStringConvertible {
                     // holds only its own (at most `perEndpoint`), never the others' turn.
                     let jobs = running < settings.concurrency ? await claim(upTo: settings.concurrency - running, lease: lease) : []
                     for job in jobs {
-                        group.addTask { await deliver(job, with: client); return .settled }
+                        group.addTask {
+                            await broker.activity.during(delivery: { await deliver(job, with: client) })
+                            return .settled
+                        }
                     }
                     running += jobs.count
                     if !listening {
@@ -75,7 +80,9 @@ struct WebhookSender: Service, CustomStringConvertible {
         } catch is CancellationError {
             return []  // shutting down
         } catch {
-            logger.error("could not claim webhook deliveries", metadata: ["error": "\(error)"])
+            if await database.problem(maxAge: .seconds(2)) == nil {
+                logger.error("could not claim webhook deliveries", metadata: ["error": "\(error)"])
+            }
             return []
         }
     }

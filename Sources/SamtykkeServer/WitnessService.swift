@@ -1,4 +1,3 @@
-import Logging
 import ServiceLifecycle
 import Witness
 
@@ -11,7 +10,8 @@ import Witness
 struct WitnessService: Service, CustomStringConvertible {
     let broker: Broker
     let prepared: StartupGate
-    let logger: Logger
+    /// One per witness, in `broker.witnesses` order: `samtykke_witness_up` and the log's word on each.
+    let witnessHealth: [DependencyHealth]
 
     var description: String { "WitnessService" }
 
@@ -23,13 +23,13 @@ struct WitnessService: Service, CustomStringConvertible {
             await prepared.wait()
             await withDiscardingTaskGroup { group in
                 for (index, witness) in broker.witnesses.enumerated() {
-                    group.addTask { await follow(witness, index: index) }
+                    group.addTask { await follow(witness, index: index, health: witnessHealth[index]) }
                 }
             }
         }
     }
 
-    private func follow(_ witness: WitnessClient, index: Int) async {
+    private func follow(_ witness: WitnessClient, index: Int, health: DependencyHealth) async {
         let receipts = LogReceipts(store: broker.store)
         var backoff: Duration?
         while !Task.isCancelled {
@@ -39,10 +39,13 @@ struct WitnessService: Service, CustomStringConvertible {
                     await broker.cosignatures.hold(cosignature.line, witness: index, for: note)
                 }
                 backoff = nil
+                await health.observe(nil)
+            } catch is CancellationError {
+                return
             } catch {
-                let wait = min((backoff ?? .milliseconds(500)) * 2, Self.maxBackoff)
-                backoff = wait
-                logger.warning("witness did not cosign", metadata: ["witness": "\(witness.url)", "error": "\(error)", "retryIn": "\(wait)"])
+                backoff = min((backoff ?? .milliseconds(500)) * 2, Self.maxBackoff)
+                // Logged once when the witness starts failing, once when it is back.
+                await health.observe("did not cosign: \(error)")
             }
             try? await Task.sleep(for: backoff ?? Self.interval)
         }

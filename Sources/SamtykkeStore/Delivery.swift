@@ -20,6 +20,19 @@ public struct DeliveryJob: Sendable, Hashable {
     }
 }
 
+/// The deliveries still to be made, for the operator's gauges: how many, and how long the oldest has
+/// waited (since its event happened).
+public struct DeliveryBacklog: Sendable, Hashable {
+    public let pending: Int
+    /// When the event of the oldest pending delivery happened; nil when none is pending.
+    public let oldestEventAt: Date?
+
+    public init(pending: Int, oldestEventAt: Date?) {
+        self.pending = pending
+        self.oldestEventAt = oldestEventAt
+    }
+}
+
 /// What one attempt saw, as `samtykke bank webhook log` shows it.
 public struct DeliveryAttempt: Sendable, Hashable {
     public enum Result: Sendable, Hashable {
@@ -89,4 +102,7 @@ public protocol DeliveryStore: Sendable {
     /// `active`: an operator replaying says the endpoint is back. False when the endpoint is not
     /// `bank`'s or the event not of `bank`'s consents.
     func replayDelivery(event: EventID, webhook: String, of bank: OrgNumber, now: Date) async throws -> Bool
+    /// Deliveries still pending to endpoints that are not disabled (a disabled endpoint's wait for an
+    /// operator's replay, not for the sender). Never writes.
+    func deliveryBacklog() async throws -> DeliveryBacklog
 }

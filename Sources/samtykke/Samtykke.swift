@@ -1,4 +1,5 @@
 import ArgumentParser
+import SamtykkeServer
 
 @main
 struct Samtykke: AsyncParsableCommand {
@@ -6,7 +7,7 @@ struct Samtykke: AsyncParsableCommand {
         commandName: "samtykke",
         abstract: "A consent-based broker for tax data: banks ask, citizens decide, auditors verify.",
         discussion: "Every flag can also be set as SAMTYKKE_<FLAG> in the environment (upper case, '-' as '_').",
-        version: "0.1.0",
+        version: BuildInfo.version,
         subcommands: [
             Serve.self, MockTaxAgencyCommand.self, Dev.self, Bank.self, Auditor.self,
             ConsentCommand.self, AuditCommand.self, BundleCommand.self, WitnessCommand.self, Demo.self,

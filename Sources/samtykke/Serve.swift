@@ -109,14 +109,10 @@ struct Serve: AsyncParsableCommand {
             built.webhookDelivery.timeout = webhookTimeout
             built.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
             var options = ServerOptions(host: host, port: port)
+            options.backend = store.backend
             try connections.checked().apply(to: &options, &built)
-            let app = buildApplication(
-                broker: built, options: options, logger: logger,
-                storeServices: store.services, prepare: store.prepare
-            ) { port in
-                logger.notice("broker listening", metadata: ["url": "http://\(host):\(port)"])
-            }
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            let app = buildApplication(broker: built, options: options, logger: logger, storeServices: store.services, prepare: store.prepare)
+            try await runBroker(app, activity: built.activity, logger: logger)
         }
     }
 }

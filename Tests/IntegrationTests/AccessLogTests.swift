@@ -1,3 +1,4 @@
+import CurlHTTP
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -81,9 +82,40 @@ import Testing
         }
         #expect(access.count == 1)
         let metadata = try #require(access.first?["metadata"] as? [String: Any])
-        #expect(metadata["status"] as? String == "404")
+        #expect(metadata["status"] as? Int == 404)
         #expect(metadata["caller"] as? String == "bank")
         #expect(metadata["route"] as? String == "/v1/consents/{id}")
         #expect(metadata["requestId"] as? String == requestID)
+    }
+
+    /// Numbers as JSON numbers, the client's address as the trusted proxy names it, and the
+    /// caller's own request id.
+    @Test func jsonLinesCarryNumbersTheClientAndTheCallersRequestID() async throws {
+        let written = LogRedactionTests.CapturingHandler.Lines()
+        var configured = Logger(label: "samtykke.broker") { label in JSONLogHandler(label: label) { written.append($0) } }
+        configured.logLevel = .info
+        let logger = configured
+        try await AuthorizationParties.run { parties in
+            var broker = parties.stack.broker
+            broker.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
+            let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger)
+            try await app.test(.live) { client in
+                let server = "http://127.0.0.1:\(try #require(client.port))"
+                let answer = try await Caller(server: server, credential: nil).send(
+                    "GET", "/healthz", headers: [CurlHeader(name: "X-Request-Id", value: "edge-42"), CurlHeader(name: "X-Forwarded-For", value: "203.0.113.9")]
+                )
+                #expect(answer.header("Request-Id") == "edge-42")
+            }
+        }
+        let access = written.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["message"] as? String == "request" }
+        let metadata = try #require(access.first?["metadata"] as? [String: Any], "\(written.all)")
+        #expect(metadata["requestId"] as? String == "edge-42")
+        #expect(metadata["client"] as? String == "203.0.113.9")
+        #expect(metadata["status"] as? Int == 200, "\(metadata)")
+        let duration = try #require(metadata["durationSeconds"] as? Double, "\(metadata)")
+        #expect(duration > 0 && duration < 10)
+        // Text stays text, even when it looks like a number.
+        #expect(metadata["route"] as? String == "/healthz")
     }
 }

@@ -7,9 +7,9 @@ import SamtykkeCore
 import SamtykkeStore
 import Testing
 
-/// `/readyz` is about what this instance needs to serve: the database. The agency's state is
-/// reported there and in `/metrics`, as the broker's own calls and probes found it, but never takes
-/// the instance out of a load balancer, since citizen and audit routes work without it.
+/// `/readyz` is about what this instance needs to serve: the database and the agency, each named in
+/// its answer (503 when either is unavailable), as the broker's own calls and background checks
+/// found them; `/metrics` reports the same in its gauges.
 @Suite(.serialized) struct HealthTests {
     @Test func readyWithTheAgencyUp() async throws {
         // The probe's first call opens the mutual-TLS connection; on a machine busy with the whole
@@ -24,7 +24,7 @@ import Testing
 
     /// A broker pointed at a port nothing listens on: a real agency failure, through libcurl.
     @Test
-    func anAgencyOutageIsReportedNotFatal() async throws {
+    func anAgencyOutageMakesTheBrokerUnready() async throws {
         let closed = try ServerProcess.freePort()
         try await ConsentFlowTests.withStack(customize: { broker in
             broker.agency = CurlTaxAgency(baseURL: "https://127.0.0.1:\(closed)", tls: CurlTLSConfiguration())
@@ -39,7 +39,7 @@ import Testing
             #expect(refused.status == 502, "\(refused.text)")
 
             let ready = try await anyone.send("GET", "/readyz")
-            #expect(ready.status == 200)
+            #expect(ready.status == 503)
             #expect(ready.json["database"] as? String == "ok")
             #expect((ready.json["agency"] as? String)?.hasPrefix("unavailable: agency-unreachable") == true, "\(ready.text)")
             #expect(try await anyone.send("GET", "/healthz").status == 200)
@@ -71,7 +71,7 @@ import Testing
             #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 502)
             // Well within the five seconds the broker trusts what it last saw.
             let ready = try await anyone.send("GET", "/readyz")
-            #expect(ready.status == 200)
+            #expect(ready.status == 503)
             #expect(ready.json["agency"] as? String == "unavailable: agency-unreachable", "\(ready.text)")
 
             faults.faults = .none

@@ -1,3 +1,5 @@
+import ChildProcess
+import ProcessHarness
 import Foundation
 import Testing
 
@@ -79,6 +81,19 @@ struct MetricsTests {
             #expect(after.value("samtykke_agency_up") == 1)
             // No path (with its consent id) ever becomes a label.
             #expect(!after.families.values.flatMap(\.samples).contains { $0.labels.values.contains { $0.contains(id) } })
+        }
+    }
+
+    /// Prometheus' own linter (`promtool check metrics`, from Debian's `prometheus` package through
+    /// `scripts/promtool`) passes a real scrape: HELP and TYPE on every family, names and units as
+    /// Prometheus expects them.
+    @Test func promtoolAcceptsTheScrape() async throws {
+        try await ConsentFlowTests.withStack { run in
+            #expect(try await Caller(server: run.stack.brokerURL, credential: nil).send("GET", "/healthz").status == 200)
+            let scrape = try await Caller(server: run.stack.brokerURL, credential: nil).send("GET", "/metrics").text
+            let promtool = Package.root.appendingPathComponent("scripts/promtool").path
+            let result = try await Command.run(promtool, ["check", "metrics"], input: Array(scrape.utf8))
+            #expect(result.status == 0, "promtool check metrics: \(result.stdout)\(result.stderr)")
         }
     }
 }

@@ -24,14 +24,15 @@ extension ServerProcess {
         return try await withCleanup(body) { await stop() }
     }
 
-    /// Waits for the server to listen, then polls `path` until it answers 200 (plain HTTP), giving up
-    /// at once if the process ends.
+    /// Waits for the server to listen, then polls `path` until it answers 200 (plain HTTP), or, for
+    /// `/readyz`, until the database is ready (a test may point the broker at an agency that is down
+    /// on purpose), giving up at once if the process ends.
     func waitUntilReady(path: String = "/readyz", timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         try await waitUntilListening(timeout: timeout)
         let client = Caller(server: url, credential: nil)
         while ContinuousClock.now < deadline && isRunning {
-            if let answer = try? await client.send("GET", path), answer.status == 200 { return }
+            if let answer = try? await client.send("GET", path), answer.status == 200 || answer.json["database"] as? String == "ok" { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ChildProcessError("\(name) on port \(port) \(isRunning ? "did not answer 200 on \(path)" : "ended"):\n\(logTail())")

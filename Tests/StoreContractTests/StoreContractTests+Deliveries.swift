@@ -124,3 +124,32 @@ extension StoreContractTests {
         }
     }
 }
+
+extension StoreContractTests {
+    /// The backlog an operator's gauges show: pending deliveries and when the oldest one's event
+    /// happened, leaving out what waits on a disabled endpoint.
+    @Test(arguments: Backend.available)
+    func theBacklogCountsPendingDeliveriesAndDatesTheOldest(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            #expect(try await t.store.deliveryBacklog() == DeliveryBacklog(pending: 0, oldestEventAt: nil))
+            try await t.store.addWebhook(webhook("wh_a"))
+            let later = now.addingTimeInterval(10)
+            _ = try await log.commit(Change(.create(try request())), at: now)
+            _ = try await log.commit(Change(.create(try request())), at: later)
+            #expect(try await t.store.deliveryBacklog() == DeliveryBacklog(pending: 2, oldestEventAt: now))
+
+            let first = try #require(try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 1, perEndpoint: 4, lease: "one").first)
+            try await t.store.finishDelivery(first, attempt: attempt(first, .status(204)), verdict: .delivered, failingAfter: 3)
+            #expect(try await t.store.deliveryBacklog() == DeliveryBacklog(pending: 1, oldestEventAt: later))
+
+            let second = try #require(try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 1, perEndpoint: 4, lease: "two").first)
+            try await t.store.finishDelivery(second, attempt: attempt(second, .status(500)), verdict: .retry(at: later.addingTimeInterval(5)), failingAfter: 3)
+            #expect(try await t.store.deliveryBacklog().pending == 1, "a delivery waiting for its retry is still pending")
+            let retried = try #require(try await t.store.claimDeliveries(now: later.addingTimeInterval(5), leaseUntil: later.addingTimeInterval(60), limit: 1, perEndpoint: 4, lease: "three").first)
+            try await t.store.finishDelivery(retried, attempt: attempt(retried, .status(500)), verdict: .gaveUp, failingAfter: 3)
+            #expect(try await t.store.deliveryBacklog() == DeliveryBacklog(pending: 0, oldestEventAt: nil))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import Metrics
+import SamtykkeStore
+import Synchronization
+
+/// What `/readyz`, `/metrics` and the log know about the broker's dependencies: one per
+/// application, shared by its routes and its background services.
+final class BrokerHealth: Sendable {
+    let database: DependencyHealth
+    let agency: DependencyHealth
+    /// In `Broker.witnesses` order.
+    let witnesses: [DependencyHealth]
+    let prepared: StartupGate
+
+    init(broker: Broker, prepared: StartupGate, logger: Logger) {
+        SamtykkeMetrics.registerSeries()
+        let store = broker.store
+        database = DependencyHealth(name: "database", gauge: Gauge(label: SamtykkeMetrics.databaseUp), logger: logger, deadline: Self.databaseDeadline) {
+            do {
+                try await store.ping()
+            } catch {
+                return "\(error)"
+            }
+            return prepared.isOpen ? nil : "the schema is not migrated yet"
+        }
+        agency = .agency(broker.agency, probeDeadline: broker.limits.agencyProbeDeadline, logger: logger)
+        witnesses = broker.witnesses.map { witness in
+            DependencyHealth(
+                name: "witness", gauge: Gauge(label: SamtykkeMetrics.witnessUp, dimensions: [("witness", "\(witness.url)")]),
+                metadata: ["witness": "\(witness.url)"], logger: logger
+            )
+        }
+        self.prepared = prepared
+    }
+
+    /// How long a database check may take before the database counts as not answering: long enough
+    /// for a ping on a loaded machine that opens a new connection, while `/readyz` never waits
+    /// longer than `readinessPatience` for it.
+    static let databaseDeadline: Duration = .seconds(2)
+    static let readinessPatience: Duration = .milliseconds(800)
+}
+
+/// The figures `/metrics` reports from the database (log size, webhook backlog), as the
+/// background refresh last read them, so a scrape never waits on the database.
+final class StoreFigures: Sendable {
+    private struct Figures {
+        var readAt: ContinuousClock.Instant
+        var logSize: UInt64 = 0
+        var backlog = DeliveryBacklog(pending: 0, oldestEventAt: nil)
+    }
+
+    /// Counted from start-up until the first read.
+    private let figures = Mutex(Figures(readAt: .now))
+
+    func update(logSize: UInt64, backlog: DeliveryBacklog) {
+        figures.withLock { figures in
+            figures = Figures(readAt: .now, logSize: max(logSize, figures.logSize), backlog: backlog)
+        }
+    }
+
+    /// A commit of this instance: the log is at least this long, before the next read says so.
+    func committed(logSize: UInt64) {
+        figures.withLock { $0.logSize = max($0.logSize, logSize) }
+    }
+
+    /// Sets the gauges; ages are counted to now, so they grow while the database is away.
+    func publish(now: Date) {
+        let figures = figures.withLock { $0 }
+        Gauge(label: SamtykkeMetrics.logEntries).record(Int64(figures.logSize))
+        Gauge(label: SamtykkeMetrics.webhookBacklog).record(figures.backlog.pending)
+        Gauge(label: SamtykkeMetrics.webhookOldestPending).record(figures.backlog.oldestEventAt.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        Gauge(label: SamtykkeMetrics.storeFiguresAge).record(figures.readAt.duration(to: .now).seconds)
+    }
+}

@@ -1,0 +1,133 @@
+import ChildProcess
+import DevPKI
+import Foundation
+import ProcessHarness
+import TestSupport
+import Testing
+
+/// A broker on PostgreSQL whose database is not there at start, comes, and goes: it binds its port
+/// and serves `/healthz`, `/readyz` (503, naming the database, within a second) and `/metrics` the
+/// whole time, becomes ready when the database comes, and logs each change once. The database is a
+/// private PostgreSQL cluster of this test's own, so it can be started and stopped; the test runs
+/// where the PostgreSQL tests run (`scripts/with-postgres`).
+@Suite(.serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+struct DatabaseOutageTests {
+    @Test func theBrokerServesHealthAndMetricsWithoutItsDatabaseAndBecomesReadyWhenItComes() async throws {
+        try await withTemporaryDirectory { dir in
+            let cluster = try await PrivateCluster(in: dir.appendingPathComponent("pg"))
+            let pki = dir.appendingPathComponent("pki")
+            _ = try await DevPKI.make(in: pki)
+            let agency = ServerProcess(["mock-tax-agency", "--pki", pki.path, "--fixtures", Package.fixtures])
+            try agency.start()
+            let agencyURL = try await agency.waitUntilListening()
+            let broker = ServerProcess(["serve", "--database", cluster.url, "--pki", pki.path, "--tax-agency", agencyURL])
+            try await withCleanup {
+                try broker.start()
+                // Nothing listens on the database's port yet: the broker binds its own all the same.
+                try await broker.waitUntilListening(timeout: .seconds(30))
+                let anyone = Caller(server: broker.url, credential: nil)
+                #expect(try await anyone.send("GET", "/healthz").status == 200)
+                try await Self.expectUnready(anyone)
+
+                try await cluster.start()
+                try await Self.waitUntil(anyone, answers: 200, within: .seconds(60), log: broker)
+                let up = try await MetricFamilies.parse(try await anyone.send("GET", "/metrics").text)
+                #expect(up.value("samtykke_database_up") == 1)
+
+                try await cluster.stop()
+                // The background check notices within about two seconds (longer on a starved machine).
+                try await Self.waitUntil(anyone, answers: 503, within: .seconds(15), log: broker)
+                try await Self.expectUnready(anyone)
+
+                try await cluster.start()
+                try await Self.waitUntil(anyone, answers: 200, within: .seconds(60), log: broker)
+            } cleanup: {
+                await broker.stop()
+                await agency.stop()
+                try? await cluster.stop()
+            }
+            let log = broker.logTail(lines: 10_000)
+            // Once per change of state, however many requests and checks met the outage.
+            #expect(log.components(separatedBy: "database unavailable").count - 1 == 2, "\(log)")
+            #expect(log.components(separatedBy: "database available again").count - 1 == 2, "\(log)")
+            #expect(log.contains("broker listening") && log.contains("version=") && log.contains("backend=postgresql"), "\(log)")
+            #expect(log.contains("broker stopped") && log.contains("reason=signal SIGTERM"), "\(log)")
+        }
+    }
+
+    /// `/readyz` is 503 naming the database, fast; `/healthz` and `/metrics` answer, the gauge at 0.
+    /// Fast: the quickest of three answers within a second and none waits as long as a database
+    /// check may take (2 s), so none waited on the database; a machine busy with the whole suite
+    /// has taken a little over a second for a single round trip.
+    static func expectUnready(_ anyone: Caller) async throws {
+        var times: [Duration] = []
+        for _ in 0..<3 {
+            let started = ContinuousClock.now
+            let ready = try await anyone.send("GET", "/readyz")
+            times.append(started.duration(to: .now))
+            #expect(ready.status == 503, "\(ready.text)")
+            #expect((ready.json["database"] as? String)?.hasPrefix("unavailable") == true, "\(ready.text)")
+        }
+        #expect(times.min()! < .seconds(1) && times.max()! < .seconds(2), "/readyz took \(times)")
+        let metrics = try await anyone.send("GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(try await MetricFamilies.parse(metrics.text).value("samtykke_database_up") == 0)
+        #expect(try await anyone.send("GET", "/healthz").status == 200)
+    }
+
+    static func waitUntil(_ anyone: Caller, answers status: Int, within timeout: Duration, log broker: ServerProcess) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await anyone.send("GET", "/readyz").status == status { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw ChildProcessError("/readyz did not answer \(status) within \(timeout) of the database starting or stopping:\n\(broker.logTail())")
+    }
+}
+
+/// A PostgreSQL cluster of one test's own, on a port of its own, started and stopped at will
+/// (`initdb` and `pg_ctl` as `scripts/with-postgres` uses them; as the `postgres` user when run as root).
+struct PrivateCluster {
+    let data: URL
+    let port: Int
+    let bin: String
+    var url: String { "postgres://postgres@127.0.0.1:\(port)/samtykke" }
+
+    init(in directory: URL) async throws {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        guard let version = versions.sorted().last else { throw ChildProcessError("no PostgreSQL under /usr/lib/postgresql") }
+        bin = "/usr/lib/postgresql/\(version)/bin"
+        port = try ServerProcess.freePort()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        data = directory.appendingPathComponent("data")
+        if getuid() == 0 { try await Self.run("chown", ["-R", "postgres", directory.path]) }
+        try await run("initdb", ["-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+    }
+
+    func start() async throws {
+        try await run("pg_ctl", [
+            "-D", data.path, "-l", data.deletingLastPathComponent().appendingPathComponent("server.log").path, "-w", "-t", "60",
+            "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(data.deletingLastPathComponent().path)", "start",
+        ])
+        // Made on the first start; a restart finds it.
+        _ = try? await run("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "samtykke"])
+    }
+
+    func stop() async throws {
+        try await run("pg_ctl", ["-D", data.path, "-m", "fast", "-w", "stop"])
+    }
+
+    private func run(_ tool: String, _ arguments: [String]) async throws {
+        let path = "\(bin)/\(tool)"
+        if getuid() == 0 {
+            try await Self.run("runuser", ["-u", "postgres", "--", path] + arguments)
+        } else {
+            try await Self.run(path, arguments)
+        }
+    }
+
+    private static func run(_ executable: String, _ arguments: [String]) async throws {
+        let result = try await Command.run(executable, arguments)
+        guard result.status == 0 else { throw ChildProcessError("\(executable) \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+    }
+}
