@@ -174,6 +174,10 @@ let package = Package(
             dependencies: ["SamtykkeAPI", "SamtykkeCore", "SamtykkeJOSE", "TransparencyLog", "LogVerification", "CurlHTTP"]
         ),
 
+        // What the citizen's consent commands print and ask: the strings in bokmål and English, the
+        // list fitted to the terminal, errors as sentences a person understands.
+        .target(name: "CitizenClient", dependencies: ["BrokerClient", "SamtykkeAPI", "SamtykkeCore"]),
+
         // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
         .target(
             name: "Witness",
@@ -188,8 +192,8 @@ let package = Package(
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "SamtykkeServer", "MockTaxAgency",
-                "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "CitizenClient", "SamtykkeServer",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -260,6 +264,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AgencyClientTests", dependencies: ["AgencyClient"]),
+        .testTarget(name: "CitizenClientTests", dependencies: ["CitizenClient", "SamtykkeAPI", "SamtykkeCore"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The broker's router in milliseconds: an in-memory store, throwaway keys, a stub agency.
         .testTarget(
@@ -300,7 +305,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "SamtykkeAPI",
+                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
                 "ProcessHarness", "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import SamtykkeCore
 
 /// The HTTP client banks, citizens and auditors talk to the broker with, on the same libcurl layer
 /// the broker uses for the agency.
@@ -23,6 +24,13 @@ public struct BrokerClient: Sendable {
         public let title: String
         public let detail: String?
         public let field: String?
+        /// With a 410: how and when a consent the retention period removed had ended.
+        public let consent: Remains?
+
+        public struct Remains: Decodable, Sendable {
+            public let status: ConsentStatus
+            public let endedAt: String
+        }
 
         public var description: String {
             var line = "\(status) \(title)"

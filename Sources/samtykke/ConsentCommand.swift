@@ -1,5 +1,5 @@
 import ArgumentParser
-import BrokerClient
+import CitizenClient
 import Foundation
 import SamtykkeAPI
 import SamtykkeCore
@@ -20,43 +20,70 @@ struct ConsentCommand: AsyncParsableCommand {
         var idToken: String?
         @Flag(help: "Print the broker's JSON instead of text.")
         var json = false
+        @Flag(help: "With an error, also print what the broker said: its HTTP status and problem document.")
+        var verbose = false
 
         mutating func validate() throws {
             try Env.require(&server, "server")
             try Env.require(&idToken, "id-token")
+            try Env.fill(&verbose, "verbose")
         }
 
-        var client: BrokerClient {
-            BrokerClient(server: server!.description, credential: idToken!)
+        var broker: CitizenBroker {
+            CitizenBroker(server: server!.description, idToken: idToken!)
+        }
+
+        /// Runs a command body in the citizen's language (LC_ALL, LC_MESSAGES, LANG): a failure is
+        /// one sentence on stderr, with the broker's own words only under --verbose.
+        func speaking(_ body: (CitizenStrings) async throws -> Void) async throws {
+            let strings = Language.from(environment: ProcessInfo.processInfo.environment).strings
+            try await reportingErrors {
+                do {
+                    try await body(strings)
+                } catch let error as CitizenError {
+                    throw CLIError(error.sentence(strings, in: .current, now: Date(), verbose: verbose))
+                }
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the consents that name you, newest first.",
-            discussion: "With --json, each page as the broker sent it, one JSON document a line."
+            discussion: """
+                The table fits the terminal (COLUMNS, else the terminal's width, else 80 columns): long purposes are cut \
+                with an ellipsis, and on a narrow terminal some columns are left out; `consent show` prints everything. \
+                With --json, each page as the broker sent it, one JSON document a line.
+                """
         )
         @Option(help: "Only consents in this status (\(ConsentStatus.allCases.map(\.rawValue).joined(separator: ", "))).")
         var status: ConsentStatus?
+        @Option(help: "Show at most this many consents, the newest (\(ConsentPaging.defaultLimit) unless given; at most \(ConsentPaging.maximumLimit)).")
+        var limit: Int?
         @OptionGroup var connection: Connection
 
+        mutating func validate() throws {
+            try Env.fill(&limit, "limit")
+            let range = 1...ConsentPaging.maximumLimit
+            guard range.contains(limit ?? ConsentPaging.defaultLimit) else {
+                throw ValidationError("--limit must be between 1 and \(ConsentPaging.maximumLimit), not \(limit!)")
+            }
+        }
+
         func run() async throws {
-            try await reportingErrors {
-                var consents: [ConsentView] = []
-                var after: String?
-                repeat {
-                    let query = [status.map { "status=\($0.rawValue)" }, after.map { "after=\($0)" }].compactMap { $0 }.joined(separator: "&")
-                    let body = try await connection.client.send("GET", "/v1/me/consents" + (query.isEmpty ? "" : "?" + query))
-                    if connection.json { printRaw(body) }
-                    let page = try BrokerClient.decode(body, as: ConsentPage.self)
-                    consents += page.consents
-                    after = page.next
-                } while after != nil
+            try await connection.speaking { strings in
+                let found = try await connection.broker.consents(status: status, limit: limit ?? ConsentPaging.defaultLimit) { page in
+                    if connection.json { printRaw(page) }
+                }
                 if connection.json { return }
-                if consents.isEmpty {
-                    print(status.map { "no \($0.rawValue) consents name you" } ?? "no consents name you")
+                if found.consents.isEmpty {
+                    print(strings.noConsents(status))
                 } else {
-                    print(ConsentTable.text(consents, in: .current))
+                    let width = TerminalWidth.resolve(columns: ProcessInfo.processInfo.environment["COLUMNS"], terminal: TerminalWidth.ofTerminal(STDOUT_FILENO))
+                    print(ConsentTable.text(found.consents, in: .current, strings: strings, width: width))
+                }
+                if found.more {
+                    FileHandle.standardError.write(Data((strings.moreConsents(found.consents.count, ConsentPaging.maximumLimit) + "\n").utf8))
                 }
             }
         }
@@ -68,60 +95,67 @@ struct ConsentCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
 
         func run() async throws {
-            try await reportingErrors {
-                let body = try await connection.client.send("GET", "/v1/me/consents/\(id)")
-                if connection.json { return printRaw(body) }
-                print(try BrokerClient.decode(body, as: ConsentView.self).text(in: .current))
+            try await connection.speaking { strings in
+                let shown = try await connection.broker.consent(id.description)
+                if connection.json { return printRaw(shown.body) }
+                print(shown.view.text(in: .current, strings: strings))
             }
         }
     }
 
-    struct Grant: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Grant a pending request: the bank may then fetch the data it names.",
-            discussion: """
-                On a terminal, shows what the bank will be able to fetch and asks before granting; --yes grants \
-                without asking. Without a terminal (a script), it grants without asking.
-                """
-        )
+    /// `grant`, `deny` and `revoke`: one shape, three answers.
+    struct Answer: ParsableArguments {
         @Argument(help: "The consent id.", transform: ConsentID.argument) var id: ConsentID
-        @Flag(help: "Grant without asking, even on a terminal.")
+        @Flag(help: "Answer without asking, even on a terminal.")
         var yes = false
         @OptionGroup var connection: Connection
 
-        func run() async throws {
-            try await reportingErrors {
+        /// On a terminal (unless --yes), shows the consent and sends the answer only after a yes; the
+        /// question goes to stderr, so stdout stays the answer's (and --json's) alone.
+        func send(_ action: CitizenAction) async throws {
+            try await connection.speaking { strings in
+                let broker = connection.broker
                 if !yes, isatty(STDIN_FILENO) == 1 {
-                    let consent = try await connection.client.get("/v1/me/consents/\(id)", as: ConsentView.self)
-                    guard consent.status == .pending else { throw CLIError("consent \(id) is \(consent.status.rawValue): only a pending request can be granted") }
-                    guard Self.confirm(consent.grantQuestion(in: .current) + "\nGrant it? [y/N] ") else {
-                        throw CLIError("nothing was granted: you did not answer yes")
+                    let consent = try await broker.consent(id.description).view
+                    if let conflict = CitizenError.conflict(action, consent) { throw conflict }
+                    let question = consent.question(action, in: .current, strings: strings) + "\n" + strings.confirm(action)
+                    FileHandle.standardError.write(Data(question.utf8))
+                    guard let reply = readLine(), strings.yes.contains(reply.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                        throw CitizenError(.declined(action))
                     }
                 }
-                try await answer("grant", id, connection, done: "granted")
+                let answered = try await broker.answer(action, id.description)
+                if connection.json { return printRaw(answered.body) }
+                print(answered.view.done(action, in: .current, strings: strings))
             }
         }
+    }
 
-        /// The question on stderr, so stdout stays the answer's (and --json's) alone.
-        static func confirm(_ question: String) -> Bool {
-            FileHandle.standardError.write(Data(question.utf8))
-            guard let reply = readLine() else { return false }
-            return ["y", "yes"].contains(reply.trimmingCharacters(in: .whitespaces).lowercased())
-        }
+    static let askingDiscussion = """
+        On a terminal, shows what the consent gives whom and asks first; --yes answers without asking. Without a \
+        terminal (a script), it answers without asking.
+        """
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Grant a pending request: the bank may then fetch the data it names.", discussion: askingDiscussion
+        )
+        @OptionGroup var answer: Answer
+        func run() async throws { try await answer.send(.grant) }
     }
 
     struct Deny: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deny a pending request.")
-        @Argument(help: "The consent id.", transform: ConsentID.argument) var id: ConsentID
-        @OptionGroup var connection: Connection
-        func run() async throws { try await reportingErrors { try await answer("deny", id, connection, done: "denied") } }
+        static let configuration = CommandConfiguration(abstract: "Deny a pending request.", discussion: askingDiscussion)
+        @OptionGroup var answer: Answer
+        func run() async throws { try await answer.send(.deny) }
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke an active consent: the bank gets nothing more.")
-        @Argument(help: "The consent id.", transform: ConsentID.argument) var id: ConsentID
-        @OptionGroup var connection: Connection
-        func run() async throws { try await reportingErrors { try await answer("revoke", id, connection, done: "revoked") } }
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an active consent: the bank gets nothing more.", discussion: askingDiscussion
+        )
+        @OptionGroup var answer: Answer
+        func run() async throws { try await answer.send(.revoke) }
     }
 
     struct Log: AsyncParsableCommand {
@@ -129,31 +163,23 @@ struct ConsentCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
 
         func run() async throws {
-            try await reportingErrors {
+            try await connection.speaking { strings in
                 var after: UInt64?
                 var printed = 0
                 repeat {
-                    let body = try await connection.client.send("GET", "/v1/me/access-log" + (after.map { "?after=\($0)" } ?? ""))
+                    let (page, body) = try await connection.broker.accessLog(after: after)
                     if connection.json { printRaw(body) }
-                    let page = try BrokerClient.decode(body, as: AccessLog.self)
                     if !connection.json {
                         for entry in page.entries {
-                            print("\(LocalTime.text(entry.time, in: .current))  \(FreeText.escaped(entry.summary))  [#\(entry.index), consent \(entry.consentId)]")
+                            print(strings.logEntry(LocalTime.text(entry.time, in: .current), FreeText.escaped(entry.summary), entry.index, entry.consentId))
                         }
                     }
                     printed += page.entries.count
                     after = page.next
                 } while after != nil
-                if printed == 0, !connection.json { print("the log holds nothing about you") }
+                if printed == 0, !connection.json { print(strings.logEmpty) }
             }
         }
-    }
-
-    static func answer(_ action: String, _ id: ConsentID, _ connection: Connection, done: String) async throws {
-        let body = try await connection.client.send("POST", "/v1/me/consents/\(id)/\(action)")
-        if connection.json { return printRaw(body) }
-        let consent = try BrokerClient.decode(body, as: ConsentView.self)
-        print("\(done) consent \(consent.id): \(consent.bank), \(consent.data), until \(LocalTime.text(consent.validUntil, in: .current)) (status: \(consent.status.rawValue))")
     }
 }
 

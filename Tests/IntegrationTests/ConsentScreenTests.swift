@@ -1,4 +1,5 @@
 import BrokerClient
+import CitizenClient
 import Foundation
 import SamtykkeAPI
 import Testing

@@ -106,5 +106,9 @@ func consentRequest(for person: String, scopes: [String] = ["income", "debt"], y
 
 /// Runs the `samtykke` binary from the package root, with no `SAMTYKKE_` setting but `environment`.
 func runCLI(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-    try await Command.run(Package.binary.path, arguments, cwd: Package.root.path, environment: environment)
+    try await Command.run(Package.binary.path, arguments, cwd: Package.root.path, environment: plainTerminal.merging(environment) { $1 })
 }
+
+/// English and an unknown width, whatever the shell running the tests has: the citizen's commands
+/// speak the language of LC_ALL, LC_MESSAGES or LANG and fit COLUMNS. A test sets its own on top.
+let plainTerminal = ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": ""]

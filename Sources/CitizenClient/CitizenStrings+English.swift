@@ -1,0 +1,93 @@
+import SamtykkeCore
+
+extension CitizenStrings {
+    public static let english = CitizenStrings(
+        locale: "en_GB",
+        headers: TableHeaders(consent: "CONSENT", status: "STATUS", bank: "BANK", data: "DATA", validUntil: "VALID UNTIL", purpose: "PURPOSE"),
+        status: { $0.rawValue },
+        scope: { $0.rawValue },
+        dataFor: { scopes, years in "\(scopes) for \(years)" },
+        unnamedBank: { "bank \($0)" },
+        noConsents: { status in status.map { "no \($0.rawValue) consents name you" } ?? "no consents name you" },
+        moreConsents: { shown, maximum in
+            "showing the newest \(shown); more consents name you (--limit shows up to \(maximum), --status narrows the list)"
+        },
+        labels: ShowLabels(
+            consent: "consent", status: "status", bank: "bank", person: "person", data: "data", purpose: "purpose",
+            validUntil: "valid until", uses: "uses", requested: "requested", granted: "granted"
+        ),
+        uses: { used, of in "\(used) of \(of)" },
+        grantQuestion: { bank, data, maxUses, until, purpose in
+            """
+            \(bank) asks to fetch your \(data) from the tax agency,
+            at most \(maxUses) time\(maxUses == 1 ? "" : "s") until \(until),
+            for \(purpose)
+            """
+        },
+        denyQuestion: { bank, data, purpose in
+            """
+            \(bank) asks to fetch your \(data) from the tax agency,
+            for \(purpose)
+            """
+        },
+        revokeQuestion: { bank, data, usesLeft, until in
+            """
+            \(bank) may still fetch your \(data) from the tax agency,
+            \(usesLeft) more time\(usesLeft == 1 ? "" : "s") until \(until)
+            """
+        },
+        confirm: { action in
+            switch action {
+            case .grant: "Grant it? [y/N] "
+            case .deny: "Deny it? [y/N] "
+            case .revoke: "Revoke it? [y/N] "
+            }
+        },
+        yes: ["y", "yes"],
+        declined: { action in
+            switch action {
+            case .grant: "nothing was granted: you did not answer yes"
+            case .deny: "the request still waits for your answer: you did not answer yes"
+            case .revoke: "the consent is still in force: you did not answer yes"
+            }
+        },
+        done: { action, id, bank, data, until, status in
+            let verb = switch action {
+            case .grant: "granted"
+            case .deny: "denied"
+            case .revoke: "revoked"
+            }
+            return "\(verb) consent \(id): \(bank), \(data), until \(until) (status: \(status))"
+        },
+        logEmpty: "the log holds nothing about you",
+        logEntry: { time, summary, index, consentId in "\(time)  \(summary)  [#\(index), consent \(consentId)]" },
+        notFound: "The consent was not found.",
+        ended: { status, on in
+            switch status {
+            case .revoked: "This consent was revoked on \(on); nothing more can be fetched with it."
+            case .denied: "This request was denied on \(on); nothing can be fetched with it."
+            case .withdrawn: "The bank withdrew this request on \(on); nothing more can be fetched with it."
+            case .expired: "This consent expired on \(on); nothing more can be fetched with it."
+            case .exhausted: "This consent was used up on \(on): the bank made every fetch it allowed; nothing more can be fetched with it."
+            case .pending, .active: "This consent changed on \(on); look at it again with samtykke consent show."
+            }
+        },
+        alreadyGranted: { on, id in
+            "This consent was granted on \(on) and is in force; to end it, revoke it (samtykke consent revoke \(id))."
+        },
+        notYetGranted: { id in
+            "This request has not been granted, so there is nothing to revoke; to refuse it, deny it (samtykke consent deny \(id))."
+        },
+        forgotten: { status, on in
+            "This consent ended (\(status.rawValue)) on \(on) and its details were removed after the broker's retention period; "
+                + "samtykke consent log still shows its history."
+        },
+        loginExpired: "Your login has expired. Get a new ID token (--id-token or SAMTYKKE_ID_TOKEN) and try again.",
+        loginRefused: "Your ID token was not accepted. Get a new one (--id-token or SAMTYKKE_ID_TOKEN) and try again.",
+        busy: "The broker is busy; try again in a minute.",
+        brokerTrouble: "The broker could not answer right now; try again later.",
+        unreachable: { "cannot reach the broker at \($0); check the address (--server) and your network connection." },
+        unreadable: "The broker's answer could not be read.",
+        refused: "The broker refused the request."
+    )
+}

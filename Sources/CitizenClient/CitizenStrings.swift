@@ -1,0 +1,67 @@
+import SamtykkeCore
+
+/// Every word and sentence the citizen's consent commands print, in one language: a table with one
+/// instance per language (`CitizenStrings+English.swift`, `CitizenStrings+Bokmal.swift`), so a
+/// translation is one file and no command holds a literal of its own. Text from the broker (a bank's
+/// name, a purpose) comes in already escaped.
+public struct CitizenStrings: Sendable {
+    /// The ICU locale dates are written in ("3 December", "3. desember").
+    public let locale: String
+
+    // `consent list`
+    public let headers: TableHeaders
+    public let status: @Sendable (ConsentStatus) -> String
+    public let scope: @Sendable (Scope) -> String
+    /// "income, debt for 2023, 2024": the scopes and years already listed.
+    public let dataFor: @Sendable (_ scopes: String, _ years: String) -> String
+    /// A bank the broker sent no name for.
+    public let unnamedBank: @Sendable (_ org: String) -> String
+    public let noConsents: @Sendable (ConsentStatus?) -> String
+    /// Under a list cut at `--limit`: more consents than were shown name the citizen.
+    public let moreConsents: @Sendable (_ shown: Int, _ maximum: Int) -> String
+
+    // `consent show`
+    public let labels: ShowLabels
+    public let uses: @Sendable (_ used: Int, _ of: Int) -> String
+
+    // The questions before an answer, on a terminal.
+    public let grantQuestion: @Sendable (_ bank: String, _ data: String, _ maxUses: Int, _ until: String, _ purpose: String) -> String
+    public let denyQuestion: @Sendable (_ bank: String, _ data: String, _ purpose: String) -> String
+    public let revokeQuestion: @Sendable (_ bank: String, _ data: String, _ usesLeft: Int, _ until: String) -> String
+    /// The last line of a question, ending in the `[y/N]` it waits at.
+    public let confirm: @Sendable (CitizenAction) -> String
+    /// Replies that mean yes, lower case.
+    public let yes: Set<String>
+    /// Why nothing happened when the citizen did not answer yes.
+    public let declined: @Sendable (CitizenAction) -> String
+    /// The answer: "granted consent ID: bank, data, until T (status: active)".
+    public let done: @Sendable (_ action: CitizenAction, _ id: String, _ bank: String, _ data: String, _ until: String, _ status: String) -> String
+
+    // `consent log`
+    public let logEmpty: String
+    public let logEntry: @Sendable (_ time: String, _ summary: String, _ index: UInt64, _ consentId: String) -> String
+
+    // Failures, as sentences. `on` is a day in the citizen's zone ("3 December").
+    public let notFound: String
+    /// A consent that ended: nothing more can be done with it.
+    public let ended: @Sendable (_ status: ConsentStatus, _ on: String) -> String
+    public let alreadyGranted: @Sendable (_ on: String, _ id: String) -> String
+    public let notYetGranted: @Sendable (_ id: String) -> String
+    /// A consent that ended long ago enough for the broker to have removed its details.
+    public let forgotten: @Sendable (_ status: ConsentStatus, _ on: String) -> String
+    public let loginExpired: String
+    public let loginRefused: String
+    public let busy: String
+    public let brokerTrouble: String
+    public let unreachable: @Sendable (_ server: String) -> String
+    public let unreadable: String
+    public let refused: String
+
+    public struct TableHeaders: Sendable {
+        public let consent, status, bank, data, validUntil, purpose: String
+    }
+
+    public struct ShowLabels: Sendable {
+        public let consent, status, bank, person, data, purpose, validUntil, uses, requested, granted: String
+    }
+}
