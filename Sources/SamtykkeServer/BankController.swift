@@ -31,10 +31,14 @@ struct BankController {
         // The key is claimed and finished inside the commit: concurrent retries get the one consent.
         let outcome = try await broker.commit(.create(consent), claiming: idempotency)
         if case .consentCreated(let id)? = outcome.replayed {
-            return try JSONIO.response(ConsentView(try await broker.store.consent(id, for: .bank(bank))), status: .created)
+            return try Self.created(try await broker.store.consent(id, for: .bank(bank)), replayed: true)
         }
         guard outcome.replayed == nil else { throw StorageError.idempotencyMismatch }
-        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()), status: .created)
+        return try Self.created(try outcome.acceptedConsent(), replayed: false)
+    }
+
+    private static func created(_ consent: Consent, replayed: Bool) throws -> Response {
+        JSONIO.created(json: try JSONIO.bytes(ConsentView(consent)), location: "/v1/consents/\(consent.id)", replayed: replayed)
     }
 
     /// Reads every field of a consent request, naming the first one that is wrong.
@@ -87,15 +91,19 @@ struct BankController {
             guard let id = EventID(String(text)) else { throw Problem.invalid("after", "is not an event id (evt_ and a number)") }
             return id
         }
-        let events = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit))
-        return try JSONIO.response(EventList(events: events.map(EventView.init)))
+        // One more than asked tells whether another page follows.
+        let found = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit + 1))
+        let page = found.prefix(limit)
+        return try JSONIO.response(EventList(events: page.map(EventView.init), next: found.count > page.count ? page.last?.id.description : nil))
     }
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, limits: broker.limits)
-        let issued = try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger)
-        return JSONIO.response(json: try issued.json(), status: .created)
+        let id = try consentID(context)
+        let issued = try await bundles.issue(id, for: bank, idempotency: idempotency, logger: context.logger)
+        // The bundle is not kept, so its path names it (its `jti`) without serving it.
+        return JSONIO.created(json: try issued.answer.json(), location: "/v1/consents/\(id)/bundles/\(issued.bundleID)", replayed: issued.replayed)
     }
 }
 

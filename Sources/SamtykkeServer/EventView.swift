@@ -22,6 +22,19 @@ struct EventView: Encodable {
     }
 }
 
+/// A page of the feed and the `after` of the next one: null when nothing more is there yet.
 struct EventList: Encodable {
     let events: [EventView]
+    let next: String?
+
+    enum CodingKeys: String, CodingKey {
+        case events, next
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(events, forKey: .events)
+        // Always present, as on the consent pages: a client tests `next == null`.
+        try container.encode(next, forKey: .next)
+    }
 }

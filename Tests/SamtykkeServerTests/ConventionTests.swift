@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SamtykkeServer
+import Testing
+
+/// The conventions integration teams know from other APIs (issue 31): `Location` on a 201, a
+/// replayed idempotent answer that says so, the caller's rate limit in every answer and
+/// `Retry-After` on every 429, and a `next` cursor on the events feed.
+@Suite struct ConventionTests {
+    static let replayed = HTTPField.Name("Idempotent-Replayed")!
+    static let policy = HTTPField.Name("RateLimit-Policy")!
+    static let rateLimit = HTTPField.Name("RateLimit")!
+
+    static func key(_ value: String) -> HTTPFields { [HTTPField.Name("Idempotency-Key")!: value] }
+
+    @Test func everyCreatedAnswerNamesItsResourceAndAReplaySaysItIsOne() async throws {
+        var made = try await RouterHarness.make()
+        made.broker.webhookAllowPrivate = true
+        let harness = made
+        let token = try await harness.citizenToken()
+        try await harness.test { client in
+            let body = RouterHarness.request()
+            let first = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: body, headers: Self.key("loan-7"))
+            let id = try #require(first.json["id"] as? String)
+            #expect(first.status == .created && first.headers[.location] == "/v1/consents/\(id)")
+            #expect(first.headers[Self.replayed] == nil)
+            let again = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: body, headers: Self.key("loan-7"))
+            #expect(again.status == .created && again.json["id"] as? String == id)
+            #expect(again.headers[.location] == "/v1/consents/\(id)" && again.headers[Self.replayed] == "true")
+            // Without a key every request is a first one.
+            let unkeyed = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: body)
+            #expect(unkeyed.status == .created && unkeyed.headers[Self.replayed] == nil && unkeyed.headers[.location] != nil)
+
+            #expect(try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token).status == .ok)
+            let bundle = try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.bankKey, headers: Self.key("bundle-7"))
+            #expect(bundle.status == .created && bundle.headers[Self.replayed] == nil)
+            let jti = try Self.jti(of: try #require(bundle.json["bundle"] as? String))
+            #expect(bundle.headers[.location] == "/v1/consents/\(id)/bundles/\(jti)")
+            let replay = try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.bankKey, headers: Self.key("bundle-7"))
+            #expect(replay.status == .created && replay.headers[Self.replayed] == "true")
+            #expect(replay.headers[.location] == bundle.headers[.location])
+
+            let hook = try await client.send(.post, "/v1/webhooks", bearer: harness.bankKey, body: Array(#"{"url":"https://127.0.0.1:8443/hook"}"#.utf8))
+            let hookID = try #require(hook.json["id"] as? String)
+            #expect(hook.status == .created && hook.headers[.location] == "/v1/webhooks/\(hookID)")
+        }
+    }
+
+    static func jti(of jws: String) throws -> String {
+        var payload = String(jws.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
+        let claims = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: payload))) as? [String: Any]
+        return try #require(claims?["jti"] as? String)
+    }
+
+    @Test func aLimitedCallerHearsItsLimitInEveryAnswerAndEvery429SaysWhenToComeBack() async throws {
+        var made = try await RouterHarness.make()
+        // Buckets that do not refill during the test, however slow the machine.
+        made.broker.limits.rate = RateLimiter.Rule(perSecond: 0.5, burst: 3)
+        made.broker.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 1)
+        made.broker.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 1)
+        let harness = made
+        try await harness.test { client in
+            var states: [String?] = []
+            var last: TestResponse?
+            for _ in 0..<4 {
+                let answer = try await client.send(.get, "/v1/consents", bearer: harness.bankKey)
+                #expect(answer.headers[Self.policy] == #""caller";q=3;w=6"#)
+                states.append(answer.headers[Self.rateLimit])
+                last = answer
+            }
+            #expect(states == [#""caller";r=2;t=2"#, #""caller";r=1;t=4"#, #""caller";r=0;t=6"#, #""caller";r=0;t=6"#])
+            let limited = try #require(last)
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] == "2")
+
+            // The other bank's bucket is its own, and a refused bundle request's 429 (the refusal
+            // limit) and the per-address one carry Retry-After as well.
+            let id = try #require(try await client.send(.post, "/v1/consents", bearer: harness.otherBankKey, body: RouterHarness.request()).json["id"] as? String)
+            #expect(try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.otherBankKey).status == .conflict)
+            let refused = try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: harness.otherBankKey)
+            #expect(refused.status == .tooManyRequests && refused.headers[.retryAfter].flatMap { Int($0) } != nil)
+            #expect(refused.headers[Self.policy] != nil && refused.headers[Self.rateLimit] != nil)
+
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+            let anonymous = try await client.send(.get, "/healthz")
+            #expect(anonymous.status == .tooManyRequests && anonymous.headers[.retryAfter].flatMap { Int($0) } != nil)
+            // Anonymous callers have no caller policy to report.
+            #expect(anonymous.headers[Self.policy] == nil)
+        }
+    }
+
+    @Test func theEventsFeedSaysWhereTheNextPageStartsAndWhenThereIsNone() async throws {
+        let harness = try await RouterHarness.make()
+        try await harness.test { client in
+            for _ in 0..<3 {
+                #expect(try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request()).status == .created)
+            }
+            let first = try await client.send(.get, "/v1/events?limit=2", bearer: harness.bankKey)
+            let events = try #require(first.json["events"] as? [[String: Any]])
+            #expect(events.count == 2)
+            let next = try #require(first.json["next"] as? String)
+            #expect(next == events.last?["id"] as? String)
+            let second = try await client.send(.get, "/v1/events?limit=2&after=\(next)", bearer: harness.bankKey)
+            #expect((second.json["events"] as? [[String: Any]])?.count == 1)
+            // Present and null: nothing more yet.
+            #expect(second.json.keys.contains("next") && second.json["next"] is NSNull)
+        }
+    }
+}
