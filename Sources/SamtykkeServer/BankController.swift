@@ -18,7 +18,7 @@ struct BankController {
         group.get("events", use: events)
     }
 
-    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses"]
+    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses", "externalReference"]
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
@@ -27,7 +27,9 @@ struct BankController {
         let idempotency = try IdempotencyHeader.key(request, body: raw, bank: bank, limits: broker.limits)
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
         let now = broker.now()
-        let consent = Consent(bankOrg: bank, terms: try Self.terms(from: body, now: now, policy: broker.policy), now: now, policy: broker.policy)
+        let terms = try Self.terms(from: body, now: now, policy: broker.policy)
+        let reference = try body.optionalString("externalReference").map { try ExternalReference($0) }
+        let consent = Consent(bankOrg: bank, terms: terms, externalReference: reference, now: now, policy: broker.policy)
         // The key is claimed and finished inside the commit: concurrent retries get the one consent.
         let outcome = try await broker.commit(.create(consent), claiming: idempotency)
         if case .consentCreated(let id)? = outcome.replayed {
@@ -38,7 +40,7 @@ struct BankController {
     }
 
     private static func created(_ consent: Consent, replayed: Bool) throws -> Response {
-        JSONIO.created(json: try JSONIO.bytes(ConsentView(consent)), location: "/v1/consents/\(consent.id)", replayed: replayed)
+        JSONIO.created(json: try JSONIO.bytes(ConsentView(consent, for: .bank)), location: "/v1/consents/\(consent.id)", replayed: replayed)
     }
 
     /// Reads every field of a consent request, naming the first one that is wrong.
@@ -66,20 +68,20 @@ struct BankController {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let consent = try await broker.store.consent(try consentID(context), for: .bank(bank))
-        return try JSONIO.response(ConsentView(consent))
+        return try JSONIO.response(ConsentView(consent, for: .bank))
     }
 
     /// The bank's own consents, a page at a time: `next` is the `after` of the following page, null
     /// on the last one.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0) })
+        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0, for: .bank) })
     }
 
     /// The bank's own act: it no longer needs the data. Terminal consents are a 409, another bank's a 404.
     @Sendable func withdraw(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let outcome = try await broker.commit(.act(try consentID(context), by: .bank(bank), .withdraw(by: bank)))
-        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()))
+        return try JSONIO.response(ConsentView(try outcome.acceptedConsent(), for: .bank))
     }
 
     /// The bank's events, oldest first, after `after`: the same ones its webhooks carry, for polling

@@ -7,6 +7,8 @@ struct EventView: Encodable {
         let consentId: String
         let status: ConsentStatus
         let logIndex: UInt64
+        /// The bank's reference for the consent, when it gave one.
+        let externalReference: String?
     }
 
     let id: String
@@ -18,7 +20,7 @@ struct EventView: Encodable {
         id = event.id.description
         type = event.type.rawValue
         timestamp = RFC3339.string(from: event.timestamp)
-        data = Data(consentId: event.consentId.description, status: event.status, logIndex: event.logIndex)
+        data = Data(consentId: event.consentId.description, status: event.status, logIndex: event.logIndex, externalReference: event.externalReference?.text)
     }
 }
 

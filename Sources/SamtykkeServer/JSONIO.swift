@@ -147,6 +147,13 @@ struct JSONObject {
         return s
     }
 
+    /// An optional member: absent (or null) is nil, anything but a string is refused.
+    func optionalString(_ key: String) throws -> String? {
+        guard let value = members[key], value != .null else { return nil }
+        guard case .string(let s) = value else { throw Problem.invalid(path + key, "must be a string") }
+        return s
+    }
+
     func integer(_ key: String) throws -> Int {
         try Self.integer(try value(key), field: path + key)
     }

@@ -108,4 +108,62 @@ import Testing
             #expect(second.json.keys.contains("next") && second.json["next"] is NSNull)
         }
     }
+
+    static func request(reference: String) throws -> [UInt8] {
+        var body = try #require(try JSONSerialization.jsonObject(with: Data(RouterHarness.request())) as? [String: Any])
+        body["externalReference"] = reference
+        return Array(try JSONSerialization.data(withJSONObject: body))
+    }
+
+    @Test func theBanksReferenceComesBackInItsViewsFiltersItsListAndRidesOnItsEventsButNeverReachesTheCitizen() async throws {
+        let harness = try await RouterHarness.make()
+        let token = try await harness.citizenToken()
+        try await harness.test { client in
+            let reference = "loan 2026/417 ~ A"
+            let created = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: try Self.request(reference: reference))
+            #expect(created.status == .created && created.json["externalReference"] as? String == reference)
+            let id = try #require(created.json["id"] as? String)
+            let plain = try #require(try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request()).json["id"] as? String)
+            #expect(try await client.send(.get, "/v1/consents/\(id)", bearer: harness.bankKey).json["externalReference"] as? String == reference)
+
+            let query = try #require(reference.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let found = try await client.send(.get, "/v1/consents?externalReference=\(query)", bearer: harness.bankKey)
+            #expect(found.status == .ok && (found.json["consents"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
+            let all = try await client.send(.get, "/v1/consents", bearer: harness.bankKey)
+            #expect((all.json["consents"] as? [[String: Any]])?.count == 2)
+
+            // The citizen sees neither the member nor the filter.
+            let mine = try await client.send(.get, "/v1/me/consents/\(id)", bearer: token)
+            #expect(mine.status == .ok && !mine.json.keys.contains("externalReference"))
+            let listed = try await client.send(.get, "/v1/me/consents", bearer: token)
+            #expect((listed.json["consents"] as? [[String: Any]])?.allSatisfy { !$0.keys.contains("externalReference") } == true)
+            #expect(try await client.send(.get, "/v1/me/consents?externalReference=x", bearer: token).status == .badRequest)
+            let granted = try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token)
+            #expect(granted.status == .ok && !granted.json.keys.contains("externalReference"))
+
+            let events = try #require(try await client.send(.get, "/v1/events", bearer: harness.bankKey).json["events"] as? [[String: Any]])
+            let data = events.compactMap { $0["data"] as? [String: Any] }
+            #expect(data.filter { $0["consentId"] as? String == id }.map { $0["externalReference"] as? String } == [reference, reference])
+            #expect(data.filter { $0["consentId"] as? String == plain }.allSatisfy { !$0.keys.contains("externalReference") })
+        }
+    }
+
+    @Test func aBadReferenceOrAnEmptyFilterIsA400NamingIt() async throws {
+        let harness = try await RouterHarness.make()
+        try await harness.test { client in
+            for bad in ["line\nbreak", "tab\there", "del\u{7F}", String(repeating: "x", count: 65), "", "blåbær"] {
+                let answer = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: try Self.request(reference: bad))
+                #expect(answer.status == .badRequest && answer.json["field"] as? String == "externalReference", "\(bad.debugDescription): \(answer.status)")
+            }
+            let longest = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: try Self.request(reference: String(repeating: "x", count: 64)))
+            #expect(longest.status == .created)
+            for filter in ["", "%0A", String(repeating: "y", count: 65)] {
+                let answer = try await client.send(.get, "/v1/consents?externalReference=\(filter)", bearer: harness.bankKey)
+                #expect(answer.status == .badRequest && answer.json["field"] as? String == "externalReference", "\(filter): \(answer.status)")
+            }
+            let notAString = Array((String(decoding: RouterHarness.request(), as: UTF8.self).dropLast() + #","externalReference":7}"#).utf8)
+            let number = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: notAString)
+            #expect(number.status == .badRequest && number.json["field"] as? String == "externalReference")
+        }
+    }
 }
