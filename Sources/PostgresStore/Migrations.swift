@@ -24,6 +24,11 @@ enum Migrations {
         Migration(version: 3, statements: ["CREATE INDEX idempotencyKey_bundles_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'bundle'"]),
         Migration(version: 4, statements: deliveries),
         Migration(version: 5, statements: retention),
+        // The bank's own id for the application: optional, so existing rows have none.
+        Migration(version: 6, statements: [
+            "ALTER TABLE consent ADD COLUMN externalReference text CHECK (externalReference IS NULL OR length(externalReference) BETWEEN 1 AND 64)",
+            "CREATE INDEX consent_by_external_reference ON consent (bankOrg, externalReference) WHERE externalReference IS NOT NULL",
+        ]),
     ]
 
     private static let retention = [

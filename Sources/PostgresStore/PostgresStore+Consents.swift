@@ -26,12 +26,16 @@ extension PostgresStore {
         case .citizen(let person): ("personId", person.digits, "EXISTS (SELECT 1 FROM auditEntry WHERE consentId = f.id AND personId = $1)")
         }
         let (comparison, direction) = query.order == .newestFirst ? ("<", "DESC") : (">", "ASC")
-        var bindings = PostgresBindings(capacity: 4)
+        var bindings = PostgresBindings(capacity: 5)
         bindings.append(value)
         var sql = "SELECT \(ConsentRow.columns) FROM consent WHERE \(column) = $1"
         if let status = query.status {
             bindings.append(status.rawValue)
             sql += " AND status = $\(bindings.count)"
+        }
+        if let reference = query.externalReference {
+            bindings.append(reference.text)
+            sql += " AND externalReference = $\(bindings.count)"
         }
         if let after = query.after {
             bindings.append(after.description)

@@ -24,6 +24,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     var requestExpiresAt: Date
     var grantedAt: Date?
     var statusChangedAt: Date
+    var externalReference: String?
 
     enum Columns {
         static let id = Column(CodingKeys.id)
@@ -33,6 +34,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         static let requestExpiresAt = Column(CodingKeys.requestExpiresAt)
         static let validUntil = Column(CodingKeys.validUntil)
         static let createdAt = Column(CodingKeys.createdAt)
+        static let externalReference = Column(CodingKeys.externalReference)
     }
 
     init(_ consent: Consent) {
@@ -52,6 +54,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         requestExpiresAt = stored.requestExpiresAt
         grantedAt = stored.grantedAt
         statusChangedAt = stored.statusChangedAt
+        externalReference = stored.externalReference
     }
 
     /// The domain value, re-validated by the one restore both backends share.
@@ -59,7 +62,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         try StoredConsent(
             id: id, bankOrg: bankOrg, personId: personId, scopes: scopes, years: years, purposeCode: purposeCode, purposeText: purposeText,
             validUntil: validUntil, maxUses: maxUses, uses: uses, status: status, createdAt: createdAt, requestExpiresAt: requestExpiresAt,
-            grantedAt: grantedAt, statusChangedAt: statusChangedAt
+            grantedAt: grantedAt, statusChangedAt: statusChangedAt, externalReference: externalReference
         ).consent()
     }
 
@@ -67,7 +70,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     /// record encoding compiled its SQL and formatted dates with ICU on every row of every batch.
     func insert(_ db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO consent (\(Self.columnsButID), id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO consent (\(Self.columnsButID), id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: valuesButID + [id])
     }
 
@@ -78,7 +81,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
 
     /// The columns both statements write besides the key, in the order of `valuesButID`.
     private static let columnsButID =
-        "bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status, createdAt, requestExpiresAt, grantedAt, statusChangedAt"
+        "bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status, createdAt, requestExpiresAt, grantedAt, statusChangedAt, externalReference"
 
     private static let updateSQL =
         "UPDATE consent SET " + columnsButID.split(separator: ", ").map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
@@ -87,7 +90,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         [
             bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
             SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
-            SQLiteTimestamp.text(statusChangedAt),
+            SQLiteTimestamp.text(statusChangedAt), externalReference,
         ]
     }
 }

@@ -298,6 +298,11 @@ enum Migrations {
                 throw DatabaseError(message: "v8 left an IN list in: \(sql)")
             }
         }
+        migrator.registerMigration("v9-consent-external-reference") { db in
+            // The bank's own id for the application: optional, so existing rows have none.
+            try db.execute(sql: "ALTER TABLE consent ADD COLUMN externalReference TEXT CHECK (externalReference IS NULL OR length(externalReference) BETWEEN 1 AND 64)")
+            try db.execute(sql: "CREATE INDEX consent_by_external_reference ON consent (bankOrg, externalReference) WHERE externalReference IS NOT NULL")
+        }
         return migrator
     }
 

@@ -20,6 +20,7 @@ extension SQLiteStore: ConsentStore {
             let (column, value) = query.viewer.column
             var request = ConsentRecord.filter(column == value)
             if let status = query.status { request = request.filter(ConsentRecord.Columns.status == status.rawValue) }
+            if let reference = query.externalReference { request = request.filter(ConsentRecord.Columns.externalReference == reference.text) }
             let createdAt = ConsentRecord.Columns.createdAt
             let id = ConsentRecord.Columns.id
             if let after = query.after {

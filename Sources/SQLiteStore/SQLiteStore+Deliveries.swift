@@ -19,9 +19,9 @@ extension SQLiteStore: DeliveryStore {
                 sql: """
                     \(Self.claimable)
                     SELECT d.webhookId, d.logIdx, d.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt AS webhookCreatedAt, w.status AS webhookStatus,
-                        e.type, e.time, e.consentId, e.status
+                        e.type, e.time, e.consentId, e.status, c.externalReference
                     FROM chosen JOIN delivery d ON d.webhookId = chosen.webhookId AND d.logIdx = chosen.logIdx
-                        JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx
+                        JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx LEFT JOIN consent c ON c.id = e.consentId
                     ORDER BY d.logIdx
                     """,
                 arguments: arguments

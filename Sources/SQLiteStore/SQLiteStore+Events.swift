@@ -8,7 +8,11 @@ extension SQLiteStore: EventStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT logIdx, type, time, bankOrg, consentId, status FROM event WHERE bankOrg = ? AND logIdx > ? ORDER BY logIdx LIMIT ?",
+                sql: """
+                    SELECT e.logIdx, e.type, e.time, e.bankOrg, e.consentId, e.status, c.externalReference
+                    FROM event e LEFT JOIN consent c ON c.id = e.consentId
+                    WHERE e.bankOrg = ? AND e.logIdx > ? ORDER BY e.logIdx LIMIT ?
+                    """,
                 arguments: [query.bank.digits, query.after.map { Int64($0.logIndex) } ?? -1, max(0, query.limit)]
             ).map(Self.event)
         }
@@ -21,7 +25,8 @@ extension SQLiteStore: EventStore {
         }
         return OutboxEvent(
             id: EventID(logIndex: UInt64(index)), type: type, timestamp: row["time"], bankOrg: try OrgNumber(row["bankOrg"] as String),
-            consentId: try ConsentID(row["consentId"] as String), status: status
+            consentId: try ConsentID(row["consentId"] as String), status: status,
+            externalReference: try (row["externalReference"] as String?).map { try ExternalReference($0) }
         )
     }
 }

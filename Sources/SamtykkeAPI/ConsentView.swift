@@ -16,6 +16,12 @@ public struct ConsentView: Codable, Sendable, Hashable {
         }
     }
 
+    /// Who a view is for: the bank that asked sees its own reference, the citizen the bank's name.
+    public enum Audience: Sendable {
+        case bank
+        case citizen(bankName: String?)
+    }
+
     public let id: String
     public let bankOrg: String
     /// The bank's registered name, in the citizen's views: an organisation number alone tells a
@@ -33,11 +39,20 @@ public struct ConsentView: Codable, Sendable, Hashable {
     public let requestExpiresAt: String
     public let grantedAt: String?
     public let statusChangedAt: String
+    /// The bank's own id for the application, in the bank's views only: never shown to the citizen.
+    public let externalReference: String?
 
-    public init(_ consent: Consent, bankName: String? = nil) {
+    public init(_ consent: Consent, for audience: Audience) {
         id = consent.id.description
         bankOrg = consent.bankOrg.digits
-        self.bankName = bankName
+        switch audience {
+        case .bank:
+            bankName = nil
+            externalReference = consent.externalReference?.text
+        case .citizen(let name):
+            bankName = name
+            externalReference = nil
+        }
         personId = consent.terms.personId.digits
         scopes = consent.terms.scopes
         years = consent.terms.years

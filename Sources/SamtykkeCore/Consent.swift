@@ -9,6 +9,8 @@ public struct Consent: Sendable, Hashable {
     public let id: ConsentID
     public let bankOrg: OrgNumber
     public let terms: ConsentTerms
+    /// The bank's own id for the application, if it gave one: the bank's alone, never on the log.
+    public let externalReference: ExternalReference?
     public let createdAt: Date
     /// When an unanswered request expires.
     public let requestExpiresAt: Date
@@ -20,10 +22,13 @@ public struct Consent: Sendable, Hashable {
     public private(set) var statusChangedAt: Date
 
     /// A new request from `bankOrg`, pending until the citizen answers.
-    public init(id: ConsentID? = nil, bankOrg: OrgNumber, terms: ConsentTerms, now: Date, policy: ConsentPolicy) {
+    public init(
+        id: ConsentID? = nil, bankOrg: OrgNumber, terms: ConsentTerms, externalReference: ExternalReference? = nil, now: Date, policy: ConsentPolicy
+    ) {
         self.id = id ?? ConsentID(madeAt: now)
         self.bankOrg = bankOrg
         self.terms = terms
+        self.externalReference = externalReference
         self.createdAt = now
         self.requestExpiresAt = min(now.addingTimeInterval(policy.requestTTL), terms.validUntil)
         self.status = .pending
@@ -37,6 +42,7 @@ public struct Consent: Sendable, Hashable {
         restoring id: ConsentID,
         bankOrg: OrgNumber,
         terms: ConsentTerms,
+        externalReference: ExternalReference? = nil,
         createdAt: Date,
         requestExpiresAt: Date,
         status: ConsentStatus,
@@ -59,6 +65,7 @@ public struct Consent: Sendable, Hashable {
         self.id = id
         self.bankOrg = bankOrg
         self.terms = terms
+        self.externalReference = externalReference
         self.createdAt = createdAt
         self.requestExpiresAt = requestExpiresAt
         self.status = status

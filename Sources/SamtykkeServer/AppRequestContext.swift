@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -28,11 +29,19 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public let remoteAddress: SocketAddress?
     /// Shared by every copy of this request's context: authentication sets it deep in the chain,
     /// and the access log, outermost, still reads it once the response is back.
-    private let callerSlot = CallerSlot()
+    private let callerSlot = RequestSlot<Caller?>(nil)
+    /// Headers every answer to this request carries, its problem documents included (the caller's
+    /// rate limit): set deep in the chain, added by the outermost middleware.
+    private let headerSlot = RequestSlot<HTTPFields>([:])
 
     public var caller: Caller? {
         get { callerSlot.value }
         nonmutating set { callerSlot.value = newValue }
+    }
+
+    var answerHeaders: HTTPFields {
+        get { headerSlot.value }
+        nonmutating set { headerSlot.value = newValue }
     }
 
     public init(source: ApplicationRequestContextSource) {

@@ -125,7 +125,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
 
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
     // uses. Auditors, who read the whole log, have their own.
-    let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate))
+    let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate), policy: "caller")
     let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)
@@ -136,7 +136,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let auditor = router.group("v1/audit")
         .add(middleware: auditorKeys)
         .add(middleware: shape)
-        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate)))
+        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate), policy: "auditor"))
     AuditController(broker: broker).addRoutes(to: auditor)
     tlog.addAuditorRoutes(to: auditor)
 

@@ -18,7 +18,7 @@ struct BankController {
         group.get("events", use: events)
     }
 
-    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses"]
+    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses", "externalReference"]
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
@@ -27,14 +27,20 @@ struct BankController {
         let idempotency = try IdempotencyHeader.key(request, body: raw, bank: bank, limits: broker.limits)
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
         let now = broker.now()
-        let consent = Consent(bankOrg: bank, terms: try Self.terms(from: body, now: now, policy: broker.policy), now: now, policy: broker.policy)
+        let terms = try Self.terms(from: body, now: now, policy: broker.policy)
+        let reference = try body.optionalString("externalReference").map { try ExternalReference($0) }
+        let consent = Consent(bankOrg: bank, terms: terms, externalReference: reference, now: now, policy: broker.policy)
         // The key is claimed and finished inside the commit: concurrent retries get the one consent.
         let outcome = try await broker.commit(.create(consent), claiming: idempotency)
         if case .consentCreated(let id)? = outcome.replayed {
-            return try JSONIO.response(ConsentView(try await broker.store.consent(id, for: .bank(bank))), status: .created)
+            return try Self.created(try await broker.store.consent(id, for: .bank(bank)), replayed: true)
         }
         guard outcome.replayed == nil else { throw StorageError.idempotencyMismatch }
-        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()), status: .created)
+        return try Self.created(try outcome.acceptedConsent(), replayed: false)
+    }
+
+    private static func created(_ consent: Consent, replayed: Bool) throws -> Response {
+        JSONIO.created(json: try JSONIO.bytes(ConsentView(consent, for: .bank)), location: "/v1/consents/\(consent.id)", replayed: replayed)
     }
 
     /// Reads every field of a consent request, naming the first one that is wrong.
@@ -62,20 +68,20 @@ struct BankController {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let consent = try await broker.store.consent(try consentID(context), for: .bank(bank))
-        return try JSONIO.response(ConsentView(consent))
+        return try JSONIO.response(ConsentView(consent, for: .bank))
     }
 
     /// The bank's own consents, a page at a time: `next` is the `after` of the following page, null
     /// on the last one.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0) })
+        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0, for: .bank) })
     }
 
     /// The bank's own act: it no longer needs the data. Terminal consents are a 409, another bank's a 404.
     @Sendable func withdraw(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let outcome = try await broker.commit(.act(try consentID(context), by: .bank(bank), .withdraw(by: bank)))
-        return try JSONIO.response(ConsentView(try outcome.acceptedConsent()))
+        return try JSONIO.response(ConsentView(try outcome.acceptedConsent(), for: .bank))
     }
 
     /// The bank's events, oldest first, after `after`: the same ones its webhooks carry, for polling
@@ -87,15 +93,19 @@ struct BankController {
             guard let id = EventID(String(text)) else { throw Problem.invalid("after", "is not an event id (evt_ and a number)") }
             return id
         }
-        let events = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit))
-        return try JSONIO.response(EventList(events: events.map(EventView.init)))
+        // One more than asked tells whether another page follows.
+        let found = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit + 1))
+        let page = found.prefix(limit)
+        return try JSONIO.response(EventList(events: page.map(EventView.init), next: found.count > page.count ? page.last?.id.description : nil))
     }
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let idempotency = try IdempotencyHeader.key(request, body: [], bank: bank, limits: broker.limits)
-        let issued = try await bundles.issue(try consentID(context), for: bank, idempotency: idempotency, logger: context.logger)
-        return JSONIO.response(json: try issued.json(), status: .created)
+        let id = try consentID(context)
+        let issued = try await bundles.issue(id, for: bank, idempotency: idempotency, logger: context.logger)
+        // The bundle is not kept, so its path names it (its `jti`) without serving it.
+        return JSONIO.created(json: try issued.answer.json(), location: "/v1/consents/\(id)/bundles/\(issued.bundleID)", replayed: issued.replayed)
     }
 }
 

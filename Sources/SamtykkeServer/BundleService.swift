@@ -29,20 +29,31 @@ struct BundleService: Sendable {
     /// `samtykke_bundles_refused_total`'s reasons: the consent did not allow it, or the agency failed.
     static let refusalReasons = ["consent-unusable"] + AgencyError.metricReasons
 
+    /// An answer to a bundle request: the bundle's id (its `jti`) names it, and `replayed` says the
+    /// answer is an earlier request's, repeated for a retry with its `Idempotency-Key`.
+    struct Issued {
+        let answer: BundleAnswer
+        let bundleID: String
+        let replayed: Bool
+    }
+
     /// `{bundle, auditReceipt}`, or, for a retry under the same `Idempotency-Key`, the same bundle
     /// again (no second use) with a receipt against the newest checkpoint and its cosignatures.
-    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> BundleAnswer {
+    func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> Issued {
         let claim: IdempotencyClaim?
         let outcome: IdempotencyOutcome? = if let idempotency { try await broker.store.claim(idempotency, now: broker.now()) } else { nil }
         switch outcome {
-        case .replay(let result)?: return try await replay(result, for: bank)
+        case .replay(let result)?:
+            let answer = try await replay(result, for: bank)
+            return Issued(answer: answer, bundleID: try Self.bundleID(of: answer.bundle), replayed: true)
         case .inProgress?: throw StorageError.idempotencyInProgress
         case .mismatch?: throw StorageError.idempotencyMismatch
         case .proceed(let claimed)?: claim = claimed
         case nil: claim = nil
         }
         do {
-            return try await fetchAndIssue(id, for: bank, claim: claim, logger: logger)
+            let answer = try await fetchAndIssue(id, for: bank, claim: claim, logger: logger)
+            return Issued(answer: answer, bundleID: try Self.bundleID(of: answer.bundle), replayed: false)
         } catch {
             if let error = error as? StorageError, case .refused = error {
                 Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", "consent-unusable")]).increment()
@@ -162,6 +173,17 @@ struct BundleService: Sendable {
         // With the witnesses' cosignatures of that checkpoint: a receipt cut at issue has none yet,
         // so a retry is how a bank gets one that `bundle verify --witness-key` accepts.
         return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint)))
+    }
+
+    /// The `jti` of a bundle this broker signed: read back from the JWS, so a first answer and its
+    /// replay name the bundle the same way.
+    static func bundleID(of jws: String) throws -> String {
+        struct Claims: Decodable { let jti: String }
+        let parts = jws.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])), let claims = try? JSONDecoder().decode(Claims.self, from: Data(payload)) else {
+            throw StorageError.corrupt("a bundle the broker signed has no readable jti")
+        }
+        return claims.jti
     }
 
     static func problem(for error: AgencyError) -> Problem {

@@ -25,7 +25,7 @@ struct CitizenController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
         let names = try await broker.store.bankNames()
-        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, bankName: names[$0.bankOrg]) })
+        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, for: .citizen(bankName: names[$0.bankOrg])) })
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -34,7 +34,7 @@ struct CitizenController {
     }
 
     private func view(_ consent: Consent) async throws -> Response {
-        try JSONIO.response(ConsentView(consent, bankName: try await broker.store.bankNames()[consent.bankOrg]))
+        try JSONIO.response(ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg])))
     }
 
     /// What a citizen can do to a consent that names them.

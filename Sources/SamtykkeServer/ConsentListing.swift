@@ -20,11 +20,13 @@ enum ConsentListing {
             guard let order = ConsentQuery.Order(rawValue: String(text)) else { throw Problem.invalid("order", "must be newest or oldest") }
             return order
         } ?? .newestFirst
+        // Only the bank's list declares it; the document refuses it on the citizen's.
+        let reference = try query.get("externalReference").map { try ExternalReference(String($0)) }
         let after = try query.get("after").map { text in
             do { return try ConsentID(String(text)) } catch { throw Problem.invalid("after", "is not a consent id") }
         }
         // One more than asked tells whether another page follows.
-        let found = try await broker.store.consents(ConsentQuery(viewer: viewer, status: status, order: order, after: after, limit: limit + 1))
+        let found = try await broker.store.consents(ConsentQuery(viewer: viewer, status: status, externalReference: reference, order: order, after: after, limit: limit + 1))
         let page = Array(found.prefix(limit))
         let next = found.count > page.count ? page.last?.id.description : nil
         return ConsentPage(consents: page.map(view), next: next)

@@ -7,6 +7,8 @@ struct EventView: Encodable {
         let consentId: String
         let status: ConsentStatus
         let logIndex: UInt64
+        /// The bank's reference for the consent, when it gave one.
+        let externalReference: String?
     }
 
     let id: String
@@ -18,10 +20,23 @@ struct EventView: Encodable {
         id = event.id.description
         type = event.type.rawValue
         timestamp = RFC3339.string(from: event.timestamp)
-        data = Data(consentId: event.consentId.description, status: event.status, logIndex: event.logIndex)
+        data = Data(consentId: event.consentId.description, status: event.status, logIndex: event.logIndex, externalReference: event.externalReference?.text)
     }
 }
 
+/// A page of the feed and the `after` of the next one: null when nothing more is there yet.
 struct EventList: Encodable {
     let events: [EventView]
+    let next: String?
+
+    enum CodingKeys: String, CodingKey {
+        case events, next
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(events, forKey: .events)
+        // Always present, as on the consent pages: a client tests `next == null`.
+        try container.encode(next, forKey: .next)
+    }
 }

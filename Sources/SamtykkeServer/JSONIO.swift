@@ -1,5 +1,6 @@
 import CanonicalJSON
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -12,6 +13,18 @@ enum JSONIO {
     /// An answer whose JSON is already written.
     static func response(json: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+
+    /// A 201 naming the new resource's path in `Location` (RFC 9110 §15.3.2). An answer repeated for
+    /// a retry with the same `Idempotency-Key` says so with `Idempotent-Replayed: true`; a first
+    /// answer carries no such header.
+    static func created(json: [UInt8], location: String, replayed: Bool = false) -> Response {
+        var response = response(json: json, status: .created)
+        response.headers[.location] = location
+        if replayed { response.headers[idempotentReplayed] = "true" }
+        return response
     }
 
     /// The JSON every answer uses: sorted keys, so equal values give equal bytes.
@@ -131,6 +144,13 @@ struct JSONObject {
 
     func string(_ key: String) throws -> String {
         guard case .string(let s) = try value(key) else { throw Problem.invalid(path + key, "must be a string") }
+        return s
+    }
+
+    /// An optional member: absent (or null) is nil, anything but a string is refused.
+    func optionalString(_ key: String) throws -> String? {
+        guard let value = members[key], value != .null else { return nil }
+        guard case .string(let s) = value else { throw Problem.invalid(path + key, "must be a string") }
         return s
     }
 

@@ -32,6 +32,7 @@ struct ObservationMiddleware: RouterMiddleware {
             do {
                 var response = try await next(request, context)
                 response.headers[Self.requestIDHeader] = context.id
+                response.headers.append(contentsOf: context.answerHeaders)
                 record(request, context: context, status: response.status, elapsed: start.duration(to: .now))
                 return response
             } catch {

@@ -32,7 +32,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.title = title
         self.detail = detail
         self.field = field
-        self.retryAfter = retryAfter
+        // RFC 6585 lets a 429 omit it, but a client that is told to slow down must be told for how
+        // long: every 429 carries one, whichever limit sent it.
+        self.retryAfter = status == .tooManyRequests ? retryAfter ?? 1 : retryAfter
         self.allow = allow
         self.bearerError = bearerError
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Metrics
 import Synchronization
@@ -29,13 +30,40 @@ public final class RateLimiter: Sendable {
 
     public init(rule: Rule) { self.rule = rule }
 
+    /// What one request found in its caller's bucket, for the answer's headers.
+    struct Admission: Sendable, Hashable {
+        /// Seconds until a token is available; nil when the request was let through.
+        let wait: Int?
+        /// Whole tokens left once this request took its own.
+        let remaining: Int
+        /// Seconds until the bucket is full again.
+        let reset: Int
+    }
+
     /// Takes one token for `key`; nil when allowed, else the seconds until one is available.
     func take(for key: some Hashable & Sendable, now: ContinuousClock.Instant = .now) -> Int? {
+        admit(key, now: now).wait
+    }
+
+    /// Takes one token for `key` if it has one, and says what is left.
+    func admit(_ key: some Hashable & Sendable, now: ContinuousClock.Instant = .now) -> Admission {
         withBucket(for: key, now: now) { bucket in
-            guard bucket.tokens >= 1 else { return wait(for: bucket) }
-            bucket.tokens -= 1
-            return nil
+            let wait: Int?
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                wait = nil
+            } else {
+                wait = self.wait(for: bucket)
+            }
+            let reset = Int(((rule.burst - bucket.tokens) / rule.perSecond).rounded(.up))
+            return Admission(wait: wait, remaining: max(0, Int(bucket.tokens.rounded(.down))), reset: reset)
         }
+    }
+
+    /// The `RateLimit-Policy` item of draft-ietf-httpapi-ratelimit-headers: `burst` requests (`q`)
+    /// per the seconds an empty bucket takes to fill again (`w`).
+    func policyField(named name: String) -> String {
+        "\"\(name)\";q=\(Int(rule.burst));w=\(max(1, Int((rule.burst / rule.perSecond).rounded(.up))))"
     }
 
     /// Whether `key` has a token, without taking it: nil when it has, else the seconds until it will.
@@ -69,13 +97,25 @@ public final class RateLimiter: Sendable {
     }
 }
 
-/// Applies the caller's rate limit; placed after authentication, so the caller is known.
+/// Applies the caller's rate limit; placed after authentication, so the caller is known. Every
+/// answer to a limited caller, a refusal or not, says where it stands as
+/// draft-ietf-httpapi-ratelimit-headers writes it: `RateLimit-Policy: "bank";q=200;w=4` and
+/// `RateLimit: "bank";r=57;t=3` (requests left, seconds until the bucket is full).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let limiter: RateLimiter
+    /// The policy's name in the headers.
+    let policy: String
+
+    static let policyHeader = HTTPField.Name("RateLimit-Policy")!
+    static let stateHeader = HTTPField.Name("RateLimit")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let caller = context.caller, let wait = limiter.take(for: caller) {
+        guard let caller = context.caller else { return try await next(request, context) }
+        let admission = limiter.admit(caller)
+        context.answerHeaders[Self.policyHeader] = limiter.policyField(named: policy)
+        context.answerHeaders[Self.stateHeader] = "\"\(policy)\";r=\(admission.remaining);t=\(admission.reset)"
+        if let wait = admission.wait {
             Counter(label: SamtykkeMetrics.rateLimited).increment()
             throw Problem(.tooManyRequests, "rate-limited", "Too many requests", detail: "slow down; retry after \(wait) s", retryAfter: wait)
         }

@@ -49,9 +49,9 @@ struct WebhookController {
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: ["url"])
         let registered = try await registrar.register(url: try body.string("url"), for: bank, in: broker.store, now: broker.now())
         let webhook = registered.webhook
-        return try JSONIO.response(
-            Created(id: webhook.id, url: webhook.url, secret: registered.secret, createdAt: RFC3339.string(from: webhook.createdAt)),
-            status: .created
+        return JSONIO.created(
+            json: try JSONIO.bytes(Created(id: webhook.id, url: webhook.url, secret: registered.secret, createdAt: RFC3339.string(from: webhook.createdAt))),
+            location: "/v1/webhooks/\(webhook.id)"
         )
     }
 

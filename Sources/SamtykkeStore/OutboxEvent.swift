@@ -12,11 +12,17 @@ public struct OutboxEvent: Sendable, Hashable {
     public let consentId: ConsentID
     /// The consent's status once this entry's change is made.
     public let status: ConsentStatus
+    /// The bank's reference for the consent, read from the consent when the event is: the one thing
+    /// an event carries that is not on the log, which must not hold it.
+    public var externalReference: ExternalReference?
 
     /// The log entry behind the event: its index orders the feed.
     public var logIndex: UInt64 { id.logIndex }
 
-    public init(id: EventID, type: AuditEntry.EntryType, timestamp: Date, bankOrg: OrgNumber, consentId: ConsentID, status: ConsentStatus) {
+    public init(
+        id: EventID, type: AuditEntry.EntryType, timestamp: Date, bankOrg: OrgNumber, consentId: ConsentID, status: ConsentStatus,
+        externalReference: ExternalReference? = nil
+    ) {
         self.id = id
         self.type = type
         // The log's precision: an event read back from either database equals the one written.
@@ -24,6 +30,7 @@ public struct OutboxEvent: Sendable, Hashable {
         self.bankOrg = bankOrg
         self.consentId = consentId
         self.status = status
+        self.externalReference = externalReference
     }
 
     /// The event an entry announces; nil for `bundle.refused` and `data.requested`, which change

@@ -22,11 +22,12 @@ public struct StoredConsent: Sendable, Hashable {
     public var requestExpiresAt: Date
     public var grantedAt: Date?
     public var statusChangedAt: Date
+    public var externalReference: String?
 
     public init(
         id: String, bankOrg: String, personId: String, scopes: String, years: String, purposeCode: String, purposeText: String,
         validUntil: Date, maxUses: Int, uses: Int, status: String, createdAt: Date, requestExpiresAt: Date, grantedAt: Date?,
-        statusChangedAt: Date
+        statusChangedAt: Date, externalReference: String?
     ) {
         self.id = id
         self.bankOrg = bankOrg
@@ -43,6 +44,7 @@ public struct StoredConsent: Sendable, Hashable {
         self.requestExpiresAt = requestExpiresAt
         self.grantedAt = grantedAt
         self.statusChangedAt = statusChangedAt
+        self.externalReference = externalReference
     }
 
     public init(_ consent: Consent) {
@@ -51,7 +53,8 @@ public struct StoredConsent: Sendable, Hashable {
             scopes: consent.terms.scopes.map(\.rawValue).joined(separator: ","), years: consent.terms.years.map(String.init).joined(separator: ","),
             purposeCode: consent.terms.purpose.code, purposeText: consent.terms.purpose.text, validUntil: consent.terms.validUntil,
             maxUses: consent.terms.maxUses, uses: consent.uses, status: consent.status.rawValue, createdAt: consent.createdAt,
-            requestExpiresAt: consent.requestExpiresAt, grantedAt: consent.grantedAt, statusChangedAt: consent.statusChangedAt
+            requestExpiresAt: consent.requestExpiresAt, grantedAt: consent.grantedAt, statusChangedAt: consent.statusChangedAt,
+            externalReference: consent.externalReference?.text
         )
     }
 
@@ -80,6 +83,7 @@ public struct StoredConsent: Sendable, Hashable {
                 restoring: try ConsentID(id),
                 bankOrg: try OrgNumber(bankOrg),
                 terms: terms,
+                externalReference: try externalReference.map { try ExternalReference($0) },
                 createdAt: createdAt.roundedToMilliseconds,
                 requestExpiresAt: requestExpiresAt.roundedToMilliseconds,
                 status: status,

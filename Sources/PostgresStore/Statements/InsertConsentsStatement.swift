@@ -9,12 +9,13 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
     static let sql = """
         INSERT INTO consent (\(ConsentRow.columns))
         SELECT id, bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status,
-            createdAt, requestExpiresAt, CASE WHEN granted THEN grantedAt END, statusChangedAt
+            createdAt, requestExpiresAt, CASE WHEN granted THEN grantedAt END, statusChangedAt,
+            NULLIF(externalReference, '')
         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
             $9::integer[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::text[], $14::timestamptz[], $15::boolean[],
-            $16::timestamptz[])
+            $16::timestamptz[], $17::text[])
             AS row (id, bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, createdAt,
-                requestExpiresAt, uses, status, grantedAt, granted, statusChangedAt)
+                requestExpiresAt, uses, status, grantedAt, granted, statusChangedAt, externalReference)
         """
     typealias Row = ()
 
@@ -22,7 +23,7 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings {
         let stored = consents.map(StoredConsent.init)
-        var bindings = PostgresBindings(capacity: 16)
+        var bindings = PostgresBindings(capacity: 17)
         bindings.append(consents.map(\.id.description))
         bindings.append(consents.map(\.bankOrg.digits))
         bindings.append(consents.map(\.terms.personId.digits))
@@ -35,6 +36,8 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
         bindings.append(consents.map(\.createdAt))
         bindings.append(consents.map(\.requestExpiresAt))
         bindings.appendChangingColumns(of: consents)
+        // Arrays carry no NULL here; an empty text is never a reference, so it stands for none.
+        bindings.append(consents.map { $0.externalReference?.text ?? "" })
         return bindings
     }
 
