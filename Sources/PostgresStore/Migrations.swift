@@ -24,6 +24,31 @@ enum Migrations {
         Migration(version: 3, statements: ["CREATE INDEX idempotencyKey_bundles_by_consent ON idempotencyKey (consentId) WHERE resultKind = 'bundle'"]),
         Migration(version: 4, statements: deliveries),
         Migration(version: 5, statements: retention),
+        Migration(version: 6, statements: bankPublicKeys),
+    ]
+
+    private static let bankPublicKeys = [
+        // Banks' public keys for /v1/token, each named by its kid within the bank (SPEC §2c).
+        """
+        CREATE TABLE bankPublicKey (
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            kid text NOT NULL CHECK (length(kid) > 0),
+            jwk text NOT NULL,
+            createdAt timestamptz NOT NULL,
+            PRIMARY KEY (bankOrg, kid)
+        )
+        """,
+        // Grant assertions' and DPoP proofs' jtis, until the credential carrying them expires: the
+        // primary key is what refuses a replay on another instance.
+        """
+        CREATE TABLE usedOnce (
+            namespace text NOT NULL,
+            value text NOT NULL,
+            expiresAt timestamptz NOT NULL,
+            PRIMARY KEY (namespace, value)
+        )
+        """,
+        "CREATE INDEX usedOnce_by_expiry ON usedOnce (expiresAt)",
     ]
 
     private static let retention = [

@@ -35,6 +35,12 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         nonmutating set { callerSlot.value = newValue }
     }
 
+    /// The kind of credential the caller authenticated with, for the access log.
+    public var credential: String? {
+        get { callerSlot.credential }
+        nonmutating set { callerSlot.credential = newValue }
+    }
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress

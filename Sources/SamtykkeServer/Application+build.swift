@@ -49,6 +49,7 @@ public func buildApplication(
     let prepared = StartupGate()
     var broker = broker
     broker.logger = logger
+    let boundURL = broker.boundURL
     var app = Application(
         router: buildRouter(broker: broker),
         server: HTTPServerBuilder { responder in
@@ -71,7 +72,11 @@ public func buildApplication(
             WebhookSender(broker: broker, prepared: prepared, logger: logger),
         ]
             + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, logger: logger)]),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? options.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? options.port
+            boundURL.set(host: options.host, port: port)
+            await onServerRunning(port)
+        },
         eventLoopGroupProvider: eventLoopGroup,
         logger: logger
     )
@@ -94,11 +99,13 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
-    let bankKeys = APIKeyAuthenticator(parties: broker.store, role: .bank)
+    let bankKeys = BankAuthenticator(broker: broker, apiKeys: APIKeyAuthenticator(parties: broker.store, role: .bank))
     let idTokens = IDTokenAuthenticator(broker: broker)
     let auditorKeys = APIKeyAuthenticator(parties: broker.store, role: .auditor)
     // Keyed by the security schemes of `openapi.json`.
-    let authenticators: [String: any RouterMiddleware<AppRequestContext>] = ["bankKey": bankKeys, "idToken": idTokens, "auditorKey": auditorKeys]
+    let authenticators: [String: any RouterMiddleware<AppRequestContext>] = [
+        "bankKey": bankKeys, "bankDPoP": bankKeys, "bankOAuth": bankKeys, "idToken": idTokens, "auditorKey": auditorKeys,
+    ]
     router.add(middleware: RequestShapeMiddleware(document: openAPI, place: .router(authenticators: authenticators)))
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
@@ -106,6 +113,7 @@ public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
     PublicController(broker: broker, agencyHealth: agencyHealth, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
     let tlog = TlogController(broker: broker)
     tlog.addPublicRoutes(to: router)
+    TokenController(broker: broker).addRoutes(to: router)
 
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
     // uses. Auditors, who read the whole log, have their own.

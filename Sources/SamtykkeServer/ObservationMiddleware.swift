@@ -44,6 +44,7 @@ struct ObservationMiddleware: RouterMiddleware {
             "durationSeconds": "\(elapsed.seconds)",
             "requestId": "\(context.id)",
             "caller": "\(context.caller?.kind ?? "anonymous")",
+            "credential": "\(context.credential ?? "none")",
         ])
     }
 }
