@@ -29,6 +29,31 @@ enum Migrations {
             "ALTER TABLE consent ADD COLUMN externalReference text CHECK (externalReference IS NULL OR length(externalReference) BETWEEN 1 AND 64)",
             "CREATE INDEX consent_by_external_reference ON consent (bankOrg, externalReference) WHERE externalReference IS NOT NULL",
         ]),
+        Migration(version: 7, statements: bankPublicKeys),
+    ]
+
+    private static let bankPublicKeys = [
+        // Banks' public keys for /v1/token, each named by its kid within the bank (SPEC §2c).
+        """
+        CREATE TABLE bankPublicKey (
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            kid text NOT NULL CHECK (length(kid) > 0),
+            jwk text NOT NULL,
+            createdAt timestamptz NOT NULL,
+            PRIMARY KEY (bankOrg, kid)
+        )
+        """,
+        // Grant assertions' and DPoP proofs' jtis, until the credential carrying them expires: the
+        // primary key is what refuses a replay on another instance.
+        """
+        CREATE TABLE usedOnce (
+            namespace text NOT NULL,
+            value text NOT NULL,
+            expiresAt timestamptz NOT NULL,
+            PRIMARY KEY (namespace, value)
+        )
+        """,
+        "CREATE INDEX usedOnce_by_expiry ON usedOnce (expiresAt)",
     ]
 
     private static let retention = [

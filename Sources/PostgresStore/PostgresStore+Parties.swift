@@ -9,13 +9,17 @@ extension PostgresStore {
     public func addBank(org: OrgNumber, name: String, now: Date) async throws -> APIKey {
         let name = try PartyName.checked(name)
         return try await transaction("register a bank") { connection in
-            let inserted = try await connection.query(
-                "INSERT INTO bank (org, name, createdAt) VALUES (\(org.digits), \(name), \(now)) ON CONFLICT (org) DO NOTHING RETURNING org",
-                logger: logger
-            ).collect()
-            guard !inserted.isEmpty else { throw StorageError.bankExists(org) }
+            try await insertBank(connection, org: org, name: name, now: now)
             return try await insertKey(connection, role: .bank, bankOrg: org.digits, auditorName: nil, now: now)
         }
+    }
+
+    func insertBank(_ connection: PostgresConnection, org: OrgNumber, name: String, now: Date) async throws {
+        let inserted = try await connection.query(
+            "INSERT INTO bank (org, name, createdAt) VALUES (\(org.digits), \(name), \(now)) ON CONFLICT (org) DO NOTHING RETURNING org",
+            logger: logger
+        ).collect()
+        guard !inserted.isEmpty else { throw StorageError.bankExists(org) }
     }
 
     public func addBankKey(org: OrgNumber, now: Date) async throws -> APIKey {

@@ -303,6 +303,28 @@ enum Migrations {
             try db.execute(sql: "ALTER TABLE consent ADD COLUMN externalReference TEXT CHECK (externalReference IS NULL OR length(externalReference) BETWEEN 1 AND 64)")
             try db.execute(sql: "CREATE INDEX consent_by_external_reference ON consent (bankOrg, externalReference) WHERE externalReference IS NOT NULL")
         }
+        migrator.registerMigration("v10-bank-public-keys") { db in
+            // Banks' public keys for /v1/token, each named by its kid within the bank (SPEC §2c).
+            try db.execute(sql: """
+                CREATE TABLE bankPublicKey (
+                    bankOrg TEXT NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+                    kid TEXT NOT NULL CHECK (length(kid) > 0),
+                    jwk TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (bankOrg, kid)
+                )
+                """)
+            // Grant assertions' and DPoP proofs' jtis, until the credential carrying them expires.
+            try db.execute(sql: """
+                CREATE TABLE usedOnce (
+                    namespace TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    expiresAt DATETIME NOT NULL,
+                    PRIMARY KEY (namespace, value)
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX usedOnce_by_expiry ON usedOnce (expiresAt)")
+        }
         return migrator
     }
 

@@ -7,12 +7,16 @@ extension SQLiteStore: PartyStore {
     public func addBank(org: OrgNumber, name: String, now: Date) async throws -> APIKey {
         let name = try PartyName.checked(name)
         return try await writer.write { db in
-            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [org.digits])! else {
-                throw StorageError.bankExists(org)
-            }
-            try db.execute(sql: "INSERT INTO bank (org, name, createdAt) VALUES (?, ?, ?)", arguments: [org.digits, name, now])
+            try Self.insertBank(db, org: org, name: name, now: now)
             return try Self.insertKey(db, role: .bank, bankOrg: org.digits, auditorName: nil, now: now)
         }
+    }
+
+    static func insertBank(_ db: Database, org: OrgNumber, name: String, now: Date) throws {
+        guard try !Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM bank WHERE org = ?)", arguments: [org.digits])! else {
+            throw StorageError.bankExists(org)
+        }
+        try db.execute(sql: "INSERT INTO bank (org, name, createdAt) VALUES (?, ?, ?)", arguments: [org.digits, name, now])
     }
 
     public func addBankKey(org: OrgNumber, now: Date) async throws -> APIKey {

@@ -33,6 +33,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Headers every answer to this request carries, its problem documents included (the caller's
     /// rate limit): set deep in the chain, added by the outermost middleware.
     private let headerSlot = RequestSlot<HTTPFields>([:])
+    private let credentialSlot = RequestSlot<String?>(nil)
 
     public var caller: Caller? {
         get { callerSlot.value }
@@ -42,6 +43,12 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     var answerHeaders: HTTPFields {
         get { headerSlot.value }
         nonmutating set { headerSlot.value = newValue }
+    }
+
+    /// The kind of credential the caller authenticated with, for the access log.
+    public var credential: String? {
+        get { credentialSlot.value }
+        nonmutating set { credentialSlot.value = newValue }
     }
 
     public init(source: ApplicationRequestContextSource) {

@@ -56,6 +56,7 @@ public func buildApplication(
     broker.logger = logger
     let health = BrokerHealth(broker: broker, prepared: prepared, logger: logger)
     let boundPort = BoundPort()
+    let boundURL = broker.boundURL
     return Application(
         router: buildRouter(broker: broker, health: health),
         server: HTTPServerBuilder { responder in
@@ -87,6 +88,7 @@ public func buildApplication(
             logger.notice("broker listening", metadata: [
                 "url": "http://\(options.host):\(port)", "version": "\(BuildInfo.version)", "backend": "\(options.backend)",
             ])
+            boundURL.set(host: options.host, port: port)
             boundPort.set(port)
         },
         eventLoopGroupProvider: eventLoopGroup,
@@ -109,11 +111,13 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware(database: health.database))
     router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
-    let bankKeys = APIKeyAuthenticator(parties: broker.store, role: .bank)
+    let bankKeys = BankAuthenticator(broker: broker, apiKeys: APIKeyAuthenticator(parties: broker.store, role: .bank))
     let idTokens = IDTokenAuthenticator(broker: broker)
     let auditorKeys = APIKeyAuthenticator(parties: broker.store, role: .auditor)
     // Keyed by the security schemes of `openapi.json`.
-    let authenticators: [String: any RouterMiddleware<AppRequestContext>] = ["bankKey": bankKeys, "idToken": idTokens, "auditorKey": auditorKeys]
+    let authenticators: [String: any RouterMiddleware<AppRequestContext>] = [
+        "bankKey": bankKeys, "bankDPoP": bankKeys, "bankOAuth": bankKeys, "idToken": idTokens, "auditorKey": auditorKeys,
+    ]
     router.add(middleware: RequestShapeMiddleware(document: openAPI, place: .router(authenticators: authenticators)))
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
@@ -122,6 +126,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
     let tlog = TlogController(broker: broker)
     tlog.addPublicRoutes(to: router)
+    TokenController(broker: broker).addRoutes(to: router)
 
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
     // uses. Auditors, who read the whole log, have their own.

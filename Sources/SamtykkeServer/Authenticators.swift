@@ -46,6 +46,7 @@ struct APIKeyAuthenticator: RouterMiddleware {
             throw Problem.unauthorized("the API key is unknown or revoked", bearerError: "invalid_token")
         }
         var context = context
+        context.credential = "api-key"
         switch (role, principal) {
         case (.bank, .bank(let org)): context.caller = .bank(org)
         case (.auditor, .auditor(let name)): context.caller = .auditor(name: name)
@@ -73,6 +74,7 @@ struct IDTokenAuthenticator: RouterMiddleware {
         }
         var context = context
         context.caller = .citizen(person)
+        context.credential = "id-token"
         context.logger[metadataKey: "caller"] = "citizen"
         return try await next(request, context)
     }

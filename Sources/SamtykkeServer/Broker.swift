@@ -37,6 +37,14 @@ public struct Broker: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
     public var trustedProxies: [IPNetwork] = []
     public var clock: @Sendable () -> Date
+    /// `serve --public-url`: the URL every instance is reached at, the base of `/v1/token`'s
+    /// audience and of DPoP's `htu`. When nil, `http://HOST:PORT` as the server bound it.
+    public var publicURL: String?
+    let boundURL = BoundURL()
+    /// `serve --require-dpop`: access tokens only with a DPoP proof, never as Bearer.
+    public var requireDPoP = false
+    /// `serve --no-api-keys` sets this false: banks then authenticate only with access tokens.
+    public var apiKeys = true
     /// Where each log entry is announced; `buildApplication` points it at the application's logger.
     public var logger = Logger(label: "samtykke.broker")
     let lastCommit = LastCommit()
@@ -145,6 +153,12 @@ public struct Broker: Sendable {
         self.limits = limits
         self.webhookAllowPrivate = webhookAllowPrivate
         self.clock = clock
+    }
+
+    /// The broker's public base URL, without a trailing slash.
+    var publicBase: String {
+        let base = publicURL ?? boundURL.value ?? "http://127.0.0.1"
+        return base.hasSuffix("/") ? String(base.dropLast()) : base
     }
 
     /// The current time, at the millisecond precision the database and the log keep.

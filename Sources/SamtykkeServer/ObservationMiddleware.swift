@@ -71,6 +71,7 @@ struct ObservationMiddleware: RouterMiddleware {
             "durationSeconds": .stringConvertible(elapsed.seconds),
             "requestId": "\(context.id)",
             "caller": "\(context.caller?.kind ?? "anonymous")",
+            "credential": "\(context.credential ?? "none")",
         ]
         if let client = AddressRateLimitMiddleware.clientAddress(of: request, peer: context.remoteAddress, trustedProxies: trustedProxies) {
             metadata["client"] = "\(client)"

@@ -19,6 +19,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// For a 401: the RFC 6750 §3.1 error code of the `WWW-Authenticate: Bearer` challenge, absent
     /// when the request carried no Bearer credential at all.
     public let bearerError: String?
+    /// For a 401 on a DPoP credential: the RFC 9449 §7.1 error of the `WWW-Authenticate: DPoP`
+    /// challenge, which then replaces the Bearer one.
+    var dpopError: String?
     /// For a 410: what is left of a consent the retention period removed.
     private(set) var forgotten: ForgottenView?
     /// For `/readyz`'s 503: which dependency is unavailable and why.
@@ -103,7 +106,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if let allow { headers[.allow] = allow.joined(separator: ", ") }
-        if status == .unauthorized { headers[.wwwAuthenticate] = bearerError.map { #"Bearer error="\#($0)""# } ?? "Bearer" }
+        if status == .unauthorized {
+            headers[.wwwAuthenticate] = dpopError.map { #"DPoP algs="ES256 RS256", error="\#($0)""# } ?? bearerError.map { #"Bearer error="\#($0)""# } ?? "Bearer"
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(document))))
     }
 
@@ -129,6 +134,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// `invalid_request` when the request itself was malformed.
     static func unauthorized(_ detail: String, bearerError: String) -> Problem {
         Problem(.unauthorized, "unauthorized", "Authentication required", detail: detail, bearerError: bearerError)
+    }
+
+    /// A DPoP credential was sent and refused: `invalid_token` or `invalid_dpop_proof`.
+    static func unauthorized(_ detail: String, dpopError: String) -> Problem {
+        var problem = Problem(.unauthorized, "unauthorized", "Authentication required", detail: detail)
+        problem.dpopError = dpopError
+        return problem
     }
 
     static func invalid(_ field: String?, _ detail: String) -> Problem {

@@ -68,7 +68,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case .consentForgotten(let forgotten): .forgotten(forgotten)
         case .refused(let domain): problem(for: domain)
         case .bankNotFound: Problem(.forbidden, "unknown-bank", "The bank is not registered")
-        case .bankExists, .auditorExists: Problem(.conflict, "exists", "Already registered", detail: error.description)
+        case .bankExists, .auditorExists, .bankKeyExists: Problem(.conflict, "exists", "Already registered", detail: error.description)
         case .idempotencyInProgress:
             Problem(.conflict, "idempotency-in-progress", "A request with this Idempotency-Key is in progress", detail: error.description, field: "Idempotency-Key", retryAfter: 1)
         case .idempotencyMismatch:

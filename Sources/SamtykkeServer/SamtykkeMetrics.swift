@@ -63,6 +63,7 @@ public enum SamtykkeMetrics {
             _ = Counter(label: bundlesRefused, dimensions: [("reason", reason)])
         }
         _ = Counter(label: bundlesIssued)
+        TokenController.registerSeries()
         for result in WebhookSender.results {
             _ = Counter(label: WebhookSender.deliveriesMetric, dimensions: [("result", result)])
         }

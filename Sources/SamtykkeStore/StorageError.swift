@@ -12,6 +12,8 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case bankNotFound(OrgNumber)
     case bankExists(OrgNumber)
     case auditorExists(String)
+    /// The bank already has a public key with this `kid`.
+    case bankKeyExists(OrgNumber, kid: String)
     /// The domain refused the change (illegal transition, invalid input).
     case refused(DomainError)
     /// Another request with the same `Idempotency-Key` is still running.
@@ -31,6 +33,7 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .bankNotFound(let org): "no bank with organisation number \(org) is registered"
         case .bankExists(let org): "a bank with organisation number \(org) is already registered"
         case .auditorExists(let name): "an auditor named \(name) is already registered"
+        case .bankKeyExists(let org, let kid): "bank \(org) already has a key with kid \(kid)"
         case .refused(let error): error.description
         case .idempotencyInProgress: "a request with this Idempotency-Key is still in progress"
         case .idempotencyMismatch: "this Idempotency-Key was used with a different request"

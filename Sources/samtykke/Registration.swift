@@ -5,24 +5,34 @@ import SamtykkeStore
 
 struct Bank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Register banks and manage their API keys.",
-        subcommands: [Add.self, AddKey.self, Keys.self, RevokeKey.self, WebhookCommand.self]
+        abstract: "Register banks and manage their public keys (for /v1/token) and API keys.",
+        subcommands: [Add.self, PublicKeyCommand.self, AddKey.self, Keys.self, RevokeKey.self, WebhookCommand.self]
     )
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a bank; prints its API key, once, alone on one line.")
+        static let configuration = CommandConfiguration(
+            abstract: "Register a bank; with --jwks, with its public keys and no API key (prints nothing), else prints its API key, once, alone on one line."
+        )
         @OptionGroup var bank: BankFlags
         @Option(help: "The bank's name, as citizens will see it.")
         var name: String?
+        @Option(help: "A JWKS file of the bank's public keys (ES256 P-256 or RS256 RSA ≥ 2048, each with a kid) for /v1/token; then no API key is issued.")
+        var jwks: String?
 
         mutating func validate() throws {
             try Env.require(&name, "name")
+            try Env.fill(&jwks, "jwks")
         }
 
         func run() async throws {
             try await reportingErrors {
-                let (org, name) = (bank.bank, name!)
-                print(try await bank.store.with { try await $0.addBank(org: org, name: name, now: Date()) }.text)
+                let (org, name, now) = (bank.bank, name!, Date())
+                guard let jwks else {
+                    print(try await bank.store.with { try await $0.addBank(org: org, name: name, now: now) }.text)
+                    return
+                }
+                let keys = try PublicKeyCommand.read(jwks, now: now)
+                try await bank.store.with { try await $0.addBank(org: org, name: name, publicKeys: keys, now: now) }
             }
         }
     }

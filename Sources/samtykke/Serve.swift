@@ -39,6 +39,12 @@ struct Serve: AsyncParsableCommand {
         transform: RetentionPeriod.parse
     )
     var retention: RetentionPeriod?
+    @Option(help: "The URL banks and citizens reach the broker at, the same on every instance (default http://HOST:PORT): /v1/token's audience and the base of DPoP proofs' htu.")
+    var publicUrl: HTTPURL?
+    @Flag(help: "Accept access tokens only with a DPoP proof (RFC 9449), never as Bearer tokens.")
+    var requireDpop = false
+    @Flag(help: "Turn banks' API keys off: banks authenticate only with access tokens from /v1/token.")
+    var noApiKeys = false
     @OptionGroup(title: "Connections and floods") var connections: ConnectionFlags
 
     static func witness(_ text: String) throws -> WitnessEndpoint {
@@ -64,6 +70,9 @@ struct Serve: AsyncParsableCommand {
         try Env.fill(&webhookTimeout, "webhook-timeout")
         try Env.fill(&retention, "retention", RetentionPeriod.parse)
         try Env.fill(&witnesses, "witness", Self.witness)
+        try Env.fill(&publicUrl, "public-url")
+        try Env.fill(&requireDpop, "require-dpop")
+        try Env.fill(&noApiKeys, "no-api-keys")
         _ = try checked()
         if let webhookCa { _ = try Self.trustRoots(webhookCa) }
         try broker.requireStoreAndAgency()
@@ -108,6 +117,9 @@ struct Serve: AsyncParsableCommand {
             built.webhookDelivery.trustPEM = try webhookCa.map(Self.trustRoots)
             built.webhookDelivery.timeout = webhookTimeout
             built.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
+            built.publicURL = publicUrl?.description
+            built.requireDPoP = requireDpop
+            built.apiKeys = !noApiKeys
             var options = ServerOptions(host: host, port: port)
             options.backend = store.backend
             try connections.checked().apply(to: &options, &built)

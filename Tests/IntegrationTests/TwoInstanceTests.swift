@@ -57,6 +57,26 @@ struct TwoInstanceTests {
         }
     }
 
+    /// Both instances share one public URL and the one store of spent jtis: an assertion, or a DPoP
+    /// proof, used on one is refused on the other (issue 30).
+    @Test func aJtiUsedOnOneIsRefusedOnTheOther() async throws {
+        try await withTemporaryDirectory { dir in
+            let publicURL = "http://samtykke.test"
+            try await Self.withTwo(in: dir, brokerArguments: ["--public-url", publicURL]) { stack in
+                try await KeyBankClientTests.registerBanks(in: dir, store: stack.store)
+                let run = try await TestPython.run([
+                    KeyBankClientTests.script, "replay", dir.path, stack.brokers[0].url, stack.brokers[1].url, publicURL, KeyBankClientTests.bankA,
+                ])
+                #expect(run.status == 0, "\(run.stderr)")
+                let results = try KeyBankClientTests.results(run.stdout)
+                #expect(results["first"]?["status"] as? Int == 200 && results["proofFirst"]?["status"] as? Int == 200, "\(results)")
+                #expect(results["second"]?["status"] as? Int == 400 && results["second"]?["error"] as? String == "invalid_grant", "\(results)")
+                #expect(results["proofSecond"]?["status"] as? Int == 401, "\(results)")
+                #expect((results["proofSecond"]?["challenge"] as? String)?.contains(#"error="invalid_dpop_proof""#) == true, "\(results)")
+            }
+        }
+    }
+
     @Test func aConsentMadeOnOneIsGrantedAndUsedThroughTheOther() async throws {
         try await Self.withTwo { stack in
             let person = try fixturePeople()[0].personId.digits

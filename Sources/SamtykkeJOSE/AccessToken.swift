@@ -1,0 +1,64 @@
+import Crypto
+import Foundation
+import SamtykkeCore
+
+/// A bank's access token from `/v1/token`: an RFC 9068 JWT (`typ` `at+jwt`) that the broker signs
+/// with its ES256 key, so every instance that has the key verifies it without asking the store.
+public struct AccessToken: Sendable, Codable, Equatable {
+    public let iss: String
+    public let sub: String
+    public let aud: String
+    public let client_id: String
+    public let iat: Int
+    public let exp: Int
+    public let jti: String
+    public let scope: String
+    /// RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to; nil for a Bearer token.
+    public let cnf: Confirmation?
+
+    public struct Confirmation: Sendable, Codable, Equatable {
+        public let jkt: String
+    }
+
+    public static let typ = "at+jwt"
+    /// SPEC §2c: at most 300 s.
+    public static let lifetime = 300
+
+    public init(issuer: String, bank: OrgNumber, now: Date, thumbprint: String?) {
+        self.iss = issuer
+        self.sub = bank.digits
+        self.aud = issuer
+        self.client_id = bank.digits
+        self.iat = Int(now.timeIntervalSince1970)
+        self.exp = iat + Self.lifetime
+        self.jti = UUID().uuidString
+        self.scope = JWTBearerAssertion.scope
+        self.cnf = thumbprint.map(Confirmation.init(jkt:))
+    }
+
+    public func signed(by signer: ES256Signer) throws -> String {
+        try signer.sign(self, typ: Self.typ)
+    }
+
+    /// Whether `token` is shaped like a JWT at all (an API key is not).
+    public static func looksLikeJWT(_ token: String) -> Bool {
+        token.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ".") ? 1 : 0) } == 2
+    }
+
+    /// Verifies a token this broker issued: signed by `key` (the current signing key; a token lives
+    /// minutes, so retired keys are not tried), `typ` `at+jwt`, this issuer, not expired.
+    public static func verify(_ token: String, key: P256.Signing.PublicKey, kid: String, issuer: String, now: Date) throws(JOSEError) -> AccessToken {
+        let header = try JWSVerifier.header(of: token)
+        guard header.alg == "ES256", header.kid == kid, header.typ == typ, header.crit == nil else { throw .badSignature("not an access token of this broker") }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard let signatureBytes = Base64URL.decode(String(parts[2])), let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes),
+            key.isValidSignature(signature, for: Array(token.utf8[..<parts[2].utf8.startIndex].dropLast()))
+        else { throw .badSignature("the access token's signature does not verify") }
+        guard let payload = Base64URL.decode(String(parts[1])), let claims = try? JSONDecoder().decode(AccessToken.self, from: Data(payload)) else {
+            throw .malformed("the access token's claims could not be read")
+        }
+        guard claims.iss == issuer, claims.aud == issuer else { throw .claim("the access token is for another broker") }
+        guard claims.exp > Int(now.timeIntervalSince1970) else { throw .claim("the access token has expired") }
+        return claims
+    }
+}

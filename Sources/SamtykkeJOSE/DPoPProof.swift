@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+import JWTKit
+import SamtykkeCore
+
+/// An RFC 9449 DPoP proof, verified: the key that signed it (its thumbprint binds tokens) and the
+/// `jti` the caller must see used only once.
+public struct DPoPProof: Sendable {
+    public let thumbprint: String
+    public let jti: String
+    /// When the proof stops being fresh: its `jti` must be remembered until then.
+    public let freshUntil: Date
+
+    public static let typ = "dpop+jwt"
+    /// SPEC §2c: `iat` within this many seconds of the broker's clock, either way.
+    public static let window = 60
+
+    struct Claims: JWTPayload {
+        let jti: String
+        let htm: String
+        let htu: String
+        let iat: Int
+        let ath: String?
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    /// Checks `proof` for a request of `method` to `url` (the broker's public URL and the path),
+    /// at `now`; with `accessToken`, `ath` must be its hash (RFC 9449 §4.3).
+    public static func verify(_ proof: String, method: String, url: String, accessToken: String?, now: Date) async throws(JOSEError) -> DPoPProof {
+        let parts = proof.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])),
+            let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any]
+        else { throw .malformed("the DPoP proof is not a compact JWS") }
+        guard header["typ"] as? String == typ else { throw .malformed("the DPoP proof's typ must be \(typ)") }
+        guard let members = header["jwk"] as? [String: Any] else { throw .malformed("the DPoP proof's header has no jwk") }
+        let key = try BankJWK(members: members, requireKid: false)
+        let claims = try await key.verify(proof, as: Claims.self, typ: typ)
+        guard claims.htm == method else { throw .claim("htm is \(claims.htm), the request is \(method)") }
+        guard let htu = HTU(claims.htu), let expected = HTU(url), htu == expected else { throw .claim("htu does not name this request's URL") }
+        let seconds = Int(now.timeIntervalSince1970)
+        guard abs(claims.iat - seconds) <= window else { throw .claim("iat is more than \(window) s from the broker's clock") }
+        guard !claims.jti.isEmpty, claims.jti.utf8.count <= 256 else { throw .claim("jti must be 1–256 bytes") }
+        if let accessToken {
+            guard claims.ath == Base64URL.encode(SHA256.hash(data: Array(accessToken.utf8))) else { throw .claim("ath is not the access token's hash") }
+        }
+        return DPoPProof(thumbprint: key.thumbprint, jti: claims.jti, freshUntil: Date(timeIntervalSince1970: TimeInterval(claims.iat + window)))
+    }
+}
+
+/// An `htu` as RFC 9449 §4.3 compares it: without query and fragment, after RFC 3986's syntax-based
+/// (§6.2.2: case of scheme and host, percent-encoding) and scheme-based (§6.2.3: default port, empty
+/// path) normalisation.
+struct HTU: Equatable {
+    let text: String
+
+    init?(_ given: String) {
+        guard let components = URLComponents(string: given), let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = components.port.flatMap { $0 == defaultPort ? nil : $0 }
+        let path = components.percentEncodedPath.isEmpty ? "/" : Self.normalisedPercentEncoding(components.percentEncodedPath)
+        text = "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")\(path)"
+    }
+
+    /// Upper-case hex digits in every escape, and unreserved characters unescaped.
+    private static func normalisedPercentEncoding(_ path: String) -> String {
+        var out = ""
+        var bytes = Array(path.utf8)[...]
+        while let byte = bytes.first {
+            bytes = bytes.dropFirst()
+            guard byte == UInt8(ascii: "%"), bytes.count >= 2, let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) else {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+                continue
+            }
+            bytes = bytes.dropFirst(2)
+            let scalar = Unicode.Scalar(value)
+            if scalar.properties.isASCIIHexDigit || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "-._~".unicodeScalars.contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += "%" + String(value, radix: 16, uppercase: true).leftPadded
+            }
+        }
+        return out
+    }
+}
+
+private extension String {
+    var leftPadded: String { count == 1 ? "0" + self : self }
+}

@@ -1,0 +1,84 @@
+import Crypto
+import Foundation
+import Hummingbird
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeStore
+
+/// The bank routes' credentials (SPEC §2c): an access token from `/v1/token` under
+/// `Authorization: DPoP` with a fresh proof (or as Bearer, unless `--require-dpop`), or an API key
+/// as Bearer (unless `--no-api-keys`). The bank is always the one the token was issued to.
+struct BankAuthenticator: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let broker: Broker
+    let apiKeys: APIKeyAuthenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let values = request.headers[values: .authorization]
+        if values.count == 1, let value = values.first, value.prefix(5).lowercased() == "dpop " {
+            let token = value.dropFirst(5).drop { $0 == " " }
+            guard !token.isEmpty, !token.contains(" "), token.utf8.count <= maxCredentialBytes else {
+                throw Problem.unauthorized("the Authorization header is not a DPoP credential", dpopError: "invalid_token")
+            }
+            return try await authenticated(as: try await dpopBound(String(token), request: request), credential: "dpop", request, context, next)
+        }
+        let credential = try bearer(request)
+        guard AccessToken.looksLikeJWT(credential) else {
+            guard broker.apiKeys else { throw Problem.unauthorized("API keys are turned off on this broker; use an access token from /v1/token", bearerError: "invalid_token") }
+            return try await apiKeys.handle(request, context: context, next: next)
+        }
+        guard !broker.requireDPoP else {
+            throw Problem.unauthorized("this broker accepts access tokens only with DPoP: send Authorization: DPoP and a DPoP proof", dpopError: "invalid_token")
+        }
+        let claims = try verifiedToken(credential, dpop: false)
+        // RFC 9449 §7.1: a token bound to a key is no bearer token.
+        guard claims.cnf == nil else { throw Problem.unauthorized("this access token is DPoP-bound: send it as Authorization: DPoP with a proof", dpopError: "invalid_token") }
+        return try await authenticated(as: try bank(claims), credential: "access-token", request, context, next)
+    }
+
+    private func authenticated(as bank: OrgNumber, credential: String, _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async throws -> Response {
+        context.caller = .bank(bank)
+        context.credential = credential
+        return try await next(request, context)
+    }
+
+    private func bank(_ claims: AccessToken) throws -> OrgNumber {
+        guard let org = try? OrgNumber(claims.sub) else { throw Problem.unauthorized("the access token names no bank", bearerError: "invalid_token") }
+        return org
+    }
+
+    private func verifiedToken(_ token: String, dpop: Bool) throws -> AccessToken {
+        do {
+            return try AccessToken.verify(token, key: broker.signer.privateKey.publicKey, kid: broker.signer.kid, issuer: broker.publicBase, now: broker.clock())
+        } catch {
+            let detail = "the access token was refused: \(error)"
+            throw dpop ? Problem.unauthorized(detail, dpopError: "invalid_token") : Problem.unauthorized(detail, bearerError: "invalid_token")
+        }
+    }
+
+    /// RFC 9449 §7.1: the token bound to a key, and a fresh proof by that key for this request.
+    private func dpopBound(_ token: String, request: Request) async throws -> OrgNumber {
+        let claims = try verifiedToken(token, dpop: true)
+        guard let jkt = claims.cnf?.jkt else {
+            throw Problem.unauthorized("this access token is not DPoP-bound; send it as Bearer", dpopError: "invalid_token")
+        }
+        let proofs = request.headers[values: .dpop]
+        guard proofs.count == 1, let proofText = proofs.first else {
+            throw Problem.unauthorized("send one DPoP proof header with a DPoP access token", dpopError: "invalid_dpop_proof")
+        }
+        let now = broker.clock()
+        let proof: DPoPProof
+        do {
+            proof = try await DPoPProof.verify(proofText, method: request.method.rawValue, url: broker.publicBase + request.uri.path, accessToken: token, now: now)
+        } catch {
+            throw Problem.unauthorized("the DPoP proof was refused: \(error)", dpopError: "invalid_dpop_proof")
+        }
+        guard proof.thumbprint == jkt else {
+            throw Problem.unauthorized("the DPoP proof is signed by another key than the one the token is bound to", dpopError: "invalid_dpop_proof")
+        }
+        guard try await broker.store.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
+            throw Problem.unauthorized("the DPoP proof's jti was used before with this token", dpopError: "invalid_dpop_proof")
+        }
+        return try bank(claims)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import SamtykkeCore
+import SamtykkeJOSE
+import SamtykkeStore
+
+/// `POST /v1/token` (SPEC §2c): a bank trades an RFC 7523 grant assertion, signed with a key it
+/// registered, for an access token; with a DPoP proof the token is bound to the proof's key.
+/// Answers are RFC 6749's JSON, never problem documents.
+struct TokenController {
+    let broker: Broker
+
+    static let grantType = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    static let grantsMetric = "samtykke_token_grants_total"
+    static let refusalsMetric = "samtykke_token_refusals_total"
+
+    /// RFC 6749 §5.2 and RFC 7523 §3.1 error codes, and RFC 9449 §5's.
+    enum Refusal: String, CaseIterable {
+        case invalidRequest = "invalid_request"
+        case unsupportedGrantType = "unsupported_grant_type"
+        case invalidGrant = "invalid_grant"
+        case invalidScope = "invalid_scope"
+        case invalidDPoPProof = "invalid_dpop_proof"
+    }
+
+    struct Refused: Error {
+        let refusal: Refusal
+        let description: String
+
+        /// RFC 6749 §5.2: `error_description` is printable ASCII without `"` and `\`.
+        init(_ refusal: Refusal, _ description: String) {
+            self.refusal = refusal
+            self.description = String(String.UnicodeScalarView(description.unicodeScalars.filter { $0.value >= 0x20 && $0.value <= 0x7E && $0 != "\"" && $0 != "\\" }))
+        }
+    }
+
+    /// The form's parameters; a parameter given twice fails the decoder (`duplicateKeys`).
+    struct Form: Decodable {
+        let grant_type: String?
+        let assertion: String?
+        let scope: String?
+    }
+
+    struct Granted: Encodable {
+        let access_token: String
+        let token_type: String
+        let expires_in: Int
+        let scope: String
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("v1/token") { request, context in
+            do {
+                let granted = try await grant(request, context: context)
+                Counter(label: Self.grantsMetric, dimensions: [("token_type", granted.token_type)]).increment()
+                return try Self.answer(.ok, granted)
+            } catch let refused as Refused {
+                Counter(label: Self.refusalsMetric, dimensions: [("reason", refused.refusal.rawValue)]).increment()
+                context.logger.notice("token request refused", metadata: ["reason": "\(refused.refusal.rawValue)", "detail": "\(refused.description)"])
+                struct Body: Encodable {
+                    let error: String
+                    let error_description: String
+                }
+                return try Self.answer(.badRequest, Body(error: refused.refusal.rawValue, error_description: refused.description))
+            }
+        }
+    }
+
+    static func registerSeries() {
+        for token in ["DPoP", "Bearer"] { _ = Counter(label: grantsMetric, dimensions: [("token_type", token)]) }
+        for refusal in Refusal.allCases { _ = Counter(label: refusalsMetric, dimensions: [("reason", refusal.rawValue)]) }
+    }
+
+    /// RFC 6749 §5.1: JSON, never cached.
+    private static func answer(_ status: HTTPResponse.Status, _ body: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json", .cacheControl: "no-store", .pragma: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body)))
+        )
+    }
+
+    private func grant(_ request: Request, context: AppRequestContext) async throws -> Granted {
+        let form = try await Self.form(request, limit: broker.limits.maxBodyBytes)
+        guard let grantType = form.grant_type else { throw Refused(.invalidRequest, "grant_type is missing") }
+        guard grantType == Self.grantType else { throw Refused(.unsupportedGrantType, "only \(Self.grantType) is supported") }
+        guard let assertion = form.assertion, !assertion.isEmpty else { throw Refused(.invalidRequest, "assertion is missing") }
+        guard assertion.utf8.count <= maxCredentialBytes else { throw Refused(.invalidGrant, "the assertion is longer than \(maxCredentialBytes) bytes") }
+        if let scope = form.scope, scope != JWTBearerAssertion.scope { throw Refused(.invalidScope, "scope must be \(JWTBearerAssertion.scope)") }
+        let now = broker.clock()
+        let tokenURL = broker.publicBase + "/v1/token"
+        // The proof is judged before the assertion is spent, so a bad proof does not burn its jti.
+        let proof = try await dpopProof(request, url: tokenURL, now: now)
+        if broker.requireDPoP, proof == nil { throw Refused(.invalidRequest, "this broker issues DPoP-bound tokens only; send a DPoP proof") }
+        let bank = try await verified(assertion, audience: tokenURL, now: now)
+        if let proof {
+            guard try await broker.store.useOnce(proof.jti, namespace: "dpop-token-request", expiresAt: proof.freshUntil, now: now) else {
+                throw Refused(.invalidDPoPProof, "the DPoP proof's jti was used before")
+            }
+        }
+        let token = AccessToken(issuer: broker.publicBase, bank: bank, now: now, thumbprint: proof?.thumbprint)
+        context.caller = .bank(bank)
+        context.credential = "jwt-bearer-assertion"
+        return Granted(
+            access_token: try token.signed(by: broker.signer), token_type: proof == nil ? "Bearer" : "DPoP",
+            expires_in: AccessToken.lifetime, scope: token.scope
+        )
+    }
+
+    private static func form(_ request: Request, limit: Int) async throws -> Form {
+        var request = request
+        let contentType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard contentType == "application/x-www-form-urlencoded" else {
+            throw Refused(.invalidRequest, "the body must be application/x-www-form-urlencoded")
+        }
+        let body = try await request.collectBody(upTo: limit)
+        do {
+            return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
+        } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
+            throw Refused(.invalidRequest, "a parameter is given more than once")
+        } catch {
+            throw Refused(.invalidRequest, "the form could not be read: each of grant_type, assertion and scope once, as text")
+        }
+    }
+
+    private func dpopProof(_ request: Request, url: String, now: Date) async throws -> DPoPProof? {
+        let proofs = request.headers[values: .dpop]
+        guard let proof = proofs.first else { return nil }
+        guard proofs.count == 1 else { throw Refused(.invalidDPoPProof, "send one DPoP header") }
+        do {
+            return try await DPoPProof.verify(proof, method: request.method.rawValue, url: url, accessToken: nil, now: now)
+        } catch {
+            throw Refused(.invalidDPoPProof, "\(error)")
+        }
+    }
+
+    /// The bank the assertion proves, or `invalid_grant` naming the rule it broke. `invalid_scope`
+    /// when only its scope is wrong.
+    private func verified(_ assertion: String, audience: String, now: Date) async throws -> OrgNumber {
+        let claims: JWTBearerAssertion
+        let naming: JWTBearerAssertion.Naming
+        do {
+            naming = try JWTBearerAssertion.naming(assertion)
+            guard let registered = try await broker.store.publicKey(of: naming.bank, kid: naming.kid) else {
+                throw JOSEError.key("bank \(naming.bank) has no key \(naming.kid)")
+            }
+            claims = try await BankJWK(stored: registered.jwk).verify(assertion, as: JWTBearerAssertion.self, typ: nil)
+            try claims.check(bank: naming.bank, audience: audience, now: now)
+        } catch let error as JOSEError {
+            throw Refused(.invalidGrant, "\(error)")
+        }
+        guard claims.scope == JWTBearerAssertion.scope else { throw Refused(.invalidScope, "the assertion's scope claim must be \(JWTBearerAssertion.scope)") }
+        let expires = Date(timeIntervalSince1970: TimeInterval(claims.exp))
+        guard try await broker.store.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
+            throw Refused(.invalidGrant, "the assertion's jti was used before")
+        }
+        return naming.bank
+    }
+}
+
+extension HTTPField.Name {
+    static let dpop = Self("DPoP")!
+    /// RFC 6749 §5.1 asks for it beside Cache-Control, for HTTP/1.0 caches.
+    static let pragma = Self("Pragma")!
+}
