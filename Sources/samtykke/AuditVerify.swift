@@ -73,7 +73,7 @@ extension AuditCommand {
                             stateFile: statePath, readAsEntryBundles: log.readAsEntryBundles
                         ))
                     }
-                    print("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
+                    printEscaped("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
                     print("root hash: \(log.checkpoint.rootHash.base64)")
                     for cosignature in log.cosignatures {
                         print(WitnessKeys.line(for: cosignature))
@@ -81,7 +81,7 @@ extension AuditCommand {
                     if let previous = log.trusted, let when = trusted?.verifiedAt {
                         print("consistent with the \(previous.size) entries verified on \(when.formatted(.iso8601)): the log only grew")
                     } else {
-                        print("first run: nothing to compare with, so this checkpoint and log key \(key) are trusted on first use")
+                        printEscaped("first run: nothing to compare with, so this checkpoint and log key \(key) are trusted on first use")
                     }
                     print("state saved to \(statePath)")
                 }

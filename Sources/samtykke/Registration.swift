@@ -57,7 +57,7 @@ extension Bank {
                 let keys = try await bank.store.with { try await $0.bankKeys(org: org) }
                     .map { Key(id: $0.id, createdAt: RFC3339.string(from: $0.createdAt)) }
                 if json { return try printJSON(keys) }
-                for key in keys { print("\(key.id)  issued \(key.createdAt)") }
+                for key in keys { printEscaped("\(key.id)  issued \(key.createdAt)") }
             }
         }
     }
