@@ -53,11 +53,14 @@ final class CurlEasyHandle: @unchecked Sendable {
         let accumulator = ResponseAccumulator(maxBodyBytes: configuration.maxResponseBytes)
         let headerList = try Self.makeHeaderList(request.headers, origin: origin)
         defer { curl_slist_free_all(headerList) }
-        let resolveList = Self.makeList(request.pinnedAddresses)
+        let pins = CurlPins(request.pinnedAddresses)
+        let resolveList = Self.makeList(pins.resolve)
         defer { curl_slist_free_all(resolveList) }
+        let connectToList = Self.makeList(pins.connectTo)
+        defer { curl_slist_free_all(connectToList) }
         try configure(request, configuration, accumulator, headerList, origin)
-        if resolveList != nil {
-            guard ccurl_easy_setopt_slist(raw, CURLOPT_RESOLVE, resolveList) == CURLE_OK else {
+        for (option, list) in [(CURLOPT_RESOLVE, resolveList), (CURLOPT_CONNECT_TO, connectToList)] where list != nil {
+            guard ccurl_easy_setopt_slist(raw, option, list) == CURLE_OK else {
                 throw .invalidRequest(origin: origin, code: Int(CURLE_BAD_FUNCTION_ARGUMENT.rawValue), message: "could not pin the addresses to connect to")
             }
         }

@@ -5,9 +5,10 @@ public struct CurlRequest: Sendable {
     public var body: [UInt8]?
     /// Replaces the client's total timeout for this request, e.g. to honour a caller's deadline.
     public var timeout: Duration?
-    /// `HOST:PORT:ADDRESS` entries (CURLOPT_RESOLVE): connect to the address already checked instead
-    /// of resolving the name again, so a name cannot resolve to one address when checked and another
-    /// when used.
+    /// `HOST:PORT:ADDRESS[,ADDRESS…]` entries as CURLOPT_RESOLVE reads them (IPv6 addresses in
+    /// brackets): connect to the address already checked instead of resolving the name again, so a
+    /// name cannot resolve to one address when checked and another when used. A bracketed IPv6
+    /// literal host (`[2001:db8::1]:8443:[2001:db8::1]`) is pinned too (`CurlPins`).
     public var pinnedAddresses: [String] = []
 
     public init(

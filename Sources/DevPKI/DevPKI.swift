@@ -114,7 +114,7 @@ public enum DevPKI {
         basicConstraints = critical, CA:FALSE
         keyUsage = critical, digitalSignature
         extendedKeyUsage = serverAuth
-        subjectAltName = IP:127.0.0.1, DNS:localhost
+        subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost
         subjectKeyIdentifier = hash
         authorityKeyIdentifier = keyid, issuer
 

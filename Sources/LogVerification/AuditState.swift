@@ -43,11 +43,19 @@ public struct AuditState: Codable, Sendable, Hashable {
 
     public static func load(from path: String) throws(AuditStateError) -> AuditState? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: "it cannot be read (\(error.localizedDescription))")
+        }
         let state: AuditState
         do {
-            state = try decoder.decode(AuditState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            state = try decoder.decode(AuditState.self, from: bytes)
         } catch {
-            throw .unreadable(path: path, reason: "\(error)")
+            // A decoder's account (coding paths, "dataCorrupted") helps no one: the file is not what
+            // `audit verify` wrote, and what to do about it is the same whatever broke it.
+            throw .unreadable(path: path, reason: "it is truncated or damaged, not the state file audit verify writes")
         }
         do {
             _ = try state.trusted()

@@ -32,10 +32,10 @@ extension PostgresStore {
         }
     }
 
-    public func revokeKey(id: String, now: Date) async throws -> Bool {
+    public func revokeKey(id: String, role: APIKey.Role, now: Date) async throws -> Bool {
         try await mapErrors("revoke a key") {
             let revoked = try await client.query(
-                "UPDATE apiKey SET revokedAt = \(now) WHERE id = \(id) AND revokedAt IS NULL RETURNING id", logger: logger
+                "UPDATE apiKey SET revokedAt = \(now) WHERE id = \(id) AND role = \(role.rawValue) AND revokedAt IS NULL RETURNING id", logger: logger
             ).collect()
             return !revoked.isEmpty
         }
@@ -62,6 +62,20 @@ extension PostgresStore {
             ).collect()
             guard !inserted.isEmpty else { throw StorageError.auditorExists(name) }
             return try await insertKey(connection, role: .auditor, bankOrg: nil, auditorName: name, now: now)
+        }
+    }
+
+    public func auditorKeys() async throws -> [AuditorKeyListing] {
+        try await mapErrors("list auditors") {
+            let rows = try await client.query(
+                "SELECT auditorName, id, createdAt, revokedAt FROM apiKey WHERE role = \(APIKey.Role.auditor.rawValue) ORDER BY createdAt, id",
+                logger: logger
+            ).collect()
+            // Collected, then decoded (see `events(_:)`).
+            return try rows.map { row in
+                let (auditor, id, createdAt, revokedAt) = try row.decode((String, String, Date, Date?).self)
+                return AuditorKeyListing(auditor: auditor, id: id, createdAt: createdAt.roundedToMilliseconds, revokedAt: revokedAt?.roundedToMilliseconds)
+            }
         }
     }
 

@@ -28,9 +28,9 @@ extension SQLiteStore: PartyStore {
         }
     }
 
-    public func revokeKey(id: String, now: Date) async throws -> Bool {
+    public func revokeKey(id: String, role: APIKey.Role, now: Date) async throws -> Bool {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE apiKey SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL", arguments: [now, id])
+            try db.execute(sql: "UPDATE apiKey SET revokedAt = ? WHERE id = ? AND role = ? AND revokedAt IS NULL", arguments: [now, id, role.rawValue])
             return db.changesCount == 1
         }
     }
@@ -52,6 +52,15 @@ extension SQLiteStore: PartyStore {
             }
             try db.execute(sql: "INSERT INTO auditor (name, createdAt) VALUES (?, ?)", arguments: [name, now])
             return try Self.insertKey(db, role: .auditor, bankOrg: nil, auditorName: name, now: now)
+        }
+    }
+
+    public func auditorKeys() async throws -> [AuditorKeyListing] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT auditorName, id, createdAt, revokedAt FROM apiKey WHERE role = ? ORDER BY createdAt, id",
+                arguments: [APIKey.Role.auditor.rawValue]
+            ).map { AuditorKeyListing(auditor: $0["auditorName"], id: $0["id"], createdAt: $0["createdAt"], revokedAt: $0["revokedAt"]) }
         }
     }
 

@@ -78,12 +78,15 @@ public struct BrokerSettings: Sendable {
     /// services must run while the broker does.
     public func makeBroker(publicURL: String, logger: Logger) async throws -> (broker: Broker, store: OpenedStore) {
         guard let store else { throw StoreLocationError.missing }
+        guard let taxAgency else { throw BrokerSettingsError.missingTaxAgency }
+        // The agency is reached only over mutual TLS: plain http would send consent tokens and
+        // person data in the clear, and libcurl would leave the client certificate unused.
+        guard taxAgency.lowercased().hasPrefix("https://") else { throw BrokerSettingsError.taxAgencyNotHTTPS(taxAgency) }
         let opened = try await OpenedStore.open(store, logger: logger)
         let logSigner = try logSigner()
         let clientCert = try file("client-cert", clientCert, pki: \.brokerClientCertificate)
         let clientKey = try file("client-key", clientKey, pki: \.brokerClientKey)
         try KeyFiles.requirePrivate(clientKey)
-        guard let taxAgency else { throw BrokerSettingsError.missingTaxAgency }
         let agency = CurlTaxAgency(
             baseURL: taxAgency,
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey),
@@ -135,6 +138,7 @@ public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
     /// A file named neither by its own setting nor found in a dev PKI, because there is none.
     case missingFile(setting: String)
     case missingTaxAgency
+    case taxAgencyNotHTTPS(String)
     /// Another ID provider's tokens cannot be checked with the dev provider's key.
     case idIssuerWithoutJWKS
 
@@ -142,6 +146,7 @@ public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
         switch self {
         case .missingFile(let setting): "missing --\(setting) (or --pki DIR)"
         case .missingTaxAgency: "missing --tax-agency"
+        case .taxAgencyNotHTTPS(let url): "--tax-agency must be an https URL (the agency is reached only over mutual TLS), not \(url)"
         case .idIssuerWithoutJWKS: "--id-issuer needs --id-jwks"
         }
     }

@@ -4,9 +4,10 @@ import SamtykkeJOSE
 /// Where a JWKS comes from: a local file, or a URL fetched with libcurl on each load. The one way
 /// the broker reads its ID provider's keys and a bank reads a broker's.
 ///
-/// The ID provider's keys decide who is a citizen, so there a URL must be https: keys fetched over
-/// plain HTTP are whatever anyone on the path wants them to be. `bundle verify` also takes a
-/// broker's own `http://` URL (a dev broker on 127.0.0.1). Anything with a scheme is a URL.
+/// A URL given by a user must be https: the ID provider's keys decide who is a citizen and a
+/// broker's decide which bundles are real, and keys fetched over plain HTTP are whatever anyone on
+/// the path wants them to be. Only the demo, which runs its own broker on 127.0.0.1, reads a
+/// `.url` over http. Anything with a scheme is a URL.
 public enum JWKSSource: Sendable, Hashable, CustomStringConvertible {
     case file(String)
     case url(String, plainHTTPAllowed: Bool)
@@ -19,16 +20,14 @@ public enum JWKSSource: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public init(_ text: String, allowingPlainHTTP: Bool = false) throws(JWKSSourceError) {
+    public init(_ text: String) throws(JWKSSourceError) {
         guard text.contains("://") else {
             self = .file(text)
             return
         }
         let lowercased = text.lowercased()
-        guard lowercased.hasPrefix("https://") || (allowingPlainHTTP && lowercased.hasPrefix("http://")) else {
-            throw allowingPlainHTTP ? .notHTTP(text) : .notHTTPS(text)
-        }
-        self = .url(text, plainHTTPAllowed: allowingPlainHTTP)
+        guard lowercased.hasPrefix("https://") else { throw .notHTTPS(text) }
+        self = .url(text, plainHTTPAllowed: false)
     }
 
     public func loader() -> @Sendable () async throws -> String {
@@ -57,14 +56,12 @@ public enum JWKSSource: Sendable, Hashable, CustomStringConvertible {
 
 public enum JWKSSourceError: Error, Hashable, CustomStringConvertible {
     case notHTTPS(String)
-    case notHTTP(String)
     case unreachable(url: String, cause: String)
     case status(url: String, status: Int)
 
     public var description: String {
         switch self {
         case .notHTTPS(let text): "must be an https URL or a file, not \(text)"
-        case .notHTTP(let text): "must be an http(s) URL or a file, not \(text)"
         case .unreachable(let url, let cause): "cannot fetch the JWKS from \(url): \(cause)"
         case .status(let url, let status): "fetching the JWKS from \(url) answered \(status)"
         }

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import SamtykkeCore
 import JWTKit
@@ -72,10 +73,25 @@ public struct JWSVerifier: Sendable {
     public static func header(of token: String) throws(JOSEError) -> Header {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[2].isEmpty else { throw .malformed("not a compact JWS of three parts") }
-        guard let bytes = Base64URL.decode(String(parts[0])),
-            let header = try? JSONDecoder().decode(Header.self, from: Data(bytes))
-        else { throw .malformed("the header is not base64url JSON with an alg") }
+        guard let bytes = Base64URL.decode(String(parts[0])) else { throw .malformed("the header is not base64url JSON with an alg") }
+        try checkStructure(bytes, of: "header")
+        guard let header = try? JSONDecoder().decode(Header.self, from: Data(bytes)) else {
+            throw .malformed("the header is not base64url JSON with an alg")
+        }
         return header
+    }
+
+    /// Deepest nesting a header or claims set may have: tokens are shallow, consent tokens' proofs included.
+    static let maxDepth = 32
+
+    /// Refuses a member given twice (an ID token with two `pid`s): our checks and jwt-kit's decoder
+    /// could each take a different one, so which one counts is never left to a decoder.
+    static func checkStructure(_ json: [UInt8], of part: String) throws(JOSEError) {
+        do {
+            try JSONStructure.check(json, maxDepth: maxDepth)
+        } catch {
+            throw .malformed("the \(part) is not usable: \(error)")
+        }
     }
 
     /// Verifies the signature and decodes the claims. Claims are *not* judged here; each token type
@@ -94,6 +110,9 @@ public struct JWSVerifier: Sendable {
         guard keyAlgorithms.contains(header.alg) else {
             throw .badSignature("key \(kid) does not sign with \(header.alg)")
         }
+        let payload = token.split(separator: ".", omittingEmptySubsequences: false)[1]
+        guard let claims = Base64URL.decode(String(payload)) else { throw .malformed("the claims are not base64url") }
+        try Self.checkStructure(claims, of: "claims set")
         do {
             return try await keys.verify(token, as: Payload.self)
         } catch let error as JWTError where error.errorType == .malformedToken {

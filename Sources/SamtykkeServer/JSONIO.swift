@@ -60,65 +60,15 @@ enum JSONIO {
         return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
     }
 
-    /// Refuses, before the decoder sees the body, nesting deeper than `maxDepth` (the decoder
-    /// recurses once per level) and a key given twice in one object: decoders disagree on which
-    /// of the two wins (RFC 8259 §4 leaves it open), so whatever checked the body and whatever acts
-    /// on it could read different requests. Not a validator: malformed text is left to the
-    /// decoder.
+    /// Refuses, before the decoder sees the body, nesting deeper than `maxDepth` and a key given
+    /// twice in one object (`JSONStructure`), each as a 400 naming where.
     static func checkStructure(of bytes: ByteBufferView) throws {
-        /// One open array or object; an object keeps its keys so far, and whether the next string
-        /// is a key (after `{` or `,`) or a value (after `:`).
-        struct Level {
-            let path: String
-            var keys: Set<String>?
-            var expectingKey: Bool
-            var index = 0
-            var key = ""
-
-            /// Where a value one level down sits: `purpose.` for a member, `years[1].` for an item.
-            var child: String { keys == nil ? "\(path.dropLast())[\(index)]." : path + key + "." }
-        }
-        var levels: [Level] = []
-        var inString = false
-        var escaped = false
-        var text: [UInt8] = []
-        for byte in bytes {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                    guard let top = levels.indices.last, levels[top].keys != nil, levels[top].expectingKey else { continue }
-                    levels[top].expectingKey = false
-                    // The key as the decoder will see it, escapes resolved ("a" and "\u0061" are one
-                    // key); a key it cannot read, it will refuse itself.
-                    let quoted = Data([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
-                    guard let key = try? JSONDecoder().decode(String.self, from: quoted) else { continue }
-                    guard levels[top].keys!.insert(key).inserted else {
-                        throw Problem.invalid(levels[top].path + key, "is given more than once")
-                    }
-                    levels[top].key = key
-                    continue
-                }
-                text.append(byte)
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-                text.removeAll(keepingCapacity: true)
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                let path = levels.last?.child ?? ""
-                levels.append(Level(path: path, keys: byte == UInt8(ascii: "{") ? [] : nil, expectingKey: byte == UInt8(ascii: "{")))
-                guard levels.count <= maxDepth else { throw Problem.invalid(nil, "the body is nested deeper than \(maxDepth) levels") }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = levels.popLast()
-            case UInt8(ascii: ","):
-                guard let top = levels.indices.last else { continue }
-                levels[top].index += 1
-                levels[top].expectingKey = levels[top].keys != nil
-            default: break
+        do {
+            try JSONStructure.check(bytes, maxDepth: maxDepth)
+        } catch {
+            switch error {
+            case .repeatedMember(let path): throw Problem.invalid(path, "is given more than once")
+            case .tooDeep(let limit): throw Problem.invalid(nil, "the body is nested deeper than \(limit) levels")
             }
         }
     }

@@ -11,35 +11,52 @@ import Glibc
 enum WebhookTarget {
     static let maxLength = 2048
 
-    /// A target that passed, and the addresses its name resolved to as libcurl pins them
-    /// (`HOST:PORT:ADDRESS,…`), so the connection goes where the check looked.
+    /// A target that passed, and the addresses its host resolved to as libcurl pins them
+    /// (`HOST:PORT:ADDRESS,…`, see `pin`), so the connection goes where the check looked.
     struct Checked: Sendable {
         let url: String
         let pinnedAddresses: [String]
     }
 
     /// The URL as registered, or why it is refused. Checked again before every delivery, since
-    /// what a name resolves to can change after registration.
+    /// what a name resolves to can change after registration. With `allowPrivate` only the
+    /// address blocks are not judged: the addresses are resolved and pinned all the same, so the
+    /// targets of development and tests (loopback) go through the code real targets do.
     static func check(_ text: String, allowPrivate: Bool) async throws(WebhookTargetRefused) -> Checked {
         guard text.utf8.count <= maxLength else { throw WebhookTargetRefused(reason: "must be at most \(maxLength) bytes") }
+        // The URL is shown to operators and sent in requests as it was registered: nothing in it
+        // may be a control character, a space or anything beyond ASCII that would read differently.
+        guard text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw WebhookTargetRefused(reason: "must be printable ASCII, without spaces or control characters")
+        }
         guard let url = URLComponents(string: text), url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty else {
             throw WebhookTargetRefused(reason: "must be an absolute https URL")
         }
         guard url.user == nil, url.password == nil, url.fragment == nil else {
             throw WebhookTargetRefused(reason: "must not carry credentials or a fragment")
         }
-        guard !allowPrivate else { return Checked(url: text, pinnedAddresses: []) }
+        let port = url.port ?? 443
+        guard (1...65535).contains(port) else { throw WebhookTargetRefused(reason: "must name a port from 1 to 65535, not \(port)") }
         // A bracketed IPv6 literal resolves as itself.
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses = await resolve(name)
         guard !addresses.isEmpty else { throw WebhookTargetRefused(reason: "names host \(host), which does not resolve") }
-        for address in addresses {
-            if let block = refusedBlock(of: address) {
-                throw WebhookTargetRefused(reason: "names host \(host), which resolves to \(describe(address)), a private address: it is in \(block)")
+        if !allowPrivate {
+            for address in addresses {
+                if let block = refusedBlock(of: address) {
+                    throw WebhookTargetRefused(reason: "names host \(host), which resolves to \(describe(address)), a private address: it is in \(block)")
+                }
             }
         }
+        return Checked(url: text, pinnedAddresses: [pin(host: host, port: port, addresses: addresses)])
+    }
+
+    /// `HOST:PORT:ADDRESS,…` as CURLOPT_RESOLVE reads it: IPv6 addresses in brackets, and an IPv6
+    /// literal host as the URL writes it (`[2001:db8::1]:8443:[2001:db8::1]`), which `CurlRequest`
+    /// pins through CURLOPT_CONNECT_TO since libcurl's RESOLVE cannot name such a host.
+    static func pin(host: String, port: Int, addresses: [[UInt8]]) -> String {
         let listed = addresses.map { $0.count == 16 ? "[\(describe($0))]" : describe($0) }.joined(separator: ",")
-        return Checked(url: text, pinnedAddresses: ["\(name):\(url.port ?? 443):\(listed)"])
+        return "\(host):\(port):\(listed)"
     }
 
     /// Every IPv4 (4 bytes) and IPv6 (16 bytes) address of `host`; empty when it does not resolve.
@@ -95,9 +112,11 @@ enum WebhookTarget {
         ("fe80::/10", "link-local"), ("fec0::/10", "site-local"), ("ff00::/8", "multicast"),
     ].map { (IPNetwork($0.0)!, $0.1) }
 
+    /// The address as text: dotted IPv4, or IPv6 in the short form of RFC 5952 (`2001:db8::1`).
     static func describe(_ address: [UInt8]) -> String {
-        if address.count == 4 { return address.map(String.init).joined(separator: ".") }
-        return stride(from: 0, to: address.count, by: 2).map { String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16) }
-            .joined(separator: ":")
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = address.count == 4 ? AF_INET : AF_INET6
+        let written = address.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &text, socklen_t(text.count)) }
+        return written == nil ? address.map { String($0) }.joined(separator: ".") : String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -11,7 +11,7 @@ public struct APIKey: Sendable, Hashable {
         case bank
         case auditor
 
-        var prefix: String {
+        public var prefix: String {
             switch self {
             case .bank: "sbk"
             case .auditor: "sak"

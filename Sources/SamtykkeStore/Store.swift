@@ -13,12 +13,15 @@ public protocol PartyStore: Sendable {
     func addBank(org: OrgNumber, name: String, now: Date) async throws -> APIKey
     /// Issues another key for a registered bank (rotation: the old one works until revoked).
     func addBankKey(org: OrgNumber, now: Date) async throws -> APIKey
-    /// Revokes a live key by its public id; false when no live key has it.
-    func revokeKey(id: String, now: Date) async throws -> Bool
+    /// Revokes a live key of `role` by its public id; false when no live key of that role has it,
+    /// so revoking a bank's key can never end an auditor's, nor the other way round.
+    func revokeKey(id: String, role: APIKey.Role, now: Date) async throws -> Bool
     /// A bank's live keys: ids and when they were issued, never secrets (none are stored).
     func bankKeys(org: OrgNumber) async throws -> [KeyListing]
     /// Registers a read-only auditor and issues its key.
     func addAuditor(name: String, now: Date) async throws -> APIKey
+    /// Every auditor key, live or revoked, with its auditor's name, in the order issued; never a secret.
+    func auditorKeys() async throws -> [AuditorKeyListing]
     /// Who a presented key belongs to; nil for an unknown, malformed or revoked key.
     func authenticate(_ presented: String) async throws -> Principal?
     /// Registered banks' names, for texts shown to citizens.
@@ -105,6 +108,35 @@ public protocol StoreHealth: Sendable {
 }
 
 /// A live API key as listed to an operator.
+/// One auditor's key as `auditor list` shows it.
+public struct AuditorKeyListing: Sendable, Hashable {
+    public let auditor: String
+    public let id: String
+    public let createdAt: Date
+    public let revokedAt: Date?
+
+    public init(auditor: String, id: String, createdAt: Date, revokedAt: Date?) {
+        self.auditor = auditor
+        self.id = id
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+extension PartyStore {
+    /// Revokes the live keys of the auditor called `nameOrKeyID`, or else the live auditor key with
+    /// that id; the auditor's name, nil when neither matches a live key. Running brokers refuse a
+    /// revoked key within a second, as they do a bank's.
+    public func revokeAuditor(_ nameOrKeyID: String, now: Date) async throws -> String? {
+        let live = try await auditorKeys().filter { $0.revokedAt == nil }
+        let byName = live.filter { $0.auditor == nameOrKeyID }
+        let matching = byName.isEmpty ? live.filter { $0.id == nameOrKeyID } : byName
+        var revoked: String?
+        for key in matching where try await revokeKey(id: key.id, role: .auditor, now: now) { revoked = key.auditor }
+        return revoked
+    }
+}
+
 public struct KeyListing: Sendable, Hashable {
     public let id: String
     public let createdAt: Date

@@ -30,12 +30,12 @@ extension AuditCommand {
                     return try printJSON(Report(origin: checkpoint.origin, size: checkpoint.size, rootHash: checkpoint.rootHash.base64,
                                                 logKey: key, keyFromBroker: fromBroker, note: note))
                 }
-                print("log:       \(checkpoint.origin)")
+                printEscaped("log:       \(checkpoint.origin)")
                 print("size:      \(checkpoint.size)")
                 print("root hash: \(checkpoint.rootHash.base64)")
-                print("signature: verified with \(key)\(fromBroker ? " (as the broker publishes it)" : "")")
+                printEscaped("signature: verified with \(key)\(fromBroker ? " (as the broker publishes it)" : "")")
                 print("")
-                print(note, terminator: "")
+                printEscaped(note, terminator: "")
             }
         }
     }

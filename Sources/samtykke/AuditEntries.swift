@@ -60,7 +60,7 @@ extension AuditCommand {
                             print((firstItem ? "\n" : ",\n") + String(decoding: try encoder.encode(item), as: UTF8.self), terminator: "")
                             firstItem = false
                         } else {
-                            print(Self.line(served.index, served.leaf))
+                            printEscaped(Self.line(served.index, served.leaf))
                         }
                     }
                     listed += page.count

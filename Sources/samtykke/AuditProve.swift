@@ -80,7 +80,7 @@ extension AuditCommand {
             }
             print("entry \(index) is in the tree of \(size) entries (inclusion proof of \(inclusion.proof.count) hashes)\(tie(size, proofs))")
             print("root hash of \(size): \(inclusion.root.base64)")
-            print(AuditCommand.Entries.line(index, inclusion.leaf))
+            printEscaped(AuditCommand.Entries.line(index, inclusion.leaf))
         }
 
         private func proveConsistency(_ from: UInt64, _ proofs: SignedTreeProofs<AuditLogSource>) async throws {

@@ -77,7 +77,7 @@ extension AuditCommand {
                             consentTags: log.consentTags, forgottenConsentTags: log.forgottenConsentTags
                         ))
                     }
-                    print("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
+                    printEscaped("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
                     print("root hash: \(log.checkpoint.rootHash.base64)")
                     if log.consentTags > 0 {
                         print("public rules hold for the \(log.consentTags) consents of the v2 entries (\(log.forgottenConsentTags) of them forgotten)")
@@ -88,7 +88,7 @@ extension AuditCommand {
                     if let previous = log.trusted, let when = trusted?.verifiedAt {
                         print("consistent with the \(previous.size) entries verified on \(when.formatted(.iso8601)): the log only grew")
                     } else {
-                        print("first run: nothing to compare with, so this checkpoint and log key \(key) are trusted on first use")
+                        printEscaped("first run: nothing to compare with, so this checkpoint and log key \(key) are trusted on first use")
                     }
                     print("state saved to \(statePath)")
                 }

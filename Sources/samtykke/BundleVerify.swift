@@ -30,7 +30,7 @@ struct BundleCommand: AsyncParsableCommand {
 
         @Argument(help: "The JSON file holding {bundle, auditReceipt}.")
         var file: String
-        @Option(help: "The broker's JWKS: a URL (.../.well-known/jwks.json) or a file.", transform: JWKSSource.bundleKeys)
+        @Option(help: "The broker's JWKS: an https URL (.../.well-known/jwks.json) or a file.", transform: JWKSSource.bundleKeys)
         var jwks: JWKSSource?
         @Option(help: "The log's verifier key (from /v1/audit/log-key), or a file holding it.")
         var logKey: String?
@@ -104,11 +104,11 @@ struct BundleCommand: AsyncParsableCommand {
                         rootHash: checkpoint.rootHash.base64, logOrigin: checkpoint.origin, cosignedBy: verified.receipt.cosignatures.map(\.keyName)
                     ))
                 }
-                print("bundle \(claims.jti) verified")
-                print("signature: ES256 by key \(verified.kid) in \(jwks.description), typ \(BundleClaims.typ)")
-                print("issued:    by \(claims.iss) to bank \(claims.aud) on \(RFC3339.string(from: Date(timeIntervalSince1970: TimeInterval(claims.iat))))")
-                print("consent:   \(claims.consent.id) of person \(claims.consent.personId): \(claims.consent.scopes.map(\.rawValue).joined(separator: ", ")) for \(claims.consent.years.map(String.init).joined(separator: ", "))")
-                print("log:       entry \(receipt.index) (bundle.issued, SHA-256 of this bundle) is in the tree of \(checkpoint.size) entries of \(checkpoint.origin), signed by the log key")
+                printEscaped("bundle \(claims.jti) verified")
+                printEscaped("signature: ES256 by key \(verified.kid) in \(jwks.description), typ \(BundleClaims.typ)")
+                printEscaped("issued:    by \(claims.iss) to bank \(claims.aud) on \(RFC3339.string(from: Date(timeIntervalSince1970: TimeInterval(claims.iat))))")
+                printEscaped("consent:   \(claims.consent.id) of person \(claims.consent.personId): \(claims.consent.scopes.map(\.rawValue).joined(separator: ", ")) for \(claims.consent.years.map(String.init).joined(separator: ", "))")
+                printEscaped("log:       entry \(receipt.index) (bundle.issued, SHA-256 of this bundle) is in the tree of \(checkpoint.size) entries of \(checkpoint.origin), signed by the log key")
                 print("root hash: \(checkpoint.rootHash.base64)")
                 for cosignature in verified.receipt.cosignatures {
                     print(WitnessKeys.line(for: cosignature))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SamtykkeCore
 
 /// A failure the user can act on, printed as one line on stderr.
 struct CLIError: Error, CustomStringConvertible {
@@ -20,7 +21,8 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         FileHandle.standardError.write(Data("samtykke: \(error.message)\n".utf8))
         throw ExitCode.validationFailure
     } catch {
-        let line = "\(error)".split(separator: "\n").joined(separator: " ")
+        // An error can quote the store or the broker (a problem's detail, a URL): escaped too.
+        let line = "\(error)".split(separator: "\n").map { FreeText.escaped(String($0)) }.joined(separator: " ")
         FileHandle.standardError.write(Data("samtykke: \(line)\n".utf8))
         throw ExitCode.failure
     }
@@ -31,4 +33,11 @@ func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Prints text that carries anything read from the store or the broker (names, URLs, ids, a
+/// checkpoint's origin) with every hidden scalar written as `\u{XXXX}` (`FreeText.escaped`) and its
+/// line breaks kept, so nothing stored can reach the terminal as an escape sequence.
+func printEscaped(_ text: String, terminator: String = "\n") {
+    print(text.split(separator: "\n", omittingEmptySubsequences: false).map { FreeText.escaped(String($0)) }.joined(separator: "\n"), terminator: terminator)
 }

@@ -3,11 +3,11 @@ import BrokerClient
 import SamtykkeApp
 
 extension JWKSSource {
-    /// `bundle verify --jwks`: a broker's keys, from a file or a URL (plain http too, for a dev
-    /// broker on 127.0.0.1), refused while parsing when it is neither.
+    /// `bundle verify --jwks`: a broker's keys, from a file or an https URL, refused while parsing
+    /// when it is neither (keys read over plain http prove nothing about who signed).
     static func bundleKeys(_ text: String) throws -> JWKSSource {
         do {
-            return try JWKSSource(text, allowingPlainHTTP: true)
+            return try JWKSSource(text)
         } catch {
             throw ValidationError("--jwks \(error)")
         }

@@ -67,7 +67,7 @@ extension Bank {
                 let keys = try await bank.store.with { try await $0.bankKeys(org: org) }
                     .map { Key(id: $0.id, createdAt: RFC3339.string(from: $0.createdAt)) }
                 if json { return try printJSON(keys) }
-                for key in keys { print("\(key.id)  issued \(key.createdAt)") }
+                for key in keys { printEscaped("\(key.id)  issued \(key.createdAt)") }
             }
         }
     }
@@ -75,7 +75,8 @@ extension Bank {
     struct RevokeKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke-key",
-            abstract: "Revoke an API key (running brokers refuse it within a second), by its id (sbk_<id>.… — the id is the 16 hex digits)."
+            abstract: "Revoke a bank's API key (running brokers refuse it within a second), by its id (sbk_<id>.… — the id is the 16 hex digits).",
+            discussion: "Only bank keys: an auditor's key is revoked with `samtykke auditor revoke`."
         )
         @OptionGroup var store: StoreFlags
         @Option(help: "The key id, or the whole key.")
@@ -90,7 +91,7 @@ extension Bank {
             try await reportingErrors {
                 let given = key!
                 let id = APIKey(parsing: given)?.keyID ?? given
-                guard try await store.with({ try await $0.revokeKey(id: id, now: Date()) }) else { throw CLIError("no live key with id \(id)") }
+                guard try await store.with({ try await $0.revokeKey(id: id, role: .bank, now: Date()) }) else { throw CLIError("no live bank key with id \(id)") }
                 print("revoked key \(id)")
             }
         }
@@ -98,7 +99,7 @@ extension Bank {
 }
 
 struct Auditor: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Register read-only auditors.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(abstract: "Register, list and revoke read-only auditors.", subcommands: [Add.self, List.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an auditor; prints its key, once, alone on one line.")
@@ -115,6 +116,67 @@ struct Auditor: AsyncParsableCommand {
             try await reportingErrors {
                 let name = name!
                 print(try await store.with { try await $0.addAuditor(name: name, now: Date()) }.text)
+            }
+        }
+    }
+}
+
+extension Auditor {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the auditors: name, key id and status (the keys themselves are not stored).")
+        @OptionGroup var store: StoreFlags
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        mutating func validate() throws {
+            _ = try store.location()
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                struct Listed: Encodable {
+                    let name: String
+                    let keyId: String
+                    let status: String
+                    let createdAt: String
+                    let revokedAt: String?
+                }
+                let listed = try await store.with { try await $0.auditorKeys() }.map { key in
+                    Listed(
+                        name: key.auditor, keyId: "\(APIKey.Role.auditor.prefix)_\(key.id)", status: key.revokedAt == nil ? "active" : "revoked",
+                        createdAt: RFC3339.string(from: key.createdAt), revokedAt: key.revokedAt.map(RFC3339.string(from:))
+                    )
+                }
+                if json { return try printJSON(listed) }
+                if listed.isEmpty { return print("no auditors") }
+                for auditor in listed {
+                    printEscaped("\(auditor.name)  \(auditor.keyId)  \(auditor.status)  issued \(auditor.createdAt)" + (auditor.revokedAt.map { "  revoked \($0)" } ?? ""))
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an auditor's key, by the auditor's name or the key's id (sak_<id>, or the whole key); running brokers refuse it within a second."
+        )
+        @OptionGroup var store: StoreFlags
+        @Argument(help: "The auditor's name, or its key id.")
+        var auditor: String
+
+        mutating func validate() throws {
+            _ = try store.location()
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                // A name, or a key id as `auditor list` shows it (sak_<id>) or bare, or the whole key,
+                // which is never repeated: an error line must not carry a secret.
+                let prefix = "\(APIKey.Role.auditor.prefix)_"
+                let given = APIKey(parsing: auditor)?.keyID ?? (auditor.hasPrefix(prefix) ? String(auditor.dropFirst(prefix.count)) : auditor)
+                let revoked = try await store.with { try await $0.revokeAuditor(given, now: Date()) }
+                guard let revoked else { throw CLIError("no auditor with a live key is called \(given) or has it as key id") }
+                printEscaped("revoked the key of auditor \(revoked)")
             }
         }
     }

@@ -68,7 +68,7 @@ struct WebhookCommand: AsyncParsableCommand {
                     Listed(id: $0.id, url: $0.url, status: $0.status.rawValue, createdAt: RFC3339.string(from: $0.createdAt))
                 }
                 if json { return try printJSON(webhooks) }
-                for webhook in webhooks { print("\(webhook.id)  \(webhook.status)  \(webhook.url)  since \(webhook.createdAt)") }
+                for webhook in webhooks { printEscaped("\(webhook.id)  \(webhook.status)  \(webhook.url)  since \(webhook.createdAt)") }
             }
         }
     }
@@ -148,8 +148,8 @@ struct WebhookCommand: AsyncParsableCommand {
                 }
                 if json { return try printJSON(shown) }
                 for attempt in shown {
-                    let result = attempt.status.map { "HTTP \($0)" } ?? FreeText.escaped(attempt.error ?? "")
-                    print("\(attempt.at)  \(attempt.event)  attempt \(attempt.attempt)  \(attempt.milliseconds) ms  \(result)")
+                    let result = attempt.status.map { "HTTP \($0)" } ?? attempt.error ?? ""
+                    printEscaped("\(attempt.at)  \(attempt.event)  attempt \(attempt.attempt)  \(attempt.milliseconds) ms  \(result)")
                 }
             }
         }

@@ -179,3 +179,13 @@ struct CurlClientTests {
         }
     }
 }
+
+/// The pins as libcurl takes them: names through CURLOPT_RESOLVE, an IPv6 literal host (which
+/// RESOLVE cannot name) through CURLOPT_CONNECT_TO to its one address.
+@Suite struct CurlPinsTests {
+    @Test func namesAreResolvedAndIPv6LiteralsConnectedTo() {
+        let pins = CurlPins(["hooks.example:8443:172.32.0.1,[2001:db8::1]", "172.32.0.1:443:172.32.0.1", "[2001:db8::1]:8443:[2001:db8::1]"])
+        #expect(pins.resolve == ["hooks.example:8443:172.32.0.1,[2001:db8::1]", "172.32.0.1:443:172.32.0.1"])
+        #expect(pins.connectTo == ["[2001:db8::1]:8443:[2001:db8::1]:8443"])
+    }
+}

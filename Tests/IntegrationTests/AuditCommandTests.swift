@@ -53,6 +53,29 @@ import TransparencyLog
         }
     }
 
+    /// `audit checkpoint --log-key KEY|FILE` pins that key: a checkpoint the pinned key did not sign
+    /// is refused whatever the broker publishes, and the one it signed is shown as verified with it.
+    @Test func checkpointPinsTheGivenLogKey() async throws {
+        try await AuditedBroker.with { broker in
+            try await withTemporaryDirectory { dir in
+                let published = try await broker.logKey()
+                let impostor = try NoteSigner(name: "samtykke.local/log", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
+                let impostorFile = dir.appendingPathComponent("impostor.vkey")
+                try (impostor + "\n").write(to: impostorFile, atomically: true, encoding: .utf8)
+                for pinned in [impostor, impostorFile.path] {
+                    let refused = try await broker.audit(["checkpoint", "--log-key", pinned])
+                    #expect(refused.status != 0 && refused.stderr.contains("does not verify with the log key") && refused.stdout.isEmpty, "\(pinned): \(refused)")
+                }
+                let keyFile = dir.appendingPathComponent("log.vkey")
+                try (published + "\n").write(to: keyFile, atomically: true, encoding: .utf8)
+                let pinned = try await broker.audit(["checkpoint", "--log-key", keyFile.path, "--json"])
+                #expect(pinned.status == 0, "\(pinned)")
+                let report = try Self.json(pinned.stdout)
+                #expect(report["keyFromBroker"] as? Bool == false && report["logKey"] as? String == published, "\(pinned.stdout)")
+            }
+        }
+    }
+
     @Test func entriesCheckpointAndProofs() async throws {
         try await AuditedBroker.with { broker in
             let listed = try await broker.audit(["entries"])

@@ -89,10 +89,13 @@ import Witness
             #expect(replayed.status == 201, "\(replayed.text)")
 
             let logKey = run.stack.broker.logVerifierKey
+            // bundle verify reads keys from https or a file; this broker serves plain http.
+            let jwks = dir.appendingPathComponent("jwks.json")
+            try await Caller(server: run.stack.brokerURL, credential: nil).send("GET", "/.well-known/jwks.json").text.write(to: jwks, atomically: true, encoding: .utf8)
             func verify(_ answer: String, witnesses: [String]) async throws -> CommandResult {
                 let file = dir.appendingPathComponent("\(UUID().uuidString).json")
                 try answer.write(to: file, atomically: true, encoding: .utf8)
-                return try await runCLI(["bundle", "verify", file.path, "--jwks", run.stack.brokerURL + "/.well-known/jwks.json", "--log-key", logKey]
+                return try await runCLI(["bundle", "verify", file.path, "--jwks", jwks.path, "--log-key", logKey]
                     + witnesses.flatMap { ["--witness-key", $0] })
             }
             let accepted = try await verify(replayed.text, witnesses: [witnessKey])

@@ -10,21 +10,25 @@ import TransparencyLog
     @Test func verifiesTheSignatureAndTheReceiptAndRefusesEveryAlteration() async throws {
         try await AuditedBroker.with { broker in
             try await withTemporaryDirectory { dir in
+                // The broker here serves plain http, whose keys prove nothing: they are read into a file.
                 let jwksURL = broker.url + "/.well-known/jwks.json"
+                let jwksFile = dir.appendingPathComponent("jwks.json")
+                try await Caller(server: broker.url, credential: nil).send("GET", "/.well-known/jwks.json").text.write(to: jwksFile, atomically: true, encoding: .utf8)
                 let logKey = try await broker.logKey()
-                func verify(_ answer: String, _ extra: [String] = []) async throws -> CommandResult {
+                func verify(_ answer: String, _ extra: [String] = [], jwks: String = jwksFile.path) async throws -> CommandResult {
                     let file = dir.appendingPathComponent("\(UUID().uuidString).json")
                     try answer.write(to: file, atomically: true, encoding: .utf8)
-                    return try await runCLI(["bundle", "verify", file.path, "--jwks", jwksURL, "--log-key", logKey] + extra)
+                    return try await runCLI(["bundle", "verify", file.path, "--jwks", jwks, "--log-key", logKey] + extra)
                 }
+
+                let plain = try await verify(broker.bundles[1], jwks: jwksURL)
+                #expect(plain.status != 0 && plain.stderr.split(separator: "\n").first?.contains("--jwks must be an https URL or a file, not \(jwksURL)") == true, "\(plain)")
 
                 let good = try await verify(broker.bundles[1])
                 #expect(good.status == 0, "\(good.stderr)")
                 #expect(good.stdout.contains("log:       entry 3 (bundle.issued, SHA-256 of this bundle) is in the tree of 5 entries"), "\(good.stdout)")
 
                 // Keys from files, and JSON for scripts.
-                let jwksFile = dir.appendingPathComponent("jwks.json")
-                try await Caller(server: broker.url, credential: nil).send("GET", "/.well-known/jwks.json").text.write(to: jwksFile, atomically: true, encoding: .utf8)
                 let keyFile = dir.appendingPathComponent("log.pub")
                 try (logKey + "\n").write(to: keyFile, atomically: true, encoding: .utf8)
                 let answerFile = dir.appendingPathComponent("answer.json")

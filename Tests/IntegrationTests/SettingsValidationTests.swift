@@ -75,6 +75,19 @@ import Testing
         #expect(result.stderr.contains(refusal.says), "\(result.stderr)")
     }
 
+    /// The agency is reached only over mutual TLS: an http URL stops `serve` with one line naming
+    /// the flag, before the store is opened.
+    @Test(arguments: ["http://127.0.0.1:9", "HTTP://agency.example.invalid"])
+    func anHTTPTaxAgencyIsRefusedBeforeAnythingOpens(_ url: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let data = dir.appendingPathComponent("data")
+            let result = try await runCLI(["serve", "--data-dir", data.path, "--tax-agency", url, "--port", "0"])
+            #expect(result.status != 0)
+            #expect(result.stderr == "samtykke: --tax-agency must be an https URL (the agency is reached only over mutual TLS), not \(url)\n", "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: data.path))
+        }
+    }
+
     /// These get past validation and stop only at the first thing missing for a real start.
     @Test(arguments: [
         ["serve", "--id-jwks", "/etc/samtykke/idporten-jwks.json"],

@@ -88,6 +88,25 @@ import Testing
         }
     }
 
+    /// An IPv6 literal target is pinned (libcurl cannot pin it through CURLOPT_RESOLVE) and
+    /// delivered: a receiver on [::1], allowed as private, through the code every target takes.
+    @Test func anIPv6LiteralTargetIsDelivered() async throws {
+        try await withTemporaryDirectory { dir in
+            try await WebhookReceiver.with(in: dir, host: "::1") { receiver in
+                try await receiver.start()
+                try await Self.withBroker(receiver) { run in
+                    #expect(receiver.url("/v6").hasPrefix("https://[::1]:"))
+                    let webhook = try await Self.register(receiver.url("/v6"), as: run.bank, at: receiver)
+                    let consent = try await run.createConsent(for: try ConsentFlowTests.person)
+                    let heard = try await receiver.waitFor("the event at [::1]") { $0.contains { $0.path == "/v6" } }
+                    #expect(heard.filter { $0.path == "/v6" }.map(\.consentId) == [consent])
+                    #expect(heard.allSatisfy { $0.verified }, "standardwebhooks refused a signature")
+                    try await Self.expectStatus("active", of: webhook, at: run.bank)
+                }
+            }
+        }
+    }
+
     @Test func aDeliveryIsRetriedOnceTheEndpointIsBack() async throws {
         try await withTemporaryDirectory { dir in
             try await WebhookReceiver.with(in: dir) { receiver in

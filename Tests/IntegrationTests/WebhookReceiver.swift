@@ -24,7 +24,11 @@ final class WebhookReceiver: Sendable {
     let pki: PKIPaths
     private let server: ServerProcess
 
-    private init(in dir: URL) async throws {
+    /// The address it listens on: 127.0.0.1, or ::1 for an IPv6 target.
+    let host: String
+
+    private init(in dir: URL, host: String) async throws {
+        self.host = host
         state = dir.appendingPathComponent("receiver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let pkiDirectory = dir.appendingPathComponent("receiver-pki")
@@ -34,21 +38,21 @@ final class WebhookReceiver: Sendable {
             name: "webhook receiver", executable: try await TestPython.executable.path,
             arguments: [
                 Package.root.appendingPathComponent("scripts/webhook-receiver").path,
-                "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path,
+                "--cert", pki.agencyCertificate.path, "--key", pki.agencyKey.path, "--state", state.path, "--host", host,
             ]
         )
     }
 
     /// A receiver for `body`, always stopped afterwards; `body` starts it when it should listen.
-    static func with<T>(in dir: URL, _ body: (WebhookReceiver) async throws -> T) async throws -> T {
-        let receiver = try await WebhookReceiver(in: dir)
+    static func with<T>(in dir: URL, host: String = "127.0.0.1", _ body: (WebhookReceiver) async throws -> T) async throws -> T {
+        let receiver = try await WebhookReceiver(in: dir, host: host)
         return try await withCleanup { try await body(receiver) } cleanup: { await receiver.stop() }
     }
 
     var caFile: String { pki.caCertificate.path }
 
     /// Known once the receiver has first listened: it picks a free port then, and keeps it across restarts.
-    func url(_ path: String = "/hook") -> String { "https://127.0.0.1:\(server.port)\(path)" }
+    func url(_ path: String = "/hook") -> String { "https://\(host.contains(":") ? "[\(host)]" : host):\(server.port)\(path)" }
 
     /// Starts (or restarts) the receiver and waits until it listens.
     func start() async throws {

@@ -54,6 +54,13 @@ import TransparencyLog
             #expect(throws: AuditStateError.unreadable(path: path, reason: unsigned.description)) { try AuditState.load(from: path) }
             text = "{"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
+            // Damaged or cut short, it is one plain sentence naming the file and what to do, no decoder's account.
+            for damaged in [String(forged.prefix(forged.count / 2)), "{", "[]", #"{"server":"s"}"#] {
+                try damaged.write(toFile: path, atomically: true, encoding: .utf8)
+                let refused = #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
+                #expect(refused?.description == "cannot use the audit state \(path) (removing it means trusting the log anew on the next run): it is truncated or damaged, not the state file audit verify writes")
+            }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
             let garbled = #expect(throws: AuditStateError.self) { try AuditState.load(from: path) }
             guard case .unreadable(path: path, reason: _)? = garbled else {
                 Issue.record("\(String(describing: garbled)) is not an unreadable \(path)")

@@ -59,6 +59,31 @@ import Testing
         }
     }
 
+    /// Scalars that show as nothing, or as whatever a font makes of them, but are no control or
+    /// format character: Default_Ignorable ones (combining grapheme joiner, Hangul fillers, Khmer
+    /// vowel inherent), the Braille blank, private use, unassigned and noncharacters. Each is refused
+    /// in the middle of ordinary text and escaped when printed.
+    @Test(arguments: [
+        0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x2800,
+        0xE000, 0xF0000,  // private use (Co), in the BMP and in plane 15
+        0x0378, 0xE0080,  // unassigned (Cn)
+        0xFFFF, 0xFDD0, 0x1FFFE,  // noncharacters (which Swift will not take in a literal)
+    ] as [UInt32])
+    func invisibleUnassignedPrivateAndNoncharactersAreRefused(_ value: UInt32) throws {
+        let scalar = try #require(Unicode.Scalar(value))
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        let shown = "\\u{" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "}"
+        let refusal = DomainError.invalid("purpose.text", "must not contain invisible, unassigned, private-use or noncharacter code points such as \(shown)")
+        #expect(throws: refusal) { try Self.purpose("Boliglån\(scalar)i Bergen") }
+        #expect(throws: refusal) { try Self.purpose(String(scalar)) }
+        #expect(FreeText.escaped("a\(scalar)b") == "a\(shown)b")
+    }
+
+    /// The Braille blank is refused by name, the patterns with dots are text.
+    @Test func brailleWithDotsIsAccepted() throws {
+        _ = try Self.purpose("\u{2801}\u{2803}\u{28FF}")
+    }
+
     @Test(arguments: [" \u{3000} ", "   "]) func blankIsRefused(text: String) {
         #expect(throws: DomainError.invalid("purpose.text", "must not be blank")) { try Self.purpose(text) }
     }

@@ -59,6 +59,28 @@ import Testing
         .claim("the ID token lives longer than \(seconds) s")
     }
 
+    /// A compact JWS of the header and claims exactly as written, so a member can be given twice.
+    func rawToken(header: String, claims: String) throws -> String {
+        let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
+        return input + "." + Base64URL.encode(try key.signature(for: Data(input.utf8)).rawRepresentation)
+    }
+
+    /// A member given twice, in the claims or the header, is refused however it is spelled: which
+    /// of the two a decoder takes is not what the token means.
+    @Test func aRepeatedMemberIsRefused() async throws {
+        let t = Int(Self.now.timeIntervalSince1970)
+        let header = #"{"alg":"ES256","kid":"\#(PublicJWK(key.publicKey).kid)","typ":"JWT"}"#
+        let claims = #"{"iss":"\#(Self.issuer)","aud":["\#(Self.audience)"],"sub":"\#(Self.pid)","acr":"idporten-loa-substantial","iat":\#(t),"nbf":\#(t),"exp":\#(t + 120),"#
+        #expect(try await verify(try rawToken(header: header, claims: claims + #""pid":"\#(Self.pid)"}"#)).digits == Self.pid)
+        try await expectRefused(try rawToken(header: header, claims: claims + #""pid":"\#(Self.pid)","pid":"24859045681"}"#),
+                                .malformed("the claims set is not usable: the member pid is given more than once"))
+        try await expectRefused(try rawToken(header: header, claims: claims + #""pid":"\#(Self.pid)","p\u0069d":"24859045681"}"#),
+                                .malformed("the claims set is not usable: the member pid is given more than once"))
+        let twoAlgs = #"{"alg":"ES256","kid":"\#(PublicJWK(key.publicKey).kid)","alg":"none"}"#
+        try await expectRefused(try rawToken(header: twoAlgs, claims: claims + #""pid":"\#(Self.pid)"}"#),
+                                .malformed("the header is not usable: the member alg is given more than once"))
+    }
+
     @Test func aTokenAsIDPortenIssuesItIsAccepted() async throws {
         #expect(try await verify(try token(Claims())).digits == Self.pid)
     }

@@ -44,7 +44,9 @@ struct WebhookTargetTests {
             _ = try await WebhookTarget.check("https://localhost:8443/hook", allowPrivate: false)
         }
         #expect(refused?.reason.contains("loopback") == true, "\(String(describing: refused))")
-        #expect(try await WebhookTarget.check("https://localhost:8443/hook", allowPrivate: true).pinnedAddresses.isEmpty)
+        // Allowed, it is still pinned to what it resolved to.
+        let allowed = try await WebhookTarget.check("https://localhost:8443/hook", allowPrivate: true).pinnedAddresses
+        #expect(allowed.count == 1 && allowed[0].hasPrefix("localhost:8443:") && allowed[0].contains("127.0.0.1"), "\(allowed)")
     }
 
     static func bytes(_ text: String) -> [UInt8]? {

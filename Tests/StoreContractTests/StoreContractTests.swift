@@ -365,7 +365,7 @@ import TransparencyLog
             await #expect(throws: StorageError.bankExists(bank)) { try await t.store.addBank(org: bank, name: "Again", now: now) }
             await #expect(throws: StorageError.bankNotFound(otherBank)) { try await t.store.addBankKey(org: otherBank, now: now) }
             let second = try await t.store.addBankKey(org: bank, now: now)
-            #expect(try await t.store.revokeKey(id: key.keyID, now: now))
+            #expect(try await t.store.revokeKey(id: key.keyID, role: .bank, now: now))
             #expect(try await t.store.authenticate(key.text) == nil)
             #expect(try await t.store.authenticate(second.text) == .bank(bank))
             #expect(try await t.store.bankKeys(org: bank).map(\.id) == [second.keyID])
@@ -376,6 +376,35 @@ import TransparencyLog
                 await #expect(throws: refusal, "\(spoof.debugDescription)") { try await t.store.addAuditor(name: spoof, now: now) }
             }
             await #expect(throws: StorageError.refused(.invalid("name", "must not be blank"))) { try await t.store.addAuditor(name: " ", now: now) }
+        }
+    }
+
+    /// Auditors are listed with their keys' ids and status, revoked by name or key id, and a bank's
+    /// key revocation never reaches an auditor's key, nor an auditor's a bank's.
+    @Test(arguments: Backend.available)
+    func auditorKeysAreListedAndRevokedApartFromBankKeys(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let bankKey = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            let first = try await t.store.addAuditor(name: "Finanstilsynet", now: now)
+            let second = try await t.store.addAuditor(name: "Riksrevisjonen", now: now.addingTimeInterval(1))
+            #expect(try await t.store.auditorKeys() == [
+                AuditorKeyListing(auditor: "Finanstilsynet", id: first.keyID, createdAt: now, revokedAt: nil),
+                AuditorKeyListing(auditor: "Riksrevisjonen", id: second.keyID, createdAt: now.addingTimeInterval(1), revokedAt: nil),
+            ])
+            #expect(try await t.store.revokeKey(id: first.keyID, role: .bank, now: now) == false)
+            #expect(try await t.store.revokeKey(id: bankKey.keyID, role: .auditor, now: now) == false)
+            #expect(try await t.store.authenticate(first.text) == .auditor(name: "Finanstilsynet"))
+            #expect(try await t.store.authenticate(bankKey.text) == .bank(bank))
+
+            let later = now.addingTimeInterval(5)
+            #expect(try await t.store.revokeAuditor("Finanstilsynet", now: later) == "Finanstilsynet")
+            #expect(try await t.store.authenticate(first.text) == nil)
+            #expect(try await t.store.revokeAuditor("Finanstilsynet", now: later) == nil)
+            #expect(try await t.store.revokeAuditor(second.keyID, now: later) == "Riksrevisjonen")
+            #expect(try await t.store.authenticate(second.text) == nil)
+            #expect(try await t.store.revokeAuditor(bankKey.keyID, now: later) == nil)
+            #expect(try await t.store.authenticate(bankKey.text) == .bank(bank))
+            #expect(try await t.store.auditorKeys().map(\.revokedAt) == [later, later])
         }
     }
 
