@@ -9,7 +9,7 @@ struct Samtykke: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, MockTaxAgencyCommand.self, Dev.self, Bank.self, Auditor.self,
-            ConsentCommand.self, AuditCommand.self, BundleCommand.self, WitnessCommand.self, Demo.self,
+            ConsentCommand.self, AuditCommand.self, BundleCommand.self, WitnessCommand.self, Demo.self, Backup.self, Restore.self,
         ]
     )
 }
