@@ -15,15 +15,21 @@ public struct OpenedStore: Sendable {
     public static func open(_ location: StoreLocation, logger: Logger) async throws -> OpenedStore {
         switch location {
         case .sqlite(let directory):
-            umask(0o077)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let mode = (try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) ?? 0
-            guard mode & 0o077 == 0 else { throw StoreLocationError.notPrivate(directory: directory, mode: mode) }
+            try privateDirectory(directory)
             return OpenedStore(store: try SQLiteStore(path: StoreLocation.sqliteFile(in: directory)), services: [])
         case .postgres(let url):
             let store = try PostgresStore(url: url, logger: logger)
             return OpenedStore(store: store, services: [store.service])
         }
+    }
+
+    /// Creates `directory` 0700 if it is missing, refuses it if other users can read it, and sets
+    /// umask 077 for the files that go in it.
+    static func privateDirectory(_ directory: String) throws {
+        umask(0o077)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let mode = (try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int) ?? 0
+        guard mode & 0o077 == 0 else { throw StoreLocationError.notPrivate(directory: directory, mode: mode) }
     }
 
     /// Runs `body` with the store at `location` open, its services running, and stops them after:

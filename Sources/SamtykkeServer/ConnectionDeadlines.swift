@@ -7,29 +7,44 @@ import NIOHTTPTypes
 /// back: a half-sent head or body (slowloris) or a connection left open with nothing on it would
 /// otherwise hold one of the broker's connections for as long as the client likes.
 public struct ConnectionTimeouts: Sendable, Hashable {
-    /// Waiting for the first byte of a request, on a new connection or after a response.
+    /// Waiting for the first byte on a new connection (or `idle`, if that is shorter): a client
+    /// that connects has a request to send, and one that sends nothing only holds a connection.
+    public var firstByte: Duration
+    /// Waiting for the first byte of the next request after a response.
     public var idle: Duration
     /// From a request's first byte until its head is complete.
     public var header: Duration
     /// From a complete head until the last byte of its body, however slowly it trickles in.
     public var body: Duration
 
-    public init(idle: Duration, header: Duration, body: Duration) {
+    public init(firstByte: Duration, idle: Duration, header: Duration, body: Duration) {
+        self.firstByte = firstByte
         self.idle = idle
         self.header = header
         self.body = body
     }
 }
 
-/// HTTP/1.1 exactly as Hummingbird serves it, with `ConnectionDeadlines` on every connection.
+/// HTTP/1.1 exactly as Hummingbird serves it, with `ConnectionDeadlines` on every connection and
+/// no more connections from one address than `perAddress` lets in.
 struct DeadlinedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
     let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1Channel.Configuration
     let timeouts: ConnectionTimeouts
+    let perAddress: AddressConnections
+
+    /// A connection over its address's allowance, closed as it was accepted.
+    struct OverAddressLimit: Error {}
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        // Called on the connection's event loop, before it reads anything.
+        // Called on the connection's event loop, before it reads anything. NIO leaves a connection
+        // whose setup failed open, so a refused one is closed here.
+        guard perAddress.admit(channel) else {
+            logger.debug("closing a connection over its address's limit")
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(OverAddressLimit())
+        }
         let parts: NIOLoopBound<ConnectionDeadlines.RequestParts>
         do {
             let deadlines = ConnectionDeadlines(timeouts: timeouts, logger: logger)
@@ -58,7 +73,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundOut = ByteBuffer
 
     private enum Phase: String {
-        case idle, header, body
+        case firstByte, idle, header, body
     }
 
     private let timeouts: ConnectionTimeouts
@@ -78,7 +93,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { arm(.idle) }
+        if context.channel.isActive { arm(.firstByte) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -88,7 +103,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(.idle)
+        arm(.firstByte)
         context.fireChannelActive()
     }
 
@@ -133,6 +148,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
         guard let context else { return }
         timer?.cancel()
         let timeout = switch phase {
+        case .firstByte: min(timeouts.firstByte, timeouts.idle)
         case .idle: timeouts.idle
         case .header: timeouts.header
         case .body: timeouts.body

@@ -2,14 +2,16 @@ import ArgumentParser
 import Foundation
 import SamtykkeServer
 
-/// `serve`'s defences against floods: connection timeouts and cap, the limit per address on
+/// `serve`'s defences against floods: connection timeouts and caps (in all and per address), the limit per address on
 /// requests that do not authenticate, and the auditors' own per-caller limit. Each flag also reads its `SAMTYKKE_` variable, and every value
 /// is judged before the broker starts.
 struct ConnectionFlags: ParsableArguments {
     static let defaultOptions = ServerOptions()
     static let defaultLimits = Broker.Limits()
 
-    @Option(help: "Seconds an idle connection is kept open (default \(seconds(defaultOptions.timeouts.idle))).")
+    @Option(help: "Seconds a new connection may take to send its first byte (default \(seconds(defaultOptions.timeouts.firstByte))).")
+    var firstByteTimeout: Int?
+    @Option(help: "Seconds a connection is kept open idle between requests (default \(seconds(defaultOptions.timeouts.idle))).")
     var idleTimeout: Int?
     @Option(help: "Seconds a client may take to send a request head, from its first byte (default \(seconds(defaultOptions.timeouts.header))).")
     var headerTimeout: Int?
@@ -17,6 +19,8 @@ struct ConnectionFlags: ParsableArguments {
     var bodyTimeout: Int?
     @Option(help: "Connections served at once; more wait in the listen backlog (default \(defaultOptions.maxConnections)).")
     var maxConnections: Int?
+    @Option(help: "Connections one address (an IPv6 /64) may hold at once, a trusted proxy's not counted (default \(defaultOptions.maxConnectionsPerAddress)).")
+    var maxConnectionsPerAddress: Int?
     @Option(help: "Requests per second each address may make that do not authenticate (default \(Int(defaultLimits.addressRate.perSecond))).")
     var addressRatePerSecond: Int?
     @Option(help: "Such requests an address may burst above that rate (default \(Int(defaultLimits.addressRate.burst))).")
@@ -35,6 +39,7 @@ struct ConnectionFlags: ParsableArguments {
     struct Settings {
         let timeouts: ConnectionTimeouts
         let maxConnections: Int
+        let maxConnectionsPerAddress: Int
         let addressRate: RateLimiter.Rule
         let auditRate: RateLimiter.Rule
         let trustedProxies: [IPNetwork]
@@ -42,6 +47,7 @@ struct ConnectionFlags: ParsableArguments {
         func apply(to options: inout ServerOptions, _ broker: inout Broker) {
             options.timeouts = timeouts
             options.maxConnections = maxConnections
+            options.maxConnectionsPerAddress = maxConnectionsPerAddress
             broker.limits.addressRate = addressRate
             broker.limits.auditRate = auditRate
             broker.trustedProxies = trustedProxies
@@ -66,11 +72,15 @@ struct ConnectionFlags: ParsableArguments {
         let defaults = Self.defaultOptions.timeouts
         return Settings(
             timeouts: ConnectionTimeouts(
+                firstByte: try timeout("first-byte-timeout", firstByteTimeout, default: defaults.firstByte),
                 idle: try timeout("idle-timeout", idleTimeout, default: defaults.idle),
                 header: try timeout("header-timeout", headerTimeout, default: defaults.header),
                 body: try timeout("body-timeout", bodyTimeout, default: defaults.body)
             ),
             maxConnections: try number("max-connections", maxConnections, default: Self.defaultOptions.maxConnections, atMost: 1_000_000),
+            maxConnectionsPerAddress: try number(
+                "max-connections-per-address", maxConnectionsPerAddress, default: Self.defaultOptions.maxConnectionsPerAddress, atMost: 1_000_000
+            ),
             addressRate: RateLimiter.Rule(
                 perSecond: try amount("address-rate-per-second", addressRatePerSecond, default: Self.defaultLimits.addressRate.perSecond),
                 burst: try amount("address-rate-burst", addressRateBurst, default: Self.defaultLimits.addressRate.burst)
@@ -89,10 +99,12 @@ struct ConnectionFlags: ParsableArguments {
     }
 
     mutating func validate() throws {
+        try Env.fill(&firstByteTimeout, "first-byte-timeout")
         try Env.fill(&idleTimeout, "idle-timeout")
         try Env.fill(&headerTimeout, "header-timeout")
         try Env.fill(&bodyTimeout, "body-timeout")
         try Env.fill(&maxConnections, "max-connections")
+        try Env.fill(&maxConnectionsPerAddress, "max-connections-per-address")
         try Env.fill(&addressRatePerSecond, "address-rate-per-second")
         try Env.fill(&addressRateBurst, "address-rate-burst")
         try Env.fill(&auditRatePerSecond, "audit-rate-per-second")

@@ -27,6 +27,8 @@ import Testing
         Case(["serve", "--idle-timeout=-5"], says: "--idle-timeout must be 1–86400, not -5"),
         Case(["serve"], environment: ["SAMTYKKE_BODY_TIMEOUT": "0"], says: "--body-timeout must be 1–86400, not 0"),
         Case(["serve", "--max-connections", "0"], says: "--max-connections must be 1–1000000, not 0"),
+        Case(["serve", "--first-byte-timeout", "0"], says: "--first-byte-timeout must be 1–86400, not 0"),
+        Case(["serve"], environment: ["SAMTYKKE_MAX_CONNECTIONS_PER_ADDRESS": "0"], says: "--max-connections-per-address must be 1–1000000, not 0"),
         Case(["serve", "--address-rate-per-second", "0"], says: "--address-rate-per-second must be 1–1000000, not 0"),
         Case(["serve", "--address-rate-burst", "0"], says: "--address-rate-burst must be 1–1000000, not 0"),
         Case(["serve", "--audit-rate-per-second", "0"], says: "--audit-rate-per-second must be 1–1000000, not 0"),
@@ -95,7 +97,7 @@ import Testing
         [
             "serve", "--idle-timeout", "1", "--header-timeout", "86400", "--body-timeout", "5", "--max-connections", "1",
             "--address-rate-per-second", "1", "--address-rate-burst", "1", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "::1",
-            "--audit-rate-per-second", "5000", "--audit-rate-burst", "10000",
+            "--audit-rate-per-second", "5000", "--audit-rate-burst", "10000", "--first-byte-timeout", "2", "--max-connections-per-address", "1",
         ],
         ["serve", "--retention", "400d"],
         ["serve", "--webhook-timeout", "1", "--id-token-max-lifetime", "1", "--agency-proxy", "http://proxy.local:3128"],

@@ -9,8 +9,9 @@ import SamtykkeServer
 import Testing
 
 /// Slowloris and friends, on a real socket on 127.0.0.1: a client that sends half a head, trickles a
-/// body or sends nothing loses its connection at the deadline for that part, and beyond the
-/// connection cap new connections wait until one is given back, while requests in hand go on.
+/// body or sends nothing loses its connection at the deadline for that part, beyond the connection
+/// cap new connections wait until one is given back, while requests in hand go on, and one address
+/// flooding the broker from 127.0.0.2 holds no more than its own allowance.
 @Suite struct ConnectionDeadlineTests {
     static let long = Duration.seconds(30)
 
@@ -30,9 +31,11 @@ import Testing
         return try #require(connection[keyPath: mark]).duration(to: closed)
     }
 
-    static func options(idle: Duration = long, header: Duration = long, body: Duration = long, maxConnections: Int = 512) -> ServerOptions {
+    static func options(
+        firstByte: Duration = long, idle: Duration = long, header: Duration = long, body: Duration = long, maxConnections: Int = 512
+    ) -> ServerOptions {
         var options = ServerOptions(port: 0)
-        options.timeouts = ConnectionTimeouts(idle: idle, header: header, body: body)
+        options.timeouts = ConnectionTimeouts(firstByte: firstByte, idle: idle, header: header, body: body)
         options.maxConnections = maxConnections
         return options
     }
@@ -85,6 +88,114 @@ import Testing
             try await used.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             #expect(try await used.receives("HTTP/1.1 200", within: .seconds(5)))
             #expect(try await Self.closeTime(of: used, after: \.lastReceivedAt, within: .seconds(10)) != nil)
+        }
+    }
+
+    @Test func aNewConnectionThatSendsNothingIsClosedAtTheFirstByteTimeout() async throws {
+        let harness = try await RouterHarness.make()
+        // 2 s for the reason the idle test gives.
+        try await harness.test(.live, options: Self.options(firstByte: .seconds(2)), eventLoopGroup: .shared(Self.loops)) { client in
+            let port = try #require(client.port)
+            let silent = try await RawConnection.open(port: port)
+            let closedAfter = try #require(try await Self.closeTime(of: silent, within: .seconds(10)))
+            #expect(closedAfter >= .seconds(1), "\(closedAfter)")
+            // Between requests the (here longer) idle timeout applies instead.
+            let used = try await RawConnection.open(port: port)
+            try await used.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            #expect(try await used.receives("HTTP/1.1 200", within: .seconds(5)))
+            #expect(try await used.closed(within: .seconds(4)) == nil)
+            await used.close()
+        }
+    }
+
+    /// What one address does to the broker in a flood, each of its connections stopping where it
+    /// stops: before its first byte, inside a request head, or inside a body.
+    enum Flood: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case idle, slowHeader, slowBody
+        var testDescription: String { rawValue }
+
+        var connections: Int { self == .idle ? 512 : 600 }
+
+        var opening: String? {
+            switch self {
+            case .idle: nil
+            case .slowHeader: "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
+            case .slowBody: "POST /v1/consents HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+            }
+        }
+    }
+
+    /// With the defaults `serve` runs with, 512 silent, 600 slow-header or 600 slow-body connections
+    /// from 127.0.0.2 (each more than the whole connection cap was before a per-address one) leave
+    /// `/healthz` answering 127.0.0.1 within 100 ms: the broker keeps the flooding address's first
+    /// `maxConnectionsPerAddress` until their deadlines and closes the rest as they come.
+    @Test(.serialized, arguments: Flood.allCases)
+    func oneAddressFloodingLeavesTheBrokerToEveryoneElse(_ flood: Flood) async throws {
+        let harness = try await RouterHarness.make()
+        let options = ServerOptions(port: 0)
+        try await harness.serve(options: options, eventLoopGroup: .shared(Self.loops)) { port in
+            let attack = try await withThrowingTaskGroup(of: RawConnection.self) { group in
+                for _ in 0..<flood.connections {
+                    group.addTask {
+                        let connection = try await RawConnection.open(port: port, from: "127.0.0.2")
+                        if let opening = flood.opening { try? await connection.send(opening) }
+                        return connection
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            defer { Task { for connection in attack { await connection.close() } } }
+            // Settled once the broker has closed every connection over the allowance.
+            let refused = flood.connections - options.maxConnectionsPerAddress
+            let settling = ContinuousClock.now
+            while attack.count(where: { $0.closedAt != nil }) < refused, settling.duration(to: .now) < .seconds(5) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // Counted outside `#expect`, whose expansion of this closure counted the wrong ones.
+            let held = attack.count { $0.closedAt == nil }
+            #expect(held == options.maxConnectionsPerAddress)
+
+            var latencies: [Duration] = []
+            for _ in 0..<10 {
+                let client = try await RawConnection.open(port: port)
+                try await client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                let answered = try await client.receives("HTTP/1.1 200", within: .seconds(3))
+                await client.close()
+                guard answered, let opened = client.openedAt, let last = client.lastReceivedAt else { break }
+                latencies.append(opened.duration(to: last))
+            }
+            // Every request answered, and typically at once; the median, since a machine busy
+            // with other tests may hold up any single one.
+            try #require(latencies.count == 10, "answered \(latencies.count) of 10")
+            let median = latencies.sorted()[latencies.count / 2]
+            #expect(median < .milliseconds(100), "\(latencies)")
+        }
+    }
+
+    /// A trusted proxy carries many clients over its connections, so its address is not capped;
+    /// any other address is.
+    @Test func aTrustedProxyIsNotHeldToThePerAddressCap() async throws {
+        var made = try await RouterHarness.make()
+        made.broker.trustedProxies = [try #require(IPNetwork("127.0.0.2"))]
+        let harness = made
+        var options = Self.options()
+        options.maxConnectionsPerAddress = 2
+        try await harness.serve(options: options, eventLoopGroup: .shared(Self.loops)) { port in
+            for (source, answered) in [("127.0.0.2", 3), ("127.0.0.3", 2)] {
+                var connections: [RawConnection] = []
+                for _ in 0..<3 {
+                    let connection = try await RawConnection.open(port: port, from: source)
+                    try? await connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    _ = try await connection.receives("HTTP/1.1 200", within: .seconds(2))
+                    connections.append(connection)
+                }
+                let served = connections.count { $0.received.hasPrefix("HTTP/1.1 200") }
+                #expect(served == answered, "\(source)")
+                // Over the allowance a connection is closed as it is accepted.
+                let closed = connections.count { $0.closedAt != nil }
+                #expect(closed == 3 - answered, "\(source)")
+                for connection in connections { await connection.close() }
+            }
         }
     }
 

@@ -9,9 +9,12 @@ struct RawConnection: Sendable {
     let channel: any Channel
     private let collector: Collector
 
-    static func open(port: Int, on group: any EventLoopGroup = ConnectionDeadlineTests.loops) async throws -> RawConnection {
+    /// From `source`, another loopback address (all of 127/8 is loopback on Linux), to play a
+    /// second client.
+    static func open(port: Int, from source: String = "127.0.0.1", on group: any EventLoopGroup = ConnectionDeadlineTests.loops) async throws -> RawConnection {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: group)
+            .bind(to: try SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
