@@ -49,6 +49,8 @@ public enum SamtykkeMetrics {
         storeFiguresAge: "Seconds since the log and webhook figures were last read from the database.",
         WebhookSender.deliveriesMetric: "Webhook delivery attempts, by what became of the delivery.",
         CurlTaxAgency.tlsHandshakesMetric: "TLS connections opened to the tax agency (a rising rate means connections are not reused).",
+        TokenController.grantsMetric: "Access tokens granted at /v1/token, by token type.",
+        TokenController.refusalsMetric: "Token requests refused at /v1/token, by RFC 6749/9449 error code.",
     ]
 
     /// Registers every series whose labels are known in advance, at 0: an alert on
