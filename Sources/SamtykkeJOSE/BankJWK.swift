@@ -38,7 +38,7 @@ public struct BankJWK: Sendable, Hashable {
         let kid = try string("kid")
         if requireKid {
             guard let kid, !kid.isEmpty, kid.utf8.count <= 128, kid.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                throw .key("every key needs a kid of 1–128 printable ASCII characters")
+                throw .key("every key needs a kid of 1 to 128 printable ASCII characters")
             }
         }
         if let use = try string("use"), use != "sig" { throw .key("key \(kid ?? "") has use \(use); only sig keys sign assertions") }

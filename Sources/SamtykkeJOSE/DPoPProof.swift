@@ -39,12 +39,16 @@ public struct DPoPProof: Sendable {
         guard claims.htm == method else { throw .claim("htm is \(claims.htm), the request is \(method)") }
         guard let htu = HTU(claims.htu), let expected = HTU(url), htu == expected else { throw .claim("htu does not name this request's URL") }
         let seconds = Int(now.timeIntervalSince1970)
-        guard abs(claims.iat - seconds) <= window else { throw .claim("iat is more than \(window) s from the broker's clock") }
-        guard !claims.jti.isEmpty, claims.jti.utf8.count <= 256 else { throw .claim("jti must be 1–256 bytes") }
+        // Compared without subtracting from iat, which a caller picks: Int.min - now would trap.
+        guard claims.iat >= seconds - window, claims.iat <= seconds + window else { throw .claim("iat is more than \(window) s from the broker's clock") }
+        guard !claims.jti.isEmpty, claims.jti.utf8.count <= 256 else { throw .claim("jti must be 1 to 256 bytes") }
         if let accessToken {
             guard claims.ath == Base64URL.encode(SHA256.hash(data: Array(accessToken.utf8))) else { throw .claim("ath is not the access token's hash") }
         }
-        return DPoPProof(thumbprint: key.thumbprint, jti: claims.jti, freshUntil: Date(timeIntervalSince1970: TimeInterval(claims.iat + window)))
+        // The jti is kept while the proof could still pass here, on any instance: iat + window is
+        // compared with whole seconds, and another instance's clock may run behind this one's, so
+        // twice the window, which covers both.
+        return DPoPProof(thumbprint: key.thumbprint, jti: claims.jti, freshUntil: Date(timeIntervalSince1970: TimeInterval(claims.iat + 2 * window)))
     }
 }
 

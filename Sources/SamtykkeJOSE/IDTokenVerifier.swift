@@ -83,7 +83,8 @@ public actor IDTokenVerifier {
         }
         guard t < Double(claims.exp) + skew else { throw .claim("the ID token has expired") }
         guard Double(claims.iat) <= t + skew else { throw .claim("the ID token was issued in the future") }
-        guard Double(claims.exp - claims.iat) <= configuration.maximumLifetime else {
+        // In doubles: exp - iat in integers would trap on extreme values.
+        guard Double(claims.exp) - Double(claims.iat) <= configuration.maximumLifetime else {
             throw .claim("the ID token lives longer than \(Int(configuration.maximumLifetime)) s")
         }
         guard Double(claims.nbf ?? claims.iat) <= t + skew else { throw .claim("the ID token is not valid yet") }

@@ -45,7 +45,8 @@ public struct JWTBearerAssertion: JWTPayload, Sendable {
         guard aud.value.contains(audience) else { throw .claim("aud must be \(audience)") }
         guard exp > now else { throw .claim("the assertion has expired") }
         guard iat <= now + Self.clockSkew else { throw .claim("iat is in the future") }
-        guard exp > iat, exp - iat <= Self.maximumLifetime else { throw .claim("exp must be at most \(Self.maximumLifetime) s after iat") }
-        guard !jti.isEmpty, jti.utf8.count <= 256 else { throw .claim("jti must be 1–256 bytes") }
+        // Compared without subtracting, which would trap on an iat of Int.min.
+        guard exp > iat, iat >= exp - Self.maximumLifetime else { throw .claim("exp must be at most \(Self.maximumLifetime) s after iat") }
+        guard !jti.isEmpty, jti.utf8.count <= 256 else { throw .claim("jti must be 1 to 256 bytes") }
     }
 }

@@ -8,6 +8,10 @@ extension BankJWK {
     /// algorithm the key does not sign with fail here), the `typ` asked for, no critical extensions.
     public func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type, typ: String?) async throws(JOSEError) -> Payload {
         let header = try JWSVerifier.header(of: token)
+        // A member given twice would be read by whichever one the decoder keeps.
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let claims = Base64URL.decode(String(parts[1])) else { throw .malformed("the claims are not base64url") }
+        try JWSVerifier.checkStructure(claims, of: "claims set")
         guard header.alg == alg.rawValue else { throw .badSignature("algorithm \(header.alg) is not accepted; this key signs with \(alg.rawValue)") }
         if let typ, header.typ?.lowercased() != typ { throw .malformed("typ is \(header.typ ?? "missing"), expected \(typ)") }
         guard header.crit == nil else { throw .malformed("the header names critical extensions, none of which is supported") }

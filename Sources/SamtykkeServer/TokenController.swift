@@ -94,15 +94,16 @@ struct TokenController {
         if let scope = form.scope, scope != JWTBearerAssertion.scope { throw Refused(.invalidScope, "scope must be \(JWTBearerAssertion.scope)") }
         let now = broker.clock()
         let tokenURL = broker.publicBase + "/v1/token"
-        // The proof is judged before the assertion is spent, so a bad proof does not burn its jti.
+        // The proof is judged and spent before the assertion is, so a bad or replayed proof does
+        // not burn the assertion's jti (spending a proof's jti on a bad assertion costs nothing).
         let proof = try await dpopProof(request, url: tokenURL, now: now)
         if broker.requireDPoP, proof == nil { throw Refused(.invalidRequest, "this broker issues DPoP-bound tokens only; send a DPoP proof") }
-        let bank = try await verified(assertion, audience: tokenURL, now: now)
         if let proof {
             guard try await broker.store.useOnce(proof.jti, namespace: "dpop-token-request", expiresAt: proof.freshUntil, now: now) else {
                 throw Refused(.invalidDPoPProof, "the DPoP proof's jti was used before")
             }
         }
+        let bank = try await verified(assertion, audience: tokenURL, now: now)
         let token = AccessToken(issuer: broker.publicBase, bank: bank, now: now, thumbprint: proof?.thumbprint)
         context.caller = .bank(bank)
         context.credential = "jwt-bearer-assertion"

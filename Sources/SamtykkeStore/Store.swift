@@ -107,7 +107,6 @@ public protocol StoreHealth: Sendable {
     func ping() async throws
 }
 
-/// A live API key as listed to an operator.
 /// One auditor's key as `auditor list` shows it.
 public struct AuditorKeyListing: Sendable, Hashable {
     public let auditor: String
@@ -137,6 +136,7 @@ extension PartyStore {
     }
 }
 
+/// A live API key as listed to an operator.
 public struct KeyListing: Sendable, Hashable {
     public let id: String
     public let createdAt: Date

@@ -237,6 +237,28 @@ extension TestClientProtocol {
         }
     }
 
+    /// An assertion's times at the ends of Int are refused as the lifetime they state, not by a
+    /// trap that stops the broker.
+    @Test func anAssertionWithExtremeTimesIsAnInvalidGrant() async throws {
+        try await harness().test { (client: any TestClientProtocol) async throws in
+            #expect(oauthError(try await client.token(KeyBank.grant(bank.assertion { $0["iat"] = Int.min }))) == "invalid_grant")
+            #expect(oauthError(try await client.token(KeyBank.grant(bank.assertion { $0["exp"] = Int.max }))) == "invalid_grant")
+        }
+    }
+
+    /// A member given twice is read by whichever one a decoder keeps, so it is refused even when
+    /// both say the same.
+    @Test func anAssertionWithARepeatedMemberIsAnInvalidGrant() async throws {
+        let claims = HandJWS.json(bank.claims())
+        var json = String(decoding: try #require(Base64URL.decode(claims)), as: UTF8.self)
+        json.insert(contentsOf: #""scope":"samtykke:bank","#, at: json.index(after: json.startIndex))
+        let input = HandJWS.json(["alg": "ES256", "kid": bank.kid, "typ": "JWT"]) + "." + Base64URL.encode(Array(json.utf8))
+        let assertion = input + "." + Base64URL.encode(try bank.key.signature(for: Array(input.utf8)).rawRepresentation)
+        try await harness().test { (client: any TestClientProtocol) async throws in
+            #expect(oauthError(try await client.token(KeyBank.grant(assertion))) == "invalid_grant")
+        }
+    }
+
     @Test func aBadProofOnTheTokenRequestIsAnInvalidDPoPProof() async throws {
         try await harness().test { (client: any TestClientProtocol) async throws in
             let proofs = [
@@ -244,6 +266,9 @@ extension TestClientProtocol {
                 bank.proof("POST", "/v1/consents"),
                 bank.proof("POST", "/v1/token") { header, _ in header["jwk"] = HandJWS.jwk(bank.dpopKey, private: true) },
                 bank.proof("POST", "/v1/token") { _, claims in claims["iat"] = Int(Date().timeIntervalSince1970) - 120 },
+                // Times at the ends of Int: a subtraction from them would stop the broker.
+                bank.proof("POST", "/v1/token") { _, claims in claims["iat"] = Int.min },
+                bank.proof("POST", "/v1/token") { _, claims in claims["iat"] = Int.max },
             ]
             for proof in proofs {
                 #expect(oauthError(try await client.token(KeyBank.grant(bank.assertion()), dpop: proof)) == "invalid_dpop_proof")
