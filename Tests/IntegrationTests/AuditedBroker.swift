@@ -19,7 +19,7 @@ struct AuditedBroker: Sendable {
 
     /// The tamper tests edit the database file behind the broker's back, so this broker keeps SQLite.
     static func with(_ body: @Sendable (AuditedBroker) async throws -> Void) async throws {
-        try await ConsentFlowTests.withStack(sqlite: true) { run in
+        try await ConsentFlowTests.withStack(backend: .sqlite) { run in
             let key = try await run.stack.broker.store.addAuditor(name: "Finanstilsynet", now: Date())
             let work = run.stack.paths.directory.deletingLastPathComponent()
             let bundles = try await addActivity(run)

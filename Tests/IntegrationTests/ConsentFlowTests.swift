@@ -39,10 +39,10 @@ import Testing
     }
 
     /// `sqlite` pins SQLite whatever the suite's backend, for tests that edit the database file.
-    static func withStack(sqlite: Bool = false, customize: @escaping @Sendable (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
+    static func withStack(backend: TestBackend.Choice = .configured, customize: @escaping @Sendable (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
-            let store = sqlite ? .sqlite(directory: dir.appendingPathComponent("data").path) : try await TestBackend.store(in: dir)
+            let store = try await TestBackend.store(in: dir, backend)
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
                 broker.clock = { clock.now() }
                 customize(&broker)

@@ -7,8 +7,15 @@ import TestSupport
 enum TestBackend {
     static var isPostgres: Bool { ProcessInfo.processInfo.environment["SAMTYKKE_TEST_BACKEND"] == "postgres" }
 
-    static func store(in dir: URL) async throws -> StoreLocation {
-        isPostgres ? .postgres(url: try await PostgresTestDatabase.create().url) : .sqlite(directory: dir.appendingPathComponent("data").path)
+    /// The backend a test needs: the run's, or one the test is about.
+    enum Choice: Sendable { case configured, sqlite, postgres }
+
+    static func store(in dir: URL, _ choice: Choice = .configured) async throws -> StoreLocation {
+        switch choice {
+        case .configured: try await store(in: dir, isPostgres ? .postgres : .sqlite)
+        case .sqlite: .sqlite(directory: dir.appendingPathComponent("data").path)
+        case .postgres: .postgres(url: try await PostgresTestDatabase.create().url)
+        }
     }
 
     /// The flags of a command that opens `location`.

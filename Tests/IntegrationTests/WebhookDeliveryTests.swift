@@ -16,7 +16,7 @@ import Testing
         _ body: @Sendable (ConsentFlowTests.Running) async throws -> Void
     ) async throws {
         let roots = Array(try Data(contentsOf: URL(fileURLWithPath: receiver.caFile)))
-        try await ConsentFlowTests.withStack(sqlite: sqlite, customize: { broker in
+        try await ConsentFlowTests.withStack(backend: sqlite ? .sqlite : .configured, customize: { broker in
             broker.webhookAllowPrivate = true
             broker.webhookDelivery.trustPEM = roots
             broker.webhookDelivery.pollInterval = .milliseconds(100)
