@@ -28,6 +28,9 @@ import Testing
             let exit = await broker.stop(signal: SIGTERM)
             #expect(try await inFlight.status == 201)
             #expect(exit == 0)
+            // One line says why it stopped, once it has.
+            let log = broker.logTail(lines: 10_000)
+            #expect(log.contains("broker stopped") && log.contains("reason=signal SIGTERM"), "\(log)")
             }
         }
     }
