@@ -76,12 +76,10 @@ struct TokenController {
 
     /// RFC 6749 §5.1: JSON, never cached.
     private static func answer(_ status: HTTPResponse.Status, _ body: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
+        Response(
             status: status,
             headers: [.contentType: "application/json", .cacheControl: "no-store", .pragma: "no-cache"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body)))
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONIO.bytes(body)))
         )
     }
 
