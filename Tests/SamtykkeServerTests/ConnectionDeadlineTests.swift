@@ -127,7 +127,7 @@ import Testing
 
     /// With the defaults `serve` runs with, 512 silent, 600 slow-header or 600 slow-body connections
     /// from 127.0.0.2 (each more than the whole connection cap was before a per-address one) leave
-    /// `/healthz` answering 127.0.0.1 within 100 ms: the broker keeps the flooding address's first
+    /// `/healthz` answering 127.0.0.1 within 100 ms of what it took before: the broker keeps the flooding address's first
     /// `maxConnectionsPerAddress` until their deadlines and closes the rest as they come.
     @Test(.serialized, arguments: Flood.allCases)
     func oneAddressFloodingLeavesTheBrokerToEveryoneElse(_ flood: Flood) async throws {
@@ -172,11 +172,13 @@ import Testing
             #expect(held == options.maxConnectionsPerAddress)
 
             let latencies = try await healthzLatencies()
-            // Every request answered, and typically at once (a few ms alone); the median, since a
-            // machine busy with other tests may hold up any single one.
+            // Every request answered, and typically at once (a few ms alone). Compared by the lower
+            // quartile: a machine busy with the rest of a full run has held up half of ten requests
+            // by 100-400 ms while nothing here waited, whereas a flood that takes the broker's
+            // connections holds up every request until a deadline frees one (seconds).
             try #require(latencies.count == 10, "answered \(latencies.count) of 10")
-            let median = latencies.sorted()[latencies.count / 2], before = baseline.sorted()[baseline.count / 2]
-            #expect(median < before + .milliseconds(100), "\(latencies), before the flood \(baseline)")
+            let quartile = latencies.sorted()[latencies.count / 4], before = baseline.sorted()[baseline.count / 2]
+            #expect(quartile < before + .milliseconds(100), "\(latencies), before the flood \(baseline)")
         }
     }
 
