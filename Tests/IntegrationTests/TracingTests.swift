@@ -3,13 +3,14 @@ import CurlHTTP
 import Foundation
 import ProcessHarness
 import Testing
+import TransparencyLog
 
 /// `serve --otlp-endpoint`: the broker's spans reach an OTLP/HTTP receiver we did not write
 /// (`scripts/otlp-receiver`, decoding with the `opentelemetry-proto` package) as one trace per
 /// request under the caller's `traceparent`, with the log commit and the agency call as children of
-/// the request's span and each webhook delivery as a child of the request that caused it; the
-/// trace goes on to the agency and to the webhook endpoint in `traceparent`, and is in the
-/// request's log lines.
+/// the request's span and each webhook delivery and witness submission as a child of the request
+/// whose entry it is about; the trace goes on to the agency and to the webhook endpoint in
+/// `traceparent`, and is in the request's log lines.
 @Suite(.serialized) struct TracingTests {
     static let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
     static let callerSpan = "00f067aa0ba902b7"
@@ -24,36 +25,52 @@ import Testing
             )
             try collector.start()
             let endpoint = try await collector.waitUntilListening()
+            let witnessKeyFile = try await WitnessCommandTests.makeKey(in: dir)
+            let witnessKey = try await runCLI(["witness", "key", "--key", witnessKeyFile, "--name", WitnessCommandTests.name]).stdout
+                .trimmingCharacters(in: .newlines)
+            let witnessPort = try ServerProcess.freePort()
             try await withCleanup {
                 try await WebhookReceiver.with(in: dir) { receiver in
                     try await receiver.start()
-                    let flags = ["--webhook-allow-private", "--webhook-ca", receiver.caFile, "--otlp-endpoint", endpoint, "--log-level", "debug"]
+                    let flags = [
+                        "--webhook-allow-private", "--webhook-ca", receiver.caFile, "--otlp-endpoint", endpoint,
+                        "--witness", "http://127.0.0.1:\(witnessPort)=\(witnessKey)",
+                    ]
                     try await ProcessStack.with(in: dir, brokerArguments: flags) { stack in
-                        let traced = [CurlHeader(name: "traceparent", value: "00-\(Self.traceId)-\(Self.callerSpan)-01")]
-                        let bank = Caller(server: stack.broker.url, credential: stack.bankKey)
-                        _ = try await WebhookDeliveryTests.register(receiver.url(), as: bank, at: receiver)
-                        let person = try ConsentFlowTests.person
-                        let created = try await bank.send("POST", "/v1/consents", body: consentRequest(for: person), headers: traced)
-                        let id = try #require(created.json["id"] as? String, "\(created.text)")
-                        let token = try await stack.idToken(for: person)
-                        #expect(try await Caller(server: stack.broker.url, credential: token).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
-                        let bundle = try await bank.send("POST", "/v1/consents/\(id)/bundles", headers: traced)
-                        #expect(bundle.status == 201, "\(bundle.text)")
-                        let deliveries = try await receiver.waitFor("the consent's three events") { $0.count >= 3 }
+                        // The witness needs the broker's log key, so it starts after the broker (whose
+                        // first submissions fail and are tried again).
+                        let logKey = try await Caller(server: stack.broker.url, credential: nil).send("GET", "/v1/audit/log-key").text
+                        let witness = ServerProcess(["witness", "serve", "--key", witnessKeyFile, "--log", logKey.trimmingCharacters(in: .whitespacesAndNewlines)], port: witnessPort)
+                        try await witness.running(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("witness").path]) {
+                            let traced = [CurlHeader(name: "traceparent", value: "00-\(Self.traceId)-\(Self.callerSpan)-01")]
+                            let bank = Caller(server: stack.broker.url, credential: stack.bankKey)
+                            _ = try await WebhookDeliveryTests.register(receiver.url(), as: bank, at: receiver)
+                            let person = try ConsentFlowTests.person
+                            let created = try await bank.send("POST", "/v1/consents", body: consentRequest(for: person), headers: traced)
+                            let id = try #require(created.json["id"] as? String, "\(created.text)")
+                            let token = try await stack.idToken(for: person)
+                            #expect(try await Caller(server: stack.broker.url, credential: token).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+                            let bundle = try await bank.send("POST", "/v1/consents/\(id)/bundles", headers: traced)
+                            #expect(bundle.status == 201, "\(bundle.text)")
+                            let deliveries = try await receiver.waitFor("the consent's three events") { $0.count >= 3 }
+                            // The witness cosigns the checkpoint that ends with the bundle's entry.
+                            let cosigner = try CosignatureVerifier(verifierKey: witnessKey)
+                            _ = try await BrokerWitnessTests.cosignedCheckpoint(at: stack.broker.url, size: 3, by: cosigner)
 
-                        // Sent on: to the webhook endpoint (the creation's and the bundle's events
-                        // under the caller's trace, the grant's under a trace of its own) and the agency.
-                        let sent = deliveries.compactMap(\.traceparent)
-                        #expect(sent.count == 3 && sent.filter { $0.hasPrefix("00-\(Self.traceId)-") }.count == 2, "\(sent)")
-                        #expect(stack.agency.logTail(lines: 10_000).contains("traceparent=00-\(Self.traceId)-"), "\(stack.agency.logTail())")
-                        // Stopping flushes the last spans.
-                        #expect(await stack.broker.stop(signal: SIGTERM) == 0)
-                        let log = stack.broker.logTail(lines: 10_000)
-                        #expect(log.contains("broker stopped"), "\(log)")
-                        // The request's own line carries the trace id; so does the log entry's, written deeper in.
-                        let lines = log.split(separator: "\n").filter { $0.contains("traceId=\(Self.traceId)") }
-                        #expect(lines.contains { $0.contains("route=/v1/consents/{id}/bundles") }, "\(log)")
-                        #expect(lines.contains { $0.contains("consent log entry") && $0.contains("type=bundle.issued") }, "\(log)")
+                            // Sent on: to the webhook endpoint (the creation's and the bundle's events
+                            // under the caller's trace, the grant's under a trace of its own) and the agency.
+                            let sent = deliveries.compactMap(\.traceparent)
+                            #expect(sent.count == 3 && sent.filter { $0.hasPrefix("00-\(Self.traceId)-") }.count == 2, "\(sent)")
+                            #expect(stack.agency.logTail(lines: 10_000).contains("traceparent=00-\(Self.traceId)-"), "\(stack.agency.logTail())")
+                            // Stopping flushes the last spans.
+                            #expect(await stack.broker.stop(signal: SIGTERM) == 0)
+                            let log = stack.broker.logTail(lines: 10_000)
+                            #expect(log.contains("broker stopped"), "\(log)")
+                            // The request's own line carries the trace id; so does the log entry's, written deeper in.
+                            let lines = log.split(separator: "\n").filter { $0.contains("traceId=\(Self.traceId)") }
+                            #expect(lines.contains { $0.contains("route=/v1/consents/{id}/bundles") }, "\(log)")
+                            #expect(lines.contains { $0.contains("consent log entry") && $0.contains("type=bundle.issued") }, "\(log)")
+                        }
                     }
                 }
             } cleanup: {
@@ -74,6 +91,7 @@ import Testing
             // Each delivery is a child of the request whose commit set it off.
             #expect(ours.contains { $0.name == "webhook delivery" && $0.parentSpanId == create.spanId }, "\(ours)")
             #expect(ours.contains { $0.name == "webhook delivery" && $0.parentSpanId == fetch.spanId }, "\(ours)")
+            #expect(ours.contains { $0.name == "witness submission" && $0.parentSpanId == fetch.spanId }, "\(ours)")
         }
     }
 
