@@ -10,7 +10,7 @@ import TransparencyLog
 /// request under the caller's `traceparent`, with the log commit and the agency call as children of
 /// the request's span and each webhook delivery and witness submission as a child of the request
 /// whose entry it is about; the trace goes on to the agency and to the webhook endpoint in
-/// `traceparent`, and is in the request's log lines.
+/// `traceparent`, and is in the request's log lines (JSON, whose handler is ours).
 @Suite(.serialized) struct TracingTests {
     static let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
     static let callerSpan = "00f067aa0ba902b7"
@@ -33,7 +33,7 @@ import TransparencyLog
                 try await WebhookReceiver.with(in: dir) { receiver in
                     try await receiver.start()
                     let flags = [
-                        "--webhook-allow-private", "--webhook-ca", receiver.caFile, "--otlp-endpoint", endpoint,
+                        "--webhook-allow-private", "--webhook-ca", receiver.caFile, "--otlp-endpoint", endpoint, "--log-format", "json",
                         "--witness", "http://127.0.0.1:\(witnessPort)=\(witnessKey)",
                     ]
                     try await ProcessStack.with(in: dir, brokerArguments: flags) { stack in
@@ -67,9 +67,9 @@ import TransparencyLog
                             let log = stack.broker.logTail(lines: 10_000)
                             #expect(log.contains("broker stopped"), "\(log)")
                             // The request's own line carries the trace id; so does the log entry's, written deeper in.
-                            let lines = log.split(separator: "\n").filter { $0.contains("traceId=\(Self.traceId)") }
-                            #expect(lines.contains { $0.contains("route=/v1/consents/{id}/bundles") }, "\(log)")
-                            #expect(lines.contains { $0.contains("consent log entry") && $0.contains("type=bundle.issued") }, "\(log)")
+                            let lines = log.split(separator: "\n").filter { $0.contains(#""traceId":"\#(Self.traceId)""#) }
+                            #expect(lines.contains { $0.contains(#""route":"/v1/consents/{id}/bundles""#) }, "\(log)")
+                            #expect(lines.contains { $0.contains(#""message":"consent log entry""#) && $0.contains(#""type":"bundle.issued""#) }, "\(log)")
                         }
                     }
                 }
