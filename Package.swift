@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OTLP over HTTP only: the gRPC exporter (the default trait too) would add grpc-swift to every build.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // JSON Canonicalization Scheme (RFC 8785): the exact bytes of every audit-log leaf.
@@ -101,7 +104,7 @@ let package = Package(
         // A small HTTP(S) client on libcurl: mTLS, timeouts, connection reuse, typed errors.
         .target(
             name: "CurlHTTP",
-            dependencies: ["CCurl"]
+            dependencies: ["CCurl", .product(name: "Instrumentation", package: "swift-distributed-tracing")]
         ),
 
         // The broker's client for the tax agency, over CurlHTTP with mutual TLS.
@@ -150,6 +153,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             resources: [.copy("openapi.json")]
         ),
@@ -188,12 +192,24 @@ let package = Package(
             ]
         ),
 
+        // `serve --otlp-endpoint`: the broker's spans exported over OTLP/HTTP (swift-otel), and their
+        // trace ids in its log lines.
+        .target(
+            name: "TraceExport",
+            dependencies: [
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The command line: every party's commands and `demo`.
         .executableTarget(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "CitizenClient", "SamtykkeServer",
-                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -114,6 +114,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let openAPI = OpenAPIDocument.shipped
     // HEAD is answered on every GET route, as RFC 9110 §9.3.2 asks of a server.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestTracingMiddleware())
     router.add(middleware: ObservationMiddleware(trustedProxies: broker.trustedProxies, activity: broker.activity))
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware(database: health.database))

@@ -4,6 +4,7 @@ import Logging
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Tracing
 import Witness
 
 /// Everything the routes need, decided once at start-up: production fills it from flags, tests from
@@ -34,6 +35,7 @@ public struct Broker: Sendable {
     public var webhookDelivery = WebhookDelivery()
     /// Rung by commits that wrote events, so the sender need not wait for its next poll.
     let deliveryBell = DeliveryBell()
+    let traceOrigins = TraceOrigins()
     /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
     public var trustedProxies: [IPNetwork] = []
     public var clock: @Sendable () -> Date
@@ -173,11 +175,15 @@ public struct Broker: Sendable {
 
     /// Commits one change in the next batch and returns its outcome.
     func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) { announced(try await log.commit(Change(kind, completing: completing), at: now()).outcome) }
+        try await explainingForgotten(kind) {
+            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, completing: completing), at: now()).outcome })
+        }
     }
 
     func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) { announced(try await log.commit(Change(kind, claiming: claiming), at: now()).outcome) }
+        try await explainingForgotten(kind) {
+            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, claiming: claiming), at: now()).outcome })
+        }
     }
 
     /// An act on a consent that is not in the live tables: if retention forgot it and the caller
@@ -201,6 +207,7 @@ public struct Broker: Sendable {
             lastCommit.mark()
             deliveryBell.ring()
         }
+        traceOrigins.remember(logIndexes: outcome.entries.map { UInt64($0.index) })
         for entry in outcome.entries {
             logger.info("consent log entry", metadata: [
                 "type": "\(entry.type.rawValue)",

@@ -6,6 +6,7 @@ import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Tracing
 import TransparencyLog
 
 /// Issues a bundle: check the consent, fetch from the agency with a consent token (reused while it
@@ -88,7 +89,9 @@ struct BundleService: Sendable {
         let token = try await consentToken(for: consent)
         let started = ContinuousClock.now
         do throws(AgencyError) {
-            fetched = try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
+            fetched = try await traced("agency call", ofKind: .client) { () async throws(AgencyError) in
+                try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
+            }
             await agencyCall(since: started, failed: nil)
         } catch {
             await agencyCall(since: started, failed: error)

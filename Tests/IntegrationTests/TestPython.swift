@@ -7,9 +7,10 @@ import ProcessHarness
 /// package they need, otherwise a virtual environment under `.build` with them installed, made once. Tests that need
 /// it run everywhere, and fail (saying why) where it cannot be had, instead of being skipped.
 enum TestPython {
-    static let packages = ["cryptography", "prometheus_client", "standardwebhooks", "openapi-spec-validator", "jsonschema", "pyjwt", "joserfc"]
+    static let packages = ["cryptography", "prometheus_client", "standardwebhooks", "openapi-spec-validator", "jsonschema", "pyjwt", "joserfc", "opentelemetry-proto"]
     static let modules = [
         "cryptography.hazmat.primitives.asymmetric.ed25519", "prometheus_client.parser", "standardwebhooks", "openapi_spec_validator", "jsonschema", "jwt", "joserfc",
+        "opentelemetry.proto.collector.trace.v1.trace_service_pb2",
     ]
 
     /// The interpreter; concurrent callers share the one set-up.
