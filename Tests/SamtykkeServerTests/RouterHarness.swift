@@ -66,9 +66,9 @@ struct RouterHarness: Sendable {
     /// Through the router alone by default; `.live` puts the broker on a real socket on 127.0.0.1.
     func test<T: Sendable>(
         _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), eventLoopGroup: EventLoopGroupProvider = .singleton,
-        _ body: @Sendable (any TestClientProtocol) async throws -> T
+        logger: Logger = Logger(label: "router-tests"), _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"), eventLoopGroup: eventLoopGroup)
+        let app = buildApplication(broker: broker, options: options, logger: logger, eventLoopGroup: eventLoopGroup)
         return try await app.test(setup, body)
     }
 
