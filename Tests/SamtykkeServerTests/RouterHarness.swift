@@ -31,6 +31,8 @@ struct StubAgency: TaxAgency {
 struct RouterHarness: Sendable {
     var broker: Broker
     let provider: DevIDProvider
+    /// The key `provider` signs with, for tokens made by hand.
+    let idProviderKey: P256.Signing.PrivateKey
     let bankKey: String
     let otherBankKey: String
     static let bank = try! OrgNumber("986352325")
@@ -58,6 +60,7 @@ struct RouterHarness: Sendable {
         return RouterHarness(
             broker: broker,
             provider: DevIDProvider(signer: idKey),
+            idProviderKey: idKey.privateKey,
             bankKey: try await store.addBank(org: bank, name: "Test Sparebank", now: Date()).text,
             otherBankKey: try await store.addBank(org: otherBank, name: "Other Bank", now: Date()).text
         )
