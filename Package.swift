@@ -16,7 +16,9 @@ let package = Package(
         .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
         .library(name: "ChildProcess", targets: ["ChildProcess"]),
-        .library(name: "ProcessHarness", targets: ["ProcessHarness"]),
+        // The tests' own support (parties, a valid consent, servers run as processes, PostgreSQL
+        // databases), exported only because the benchmark package drives the broker with it.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -227,11 +229,11 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeCoreTests",
-            dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "SamtykkeJOSETests",
-            dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "TransparencyLogTests",
@@ -241,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: [
-                "CurlHTTP", "DevPKI",
+                "CurlHTTP", "DevPKI", "TestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -251,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "MockTaxAgencyTests",
             dependencies: [
-                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "ProcessHarness", "ChildProcess",
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "TestSupport", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -261,12 +263,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Servers for the tests and the benchmark, started as child processes that report the port they bound.
-        .target(name: "ProcessHarness", dependencies: ["ChildProcess", "OwnThread"], path: "Tests/ProcessHarness"),
-        // Fresh PostgreSQL databases for the test targets that run on a server.
+        // What every suite and the benchmarks share, and no part of the product: the parties and a
+        // valid consent request, a clock tests move, the shared dev PKIs, a log handler that keeps its
+        // lines, servers started as child processes that report the port they bound, and fresh
+        // PostgreSQL databases for the targets that run on a server.
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresStore", "ProcessHarness", "ChildProcess", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SamtykkeCore", "SamtykkeJOSE", "PostgresStore", "ChildProcess", "OwnThread", "DevPKI", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         // Needs a PostgreSQL server: `scripts/with-postgres swift test` (skipped, and says so, without one).
@@ -287,6 +290,7 @@ let package = Package(
             name: "SamtykkeServerTests",
             dependencies: [
                 "SamtykkeServer", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
+                "TestSupport", "SamtykkeApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -323,7 +327,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
-                "ProcessHarness", "ChildProcess", "OwnThread",
+                "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -4,6 +4,7 @@ import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// A failing or slow agency: the bank gets a 502 or 504 problem with a retry hint, no use is counted,

@@ -3,7 +3,7 @@ import CurlHTTP
 import DevPKI
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer

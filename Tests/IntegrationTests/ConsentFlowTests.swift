@@ -8,6 +8,7 @@ import SamtykkeCore
 import SamtykkeStore
 import SamtykkeJOSE
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// The whole flow with every real part: the mock agency over mutual TLS, libcurl, the broker over

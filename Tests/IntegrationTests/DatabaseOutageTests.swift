@@ -1,7 +1,6 @@
 import ChildProcess
 import DevPKI
 import Foundation
-import ProcessHarness
 import TestSupport
 import Testing
 

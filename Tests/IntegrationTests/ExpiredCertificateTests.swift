@@ -4,6 +4,7 @@ import Foundation
 import SamtykkeApp
 import SamtykkeCore
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 

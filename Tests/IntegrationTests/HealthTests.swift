@@ -1,7 +1,7 @@
 import AgencyClient
 import CurlHTTP
 import Foundation
-import ProcessHarness
+import TestSupport
 import MockTaxAgency
 import SamtykkeCore
 import SamtykkeStore

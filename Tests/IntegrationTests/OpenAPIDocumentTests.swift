@@ -1,5 +1,6 @@
 import Foundation
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// `openapi.json` tells the truth: it names exactly the router's routes, it is a valid OpenAPI 3.1

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// The Python that runs the independent checkers (`scripts/verify-log.py`, `verify-tiles.py`,
 /// `metric-families.py`, `webhook-receiver`, `key-bank-client.py`, the OpenAPI checks): python3 on PATH when it has every

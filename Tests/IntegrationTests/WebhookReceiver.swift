@@ -1,7 +1,7 @@
 import DevPKI
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// `scripts/webhook-receiver` as a child process: a bank's HTTPS endpoint under its own CA that
 /// verifies every delivery with the `standardwebhooks` Python library, not with the broker's code.

@@ -1,6 +1,7 @@
 import Foundation
 import SamtykkeCore
 import SamtykkeStore
+import TestSupport
 import Testing
 @testable import SamtykkeServer
 

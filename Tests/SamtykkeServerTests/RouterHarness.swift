@@ -31,6 +31,8 @@ struct StubAgency: TaxAgency {
 struct RouterHarness: Sendable {
     var broker: Broker
     let provider: DevIDProvider
+    /// The key `provider` signs with, for tokens made by hand.
+    let idProviderKey: P256.Signing.PrivateKey
     let bankKey: String
     let otherBankKey: String
     static let bank = try! OrgNumber("986352325")
@@ -58,6 +60,7 @@ struct RouterHarness: Sendable {
         return RouterHarness(
             broker: broker,
             provider: DevIDProvider(signer: idKey),
+            idProviderKey: idKey.privateKey,
             bankKey: try await store.addBank(org: bank, name: "Test Sparebank", now: Date()).text,
             otherBankKey: try await store.addBank(org: otherBank, name: "Other Bank", now: Date()).text
         )
@@ -66,9 +69,9 @@ struct RouterHarness: Sendable {
     /// Through the router alone by default; `.live` puts the broker on a real socket on 127.0.0.1.
     func test<T: Sendable>(
         _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), eventLoopGroup: EventLoopGroupProvider = .singleton,
-        _ body: @Sendable (any TestClientProtocol) async throws -> T
+        logger: Logger = Logger(label: "router-tests"), _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"), eventLoopGroup: eventLoopGroup)
+        let app = buildApplication(broker: broker, options: options, logger: logger, eventLoopGroup: eventLoopGroup)
         return try await app.test(setup, body)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import GRDB
 import SQLiteStore
 import SamtykkeStore

@@ -1,7 +1,7 @@
 import CurlHTTP
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeCore
 import SamtykkeJOSE
 import Synchronization
@@ -526,18 +526,14 @@ struct BrokerBench {
     /// all scopes, the benchmark's years, bound to the broker's client certificate.
     /// `issuer` is the brokers' `--issuer`: the agency refuses a token from any other.
     static func consentToken(for person: String, issuer: String, signer: ES256Signer, thumbprint: String) async throws -> String {
-        let now = Date()
-        let terms = try ConsentTerms(
-            personId: try PersonID(person), scopes: [.income, .debt, .wealth], years: years,
-            purpose: try Purpose(code: "loan-application", text: "Benchmark baseline"),
-            validUntil: now.addingTimeInterval(86_400), maxUses: 100, now: now, policy: ConsentPolicy()
+        let consent = try TestConsent.pending(
+            person: try PersonID(person), bank: try OrgNumber(bankOrg), scopes: [.income, .debt, .wealth], years: years, purpose: "Benchmark baseline",
+            maxUses: 100
         )
-        let consent = Consent(bankOrg: try OrgNumber(bankOrg), terms: terms, now: now, policy: ConsentPolicy())
-        let claims = ConsentTokenClaims(
-            consent: consent, issuer: issuer, audience: "urn:samtykke:tax-agency",
-            clientCertificateSHA256: thumbprint, now: now, lifetime: ConsentTokenClaims.maxLifetime
+        return try TestConsent.token(
+            for: consent, signer: signer, issuer: issuer, audience: "urn:samtykke:tax-agency", clientCertificateSHA256: thumbprint,
+            lifetime: ConsentTokenClaims.maxLifetime
         )
-        return try signer.sign(claims, typ: ConsentTokenClaims.typ)
     }
 
     static func metricsText(_ client: CurlClient, _ url: String) async throws -> String {

@@ -1,31 +1,33 @@
 import Foundation
 import SamtykkeCore
+import SamtykkeServer
 import SamtykkeStore
+import TestSupport
 import Testing
 
 /// The bank's own acts on its consents: withdrawal, and paging through what it asked for.
 @Suite(.serialized) struct BankConsentsTests {
     @Test func aBankWithdrawsItsOwnPendingOrActiveConsentOnce() async throws {
-        try await ConsentFlowTests.withStack { run in
-            let person = try ConsentFlowTests.person
-            let pending = try await run.createConsent(for: person)
-            let active = try await run.createConsent(for: person)
-            let citizen = try await run.citizen(person)
+        try await AuthorizationParties.run { parties in
+            let bank = parties.caller(parties.bankA)
+            let pending = try await parties.createConsent()
+            let active = try await parties.createConsent()
+            let citizen = parties.caller(parties.citizenX)
             #expect(try await citizen.send("POST", "/v1/me/consents/\(active)/grant").status == 200)
 
             for id in [pending, active] {
-                let withdrawn = try await run.bank.send("DELETE", "/v1/consents/\(id)")
+                let withdrawn = try await bank.send("DELETE", "/v1/consents/\(id)")
                 #expect(withdrawn.status == 200, "\(withdrawn.text)")
                 #expect(withdrawn.json["status"] as? String == "withdrawn")
-                #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["status"] as? String == "withdrawn")
+                #expect(try await bank.send("GET", "/v1/consents/\(id)").json["status"] as? String == "withdrawn")
                 // Terminal now: a second withdrawal, a grant or a bundle is refused.
-                #expect(try await run.bank.send("DELETE", "/v1/consents/\(id)").status == 409)
-                #expect(try await run.bank.send("POST", "/v1/consents/\(id)/bundles").status == 409)
+                #expect(try await bank.send("DELETE", "/v1/consents/\(id)").status == 409)
+                #expect(try await bank.send("POST", "/v1/consents/\(id)/bundles").status == 409)
             }
             #expect(try await citizen.send("POST", "/v1/me/consents/\(pending)/grant").status == 409)
 
             // The log names the bank as the one who withdrew.
-            let log = try await run.stack.broker.store.logEntries(.init(limit: 100, consentId: try ConsentID(active)))
+            let log = try await parties.broker.store.logEntries(.init(limit: 100, consentId: try ConsentID(active)))
             let entries = try log.map { try AuditEntry(leafBytes: $0.leaf) }
             let withdrawal = try #require(entries.first { $0.type == .consentWithdrawn })
             #expect(withdrawal.actor == .bank(try OrgNumber("986352325")))
@@ -40,31 +42,31 @@ import Testing
     }
 
     @Test func anotherBankCannotWithdrawOrListIt() async throws {
-        try await ConsentFlowTests.withStack { run in
-            let id = try await run.createConsent(for: try ConsentFlowTests.person)
-            let key = try await run.stack.broker.store.addBank(org: try OrgNumber("974760673"), name: "Other Bank", now: Date())
-            let other = Caller(server: run.stack.brokerURL, credential: key.text)
+        try await AuthorizationParties.run { parties in
+            let bank = parties.caller(parties.bankA)
+            let id = try await parties.createConsent()
+            let other = parties.caller(parties.bankB)
             let refused = try await other.send("DELETE", "/v1/consents/\(id)")
             #expect(refused.status == 404 && refused.header("Content-Type") == "application/problem+json")
             #expect(try await other.send("DELETE", "/v1/consents/not-a-consent").status == 404)
             #expect((try await other.send("GET", "/v1/consents").json["consents"] as? [Any])?.isEmpty == true)
-            #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["status"] as? String == "pending")
-            #expect(try await run.bank.send("DELETE", "/v1/consents").status == 405)
+            #expect(try await bank.send("GET", "/v1/consents/\(id)").json["status"] as? String == "pending")
+            #expect(try await bank.send("DELETE", "/v1/consents").status == 405)
         }
     }
 
     @Test func theBankPagesThroughItsConsentsByStatusAndOrder() async throws {
-        try await ConsentFlowTests.withStack { run in
-            let person = try ConsentFlowTests.person
+        try await AuthorizationParties.run { parties in
+            let bank = parties.caller(parties.bankA)
             var ids: [String] = []
             for _ in 0..<5 {
-                ids.append(try await run.createConsent(for: person))
-                run.clock.advance(by: 1)
+                ids.append(try await parties.createConsent())
+                parties.clock.advance(by: 1)
             }
-            #expect(try await run.bank.send("DELETE", "/v1/consents/\(ids[1])").status == 200)
+            #expect(try await bank.send("DELETE", "/v1/consents/\(ids[1])").status == 200)
 
             func page(_ query: String) async throws -> (ids: [String], next: Any?) {
-                let answer = try await run.bank.send("GET", "/v1/consents\(query)")
+                let answer = try await bank.send("GET", "/v1/consents\(query)")
                 #expect(answer.status == 200, "\(answer.text)")
                 let consents = try #require(answer.json["consents"] as? [[String: Any]])
                 #expect(answer.json.keys.contains("next"))
@@ -86,7 +88,7 @@ import Testing
             #expect(try await page("?limit=5").next is NSNull)
 
             for bad in ["?limit=0", "?limit=1001", "?status=asleep", "?order=sideways", "?after=nope", "?colour=red"] {
-                let refused = try await run.bank.send("GET", "/v1/consents\(bad)")
+                let refused = try await bank.send("GET", "/v1/consents\(bad)")
                 #expect(refused.status == 400, "\(bad): \(refused.text)")
             }
         }

@@ -1,43 +1,38 @@
-import CurlHTTP
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import SamtykkeApp
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// What an operator reads: one access line per request (route pattern, status, duration, request id,
 /// caller kind), the request id in the `Request-Id` header and in every problem document, one line
 /// per log entry, and `--log-format json` as one JSON object per line.
 @Suite struct AccessLogTests {
-    /// Serves the parties' broker through an application logging into `handler`.
+    /// Serves the parties' broker through an application logging into `logger`.
     static func serve<T: Sendable>(
         logger: Logger,
-        _ body: @Sendable @escaping (AuthorizationParties, String) async throws -> T
+        _ body: @Sendable @escaping (AuthorizationParties) async throws -> T
     ) async throws -> T {
-        try await AuthorizationParties.run { parties in
-            let app = buildApplication(broker: parties.stack.broker, options: ServerOptions(port: 0), logger: logger)
-            return try await app.test(.live) { client in
-                try await body(parties, "http://127.0.0.1:\(try #require(client.port))")
-            }
-        }
+        try await AuthorizationParties.run(logger: logger, body)
     }
 
     @Test func oneLinePerRequestWithTheCallerKindAndRequestID() async throws {
-        let lines = LogRedactionTests.CapturingHandler.Lines()
-        let logger = Logger(label: "samtykke.broker") { _ in LogRedactionTests.CapturingHandler(lines: lines) }
-        let answers = try await Self.serve(logger: logger) { parties, server -> [Answer] in
-            let bank = Caller(server: server, credential: parties.bankA)
+        let lines = CapturingLogHandler.Lines()
+        let logger = Logger(label: "samtykke.broker") { _ in CapturingLogHandler(lines: lines) }
+        let answers = try await Self.serve(logger: logger) { parties -> [Answer] in
+            let bank = parties.caller(parties.bankA)
             let created = try await bank.send("POST", "/v1/consents", body: consentRequest(for: parties.personX, now: parties.clock.now()))
             let id = try #require(created.json["id"] as? String)
             return [
                 created,
                 try await bank.send("POST", "/v1/consents/\(id)/bundles"),
-                try await Caller(server: server, credential: parties.citizenX).send("POST", "/v1/me/consents/\(id)/grant"),
-                try await Caller(server: server, credential: parties.auditor).send("GET", "/v1/audit/entries?personId=\(parties.personX)"),
-                try await Caller(server: server, credential: nil).send("GET", "/v1/persons/\(parties.personX)"),
-                try await Caller(server: server, credential: nil).send("GET", "/healthz"),
+                try await parties.caller(parties.citizenX).send("POST", "/v1/me/consents/\(id)/grant"),
+                try await parties.caller(parties.auditor).send("GET", "/v1/audit/entries?personId=\(parties.personX)"),
+                try await parties.caller(nil).send("GET", "/v1/persons/\(parties.personX)"),
+                try await parties.caller(nil).send("GET", "/healthz"),
             ]
         }
         #expect(answers.map(\.status) == [201, 409, 200, 200, 404, 200])
@@ -63,11 +58,11 @@ import Testing
     }
 
     @Test func jsonFormatIsOneObjectPerLine() async throws {
-        let written = LogRedactionTests.CapturingHandler.Lines()
+        let written = CapturingLogHandler.Lines()
         var logger = Logger(label: "samtykke.broker") { label in JSONLogHandler(label: label) { written.append($0) } }
         logger.logLevel = .info
-        let requestID = try await Self.serve(logger: logger) { parties, server -> String? in
-            let answer = try await Caller(server: server, credential: parties.bankA).send("GET", "/v1/consents/00000000-0000-4000-8000-000000000000")
+        let requestID = try await Self.serve(logger: logger) { parties -> String? in
+            let answer = try await parties.caller(parties.bankA).send("GET", "/v1/consents/00000000-0000-4000-8000-000000000000")
             #expect(answer.status == 404)
             return answer.header("Request-Id")
         }
@@ -91,21 +86,16 @@ import Testing
     /// Numbers as JSON numbers, the client's address as the trusted proxy names it, and the
     /// caller's own request id.
     @Test func jsonLinesCarryNumbersTheClientAndTheCallersRequestID() async throws {
-        let written = LogRedactionTests.CapturingHandler.Lines()
+        let written = CapturingLogHandler.Lines()
         var configured = Logger(label: "samtykke.broker") { label in JSONLogHandler(label: label) { written.append($0) } }
         configured.logLevel = .info
         let logger = configured
-        try await AuthorizationParties.run { parties in
-            var broker = parties.stack.broker
-            broker.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
-            let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger)
-            try await app.test(.live) { client in
-                let server = "http://127.0.0.1:\(try #require(client.port))"
-                let answer = try await Caller(server: server, credential: nil).send(
-                    "GET", "/healthz", headers: [CurlHeader(name: "X-Request-Id", value: "edge-42"), CurlHeader(name: "X-Forwarded-For", value: "203.0.113.9")]
-                )
-                #expect(answer.header("Request-Id") == "edge-42")
-            }
+        let proxy = try #require(IPNetwork("127.0.0.1/32"))
+        try await AuthorizationParties.run(.live, logger: logger, customize: { $0.trustedProxies = [proxy] }) { parties in
+            let answer = try await parties.caller(nil).send(
+                "GET", "/healthz", headers: [Header(name: "X-Request-Id", value: "edge-42"), Header(name: "X-Forwarded-For", value: "203.0.113.9")]
+            )
+            #expect(answer.header("Request-Id") == "edge-42")
         }
         let access = written.all.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["message"] as? String == "request" }

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
+import SamtykkeServer
 import Testing
 
 /// ID tokens made by hand, byte by byte, each wrong in exactly one way a forger or a confused
@@ -97,8 +97,7 @@ import Testing
 
     static func answer(_ forgery: Forgery?) async throws -> Answer {
         try await AuthorizationParties.run { parties in
-            let key = try KeyFiles.p256(parties.stack.paths.idProviderKey.path)
-            let token = try token(forgery, providerKey: key, pid: parties.personX, now: parties.clock.now())
+            let token = try token(forgery, providerKey: parties.harness.idProviderKey, pid: parties.personX, now: parties.clock.now())
             return try await parties.caller(token).send("GET", "/v1/me/consents")
         }
     }
