@@ -35,6 +35,9 @@ struct AuthorizationParties: Sendable {
             let clock = TestClock()
             return try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 broker.clock = { clock.now() }
+                // Claims no delivery: these tests register webhooks at a public address, which a test
+                // must never call.
+                broker.webhookDelivery.perEndpoint = 0
                 customize(&broker)
             }) { stack in
                 let database = stack.broker.store
