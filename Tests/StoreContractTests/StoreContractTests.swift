@@ -418,7 +418,7 @@ import TransparencyLog
             await #expect {
                 try await t.store.consent(consent.id, for: .bank(bank))
             } throws: { error in
-                if case StorageError.corrupt = error { true } else { false }
+                (error as? StoreFailure)?.kind == .corrupt
             }
         }
     }
