@@ -135,4 +135,24 @@ extension StoreContractTests {
             #expect(try await t.store.claim(key("young"), now: now.addingTimeInterval(101)) == .inProgress)
         }
     }
+
+    @Test(arguments: Backend.available)
+    func theSweepExpiresWhatCameDueOldestFirstUpToItsLimit(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            let first = try request(at: now)
+            let second = try request(at: now.addingTimeInterval(60))
+            let open = try request(at: now.addingTimeInterval(86_400 * 2))
+            _ = try await t.store.commit([first, second, open].map { Change(.create($0)) }, at: now, signer: signer)
+            let sweepAt = second.requestExpiresAt.addingTimeInterval(1)
+            let one = try await t.store.commit([Change(.expireDue(limit: 1))], at: sweepAt, signer: signer)
+            #expect(try one.outcomes[0].get().expired == 1)
+            #expect(try one.outcomes[0].get().entries.map(\.consentId) == [first.id])
+            let rest = try await t.store.commit([Change(.expireDue(limit: 10))], at: sweepAt, signer: signer)
+            #expect(try rest.outcomes[0].get().expired == 1)
+            #expect(try await t.store.consent(second.id, for: .bank(bank)).status == .expired)
+            #expect(try await t.store.consent(open.id, for: .bank(bank)).status == .pending)
+            try await verifyLog(t.store)
+        }
+    }
 }
