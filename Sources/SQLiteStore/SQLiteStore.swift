@@ -89,4 +89,9 @@ extension SQLiteStore: StoreHealth {
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
+
+    /// Opening the file migrated it already; this applies nothing new then, and costs one read.
+    public func migrate() async throws {
+        try Migrations.migrator.migrate(writer)
+    }
 }

@@ -82,7 +82,7 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)
         ),
         services: storeServices + [
-            StorePreparation(prepare: prepare, prepared: prepared, database: health.database) {
+            StorePreparation(prepare: prepare, prepared: prepared, database: health.database, logger: logger) {
                 if let port = await boundPort.value() { await onServerRunning(port) }
             },
             HealthMonitor(broker: broker, health: health),

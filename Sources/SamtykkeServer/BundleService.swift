@@ -127,7 +127,7 @@ struct BundleService: Sendable {
             completing: try claim.map { IdempotencyCompletion(claim: $0, sealedBundle: try seal.seal(Array(jws.utf8))) }
         )
         _ = try outcome.acceptedConsent()
-        guard let receipt = outcome.receipt else { throw StorageError.corrupt("an issued bundle came back without its receipt") }
+        guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("an issued bundle came back without its receipt") }
         Counter(label: SamtykkeMetrics.bundlesIssued).increment()
         return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt))
     }
@@ -161,7 +161,7 @@ struct BundleService: Sendable {
     /// revoke, a withdrawal or an expiry a retry gets the refusal, never the data.
     private func replay(_ result: IdempotentResult, for bank: OrgNumber) async throws -> BundleAnswer {
         guard case .bundleIssued(let id, let sealed, let index) = result else {
-            throw StorageError.corrupt("a bundle request's idempotency record holds no bundle")
+            throw StoreFailure.corrupt("a bundle request's idempotency record holds no bundle")
         }
         let consent = try await broker.store.consent(id, for: .bank(bank))
         do {
@@ -184,7 +184,7 @@ struct BundleService: Sendable {
         struct Claims: Decodable { let jti: String }
         let parts = jws.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])), let claims = try? JSONDecoder().decode(Claims.self, from: Data(payload)) else {
-            throw StorageError.corrupt("a bundle the broker signed has no readable jti")
+            throw StoreFailure.corrupt("a bundle the broker signed has no readable jti")
         }
         return claims.jti
     }

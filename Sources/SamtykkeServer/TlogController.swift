@@ -43,7 +43,7 @@ struct TlogController {
         body.reserveCapacity(coordinates.count * 32)
         for coordinate in coordinates {
             guard let hash = hashes[coordinate] else {
-                throw StorageError.corrupt("the Merkle node at level \(coordinate.level), index \(coordinate.index) is missing")
+                throw StoreFailure.corrupt("the Merkle node at level \(coordinate.level), index \(coordinate.index) is missing")
             }
             body.writeBytes(hash.bytes)
         }
@@ -62,15 +62,15 @@ struct TlogController {
         // Sized once: a full bundle is about 110 KB, which a growing buffer reallocated ten times.
         var body = ByteBufferAllocator().buffer(capacity: rows.reduce(0) { $0 + 2 + $1.leaf.count })
         for (offset, row) in rows.enumerated() {
-            guard row.index == first + UInt64(offset) else { throw StorageError.corrupt("entry \(first + UInt64(offset)) is missing") }
+            guard row.index == first + UInt64(offset) else { throw StoreFailure.corrupt("entry \(first + UInt64(offset)) is missing") }
             // `BatchPlan` never writes a longer entry; one here came from outside the product.
             guard let length = UInt16(exactly: row.leaf.count) else {
-                throw StorageError.corrupt("entry \(row.index) is longer than an entry bundle can hold")
+                throw StoreFailure.corrupt("entry \(row.index) is longer than an entry bundle can hold")
             }
             body.writeInteger(length, endianness: .big)
             body.writeBytes(row.leaf)
         }
-        guard rows.count == tile.width else { throw StorageError.corrupt("entry \(first + UInt64(rows.count)) is missing") }
+        guard rows.count == tile.width else { throw StoreFailure.corrupt("entry \(first + UInt64(rows.count)) is missing") }
         return Self.binary(body, caching: tile.isPartial ? Self.partialBundleCaching : Self.fullBundleCaching)
     }
 
