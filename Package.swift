@@ -19,6 +19,7 @@ let package = Package(
         // The tests' own support (parties, a valid consent, servers run as processes, PostgreSQL
         // databases), exported only because the benchmark package drives the broker with it.
         .library(name: "TestSupport", targets: ["TestSupport"]),
+        .library(name: "LogRelease", targets: ["LogRelease"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -188,7 +189,7 @@ let package = Package(
         .target(
             name: "Witness",
             dependencies: [
-                "TransparencyLog", "CurlHTTP",
+                "TransparencyLog", "CurlHTTP", "DurableFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -219,6 +220,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+
+        // Files that survive a crash or power loss: replaced whole, or appended to, and fsynced.
+        .target(name: "DurableFiles"),
+
+        // The data holder's side of SPEC §5 "Release against the log", for any data provider to take on
+        // its own: the C2SP tlog-policy it trusts, tlog-proof checks, the opened entry matched to the
+        // token, a monitor of the public tiles, and one release per logged entry. No HTTP client.
+        .target(name: "LogRelease", dependencies: ["SamtykkeCore", "TransparencyLog", "CanonicalJSON", "DurableFiles"]),
 
         // Verifying the consent log from outside: entries to a root and the first bad index, trust on
         // first use between runs, proofs against a signed checkpoint. No I/O but the state file.
@@ -316,6 +325,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "LogReleaseTests",
+            dependencies: [
+                "LogRelease", "Witness", "TransparencyLog", "SamtykkeCore", "CanonicalJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
