@@ -1,7 +1,7 @@
 import ChildProcess
 import CurlHTTP
 import Foundation
-import ProcessHarness
+import TestSupport
 import Testing
 import TransparencyLog
 
