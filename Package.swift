@@ -104,8 +104,11 @@ let package = Package(
             dependencies: ["CCurl"]
         ),
 
-        // The broker's client for the tax agency, over CurlHTTP with mutual TLS.
-        .target(name: "AgencyClient", dependencies: ["SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
+        // The tax agency as the broker sees it: the one read it makes, its errors and the retry policy.
+        // No transport, so the HTTP target can depend on it without linking libcurl.
+        .target(name: "AgencyClient", dependencies: ["SamtykkeCore"]),
+        // The agency over HTTPS with mutual TLS, through CurlHTTP.
+        .target(name: "CurlAgencyClient", dependencies: ["AgencyClient", "SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
 
         // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
         .target(
@@ -160,7 +163,7 @@ let package = Package(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness", "BrokerClient", "SamtykkeAPI", "ChildProcess",
+                "CurlAgencyClient", "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness", "BrokerClient", "SamtykkeAPI", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -305,7 +308,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
+                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
                 "ProcessHarness", "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),

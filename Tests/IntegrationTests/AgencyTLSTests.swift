@@ -1,4 +1,5 @@
 import AgencyClient
+import CurlAgencyClient
 import CurlHTTP
 import DevPKI
 import Foundation
@@ -58,7 +59,7 @@ import Testing
     static func handshakes() -> Double {
         var text: [UInt8] = []
         SamtykkeMetrics.registry.emit(into: &text)
-        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(CurlTaxAgency.tlsHandshakesMetric + " ") }
+        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(AgencyMetric.tlsHandshakes + " ") }
         return line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
     }
 

@@ -1,4 +1,5 @@
 import AgencyClient
+import CurlAgencyClient
 import CurlHTTP
 import Foundation
 import ProcessHarness
