@@ -273,7 +273,7 @@ let package = Package(
         .testTarget(
             name: "SamtykkeServerTests",
             dependencies: [
-                "SamtykkeServer", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
+                "SamtykkeServer", "SamtykkeApp", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -42,7 +42,7 @@ public struct DemoFlow: Sendable {
         }
     }
 
-    private func walk(server: String, broker: Broker, idProviderKey: String) async throws {
+    private func walk(server: String, broker: BuiltBroker, idProviderKey: String) async throws {
         let org = try OrgNumber("986352325")
         let apiKey = try await broker.store.addBank(org: org, name: "Demo Sparebank", now: Date())
         show(.step("Registered bank Demo Sparebank (\(org)); its API key is shown once and stored hashed"))

@@ -17,7 +17,7 @@ import Testing
         _ body: @Sendable @escaping (AuthorizationParties, String) async throws -> T
     ) async throws -> T {
         try await AuthorizationParties.run { parties in
-            let app = buildApplication(broker: parties.stack.broker, options: ServerOptions(port: 0), logger: logger)
+            let app = try await buildBroker(parties.stack.broker.settings, logger: logger).application
             return try await app.test(.live) { client in
                 try await body(parties, "http://127.0.0.1:\(try #require(client.port))")
             }
@@ -96,9 +96,9 @@ import Testing
         configured.logLevel = .info
         let logger = configured
         try await AuthorizationParties.run { parties in
-            var broker = parties.stack.broker
-            broker.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
-            let app = buildApplication(broker: broker, options: ServerOptions(port: 0), logger: logger)
+            var settings = parties.stack.broker.settings
+            settings.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
+            let app = try await buildBroker(settings, logger: logger).application
             try await app.test(.live) { client in
                 let server = "http://127.0.0.1:\(try #require(client.port))"
                 let answer = try await Caller(server: server, credential: nil).send(

@@ -31,7 +31,7 @@ struct AuthorizationParties: Sendable {
     }
 
     static func run<T: Sendable>(
-        customize: @escaping @Sendable (inout Broker) -> Void = { _ in },
+        customize: @escaping @Sendable (inout BrokerSettings) -> Void = { _ in },
         _ body: @Sendable (AuthorizationParties) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { dir in

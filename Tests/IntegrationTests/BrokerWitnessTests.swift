@@ -3,6 +3,7 @@ import CurlHTTP
 import Foundation
 import ChildProcess
 import ProcessHarness
+import SamtykkeApp
 import Testing
 import TransparencyLog
 import Witness

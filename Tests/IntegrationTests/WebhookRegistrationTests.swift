@@ -28,10 +28,10 @@ import Testing
             let stored = try #require(try await parties.stack.broker.store.webhooks(of: try OrgNumber(AuthorizationParties.orgA)).first)
             let bytes = Array(try #require(Data(base64Encoded: String(secret.dropFirst(6)))))
             #expect(!Data(stored.sealedSecret).contains(Data(bytes)))
-            let seal = Seal(signer: parties.stack.broker.signer, purpose: .webhookSecret)
+            let seal = Seal(signer: parties.stack.broker.broker.signer, purpose: .webhookSecret)
             #expect(seal.open(stored.sealedSecret, context: id) == bytes)
             #expect(seal.open(stored.sealedSecret, context: "wh_other") == nil)
-            #expect(Seal(signer: parties.stack.broker.signer, purpose: .idempotentBundle).open(stored.sealedSecret, context: id) == nil)
+            #expect(Seal(signer: parties.stack.broker.broker.signer, purpose: .idempotentBundle).open(stored.sealedSecret, context: id) == nil)
 
             let refused = try await bankB.send("DELETE", "/v1/webhooks/\(id)")
             #expect(refused.status == 404 && refused.header("Content-Type") == "application/problem+json")
