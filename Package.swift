@@ -157,13 +157,26 @@ let package = Package(
             resources: [.copy("openapi.json")]
         ),
 
-        // The composition root: which store, which keys, which agency; what `serve`, `demo` and the
-        // tests build the broker from.
+        // The composition root: `buildBroker` makes the store, the agency client, the keys, the
+        // background services and the application from one `BrokerSettings`; `serve`, `demo` and the
+        // tests all build the broker through it.
         .target(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlAgencyClient", "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness", "BrokerClient", "SamtykkeAPI", "ChildProcess",
+                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // `samtykke demo`: the mock agency and a broker on loopback over a dev PKI (`LocalStack`, which
+        // the integration tests drive too), and the walk through the consent flow.
+        .target(
+            name: "SamtykkeDemo",
+            dependencies: [
+                "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,7 +208,7 @@ let package = Package(
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "CitizenClient", "SamtykkeServer",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
                 "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -309,7 +322,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "SamtykkeDemo", "TransparencyLog", "TestSupport", "Witness",
                 "ProcessHarness", "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),

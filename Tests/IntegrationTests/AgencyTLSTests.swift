@@ -6,6 +6,7 @@ import Foundation
 import ChildProcess
 import ProcessHarness
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeServer
 import Testing

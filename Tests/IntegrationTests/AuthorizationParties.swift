@@ -1,6 +1,7 @@
 import DevPKI
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer

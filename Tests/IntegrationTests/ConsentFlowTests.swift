@@ -4,6 +4,7 @@ import Foundation
 import JWTKit
 import SamtykkeAPI
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeJOSE

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import SamtykkeJOSE
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeServer
 import Synchronization
 import Testing

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MockTaxAgency
+import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
 import ServiceLifecycle

@@ -4,6 +4,7 @@ import Foundation
 import MockTaxAgency
 import SamtykkeAPI
 import SamtykkeCore
+import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
 
