@@ -110,8 +110,11 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Instrumentation", package: "swift-distributed-tracing")]
         ),
 
-        // The broker's client for the tax agency, over CurlHTTP with mutual TLS.
-        .target(name: "AgencyClient", dependencies: ["SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
+        // The tax agency as the broker sees it: the one read it makes, its errors and the retry policy.
+        // No transport, so the HTTP target can depend on it without linking libcurl.
+        .target(name: "AgencyClient", dependencies: ["SamtykkeCore"]),
+        // The agency over HTTPS with mutual TLS, through CurlHTTP.
+        .target(name: "CurlAgencyClient", dependencies: ["AgencyClient", "SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
 
         // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
         .target(
@@ -161,13 +164,26 @@ let package = Package(
             resources: [.copy("openapi.json")]
         ),
 
-        // The composition root: which store, which keys, which agency; what `serve`, `demo` and the
-        // tests build the broker from.
+        // The composition root: `buildBroker` makes the store, the agency client, the keys, the
+        // background services and the application from one `BrokerSettings`; `serve`, `demo` and the
+        // tests all build the broker through it.
         .target(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness", "BrokerClient", "SamtykkeAPI", "ChildProcess",
+                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // `samtykke demo`: the mock agency and a broker on loopback over a dev PKI (`LocalStack`, which
+        // the integration tests drive too), and the walk through the consent flow.
+        .target(
+            name: "SamtykkeDemo",
+            dependencies: [
+                "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -211,7 +227,7 @@ let package = Package(
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "CitizenClient", "SamtykkeServer",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
                 "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -341,8 +357,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
+                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "SamtykkeDemo", "TransparencyLog", "TestSupport", "Witness",
                 "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),

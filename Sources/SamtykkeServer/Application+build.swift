@@ -41,7 +41,8 @@ public struct ServerOptions: Sendable {
     }
 }
 
-/// The broker application, the same for `samtykke serve`, `samtykke demo` and the tests.
+/// The broker application. Called only by the composition root (`SamtykkeApp`'s `buildBroker`),
+/// through which `samtykke serve`, `samtykke demo` and the tests build the same application.
 /// `storeServices` run beside it (PostgreSQL's connection pool), and `prepare` (migrations) runs
 /// beside the server, again every second until it succeeds: the port is bound at once, so a broker
 /// whose database is not there yet answers `/healthz`, `/readyz` and `/metrics`, and becomes ready
@@ -57,8 +58,6 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let prepared = StartupGate()
-    var broker = broker
-    broker.logger = logger
     let perAddress = AddressConnections(limit: options.maxConnectionsPerAddress, exempt: broker.trustedProxies)
     let health = BrokerHealth(broker: broker, prepared: prepared, logger: logger)
     let boundPort = BoundPort()

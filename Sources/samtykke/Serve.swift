@@ -121,21 +121,19 @@ struct Serve: AsyncParsableCommand {
             }
             let logger = makeLogger("samtykke.broker", level: logLevel)
             let traces = try otlpEndpoint.map { try TraceExport.start(endpoint: $0.description, logger: logger) }
-            var (built, store) = try await broker.settings().makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
-            built.limits.rate = rate
-            built.witnesses = witnesses.map { $0.client() }
-            built.webhookAllowPrivate = webhookAllowPrivate
-            built.webhookDelivery.trustPEM = try webhookCa.map(Self.trustRoots)
-            built.webhookDelivery.timeout = webhookTimeout
-            built.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
-            built.publicURL = publicUrl?.description
-            built.requireDPoP = requireDpop
-            built.apiKeys = !noApiKeys
-            var options = ServerOptions(host: host, port: port)
-            options.backend = store.backend
-            try connections.checked().apply(to: &options, &built)
-            let app = buildApplication(broker: built, options: options, logger: logger, storeServices: store.services, prepare: store.prepare)
-            try await runBroker(app, activity: built.activity, logger: logger, beside: traces.map { [$0] } ?? [])
+            var settings = try broker.settings()
+            settings.server = ServerOptions(host: host, port: port)
+            settings.limits.rate = rate
+            settings.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
+            settings.witnesses = witnesses.map { $0.client() }
+            settings.webhookAllowPrivate = webhookAllowPrivate
+            settings.webhookDelivery.trustPEM = try webhookCa.map(Self.trustRoots)
+            settings.webhookDelivery.timeout = webhookTimeout
+            settings.publicURL = publicUrl?.description
+            settings.requireDPoP = requireDpop
+            settings.apiKeys = !noApiKeys
+            try connections.checked().apply(to: &settings)
+            try await buildBroker(settings, logger: logger).run(logger: logger, beside: traces.map { [$0] } ?? [])
         }
     }
 }

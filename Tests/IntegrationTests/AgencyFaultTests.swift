@@ -1,6 +1,7 @@
 import Foundation
 import MockTaxAgency
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeServer

@@ -1,6 +1,7 @@
 import DevPKI
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
@@ -25,7 +26,7 @@ struct AuthorizationParties: Sendable {
     static let orgB = "974760673"
 
     static func run<T: Sendable>(
-        customize: @escaping @Sendable (inout Broker) -> Void = { _ in },
+        customize: @escaping @Sendable (inout BrokerSettings) -> Void = { _ in },
         _ body: @Sendable (AuthorizationParties) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { dir in

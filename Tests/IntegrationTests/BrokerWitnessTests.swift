@@ -2,6 +2,7 @@ import Crypto
 import CurlHTTP
 import Foundation
 import ChildProcess
+import SamtykkeApp
 import TestSupport
 import Testing
 import TransparencyLog

@@ -2,6 +2,7 @@ import CurlHTTP
 import DevPKI
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SwiftASN1
 import TestSupport

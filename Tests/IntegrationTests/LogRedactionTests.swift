@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SamtykkeJOSE
+import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeServer
 import Synchronization
 import TestSupport
@@ -36,7 +38,7 @@ import Testing
 
         let secrets = try await AuthorizationParties.run { parties -> [String] in
             // The same broker LocalStack built, served by an application that logs into `lines`.
-            let app = buildApplication(broker: parties.stack.broker, options: ServerOptions(port: 0), logger: logger)
+            let app = try await buildBroker(parties.stack.broker.settings, logger: logger).application
             return try await app.test(.live) { client in
                 let server = "http://127.0.0.1:\(try #require(client.port))"
                 let bank = Caller(server: server, credential: parties.bankA)

@@ -34,7 +34,7 @@ import Testing
 
     @Test func itDescribesExactlyTheRoutesOfTheRouterAndIsServedAsCommitted() async throws {
         try await AuthorizationParties.run { parties in
-            let routes = Set(buildRouter(broker: parties.stack.broker).routes.map(\.description))
+            let routes = Set(buildRouter(broker: parties.stack.broker.broker).routes.map(\.description))
             let documented = Set(try Self.operations(try Self.document()).keys)
             #expect(documented == routes, "undocumented: \(routes.subtracting(documented).sorted()); no such route: \(documented.subtracting(routes).sorted())")
 

@@ -1,4 +1,5 @@
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
 import TestSupport

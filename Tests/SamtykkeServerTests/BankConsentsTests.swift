@@ -27,7 +27,7 @@ import Testing
             #expect(try await citizen.send("POST", "/v1/me/consents/\(pending)/grant").status == 409)
 
             // The log names the bank as the one who withdrew.
-            let log = try await parties.broker.store.logEntries(.init(limit: 100, consentId: try ConsentID(active)))
+            let log = try await parties.store.logEntries(.init(limit: 100, consentId: try ConsentID(active)))
             let entries = try log.map { try AuditEntry(leafBytes: $0.leaf) }
             let withdrawal = try #require(entries.first { $0.type == .consentWithdrawn })
             #expect(withdrawal.actor == .bank(try OrgNumber("986352325")))

@@ -39,7 +39,7 @@ import Testing
                 "consent.exhausted used exhausted", "consent.requested withdrawn pending", "consent.withdrawn withdrawn withdrawn",
             ])
             // Ids are `evt_` + the log index, and the log index is that of the entry behind the event.
-            let auditor = try await parties.broker.store.logEntries(.init(limit: 100))
+            let auditor = try await parties.store.logEntries(.init(limit: 100))
             for event in events {
                 let data = try #require(event["data"] as? [String: Any])
                 let index = try #require(data["logIndex"] as? Int)

@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SamtykkeCore
+import SamtykkeApp
 import SamtykkeServer
+import SamtykkeStore
 import TestSupport
 import Testing
 
@@ -67,25 +69,26 @@ struct AuthorizationParties: Sendable {
     static let orgA = TestParties.bankOrg
     static let orgB = TestParties.otherBankOrg
 
-    var broker: Broker { harness.broker }
+    var store: any Store { harness.store }
+    var keys: BrokerKeys { harness.keys }
 
     /// Through the router alone by default; `.live` for what needs a socket (a client address, the
     /// HTTP parser's limits). `logger` is the application's.
     static func run<T: Sendable>(
         _ setup: TestingSetup = .router, logger: Logger = Logger(label: "router-tests"),
-        customize: @escaping @Sendable (inout Broker) -> Void = { _ in },
+        customize: @escaping @Sendable (inout BrokerSettings) -> Void = { _ in },
         _ body: @Sendable (AuthorizationParties) async throws -> T
     ) async throws -> T {
         var made = try await RouterHarness.make()
         let clock = TestClock()
-        made.broker.clock = { clock.now() }
+        made.settings.clock = { clock.now() }
         // Claims no delivery: these tests register webhooks at a public address, which a test must
         // never call.
-        made.broker.webhookDelivery.perEndpoint = 0
-        customize(&made.broker)
+        made.settings.webhookDelivery.perEndpoint = 0
+        customize(&made.settings)
         let harness = made
         let now = clock.now()
-        let auditor = try await harness.broker.store.addAuditor(name: "Finanstilsynet", now: now).text
+        let auditor = try await harness.store.addAuditor(name: "Finanstilsynet", now: now).text
         let citizenX = try harness.provider.mint(pid: TestParties.person, now: now)
         let citizenY = try harness.provider.mint(pid: TestParties.otherPerson, now: now)
         return try await harness.test(setup, logger: logger) { client in

@@ -37,7 +37,7 @@ import Testing
         let logger = Logger(label: "store-preparation-tests") { _ in Capturing(lines: lines) }
         let attempts = Atomic<Int>(0)
         let why = "database samtykke has the broker's tables but schemaMigration records no migration of them"
-        let app = buildApplication(broker: harness.broker, options: ServerOptions(port: 0), logger: logger, prepare: {
+        let app = buildApplication(broker: try await harness.build().broker, options: ServerOptions(port: 0), logger: logger, prepare: {
             attempts.add(1, ordering: .relaxed)
             throw StoreFailure(.schema, why)
         })

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import SamtykkeCore
 import SamtykkeJOSE
+import SamtykkeApp
 @testable import SamtykkeServer
 import SamtykkeStore
 import Testing
@@ -97,12 +98,12 @@ extension TestClientProtocol {
     let bank = KeyBank(org: try! OrgNumber("923609016"))
     let other = KeyBank(org: try! OrgNumber("918713867"))
 
-    func harness(_ configure: (inout Broker) -> Void = { _ in }) async throws -> RouterHarness {
+    func harness(_ configure: (inout BrokerSettings) -> Void = { _ in }) async throws -> RouterHarness {
         var harness = try await RouterHarness.make()
-        harness.broker.publicURL = KeyBank.base
-        configure(&harness.broker)
-        try await harness.broker.store.addBank(org: bank.org, name: "Nøkkel Bank", publicKeys: bank.jwks, now: Date())
-        try await harness.broker.store.addBank(org: other.org, name: "Annen Bank", publicKeys: other.jwks, now: Date())
+        harness.settings.publicURL = KeyBank.base
+        configure(&harness.settings)
+        try await harness.store.addBank(org: bank.org, name: "Nøkkel Bank", publicKeys: bank.jwks, now: Date())
+        try await harness.store.addBank(org: other.org, name: "Annen Bank", publicKeys: other.jwks, now: Date())
         return harness
     }
 
@@ -214,9 +215,9 @@ extension TestClientProtocol {
         let harness = try await harness()
         try await harness.test { (client: any TestClientProtocol) async throws in
             #expect(try await client.token(KeyBank.grant(bank.assertion())).status == .ok)
-            #expect(try await harness.broker.store.removePublicKey(of: bank.org, kid: bank.kid))
+            #expect(try await harness.store.removePublicKey(of: bank.org, kid: bank.kid))
             #expect(oauthError(try await client.token(KeyBank.grant(bank.assertion()))) == "invalid_grant")
-            try await harness.broker.store.addPublicKeys(bank.jwks, org: bank.org, now: Date())
+            try await harness.store.addPublicKeys(bank.jwks, org: bank.org, now: Date())
             #expect(try await client.token(KeyBank.grant(bank.assertion())).status == .ok)
         }
     }

@@ -25,13 +25,13 @@ import Testing
             #expect((try await bankB.send("GET", "/v1/webhooks").json["webhooks"] as? [Any])?.isEmpty == true)
 
             // Stored sealed: not the secret's bytes, and it opens only for this webhook's id.
-            let stored = try #require(try await parties.broker.store.webhooks(of: try OrgNumber(AuthorizationParties.orgA)).first)
+            let stored = try #require(try await parties.store.webhooks(of: try OrgNumber(AuthorizationParties.orgA)).first)
             let bytes = Array(try #require(Data(base64Encoded: String(secret.dropFirst(6)))))
             #expect(!Data(stored.sealedSecret).contains(Data(bytes)))
-            let seal = Seal(signer: parties.broker.signer, purpose: .webhookSecret)
+            let seal = Seal(signer: parties.keys.bundleSigner, purpose: .webhookSecret)
             #expect(seal.open(stored.sealedSecret, context: id) == bytes)
             #expect(seal.open(stored.sealedSecret, context: "wh_other") == nil)
-            #expect(Seal(signer: parties.broker.signer, purpose: .idempotentBundle).open(stored.sealedSecret, context: id) == nil)
+            #expect(Seal(signer: parties.keys.bundleSigner, purpose: .idempotentBundle).open(stored.sealedSecret, context: id) == nil)
 
             let refused = try await bankB.send("DELETE", "/v1/webhooks/\(id)")
             #expect(refused.status == 404 && refused.header("Content-Type") == "application/problem+json")

@@ -1,3 +1,4 @@
+import AgencyClient
 import CurlHTTP
 import Foundation
 import Metrics
@@ -30,7 +31,7 @@ public final class CurlTaxAgency: TaxAgency {
             allowedProtocols: .https,
             userAgent: "samtykke-broker",
             proxy: proxy,
-            connectionsOpened: { Counter(label: Self.tlsHandshakesMetric).increment(by: $0) }
+            connectionsOpened: { Counter(label: AgencyMetric.tlsHandshakes).increment(by: $0) }
         ))
     }
 
@@ -54,11 +55,6 @@ public final class CurlTaxAgency: TaxAgency {
             }
         }
     }
-
-    /// Counts the connections libcurl opened, those whose handshake failed too: each is a TLS
-    /// handshake, so a rate well above the pool's size means connections are not being reused, and
-    /// one climbing with `samtykke_agency_errors_total{reason="agency-tls"}` means handshakes fail.
-    public static let tlsHandshakesMetric = "samtykke_agency_tls_handshakes_total"
 
     public func checkHealth(deadline: ContinuousClock.Instant) async throws(AgencyError) {
         let response: CurlResponse

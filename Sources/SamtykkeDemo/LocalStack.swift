@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MockTaxAgency
+import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
 import ServiceLifecycle
@@ -18,7 +19,7 @@ public struct LocalStack: Sendable {
     public let paths: PKIPaths
     public let agencyURL: String
     public let brokerURL: String
-    public let broker: Broker
+    public let broker: BuiltBroker
     /// What reached the agency's data route.
     public let agencyTraffic: AgencyTraffic
 
@@ -30,7 +31,7 @@ public struct LocalStack: Sendable {
         logLevel: Logger.Level = .critical,
         agencyFaults: FaultSwitch = FaultSwitch(),
         agencyTraffic: AgencyTraffic = AgencyTraffic(),
-        customize: @Sendable (inout Broker) -> Void = { _ in },
+        customize: @Sendable (inout BrokerSettings) -> Void = { _ in },
         _ body: @Sendable (LocalStack) async throws -> T
     ) async throws -> T {
         let pkiDirectory = work.appendingPathComponent("pki")
@@ -70,16 +71,15 @@ public struct LocalStack: Sendable {
             do {
                 // The demo and the tests mint hour-long dev tokens, and some tests move the broker's
                 // clock that far ahead; `serve` keeps the ten-minute cap.
-                let settings = BrokerSettings(
+                var settings = BrokerSettings(
                     store: location ?? .sqlite(directory: work.appendingPathComponent("data").path), pki: paths.directory.path, taxAgency: agencyURL,
                     idTokenMaxLifetime: DevIDProvider.defaultLifetime
                 )
-                var (broker, store) = try await settings.makeBroker(publicURL: brokerIssuer, logger: logger)
-                customize(&broker)
+                settings.server = ServerOptions(port: 0)
+                customize(&settings)
                 let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
-                let app = buildApplication(
-                    broker: broker, options: ServerOptions(port: 0), logger: logger, storeServices: store.services, prepare: store.prepare
-                ) { port in brokerPort.yield(port) }
+                let broker = try await buildBroker(settings, logger: logger) { port in brokerPort.yield(port) }
+                let app = broker.application
                 let started = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
                 brokerGroup = started
                 group.addTask {

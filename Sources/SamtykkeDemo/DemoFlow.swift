@@ -4,6 +4,7 @@ import Foundation
 import MockTaxAgency
 import SamtykkeAPI
 import SamtykkeCore
+import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
 
@@ -42,7 +43,7 @@ public struct DemoFlow: Sendable {
         }
     }
 
-    private func walk(server: String, broker: Broker, idProviderKey: String) async throws {
+    private func walk(server: String, broker: BuiltBroker, idProviderKey: String) async throws {
         let org = try OrgNumber("986352325")
         let apiKey = try await broker.store.addBank(org: org, name: "Demo Sparebank", now: Date())
         show(.step("Registered bank Demo Sparebank (\(org)); its API key is shown once and stored hashed"))
