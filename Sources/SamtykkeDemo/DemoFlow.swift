@@ -7,11 +7,13 @@ import SamtykkeCore
 import SamtykkeApp
 import SamtykkeJOSE
 import SamtykkeServer
+import SamtykkeStore
 
 /// `samtykke demo`: the whole flow on this machine, each step reported as it happens. A dev PKI, the
-/// mock agency and the broker on free loopback ports, a bank, a consent granted and revoked through
-/// the citizen CLI (`executable`, run as a child as a citizen would run it), and a bundle checked the
-/// way a bank checks one (`BundleCheck`), against the published keys and the log.
+/// mock agency and the broker on free loopback ports, a bank with only its private key (SPEC §2c), a
+/// consent granted and revoked through the citizen CLI (`executable`, run as a child as a citizen
+/// would run it), and a bundle checked the way a bank checks one (`BundleCheck`), against the
+/// published keys and the log.
 public struct DemoFlow: Sendable {
     public enum Line: Sendable, Hashable {
         case step(String)
@@ -45,11 +47,23 @@ public struct DemoFlow: Sendable {
 
     private func walk(server: String, broker: BuiltBroker, idProviderKey: String) async throws {
         let org = try OrgNumber("986352325")
-        let apiKey = try await broker.store.addBank(org: org, name: "Demo Sparebank", now: Date())
-        show(.step("Registered bank Demo Sparebank (\(org)); its API key is shown once and stored hashed"))
+        // The bank's whole credential is a private key it made itself; the broker only ever holds the
+        // public half. No API key exists for it.
+        let signer = BankKeySigner(org: org)
+        let jwksFile = work.appendingPathComponent("bank.jwks")
+        try Data(signer.publicJWKS.utf8).write(to: jwksFile)
+        let registered = try BankJWK.set(from: Data(signer.publicJWKS.utf8)).map { RegisteredKey(kid: $0.kid!, jwk: $0.json, createdAt: Date()) }
+        try await broker.store.addBank(org: org, name: "Demo Sparebank", publicKeys: registered, now: Date())
+        show(.step("Registered bank Demo Sparebank (\(org)) with only its public key, as samtykke bank add --jwks \(jwksFile.path) does"))
+        show(.detail("ES256 key \(signer.key.kid); the private key never leaves the bank, and no API key exists for it"))
 
+        let session = BankKeySession(server: server, signer: signer)
+        show(.step("Bank gets an access token: POST /v1/token with a grant assertion signed by its key (RFC 7523) and a DPoP proof (RFC 9449)"))
+        let grant = try await session.grant()
+        show(.detail("\(grant.token_type) token, \(grant.expires_in) s, scope \(grant.scope), bound to the bank's DPoP key \(signer.dpopKey.kid)"))
+        show(.detail("every call below sends Authorization: DPoP <token> and a new DPoP proof for its method and URL"))
         guard let person = try PeopleFixtures(contentsOf: fixtures).people.first else { throw DemoError("\(fixtures) holds no people") }
-        let bank = BrokerClient(server: server, credential: apiKey.text)
+        let bank = BrokerClient(server: server, session: session)
         let year = Calendar.utc.component(.year, from: Date())
         let request = ConsentRequest(
             personId: person.personId.digits, scopes: ["income", "debt", "wealth"], years: [year - 3, year - 2],

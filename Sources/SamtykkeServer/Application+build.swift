@@ -133,11 +133,11 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
     let tlog = TlogController(broker: broker)
     tlog.addPublicRoutes(to: router)
-    TokenController(broker: broker).addRoutes(to: router)
-
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
-    // uses. Auditors, who read the whole log, have their own.
+    // uses (a bank's token grants too). Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate), policy: "caller")
+    TokenController(broker: broker, limiter: rateLimit.limiter).addRoutes(to: router)
+
     let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)
