@@ -329,8 +329,8 @@ extension TestClientProtocol {
         }
         let bearerToken = try #require(bearer)
         var after = before
-        after.broker.signer = ES256Signer(privateKey: P256.Signing.PrivateKey())
-        after.broker.retiredKeys = [before.broker.signer.publicJWK]
+        after.settings.given.keys?.bundleSigner = ES256Signer(privateKey: P256.Signing.PrivateKey())
+        after.settings.given.keys?.retiredKeys = [before.keys.bundleSigner.publicJWK]
         try await after.test { (client: any TestClientProtocol) async throws in
             let answer = try await client.dpop(.get, "/v1/consents", token: dpop, proof: bank.proof("GET", "/v1/consents", token: dpop))
             #expect(answer.status == .ok, "\(String(buffer: answer.body))")
@@ -338,7 +338,7 @@ extension TestClientProtocol {
         }
         // A key that is neither current nor retired signs nothing this broker accepts.
         var elsewhere = after
-        elsewhere.broker.retiredKeys = []
+        elsewhere.settings.given.keys?.retiredKeys = []
         try await elsewhere.test { (client: any TestClientProtocol) async throws in
             let answer = try await client.dpop(.get, "/v1/consents", token: dpop, proof: bank.proof("GET", "/v1/consents", token: dpop))
             #expect(answer.status == .unauthorized && answer.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
