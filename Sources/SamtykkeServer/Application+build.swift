@@ -129,6 +129,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
     PublicController(broker: broker, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    ProblemTypes.addRoutes(to: router)
     // Everything from here on reads the store.
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
     let tlog = TlogController(broker: broker)

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import SamtykkeStore
@@ -90,7 +91,10 @@ struct TlogController {
     private static func elements(of request: Request, after prefix: String) -> [Substring] {
         let path = request.uri.path
         guard path.hasPrefix(prefix) else { return [] }
-        return path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        // A generated client sends the tile index, which C2SP writes as several path elements, as
+        // the one path parameter the OpenAPI document gives it, its slashes percent-encoded.
+        return path.dropFirst(prefix.count).replacingOccurrences(of: "%2F", with: "/", options: .caseInsensitive)
+            .split(separator: "/", omittingEmptySubsequences: false)
     }
 
     static func binary(_ body: ByteBuffer, caching: String) -> Response {

@@ -73,6 +73,7 @@ import Testing
         "GET /readyz": Row(everyone),
         "GET /metrics": Row(everyone),
         "GET /openapi.json": Row(everyone),
+        "GET /problems/{name}": Row(everyone, path: "/problems/invalid-request"),
         // Public: the grant in the form is the credential, whatever Authorization says; no form is a 400.
         "POST /v1/token": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 400) })),
         "GET /v1/audit/checkpoint": Row(everyone),

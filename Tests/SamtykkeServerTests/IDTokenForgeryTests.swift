@@ -114,6 +114,6 @@ import Testing
         #expect(answer.header("Content-Type") == "application/problem+json")
         #expect(answer.header("WWW-Authenticate") == #"Bearer error="invalid_token""#)
         #expect(answer.json["status"] as? Int == 401)
-        #expect(answer.json["type"] as? String == "https://samtykke.invalid/problems/unauthorized")
+        #expect(answer.json["type"] as? String == "/problems/unauthorized")
     }
 }
