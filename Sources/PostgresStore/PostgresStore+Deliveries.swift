@@ -151,6 +151,39 @@ extension PostgresStore {
         }
     }
 
+    public func deliveries(webhook: String, of bank: OrgNumber, before: EventID?, limit: Int) async throws -> [DeliveryRecord]? {
+        try await mapErrors("read a webhook's deliveries") {
+            let owned = try await client.query("SELECT id FROM webhook WHERE id = \(webhook) AND bankOrg = \(bank.digits)", logger: logger).collect()
+            guard !owned.isEmpty else { return nil }
+            let before = before.map { Int64($0.logIndex) } ?? Int64.max
+            let rows = try await client.query(
+                """
+                SELECT d.logIdx, e.type, d.state, d.attempts, d.nextAttemptAt, a.attempt, a.at, a.milliseconds, a.status, a.error
+                FROM delivery d JOIN event e ON e.logIdx = d.logIdx
+                    LEFT JOIN deliveryAttempt a ON a.id = (SELECT MAX(id) FROM deliveryAttempt WHERE webhookId = d.webhookId AND logIdx = d.logIdx)
+                WHERE d.webhookId = \(webhook) AND d.logIdx < \(before) ORDER BY d.logIdx DESC LIMIT \(max(0, limit))
+                """,
+                logger: logger
+            ).collect()
+            return try rows.map { row in
+                let (index, typeText, stateText, attempts, next, attempt, at, milliseconds, status, error) =
+                    try row.decode((Int64, String, String, Int, Date, Int?, Date?, Int?, Int?, String?).self)
+                let event = EventID(logIndex: UInt64(index))
+                guard let type = AuditEntry.EntryType(rawValue: typeText), let state = DeliveryRecord.State(rawValue: stateText) else {
+                    throw StoreFailure.corrupt("delivery of event \(index) to \(webhook) has an unknown type or state")
+                }
+                var last: DeliveryAttempt?
+                if let attempt, let at, let milliseconds {
+                    let result: DeliveryAttempt.Result = if let status { .status(status) } else { .failed(error ?? "") }
+                    last = DeliveryAttempt(webhookId: webhook, event: event, attempt: attempt, at: at, milliseconds: milliseconds, result: result)
+                }
+                return DeliveryRecord(
+                    webhookId: webhook, event: event, eventType: type, state: state, attempts: attempts, lastAttempt: last, nextAttemptAt: next
+                )
+            }
+        }
+    }
+
     public func deliveryBacklog() async throws -> DeliveryBacklog {
         try await mapErrors("count pending webhook deliveries") {
             let row = try await client.query(

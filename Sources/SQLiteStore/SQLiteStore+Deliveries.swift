@@ -124,13 +124,45 @@ extension SQLiteStore: DeliveryStore {
                 arguments: [webhook, max(0, limit)]
             ).map { row in
                 let index: Int64 = row["logIdx"]
-                let result: DeliveryAttempt.Result = if let status: Int = row["status"] { .status(status) } else { .failed(row["error"]) }
-                return DeliveryAttempt(
-                    webhookId: webhook, event: EventID(logIndex: UInt64(index)), attempt: row["attempt"], at: row["at"],
-                    milliseconds: row["milliseconds"], result: result
+                return Self.attempt(row, webhook: webhook, event: EventID(logIndex: UInt64(index)))
+            }
+        }
+    }
+
+    public func deliveries(webhook: String, of bank: OrgNumber, before: EventID?, limit: Int) async throws -> [DeliveryRecord]? {
+        try await writer.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM webhook WHERE id = ? AND bankOrg = ?)", arguments: [webhook, bank.digits])! else {
+                return nil
+            }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.logIdx, e.type, d.state, d.attempts, d.nextAttemptAt, a.attempt, a.at, a.milliseconds, a.status, a.error
+                    FROM delivery d JOIN event e ON e.logIdx = d.logIdx
+                        LEFT JOIN deliveryAttempt a ON a.id = (SELECT MAX(id) FROM deliveryAttempt WHERE webhookId = d.webhookId AND logIdx = d.logIdx)
+                    WHERE d.webhookId = ? AND d.logIdx < ? ORDER BY d.logIdx DESC LIMIT ?
+                    """,
+                arguments: [webhook, before.map { Int64($0.logIndex) } ?? Int64.max, max(0, limit)]
+            ).map { row in
+                let index: Int64 = row["logIdx"]
+                let event = EventID(logIndex: UInt64(index))
+                guard let type = AuditEntry.EntryType(rawValue: row["type"]), let state = DeliveryRecord.State(rawValue: row["state"]) else {
+                    throw StoreFailure.corrupt("delivery of event \(index) to \(webhook) has an unknown type or state")
+                }
+                // No attempt yet leaves the joined attempt's columns null.
+                let last = (row["attempt"] as Int?).map { _ in Self.attempt(row, webhook: webhook, event: event) }
+                return DeliveryRecord(
+                    webhookId: webhook, event: event, eventType: type, state: state, attempts: row["attempts"], lastAttempt: last,
+                    nextAttemptAt: row["nextAttemptAt"]
                 )
             }
         }
+    }
+
+    /// An attempt from its columns (`attempt, at, milliseconds, status, error`).
+    static func attempt(_ row: Row, webhook: String, event: EventID) -> DeliveryAttempt {
+        let result: DeliveryAttempt.Result = if let status: Int = row["status"] { .status(status) } else { .failed(row["error"]) }
+        return DeliveryAttempt(webhookId: webhook, event: event, attempt: row["attempt"], at: row["at"], milliseconds: row["milliseconds"], result: result)
     }
 
     public func deliveryBacklog() async throws -> DeliveryBacklog {

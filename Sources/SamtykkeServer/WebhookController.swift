@@ -17,6 +17,8 @@ struct WebhookController {
         group.post("webhooks", use: create)
         group.get("webhooks", use: list)
         group.delete("webhooks/:id", use: remove)
+        group.get("webhooks/:id/deliveries", use: deliveries)
+        group.post("webhooks/:id/deliveries/:deliveryId/attempts", use: redeliver)
     }
 
     struct Created: Encodable {
@@ -44,6 +46,65 @@ struct WebhookController {
         let webhooks: [Listed]
     }
 
+    /// One delivery in the bank's log: its id is its event's, as the endpoint saw it in `webhook-id`.
+    struct DeliveryView: Encodable {
+        let id: String
+        let eventId: String
+        let eventType: String
+        let status: String
+        let attempts: Int
+        let lastAttemptAt: String?
+        let lastStatus: Int?
+        /// What the last attempt met when no status came back (refused, timed out, TLS).
+        let lastError: String?
+        let lastDurationMs: Int?
+        let nextAttemptAt: String?
+
+        init(_ record: DeliveryRecord) {
+            id = record.event.description
+            eventId = record.event.description
+            eventType = record.eventType.rawValue
+            status = record.state.rawValue
+            attempts = record.attempts
+            lastAttemptAt = record.lastAttempt.map { RFC3339.string(from: $0.at) }
+            (lastStatus, lastError) = record.lastAttempt?.result.columns ?? (nil, nil)
+            lastDurationMs = record.lastAttempt?.milliseconds
+            nextAttemptAt = record.nextAttemptAt.map { RFC3339.string(from: $0) }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            // Absent values are sent as null, so every delivery has the same keys.
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(eventId, forKey: .eventId)
+            try container.encode(eventType, forKey: .eventType)
+            try container.encode(status, forKey: .status)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(lastAttemptAt, forKey: .lastAttemptAt)
+            try container.encode(lastStatus, forKey: .lastStatus)
+            try container.encode(lastError, forKey: .lastError)
+            try container.encode(lastDurationMs, forKey: .lastDurationMs)
+            try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, eventId, eventType, status, attempts, lastAttemptAt, lastStatus, lastError, lastDurationMs, nextAttemptAt
+        }
+    }
+
+    struct DeliveryPage: Encodable {
+        let deliveries: [DeliveryView]
+        let next: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(deliveries, forKey: .deliveries)
+            try container.encode(next, forKey: .next)
+        }
+
+        enum CodingKeys: String, CodingKey { case deliveries, next }
+    }
+
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: ["url"])
@@ -66,5 +127,34 @@ struct WebhookController {
             throw Problem.notFound("no such webhook")
         }
         return Response(status: .noContent)
+    }
+
+    /// The endpoint's deliveries, newest event first; `after` continues past the last one of a page.
+    @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let limit = try ConsentListing.pageLimit(request, broker: broker)
+        let after = try BankController.eventCursor(request)
+        // One more than asked tells whether another page follows.
+        guard let id = context.parameters.get("id"),
+            let found = try await broker.store.deliveries(webhook: id, of: bank, before: after, limit: limit + 1)
+        else { throw Problem.notFound("no such webhook") }
+        let page = found.prefix(limit)
+        return try JSONIO.response(DeliveryPage(deliveries: page.map(DeliveryView.init), next: found.count > page.count ? page.last?.event.description : nil))
+    }
+
+    /// Queues one delivery again from its first attempt (and makes the endpoint active: the bank
+    /// says it is back). Another bank's event is as unknown as one that never was.
+    @Sendable func redeliver(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        guard let id = context.parameters.get("id"), try await broker.store.webhooks(of: bank).contains(where: { $0.id == id }) else {
+            throw Problem.notFound("no such webhook")
+        }
+        guard let text = context.parameters.get("deliveryId"), let event = EventID(text) else {
+            throw Problem.invalid("deliveryId", "is not a delivery id (the event's id: evt_ and a number)")
+        }
+        guard try await broker.store.replayDelivery(event: event, webhook: id, of: bank, now: broker.now()) else {
+            throw Problem.notFound("no event \(event) of this bank's consents", field: "deliveryId")
+        }
+        return Response(status: .accepted)
     }
 }

@@ -98,6 +98,9 @@ public protocol DeliveryStore: Sendable {
     func finishDelivery(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int) async throws
     /// The newest `limit` attempts for one of `bank`'s endpoints, newest first; nil when it has none with that id.
     func deliveryLog(webhook: String, of bank: OrgNumber, limit: Int) async throws -> [DeliveryAttempt]?
+    /// Up to `limit` of one of `bank`'s endpoint's deliveries, newest event first, those older than
+    /// `before` when given; nil when `bank` has no endpoint with that id.
+    func deliveries(webhook: String, of bank: OrgNumber, before: EventID?, limit: Int) async throws -> [DeliveryRecord]?
     /// Queues `event` for the endpoint again from its first attempt, and makes the endpoint
     /// `active`: an operator replaying says the endpoint is back. False when the endpoint is not
     /// `bank`'s or the event not of `bank`'s consents.
@@ -105,4 +108,36 @@ public protocol DeliveryStore: Sendable {
     /// Deliveries still pending to endpoints that are not disabled (a disabled endpoint's wait for an
     /// operator's replay, not for the sender). Never writes.
     func deliveryBacklog() async throws -> DeliveryBacklog
+}
+
+/// One event's delivery to one endpoint, as the bank's delivery log (`GET /v1/webhooks/{id}/deliveries`)
+/// shows it: where it stands and what its latest attempt saw.
+public struct DeliveryRecord: Sendable, Hashable {
+    public enum State: String, Sendable, Hashable, CaseIterable {
+        case pending, delivered, failed
+    }
+
+    public let webhookId: String
+    public let event: EventID
+    public let eventType: AuditEntry.EntryType
+    public let state: State
+    /// Attempts since the delivery was queued (a redelivery starts again from none).
+    public let attempts: Int
+    /// The newest attempt in the endpoint's log for this event; nil before the first.
+    public let lastAttempt: DeliveryAttempt?
+    /// When the sender tries next; nil once the delivery is settled.
+    public let nextAttemptAt: Date?
+
+    public init(
+        webhookId: String, event: EventID, eventType: AuditEntry.EntryType, state: State, attempts: Int, lastAttempt: DeliveryAttempt?,
+        nextAttemptAt: Date?
+    ) {
+        self.webhookId = webhookId
+        self.event = event
+        self.eventType = eventType
+        self.state = state
+        self.attempts = attempts
+        self.lastAttempt = lastAttempt
+        self.nextAttemptAt = state == .pending ? nextAttemptAt?.roundedToMilliseconds : nil
+    }
 }

@@ -136,6 +136,13 @@ import Testing
             let webhook = try await record(bank, "POST", "/v1/webhooks", body: ["url": AuthorizationParties.webhookURL])
             _ = try await record(bank, "POST", "/v1/webhooks", body: ["url": "http://203.0.113.7/"])
             _ = try await record(bank, "GET", "/v1/webhooks")
+            // An event after the endpoint's registration, so its delivery log has a delivery to show.
+            #expect(try await bank.send("POST", "/v1/consents", body: consentRequest(for: parties.personX, now: parties.clock.now())).status == 201)
+            let webhookID = try #require(webhook.json["id"] as? String)
+            let deliveries = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?limit=10")
+            #expect((deliveries.json["deliveries"] as? [Any])?.count == 1, "\(deliveries.text)")
+            _ = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?after=7")
+            _ = try await record(parties.caller(parties.bankB), "GET", "/v1/webhooks/{id}/deliveries", id: webhookID)
             _ = try await record(parties.caller(parties.bankB), "DELETE", "/v1/webhooks/{id}", id: try #require(webhook.json["id"] as? String))
             // A 204 has no body for the schema check: sent, not recorded.
             #expect(try await bank.send("DELETE", "/v1/webhooks/\(try #require(webhook.json["id"] as? String))").status == 204)
