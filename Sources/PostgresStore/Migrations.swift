@@ -31,6 +31,21 @@ enum Migrations {
             "CREATE INDEX consent_by_external_reference ON consent (bankOrg, externalReference) WHERE externalReference IS NOT NULL",
         ]),
         Migration(version: 7, statements: bankPublicKeys),
+        Migration(version: 8, statements: webhookEventTypes),
+    ]
+
+    /// Which event types an endpoint gets: `,type,type,`, empty for every type (`Webhook.column`).
+    private static let webhookEventTypes = [
+        "ALTER TABLE webhook ADD COLUMN eventTypes text NOT NULL DEFAULT ''",
+        """
+        CREATE OR REPLACE FUNCTION samtykke_event_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+            SELECT id, NEW.logIdx, NEW.consentId, 'pending', 0, NEW.time FROM webhook
+            WHERE bankOrg = NEW.bankOrg AND status <> 'disabled' AND (eventTypes = '' OR position(',' || NEW.type || ',' in eventTypes) > 0);
+            RETURN NULL;
+        END $$
+        """,
     ]
 
     private static let bankPublicKeys = [

@@ -38,7 +38,7 @@ extension PostgresStore {
                     FROM due WHERE d.webhookId = due.webhookId AND d.logIdx = due.logIdx
                     RETURNING d.webhookId, d.logIdx, d.attempts
                 )
-                SELECT leased.webhookId, leased.logIdx, leased.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt, w.status,
+                SELECT leased.webhookId, leased.logIdx, leased.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt, w.status, w.eventTypes,
                     e.type, e.time, e.consentId, e.status, c.externalReference
                 FROM leased JOIN webhook w ON w.id = leased.webhookId JOIN event e ON e.logIdx = leased.logIdx
                     LEFT JOIN consent c ON c.id = e.consentId
@@ -52,15 +52,15 @@ extension PostgresStore {
 
     /// Collected, then decoded (see `events(_:)`).
     private static func job(_ row: PostgresRow, lease: String) throws -> DeliveryJob {
-        let (webhookId, index, attempts, bank, url, secret, createdAt, webhookStatus, type, time, consent, status, reference) = try row.decode(
-            (String, Int64, Int, String, String, ByteBuffer, Date, String, String, Date, String, String, String?).self
+        let (webhookId, index, attempts, bank, url, secret, createdAt, webhookStatus, types, type, time, consent, status, reference) = try row.decode(
+            (String, Int64, Int, String, String, ByteBuffer, Date, String, String, String, Date, String, String, String?).self
         )
         guard let webhookStatus = Webhook.Status(rawValue: webhookStatus) else {
             throw StoreFailure.corrupt("webhook \(webhookId) has an unknown status")
         }
         let webhook = Webhook(
             id: webhookId, bankOrg: try OrgNumber(bank), url: url, sealedSecret: Array(secret.readableBytesView),
-            createdAt: createdAt, status: webhookStatus
+            createdAt: createdAt, status: webhookStatus, eventTypes: try Webhook.eventTypes(column: types)
         )
         let event = try event(index: index, type: type, time: time, bank: bank, consent: consent, status: status, externalReference: reference)
         return DeliveryJob(webhook: webhook, event: event, attempt: attempts + 1, lease: lease)

@@ -12,9 +12,9 @@ extension PostgresStore {
             guard !bank.isEmpty else { throw StorageError.bankNotFound(webhook.bankOrg) }
             try await connection.query(
                 """
-                INSERT INTO webhook (id, bankOrg, url, sealedSecret, createdAt, status)
+                INSERT INTO webhook (id, bankOrg, url, sealedSecret, createdAt, status, eventTypes)
                 VALUES (\(webhook.id), \(webhook.bankOrg.digits), \(webhook.url), \(ByteBuffer(bytes: webhook.sealedSecret)),
-                    \(webhook.createdAt), \(webhook.status.rawValue))
+                    \(webhook.createdAt), \(webhook.status.rawValue), \(Webhook.column(webhook.eventTypes)))
                 """,
                 logger: logger
             )
@@ -24,15 +24,34 @@ extension PostgresStore {
     public func webhooks(of bank: OrgNumber) async throws -> [Webhook] {
         try await mapErrors("list a bank's webhooks") {
             let rows = try await client.query(
-                "SELECT id, url, sealedSecret, createdAt, status FROM webhook WHERE bankOrg = \(bank.digits) ORDER BY createdAt, id",
+                "SELECT id, url, sealedSecret, createdAt, status, eventTypes FROM webhook WHERE bankOrg = \(bank.digits) ORDER BY createdAt, id",
                 logger: logger
             ).collect()
             // Collected, then decoded (see `events(_:)`).
-            return try rows.map { row in
-                let (id, url, secret, createdAt, status) = try row.decode((String, String, ByteBuffer, Date, String).self)
-                guard let status = Webhook.Status(rawValue: status) else { throw StoreFailure.corrupt("webhook \(id) has an unknown status") }
-                return Webhook(id: id, bankOrg: bank, url: url, sealedSecret: Array(secret.readableBytesView), createdAt: createdAt, status: status)
-            }
+            return try rows.map { try Self.webhook($0, of: bank) }
+        }
+    }
+
+    /// A webhook from its columns (`id, url, sealedSecret, createdAt, status, eventTypes`).
+    static func webhook(_ row: PostgresRow, of bank: OrgNumber) throws -> Webhook {
+        let (id, url, secret, createdAt, status, types) = try row.decode((String, String, ByteBuffer, Date, String, String).self)
+        guard let status = Webhook.Status(rawValue: status) else { throw StoreFailure.corrupt("webhook \(id) has an unknown status") }
+        return Webhook(
+            id: id, bankOrg: bank, url: url, sealedSecret: Array(secret.readableBytesView), createdAt: createdAt, status: status,
+            eventTypes: try Webhook.eventTypes(column: types)
+        )
+    }
+
+    public func setEventTypes(_ types: Set<AuditEntry.EntryType>, webhook id: String, of bank: OrgNumber) async throws -> Webhook? {
+        try await mapErrors("filter a webhook's event types") {
+            let rows = try await client.query(
+                """
+                UPDATE webhook SET eventTypes = \(Webhook.column(types)) WHERE id = \(id) AND bankOrg = \(bank.digits)
+                RETURNING id, url, sealedSecret, createdAt, status, eventTypes
+                """,
+                logger: logger
+            ).collect()
+            return try rows.first.map { try Self.webhook($0, of: bank) }
         }
     }
 

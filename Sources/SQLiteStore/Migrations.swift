@@ -325,6 +325,18 @@ enum Migrations {
                 """)
             try db.execute(sql: "CREATE INDEX usedOnce_by_expiry ON usedOnce (expiresAt)")
         }
+        migrator.registerMigration("v11-webhook-event-types") { db in
+            // Which event types an endpoint gets: `,type,type,`, empty for every type (`Webhook.column`).
+            try db.execute(sql: "ALTER TABLE webhook ADD COLUMN eventTypes TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: "DROP TRIGGER event_fan_out")
+            try db.execute(sql: """
+                CREATE TRIGGER event_fan_out AFTER INSERT ON event BEGIN
+                    INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+                    SELECT id, NEW.logIdx, NEW.consentId, 'pending', 0, NEW.time FROM webhook
+                    WHERE bankOrg = NEW.bankOrg AND status != 'disabled' AND (eventTypes = '' OR instr(eventTypes, ',' || NEW.type || ',') > 0);
+                END
+                """)
+        }
         return migrator
     }
 

@@ -18,7 +18,8 @@ extension SQLiteStore: DeliveryStore {
                 db,
                 sql: """
                     \(Self.claimable)
-                    SELECT d.webhookId, d.logIdx, d.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt AS webhookCreatedAt, w.status AS webhookStatus,
+                    SELECT d.webhookId, d.logIdx, d.attempts, w.bankOrg, w.url AS webhookUrl, w.sealedSecret AS webhookSealedSecret,
+                        w.createdAt AS webhookCreatedAt, w.status AS webhookStatus, w.eventTypes AS webhookEventTypes,
                         e.type, e.time, e.consentId, e.status, c.externalReference
                     FROM chosen JOIN delivery d ON d.webhookId = chosen.webhookId AND d.logIdx = chosen.logIdx
                         JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx LEFT JOIN consent c ON c.id = e.consentId
@@ -58,15 +59,7 @@ extension SQLiteStore: DeliveryStore {
         """
 
     static func job(_ row: Row, lease: String) throws -> DeliveryJob {
-        let webhookId: String = row["webhookId"]
-        guard let status = Webhook.Status(rawValue: row["webhookStatus"]) else {
-            throw StoreFailure.corrupt("webhook \(webhookId) has an unknown status")
-        }
-        let bank = try OrgNumber(row["bankOrg"] as String)
-        let webhook = Webhook(
-            id: webhookId, bankOrg: bank, url: row["url"], sealedSecret: Array(row["sealedSecret"] as Data),
-            createdAt: row["webhookCreatedAt"], status: status
-        )
+        let webhook = try Self.webhook(row, of: try OrgNumber(row["bankOrg"] as String), prefix: "webhook")
         let attempts: Int = row["attempts"]
         return DeliveryJob(webhook: webhook, event: try event(row), attempt: attempts + 1, lease: lease)
     }

@@ -17,6 +17,7 @@ struct WebhookController {
         group.post("webhooks", use: create)
         group.get("webhooks", use: list)
         group.delete("webhooks/:id", use: remove)
+        group.patch("webhooks/:id", use: update)
         group.get("webhooks/:id/deliveries", use: deliveries)
         group.post("webhooks/:id/deliveries/:deliveryId/attempts", use: redeliver)
     }
@@ -33,12 +34,15 @@ struct WebhookController {
         let url: String
         let createdAt: String
         let status: String
+        /// Empty: every type.
+        let eventTypes: [String]
 
         init(_ webhook: Webhook) {
             id = webhook.id
             url = webhook.url
             createdAt = RFC3339.string(from: webhook.createdAt)
             status = webhook.status.rawValue
+            eventTypes = webhook.eventTypes.map(\.rawValue).sorted()
         }
     }
 
@@ -156,5 +160,23 @@ struct WebhookController {
             throw Problem.notFound("no event \(event) of this bank's consents", field: "deliveryId")
         }
         return Response(status: .accepted)
+    }
+
+    /// `{eventTypes:[…]}`: only events of these types are queued for the endpoint from now on; an
+    /// empty list, null or no member at all: every type.
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: ["eventTypes"])
+        let given = body.members["eventTypes", default: .null] == .null ? [] : try body.array("eventTypes", maxCount: OutboxEvent.types.count)
+        let types = try Set(given.map { field, value in
+            guard case .string(let text) = value, let type = AuditEntry.EntryType(rawValue: text), OutboxEvent.types.contains(type) else {
+                throw Problem.invalid(field, "must be one of \(OutboxEvent.types.map(\.rawValue).joined(separator: ", "))")
+            }
+            return type
+        })
+        guard let id = context.parameters.get("id"), let webhook = try await broker.store.setEventTypes(types, webhook: id, of: bank) else {
+            throw Problem.notFound("no such webhook")
+        }
+        return try JSONIO.response(Listed(webhook))
     }
 }

@@ -64,6 +64,9 @@ public protocol WebhookStore: Sendable {
     func webhooks(of bank: OrgNumber) async throws -> [Webhook]
     /// Removes one of `bank`'s endpoints; false when it has none with that id (another bank's included).
     func removeWebhook(id: String, of bank: OrgNumber) async throws -> Bool
+    /// Sends only events of `types` to one of `bank`'s endpoints from now on (empty: every type);
+    /// the endpoint as it now is, nil when `bank` has none with that id.
+    func setEventTypes(_ types: Set<AuditEntry.EntryType>, webhook: String, of bank: OrgNumber) async throws -> Webhook?
 }
 
 /// `Idempotency-Key` claims. The claim is its own short transaction; completing it belongs to the

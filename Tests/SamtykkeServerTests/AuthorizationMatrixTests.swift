@@ -33,6 +33,8 @@ import Testing
         /// One of bank A's webhooks.
         case webhook
         case webhookRequest
+        /// One of bank A's webhooks and an event-type filter for it.
+        case webhookFilter
         /// One of bank A's webhooks and a delivery to it (`{deliveryId}`).
         case webhookDelivery
     }
@@ -91,6 +93,7 @@ import Testing
         "POST /v1/webhooks": Row(bank(a: 201, b: 201), setup: .webhookRequest),
         "GET /v1/webhooks": Row(bank(a: 200, b: 200)),
         "DELETE /v1/webhooks/{id}": Row(bank(a: 204, b: 404), setup: .webhook),
+        "PATCH /v1/webhooks/{id}": Row(bank(a: 200, b: 404), setup: .webhookFilter),
         "GET /v1/webhooks/{id}/deliveries": Row(bank(a: 200, b: 404), setup: .webhook),
         "POST /v1/webhooks/{id}/deliveries/{deliveryId}/attempts": Row(bank(a: 202, b: 404), setup: .webhookDelivery),
         "POST /v1/consents/{id}/bundles": Row(bank(a: 201, b: 404), setup: .active),
@@ -136,6 +139,9 @@ import Testing
                     case .consentRequest: body = consentRequest(for: parties.personX, now: parties.clock.now())
                     case .webhook: id = try await parties.webhook()
                     case .webhookRequest: body = ["url": AuthorizationParties.webhookURL]
+                    case .webhookFilter:
+                        id = try await parties.webhook()
+                        body = ["eventTypes": ["consent.granted"]]
                     case .webhookDelivery:
                         id = try await parties.webhook()
                         _ = try await parties.pendingConsent()

@@ -95,4 +95,37 @@ import Testing
             #expect(try await bankA.send("GET", log).status == 404)
         }
     }
+
+    @Test func aBankFiltersItsEndpointsEventTypes() async throws {
+        try await AuthorizationParties.run { parties in
+            let bankA = parties.caller(parties.bankA)
+            let webhook = try await parties.webhook()
+            let filtered = try await bankA.send("PATCH", "/v1/webhooks/\(webhook)", body: ["eventTypes": ["consent.granted", "bundle.issued"]])
+            #expect(filtered.status == 200, "\(filtered.text)")
+            #expect(filtered.json["id"] as? String == webhook && filtered.json["eventTypes"] as? [String] == ["bundle.issued", "consent.granted"])
+            let listed = try await bankA.send("GET", "/v1/webhooks")
+            #expect((listed.json["webhooks"] as? [[String: Any]])?.first?["eventTypes"] as? [String] == ["bundle.issued", "consent.granted"])
+
+            // A request is not queued for it; the grant is.
+            _ = try await parties.activeConsent()
+            let log = try await bankA.send("GET", "/v1/webhooks/\(webhook)/deliveries")
+            #expect((log.json["deliveries"] as? [[String: Any]])?.compactMap { $0["eventType"] as? String } == ["consent.granted"], "\(log.text)")
+
+            for body: [String: Any] in [[:], ["eventTypes": []], ["eventTypes": NSNull()]] {
+                let cleared = try await bankA.send("PATCH", "/v1/webhooks/\(webhook)", body: body)
+                #expect(cleared.status == 200 && (cleared.json["eventTypes"] as? [String])?.isEmpty == true, "\(body): \(cleared.text)")
+            }
+            for (body, field) in [
+                (["eventTypes": ["consent.granted", "consent.amended"]], "eventTypes[1]"), (["eventTypes": ["bundle.refused"]], "eventTypes[0]"),
+                (["eventTypes": [7]], "eventTypes[0]"), (["eventTypes": "consent.granted"], "eventTypes"), (["types": []], "types"),
+            ] as [([String: Any], String)] {
+                let refused = try await bankA.send("PATCH", "/v1/webhooks/\(webhook)", body: body)
+                #expect(refused.status == 400 && refused.json["field"] as? String == field, "\(body): \(refused.text)")
+            }
+            let other = try await parties.caller(parties.bankB).send("PATCH", "/v1/webhooks/\(webhook)", body: ["eventTypes": ["consent.granted"]])
+            #expect(other.status == 404 && !other.text.contains(AuthorizationParties.webhookURL), "\(other.text)")
+            #expect(try await bankA.send("DELETE", "/v1/webhooks/\(webhook)").status == 204)
+            #expect(try await bankA.send("PATCH", "/v1/webhooks/\(webhook)", body: ["eventTypes": []]).status == 404)
+        }
+    }
 }

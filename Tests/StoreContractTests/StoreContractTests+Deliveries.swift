@@ -126,6 +126,37 @@ extension StoreContractTests {
 }
 
 extension StoreContractTests {
+    /// An endpoint's event-type filter: the commit queues only the types it names (every type when
+    /// it names none), and only its own bank can set it.
+    @Test(arguments: Backend.available)
+    func anEndpointIsQueuedOnlyTheEventTypesItFiltersOn(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            _ = try await t.store.addBank(org: otherBank, name: "Other Bank", now: now)
+            try await t.store.addWebhook(webhook("wh_grants"))
+            try await t.store.addWebhook(webhook("wh_all"))
+            #expect(try await t.store.setEventTypes([.consentGranted], webhook: "wh_grants", of: otherBank) == nil)
+            let set = try await t.store.setEventTypes([.consentGranted, .bundleIssued], webhook: "wh_grants", of: bank)
+            #expect(set?.eventTypes == [.consentGranted, .bundleIssued])
+            let listed = Dictionary(uniqueKeysWithValues: try await t.store.webhooks(of: bank).map { ($0.id, $0.eventTypes) })
+            #expect(listed == ["wh_grants": [.consentGranted, .bundleIssued], "wh_all": []])
+
+            let consent = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()
+            _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
+            let queued = try #require(try await t.store.deliveries(webhook: "wh_grants", of: bank, before: nil, limit: 10))
+            #expect(queued.map(\.eventType) == [.consentGranted])
+            #expect(try await t.store.deliveries(webhook: "wh_all", of: bank, before: nil, limit: 10)?.map(\.eventType) == [.consentGranted, .consentRequested])
+            let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: now.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "one")
+            #expect(jobs.first { $0.webhook.id == "wh_grants" }?.webhook.eventTypes == [.consentGranted, .bundleIssued])
+
+            // Back to every type: the next event reaches it whatever its type.
+            #expect(try await t.store.setEventTypes([], webhook: "wh_grants", of: bank)?.eventTypes == [])
+            _ = try await log.commit(Change(.create(try request())), at: now)
+            #expect(try await t.store.deliveries(webhook: "wh_grants", of: bank, before: nil, limit: 1)?.first?.eventType == .consentRequested)
+        }
+    }
+
     /// The bank's delivery log: one row per event, newest first, with its state and latest attempt,
     /// paged by event, only for the endpoint's own bank.
     @Test(arguments: Backend.available)
