@@ -14,7 +14,7 @@ extension SQLiteStore: ChangeCommitting {
             for id in BatchPlan.consentIDs(in: changes) where consents[id] == nil {
                 consents[id] = try Self.fetch(db, id)
             }
-            let inputs = BatchInputs(
+            var inputs = BatchInputs(
                 size: head.size,
                 rightEdge: try edge.map { node in
                     guard let hash = edgeHashes[node] else { throw StorageError.corrupt("the Merkle node at level \(node.level), index \(node.index) is missing") }
@@ -27,8 +27,10 @@ extension SQLiteStore: ChangeCommitting {
                 claimTokens: try Self.claimTokens(db, BatchPlan.claims(in: changes)),
                 claimRecords: try Self.records(db, BatchPlan.claimedKeys(in: changes))
             )
+            try Self.loadLogKeys(db, into: &inputs, for: changes)
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try Self.write(db, plan, now: now)
+            try Self.writeLogKeys(db, plan)
             return try plan.committed(proofs: try PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { try Self.subtreeHashes(db, $0) }))
         }
     }
@@ -41,9 +43,11 @@ extension SQLiteStore: ChangeCommitting {
             """)
         for logged in plan.entries {
             let entry = logged.entry
+            // A v2 entry's row names nobody; its opening does.
+            let named = logged.opening == nil
             try insertEntry.execute(arguments: [
                 Int64(entry.index), Data(logged.leaf), Data(logged.leafHash.bytes), entry.type.rawValue, SQLiteTimestamp.text(entry.time),
-                entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
+                named ? entry.consentId.description : nil, named ? entry.personId.digits : nil, named ? entry.bankOrg.digits : nil,
             ])
         }
         let insertEvent = try db.cachedStatement(sql: """

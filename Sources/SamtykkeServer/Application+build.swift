@@ -131,7 +131,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     PublicController(broker: broker, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
     // Everything from here on reads the store.
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
-    let tlog = TlogController(broker: broker)
+    let tlog = TlogController(broker: broker, auditors: auditorKeys)
     tlog.addPublicRoutes(to: router)
     TokenController(broker: broker).addRoutes(to: router)
 
@@ -144,13 +144,14 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
 
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)
+    OpeningsController(broker: broker).addCitizenRoutes(to: citizen)
 
     let auditor = router.group("v1/audit")
         .add(middleware: auditorKeys)
         .add(middleware: shape)
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate), policy: "auditor"))
     AuditController(broker: broker).addRoutes(to: auditor)
-    tlog.addAuditorRoutes(to: auditor)
+    OpeningsController(broker: broker).addAuditorRoutes(to: auditor)
 
     return router
 }

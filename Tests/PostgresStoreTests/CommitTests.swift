@@ -38,7 +38,7 @@ struct CommitTests {
             index: receipt.index, size: receipt.treeSize, leafHash: MerkleHasher.leafHash(receipt.entry), proof: receipt.inclusionProof,
             root: checkpoint.rootHash
         )
-        #expect(try AuditEntry(leafBytes: receipt.entry).type == .bundleIssued)
+        #expect(try LogLeaf(leafBytes: receipt.entry).type == .bundleIssued)
     }
 
     @Test func aBatchOfChangesCommitsInOrderWithDenseIndexesAndOneCheckpoint() async throws {

@@ -62,7 +62,7 @@ struct ReadAndPartyTests {
             let entries = try await store.logEntries(LogQuery(start: 2, limit: 3))
             #expect(entries.map(\.index) == [2, 3, 4])
             let aboutOne = try await store.logEntries(LogQuery(limit: 10, consentId: mine[3].id))
-            #expect(try aboutOne.map { try AuditEntry(leafBytes: $0.leaf).type } == [.consentRequested, .consentGranted])
+            #expect(try aboutOne.map { try LogLeaf(leafBytes: $0.leaf).type } == [.consentRequested, .consentGranted])
             #expect(try await store.logEntries(LogQuery(limit: 10, bankOrg: fixtures.otherBank)).map(\.index) == [5])
             #expect(try await store.logEntries(LogQuery(limit: 10, personId: fixtures.otherPerson)).isEmpty)
         }
