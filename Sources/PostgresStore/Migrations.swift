@@ -46,7 +46,7 @@ enum Migrations {
         // the entry it opened stays.
         """
         CREATE TABLE entryOpening (
-            idx bigint PRIMARY KEY REFERENCES auditEntry (idx),
+            idx bigint PRIMARY KEY,
             type text NOT NULL,
             consentId text,
             personId text,

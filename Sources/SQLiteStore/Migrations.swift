@@ -344,7 +344,7 @@ enum Migrations {
             // forgets; the entry it opened stays.
             try db.execute(sql: """
                 CREATE TABLE entryOpening (
-                    idx INTEGER PRIMARY KEY REFERENCES auditEntry (idx),
+                    idx INTEGER PRIMARY KEY,
                     type TEXT NOT NULL,
                     consentId TEXT,
                     personId TEXT,

@@ -81,9 +81,8 @@ struct CommitTests {
             #expect(try await store.consent(b.id, for: .citizen(fixtures.otherPerson)).status == .denied)
             await #expect(throws: StorageError.consentNotFound) { try await store.consent(unregistered.id, for: .bank(fixtures.otherBank)) }
             await #expect(throws: StorageError.consentNotFound) { try await store.consent(a.id, for: .bank(fixtures.otherBank)) }
-            let leaves = try await store.logEntries(LogQuery(limit: 100)).map(\.leaf)
             let entries = outcomes.flatMap { (try? $0.get().entries) ?? [] }
-            #expect(leaves == (try entries.map { try $0.leafBytes() }))
+            #expect(try await store.auditedEntries(LogQuery(limit: 100)) == entries)
         }
     }
 
