@@ -16,7 +16,10 @@ let package = Package(
         .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
         .library(name: "ChildProcess", targets: ["ChildProcess"]),
-        .library(name: "ProcessHarness", targets: ["ProcessHarness"]),
+        // The tests' own support (parties, a valid consent, servers run as processes, PostgreSQL
+        // databases), exported only because the benchmark package drives the broker with it.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
+        .library(name: "LogRelease", targets: ["LogRelease"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -35,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OTLP over HTTP only: the gRPC exporter (the default trait too) would add grpc-swift to every build.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // JSON Canonicalization Scheme (RFC 8785): the exact bytes of every audit-log leaf.
@@ -101,11 +107,14 @@ let package = Package(
         // A small HTTP(S) client on libcurl: mTLS, timeouts, connection reuse, typed errors.
         .target(
             name: "CurlHTTP",
-            dependencies: ["CCurl"]
+            dependencies: ["CCurl", .product(name: "Instrumentation", package: "swift-distributed-tracing")]
         ),
 
-        // The broker's client for the tax agency, over CurlHTTP with mutual TLS.
-        .target(name: "AgencyClient", dependencies: ["SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
+        // The tax agency as the broker sees it: the one read it makes, its errors and the retry policy.
+        // No transport, so the HTTP target can depend on it without linking libcurl.
+        .target(name: "AgencyClient", dependencies: ["SamtykkeCore"]),
+        // The agency over HTTPS with mutual TLS, through CurlHTTP.
+        .target(name: "CurlAgencyClient", dependencies: ["AgencyClient", "SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
 
         // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
         .target(
@@ -150,17 +159,31 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             resources: [.copy("openapi.json")]
         ),
 
-        // The composition root: which store, which keys, which agency; what `serve`, `demo` and the
-        // tests build the broker from.
+        // The composition root: `buildBroker` makes the store, the agency client, the keys, the
+        // background services and the application from one `BrokerSettings`; `serve`, `demo` and the
+        // tests all build the broker through it.
         .target(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlHTTP", "DevPKI", "MockTaxAgency", "TransparencyLog", "Witness", "BrokerClient", "SamtykkeAPI", "ChildProcess",
+                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // `samtykke demo`: the mock agency and a broker on loopback over a dev PKI (`LocalStack`, which
+        // the integration tests drive too), and the walk through the consent flow.
+        .target(
+            name: "SamtykkeDemo",
+            dependencies: [
+                "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -182,9 +205,21 @@ let package = Package(
         .target(
             name: "Witness",
             dependencies: [
-                "TransparencyLog", "CurlHTTP",
+                "TransparencyLog", "CurlHTTP", "DurableFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // `serve --otlp-endpoint`: the broker's spans exported over OTLP/HTTP (swift-otel), and their
+        // trace ids in its log lines.
+        .target(
+            name: "TraceExport",
+            dependencies: [
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -192,8 +227,8 @@ let package = Package(
         .executableTarget(
             name: "samtykke",
             dependencies: [
-                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "BrokerClient", "CitizenClient", "SamtykkeServer",
-                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -201,6 +236,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+
+        // Files that survive a crash or power loss: replaced whole, or appended to, and fsynced.
+        .target(name: "DurableFiles"),
+
+        // The data holder's side of SPEC §5 "Release against the log", for any data provider to take on
+        // its own: the C2SP tlog-policy it trusts, tlog-proof checks, the opened entry matched to the
+        // token, a monitor of the public tiles, and one release per logged entry. No HTTP client.
+        .target(name: "LogRelease", dependencies: ["SamtykkeCore", "TransparencyLog", "CanonicalJSON", "DurableFiles"]),
 
         // Verifying the consent log from outside: entries to a root and the first bad index, trust on
         // first use between runs, proofs against a signed checkpoint. No I/O but the state file.
@@ -211,11 +254,11 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeCoreTests",
-            dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "SamtykkeJOSETests",
-            dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SamtykkeJOSE", "SamtykkeCore", "CanonicalJSON", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "TransparencyLogTests",
@@ -225,7 +268,7 @@ let package = Package(
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: [
-                "CurlHTTP", "DevPKI",
+                "CurlHTTP", "DevPKI", "TestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -235,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "MockTaxAgencyTests",
             dependencies: [
-                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "ProcessHarness", "ChildProcess",
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "TestSupport", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -245,12 +288,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Servers for the tests and the benchmark, started as child processes that report the port they bound.
-        .target(name: "ProcessHarness", dependencies: ["ChildProcess", "OwnThread"], path: "Tests/ProcessHarness"),
-        // Fresh PostgreSQL databases for the test targets that run on a server.
+        // What every suite and the benchmarks share, and no part of the product: the parties and a
+        // valid consent request, a clock tests move, the shared dev PKIs, a log handler that keeps its
+        // lines, servers started as child processes that report the port they bound, and fresh
+        // PostgreSQL databases for the targets that run on a server.
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresStore", "ProcessHarness", "ChildProcess", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SamtykkeCore", "SamtykkeJOSE", "PostgresStore", "ChildProcess", "OwnThread", "DevPKI", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         // Needs a PostgreSQL server: `scripts/with-postgres swift test` (skipped, and says so, without one).
@@ -271,7 +315,7 @@ let package = Package(
             name: "SamtykkeServerTests",
             dependencies: [
                 "SamtykkeServer", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
-                "BrokerClient", "CanonicalJSON",
+                "BrokerClient", "CanonicalJSON", "TestSupport", "SamtykkeApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -300,15 +344,22 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "LogReleaseTests",
+            dependencies: [
+                "LogRelease", "Witness", "TransparencyLog", "SamtykkeCore", "CanonicalJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
             name: "LogVerificationTests",
             dependencies: ["LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
-                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "TransparencyLog", "TestSupport", "Witness",
-                "ProcessHarness", "ChildProcess", "OwnThread",
+                "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
+                "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "SamtykkeDemo", "TransparencyLog", "TestSupport", "Witness",
+                "ChildProcess", "OwnThread",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

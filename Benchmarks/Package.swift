@@ -24,7 +24,7 @@ let package = Package(
                 .product(name: "SamtykkeStore", package: "samtykke"),
                 .product(name: "SQLiteStore", package: "samtykke"),
                 .product(name: "CurlHTTP", package: "samtykke"),
-                .product(name: "ProcessHarness", package: "samtykke"),
+                .product(name: "TestSupport", package: "samtykke"),
                 .product(name: "ChildProcess", package: "samtykke"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -7,11 +7,22 @@ import SamtykkeCore
 public struct BrokerClient: Sendable {
     public let server: String
     public let credential: String?
+    /// A bank on the key flow: each call carries its DPoP-bound token and a fresh proof.
+    public let session: BankKeySession?
     private let client: CurlClient
 
     public init(server: String, credential: String?) {
+        self.init(server: server, credential: credential, session: nil)
+    }
+
+    public init(server: String, session: BankKeySession) {
+        self.init(server: server, credential: nil, session: session)
+    }
+
+    private init(server: String, credential: String?, session: BankKeySession?) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.credential = credential
+        self.session = session
         self.client = CurlClient(configuration: CurlClientConfiguration(
             connectTimeout: .seconds(5), totalTimeout: .seconds(60), tls: nil,
             maxConcurrentRequests: 4, allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-cli"
@@ -55,8 +66,10 @@ public struct BrokerClient: Sendable {
         var response: CurlResponse
         var retries = 0
         repeat {
+            // A proof is good for one request: a retry signs a new one.
+            let signed = try await session?.headers(method: method, url: server + path) ?? []
             do {
-                response = try await client.execute(CurlRequest(method: method, url: server + path, headers: all, body: body))
+                response = try await client.execute(CurlRequest(method: method, url: server + path, headers: all + signed, body: body))
             } catch {
                 throw BrokerClientError.unreachable(server: server, cause: error)
             }

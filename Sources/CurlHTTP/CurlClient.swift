@@ -30,6 +30,7 @@ public final class CurlClient: Sendable {
     /// throws, as `CurlError`. Cancellation throws `CancellationError` while the request is
     /// still waiting for a slot; a transfer already running finishes or times out.
     public func execute(_ request: CurlRequest) async throws -> CurlResponse {
+        let request = request.propagatingCurrentTrace()
         try await permits.acquire()
         defer { permits.release() }
         let handle = try idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle(origin: request.origin)

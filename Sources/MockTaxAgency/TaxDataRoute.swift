@@ -27,6 +27,8 @@ struct TaxDataRoute: Sendable {
         var logger = context.logger
         logger[metadataKey: "consent"] = "\(coverage.consentId)"
         logger[metadataKey: "bank"] = "\(coverage.bankOrg)"
+        // The broker's W3C trace context, so a test (or a person) can follow a call across both.
+        if let traceparent = request.headers.first(where: { $0.name.canonicalName == "traceparent" }) { logger[metadataKey: "traceparent"] = "\(traceparent.value)" }
         let requested: PersonID
         do {
             requested = try PersonID(context.parameters.get("personId") ?? "")

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import SamtykkeStore
 
 /// The schema, one migration per shipped change, applied in order and recorded in
 /// `schemaMigration`. A shipped migration is never edited; changes come as new ones. Migrations speak
@@ -384,9 +385,12 @@ enum Migrations {
     ]
 
     /// Applies every migration not yet recorded, in one transaction under an advisory lock, so two
-    /// instances starting together apply each exactly once. Returns the versions applied.
+    /// instances starting together apply each exactly once. Returns the versions applied. A schema
+    /// that has the broker's tables but records none of their migrations (a restore that left out
+    /// `schemaMigration`) is refused: which migrations its tables reflect cannot be told, and running
+    /// the first again would fail the same way at every start.
     @discardableResult
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+    static func migrate(_ client: PostgresClient, database: String, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
             try await connection.query(
@@ -396,6 +400,13 @@ enum Migrations {
             var applied: Set<Int> = []
             for try await version in try await connection.query("SELECT version FROM schemaMigration", logger: logger).decode(Int.self) {
                 applied.insert(version)
+            }
+            if applied.isEmpty, try await connection.query("SELECT to_regclass('logHead') IS NOT NULL", logger: logger).decode(Bool.self).onlyRow() == true {
+                throw StoreFailure(
+                    .schema,
+                    "database \(database) has the broker's tables but schemaMigration records no migration of them (restored without it?): "
+                        + "restore schemaMigration with the rest of the schema, or start from an empty database"
+                )
             }
             var done: [Int] = []
             for migration in all where !applied.contains(migration.version) {

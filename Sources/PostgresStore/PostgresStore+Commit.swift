@@ -27,13 +27,13 @@ extension PostgresStore {
     /// and the claims the batch completes.
     private func batchInputs(for changes: [Change], at now: Date, on connection: PostgresConnection) async throws -> BatchInputs {
         guard let head = try await connection.execute(LockLogHeadStatement(), logger: logger).onlyRow() else {
-            throw StorageError.corrupt("the log head row is missing")
+            throw StoreFailure.corrupt("the log head row is missing")
         }
         let size = UInt64(head)
         let checkpoint = try await connection.query("SELECT rootHash, signedNote FROM checkpoint WHERE size = \(head)", logger: logger)
             .decode((ByteBuffer, String).self).onlyRow()
-        let edge = MerkleTreeBuilder.rightEdgeNodes(size: size).map { SubtreeCoordinate(level: $0.level, index: $0.index) }
-        let edgeHashes = try await subtreeHashes(edge, on: connection)
+        let edge = SubtreeCoordinate.rightEdge(size: size)
+        let rightEdge = try await subtreeHashes(edge, on: connection).stored(edge)
 
         var consents: [ConsentID: Consent] = [:]
         let ids = Set(BatchPlan.consentIDs(in: changes).map(\.description)).sorted()
@@ -86,7 +86,7 @@ extension PostgresStore {
 
         return BatchInputs(
             size: size,
-            rightEdge: edge.compactMap { edgeHashes[$0] },
+            rightEdge: rightEdge,
             checkpoint: try Self.checkpoint(size: head, rootHash: checkpoint?.0, note: checkpoint?.1),
             consents: consents,
             due: due,
@@ -140,7 +140,7 @@ extension PostgresStore {
                 """
                 INSERT INTO idempotencyKey
                     (bankOrg, key, requestHash, state, token, resultKind, consentId, sealedBundle, logIndex, createdAt, completedAt)
-                VALUES (\(key.bank.digits), \(key.key), \(ByteBuffer(bytes: key.requestHash)), 'done', \(IdempotencyRow.newToken()),
+                VALUES (\(key.bank.digits), \(key.key), \(ByteBuffer(bytes: key.requestHash)), 'done', \(IdempotencyClaim.newToken()),
                     \(result.kind), \(result.consentId), \(result.sealedBundle), \(result.logIndex), \(now), \(now))
                 """,
                 logger: logger

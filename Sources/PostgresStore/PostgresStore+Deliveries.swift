@@ -56,7 +56,7 @@ extension PostgresStore {
             (String, Int64, Int, String, String, ByteBuffer, Date, String, String, Date, String, String, String?).self
         )
         guard let webhookStatus = Webhook.Status(rawValue: webhookStatus) else {
-            throw StorageError.corrupt("webhook \(webhookId) has an unknown status")
+            throw StoreFailure.corrupt("webhook \(webhookId) has an unknown status")
         }
         let webhook = Webhook(
             id: webhookId, bankOrg: try OrgNumber(bank), url: url, sealedSecret: Array(secret.readableBytesView),

@@ -27,7 +27,7 @@ extension PostgresStore {
 
     static func event(index: Int64, type: String, time: Date, bank: String, consent: String, status: String, externalReference: String?) throws -> OutboxEvent {
         guard let type = AuditEntry.EntryType(rawValue: type), let status = ConsentStatus(rawValue: status) else {
-            throw StorageError.corrupt("event \(index) has an unknown type or status")
+            throw StoreFailure.corrupt("event \(index) has an unknown type or status")
         }
         return OutboxEvent(
             id: EventID(logIndex: UInt64(index)), type: type, timestamp: time, bankOrg: try OrgNumber(bank),

@@ -10,19 +10,19 @@ extension PostgresStore {
     /// shared rule (`IdempotencyRecord.outcome`) decide. Two requests with one key serialise on the
     /// row, so exactly one of them proceeds.
     public func claim(_ key: IdempotencyKey, now: Date) async throws -> IdempotencyOutcome {
-        let token = IdempotencyRow.newToken()
+        let claim = IdempotencyClaim(key: key)
         let bank = key.bank.digits
         return try await transaction("claim an Idempotency-Key") { connection in
             while true {
                 let inserted = try await connection.query(
                     """
                     INSERT INTO idempotencyKey (bankOrg, key, requestHash, state, token, createdAt)
-                    VALUES (\(bank), \(key.key), \(ByteBuffer(bytes: key.requestHash)), 'pending', \(token), \(now))
+                    VALUES (\(bank), \(key.key), \(ByteBuffer(bytes: key.requestHash)), 'pending', \(claim.token), \(now))
                     ON CONFLICT (bankOrg, key) DO NOTHING RETURNING token
                     """,
                     logger: logger
                 ).collect()
-                if !inserted.isEmpty { return .proceed(IdempotencyClaim(key: key, token: token)) }
+                if !inserted.isEmpty { return .proceed(claim) }
 
                 let row = try await connection.query(
                     "SELECT \(unescaped: IdempotencyRow.columns) FROM idempotencyKey WHERE bankOrg = \(bank) AND key = \(key.key) FOR UPDATE",

@@ -35,7 +35,7 @@ extension PostgresStore {
                 logger: logger
             ).decode((Int64, ByteBuffer?, String?).self).onlyRow()
         }
-        guard let row else { throw StorageError.corrupt("the log head row is missing") }
+        guard let row else { throw StoreFailure.corrupt("the log head row is missing") }
         return LogHead(size: UInt64(row.0), checkpoint: try Self.checkpoint(size: row.0, rootHash: row.1, note: row.2))
     }
 
@@ -53,18 +53,16 @@ extension PostgresStore {
         for try await row in try await connection.execute(SubtreeHashesStatement(nodes), logger: logger) {
             let coordinate = SubtreeCoordinate(level: row.level, index: UInt64(row.index))
             guard let hash = Hash(bytes: row.hash.readableBytesView) else {
-                throw StorageError.corrupt("the Merkle node at level \(row.level), index \(row.index) is not 32 bytes")
+                throw StoreFailure.corrupt("the Merkle node at level \(row.level), index \(row.index) is not 32 bytes")
             }
             hashes[coordinate] = hash
         }
-        if let missing = nodes.first(where: { hashes[$0] == nil }) {
-            throw StorageError.corrupt("the Merkle node at level \(missing.level), index \(missing.index) is missing")
-        }
+        _ = try hashes.stored(nodes)
         return hashes
     }
 
     /// The checkpoint row joined to a head of `size`: none only for the empty log.
-    static func checkpoint(size: Int64, rootHash: ByteBuffer?, note: String?) throws(StorageError) -> SignedCheckpoint? {
+    static func checkpoint(size: Int64, rootHash: ByteBuffer?, note: String?) throws(StoreFailure) -> SignedCheckpoint? {
         guard size > 0 else { return nil }
         guard let rootHash, let note, let root = Hash(bytes: rootHash.readableBytesView) else {
             throw .corrupt("no checkpoint is stored for the log's size \(size)")

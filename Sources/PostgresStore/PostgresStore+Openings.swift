@@ -22,7 +22,7 @@ extension PostgresStore {
                 index: UInt64(index), type: type, salt: Array(salt.readableBytesView), privateJSON: Array(privateJSON.readableBytesView)
             )
             return AuditedOpening(opening: opening, subjectKey: try key.map { key in
-                do { return try SubjectKey(bytes: Array(key.readableBytesView)) } catch { throw StorageError.corrupt("a subject key is malformed") }
+                do { return try SubjectKey(bytes: Array(key.readableBytesView)) } catch { throw StoreFailure.corrupt("a subject key is malformed") }
             })
         }
     }
@@ -48,7 +48,7 @@ extension PostgresStore {
             try await client.query("SELECT key FROM subjectKey WHERE personId = \(person.digits)", logger: logger).decode(ByteBuffer.self).onlyRow()
         }
         return try key.map { bytes in
-            do { return try SubjectKey(bytes: Array(bytes.readableBytesView)) } catch { throw StorageError.corrupt("the subject key of a person is malformed") }
+            do { return try SubjectKey(bytes: Array(bytes.readableBytesView)) } catch { throw StoreFailure.corrupt("the subject key of a person is malformed") }
         }
     }
 
@@ -71,7 +71,7 @@ extension PostgresStore {
                 .decode((String, ByteBuffer).self)
             {
                 do { inputs.consentTags[try ConsentID(id)] = try ConsentTag(bytes: Array(tag.readableBytesView)) } catch {
-                    throw StorageError.corrupt("the tag of consent \(id) is malformed")
+                    throw StoreFailure.corrupt("the tag of consent \(id) is malformed")
                 }
             }
         }
@@ -81,7 +81,7 @@ extension PostgresStore {
                 .decode((String, ByteBuffer).self)
             {
                 do { inputs.subjectKeys[try PersonID(person)] = try SubjectKey(bytes: Array(key.readableBytesView)) } catch {
-                    throw StorageError.corrupt("a subject key is malformed")
+                    throw StoreFailure.corrupt("a subject key is malformed")
                 }
             }
         }

@@ -79,23 +79,11 @@ extension PostgresStore {
         }
     }
 
-    public func authenticate(_ presented: String) async throws -> Principal? {
-        guard let key = APIKey(parsing: presented) else { return nil }
-        let row = try await mapErrors("authenticate a key") {
-            try await client.execute(AuthenticateStatement(keyID: key.keyID), logger: logger).onlyRow()
-        }
-        guard let row, key.matches(storedHash: Array(row.secretHash.readableBytesView)), row.role == key.role.rawValue else { return nil }
-        switch key.role {
-        case .bank:
-            guard let bankOrg = row.bankOrg else { throw StorageError.corrupt("bank key \(key.keyID) names no bank") }
-            do {
-                return .bank(try OrgNumber(bankOrg))
-            } catch {
-                throw StorageError.corrupt("bank key \(key.keyID) names bank \(bankOrg): \(error)")
+    public func liveKey(id: String) async throws -> StoredAPIKey? {
+        try await mapErrors("authenticate a key") {
+            try await client.execute(AuthenticateStatement(keyID: id), logger: logger).onlyRow().map { row in
+                StoredAPIKey(role: row.role, bankOrg: row.bankOrg, auditorName: row.auditorName, secretHash: Array(row.secretHash.readableBytesView))
             }
-        case .auditor:
-            guard let auditorName = row.auditorName else { throw StorageError.corrupt("auditor key \(key.keyID) names no auditor") }
-            return .auditor(name: auditorName)
         }
     }
 

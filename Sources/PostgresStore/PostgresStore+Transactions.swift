@@ -1,4 +1,5 @@
 import PostgresNIO
+import SamtykkeStore
 
 extension PostgresStore {
     /// SQLSTATEs after which running the same transaction again may succeed: a serialization failure
@@ -37,17 +38,19 @@ extension PostgresStore {
     }
 
     /// What went wrong inside postgres-nio's transaction wrapper: the body's own error (a
-    /// `StorageError` passes through as itself), else the failed COMMIT or BEGIN.
+    /// `StorageError` or `StoreFailure` passes through as itself), else the failed COMMIT or BEGIN.
     private static func cause(of error: any Error) -> any Error {
         guard let transaction = error as? PostgresTransactionError else { return error }
         return transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error
     }
 
-    /// A PostgreSQL error as `PostgresStoreError`, with the server's message and SQLSTATE; postgres-nio
-    /// hides those from `description` because its debug text may hold bound values.
+    /// A PostgreSQL error as a `StoreFailure` caused by `PostgresStoreError`, with the server's
+    /// message and SQLSTATE; postgres-nio hides those from `description` because its debug text may
+    /// hold bound values.
     private static func mapped(_ error: any Error, operation: String) -> any Error {
         guard let error = error as? PSQLError else { return error }
         let message = error.serverInfo?[.message] ?? "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
-        return PostgresStoreError.database(operation: operation, sqlState: error.serverInfo?[.sqlState], message: message)
+        let cause = PostgresStoreError.database(operation: operation, sqlState: error.serverInfo?[.sqlState], message: message)
+        return StoreFailure(.unavailable, cause.description, cause: cause)
     }
 }

@@ -30,7 +30,7 @@ extension PostgresStore {
             // Collected, then decoded (see `events(_:)`).
             return try rows.map { row in
                 let (id, url, secret, createdAt, status) = try row.decode((String, String, ByteBuffer, Date, String).self)
-                guard let status = Webhook.Status(rawValue: status) else { throw StorageError.corrupt("webhook \(id) has an unknown status") }
+                guard let status = Webhook.Status(rawValue: status) else { throw StoreFailure.corrupt("webhook \(id) has an unknown status") }
                 return Webhook(id: id, bankOrg: bank, url: url, sealedSecret: Array(secret.readableBytesView), createdAt: createdAt, status: status)
             }
         }

@@ -16,6 +16,8 @@ import ServiceLifecycle
 public final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
+    /// The database's name, for messages about it.
+    let database: String
 
     /// Parses `postgres://USER[:PASS]@HOST:PORT/DB` and sets up a pool for it; nothing connects until
     /// the pool runs. TLS is off: for now the database is expected on loopback or a private network.
@@ -29,6 +31,7 @@ public final class PostgresStore: Store {
         )
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
+        self.database = url.database
     }
 
     /// The pool's lifetime, for a ServiceLifecycle service group: connections are made and kept while
@@ -45,10 +48,9 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// Creates or updates the schema; safe to call from every instance at every start.
     public func migrate() async throws {
         _ = try await mapErrors("migrate the schema") {
-            try await Migrations.migrate(client, logger: logger)
+            try await Migrations.migrate(client, database: database, logger: logger)
         }
     }
 

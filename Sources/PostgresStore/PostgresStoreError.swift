@@ -1,5 +1,5 @@
-/// Why the PostgreSQL store could not do something, apart from the domain's and the seam's own
-/// refusals (`StorageError`), which pass through unchanged.
+/// What PostgreSQL refused: a `--database` URL it cannot take, or the cause of a `StoreFailure`
+/// (a statement the server refused or failed, a connection that failed).
 public enum PostgresStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `--database` is not `postgres://USER[:PASS]@HOST:PORT/DB`.
     case invalidURL(reason: String)

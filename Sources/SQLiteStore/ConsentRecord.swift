@@ -58,7 +58,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     }
 
     /// The domain value, re-validated by the one restore both backends share.
-    func consent() throws(StorageError) -> Consent {
+    func consent() throws(StoreFailure) -> Consent {
         try StoredConsent(
             id: id, bankOrg: bankOrg, personId: personId, scopes: scopes, years: years, purposeCode: purposeCode, purposeText: purposeText,
             validUntil: validUntil, maxUses: maxUses, uses: uses, status: status, createdAt: createdAt, requestExpiresAt: requestExpiresAt,

@@ -52,10 +52,6 @@ extension SQLiteStore: BankKeyStore {
 
 extension SQLiteStore: ReplayStore {
     public func useOnce(_ value: String, namespace: String, expiresAt: Date, now: Date) async throws -> Bool {
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM usedOnce WHERE expiresAt <= ?", arguments: [now])
-            try db.execute(sql: "INSERT OR IGNORE INTO usedOnce (namespace, value, expiresAt) VALUES (?, ?, ?)", arguments: [namespace, value, expiresAt])
-            return db.changesCount == 1
-        }
+        try await singleUses.use(SingleUseBatch.Use(value: value, namespace: namespace, expiresAt: expiresAt, now: now), writer: writer)
     }
 }

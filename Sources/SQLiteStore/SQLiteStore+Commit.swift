@@ -8,18 +8,14 @@ extension SQLiteStore: ChangeCommitting {
     public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
         try await writer.write { db in
             let head = try Self.head(db)
-            let edge = MerkleTreeBuilder.rightEdgeNodes(size: head.size).map { SubtreeCoordinate(level: $0.level, index: $0.index) }
-            let edgeHashes = try Self.subtreeHashes(db, edge)
+            let edge = SubtreeCoordinate.rightEdge(size: head.size)
             var consents: [ConsentID: Consent] = [:]
             for id in BatchPlan.consentIDs(in: changes) where consents[id] == nil {
                 consents[id] = try Self.fetch(db, id)
             }
             var inputs = BatchInputs(
                 size: head.size,
-                rightEdge: try edge.map { node in
-                    guard let hash = edgeHashes[node] else { throw StorageError.corrupt("the Merkle node at level \(node.level), index \(node.index) is missing") }
-                    return hash
-                },
+                rightEdge: try Self.subtreeHashes(db, edge).stored(edge),
                 checkpoint: head.checkpoint,
                 consents: consents,
                 due: try Self.due(db, now: now, limit: BatchPlan.sweepLimit(in: changes)),

@@ -60,7 +60,7 @@ extension SQLiteStore: DeliveryStore {
     static func job(_ row: Row, lease: String) throws -> DeliveryJob {
         let webhookId: String = row["webhookId"]
         guard let status = Webhook.Status(rawValue: row["webhookStatus"]) else {
-            throw StorageError.corrupt("webhook \(webhookId) has an unknown status")
+            throw StoreFailure.corrupt("webhook \(webhookId) has an unknown status")
         }
         let bank = try OrgNumber(row["bankOrg"] as String)
         let webhook = Webhook(

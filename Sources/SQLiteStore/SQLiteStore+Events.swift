@@ -21,7 +21,7 @@ extension SQLiteStore: EventStore {
     static func event(_ row: Row) throws -> OutboxEvent {
         let index: Int64 = row["logIdx"]
         guard let type = AuditEntry.EntryType(rawValue: row["type"]), let status = ConsentStatus(rawValue: row["status"]) else {
-            throw StorageError.corrupt("event \(index) has an unknown type or status")
+            throw StoreFailure.corrupt("event \(index) has an unknown type or status")
         }
         return OutboxEvent(
             id: EventID(logIndex: UInt64(index)), type: type, timestamp: row["time"], bankOrg: try OrgNumber(row["bankOrg"] as String),

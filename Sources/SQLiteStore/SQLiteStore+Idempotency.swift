@@ -7,7 +7,7 @@ extension SQLiteStore: IdempotencyStore {
     public func claim(_ key: IdempotencyKey, now: Date) async throws -> IdempotencyOutcome {
         try await writer.write { db in
             if let earlier = try Self.record(db, IdempotencyRecordID(key))?.outcome(for: key, now: now) { return earlier }
-            let claim = IdempotencyClaim(key: key, token: UUID.randomVersion4().uuidString)
+            let claim = IdempotencyClaim(key: key)
             try Self.forget(db, IdempotencyRecordID(key))
             try db.execute(
                 sql: "INSERT INTO idempotencyKey (bankOrg, key, requestHash, state, token, createdAt) VALUES (?, ?, ?, 'pending', ?, ?)",
@@ -41,13 +41,13 @@ extension SQLiteStore: IdempotencyStore {
 
     /// Finishes a claim taken earlier, if `token` still holds it.
     static func complete(_ db: Database, _ completion: BatchPlan.Completion, now: Date) throws {
-        let (kind, consentId, sealed, logIndex) = columns(completion.result)
+        let (kind, consentId, sealed, logIndex) = StoredIdempotencyRecord.columns(of: completion.result)
         try db.execute(
             sql: """
                 UPDATE idempotencyKey SET state = 'done', resultKind = ?, consentId = ?, sealedBundle = ?, logIndex = ?, completedAt = ?
-                WHERE bankOrg = ? AND key = ? AND token = ?
+                WHERE bankOrg = ? AND key = ? AND token = ? AND state = 'pending'
                 """,
-            arguments: [kind, consentId, sealed, logIndex, now, completion.claim.key.bank.digits, completion.claim.key.key, completion.claim.token]
+            arguments: [kind, consentId, sealed.map { Data($0) }, logIndex, now, completion.claim.key.bank.digits, completion.claim.key.key, completion.claim.token]
         )
     }
 
@@ -61,13 +61,13 @@ extension SQLiteStore: IdempotencyStore {
     /// Writes a key claimed and finished in one transaction, replacing a forgotten record.
     static func recordFinished(_ db: Database, _ key: IdempotencyKey, _ result: IdempotentResult, now: Date) throws {
         try forget(db, IdempotencyRecordID(key))
-        let (kind, consentId, sealed, logIndex) = columns(result)
+        let (kind, consentId, sealed, logIndex) = StoredIdempotencyRecord.columns(of: result)
         try db.execute(
             sql: """
                 INSERT INTO idempotencyKey (bankOrg, key, requestHash, state, token, resultKind, consentId, sealedBundle, logIndex, createdAt, completedAt)
                 VALUES (?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [key.bank.digits, key.key, Data(key.requestHash), UUID.randomVersion4().uuidString, kind, consentId, sealed, logIndex, now, now]
+            arguments: [key.bank.digits, key.key, Data(key.requestHash), IdempotencyClaim.newToken(), kind, consentId, sealed.map { Data($0) }, logIndex, now, now]
         )
     }
 
@@ -87,29 +87,16 @@ extension SQLiteStore: IdempotencyStore {
     }
 
     private static func record(_ db: Database, _ id: IdempotencyRecordID) throws -> IdempotencyRecord? {
-        guard let row = try Row.fetchOne(
+        try Row.fetchOne(
             db,
             sql: "SELECT requestHash, state, token, resultKind, consentId, sealedBundle, logIndex, createdAt, completedAt FROM idempotencyKey WHERE bankOrg = ? AND key = ?",
             arguments: [id.bank.digits, id.key]
-        ) else { return nil }
-        let state: IdempotencyRecord.State
-        if row["state"] as String == "done" {
-            let consentId = try ConsentID(row["consentId"] as String)
-            let result: IdempotentResult = switch row["resultKind"] as String? {
-            case "bundle": .bundleIssued(consentId, sealedBundle: Array(row["sealedBundle"] as Data), logIndex: UInt64(row["logIndex"] as Int64))
-            default: .consentCreated(consentId)
-            }
-            state = .done(result, at: row["completedAt"])
-        } else {
-            state = .pending(token: row["token"], since: row["createdAt"])
-        }
-        return IdempotencyRecord(requestHash: Array(row["requestHash"] as Data), state: state)
-    }
-
-    private static func columns(_ result: IdempotentResult) -> (String, String, Data?, Int64?) {
-        switch result {
-        case .consentCreated(let id): ("consent", id.description, nil, nil)
-        case .bundleIssued(let id, let sealed, let index): ("bundle", id.description, Data(sealed), Int64(index))
+        ).map { row in
+            try StoredIdempotencyRecord(
+                bank: id.bank.digits, key: id.key, requestHash: Array(row["requestHash"] as Data), state: row["state"], token: row["token"],
+                createdAt: row["createdAt"], completedAt: row["completedAt"], resultKind: row["resultKind"], consentId: row["consentId"],
+                sealedBundle: (row["sealedBundle"] as Data?).map { Array($0) }, logIndex: row["logIndex"]
+            ).record()
         }
     }
 }

@@ -22,7 +22,7 @@ extension SQLiteStore: LogStore {
             while let row = try rows.next() {
                 let index = UInt64(row[0] as Int64)
                 let leaf = try row.withUnsafeData(atIndex: 1) { data in
-                    guard let data else { throw StorageError.corrupt("entry \(index) has no leaf") }
+                    guard let data else { throw StoreFailure.corrupt("entry \(index) has no leaf") }
                     // One copy of the bytes: `Array(data)` walks Data's iterator a byte at a time.
                     return data.withUnsafeBytes { Array($0) }
                 }
@@ -46,13 +46,13 @@ extension SQLiteStore: LogStore {
             db.cachedStatement(sql: "SELECT size, rootHash, signedNote FROM checkpoint WHERE size = ?"), arguments: [Int64(size)]
         )
             .map { row in
-                guard let root = Hash(bytes: row["rootHash"] as Data) else { throw StorageError.corrupt("checkpoint \(size) has a malformed root") }
+                guard let root = Hash(bytes: row["rootHash"] as Data) else { throw StoreFailure.corrupt("checkpoint \(size) has a malformed root") }
                 return SignedCheckpoint(size: size, rootHash: root, note: row["signedNote"])
             }
         return LogHead(size: size, checkpoint: checkpoint)
     }
 
-    /// Perfect-subtree hashes by primary key, in one statement.
+    /// Perfect-subtree hashes by primary key, in one statement; a missing one is `corrupt`.
     static func subtreeHashes(_ db: Database, _ nodes: [SubtreeCoordinate]) throws -> [SubtreeCoordinate: Hash] {
         guard !nodes.isEmpty else { return [:] }
         var hashes: [SubtreeCoordinate: Hash] = [:]
@@ -68,10 +68,11 @@ extension SQLiteStore: LogStore {
                 arguments: arguments
             )
             for row in rows {
-                guard let hash = Hash(bytes: row["hash"] as Data) else { throw StorageError.corrupt("a Merkle node holds a malformed hash") }
+                guard let hash = Hash(bytes: row["hash"] as Data) else { throw StoreFailure.corrupt("a Merkle node holds a malformed hash") }
                 hashes[SubtreeCoordinate(level: row["level"], index: UInt64(row["idx"] as Int64))] = hash
             }
         }
+        _ = try hashes.stored(nodes)
         return hashes
     }
 }

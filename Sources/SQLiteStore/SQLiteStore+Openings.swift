@@ -14,7 +14,7 @@ extension SQLiteStore: OpeningStore {
                 arguments: [Int64(clamping: start), max(0, limit)]
             ).map { row in
                 AuditedOpening(opening: try Self.opening(row), subjectKey: try (row["key"] as Data?).map { key in
-                    do { return try SubjectKey(bytes: Array(key)) } catch { throw StorageError.corrupt("a subject key is malformed") }
+                    do { return try SubjectKey(bytes: Array(key)) } catch { throw StoreFailure.corrupt("a subject key is malformed") }
                 })
             }
         }
@@ -40,7 +40,7 @@ extension SQLiteStore: OpeningStore {
     public func subjectKey(of person: PersonID) async throws -> SubjectKey? {
         try await writer.read { db in
             try Data.fetchOne(db, sql: "SELECT key FROM subjectKey WHERE personId = ?", arguments: [person.digits]).map { key in
-                do { return try SubjectKey(bytes: Array(key)) } catch { throw StorageError.corrupt("the subject key of a person is malformed") }
+                do { return try SubjectKey(bytes: Array(key)) } catch { throw StoreFailure.corrupt("the subject key of a person is malformed") }
             }
         }
     }
@@ -61,13 +61,13 @@ extension SQLiteStore: OpeningStore {
         let tag = try db.cachedStatement(sql: "SELECT tag FROM consentTag WHERE consentId = ?")
         for id in parties.consents {
             if let bytes = try Data.fetchOne(tag, arguments: [id.description]) {
-                do { inputs.consentTags[id] = try ConsentTag(bytes: Array(bytes)) } catch { throw StorageError.corrupt("the tag of consent \(id) is malformed") }
+                do { inputs.consentTags[id] = try ConsentTag(bytes: Array(bytes)) } catch { throw StoreFailure.corrupt("the tag of consent \(id) is malformed") }
             }
         }
         let key = try db.cachedStatement(sql: "SELECT key FROM subjectKey WHERE personId = ?")
         for person in parties.people {
             if let bytes = try Data.fetchOne(key, arguments: [person.digits]) {
-                do { inputs.subjectKeys[person] = try SubjectKey(bytes: Array(bytes)) } catch { throw StorageError.corrupt("a subject key is malformed") }
+                do { inputs.subjectKeys[person] = try SubjectKey(bytes: Array(bytes)) } catch { throw StoreFailure.corrupt("a subject key is malformed") }
             }
         }
     }

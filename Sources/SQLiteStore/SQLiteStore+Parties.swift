@@ -73,15 +73,13 @@ extension SQLiteStore: PartyStore {
         return key
     }
 
-    public func authenticate(_ presented: String) async throws -> Principal? {
-        guard let key = APIKey(parsing: presented) else { return nil }
-        return try await writer.read { db -> Principal? in
+    public func liveKey(id: String) async throws -> StoredAPIKey? {
+        try await writer.read { db in
             // Every authenticated request asks this: compiled once per connection.
-            guard let row = try Row.fetchOne(
+            try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT role, bankOrg, auditorName, secretHash FROM apiKey WHERE id = ? AND revokedAt IS NULL"),
-                arguments: [key.keyID]
-            ) else { return nil }
-            return try key.principal(role: row["role"], bankOrg: row["bankOrg"], auditorName: row["auditorName"], storedHash: Array(row["secretHash"] as Data))
+                arguments: [id]
+            ).map { StoredAPIKey(role: $0["role"], bankOrg: $0["bankOrg"], auditorName: $0["auditorName"], secretHash: Array($0["secretHash"] as Data)) }
         }
     }
 

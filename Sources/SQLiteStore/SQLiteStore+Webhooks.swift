@@ -23,7 +23,7 @@ extension SQLiteStore: WebhookStore {
                 arguments: [bank.digits]
             ).map { row in
                 guard let status = Webhook.Status(rawValue: row["status"]) else {
-                    throw StorageError.corrupt("webhook \(row["id"] as String) has an unknown status")
+                    throw StoreFailure.corrupt("webhook \(row["id"] as String) has an unknown status")
                 }
                 return Webhook(
                     id: row["id"], bankOrg: bank, url: row["url"], sealedSecret: Array(row["sealedSecret"] as Data),

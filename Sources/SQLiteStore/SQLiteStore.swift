@@ -11,6 +11,8 @@ import TransparencyLog
 /// (`LogSequencer`) makes each of them carry a whole batch.
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
+    /// `useOnce` calls waiting for the writer, committed together.
+    let singleUses = SingleUseBatch()
     /// Copies the WAL into the database file in the background (`startCheckpointer`); none for an
     /// in-memory store.
     private let checkpointer: Task<Void, Never>?
@@ -88,5 +90,10 @@ public final class SQLiteStore: Sendable {
 extension SQLiteStore: StoreHealth {
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Opening the file migrated it already; this applies nothing new then, and costs one read.
+    public func migrate() async throws {
+        try Migrations.migrator.migrate(writer)
     }
 }

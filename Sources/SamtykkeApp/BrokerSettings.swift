@@ -1,4 +1,5 @@
 import AgencyClient
+import CurlAgencyClient
 import CurlHTTP
 import DevPKI
 import Foundation
@@ -7,10 +8,11 @@ import SamtykkeJOSE
 import SamtykkeServer
 import SamtykkeStore
 import TransparencyLog
+import Witness
 
 /// What the broker is built from, however it was given: flags and environment (`serve`), or code
-/// (demo, tests). Each file is the one named, else the dev PKI's (`--pki DIR` alone is a working
-/// dev setup, SPEC §7).
+/// (demo, tests); `buildBroker` makes everything from it. Each file is the one named, else the dev
+/// PKI's (`--pki DIR` alone is a working dev setup, SPEC §7).
 public struct BrokerSettings: Sendable {
     public var store: StoreLocation?
     public var pki: String?
@@ -33,6 +35,42 @@ public struct BrokerSettings: Sendable {
     public var idTokenMaxLifetime: TimeInterval
     public var issuer: String?
     public var agencyAudience: String?
+
+    /// Where and how the broker listens (`--host`, `--port` and the connection flags).
+    public var server = ServerOptions()
+    public var limits = Broker.Limits()
+    /// `--webhook-allow-private`: loopback, link-local and private webhook targets (dev, tests).
+    public var webhookAllowPrivate = false
+    public var webhookDelivery = Broker.WebhookDelivery()
+    /// `--trusted-proxy`.
+    public var trustedProxies: [IPNetwork] = []
+    /// `--witness`, each with the client that submits to it.
+    public var witnesses: [WitnessClient] = []
+    /// `--public-url`.
+    public var publicURL: String?
+    /// `--require-dpop`.
+    public var requireDPoP = false
+    /// False with `--no-api-keys`.
+    public var apiKeys = true
+    /// The broker's clock; tests move it.
+    public var clock: @Sendable () -> Date = { Date() }
+    /// What the tests make in code rather than have opened from the settings above.
+    public var given = Given()
+
+    public struct Given: Sendable {
+        /// Used instead of opening `store` (an in-memory store, or the store of a broker already built).
+        public var store: (any Store)?
+        /// Used instead of reading the key files.
+        public var keys: BrokerKeys?
+        /// Used instead of `taxAgency` (a stub, a slow agency, one on a closed port).
+        public var agency: (any TaxAgency)?
+
+        public init(store: (any Store)? = nil, keys: BrokerKeys? = nil, agency: (any TaxAgency)? = nil) {
+            self.store = store
+            self.keys = keys
+            self.agency = agency
+        }
+    }
 
     public static let defaultLogOrigin = "samtykke.local/consent-log"
     public static let defaultAgencyAudience = "urn:samtykke:tax-agency"
@@ -74,21 +112,16 @@ public struct BrokerSettings: Sendable {
         return LogSigner(origin: origin, signer: try NoteSigner(name: origin, privateKey: KeyFiles.ed25519(try file("log-signing-key", logSigningKey, pki: \.logKey))))
     }
 
-    /// Opens everything and assembles the broker; `publicURL` is where it will listen. The store's
-    /// services must run while the broker does.
-    public func makeBroker(publicURL: String, logger: Logger) async throws -> (broker: Broker, store: OpenedStore) {
-        guard let store else { throw StoreLocationError.missing }
-        guard let taxAgency else { throw BrokerSettingsError.missingTaxAgency }
-        // The agency is reached only over mutual TLS: plain http would send consent tokens and
-        // person data in the clear, and libcurl would leave the client certificate unused.
-        guard taxAgency.lowercased().hasPrefix("https://") else { throw BrokerSettingsError.taxAgencyNotHTTPS(taxAgency) }
-        let opened = try await OpenedStore.open(store, logger: logger)
+    /// The keys and the agency from the files and URL named (or the dev PKI's), checked in the order
+    /// `serve` reports a missing one; an agency given in code is used instead of `taxAgency`'s.
+    func keysAndAgency() async throws -> (keys: BrokerKeys, agency: any TaxAgency) {
+        let agencyURL = try given.agency == nil ? checkedTaxAgency() : nil
         let logSigner = try logSigner()
         let clientCert = try file("client-cert", clientCert, pki: \.brokerClientCertificate)
         let clientKey = try file("client-key", clientKey, pki: \.brokerClientKey)
         try KeyFiles.requirePrivate(clientKey)
-        let agency = CurlTaxAgency(
-            baseURL: taxAgency,
+        let agency = try given.agency ?? CurlTaxAgency(
+            baseURL: agencyURL ?? "",
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey),
             proxy: agencyProxy
         )
@@ -97,18 +130,20 @@ public struct BrokerSettings: Sendable {
             if let key = try? KeyFiles.p256PublicKey(path) { return PublicJWK(key) }
             return PublicJWK(try KeyFiles.p256(path).publicKey)
         }
-        let broker = Broker(
-            issuer: issuer ?? (pki != nil ? PKIPaths.devBrokerIssuer : publicURL),
-            store: opened.store,
-            logSigner: logSigner,
-            agency: agency,
-            agencyAudience: agencyAudience ?? Self.defaultAgencyAudience,
-            clientCertificateSHA256: try KeyFiles.certificateSHA256(clientCert),
-            signer: signer,
-            retiredKeys: retiredKeys,
-            idTokens: try await idTokenVerifier()
+        let keys = BrokerKeys(
+            bundleSigner: signer, retiredKeys: retiredKeys, logSigner: logSigner, idTokens: try await idTokenVerifier(),
+            clientCertificateSHA256: try KeyFiles.certificateSHA256(clientCert)
         )
-        return (broker, opened)
+        return (keys, agency)
+    }
+
+    /// The agency's URL, which must be https.
+    func checkedTaxAgency() throws(BrokerSettingsError) -> String {
+        guard let taxAgency else { throw .missingTaxAgency }
+        // The agency is reached only over mutual TLS: plain http would send consent tokens and
+        // person data in the clear, and libcurl would leave the client certificate unused.
+        guard taxAgency.lowercased().hasPrefix("https://") else { throw .taxAgencyNotHTTPS(taxAgency) }
+        return taxAgency
     }
 
     /// The key that signs bundles, which also seals webhook secrets (`Seal`).
@@ -116,7 +151,7 @@ public struct BrokerSettings: Sendable {
         try ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
     }
 
-    private func idTokenVerifier() async throws -> IDTokenVerifier {
+    func idTokenVerifier() async throws -> IDTokenVerifier {
         let configuration = IDTokenVerifier.Configuration(
             issuer: idIssuer ?? DevIDProvider.issuer,
             audience: idAudience ?? DevIDProvider.audience,

@@ -10,10 +10,14 @@ public struct JSONLogHandler: LogHandler {
     public let label: String
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
     private let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = nil, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+    ) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.write = write
     }
 
@@ -24,6 +28,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: Logging.LogEvent) {
         var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let given = event.metadata { merged.merge(given) { $1 } }
         var object: [String: Any] = [
             "time": RFC3339.string(from: Date()),

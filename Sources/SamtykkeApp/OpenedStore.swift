@@ -36,10 +36,11 @@ public struct OpenedStore: Sendable {
     /// for commands that use the store briefly (`bank add`, `auditor add`).
     public static func with<T: Sendable>(_ location: StoreLocation, logger: Logger, _ body: @Sendable (any Store) async throws -> T) async throws -> T {
         let opened = try await open(location, logger: logger)
-        guard let postgres = opened.store as? PostgresStore else { return try await body(opened.store) }
-        return try await postgres.withRunning { store in
-            try await store.migrate()
-            return try await body(store)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            for service in opened.services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            try await opened.prepare()
+            return try await body(opened.store)
         }
     }
 
@@ -48,6 +49,6 @@ public struct OpenedStore: Sendable {
 
     /// Work that needs the services running (PostgreSQL's migrations run over its pool).
     public func prepare() async throws {
-        if let postgres = store as? PostgresStore { try await postgres.migrate() }
+        try await store.migrate()
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SamtykkeCore
+import Synchronization
 
 /// A bank's access token from `/v1/token`: an RFC 9068 JWT (`typ` `at+jwt`) that the broker signs
 /// with its ES256 key, so every instance that has the key verifies it without asking the store.
@@ -45,11 +46,46 @@ public struct AccessToken: Sendable, Codable, Equatable {
         token.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ".") ? 1 : 0) } == 2
     }
 
-    /// Verifies a token this broker issued: signed by `key` (the current signing key; a token lives
-    /// minutes, so retired keys are not tried), `typ` `at+jwt`, this issuer, not expired.
-    public static func verify(_ token: String, key: P256.Signing.PublicKey, kid: String, issuer: String, now: Date) throws(JOSEError) -> AccessToken {
+    /// Verifies the tokens this broker issued, by the keys they may be signed with (by `kid`): the
+    /// bundle-signing key and the retired ones, so a token issued just before a rotation keeps working
+    /// until it expires. A bank sends the same token with every call for minutes, so a token whose
+    /// signature verified is remembered; its issuer and expiry are still judged on every call.
+    public final class Verifier: Sendable {
+        let byKid: [String: P256.Signing.PublicKey]
+        private let verified = Mutex<[String: AccessToken]>([:])
+        /// Tokens remembered at most; when full, forgotten all at once (they live minutes).
+        static let remembered = 4096
+
+        public init(current: ES256Signer, retired: [PublicJWK]) {
+            var byKid = [current.kid: current.privateKey.publicKey]
+            for jwk in retired { byKid[jwk.kid] = byKid[jwk.kid] ?? (try? jwk.publicKey) }
+            self.byKid = byKid
+        }
+
+        /// `typ` `at+jwt`, signed by the key its `kid` names, this issuer, not expired.
+        public func verify(_ token: String, issuer: String, now: Date) throws(JOSEError) -> AccessToken {
+            let claims: AccessToken
+            if let known = verified.withLock({ $0[token] }) {
+                claims = known
+            } else {
+                claims = try AccessToken.signed(token, keys: byKid)
+                verified.withLock { verified in
+                    if verified.count >= Self.remembered { verified.removeAll() }
+                    verified[token] = claims
+                }
+            }
+            guard claims.iss == issuer, claims.aud == issuer else { throw .claim("the access token is for another broker") }
+            guard claims.exp > Int(now.timeIntervalSince1970) else { throw .claim("the access token has expired") }
+            return claims
+        }
+    }
+
+    /// The claims of `token` once its header and signature are judged.
+    static func signed(_ token: String, keys: [String: P256.Signing.PublicKey]) throws(JOSEError) -> AccessToken {
         let header = try JWSVerifier.header(of: token)
-        guard header.alg == "ES256", header.kid == kid, header.typ == typ, header.crit == nil else { throw .badSignature("not an access token of this broker") }
+        guard header.alg == "ES256", let key = header.kid.flatMap({ keys[$0] }), header.typ == typ, header.crit == nil else {
+            throw .badSignature("not an access token of this broker")
+        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard let signatureBytes = Base64URL.decode(String(parts[2])), let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes),
             key.isValidSignature(signature, for: Array(token.utf8[..<parts[2].utf8.startIndex].dropLast()))
@@ -57,8 +93,6 @@ public struct AccessToken: Sendable, Codable, Equatable {
         guard let payload = Base64URL.decode(String(parts[1])), let claims = try? JSONDecoder().decode(AccessToken.self, from: Data(payload)) else {
             throw .malformed("the access token's claims could not be read")
         }
-        guard claims.iss == issuer, claims.aud == issuer else { throw .claim("the access token is for another broker") }
-        guard claims.exp > Int(now.timeIntervalSince1970) else { throw .claim("the access token has expired") }
         return claims
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JWTKit
 import SamtykkeCore
+import Synchronization
 
 /// A public key a bank registered for `/v1/token` (SPEC §2c), or the key a DPoP proof carries:
 /// EC P-256 for ES256 or RSA of at least 2048 bits for RS256, checked once when it is read, so
@@ -111,15 +112,25 @@ public struct BankJWK: Sendable, Hashable {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
-    /// jwt-kit's key for verifying with exactly this key and algorithm.
+    /// jwt-kit's key for verifying with exactly this key and algorithm. Remembered by its members: a
+    /// bank signs every DPoP proof with the same key, and loading it costs more than a verification.
     func keyCollection(as kid: String) async throws(JOSEError) -> JWTKeyCollection {
+        let name = kid + "\n" + json
+        if let known = Self.collections.withLock({ $0[name] }) { return known }
         var object: [String: String] = ["kid": kid, "alg": alg.rawValue]
         for member in members { object[member.name] = member.value }
         do {
             let jwk = try JSONDecoder().decode(JWK.self, from: JSONEncoder().encode(object))
-            return try await JWTKeyCollection().add(jwk: jwk)
+            let collection = try await JWTKeyCollection().add(jwk: jwk)
+            Self.collections.withLock { collections in
+                if collections.count >= 1024 { collections.removeAll() }
+                collections[name] = collection
+            }
+            return collection
         } catch {
             throw .key("the key could not be loaded: \(error)")
         }
     }
+
+    private static let collections = Mutex<[String: JWTKeyCollection]>([:])
 }

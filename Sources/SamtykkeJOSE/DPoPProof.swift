@@ -41,7 +41,7 @@ public struct DPoPProof: Sendable {
         let seconds = Int(now.timeIntervalSince1970)
         // Compared without subtracting from iat, which a caller picks: Int.min - now would trap.
         guard claims.iat >= seconds - window, claims.iat <= seconds + window else { throw .claim("iat is more than \(window) s from the broker's clock") }
-        guard !claims.jti.isEmpty, claims.jti.utf8.count <= 256 else { throw .claim("jti must be 1 to 256 bytes") }
+        try SingleUseID.check(claims.jti)
         if let accessToken {
             guard claims.ath == Base64URL.encode(SHA256.hash(data: Array(accessToken.utf8))) else { throw .claim("ath is not the access token's hash") }
         }

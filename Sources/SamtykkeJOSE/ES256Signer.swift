@@ -37,7 +37,11 @@ public struct ES256Signer: Sendable {
     /// §7.1): the ES256 signature is R and S as two 32-byte big-endian integers (RFC 7518 §3.4),
     /// which is swift-crypto's raw representation.
     public func sign(payloadJSON: [UInt8], typ: String) throws -> String {
-        let header = Header(alg: "ES256", kid: kid, typ: typ)
+        try sign(payloadJSON: payloadJSON, header: Header(alg: "ES256", kid: kid, typ: typ))
+    }
+
+    /// `sign(payloadJSON:typ:)` under a header of the caller's (a DPoP proof's carries its `jwk`).
+    public func sign(payloadJSON: [UInt8], header: some Encodable) throws -> String {
         var signingInput = Base64URL.encode(try JSONEncoder().encode(header))
         signingInput += "."
         signingInput += Base64URL.encode(payloadJSON)

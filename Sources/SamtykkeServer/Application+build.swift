@@ -41,7 +41,8 @@ public struct ServerOptions: Sendable {
     }
 }
 
-/// The broker application, the same for `samtykke serve`, `samtykke demo` and the tests.
+/// The broker application. Called only by the composition root (`SamtykkeApp`'s `buildBroker`),
+/// through which `samtykke serve`, `samtykke demo` and the tests build the same application.
 /// `storeServices` run beside it (PostgreSQL's connection pool), and `prepare` (migrations) runs
 /// beside the server, again every second until it succeeds: the port is bound at once, so a broker
 /// whose database is not there yet answers `/healthz`, `/readyz` and `/metrics`, and becomes ready
@@ -57,8 +58,6 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let prepared = StartupGate()
-    var broker = broker
-    broker.logger = logger
     let perAddress = AddressConnections(limit: options.maxConnectionsPerAddress, exempt: broker.trustedProxies)
     let health = BrokerHealth(broker: broker, prepared: prepared, logger: logger)
     let boundPort = BoundPort()
@@ -82,7 +81,7 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)
         ),
         services: storeServices + [
-            StorePreparation(prepare: prepare, prepared: prepared, database: health.database) {
+            StorePreparation(prepare: prepare, prepared: prepared, database: health.database, logger: logger) {
                 if let port = await boundPort.value() { await onServerRunning(port) }
             },
             HealthMonitor(broker: broker, health: health),
@@ -114,6 +113,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let openAPI = OpenAPIDocument.shipped
     // HEAD is answered on every GET route, as RFC 9110 §9.3.2 asks of a server.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestTracingMiddleware())
     router.add(middleware: ObservationMiddleware(trustedProxies: broker.trustedProxies, activity: broker.activity))
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware(database: health.database))
@@ -129,15 +129,16 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
     PublicController(broker: broker, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    ProblemTypes.addRoutes(to: router)
     // Everything from here on reads the store.
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
     let tlog = TlogController(broker: broker, auditors: auditorKeys)
     tlog.addPublicRoutes(to: router)
-    TokenController(broker: broker).addRoutes(to: router)
-
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
-    // uses. Auditors, who read the whole log, have their own.
+    // uses (a bank's token grants too). Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate), policy: "caller")
+    TokenController(broker: broker, limiter: rateLimit.limiter).addRoutes(to: router)
+
     let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)

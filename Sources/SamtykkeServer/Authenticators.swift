@@ -7,11 +7,28 @@ import SamtykkeStore
 /// few KiB; anything longer is refused before it is parsed or its signature checked.
 let maxCredentialBytes = 8 * 1024
 
+/// The schemes a credential is sent under: RFC 6750's and RFC 9449's.
+enum CredentialScheme: String, Sendable {
+    case bearer = "Bearer"
+    case dpop = "DPoP"
+
+    /// A credential of this scheme was sent and refused, with the challenge of its scheme.
+    func refused(_ detail: String, error: String) -> Problem {
+        self == .dpop ? Problem.unauthorized(detail, dpopError: error) : Problem.unauthorized(detail, bearerError: error)
+    }
+}
+
 /// Reads `Authorization: Bearer <credential>` (RFC 6750 §2.1: the scheme in any case, one or more
 /// spaces); anything else, including a second Authorization header, is a 401. Without a Bearer
 /// credential the challenge carries no error code; a credential that is there but unusable is an
 /// `invalid_token` (RFC 6750 §3.1).
 func bearer(_ request: Request) throws -> String {
+    try authorization(request, schemes: [.bearer]).credential
+}
+
+/// `bearer(_:)` for any of `schemes`; with DPoP (RFC 9449 §7.1) the same syntax, and the refusal
+/// challenges in DPoP's terms.
+func authorization(_ request: Request, schemes: [CredentialScheme]) throws -> (scheme: CredentialScheme, credential: String) {
     let values = request.headers[values: .authorization]
     guard let value = values.first else {
         throw Problem.unauthorized("send Authorization: Bearer <credential>")
@@ -20,17 +37,17 @@ func bearer(_ request: Request) throws -> String {
         throw Problem.unauthorized("send one Authorization header, not \(values.count)", bearerError: "invalid_request")
     }
     let parts = value.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+    guard parts.count == 2, let scheme = schemes.first(where: { $0.rawValue.lowercased() == parts[0].lowercased() }) else {
         throw Problem.unauthorized("the Authorization header is not a Bearer credential")
     }
     let credential = parts[1].drop { $0 == " " }
     guard !credential.isEmpty, !credential.contains(" ") else {
-        throw Problem.unauthorized("the Authorization header is not a Bearer credential", bearerError: "invalid_token")
+        throw scheme.refused("the Authorization header is not a \(scheme.rawValue) credential", error: "invalid_token")
     }
     guard credential.utf8.count <= maxCredentialBytes else {
-        throw Problem.unauthorized("the credential is longer than \(maxCredentialBytes) bytes", bearerError: "invalid_token")
+        throw scheme.refused("the credential is longer than \(maxCredentialBytes) bytes", error: "invalid_token")
     }
-    return String(credential)
+    return (scheme, String(credential))
 }
 
 /// Lets through only requests with a valid API key of the given role.

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import SamtykkeCore
@@ -12,17 +11,19 @@ struct BankAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let broker: Broker
     let apiKeys: APIKeyAuthenticator
+    let tokens: AccessToken.Verifier
+
+    init(broker: Broker, apiKeys: APIKeyAuthenticator) {
+        self.broker = broker
+        self.apiKeys = apiKeys
+        self.tokens = AccessToken.Verifier(current: broker.signer, retired: broker.retiredKeys)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let values = request.headers[values: .authorization]
-        if values.count == 1, let value = values.first, value.prefix(5).lowercased() == "dpop " {
-            let token = value.dropFirst(5).drop { $0 == " " }
-            guard !token.isEmpty, !token.contains(" "), token.utf8.count <= maxCredentialBytes else {
-                throw Problem.unauthorized("the Authorization header is not a DPoP credential", dpopError: "invalid_token")
-            }
-            return try await authenticated(as: try await dpopBound(String(token), request: request), credential: "dpop", request, context, next)
+        let (scheme, credential) = try authorization(request, schemes: [.bearer, .dpop])
+        if scheme == .dpop {
+            return try await authenticated(as: try await dpopBound(credential, request: request), credential: "dpop", request, context, next)
         }
-        let credential = try bearer(request)
         guard AccessToken.looksLikeJWT(credential) else {
             guard broker.apiKeys else { throw Problem.unauthorized("API keys are turned off on this broker; use an access token from /v1/token", bearerError: "invalid_token") }
             return try await apiKeys.handle(request, context: context, next: next)
@@ -30,7 +31,7 @@ struct BankAuthenticator: RouterMiddleware {
         guard !broker.requireDPoP else {
             throw Problem.unauthorized("this broker accepts access tokens only with DPoP: send Authorization: DPoP and a DPoP proof", dpopError: "invalid_token")
         }
-        let claims = try verifiedToken(credential, dpop: false)
+        let claims = try verifiedToken(credential, scheme: .bearer)
         // RFC 9449 §7.1: a token bound to a key is no bearer token.
         guard claims.cnf == nil else { throw Problem.unauthorized("this access token is DPoP-bound: send it as Authorization: DPoP with a proof", dpopError: "invalid_token") }
         return try await authenticated(as: try bank(claims), credential: "access-token", request, context, next)
@@ -47,18 +48,17 @@ struct BankAuthenticator: RouterMiddleware {
         return org
     }
 
-    private func verifiedToken(_ token: String, dpop: Bool) throws -> AccessToken {
+    private func verifiedToken(_ token: String, scheme: CredentialScheme) throws -> AccessToken {
         do {
-            return try AccessToken.verify(token, key: broker.signer.privateKey.publicKey, kid: broker.signer.kid, issuer: broker.publicBase, now: broker.clock())
+            return try tokens.verify(token, issuer: broker.publicBase, now: broker.clock())
         } catch {
-            let detail = "the access token was refused: \(error)"
-            throw dpop ? Problem.unauthorized(detail, dpopError: "invalid_token") : Problem.unauthorized(detail, bearerError: "invalid_token")
+            throw scheme.refused("the access token was refused: \(error)", error: "invalid_token")
         }
     }
 
     /// RFC 9449 §7.1: the token bound to a key, and a fresh proof by that key for this request.
     private func dpopBound(_ token: String, request: Request) async throws -> OrgNumber {
-        let claims = try verifiedToken(token, dpop: true)
+        let claims = try verifiedToken(token, scheme: .dpop)
         guard let jkt = claims.cnf?.jkt else {
             throw Problem.unauthorized("this access token is not DPoP-bound; send it as Bearer", dpopError: "invalid_token")
         }

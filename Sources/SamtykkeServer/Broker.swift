@@ -4,56 +4,59 @@ import Logging
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Tracing
 import Witness
 
-/// Everything the routes need, decided once at start-up: production fills it from flags, tests from
-/// throwaway keys, and both build the same application from it.
+/// Everything the routes need, decided once at start-up by the composition root (`SamtykkeApp`'s
+/// `buildBroker`), which `serve`, `demo` and the tests all go through. Nothing in it changes after:
+/// `log` is built from `store` and `logSigner` here, so neither can be swapped under it.
 public struct Broker: Sendable {
     /// `iss` of bundles and consent tokens.
-    public var issuer: String
+    public let issuer: String
     /// Everything kept: read through it, change through `log`.
-    public var store: any Store
+    public let store: any Store
     /// Group commit onto the consent log: the one way a change is written.
-    public var log: LogSequencer
+    public let log: LogSequencer
     /// Signs the log's checkpoints; only the sequencer and the empty-log checkpoint use it.
-    public var logSigner: LogSigner
-    public var agency: any TaxAgency
+    public let logSigner: LogSigner
+    public let agency: any TaxAgency
     /// `aud` of consent tokens: the agency's identifier.
-    public var agencyAudience: String
+    public let agencyAudience: String
     /// base64url SHA-256 of the broker's client certificate (DER), bound into consent tokens.
-    public var clientCertificateSHA256: String
-    public var signer: ES256Signer
+    public let clientCertificateSHA256: String
+    public let signer: ES256Signer
     /// Public keys of bundle signers no longer in use, still published so old bundles verify.
-    public var retiredKeys: [PublicJWK]
-    public var idTokens: IDTokenVerifier
-    public var policy: ConsentPolicy
-    public var limits: Limits
+    public let retiredKeys: [PublicJWK]
+    public let idTokens: IDTokenVerifier
+    public let policy: ConsentPolicy
+    public let limits: Limits
     /// Loopback, link-local and private webhook targets are refused unless this is set (dev, tests).
-    public var webhookAllowPrivate: Bool
+    public let webhookAllowPrivate: Bool
     /// How the sender reaches banks' endpoints.
-    public var webhookDelivery = WebhookDelivery()
+    public let webhookDelivery: WebhookDelivery
     /// Rung by commits that wrote events, so the sender need not wait for its next poll.
     let deliveryBell = DeliveryBell()
+    let traceOrigins = TraceOrigins()
     /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
-    public var trustedProxies: [IPNetwork] = []
-    public var clock: @Sendable () -> Date
+    public let trustedProxies: [IPNetwork]
+    public let clock: @Sendable () -> Date
     /// `serve --public-url`: the URL every instance is reached at, the base of `/v1/token`'s
     /// audience and of DPoP's `htu`. When nil, `http://HOST:PORT` as the server bound it.
-    public var publicURL: String?
+    public let publicURL: String?
     let boundURL = BoundURL()
     /// `serve --require-dpop`: access tokens only with a DPoP proof, never as Bearer.
-    public var requireDPoP = false
+    public let requireDPoP: Bool
     /// `serve --no-api-keys` sets this false: banks then authenticate only with access tokens.
-    public var apiKeys = true
-    /// Where each log entry is announced; `buildApplication` points it at the application's logger.
-    public var logger = Logger(label: "samtykke.broker")
+    public let apiKeys: Bool
+    /// Where each log entry is announced: the application's logger.
+    public let logger: Logger
     let lastCommit = LastCommit()
     /// What `/metrics` reports from the database, refreshed in the background and by commits.
     let storeFigures = StoreFigures()
     /// Requests and deliveries in flight, for the shutdown log line.
     public let activity = Activity()
     /// Where `WitnessService` submits checkpoints; none by default.
-    public var witnesses: [WitnessClient] = []
+    public let witnesses: [WitnessClient]
     /// What the witnesses cosigned, for the checkpoint routes to append.
     let cosignatures = HeldCosignatures()
 
@@ -137,7 +140,14 @@ public struct Broker: Sendable {
         policy: ConsentPolicy = ConsentPolicy(),
         limits: Limits = Limits(),
         webhookAllowPrivate: Bool = false,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        webhookDelivery: WebhookDelivery = WebhookDelivery(),
+        trustedProxies: [IPNetwork] = [],
+        publicURL: String? = nil,
+        requireDPoP: Bool = false,
+        apiKeys: Bool = true,
+        witnesses: [WitnessClient] = [],
+        clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "samtykke.broker")
     ) {
         self.issuer = issuer
         self.store = store
@@ -152,7 +162,14 @@ public struct Broker: Sendable {
         self.policy = policy
         self.limits = limits
         self.webhookAllowPrivate = webhookAllowPrivate
+        self.webhookDelivery = webhookDelivery
+        self.trustedProxies = trustedProxies
+        self.publicURL = publicURL
+        self.requireDPoP = requireDPoP
+        self.apiKeys = apiKeys
+        self.witnesses = witnesses
         self.clock = clock
+        self.logger = logger
     }
 
     /// The broker's public base URL, without a trailing slash.
@@ -173,11 +190,15 @@ public struct Broker: Sendable {
 
     /// Commits one change in the next batch and returns its outcome.
     func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) { announced(try await log.commit(Change(kind, completing: completing), at: now()).outcome) }
+        try await explainingForgotten(kind) {
+            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, completing: completing), at: now()).outcome })
+        }
     }
 
     func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) { announced(try await log.commit(Change(kind, claiming: claiming), at: now()).outcome) }
+        try await explainingForgotten(kind) {
+            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, claiming: claiming), at: now()).outcome })
+        }
     }
 
     /// An act on a consent that is not in the live tables: if retention forgot it and the caller
@@ -201,6 +222,7 @@ public struct Broker: Sendable {
             lastCommit.mark()
             deliveryBell.ring()
         }
+        traceOrigins.remember(logIndexes: outcome.entries.map { UInt64($0.index) })
         for entry in outcome.entries {
             logger.info("consent log entry", metadata: [
                 "type": "\(entry.type.rawValue)",

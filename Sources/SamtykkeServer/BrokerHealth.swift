@@ -22,7 +22,7 @@ final class BrokerHealth: Sendable {
             } catch {
                 return "\(error)"
             }
-            return prepared.isOpen ? nil : "the schema is not migrated yet"
+            return prepared.isOpen ? nil : prepared.refusal ?? "the schema is not migrated yet"
         }
         agency = .agency(broker.agency, probeDeadline: broker.limits.agencyProbeDeadline, logger: logger)
         witnesses = broker.witnesses.map { witness in

@@ -7,9 +7,12 @@ import UnixSignals
 /// Runs the broker until SIGTERM or SIGINT, or until it fails, and then logs one line: why it
 /// stopped, how many requests and webhook deliveries were in flight when it was told to (the
 /// server finishes the requests it has begun and the sender the deliveries it has claimed, so those
-/// were drained), and how long stopping took.
-public func runBroker(_ app: some ApplicationProtocol, activity: Activity, logger: Logger) async throws {
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+/// were drained), and how long stopping took. `beside` run with it and stop after it (the trace
+/// exporter, which flushes the last spans).
+public func runBroker(_ app: some ApplicationProtocol, activity: Activity, logger: Logger, beside: [any Service] = []) async throws {
+    var configuration = ServiceGroupConfiguration(services: beside + [app], logger: logger)
+    configuration.maximumGracefulShutdownDuration = brokerStopGrace
+    let group = ServiceGroup(configuration: configuration)
     let stop = StopRequest()
     do {
         try await withThrowingDiscardingTaskGroup { tasks in
@@ -35,6 +38,12 @@ public func runBroker(_ app: some ApplicationProtocol, activity: Activity, logge
         "stoppingSeconds": .stringConvertible(how.map { $0.at.duration(to: .now).seconds } ?? 0),
     ])
 }
+
+/// How long SIGTERM's drain may take before what is still running is cancelled: longer than a bundle
+/// request's deadline and a webhook delivery's default timeout, shorter than the 30 s an orchestrator
+/// commonly waits before SIGKILL, so the broker always ends on its own and says so. A delivery cut
+/// short is claimed again after its lease (at least once, never lost).
+public let brokerStopGrace: Duration = .seconds(20)
 
 /// Why and when the broker was told to stop, and what was in flight then.
 private final class StopRequest: Sendable {

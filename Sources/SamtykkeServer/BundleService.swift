@@ -6,6 +6,7 @@ import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Tracing
 import TransparencyLog
 
 /// Issues a bundle: check the consent, fetch from the agency with a consent token (reused while it
@@ -88,7 +89,9 @@ struct BundleService: Sendable {
         let token = try await consentToken(for: consent)
         let started = ContinuousClock.now
         do throws(AgencyError) {
-            fetched = try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
+            fetched = try await traced("agency call", ofKind: .client) { () async throws(AgencyError) in
+                try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
+            }
             await agencyCall(since: started, failed: nil)
         } catch {
             await agencyCall(since: started, failed: error)
@@ -124,7 +127,7 @@ struct BundleService: Sendable {
             completing: try claim.map { IdempotencyCompletion(claim: $0, sealedBundle: try seal.seal(Array(jws.utf8))) }
         )
         _ = try outcome.acceptedConsent()
-        guard let receipt = outcome.receipt else { throw StorageError.corrupt("an issued bundle came back without its receipt") }
+        guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("an issued bundle came back without its receipt") }
         Counter(label: SamtykkeMetrics.bundlesIssued).increment()
         return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt))
     }
@@ -158,7 +161,7 @@ struct BundleService: Sendable {
     /// revoke, a withdrawal or an expiry a retry gets the refusal, never the data.
     private func replay(_ result: IdempotentResult, for bank: OrgNumber) async throws -> BundleAnswer {
         guard case .bundleIssued(let id, let sealed, let index) = result else {
-            throw StorageError.corrupt("a bundle request's idempotency record holds no bundle")
+            throw StoreFailure.corrupt("a bundle request's idempotency record holds no bundle")
         }
         let consent = try await broker.store.consent(id, for: .bank(bank))
         do {
@@ -181,7 +184,7 @@ struct BundleService: Sendable {
         struct Claims: Decodable { let jti: String }
         let parts = jws.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])), let claims = try? JSONDecoder().decode(Claims.self, from: Data(payload)) else {
-            throw StorageError.corrupt("a bundle the broker signed has no readable jti")
+            throw StoreFailure.corrupt("a bundle the broker signed has no readable jti")
         }
         return claims.jti
     }

@@ -58,7 +58,7 @@ struct CitizenController {
         let person = try context.citizen()
         let outcome = try await broker.commit(.act(try consentID(context), by: .citizen(person), action.action(by: person)))
         let consent = try outcome.acceptedConsent()
-        guard let receipt = outcome.receipt else { throw StorageError.corrupt("a citizen's answer came back without its receipt") }
+        guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("a citizen's answer came back without its receipt") }
         return try await view(consent, receipt: receipt)
     }
 
@@ -73,7 +73,7 @@ struct CitizenController {
         let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), personId: person))
         let names = try await broker.store.bankNames()
         let entries = try await OpenedEntry.open(rows, store: broker.store, about: person).map { opened in
-            guard let entry = opened.entry else { throw StorageError.corrupt("entry \(opened.index) is about the citizen but has no opening") }
+            guard let entry = opened.entry else { throw StoreFailure.corrupt("entry \(opened.index) is about the citizen but has no opening") }
             return AccessLog.Entry(entry, bankNames: names)
         }
         let next = rows.count == Int(limit) ? rows.last?.index : nil

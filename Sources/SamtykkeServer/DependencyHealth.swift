@@ -15,8 +15,9 @@ actor DependencyHealth {
     private let check: (@Sendable () async -> String?)?
     private let deadline: Duration
     private var last: (at: ContinuousClock.Instant, problem: String?)?
-    /// The check in flight: one at a time, so a dependency that hangs is asked once, not once per probe.
-    private var pending: Task<String?, Never>?
+    /// The check in flight and when it was asked: one at a time, so a dependency that hangs is asked
+    /// once, not once per probe.
+    private var pending: (task: Task<String?, Never>, askedAt: ContinuousClock.Instant)?
 
     init(
         name: String, gauge: Gauge, metadata: Logger.Metadata = [:], logger: Logger, deadline: Duration = .seconds(1),
@@ -37,26 +38,29 @@ actor DependencyHealth {
     func problem(maxAge: Duration, waitingAtMost patience: Duration? = nil) async -> String? {
         if let last, last.at.duration(to: .now) < maxAge { return last.problem }
         guard let check else { return last?.problem }
-        let running = pending ?? Task { await check() }
+        let running = pending ?? (Task { await check() }, .now)
         pending = running
         let limit = min(patience ?? deadline, deadline)
-        guard let answered = await answer(of: running, within: limit) else {
+        guard let answered = await answer(of: running.task, within: limit) else {
             guard limit < deadline else {
-                observe("no answer within \(deadline.seconds) s")
+                observe("no answer within \(deadline.seconds) s", seenAt: running.askedAt)
                 return last?.problem
             }
             return last.map(\.problem) ?? "no answer within \(limit.seconds) s"
         }
-        if pending == running { pending = nil }
-        observe(answered)
-        return answered
+        if pending?.task == running.task { pending = nil }
+        observe(answered, seenAt: running.askedAt)
+        return last.map(\.problem) ?? answered
     }
 
-    /// What a check, a probe or a real call showed.
-    func observe(_ problem: String?) {
+    /// What a check, a probe or a real call showed at `seenAt`. A word older than the last one is
+    /// dropped: a check asked before the migrations finished must not undo the "available" they
+    /// reported while it ran (that flap was logged as an outage of its own).
+    func observe(_ problem: String?, seenAt: ContinuousClock.Instant = .now) {
+        if let last, last.at > seenAt { return }
         gauge.record(problem == nil ? 1 : 0)
         let wasUp = last.map { $0.problem == nil }
-        last = (.now, problem)
+        last = (seenAt, problem)
         var metadata = metadata
         if let problem {
             guard wasUp != false else { return }

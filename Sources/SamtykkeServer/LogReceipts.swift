@@ -23,7 +23,7 @@ struct LogReceipts: Sendable {
         let head = try await store.logHead()
         guard let checkpoint = head.checkpoint, index < checkpoint.size,
             let entry = try await store.logEntries(LogQuery(start: index, limit: 1)).first, entry.index == index
-        else { throw StorageError.corrupt("entry \(index) is not in the signed log") }
+        else { throw StoreFailure.corrupt("entry \(index) is not in the signed log") }
         return AuditReceipt(
             index: index, entry: entry.leaf, treeSize: checkpoint.size,
             inclusionProof: try await inclusionProof(index: index, treeSize: checkpoint.size), checkpoint: checkpoint.note,

@@ -41,6 +41,14 @@ struct OpenAPIDocument: Sendable {
                 let parameters: [Parameter]?
                 let requestBody: AnyBody?
                 let security: [[String: [String]]]?
+                /// The router's pattern where the document's path cannot be it: a tile index is
+                /// one parameter to a client but several path elements to C2SP (`**`).
+                let route: String?
+
+                enum CodingKeys: String, CodingKey {
+                    case parameters, requestBody, security
+                    case route = "x-route"
+                }
             }
             /// Only whether `requestBody` is there matters.
             struct AnyBody: Decodable {}
@@ -51,7 +59,7 @@ struct OpenAPIDocument: Sendable {
         for (path, methods) in document.paths {
             for (method, operation) in methods {
                 let query = (operation.parameters ?? []).filter { $0.in == "query" }.map(\.name)
-                operations["\(method.uppercased()) \(path)"] = Operation(
+                operations["\(method.uppercased()) \(operation.route ?? path)"] = Operation(
                     takesBody: operation.requestBody != nil, queryParameters: Set(query),
                     security: Set((operation.security ?? []).flatMap(\.keys))
                 )

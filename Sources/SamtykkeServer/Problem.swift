@@ -27,7 +27,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// For `/readyz`'s 503: which dependency is unavailable and why.
     private(set) var readiness: PublicController.Readiness?
 
-    public static let typeBase = "https://samtykke.invalid/problems/"
+    /// Relative to the broker (RFC 9457 §3.1.1): each type is a page it serves (`ProblemTypes`).
+    public static let typeBase = "/problems/"
 
     public init(_ status: HTTPResponse.Status, _ kind: String, _ title: String, detail: String? = nil, field: String? = nil, retryAfter: Int? = nil, allow: [String]? = nil, bearerError: String? = nil) {
         self.status = status

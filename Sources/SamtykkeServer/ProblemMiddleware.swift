@@ -7,8 +7,9 @@ import SamtykkeJOSE
 import SamtykkeStore
 
 /// Turns every error into a problem document. Added first on the router, so it also sees unknown
-/// routes, decoding failures and over-size bodies. Unexpected errors become a bare 500 that names the
-/// request id; their details go to the log only.
+/// routes, decoding failures and over-size bodies. A refusal (`Refusal`) answers with its own problem
+/// document; a database failure (`StoreFailure`) and any other unexpected error become a bare 500
+/// that names the request id, their details in the log only.
 ///
 /// While the database is known to be down, an unexpected error is taken for its absence: a 503 the
 /// client may retry, logged once by the database's own line rather than once per request.
@@ -19,13 +20,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            var problem = Self.problem(for: error, context: context)
-            if problem.kind == Self.internalKind, !(error is StorageError) {
-                if let database, let why = await database.problem(maxAge: .seconds(2)) {
-                    problem = Problem(.serviceUnavailable, "database-unavailable", "The database is unavailable", detail: "unavailable: \(why)", retryAfter: 1)
-                } else {
-                    context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-                }
+            guard let problem = Self.problem(for: error) else {
+                return try await unexpected(error, context: context).response(from: request, context: context)
             }
             return try problem.response(from: request, context: context)
         }
@@ -33,16 +29,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static var internalKind: String { "internal" }
 
-    static func problem(for error: any Error, context: Context) -> Problem {
+    /// The answer to what the request or its caller got wrong; nil for a failure of the broker's own.
+    static func problem(for error: any Error) -> Problem? {
         switch error {
         case let problem as Problem:
             return problem
-        case let error as StorageError:
-            return problem(for: error, context: context)
-        case let error as DomainError:
-            return problem(for: error)
-        case let error as WebhookTargetRefused:
-            return .invalid("url", error.reason)
+        case let refusal as any Refusal:
+            return refusal.problem
         case is NIOTooManyBytesError:
             return Problem(.contentTooLarge, "body-too-large", "Request body too large")
         case is HTTPParserError:
@@ -58,36 +51,26 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as HTTPResponseError where error.status.code < 500:
             return Problem(error.status, "http-error", error.status.reasonPhrase)
         default:
-            return Problem(.internalServerError, internalKind, "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
+            return nil
         }
     }
 
-    static func problem(for error: StorageError, context: Context) -> Problem {
-        switch error {
-        case .consentNotFound: .notFound("no such consent")
-        case .consentForgotten(let forgotten): .forgotten(forgotten)
-        case .refused(let domain): problem(for: domain)
-        case .bankNotFound: Problem(.forbidden, "unknown-bank", "The bank is not registered")
-        case .bankExists, .auditorExists, .bankKeyExists: Problem(.conflict, "exists", "Already registered", detail: error.description)
-        case .idempotencyInProgress:
-            Problem(.conflict, "idempotency-in-progress", "A request with this Idempotency-Key is in progress", detail: error.description, field: "Idempotency-Key", retryAfter: 1)
-        case .idempotencyMismatch:
-            Problem(.unprocessableContent, "idempotency-key-reused", "Idempotency-Key reused with a different request", detail: error.description, field: "Idempotency-Key")
-        case .idempotencyClaimLost:
-            Problem(.conflict, "idempotency-in-progress", "A retry took over this Idempotency-Key", detail: "nothing was issued by this request; the retry's answer stands", field: "Idempotency-Key", retryAfter: 1)
-        case .corrupt:
-            { () -> Problem in
-                context.logger.critical("database inconsistency", metadata: ["error": "\(error)"])
-                return Problem(.internalServerError, "internal", "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
-            }()
+    /// A database failure or a defect: corrupt data is logged at `critical` and answered 500; anything
+    /// else is 503 while the database is known to be down, else 500 and logged.
+    private func unexpected(_ error: any Error, context: Context) async -> Problem {
+        let failed = Problem(.internalServerError, Self.internalKind, "Internal server error", detail: "request \(context.id) failed; the operator's log has the cause")
+        if let failure = error as? StoreFailure, failure.kind == .corrupt {
+            context.logger.critical("database inconsistency", metadata: ["error": "\(failure)"])
+            return failed
         }
-    }
-
-    static func problem(for error: DomainError) -> Problem {
-        switch error.code {
-        case .illegalTransition: Problem(.conflict, "consent-state", "The consent does not allow this", detail: error.reason, field: error.field)
-        case .notPermitted: .notFound("no such consent")
-        default: .invalid(error.field, error.description)
+        if let database, let why = await database.problem(maxAge: .seconds(2)) {
+            return Problem(.serviceUnavailable, "database-unavailable", "The database is unavailable", detail: "unavailable: \(why)", retryAfter: 1)
         }
+        if let failure = error as? StoreFailure {
+            context.logger.error("database failure", metadata: ["error": "\(failure)"])
+        } else {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+        return failed
     }
 }

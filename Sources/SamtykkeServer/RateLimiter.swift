@@ -115,10 +115,15 @@ struct RateLimitMiddleware: RouterMiddleware {
         let admission = limiter.admit(caller)
         context.answerHeaders[Self.policyHeader] = limiter.policyField(named: policy)
         context.answerHeaders[Self.stateHeader] = "\"\(policy)\";r=\(admission.remaining);t=\(admission.reset)"
-        if let wait = admission.wait {
-            Counter(label: SamtykkeMetrics.rateLimited).increment()
-            throw Problem(.tooManyRequests, "rate-limited", "Too many requests", detail: "slow down; retry after \(wait) s", retryAfter: wait)
-        }
+        if let wait = admission.wait { throw Problem.rateLimited(wait: wait) }
         return try await next(request, context)
+    }
+}
+
+extension Problem {
+    /// A caller over its rate, counted in the metrics.
+    static func rateLimited(wait: Int) -> Problem {
+        Counter(label: SamtykkeMetrics.rateLimited).increment()
+        return Problem(.tooManyRequests, "rate-limited", "Too many requests", detail: "slow down; retry after \(wait) s", retryAfter: wait)
     }
 }

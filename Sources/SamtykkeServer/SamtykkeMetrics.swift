@@ -48,7 +48,7 @@ public enum SamtykkeMetrics {
         webhookOldestPending: "Age in seconds of the event behind the oldest pending webhook delivery; 0 when none is pending.",
         storeFiguresAge: "Seconds since the log and webhook figures were last read from the database.",
         WebhookSender.deliveriesMetric: "Webhook delivery attempts, by what became of the delivery.",
-        CurlTaxAgency.tlsHandshakesMetric: "TLS connections opened to the tax agency (a rising rate means connections are not reused).",
+        AgencyMetric.tlsHandshakes: "TLS connections opened to the tax agency (a rising rate means connections are not reused).",
         TokenController.grantsMetric: "Access tokens granted at /v1/token, by token type.",
         TokenController.refusalsMetric: "Token requests refused at /v1/token, by RFC 6749/9449 error code.",
     ]
@@ -70,7 +70,7 @@ public enum SamtykkeMetrics {
             _ = Counter(label: WebhookSender.deliveriesMetric, dimensions: [("result", result)])
         }
         _ = Counter(label: rateLimited)
-        _ = Counter(label: CurlTaxAgency.tlsHandshakesMetric)
+        _ = Counter(label: AgencyMetric.tlsHandshakes)
         for gauge in [logEntries, checkpointAge, agencyUp, databaseUp, webhookBacklog, webhookOldestPending, storeFiguresAge] {
             _ = Gauge(label: gauge)
         }

@@ -5,6 +5,7 @@ import Synchronization
 /// there again, so "retry later" is not enough.)
 final class StartupGate: Sendable {
     private let opened = Atomic<Bool>(false)
+    private let refused = Mutex<String?>(nil)
 
     init(open: Bool = false) {
         opened.store(open, ordering: .releasing)
@@ -15,6 +16,13 @@ final class StartupGate: Sendable {
     }
 
     var isOpen: Bool { opened.load(ordering: .acquiring) }
+
+    /// The gate will not open: the store refused to prepare, for this reason.
+    func refuse(_ reason: String) {
+        refused.withLock { $0 = reason }
+    }
+
+    var refusal: String? { refused.withLock { $0 } }
 
     /// Returns when the gate opens, when the task is cancelled (start-up failed, or shutdown), or
     /// after `limit`; whether the gate is open.

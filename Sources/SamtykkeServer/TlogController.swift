@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import SamtykkeStore
@@ -42,7 +43,7 @@ struct TlogController {
         body.reserveCapacity(coordinates.count * 32)
         for coordinate in coordinates {
             guard let hash = hashes[coordinate] else {
-                throw StorageError.corrupt("the Merkle node at level \(coordinate.level), index \(coordinate.index) is missing")
+                throw StoreFailure.corrupt("the Merkle node at level \(coordinate.level), index \(coordinate.index) is missing")
             }
             body.writeBytes(hash.bytes)
         }
@@ -61,15 +62,15 @@ struct TlogController {
         // Sized once: a full bundle is about 110 KB, which a growing buffer reallocated ten times.
         var body = ByteBufferAllocator().buffer(capacity: rows.reduce(0) { $0 + 2 + $1.leaf.count })
         for (offset, row) in rows.enumerated() {
-            guard row.index == first + UInt64(offset) else { throw StorageError.corrupt("entry \(first + UInt64(offset)) is missing") }
+            guard row.index == first + UInt64(offset) else { throw StoreFailure.corrupt("entry \(first + UInt64(offset)) is missing") }
             // `BatchPlan` never writes a longer entry; one here came from outside the product.
             guard let length = UInt16(exactly: row.leaf.count) else {
-                throw StorageError.corrupt("entry \(row.index) is longer than an entry bundle can hold")
+                throw StoreFailure.corrupt("entry \(row.index) is longer than an entry bundle can hold")
             }
             body.writeInteger(length, endianness: .big)
             body.writeBytes(row.leaf)
         }
-        guard rows.count == tile.width else { throw StorageError.corrupt("entry \(first + UInt64(rows.count)) is missing") }
+        guard rows.count == tile.width else { throw StoreFailure.corrupt("entry \(first + UInt64(rows.count)) is missing") }
         guard rows.allSatisfy({ Self.isPublic($0.leaf) }) else {
             return try await auditors.handle(request, context: context) { _, _ in
                 Self.binary(body, caching: tile.isPartial ? Self.partialBundleCaching : Self.fullBundleCaching)
@@ -103,7 +104,10 @@ struct TlogController {
     private static func elements(of request: Request, after prefix: String) -> [Substring] {
         let path = request.uri.path
         guard path.hasPrefix(prefix) else { return [] }
-        return path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        // A generated client sends the tile index, which C2SP writes as several path elements, as
+        // the one path parameter the OpenAPI document gives it, its slashes percent-encoded.
+        return path.dropFirst(prefix.count).replacingOccurrences(of: "%2F", with: "/", options: .caseInsensitive)
+            .split(separator: "/", omittingEmptySubsequences: false)
     }
 
     static func binary(_ body: ByteBuffer, caching: String) -> Response {

@@ -12,8 +12,9 @@ import SamtykkeStore
 /// Answers are RFC 6749's JSON, never problem documents.
 struct TokenController {
     let broker: Broker
+    /// The limiter of banks' API calls: a grant counts against the bank's rate like any call.
+    let limiter: RateLimiter
 
-    static let grantType = "urn:ietf:params:oauth:grant-type:jwt-bearer"
     static let grantsMetric = "samtykke_token_grants_total"
     static let refusalsMetric = "samtykke_token_refusals_total"
 
@@ -86,7 +87,7 @@ struct TokenController {
     private func grant(_ request: Request, context: AppRequestContext) async throws -> Granted {
         let form = try await Self.form(request, limit: broker.limits.maxBodyBytes)
         guard let grantType = form.grant_type else { throw Refused(.invalidRequest, "grant_type is missing") }
-        guard grantType == Self.grantType else { throw Refused(.unsupportedGrantType, "only \(Self.grantType) is supported") }
+        guard grantType == JWTBearerAssertion.grantType else { throw Refused(.unsupportedGrantType, "only \(JWTBearerAssertion.grantType) is supported") }
         guard let assertion = form.assertion, !assertion.isEmpty else { throw Refused(.invalidRequest, "assertion is missing") }
         guard assertion.utf8.count <= maxCredentialBytes else { throw Refused(.invalidGrant, "the assertion is longer than \(maxCredentialBytes) bytes") }
         if let scope = form.scope, scope != JWTBearerAssertion.scope { throw Refused(.invalidScope, "scope must be \(JWTBearerAssertion.scope)") }
@@ -138,26 +139,30 @@ struct TokenController {
         }
     }
 
-    /// The bank the assertion proves, or `invalid_grant` naming the rule it broke. `invalid_scope`
-    /// when only its scope is wrong.
+    /// The bank the assertion proves, or `invalid_grant` naming the rule it broke (`invalid_scope`
+    /// when only its scope is wrong); a bank over its rate gets 429 and its assertion stays unspent.
     private func verified(_ assertion: String, audience: String, now: Date) async throws -> OrgNumber {
-        let claims: JWTBearerAssertion
         let naming: JWTBearerAssertion.Naming
         do {
-            naming = try JWTBearerAssertion.naming(assertion)
-            guard let registered = try await broker.store.publicKey(of: naming.bank, kid: naming.kid) else {
-                throw JOSEError.key("bank \(naming.bank) has no key \(naming.kid)")
-            }
-            claims = try await BankJWK(stored: registered.jwk).verify(assertion, as: JWTBearerAssertion.self, typ: nil)
-            try claims.check(bank: naming.bank, audience: audience, now: now)
+            naming = try JWTBearerAssertion.naming(assertion, audience: audience, now: now)
+            // No key under that kid and a key that does not verify are one answer (see `naming`).
+            guard let registered = try await broker.store.publicKey(of: naming.bank, kid: naming.kid),
+                (try? await BankJWK(stored: registered.jwk).verify(assertion, as: JWTBearerAssertion.self, typ: nil)) != nil
+            else { throw JOSEError.badSignature("no key bank \(naming.bank) registered under this kid verifies the assertion") }
         } catch let error as JOSEError {
             throw Refused(.invalidGrant, "\(error)")
         }
+        let claims = naming.claims
         guard claims.scope == JWTBearerAssertion.scope else { throw Refused(.invalidScope, "the assertion's scope claim must be \(JWTBearerAssertion.scope)") }
+        // The bank's own rate, shared with its API calls: paid by grants only, so a replayed or
+        // refused assertion costs the address it came from (the per-address limit), not the bank.
+        let caller = Caller.bank(naming.bank)
+        if let wait = limiter.wait(for: caller) { throw Problem.rateLimited(wait: wait) }
         let expires = Date(timeIntervalSince1970: TimeInterval(claims.exp))
         guard try await broker.store.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
             throw Refused(.invalidGrant, "the assertion's jti was used before")
         }
+        limiter.spend(for: caller)
         return naming.bank
     }
 }

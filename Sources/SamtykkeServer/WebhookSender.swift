@@ -5,6 +5,7 @@ import Metrics
 import SamtykkeCore
 import SamtykkeStore
 import ServiceLifecycle
+import Tracing
 
 /// Delivers the outbox to banks' endpoints: leases due deliveries, POSTs each event signed as
 /// Standard Webhooks says, and records every attempt with what becomes of the delivery. Safe with
@@ -47,7 +48,9 @@ struct WebhookSender: Service, CustomStringConvertible {
                     let jobs = running < settings.concurrency ? await claim(upTo: settings.concurrency - running, lease: lease) : []
                     for job in jobs {
                         group.addTask {
-                            await broker.activity.during(delivery: { await deliver(job, with: client) })
+                            await withSpan("webhook delivery", context: broker.traceOrigins.origin(ofLogIndex: job.event.logIndex), ofKind: .client) { _ in
+                                await broker.activity.during(delivery: { await deliver(job, with: client) })
+                            }
                             return .settled
                         }
                     }

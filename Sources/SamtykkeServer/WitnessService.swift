@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import Tracing
 import Witness
 
 /// Submits the newest checkpoint to every witness, at most once a second each, and holds the
@@ -34,8 +35,13 @@ struct WitnessService: Service, CustomStringConvertible {
         var backoff: Duration?
         while !Task.isCancelled {
             do {
-                if let note = try await broker.store.logHead().checkpoint?.note, !(await broker.cosignatures.holds(witness: index, for: note)) {
-                    let cosignature = try await witness.submit(note) { try await receipts.consistencyProof(from: $0, to: $1) }
+                if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)) {
+                    let note = checkpoint.note
+                    // Traced under the request that appended the checkpoint's newest entry.
+                    let origin = broker.traceOrigins.origin(ofLogIndex: checkpoint.size &- 1)
+                    let cosignature = try await withSpan("witness submission", context: origin, ofKind: .client) { _ in
+                        try await witness.submit(note) { try await receipts.consistencyProof(from: $0, to: $1) }
+                    }
                     await broker.cosignatures.hold(cosignature.line, witness: index, for: note)
                 }
                 backoff = nil

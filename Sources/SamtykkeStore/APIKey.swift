@@ -70,18 +70,42 @@ public struct APIKey: Sendable, Hashable {
     }
 }
 
+/// A live key's row as both backends read it by its public id.
+public struct StoredAPIKey: Sendable {
+    public var role: String
+    public var bankOrg: String?
+    public var auditorName: String?
+    public var secretHash: [UInt8]
+
+    public init(role: String, bankOrg: String?, auditorName: String?, secretHash: [UInt8]) {
+        self.role = role
+        self.bankOrg = bankOrg
+        self.auditorName = auditorName
+        self.secretHash = secretHash
+    }
+}
+
 extension APIKey {
     /// Who this presented key belongs to, given the stored row with its id: nil unless the secret
-    /// matches and the row is of the key's role.
-    public func principal(role: String, bankOrg: String?, auditorName: String?, storedHash: [UInt8]) throws -> Principal? {
-        guard matches(storedHash: storedHash), role == self.role.rawValue else { return nil }
-        switch self.role {
+    /// matches and the row is of the key's role. A row naming no valid party is `corrupt`.
+    public func principal(of stored: StoredAPIKey) throws(StoreFailure) -> Principal? {
+        guard matches(storedHash: stored.secretHash), stored.role == role.rawValue else { return nil }
+        switch role {
         case .bank:
-            guard let bankOrg else { throw StorageError.corrupt("bank key \(keyID) names no bank") }
-            return .bank(try OrgNumber(bankOrg))
+            guard let bankOrg = stored.bankOrg else { throw .corrupt("bank key \(keyID) names no bank") }
+            guard let org = try? OrgNumber(bankOrg) else { throw .corrupt("bank key \(keyID) names bank \(bankOrg)") }
+            return .bank(org)
         case .auditor:
-            guard let auditorName else { throw StorageError.corrupt("auditor key \(keyID) names no auditor") }
+            guard let auditorName = stored.auditorName else { throw .corrupt("auditor key \(keyID) names no auditor") }
             return .auditor(name: auditorName)
         }
+    }
+}
+
+extension PartyStore {
+    /// Who a presented key belongs to; nil for an unknown, malformed or revoked key.
+    public func authenticate(_ presented: String) async throws -> Principal? {
+        guard let key = APIKey(parsing: presented), let stored = try await liveKey(id: key.keyID) else { return nil }
+        return try key.principal(of: stored)
     }
 }

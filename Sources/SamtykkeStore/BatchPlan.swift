@@ -120,6 +120,9 @@ public struct BatchPlan: Sendable {
     private var outcomes: [Result<ChangeOutcome, StorageError>] = []
     private var updated: [ConsentID: Consent] = [:]
     private var updatedOrder: [ConsentID] = []
+    /// Claims still pending with their tokens: one a change completes or gives back is no longer, so
+    /// a second change of the batch holding the same claim finds it lost, as it would in a later batch.
+    private var pendingClaims: [IdempotencyRecordID: String] = [:]
 
     /// Consents the changes act on: the store loads these (locked for update).
     public static func consentIDs(in changes: [Change]) -> [ConsentID] {
@@ -151,6 +154,7 @@ public struct BatchPlan: Sendable {
         checkpoint = inputs.checkpoint
         consentTags = inputs.consentTags
         subjectKeys = inputs.subjectKeys
+        pendingClaims = inputs.claimTokens
         var tree = try MerkleTreeBuilder(size: inputs.size, rightEdge: inputs.rightEdge)
         var consents = inputs.consents
         var due = inputs.due[...]
@@ -186,13 +190,16 @@ public struct BatchPlan: Sendable {
         _ change: Change, inputs: BatchInputs, consents: inout [ConsentID: Consent], due: inout ArraySlice<Consent>,
         tree: inout MerkleTreeBuilder, now: Date
     ) throws -> Result<ChangeOutcome, StorageError> {
-        if let completing = change.completing, inputs.claimTokens[IdempotencyRecordID(completing.claim.key)] != completing.claim.token {
-            return .failure(.idempotencyClaimLost)
+        if let completing = change.completing {
+            guard pendingClaims[IdempotencyRecordID(completing.claim.key)] == completing.claim.token else { return .failure(.idempotencyClaimLost) }
+            // Completed or given back below, or left to the request when nothing happened: either way
+            // no other change of this batch may finish it.
+            pendingClaims[IdempotencyRecordID(completing.claim.key)] = nil
         }
         switch change.kind {
         case .create(let consent):
             guard inputs.registeredBanks.contains(consent.bankOrg) else { return .failure(.bankNotFound(consent.bankOrg)) }
-            guard consents[consent.id] == nil else { return .failure(.corrupt("consent \(consent.id) already exists")) }
+            guard consents[consent.id] == nil else { throw StoreFailure.corrupt("consent \(consent.id) already exists") }
             consents[consent.id] = consent
             insertedConsents.append(consent)
             let tag = ConsentTag.random()
@@ -298,7 +305,7 @@ public struct BatchPlan: Sendable {
             guard case .success(let changed) = outcome, let issued = Self.receipted(changed), let checkpoint,
                 let written = logged[issued.index]
             else { return outcome }
-            guard let proof = proofs[issued.index] else { throw StorageError.corrupt("no inclusion proof for entry \(issued.index)") }
+            guard let proof = proofs[issued.index] else { throw StoreFailure.corrupt("no inclusion proof for entry \(issued.index)") }
             let receipt = AuditReceipt(
                 index: issued.index, entry: written.leaf, treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note,
                 opening: written.opening

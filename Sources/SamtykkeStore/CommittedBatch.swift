@@ -40,7 +40,7 @@ public struct ChangeOutcome: Sendable {
     /// The consent after a change that names one.
     public func acceptedConsent() throws -> Consent {
         if let refusal { throw StorageError.refused(refusal) }
-        guard let consent else { throw StorageError.corrupt("a consent change committed without its consent") }
+        guard let consent else { throw StoreFailure.corrupt("a consent change committed without its consent") }
         return consent
     }
 }

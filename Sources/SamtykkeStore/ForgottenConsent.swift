@@ -26,9 +26,9 @@ public struct ForgottenConsent: Sendable, Hashable {
     }
 
     /// A stored row, re-validated as both backends read it: a row no sweep could have written is `corrupt`.
-    public init(id: String, bankOrg: String, status: String, createdAt: Date, endedAt: Date, forgottenAt: Date) throws(StorageError) {
+    public init(id: String, bankOrg: String, status: String, createdAt: Date, endedAt: Date, forgottenAt: Date) throws(StoreFailure) {
         guard let consentID = try? ConsentID(id), let org = try? OrgNumber(bankOrg), let ended = ConsentStatus(rawValue: status), ended.isTerminal else {
-            throw StorageError.corrupt("the forgotten consent \(id) is not one the retention sweep could have left")
+            throw StoreFailure.corrupt("the forgotten consent \(id) is not one the retention sweep could have left")
         }
         self.init(id: consentID, bankOrg: org, status: ended, createdAt: createdAt, endedAt: endedAt, forgottenAt: forgottenAt)
     }

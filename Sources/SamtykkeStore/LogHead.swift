@@ -35,3 +35,21 @@ public struct SubtreeCoordinate: Sendable, Hashable {
         self.index = index
     }
 }
+
+extension SubtreeCoordinate {
+    /// The perfect subtrees a tree of `size` leaves is extended from, left to right.
+    public static func rightEdge(size: UInt64) -> [SubtreeCoordinate] {
+        MerkleTreeBuilder.rightEdgeNodes(size: size).map { SubtreeCoordinate(level: $0.level, index: $0.index) }
+    }
+}
+
+extension Dictionary where Key == SubtreeCoordinate, Value == Hash {
+    /// The stored hashes of `nodes`, in their order. The log never loses a node it wrote, so one
+    /// that is not there is `corrupt`, for a proof as for the right edge a commit extends.
+    public func stored(_ nodes: [SubtreeCoordinate]) throws(StoreFailure) -> [Hash] {
+        try nodes.map { node throws(StoreFailure) in
+            guard let hash = self[node] else { throw .corrupt("the Merkle node at level \(node.level), index \(node.index) is missing") }
+            return hash
+        }
+    }
+}

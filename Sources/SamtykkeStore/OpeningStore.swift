@@ -48,7 +48,7 @@ extension LogStore where Self: OpeningStore {
     /// without one (forgotten) is `corrupt` here, for callers that read only live consents.
     public func auditedEntries(_ query: LogQuery) async throws -> [AuditEntry] {
         try await openedEntries(query).map { opened in
-            guard let entry = opened.entry else { throw StorageError.corrupt("entry \(opened.index) has no opening") }
+            guard let entry = opened.entry else { throw StoreFailure.corrupt("entry \(opened.index) has no opening") }
             return entry
         }
     }
@@ -58,7 +58,7 @@ extension OpenedEntry {
     /// `rows` opened by the openings `store` holds for them (only `person`'s, when given).
     public static func open(_ rows: [StoredEntry], store: any OpeningStore, about person: PersonID? = nil) async throws -> [OpenedEntry] {
         let leaves = try rows.map { row in
-            do throws(DomainError) { return try LogLeaf(leafBytes: row.leaf) } catch { throw StorageError.corrupt("entry \(row.index): \(error)") }
+            do throws(DomainError) { return try LogLeaf(leafBytes: row.leaf) } catch { throw StoreFailure.corrupt("entry \(row.index): \(error)") }
         }
         let wanted = zip(rows, leaves).compactMap { row, leaf in if case .v2 = leaf { row.index } else { nil } }
         let openings = wanted.isEmpty ? [:] : Dictionary(
@@ -69,7 +69,7 @@ extension OpenedEntry {
             do throws(DomainError) {
                 return OpenedEntry(index: row.index, leaf: row.leaf, entry: try leaf.audited(opening: opening), opening: opening)
             } catch {
-                throw StorageError.corrupt("entry \(row.index): its stored opening does not open it: \(error)")
+                throw StoreFailure.corrupt("entry \(row.index): its stored opening does not open it: \(error)")
             }
         }
     }
@@ -97,7 +97,7 @@ extension EntryOpening {
     }
 
     /// Reads an opening back from its stored columns; a row no opening could have written is `corrupt`.
-    public init(index: UInt64, type: String, salt: [UInt8], privateJSON: [UInt8]) throws(StorageError) {
+    public init(index: UInt64, type: String, salt: [UInt8], privateJSON: [UInt8]) throws(StoreFailure) {
         do {
             guard let entryType = AuditEntry.EntryType(rawValue: type) else { throw DomainError.invalid("opening.type", "is not a known entry type") }
             guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(privateJSON)) else {

@@ -39,7 +39,7 @@ public enum PrefetchedSubtrees {
 
         func perfectSubtreeHash(level: Int, index: UInt64) throws -> Hash {
             guard let hash = hashes[SubtreeCoordinate(level: level, index: index)] else {
-                throw StorageError.corrupt("the Merkle node at level \(level), index \(index) is missing")
+                throw StoreFailure.corrupt("the Merkle node at level \(level), index \(index) is missing")
             }
             return hash
         }

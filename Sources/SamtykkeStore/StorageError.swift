@@ -1,8 +1,10 @@
 import Foundation
 import SamtykkeCore
 
-/// Why a storage operation did not happen. Nothing is half-written when one of these is thrown: every
-/// method runs in one transaction that rolls back on error.
+/// What the domain or the store's own rules refused (not found, already there, wrong state, an
+/// `Idempotency-Key` in use): the caller's outcome, which the server answers with a 4xx problem
+/// document. What the database itself failed at is a `StoreFailure`. Nothing is half-written when
+/// either is thrown: every method runs in one transaction that rolls back on error.
 public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No such consent *for this caller*: another party's consent looks exactly like a missing one.
     case consentNotFound
@@ -22,8 +24,6 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case idempotencyMismatch
     /// This request's claim on its `Idempotency-Key` was taken over by a retry (it ran too long).
     case idempotencyClaimLost
-    /// The database holds something no valid sequence of operations could have written.
-    case corrupt(String)
 
     public var description: String {
         switch self {
@@ -38,7 +38,6 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .idempotencyInProgress: "a request with this Idempotency-Key is still in progress"
         case .idempotencyMismatch: "this Idempotency-Key was used with a different request"
         case .idempotencyClaimLost: "a retry took over this request's Idempotency-Key"
-        case .corrupt(let why): "the database is inconsistent: \(why)"
         }
     }
 }

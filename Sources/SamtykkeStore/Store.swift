@@ -22,8 +22,8 @@ public protocol PartyStore: Sendable {
     func addAuditor(name: String, now: Date) async throws -> APIKey
     /// Every auditor key, live or revoked, with its auditor's name, in the order issued; never a secret.
     func auditorKeys() async throws -> [AuditorKeyListing]
-    /// Who a presented key belongs to; nil for an unknown, malformed or revoked key.
-    func authenticate(_ presented: String) async throws -> Principal?
+    /// The live (unrevoked) key with this public id, as stored; `authenticate` decides what it proves.
+    func liveKey(id: String) async throws -> StoredAPIKey?
     /// Registered banks' names, for texts shown to citizens.
     func bankNames() async throws -> [OrgNumber: String]
 }
@@ -105,6 +105,9 @@ public protocol ChangeCommitting: Sendable {
 public protocol StoreHealth: Sendable {
     /// Checks the database answers a query: for `/readyz`.
     func ping() async throws
+    /// Brings the schema up to date; safe to call from every instance at every start. A schema it
+    /// cannot bring up to date is a `StoreFailure` of kind `schema`, which no retry cures.
+    func migrate() async throws
 }
 
 /// One auditor's key as `auditor list` shows it.

@@ -60,17 +60,17 @@ public struct StoredConsent: Sendable, Hashable {
 
     /// The consent these columns hold. Times come back at millisecond precision, the log's and the
     /// domain's, whatever finer precision a database kept.
-    public func consent() throws(StorageError) -> Consent {
+    public func consent() throws(StoreFailure) -> Consent {
         do {
-            let scopeList = try scopes.split(separator: ",").map { text throws(StorageError) in
+            let scopeList = try scopes.split(separator: ",").map { text throws(StoreFailure) in
                 guard let scope = Scope(rawValue: String(text)) else { throw .corrupt("consent \(id) has scope \(text)") }
                 return scope
             }
-            let yearList = try years.split(separator: ",").map { text throws(StorageError) in
+            let yearList = try years.split(separator: ",").map { text throws(StoreFailure) in
                 guard let year = Int(text) else { throw .corrupt("consent \(id) has year \(text)") }
                 return year
             }
-            guard let status = ConsentStatus(rawValue: status) else { throw StorageError.corrupt("consent \(id) has status \(status)") }
+            guard let status = ConsentStatus(rawValue: status) else { throw StoreFailure.corrupt("consent \(id) has status \(status)") }
             let terms = ConsentTerms(
                 restoring: try PersonID(personId),
                 scopes: scopeList,
@@ -91,7 +91,7 @@ public struct StoredConsent: Sendable, Hashable {
                 grantedAt: grantedAt?.roundedToMilliseconds,
                 statusChangedAt: statusChangedAt.roundedToMilliseconds
             )
-        } catch let error as StorageError {
+        } catch let error as StoreFailure {
             throw error
         } catch {
             throw .corrupt("consent \(id): \(error)")

@@ -4,7 +4,8 @@
 /// It keeps the perfect subtrees along the right edge of the tree: one per set bit of `size`,
 /// widest first, exactly the subtrees whose right fold is the root.
 public struct MerkleTreeBuilder: Sendable {
-    private var rightEdge: [Hash] = []
+    /// The perfect subtrees whose right fold is the root, widest first: what `init(size:rightEdge:)` resumes from.
+    public private(set) var rightEdge: [Hash] = []
 
     public private(set) var size: UInt64 = 0
 

@@ -8,12 +8,12 @@ import Foundation
 ///
 /// Signed notes and checkpoints are compared and signed as text, so a decoder that also took
 /// unpadded, whitespace-laden or non-canonical input would let two texts stand for one value.
-enum StrictBase64 {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+public enum StrictBase64 {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString()
     }
 
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         guard let data = Data(base64Encoded: String(text)), data.base64EncodedString() == text else { return nil }
         return Array(data)
     }

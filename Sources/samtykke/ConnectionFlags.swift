@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SamtykkeApp
 import SamtykkeServer
 
 /// `serve`'s defences against floods: connection timeouts and caps (in all and per address), the limit per address on
@@ -44,13 +45,13 @@ struct ConnectionFlags: ParsableArguments {
         let auditRate: RateLimiter.Rule
         let trustedProxies: [IPNetwork]
 
-        func apply(to options: inout ServerOptions, _ broker: inout Broker) {
-            options.timeouts = timeouts
-            options.maxConnections = maxConnections
-            options.maxConnectionsPerAddress = maxConnectionsPerAddress
-            broker.limits.addressRate = addressRate
-            broker.limits.auditRate = auditRate
-            broker.trustedProxies = trustedProxies
+        func apply(to settings: inout BrokerSettings) {
+            settings.server.timeouts = timeouts
+            settings.server.maxConnections = maxConnections
+            settings.server.maxConnectionsPerAddress = maxConnectionsPerAddress
+            settings.limits.addressRate = addressRate
+            settings.limits.auditRate = auditRate
+            settings.trustedProxies = trustedProxies
         }
     }
 

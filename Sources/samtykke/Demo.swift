@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 
 /// The whole flow on this machine, each step printed (`DemoFlow`).
 struct Demo: AsyncParsableCommand {

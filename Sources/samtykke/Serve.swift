@@ -5,6 +5,7 @@ import Logging
 import SamtykkeApp
 import SamtykkeServer
 import ServiceLifecycle
+import TraceExport
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the broker (SQLite under --data-dir, or PostgreSQL with --database for several instances).")
@@ -45,6 +46,8 @@ struct Serve: AsyncParsableCommand {
     var requireDpop = false
     @Flag(help: "Turn banks' API keys off: banks authenticate only with access tokens from /v1/token.")
     var noApiKeys = false
+    @Option(help: "Send traces to this OpenTelemetry collector over OTLP/HTTP, e.g. http://127.0.0.1:4318 (spans go to /v1/traces under it); off by default.")
+    var otlpEndpoint: HTTPURL?
     @OptionGroup(title: "Connections and floods") var connections: ConnectionFlags
 
     static func witness(_ text: String) throws -> WitnessEndpoint {
@@ -73,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         try Env.fill(&publicUrl, "public-url")
         try Env.fill(&requireDpop, "require-dpop")
         try Env.fill(&noApiKeys, "no-api-keys")
+        try Env.fill(&otlpEndpoint, "otlp-endpoint")
         _ = try checked()
         if let webhookCa { _ = try Self.trustRoots(webhookCa) }
         try broker.requireStoreAndAgency()
@@ -107,24 +111,29 @@ struct Serve: AsyncParsableCommand {
         try await reportingErrors {
             let host = host ?? "127.0.0.1"
             let (port, rate, webhookTimeout) = try checked()
-            // Before the first logger exists: every logger made after this writes the chosen format.
-            if logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
+            // Before the first logger exists: every logger made after this writes the chosen format
+            // (and, when traces are on, the trace ids of the request it is written in).
+            let traceIds = otlpEndpoint.map { _ in TraceExport.logMetadata }
+            if logFormat == .json {
+                LoggingSystem.bootstrap({ label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: traceIds)
+            } else if traceIds != nil {
+                LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: traceIds)
+            }
             let logger = makeLogger("samtykke.broker", level: logLevel)
-            var (built, store) = try await broker.settings().makeBroker(publicURL: "http://\(host):\(port)", logger: logger)
-            built.limits.rate = rate
-            built.witnesses = witnesses.map { $0.client() }
-            built.webhookAllowPrivate = webhookAllowPrivate
-            built.webhookDelivery.trustPEM = try webhookCa.map(Self.trustRoots)
-            built.webhookDelivery.timeout = webhookTimeout
-            built.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
-            built.publicURL = publicUrl?.description
-            built.requireDPoP = requireDpop
-            built.apiKeys = !noApiKeys
-            var options = ServerOptions(host: host, port: port)
-            options.backend = store.backend
-            try connections.checked().apply(to: &options, &built)
-            let app = buildApplication(broker: built, options: options, logger: logger, storeServices: store.services, prepare: store.prepare)
-            try await runBroker(app, activity: built.activity, logger: logger)
+            let traces = try otlpEndpoint.map { try TraceExport.start(endpoint: $0.description, logger: logger) }
+            var settings = try broker.settings()
+            settings.server = ServerOptions(host: host, port: port)
+            settings.limits.rate = rate
+            settings.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
+            settings.witnesses = witnesses.map { $0.client() }
+            settings.webhookAllowPrivate = webhookAllowPrivate
+            settings.webhookDelivery.trustPEM = try webhookCa.map(Self.trustRoots)
+            settings.webhookDelivery.timeout = webhookTimeout
+            settings.publicURL = publicUrl?.description
+            settings.requireDPoP = requireDpop
+            settings.apiKeys = !noApiKeys
+            try connections.checked().apply(to: &settings)
+            try await buildBroker(settings, logger: logger).run(logger: logger, beside: traces.map { [$0] } ?? [])
         }
     }
 }

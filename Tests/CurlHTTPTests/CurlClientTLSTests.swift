@@ -1,13 +1,17 @@
 import CurlHTTP
+import DevPKI
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("CurlClient over mutual TLS")
 struct CurlClientTLSTests {
-    private let pki: TestPKI
+    private let pki: PKIPaths
+    private let other: PKIPaths
 
     init() async throws {
-        pki = try await TestPKI.shared()
+        pki = try await TestPKI.main.value
+        other = try await TestPKI.other.value
     }
 
     private func client(
@@ -22,7 +26,7 @@ struct CurlClientTLSTests {
                 connectTimeout: .seconds(2),
                 totalTimeout: .seconds(30),
                 tls: CurlTLSConfiguration(
-                    caFile: caFile ?? pki.caCertificate,
+                    caFile: caFile ?? pki.caCertificate.path,
                     clientCertificateFile: certificate,
                     clientKeyFile: key),
                 maxConcurrentRequests: maxConcurrentRequests,
@@ -35,11 +39,11 @@ struct CurlClientTLSTests {
         try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
             let opened = Mutex<[Int]>([])
             let report: @Sendable (Int) -> Void = { count in opened.withLock { $0.append(count) } }
-            let untrusting = client(caFile: pki.otherCACertificate, certificate: pki.clientCertificate, key: pki.clientKey, connectionsOpened: report)
+            let untrusting = client(caFile: other.caCertificate.path, certificate: pki.brokerClientCertificate.path, key: pki.brokerClientKey.path, connectionsOpened: report)
             try await expectTLSFailure(untrusting, server)
             try await expectTLSFailure(client(connectionsOpened: report), server)
             #expect(opened.withLock { $0 } == [1, 1])
-            let trusting = client(certificate: pki.clientCertificate, key: pki.clientKey, connectionsOpened: report)
+            let trusting = client(certificate: pki.brokerClientCertificate.path, key: pki.brokerClientKey.path, connectionsOpened: report)
             for _ in 0..<3 { _ = try await trusting.execute(.get("\(server.baseURL)/hello")) }
             #expect(opened.withLock { $0 } == [1, 1, 1])
         }
@@ -47,7 +51,7 @@ struct CurlClientTLSTests {
 
     @Test func rightClientCertificateSucceeds() async throws {
         try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
-            let client = client(certificate: pki.clientCertificate, key: pki.clientKey)
+            let client = client(certificate: pki.brokerClientCertificate.path, key: pki.brokerClientKey.path)
             let response = try await client.execute(.get("\(server.baseURL)/hello"))
             #expect(response.status == 200)
             #expect(response.body == Array("hello".utf8))
@@ -57,7 +61,7 @@ struct CurlClientTLSTests {
     @Test func connectionsAndHandshakesAreReused() async throws {
         try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
             let poolSize = 4
-            let client = client(certificate: pki.clientCertificate, key: pki.clientKey, maxConcurrentRequests: poolSize)
+            let client = client(certificate: pki.brokerClientCertificate.path, key: pki.brokerClientKey.path, maxConcurrentRequests: poolSize)
             let first = try await client.execute(.get("\(server.baseURL)/hello"))
             let second = try await client.execute(.get("\(server.baseURL)/hello"))
             #expect(first.newConnections == 1)
@@ -82,14 +86,14 @@ struct CurlClientTLSTests {
     @Test func clientCertificateFromAnotherCAIsATLSError() async throws {
         try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
             let code = try await expectTLSFailure(
-                client(certificate: pki.otherClientCertificate, key: pki.otherClientKey), server)
+                client(certificate: other.brokerClientCertificate.path, key: other.brokerClientKey.path), server)
             #expect(code == 56 || code == 35)
         }
     }
 
     @Test func serverCertificateFromAnUntrustedCAIsATLSError() async throws {
         try await TestServer.run(tls: try pki.serverTLSConfiguration()) { server in
-            let client = client(caFile: pki.otherCACertificate, certificate: pki.clientCertificate, key: pki.clientKey)
+            let client = client(caFile: other.caCertificate.path, certificate: pki.brokerClientCertificate.path, key: pki.brokerClientKey.path)
             let code = try await expectTLSFailure(client, server)
             #expect(code == 60)
         }

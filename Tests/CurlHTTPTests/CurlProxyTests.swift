@@ -1,20 +1,22 @@
 import CurlHTTP
+import DevPKI
 import Foundation
+import TestSupport
 import Testing
 
 /// The proxy is what the configuration says, never what the process environment says.
 @Suite("CurlClient and proxies")
 struct CurlProxyTests {
-    private let pki: TestPKI
+    private let pki: PKIPaths
 
     init() async throws {
-        pki = try await TestPKI.shared()
+        pki = try await TestPKI.main.value
     }
 
     private func client(proxy: String? = nil) -> CurlClient {
         CurlClient(configuration: CurlClientConfiguration(
             connectTimeout: .seconds(2), totalTimeout: .seconds(10),
-            tls: CurlTLSConfiguration(caFile: pki.caCertificate, clientCertificateFile: pki.clientCertificate, clientKeyFile: pki.clientKey),
+            tls: CurlTLSConfiguration(caFile: pki.caCertificate.path, clientCertificateFile: pki.brokerClientCertificate.path, clientKeyFile: pki.brokerClientKey.path),
             maxConcurrentRequests: 1, proxy: proxy
         ))
     }

@@ -1,9 +1,11 @@
 import Foundation
 import MockTaxAgency
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// A failing or slow agency: the bank gets a 502 or 504 problem with a retry hint, no use is counted,

@@ -1,10 +1,12 @@
 import AgencyClient
+import CurlAgencyClient
 import CurlHTTP
 import DevPKI
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeServer
 import Testing
@@ -58,7 +60,7 @@ import Testing
     static func handshakes() -> Double {
         var text: [UInt8] = []
         SamtykkeMetrics.registry.emit(into: &text)
-        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(CurlTaxAgency.tlsHandshakesMetric + " ") }
+        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(AgencyMetric.tlsHandshakes + " ") }
         return line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SamtykkeApp
 import SamtykkeServer
 import Testing
 import TransparencyLog

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import Testing
 
 /// A running broker with a log worth auditing, an auditor key, and its database file at hand.

@@ -1,9 +1,11 @@
 import DevPKI
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// A running broker (LocalStack: the mock agency over mutual TLS and the broker over HTTP) with every
@@ -23,22 +25,20 @@ struct AuthorizationParties: Sendable {
     static let orgA = "986352325"
     static let orgB = "974760673"
 
-    /// One dev PKI for every stack these tests start, copied into each stack's directory (LocalStack
-    /// uses a PKI it finds there). Making one runs openssl several times, so it happens once.
-    static let sharedPKI = Task<URL, any Error> {
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-test-pki-\(UUID().uuidString)")
-        return try await DevPKI.make(in: directory).directory
-    }
-
     static func run<T: Sendable>(
-        customize: @escaping @Sendable (inout Broker) -> Void = { _ in },
+        customize: @escaping @Sendable (inout BrokerSettings) -> Void = { _ in },
         _ body: @Sendable (AuthorizationParties) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { dir in
-            try FileManager.default.copyItem(at: try await sharedPKI.value, to: dir.appendingPathComponent("pki"))
+            // One dev PKI for every stack, copied into each stack's directory (LocalStack uses a PKI it
+            // finds there): making one runs openssl several times.
+            try FileManager.default.copyItem(at: try await TestPKI.main.value.directory, to: dir.appendingPathComponent("pki"))
             let clock = TestClock()
             return try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 broker.clock = { clock.now() }
+                // Claims no delivery: these tests register webhooks at a public address, which a test
+                // must never call.
+                broker.webhookDelivery.perEndpoint = 0
                 customize(&broker)
             }) { stack in
                 let database = stack.broker.store

@@ -1,5 +1,6 @@
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import Testing
 
 /// `samtykke backup` while a broker works, and `restore` into a new data directory: the restored

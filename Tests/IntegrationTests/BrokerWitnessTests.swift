@@ -2,7 +2,8 @@ import Crypto
 import CurlHTTP
 import Foundation
 import ChildProcess
-import ProcessHarness
+import SamtykkeApp
+import TestSupport
 import Testing
 import TransparencyLog
 import Witness

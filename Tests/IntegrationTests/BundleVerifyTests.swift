@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import Testing
 import TransparencyLog
 

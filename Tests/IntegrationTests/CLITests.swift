@@ -96,5 +96,7 @@ import Testing
         #expect(demo.stdout.contains("signature verifies"))
         #expect(demo.stdout.contains("inclusion proof"))
         #expect(demo.stdout.contains("409"))
+        // The bank is on the key flow: only its public key registered, a DPoP-bound token.
+        #expect(demo.stdout.contains("no API key exists for it") && demo.stdout.contains("DPoP token, 300 s"))
     }
 }

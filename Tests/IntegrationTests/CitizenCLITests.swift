@@ -1,7 +1,7 @@
 import ChildProcess
 import CitizenClient
 import Foundation
-import ProcessHarness
+import TestSupport
 import SamtykkeCore
 import Testing
 

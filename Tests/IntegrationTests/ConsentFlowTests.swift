@@ -4,10 +4,12 @@ import Foundation
 import JWTKit
 import SamtykkeAPI
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeStore
 import SamtykkeJOSE
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// The whole flow with every real part: the mock agency over mutual TLS, libcurl, the broker over
@@ -39,7 +41,7 @@ import Testing
     }
 
     /// `sqlite` pins SQLite whatever the suite's backend, for tests that edit the database file.
-    static func withStack(backend: TestBackend.Choice = .configured, customize: @escaping @Sendable (inout Broker) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
+    static func withStack(backend: TestBackend.Choice = .configured, customize: @escaping @Sendable (inout BrokerSettings) -> Void = { _ in }, _ body: @Sendable (Running) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
             let store = try await TestBackend.store(in: dir, backend)

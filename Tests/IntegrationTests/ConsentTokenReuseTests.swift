@@ -2,6 +2,7 @@ import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
 @testable import SamtykkeServer
+import TestSupport
 import Testing
 
 /// A consent token is signed once and presented for its lifetime, and only while it says what a
@@ -37,15 +38,9 @@ import Testing
 
     /// An active consent, as the bundle service signs tokens for.
     static func consent() throws -> Consent {
-        let person = try PersonID(try ConsentFlowTests.person)
-        let terms = try ConsentTerms(
-            personId: person, scopes: [.income], years: [2024],
-            purpose: try Purpose(code: "loan-application", text: "Refinancing"), validUntil: Date().addingTimeInterval(86_400), maxUses: 3,
-            now: Date(), policy: ConsentPolicy()
+        try TestConsent.active(
+            person: try PersonID(try ConsentFlowTests.person), bank: try OrgNumber("986352325"), scopes: [.income], years: [2024], purpose: "Refinancing"
         )
-        var consent = Consent(bankOrg: try OrgNumber("986352325"), terms: terms, now: Date(), policy: ConsentPolicy())
-        _ = try consent.grant(by: person, at: Date())
-        return consent
     }
 
     @Test func aTokenIsReusedOnlyWhileItLivesAndFits() async throws {

@@ -8,6 +8,7 @@ import Logging
 import SamtykkeApp
 import SamtykkeStore
 import Synchronization
+import TestSupport
 import Testing
 import TransparencyLog
 

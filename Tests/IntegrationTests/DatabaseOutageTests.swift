@@ -1,7 +1,6 @@
 import ChildProcess
 import DevPKI
 import Foundation
-import ProcessHarness
 import TestSupport
 import Testing
 
@@ -20,7 +19,8 @@ struct DatabaseOutageTests {
             let agency = ServerProcess(["mock-tax-agency", "--pki", pki.path, "--fixtures", Package.fixtures])
             try agency.start()
             let agencyURL = try await agency.waitUntilListening()
-            let broker = ServerProcess(["serve", "--database", cluster.url, "--pki", pki.path, "--tax-agency", agencyURL])
+            // At debug, ServiceLifecycle names each service as it stops: a stop that hangs shows which.
+            let broker = ServerProcess(["serve", "--database", cluster.url, "--pki", pki.path, "--tax-agency", agencyURL, "--log-level", "debug"])
             try await withCleanup {
                 try broker.start()
                 // Nothing listens on the database's port yet: the broker binds its own all the same.
@@ -41,6 +41,13 @@ struct DatabaseOutageTests {
 
                 try await cluster.start()
                 try await Self.waitUntil(anyone, answers: 200, within: .seconds(60), log: broker)
+
+                // An outage behind it does not hold up stopping: SIGTERM ends it within seconds
+                // (a broker that waited on its pool's dead connections took longer than 30 s).
+                let started = ContinuousClock.now
+                let exit = await broker.stop(signal: SIGTERM, grace: .seconds(10))
+                let took = started.duration(to: .now)
+                #expect(exit == 0 && took < .seconds(5), "exit \(exit.map(String.init) ?? "none") after \(took):\n\(broker.logTail(lines: 60))")
             } cleanup: {
                 await broker.stop()
                 await agency.stop()
@@ -51,9 +58,7 @@ struct DatabaseOutageTests {
             #expect(log.components(separatedBy: "database unavailable").count - 1 == 2, "\(log)")
             #expect(log.components(separatedBy: "database available again").count - 1 == 2, "\(log)")
             #expect(log.contains("broker listening") && log.contains("version=") && log.contains("backend=postgresql"), "\(log)")
-            // The stop line is ShutdownTests' to check: after this outage the broker has twice (of
-            // two clean-clone CI runs) not finished stopping within the harness's grace, which is a
-            // defect of its own (noted), not what this test is about.
+            #expect(log.contains("broker stopped") && log.contains("reason=signal SIGTERM"), "\(log)")
         }
     }
 

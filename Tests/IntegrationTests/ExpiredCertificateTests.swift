@@ -2,8 +2,10 @@ import CurlHTTP
 import DevPKI
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SwiftASN1
+import TestSupport
 import Testing
 import X509
 

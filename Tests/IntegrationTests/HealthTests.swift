@@ -1,8 +1,10 @@
 import AgencyClient
+import CurlAgencyClient
 import CurlHTTP
 import Foundation
-import ProcessHarness
+import TestSupport
 import MockTaxAgency
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
 import Testing
@@ -27,7 +29,7 @@ import Testing
     func anAgencyOutageMakesTheBrokerUnready() async throws {
         let closed = try ServerProcess.freePort()
         try await ConsentFlowTests.withStack(customize: { broker in
-            broker.agency = CurlTaxAgency(baseURL: "https://127.0.0.1:\(closed)", tls: CurlTLSConfiguration())
+            broker.given.agency = CurlTaxAgency(baseURL: "https://127.0.0.1:\(closed)", tls: CurlTLSConfiguration())
         }) { run in
             let anyone = Caller(server: run.stack.brokerURL, credential: nil)
             let person = try ConsentFlowTests.person

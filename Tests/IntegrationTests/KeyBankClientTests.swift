@@ -1,5 +1,5 @@
 import Foundation
-import ProcessHarness
+import TestSupport
 import SamtykkeApp
 import Testing
 

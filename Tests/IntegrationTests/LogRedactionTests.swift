@@ -4,8 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SamtykkeJOSE
+import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeServer
 import Synchronization
+import TestSupport
 import Testing
 
 /// The broker's log, at `.trace`, through a whole flow and every kind of refusal, access log
@@ -13,30 +16,6 @@ import Testing
 /// national identity number, an ID token, an API key, any other JWT (consent tokens, bundles) or
 /// any private key's material.
 @Suite struct LogRedactionTests {
-    /// Keeps every line a logger writes, message and metadata, as the text an operator would see.
-    struct CapturingHandler: LogHandler {
-        let lines: Lines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        final class Lines: Sendable {
-            private let storage = Mutex<[String]>([])
-            var all: [String] { storage.withLock { $0 } }
-            func append(_ line: String) { storage.withLock { $0.append(line) } }
-        }
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            lines.append("\(event.level) [\(event.source)] \(event.message) \(fields)")
-        }
-    }
-
     /// Every private key of the PKI as it could show up in text: the PEM's base64 lines, and the raw
     /// scalar of the signing keys in base64 and hex (a reflected struct would print bytes, not PEM).
     static func privateKeyMaterial(_ files: [URL]) throws -> [String] {
@@ -54,12 +33,12 @@ import Testing
     }
 
     @Test func nothingSecretOrPersonalIsLogged() async throws {
-        let lines = CapturingHandler.Lines()
-        let logger = Logger(label: "samtykke.broker") { _ in CapturingHandler(lines: lines) }
+        let lines = CapturingLogHandler.Lines()
+        let logger = Logger(label: "samtykke.broker") { _ in CapturingLogHandler(lines: lines) }
 
         let secrets = try await AuthorizationParties.run { parties -> [String] in
             // The same broker LocalStack built, served by an application that logs into `lines`.
-            let app = buildApplication(broker: parties.stack.broker, options: ServerOptions(port: 0), logger: logger)
+            let app = try await buildBroker(parties.stack.broker.settings, logger: logger).application
             return try await app.test(.live) { client in
                 let server = "http://127.0.0.1:\(try #require(client.port))"
                 let bank = Caller(server: server, credential: parties.bankA)

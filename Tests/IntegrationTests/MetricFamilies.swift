@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// `/metrics` as the reference Prometheus parser reads it (`scripts/metric-families.py`, on the
 /// `prometheus_client` package), so the text format is checked by code the broker did not write.

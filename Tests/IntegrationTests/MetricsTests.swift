@@ -1,5 +1,5 @@
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,7 @@
 import Foundation
+import SamtykkeCore
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// `openapi.json` tells the truth: it names exactly the router's routes, it is a valid OpenAPI 3.1
@@ -12,13 +14,15 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: committed)) as? [String: Any])
     }
 
-    /// `"METHOD /path"` for every operation of the document.
+    /// `"METHOD /path"` for every operation of the document, the path as the router writes it
+    /// (`x-route` where a client's path parameters cannot be the router's pattern: tiles).
     static func operations(_ document: [String: Any]) throws -> [String: [String: Any]] {
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         var operations: [String: [String: Any]] = [:]
         for (path, methods) in paths {
             for (method, operation) in methods {
-                operations["\(method.uppercased()) \(path)"] = try #require(operation as? [String: Any])
+                let operation = try #require(operation as? [String: Any])
+                operations["\(method.uppercased()) \(operation["x-route"] as? String ?? path)"] = operation
             }
         }
         return operations
@@ -33,7 +37,7 @@ import Testing
 
     @Test func itDescribesExactlyTheRoutesOfTheRouterAndIsServedAsCommitted() async throws {
         try await AuthorizationParties.run { parties in
-            let routes = Set(buildRouter(broker: parties.stack.broker).routes.map(\.description))
+            let routes = Set(buildRouter(broker: parties.stack.broker.broker).routes.map(\.description))
             let documented = Set(try Self.operations(try Self.document()).keys)
             #expect(documented == routes, "undocumented: \(routes.subtracting(documented).sorted()); no such route: \(documented.subtracting(routes).sorted())")
 
@@ -155,10 +159,11 @@ import Testing
         #expect(Set(samples.compactMap { $0["status"] }).isSuperset(of: ["200", "201", "400", "401", "403", "404", "409"]))
 
         let script = """
-        import json, sys
+        import base64, json, sys
         from jsonschema import Draft202012Validator
         document = json.load(open(sys.argv[1]))
         failures = []
+        bundles = []
         for sample in json.load(sys.stdin):
             where = f"{sample['method'].upper()} {sample['path']} {sample['status']}"
             operation = document["paths"][sample["path"]][sample["method"]]
@@ -175,10 +180,218 @@ import Testing
             body = json.loads(sample["body"]) if media.endswith("json") else sample["body"]
             validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
             failures += [f"{where}: {error.json_path}: {error.message}" for error in validator.iter_errors(body)]
+            if sample["path"].endswith("/bundles") and sample["status"] == "201":
+                # The JWS's payload, which the document describes as BundleClaims (SPEC §3).
+                payload = body["bundle"].split(".")[1]
+                claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+                claimsSchema = {"$ref": "#/components/schemas/BundleClaims", "components": document["components"]}
+                validator = Draft202012Validator(claimsSchema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+                failures += [f"{where} bundle claims: {error.json_path}: {error.message}" for error in validator.iter_errors(claims)]
+                bundles.append(where)
+        if not bundles: failures.append("no bundle was issued to check its claims")
         print("\\n".join(failures) or "all samples match")
         sys.exit(1 if failures else 0)
         """
         let result = try await Self.runPython(script, input: Array(try JSONSerialization.data(withJSONObject: samples)))
         #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// A client generator gets from the document an example for every request and response (each
+    /// valid for its schema), `Request-Id` on every answer and an example for every path parameter.
+    @Test
+    func everyRequestAndResponseHasAnExampleThatMatchesItsSchema() async throws {
+        let script = """
+        import json, sys
+        from jsonschema import Draft202012Validator
+        document = json.load(open(sys.argv[1]))
+        failures = []
+        def check(where, media, schema, example):
+            if media == "application/octet-stream": return
+            if example is None:
+                failures.append(f"{where} {media}: no example"); return
+            validator = Draft202012Validator(dict(schema, components=document["components"]), format_checker=Draft202012Validator.FORMAT_CHECKER)
+            failures.extend(f"{where} {media}: {e.json_path}: {e.message}" for e in validator.iter_errors(example))
+        def response(r):
+            return document["components"]["responses"][r["$ref"].split("/")[-1]] if "$ref" in r else r
+        for path, methods in document["paths"].items():
+            for method, operation in methods.items():
+                where = f"{method.upper()} {path}"
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "path" and "example" not in parameter: failures.append(f"{where}: path parameter {parameter['name']} has no example")
+                for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                    check(where + " request", media, content["schema"], content.get("example"))
+                for status in ["405", "500"]:
+                    if status not in operation["responses"]: failures.append(f"{where}: {status} not declared")
+                for status, r in operation["responses"].items():
+                    r = response(r)
+                    if "Request-Id" not in r.get("headers", {}): failures.append(f"{where} {status}: Request-Id not declared")
+                    for media, content in r.get("content", {}).items():
+                        check(f"{where} {status}", media, content["schema"], content.get("example"))
+        print("\\n".join(failures) or "every request and response has a matching example")
+        sys.exit(1 if failures else 0)
+        """
+        let result = try await Self.runPython(script, input: [])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// Generates into `dir`, from the committed document and unedited, a client package
+    /// `samtykke_client` (openapi-python-client) and a module `models` (datamodel-code-generator's
+    /// pydantic models), failing on any warning of the first.
+    static func generateClients(in dir: URL) async throws {
+        let script = """
+        import os, subprocess, sys
+        document, out = sys.argv[1], sys.argv[2]
+        with open(os.path.join(out, "config.yaml"), "w") as config:
+            config.write("post_hooks: []\\nproject_name_override: samtykke-client\\npackage_name_override: samtykke_client\\n")
+        generated = subprocess.run([sys.executable, "-m", "openapi_python_client", "generate", "--path", document, "--config", os.path.join(out, "config.yaml"),
+            "--meta", "none", "--output-path", os.path.join(out, "samtykke_client")], capture_output=True, text=True)
+        if generated.returncode != 0 or "Warning" in generated.stdout + generated.stderr:
+            sys.exit("openapi-python-client: " + generated.stdout + generated.stderr)
+        generated = subprocess.run([sys.executable, "-m", "datamodel_code_generator", "--input", document, "--input-file-type", "openapi",
+            "--output", os.path.join(out, "models.py"), "--output-model-type", "pydantic_v2.BaseModel", "--formatters", "builtin"], capture_output=True, text=True)
+        if generated.returncode != 0:
+            sys.exit("datamodel-code-generator: " + generated.stdout + generated.stderr)
+        """
+        let result = try await TestPython.run(["-c", script, committed.path, dir.path])
+        try #require(result.status == 0, "\(result.stdout + result.stderr)")
+    }
+
+    /// Clients generated from the document by two generators, unedited, build and import without a
+    /// warning, and take an event type, a status and a problem type the document does not list yet
+    /// (SPEC §2a: types may grow), instead of failing as a closed enum makes them.
+    @Test
+    func clientsOfTwoGeneratorsBuildAndTolerateNewValues() async throws {
+        try await withTemporaryDirectory { dir in
+            try await Self.generateClients(in: dir)
+            let script = """
+            import importlib, pkgutil, sys
+            sys.path.insert(0, sys.argv[1])
+            import samtykke_client
+            for module in pkgutil.walk_packages(samtykke_client.__path__, "samtykke_client."):
+                importlib.import_module(module.name)
+            import models
+            from samtykke_client.models import Event, Problem
+            event = {"id": "evt_9", "type": "consent.amended", "timestamp": "2026-12-06T07:59:27.569Z",
+                     "data": {"consentId": "01938f4e-7d2a-7c3b-9a1e-2f4b6c8d0e1f", "status": "paused", "logIndex": 9}}
+            problem = {"type": "/problems/something-new", "title": "New", "status": 400}
+            assert Event.from_dict(event).type_ == "consent.amended"
+            assert Problem.from_dict(problem).type_ == "/problems/something-new"
+            assert models.Event.model_validate(event).type == "consent.amended"
+            models.Problem.model_validate(problem)
+            for name in ["BundleClaims", "BundleYear", "AuditReceipt", "ConsentRequest"]:
+                assert hasattr(models, name), name
+            print("both clients build")
+            """
+            let result = try await TestPython.run(["-W", "error", "-c", script, dir.path])
+            #expect(result.status == 0, "\(result.stdout + result.stderr)")
+        }
+    }
+
+    /// A bank's whole flow driven by the generated client, unedited: create (with an
+    /// `Idempotency-Key`, replayed), the citizen's grant with the CLI, a bundle whose claims the
+    /// generated `BundleClaims` reads, the list a page at a time, withdrawal, and the events.
+    @Test
+    func aBanksWholeFlowRunsOnTheGeneratedClient() async throws {
+        try await withTemporaryDirectory { dir in
+            try await Self.generateClients(in: dir)
+            try await AuthorizationParties.run { parties in
+                let script = """
+                import base64, json, subprocess, sys
+                out, server, key, binary, idToken, person, until = sys.argv[1:8]
+                sys.path.insert(0, out)
+                from samtykke_client import AuthenticatedClient
+                from samtykke_client.api.bank import create_consent, get_consent, issue_bundle, list_consents, list_events, withdraw_consent
+                from samtykke_client.models import BundleClaims, Consent, ConsentPage, ConsentRequest, EventList, IssuedBundle
+                bank = AuthenticatedClient(base_url=server, token=key)
+                def request(reference):
+                    return ConsentRequest.from_dict({"personId": person, "scopes": ["income", "debt"], "years": [2023, 2024],
+                        "purpose": {"code": "loan-application", "text": "Refinancing"}, "validUntil": until, "maxUses": 2, "externalReference": reference})
+                created = create_consent.sync_detailed(client=bank, body=request("loan-1"), idempotency_key="flow-1")
+                assert created.status_code == 201 and isinstance(created.parsed, Consent), created.content
+                replayed = create_consent.sync_detailed(client=bank, body=request("loan-1"), idempotency_key="flow-1")
+                assert replayed.status_code == 201 and replayed.parsed.id == created.parsed.id, replayed.content
+                assert replayed.headers.get("Idempotent-Replayed") == "true"
+                consent = created.parsed.id
+                second = create_consent.sync(client=bank, body=request("loan-2"), idempotency_key="flow-2")
+                granted = subprocess.run([binary, "consent", "grant", str(consent), "--yes", "--server", server],
+                    env={"SAMTYKKE_ID_TOKEN": idToken, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+                assert granted.returncode == 0, granted.stderr
+                assert str(get_consent.sync(consent, client=bank).status) == "active"
+                issued = issue_bundle.sync_detailed(consent, client=bank, idempotency_key="bundle-1")
+                assert issued.status_code == 201 and isinstance(issued.parsed, IssuedBundle), issued.content
+                payload = issued.parsed.bundle.split(".")[1]
+                claims = BundleClaims.from_dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+                assert str(claims.consent.id) == str(consent) and claims.data["2024"].income.wages >= 0, claims
+                assert issued.parsed.audit_receipt.tree_size > issued.parsed.audit_receipt.index
+                seen, after = [], None
+                while True:
+                    page = list_consents.sync(client=bank, limit=1, **({"after": after} if after else {}))
+                    assert isinstance(page, ConsentPage), page
+                    seen += [c.id for c in page.consents]
+                    if not page.next_: break
+                    after = page.next_
+                assert sorted(map(str, seen)) == sorted([str(consent), str(second.id)]), seen
+                filtered = list_consents.sync(client=bank, external_reference="loan-2")
+                assert [c.id for c in filtered.consents] == [second.id], filtered
+                withdrawn = withdraw_consent.sync(consent, client=bank)
+                assert str(withdrawn.status) == "withdrawn", withdrawn
+                events = list_events.sync(client=bank, limit=100)
+                assert isinstance(events, EventList), events
+                mine = [e.type_ for e in events.events if str(e.data.consent_id) == str(consent)]
+                assert mine == ["consent.requested", "consent.granted", "bundle.issued", "consent.withdrawn"], mine
+                print("the flow ran")
+                """
+                let result = try await TestPython.run([
+                    "-c", script, dir.path, parties.stack.brokerURL, parties.bankA, Package.binary.path, parties.citizenX, parties.personX,
+                    RFC3339.string(from: parties.clock.now().addingTimeInterval(3 * 86_400)),
+                ])
+                #expect(result.status == 0, "\(result.stdout + result.stderr)")
+            }
+        }
+    }
+
+    /// Every problem `type` the code sends is listed in the document and resolves to a page the
+    /// broker serves; an unknown name is a 404 whose own type resolves.
+    @Test
+    func everyProblemTypeIsListedAndResolvesToAPage() async throws {
+        let schemas = try #require((try Self.document()["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let listed = try #require((schemas["ProblemType"] as? [String: Any])?["enum"] as? [String])
+        let sources = Package.root.appendingPathComponent("Sources/SamtykkeServer")
+        let pattern = try Regex(#"Problem\(\s*[^,()]+,\s*"([a-z]+(?:-[a-z]+)*)""#)
+        var sent: Set<String> = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: sources.path) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: pattern) { sent.insert("/problems/" + String(match.output[1].substring!)) }
+        }
+        #expect(sent.count > 15, "the source scan found only \(sent.sorted())")
+        #expect(sent.isSubset(of: Set(listed)), "sent but not listed: \(sent.subtracting(listed).sorted())")
+        try await AuthorizationParties.run { parties in
+            let anyone = parties.caller(nil)
+            for type in listed {
+                let page = try await anyone.send("GET", type)
+                #expect(page.status == 200 && page.header("Content-Type") == "text/html; charset=utf-8", "\(type)")
+                #expect(page.text.contains("<code>\(type)</code>"), "\(type)")
+            }
+            let unknown = try await anyone.send("GET", "/problems/no-such-problem")
+            #expect(unknown.status == 404 && unknown.json["type"] as? String == "/problems/not-found")
+        }
+    }
+
+    /// A tile's index holds slashes; a generated client sends it as one percent-encoded path
+    /// parameter, and gets the same tile.
+    @Test
+    func aTileIsServedUnderItsPercentEncodedIndex() async throws {
+        try await AuthorizationParties.run { parties in
+            let bank = parties.caller(parties.bankA)
+            #expect(try await bank.send("POST", "/v1/consents", body: consentRequest(for: parties.personX, now: parties.clock.now())).status == 201)
+            let anyone = parties.caller(nil)
+            let checkpoint = try await anyone.send("GET", "/v1/audit/tlog/checkpoint")
+            let size = try #require(Int(checkpoint.text.split(separator: "\n")[1]))
+            try #require(size > 0 && size < 256)
+            let plain = try await anyone.send("GET", "/v1/audit/tlog/tile/0/000.p/\(size)")
+            let encoded = try await anyone.send("GET", "/v1/audit/tlog/tile/0/000.p%2F\(size)")
+            #expect(plain.status == 200 && plain.body.count == 32 * size)
+            #expect(encoded.status == 200 && encoded.body == plain.body)
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// `scripts/verify-log.py` and `scripts/verify-tiles.py`, the independent verifiers, run as child
 /// processes.

@@ -2,6 +2,7 @@ import CurlHTTP
 import Foundation
 import SamtykkeCore
 import SamtykkeStore
+import TestSupport
 import Testing
 
 /// Many clients at once: `maxUses` is never exceeded, a revoke is never overtaken by a bundle, and

@@ -1,5 +1,6 @@
 import Foundation
 import SamtykkeApp
+import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeServer
 import Testing

@@ -2,7 +2,7 @@ import CurlHTTP
 import Foundation
 import MockTaxAgency
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer

@@ -1,7 +1,7 @@
 import DevPKI
 import ChildProcess
 import Foundation
-import ProcessHarness
+import TestSupport
 import SamtykkeJOSE
 import Testing
 

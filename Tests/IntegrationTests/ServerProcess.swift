@@ -2,7 +2,7 @@ import CurlHTTP
 import DevPKI
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeApp
 import SamtykkeJOSE
 import Synchronization

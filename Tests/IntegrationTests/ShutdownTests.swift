@@ -1,6 +1,7 @@
 import DevPKI
 import Foundation
 import SamtykkeJOSE
+import TestSupport
 import Testing
 
 /// SIGTERM lets requests in flight finish, then the broker exits 0.

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import Testing
 
 /// What a child started by the harness holds of this process: its three standard streams and no

@@ -2,7 +2,7 @@ import CurlHTTP
 import Foundation
 import MockTaxAgency
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
@@ -11,8 +11,8 @@ import Testing
 
 /// Paths of the package being tested.
 enum Package {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = root.appendingPathComponent("Fixtures/people.json").path
+    static let root = TestFiles.packageRoot
+    static let fixtures = TestFiles.fixtures
 
     /// The `samtykke` binary `swift test` built next to the test runner.
     static var binary: URL {
@@ -46,14 +46,6 @@ func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) asy
         await cleanup()
         throw error
     }
-}
-
-/// A clock tests move by hand, to reach `validUntil` without waiting.
-final class TestClock: Sendable {
-    private let offset = Mutex<TimeInterval>(0)
-
-    func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
-    func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
 }
 
 /// The people of the fixtures, read and checked as the mock agency reads them.
@@ -90,18 +82,6 @@ struct Caller {
         let response = try await client.execute(CurlRequest(method: method, url: server + path, headers: all, body: bytes))
         return Answer(status: response.status, body: response.body, headers: response.headers)
     }
-}
-
-/// A typical bank request for `person`.
-func consentRequest(for person: String, scopes: [String] = ["income", "debt"], years: [Int] = [2023, 2024], maxUses: Int = 2, validFor: TimeInterval = 5 * 86_400, now: Date = Date()) -> [String: Any] {
-    [
-        "personId": person,
-        "scopes": scopes,
-        "years": years,
-        "purpose": ["code": "loan-application", "text": "Refinancing a mortgage"],
-        "validUntil": RFC3339.string(from: now.addingTimeInterval(validFor)),
-        "maxUses": maxUses,
-    ]
 }
 
 /// Runs the `samtykke` binary from the package root, with no `SAMTYKKE_` setting but `environment`.

@@ -1,6 +1,8 @@
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
+import TestSupport
 import Testing
 @testable import SamtykkeServer
 

@@ -1,7 +1,7 @@
 import DevPKI
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// `scripts/webhook-receiver` as a child process: a bank's HTTPS endpoint under its own CA that
 /// verifies every delivery with the `standardwebhooks` Python library, not with the broker's code.
@@ -17,6 +17,8 @@ final class WebhookReceiver: Sendable {
         let logIndex: Int?
         /// How the receiver was told to answer it.
         let mode: String
+        /// The W3C trace context the broker sent with it, if any.
+        let traceparent: String?
     }
 
     let state: URL
@@ -86,7 +88,8 @@ final class WebhookReceiver: Sendable {
             return Received(
                 path: object["path"] as? String ?? "", id: object["id"] as? String ?? "", timestamp: object["timestamp"] as? String ?? "",
                 verified: object["verified"] as? Bool ?? false, type: event?["type"] as? String, consentId: data?["consentId"] as? String,
-                status: data?["status"] as? String, logIndex: data?["logIndex"] as? Int, mode: object["mode"] as? String ?? ""
+                status: data?["status"] as? String, logIndex: data?["logIndex"] as? Int, mode: object["mode"] as? String ?? "",
+                traceparent: object["traceparent"] as? String
             )
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
+import TestSupport
 import Testing
 @testable import SamtykkeServer
 
@@ -110,7 +112,7 @@ import Testing
                     broker.webhookDelivery.trustPEM = roots
                     broker.webhookDelivery.schedule.waits = Self.oneAttempt
                 }) { run in
-                    let broker = run.stack.broker
+                    let broker = run.stack.broker.broker
                     #expect(!broker.webhookAllowPrivate)
                     let registered = try await WebhookRegistrar(signer: broker.signer, allowPrivate: true)
                         .register(url: receiver.url(), for: try OrgNumber(Self.bank), in: broker.store, now: run.clock.now())

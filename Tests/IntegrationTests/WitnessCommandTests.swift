@@ -2,7 +2,7 @@ import Crypto
 import CurlHTTP
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import Testing
 import TransparencyLog
 import Witness

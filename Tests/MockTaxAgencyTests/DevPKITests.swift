@@ -4,6 +4,7 @@ import DevPKI
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
+import TestSupport
 import Testing
 
 @Suite("DevPKI")

@@ -7,6 +7,7 @@ import NIOCore
 import NIOSSL
 import SamtykkeCore
 import SamtykkeJOSE
+import TestSupport
 import Testing
 
 @Suite("Mock tax agency over mutual TLS", .timeLimit(.minutes(1)))
@@ -28,7 +29,7 @@ struct MockTaxAgencyTests {
         pki = try await TestPKI.main.value
         other = try await TestPKI.other.value
         tokens = try ConsentTokenFactory(pki: pki)
-        fixtures = try PeopleFixtures(contentsOf: TestPKI.fixtures)
+        fixtures = try PeopleFixtures(contentsOf: TestFiles.fixtures)
         broker = try RunningAgency.clientTLS(trusting: pki, presenting: pki)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// Runs the system `openssl` to inspect what DevPKI made, so the tests judge the output with a tool
 /// other than the code under test.

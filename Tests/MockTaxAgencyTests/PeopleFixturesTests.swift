@@ -1,19 +1,20 @@
 import Foundation
 import MockTaxAgency
 import SamtykkeCore
+import TestSupport
 import Testing
 
 @Suite("Fixtures")
 struct PeopleFixturesTests {
     @Test("--fixtures names the folder or the file: SPEC §7 writes `--fixtures Fixtures`")
     func theFolderOrItsFile() throws {
-        let folder = (TestPKI.fixtures as NSString).deletingLastPathComponent
-        #expect(try PeopleFixtures(contentsOf: folder).people.map(\.personId) == (try PeopleFixtures(contentsOf: TestPKI.fixtures)).people.map(\.personId))
+        let folder = (TestFiles.fixtures as NSString).deletingLastPathComponent
+        #expect(try PeopleFixtures(contentsOf: folder).people.map(\.personId) == (try PeopleFixtures(contentsOf: TestFiles.fixtures)).people.map(\.personId))
     }
 
     @Test("people.json loads: enough synthetic people, plausible years, every figure adds up")
     func committedFixtures() throws {
-        let fixtures = try PeopleFixtures(contentsOf: TestPKI.fixtures)
+        let fixtures = try PeopleFixtures(contentsOf: TestFiles.fixtures)
         #expect(fixtures.people.count >= 24)
         #expect(fixtures.people.allSatisfy { $0.personId.isSynthetic })
         #expect(fixtures.people.contains { $0.personId.kind == .dNumber })

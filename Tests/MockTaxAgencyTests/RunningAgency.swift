@@ -6,6 +6,7 @@ import MockTaxAgency
 import NIOSSL
 import SamtykkeJOSE
 import ServiceLifecycle
+import TestSupport
 
 /// A mock tax agency listening on a free port of 127.0.0.1 for the duration of one test, and the
 /// requests a broker (or an impostor) would send it.
@@ -19,7 +20,7 @@ struct RunningAgency: Sendable {
             clientCA: pki.caCertificate.path,
             brokerKeys: brokerKeys,
             brokerIssuer: ConsentTokenFactory.issuer,
-            fixtures: TestPKI.fixtures
+            fixtures: TestFiles.fixtures
         )
     }
 

@@ -11,10 +11,8 @@ import TransparencyLog
 struct Fixtures {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
     let bank = try! OrgNumber("986352325")
-    let otherBank = try! OrgNumber("974760673")
-    /// Synthetic numbers (month + 80) with valid check digits.
+    /// A synthetic number (month + 80) with valid check digits.
     let person = try! PersonID("24859045681")
-    let otherPerson = try! PersonID("14830351257")
     let signer = LogSigner(origin: "test.local/log", signer: try! NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey()))
 
     var verifier: NoteVerifier { try! NoteVerifier(verifierKey: signer.verifierKey) }
@@ -23,13 +21,13 @@ struct Fixtures {
     /// (integrity_constraint_violation) and a message saying the log is append-only.
     static let appendOnlyRefusal = "23000 append-only"
 
-    func request(from bank: OrgNumber? = nil, for person: PersonID? = nil, maxUses: Int = 1, at time: Date? = nil) throws -> Consent {
-        let time = time ?? now
+    func request() throws -> Consent {
+        let time = now
         let terms = try ConsentTerms(
-            personId: person ?? self.person, scopes: [.income, .debt], years: [2024], purpose: try Purpose(code: "loan-application", text: "Mortgage"),
-            validUntil: time.addingTimeInterval(86_400), maxUses: maxUses, now: time, policy: ConsentPolicy()
+            personId: person, scopes: [.income, .debt], years: [2024], purpose: try Purpose(code: "loan-application", text: "Mortgage"),
+            validUntil: time.addingTimeInterval(86_400), maxUses: 1, now: time, policy: ConsentPolicy()
         )
-        return Consent(bankOrg: bank ?? self.bank, terms: terms, now: time, policy: ConsentPolicy())
+        return Consent(bankOrg: bank, terms: terms, now: time, policy: ConsentPolicy())
     }
 
     func issue(_ n: Int = 1) -> BundleIssue {

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import SamtykkeStore
 @testable import PostgresStore
 import Synchronization
 import Testing
@@ -43,7 +44,7 @@ struct TransactionRetryTests {
             await #expect {
                 _ = try await flaky(store, failures: failures, state: state)
             } throws: { error in
-                guard case PostgresStoreError.database(_, let reported, _) = error else { return false }
+                guard case PostgresStoreError.database(_, let reported, _)? = (error as? StoreFailure)?.cause as? PostgresStoreError else { return false }
                 return reported == state
             }
             let left = try await store.integers("SELECT count(*) FROM attempt")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import SamtykkeCore
 
@@ -22,12 +23,7 @@ import Testing
     static let bank = try! OrgNumber("986352325")
 
     static func consent(maxUses: Int = 2, validFor: TimeInterval = 86_400) throws -> Consent {
-        let terms = try ConsentTerms(
-            personId: person, scopes: [.income, .debt], years: [2023, 2024],
-            purpose: try Purpose(code: "loan-application", text: "Mortgage"),
-            validUntil: now.addingTimeInterval(validFor), maxUses: maxUses, now: now, policy: ConsentPolicy()
-        )
-        return Consent(bankOrg: bank, terms: terms, now: now, policy: ConsentPolicy())
+        try TestConsent.pending(person: person, bank: bank, validFor: validFor, maxUses: maxUses, now: now)
     }
 
     /// The refusal of an event the state machine has no arrow for.

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
+import TestSupport
 import Testing
 
 /// The bundle's payload is written by hand (`BundleClaims.payload()`), not by `JSONEncoder`: it must
@@ -14,13 +15,10 @@ import Testing
     /// Claims of a granted consent over `scopes` and two years, one of them not assessed, and a
     /// purpose text with what JSON must escape.
     static func claims(scopes: [Scope], wages: Int = 612_000) throws -> BundleClaims {
-        let terms = try ConsentTerms(
-            personId: person, scopes: scopes, years: [2023, 2024],
-            purpose: try Purpose(code: "loan-application", text: "Boliglån \"Fjordhytta\" – søknad \\ 2024 ✓"),
-            validUntil: now.addingTimeInterval(86_400), maxUses: 3, now: now, policy: ConsentPolicy()
+        let consent = try TestConsent.active(
+            person: person, bank: try OrgNumber("923609016"), scopes: scopes, purpose: "Boliglån \"Fjordhytta\" – søknad \\ 2024 ✓", now: now,
+            grantedAt: now.addingTimeInterval(5)
         )
-        var consent = Consent(bankOrg: try OrgNumber("923609016"), terms: terms, now: now, policy: ConsentPolicy())
-        _ = try consent.grant(by: person, at: now.addingTimeInterval(5))
         let year = TaxYear(
             income: .init(wages: wages, pensions: 0, capitalIncome: 1_250),
             debt: .init(studentLoan: 210_000, mortgage: 2_950_000, consumerCredit: 0),

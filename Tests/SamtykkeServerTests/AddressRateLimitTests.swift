@@ -23,7 +23,7 @@ import Testing
     @Test func refusedAndAnonymousRequestsUseUpTheAddressThenNoCredentialIsEvenRead() async throws {
         var made = try await RouterHarness.make()
         // A bucket that does not refill during the test, however slow the machine.
-        made.broker.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 3)
+        made.settings.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 3)
         let harness = made
         let token = try await harness.citizenToken()
         try await harness.test { client in
@@ -52,7 +52,7 @@ import Testing
 
     @Test func aFloodOfForgedKeysIsStoppedAtTheBurst() async throws {
         var made = try await RouterHarness.make()
-        made.broker.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 20)
+        made.settings.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 20)
         let harness = made
         try await harness.test { client in
             var statuses: [HTTPResponse.Status] = []
@@ -66,8 +66,8 @@ import Testing
     /// count each client its `X-Forwarded-For` names instead, and nothing a client writes there itself.
     @Test func behindATrustedProxyEachForwardedClientHasItsOwnAllowance() async throws {
         var made = try await RouterHarness.make()
-        made.broker.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 2)
-        made.broker.trustedProxies = [try #require(IPNetwork("127.0.0.0/8"))]
+        made.settings.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 2)
+        made.settings.trustedProxies = [try #require(IPNetwork("127.0.0.0/8"))]
         let proxied = made
         try await proxied.test(.live) { client throws in
             #expect(try await Self.anonymous(client, forwardedFor: "203.0.113.7") == .ok)
@@ -85,7 +85,7 @@ import Testing
             #expect(try await Self.anonymous(client, forwardedFor: "2001:db8:0:2::1") == .ok)
         }
         var direct = made
-        direct.broker.trustedProxies = []
+        direct.settings.trustedProxies = []
         try await direct.test(.live) { client throws in
             // From an untrusted peer the header is ignored: all of these are 127.0.0.1.
             #expect(try await Self.anonymous(client, forwardedFor: "203.0.113.7") == .ok)

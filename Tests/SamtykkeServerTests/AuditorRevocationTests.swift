@@ -7,10 +7,10 @@ import Testing
 @Suite struct AuditorRevocationTests {
     @Test func aRevokedAuditorKeyIsRefusedWithinASecond() async throws {
         let harness = try await RouterHarness.make()
-        let key = try await harness.broker.store.addAuditor(name: "Finanstilsynet", now: Date())
+        let key = try await harness.store.addAuditor(name: "Finanstilsynet", now: Date())
         try await harness.test { client in
             #expect(try await client.send(.get, "/v1/audit/entries?start=0&limit=1", bearer: key.text).status == .ok)
-            #expect(try await harness.broker.store.revokeAuditor("Finanstilsynet", now: Date()) == "Finanstilsynet")
+            #expect(try await harness.store.revokeAuditor("Finanstilsynet", now: Date()) == "Finanstilsynet")
             try await Task.sleep(for: .milliseconds(1100))
             let refused = try await client.send(.get, "/v1/audit/entries?start=0&limit=1", bearer: key.text)
             #expect(refused.status == .unauthorized, "\(String(buffer: refused.body))")

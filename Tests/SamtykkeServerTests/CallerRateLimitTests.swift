@@ -11,10 +11,10 @@ import Testing
     @Test func auditorsAndBanksHaveTheirOwnBuckets() async throws {
         var made = try await RouterHarness.make()
         // Buckets that do not refill during the test, however slow the machine.
-        made.broker.limits.rate = RateLimiter.Rule(perSecond: 0.001, burst: 2)
-        made.broker.limits.auditRate = RateLimiter.Rule(perSecond: 0.001, burst: 5)
+        made.settings.limits.rate = RateLimiter.Rule(perSecond: 0.001, burst: 2)
+        made.settings.limits.auditRate = RateLimiter.Rule(perSecond: 0.001, burst: 5)
         let harness = made
-        let auditor = try await harness.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
+        let auditor = try await harness.store.addAuditor(name: "Finanstilsynet", now: Date()).text
         try await harness.test { client in
             var bank: [HTTPResponse.Status] = []
             for _ in 0..<3 { bank.append(try await client.send(.get, "/v1/consents", bearer: harness.bankKey).status) }

@@ -186,7 +186,7 @@ import Testing
     /// any other address is.
     @Test func aTrustedProxyIsNotHeldToThePerAddressCap() async throws {
         var made = try await RouterHarness.make()
-        made.broker.trustedProxies = [try #require(IPNetwork("127.0.0.2"))]
+        made.settings.trustedProxies = [try #require(IPNetwork("127.0.0.2"))]
         let harness = made
         var options = Self.options()
         options.maxConnectionsPerAddress = 2
@@ -213,7 +213,7 @@ import Testing
     /// outlasts every timeout still gets its bundle.
     @Test func aSlowAnswerOutlastsEveryTimeout() async throws {
         var made = try await RouterHarness.make()
-        made.broker.agency = SlowAgency(delay: .milliseconds(1500))
+        made.settings.given.agency = SlowAgency(delay: .milliseconds(1500))
         let harness = made
         let token = try await harness.citizenToken()
         let id = try await harness.test { client in

@@ -17,7 +17,7 @@ import Testing
 
     @Test func everyCreatedAnswerNamesItsResourceAndAReplaySaysItIsOne() async throws {
         var made = try await RouterHarness.make()
-        made.broker.webhookAllowPrivate = true
+        made.settings.webhookAllowPrivate = true
         let harness = made
         let token = try await harness.citizenToken()
         try await harness.test { client in
@@ -58,9 +58,9 @@ import Testing
     @Test func aLimitedCallerHearsItsLimitInEveryAnswerAndEvery429SaysWhenToComeBack() async throws {
         var made = try await RouterHarness.make()
         // Buckets that do not refill during the test, however slow the machine.
-        made.broker.limits.rate = RateLimiter.Rule(perSecond: 0.001, burst: 3)
-        made.broker.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 1)
-        made.broker.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 1)
+        made.settings.limits.rate = RateLimiter.Rule(perSecond: 0.001, burst: 3)
+        made.settings.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 1)
+        made.settings.limits.addressRate = RateLimiter.Rule(perSecond: 0.001, burst: 1)
         let harness = made
         try await harness.test { client in
             var remaining: [Int] = []

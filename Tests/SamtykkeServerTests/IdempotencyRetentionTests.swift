@@ -28,7 +28,7 @@ final class MovableClock: Sendable {
     static func harness() async throws -> (RouterHarness, MovableClock) {
         var harness = try await RouterHarness.make()
         let clock = MovableClock()
-        harness.broker.clock = { clock.now }
+        harness.settings.clock = { clock.now }
         return (harness, clock)
     }
 
@@ -55,15 +55,15 @@ final class MovableClock: Sendable {
             let created = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: body, headers: [Self.keyHeader: key.key])
             #expect(created.status == .created)
             // Asked as of its creation, the record is there: a retry then would replay.
-            guard case .replay(.consentCreated) = try await harness.broker.store.claim(key, now: started) else {
+            guard case .replay(.consentCreated) = try await harness.store.claim(key, now: started) else {
                 Issue.record("the finished record is not there")
                 return
             }
-            clock.advance(by: harness.broker.limits.idempotencyRetention + 60)
+            clock.advance(by: harness.settings.limits.idempotencyRetention + 60)
             // Once the sweep has run past the day, the record is gone: the same question finds the
             // key free (and claims it, which ends the test).
             let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-            while case .replay = try await harness.broker.store.claim(key, now: started) {
+            while case .replay = try await harness.store.claim(key, now: started) {
                 guard ContinuousClock.now < deadline else {
                     Issue.record("the sweep did not forget the record within 10 s")
                     return
@@ -90,7 +90,7 @@ final class MovableClock: Sendable {
             #expect(retry.json["detail"] as? String == "consent is revoked, not active", "\(String(buffer: retry.body))")
             // The revoke deleted the record kept for the retry, so the retry was a new request,
             // refused and logged like any other.
-            let log = try await harness.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
+            let log = try await harness.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
             let types = try log.map { try LogLeaf(leafBytes: $0.leaf).type }
             #expect(types.suffix(2) == [.consentRevoked, .bundleRefused], "\(types)")
         }

@@ -38,7 +38,7 @@ import TransparencyLog
                 try ReceiptCheck.verify(answer: receipt, type: .consentRevoked, consent: id, person: RouterHarness.person.digits)
             }
             let answer = try JSONDecoder().decode(BundleAnswer.self, from: Data(buffer: bundle.body))
-            let issued = try ReceiptCheck.verify(bundle: answer.bundle, receipt: answer.auditReceipt, logKey: harness.broker.logVerifierKey)
+            let issued = try ReceiptCheck.verify(bundle: answer.bundle, receipt: answer.auditReceipt, logKey: harness.logVerifierKey)
             #expect(issued.entry.consentId.description == id && issued.entry.bankOrg == RouterHarness.bank)
             // Revoked: that answer's receipt is of consent.revoked.
             let revoked = try await client.send(.post, "/v1/me/consents/\(id)/revoke", bearer: token)
@@ -56,14 +56,14 @@ import TransparencyLog
             _ = try await used(harness, client, token: token)
             let key = try await client.send(.get, "/v1/me/subject-key", bearer: token)
             let subjectKey = try SubjectKey(base64URL: try #require(key.json["subjectKey"] as? String), field: "subjectKey")
-            #expect(try await harness.broker.store.subjectKey(of: RouterHarness.person) == subjectKey)
+            #expect(try await harness.store.subjectKey(of: RouterHarness.person) == subjectKey)
 
             let mine = try await client.send(.get, "/v1/me/openings?indexes=2,0,99", bearer: token)
             #expect(mine.status == .ok, "\(String(buffer: mine.body))")
             let openings = try #require(mine.json["openings"] as? [[String: Any]])
             #expect(openings.compactMap { $0["index"] as? Int } == [0, 2])
             // Each opens its entry with the citizen's key.
-            let rows = try await harness.broker.store.logEntries(LogQuery(limit: 3))
+            let rows = try await harness.store.logEntries(LogQuery(limit: 3))
             for opening in openings {
                 let index = try #require(opening["index"] as? Int)
                 guard case .v2(let entry) = try LogLeaf(leafBytes: rows[index].leaf) else { Issue.record("entry \(index) is not v2"); continue }
@@ -88,10 +88,10 @@ import TransparencyLog
     @Test func auditorsPageThroughEveryOpeningWithItsSubjectKey() async throws {
         let harness = try await RouterHarness.make()
         let token = try await harness.citizenToken()
-        let auditor = try await harness.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
+        let auditor = try await harness.store.addAuditor(name: "Finanstilsynet", now: Date()).text
         try await harness.test { client in
             _ = try await used(harness, client, token: token)
-            let key = try #require(try await harness.broker.store.subjectKey(of: RouterHarness.person)).description
+            let key = try #require(try await harness.store.subjectKey(of: RouterHarness.person)).description
             let first = try await client.send(.get, "/v1/audit/openings?limit=2", bearer: auditor)
             #expect(first.status == .ok, "\(String(buffer: first.body))")
             let page = try #require(first.json["openings"] as? [[String: Any]])
@@ -115,14 +115,14 @@ import TransparencyLog
     @Test func entryBundlesArePublicUnlessTheyHoldAV1Entry() async throws {
         let harness = try await RouterHarness.make()
         let token = try await harness.citizenToken()
-        let auditor = try await harness.broker.store.addAuditor(name: "Finanstilsynet", now: Date()).text
+        let auditor = try await harness.store.addAuditor(name: "Finanstilsynet", now: Date()).text
         try await harness.test { client in
             let created = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request())
             let id = try #require(created.json["id"] as? String)
             let open = try await client.send(.get, "/v1/audit/tlog/tile/entries/000.p/1")
             #expect(open.status == .ok && open.headers[.cacheControl] == "public, max-age=10", "\(String(buffer: open.body))")
             // As if requested before v2: the consent has no tag, so its next entry is a v1 entry.
-            let sqlite = try #require(harness.broker.store as? SQLiteStore)
+            let sqlite = try #require(harness.store as? SQLiteStore)
             try await sqlite.writer.write { try $0.execute(sql: "DELETE FROM consentTag") }
             #expect(try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token).status == .ok)
             #expect(try await client.send(.get, "/v1/audit/tlog/tile/entries/000.p/1").status == .ok)

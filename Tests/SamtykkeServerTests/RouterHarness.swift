@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SQLiteStore
+import SamtykkeApp
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
@@ -27,10 +28,13 @@ struct StubAgency: TaxAgency {
 }
 
 /// The broker's real router over an in-memory SQLite store, throwaway keys and the stub agency:
-/// every route, authentication and problem document, in milliseconds.
+/// every route, authentication and problem document, in milliseconds. Built through the
+/// composition root (`buildBroker`) like `serve`, from `settings`, which a test may change first.
 struct RouterHarness: Sendable {
-    var broker: Broker
+    var settings: BrokerSettings
     let provider: DevIDProvider
+    /// The key `provider` signs with, for tokens made by hand.
+    let idProviderKey: P256.Signing.PrivateKey
     let bankKey: String
     let otherBankKey: String
     static let bank = try! OrgNumber("986352325")
@@ -38,38 +42,53 @@ struct RouterHarness: Sendable {
     /// A synthetic number (month + 80) with valid check digits.
     static let person = try! PersonID("24859045681")
 
+    var store: any Store { settings.given.store! }
+    var keys: BrokerKeys { settings.given.keys! }
+    var logVerifierKey: String { keys.logSigner.verifierKey }
+
     static func make() async throws -> RouterHarness {
         let store = try SQLiteStore()
         let idKey = try ES256Signer(privateKey: P256.Signing.PrivateKey())
         let jwks = String(decoding: try JSONEncoder().encode(JWKSet(keys: [idKey.publicJWK])), as: UTF8.self)
-        let broker = Broker(
-            issuer: "urn:samtykke:router-tests",
+        var settings = BrokerSettings(issuer: "urn:samtykke:router-tests")
+        settings.given = BrokerSettings.Given(
             store: store,
-            logSigner: LogSigner(origin: "test.local/log", signer: try NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey())),
-            agency: StubAgency(),
-            agencyAudience: "urn:samtykke:tax-agency",
-            clientCertificateSHA256: "AAAA",
-            signer: try ES256Signer(privateKey: P256.Signing.PrivateKey()),
-            idTokens: IDTokenVerifier(
-                configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: DevIDProvider.defaultLifetime),
-                loadJWKS: { jwks }
-            )
+            keys: BrokerKeys(
+                bundleSigner: try ES256Signer(privateKey: P256.Signing.PrivateKey()),
+                logSigner: LogSigner(origin: "test.local/log", signer: try NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey())),
+                idTokens: IDTokenVerifier(
+                    configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: DevIDProvider.defaultLifetime),
+                    loadJWKS: { jwks }
+                ),
+                clientCertificateSHA256: "AAAA"
+            ),
+            agency: StubAgency()
         )
         return RouterHarness(
-            broker: broker,
+            settings: settings,
             provider: DevIDProvider(signer: idKey),
+            idProviderKey: idKey.privateKey,
             bankKey: try await store.addBank(org: bank, name: "Test Sparebank", now: Date()).text,
             otherBankKey: try await store.addBank(org: otherBank, name: "Other Bank", now: Date()).text
         )
     }
 
+    /// The application `serve` would build from `settings`, listening as `options` say.
+    func build(
+        options: ServerOptions = ServerOptions(port: 0), logger: Logger = Logger(label: "router-tests"), eventLoopGroup: EventLoopGroupProvider = .singleton,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> BuiltBroker {
+        var settings = settings
+        settings.server = options
+        return try await buildBroker(settings, logger: logger, eventLoopGroup: eventLoopGroup, onServerRunning: onServerRunning)
+    }
+
     /// Through the router alone by default; `.live` puts the broker on a real socket on 127.0.0.1.
     func test<T: Sendable>(
         _ setup: TestingSetup = .router, options: ServerOptions = ServerOptions(port: 0), eventLoopGroup: EventLoopGroupProvider = .singleton,
-        _ body: @Sendable (any TestClientProtocol) async throws -> T
+        logger: Logger = Logger(label: "router-tests"), _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let app = buildApplication(broker: broker, options: options, logger: Logger(label: "router-tests"), eventLoopGroup: eventLoopGroup)
-        return try await app.test(setup, body)
+        try await build(options: options, logger: logger, eventLoopGroup: eventLoopGroup).application.test(setup, body)
     }
 
     /// The broker as `serve` runs it, on a free port of 127.0.0.1, until `body` returns: `.live`
@@ -79,7 +98,7 @@ struct RouterHarness: Sendable {
     ) async throws -> T {
         let logger = Logger(label: "router-tests")
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(broker: broker, options: options, logger: logger, eventLoopGroup: eventLoopGroup, onServerRunning: { port.yield($0) })
+        let app = try await build(options: options, logger: logger, eventLoopGroup: eventLoopGroup, onServerRunning: { port.yield($0) }).application
         let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

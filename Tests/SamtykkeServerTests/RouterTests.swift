@@ -7,6 +7,7 @@ import Logging
 import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeJOSE
+import SamtykkeApp
 @testable import SamtykkeServer
 import SamtykkeStore
 import Testing
@@ -34,7 +35,7 @@ import TransparencyLog
             #expect(try served == JSONIO.bytes(JSONDecoder().decode(BundleAnswer.self, from: Data(served))))
             let receipt = try #require(issued.json["auditReceipt"] as? [String: Any])
             let note = try #require(receipt["checkpoint"] as? String)
-            let checkpoint = try Checkpoint.open(note, verifier: try NoteVerifier(verifierKey: harness.broker.logVerifierKey))
+            let checkpoint = try Checkpoint.open(note, verifier: try NoteVerifier(verifierKey: harness.logVerifierKey))
             let entry = try #require(receipt["entry"] as? String)
             let leaf = try #require(Data(base64Encoded: entry))
             let proof = try #require(receipt["inclusionProof"] as? [String]).compactMap { Hash(base64: $0) }
@@ -82,11 +83,11 @@ import TransparencyLog
     @Test func aCallerWithoutAGoodCredentialGetsA401WhateverTheShapeOfItsRequest() async throws {
         let harness = try await RouterHarness.make()
         let citizen = try await harness.citizenToken()
-        let auditorKey = try await harness.broker.store.addAuditor(name: "router-tests", now: Date()).text
+        let auditorKey = try await harness.store.addAuditor(name: "router-tests", now: Date()).text
         let forgedKey = "sbk_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         let id = UUID().uuidString.lowercased()
         let stray: [UInt8] = Array(#"{"status":"active"}"#.utf8)
-        let huge = Array(repeating: UInt8(ascii: " "), count: harness.broker.limits.maxBodyBytes + 1)
+        let huge = Array(repeating: UInt8(ascii: " "), count: harness.settings.limits.maxBodyBytes + 1)
         // Each request, the credential that authenticates it, one that does not, and the status it
         // gets once authenticated.
         let cases: [(HTTPRequest.Method, String, [UInt8]?, good: String, bad: String, HTTPResponse.Status)] = [
@@ -192,7 +193,7 @@ import TransparencyLog
     @Test func aFloodOfRefusedBundleRequestsIsSlowedBeforeItFillsTheLog() async throws {
         var made = try await RouterHarness.make()
         // A bucket that does not refill during the test, however slow the machine.
-        made.broker.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 5)
+        made.settings.limits.refusalRate = RateLimiter.Rule(perSecond: 0.001, burst: 5)
         let harness = made
         let burst = 5
         try await harness.test { client in
@@ -203,7 +204,7 @@ import TransparencyLog
             #expect(refused == burst, "\(statuses)")
             #expect(statuses.contains(.tooManyRequests))
             // Every refusal that was answered as one is on the log; the rate-limited ones are not refusals.
-            let log = try await harness.broker.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(id)))
+            let log = try await harness.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(id)))
             #expect(try log.filter { try LogLeaf(leafBytes: $0.leaf).type == .bundleRefused }.count == refused)
         }
     }
@@ -231,12 +232,11 @@ import TransparencyLog
             _ = try await client.send(.post, "/v1/me/consents/\(id)/grant", bearer: token)
             return try #require(try await client.send(.post, "/v1/consents/\(id)/bundles", bearer: before.bankKey).json["bundle"] as? String)
         }
-        var rotated = before.broker
-        rotated.signer = ES256Signer(privateKey: P256.Signing.PrivateKey())
+        var rotated = before
+        rotated.settings.given.keys?.bundleSigner = ES256Signer(privateKey: P256.Signing.PrivateKey())
         func verifies(retiring retired: [PublicJWK]) async throws -> Bool {
-            rotated.retiredKeys = retired
-            let app = buildApplication(broker: rotated, options: ServerOptions(port: 0), logger: Logger(label: "router-tests"))
-            let published = try await app.test(.router) { client in
+            rotated.settings.given.keys?.retiredKeys = retired
+            let published = try await rotated.test { client in
                 let answer = try await client.send(.get, "/.well-known/jwks.json")
                 #expect(answer.headers[.cacheControl]?.contains("max-age") == true)
                 return String(buffer: answer.body)
@@ -254,6 +254,6 @@ import TransparencyLog
         }
         // Without the retired key published the old bundle no longer verifies; with it, it does.
         #expect(try await verifies(retiring: []) == false)
-        #expect(try await verifies(retiring: [before.broker.signer.publicJWK]) == true)
+        #expect(try await verifies(retiring: [before.keys.bundleSigner.publicJWK]) == true)
     }
 }

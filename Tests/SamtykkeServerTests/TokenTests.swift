@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import SamtykkeCore
 import SamtykkeJOSE
+import SamtykkeApp
 @testable import SamtykkeServer
 import SamtykkeStore
 import Testing
@@ -97,12 +98,12 @@ extension TestClientProtocol {
     let bank = KeyBank(org: try! OrgNumber("923609016"))
     let other = KeyBank(org: try! OrgNumber("918713867"))
 
-    func harness(_ configure: (inout Broker) -> Void = { _ in }) async throws -> RouterHarness {
+    func harness(_ configure: (inout BrokerSettings) -> Void = { _ in }) async throws -> RouterHarness {
         var harness = try await RouterHarness.make()
-        harness.broker.publicURL = KeyBank.base
-        configure(&harness.broker)
-        try await harness.broker.store.addBank(org: bank.org, name: "Nøkkel Bank", publicKeys: bank.jwks, now: Date())
-        try await harness.broker.store.addBank(org: other.org, name: "Annen Bank", publicKeys: other.jwks, now: Date())
+        harness.settings.publicURL = KeyBank.base
+        configure(&harness.settings)
+        try await harness.store.addBank(org: bank.org, name: "Nøkkel Bank", publicKeys: bank.jwks, now: Date())
+        try await harness.store.addBank(org: other.org, name: "Annen Bank", publicKeys: other.jwks, now: Date())
         return harness
     }
 
@@ -214,9 +215,9 @@ extension TestClientProtocol {
         let harness = try await harness()
         try await harness.test { (client: any TestClientProtocol) async throws in
             #expect(try await client.token(KeyBank.grant(bank.assertion())).status == .ok)
-            #expect(try await harness.broker.store.removePublicKey(of: bank.org, kid: bank.kid))
+            #expect(try await harness.store.removePublicKey(of: bank.org, kid: bank.kid))
             #expect(oauthError(try await client.token(KeyBank.grant(bank.assertion()))) == "invalid_grant")
-            try await harness.broker.store.addPublicKeys(bank.jwks, org: bank.org, now: Date())
+            try await harness.store.addPublicKeys(bank.jwks, org: bank.org, now: Date())
             #expect(try await client.token(KeyBank.grant(bank.assertion())).status == .ok)
         }
     }
@@ -316,6 +317,63 @@ extension TestClientProtocol {
             let forged = theirs.split(separator: ".").enumerated().map { $0.offset == 2 ? "AAAA" : String($0.element) }.joined(separator: ".")
             let refused = try await client.dpop(.get, "/v1/consents", token: forged, proof: bank.proof("GET", "/v1/consents", token: forged))
             #expect(refused.status == .unauthorized && refused.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+        }
+    }
+
+    /// Access tokens are signed with the bundle key: one issued just before a rotation works on an
+    /// instance started with the new key and the old one retired, until it expires.
+    @Test func aTokenOutlivesTheRotationOfTheKeyThatSignedIt() async throws {
+        let before = try await harness()
+        let (dpop, bearer) = try await before.test { (client: any TestClientProtocol) async throws in
+            (try await dpopToken(client, bank), try await client.token(KeyBank.grant(bank.assertion())).json["access_token"] as? String)
+        }
+        let bearerToken = try #require(bearer)
+        var after = before
+        after.settings.given.keys?.bundleSigner = ES256Signer(privateKey: P256.Signing.PrivateKey())
+        after.settings.given.keys?.retiredKeys = [before.keys.bundleSigner.publicJWK]
+        try await after.test { (client: any TestClientProtocol) async throws in
+            let answer = try await client.dpop(.get, "/v1/consents", token: dpop, proof: bank.proof("GET", "/v1/consents", token: dpop))
+            #expect(answer.status == .ok, "\(String(buffer: answer.body))")
+            #expect(try await client.send(.get, "/v1/consents", bearer: bearerToken).status == .ok)
+        }
+        // A key that is neither current nor retired signs nothing this broker accepts.
+        var elsewhere = after
+        elsewhere.settings.given.keys?.retiredKeys = []
+        try await elsewhere.test { (client: any TestClientProtocol) async throws in
+            let answer = try await client.dpop(.get, "/v1/consents", token: dpop, proof: bank.proof("GET", "/v1/consents", token: dpop))
+            #expect(answer.status == .unauthorized && answer.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+        }
+    }
+
+    /// A caller cannot learn which kids a bank has: an unknown kid and a registered kid whose key
+    /// does not verify the signature get the same answer, word for word.
+    @Test func anUnknownKidAndAWrongSignatureAreOneAnswer() async throws {
+        let stranger = P256.Signing.PrivateKey()
+        try await harness().test { (client: any TestClientProtocol) async throws in
+            let claims = bank.claims()
+            let unknown = try await client.token(KeyBank.grant(HandJWS.es256(header: ["alg": "ES256", "kid": "nobody"], claims: claims, key: stranger)))
+            let wrong = try await client.token(KeyBank.grant(HandJWS.es256(header: ["alg": "ES256", "kid": bank.kid], claims: claims, key: stranger)))
+            #expect(unknown.status == .badRequest && oauthError(unknown) == "invalid_grant")
+            #expect(unknown.status == wrong.status && String(buffer: unknown.body) == String(buffer: wrong.body))
+            // The same with an algorithm the registered key does not sign with.
+            let rsa = try await client.token(KeyBank.grant(HandJWS.es256(header: ["alg": "RS256", "kid": bank.kid], claims: claims, key: stranger)))
+            let rsaUnknown = try await client.token(KeyBank.grant(HandJWS.es256(header: ["alg": "RS256", "kid": "nobody"], claims: claims, key: stranger)))
+            #expect(String(buffer: rsa.body) == String(buffer: rsaUnknown.body) && String(buffer: rsa.body) == String(buffer: unknown.body))
+        }
+    }
+
+    /// A token grant counts against the bank's own rate, shared with its API calls; over it, 429
+    /// with `Retry-After`.
+    @Test func tokenGrantsAreRateLimitedPerBank() async throws {
+        let harness = try await harness { $0.limits.rate = RateLimiter.Rule(perSecond: 0.001, burst: 2) }
+        try await harness.test { (client: any TestClientProtocol) async throws in
+            #expect(try await client.token(KeyBank.grant(bank.assertion())).status == .ok)
+            #expect(try await client.token(KeyBank.grant(bank.assertion())).status == .ok)
+            let assertion = bank.assertion()
+            let limited = try await client.token(KeyBank.grant(assertion))
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil, "\(String(buffer: limited.body))")
+            // Another bank has its own bucket.
+            #expect(try await client.token(KeyBank.grant(other.assertion())).status == .ok)
         }
     }
 }

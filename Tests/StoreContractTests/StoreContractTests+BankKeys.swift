@@ -65,4 +65,23 @@ extension StoreContractTests {
             #expect(first && !replayed && elsewhere && afterExpiry)
         }
     }
+
+    /// Calls at the same time (which SQLite writes in one transaction) each learn whether they came
+    /// first: of many uses of one value exactly one is, and distinct values all are.
+    @Test(arguments: Backend.available)
+    func concurrentUsesOfOneValueHaveOneFirst(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let until = now.addingTimeInterval(120)
+            let store = t.store
+            let firsts = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<32 { group.addTask { try await store.useOnce("same", namespace: "c", expiresAt: until, now: now) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            let distinct = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<32 { group.addTask { try await store.useOnce("jti-\(n)", namespace: "c", expiresAt: until, now: now) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(firsts == 1 && distinct == 32)
+        }
+    }
 }

@@ -200,6 +200,16 @@ import TransparencyLog
             #expect(try await page(.oldestFirst, after: made[1].id) == [made[2].id, made[3].id])
             #expect(try await t.store.consents(ConsentQuery(viewer: .bank(otherBank))).isEmpty)
             #expect(try await t.store.consents(ConsentQuery(viewer: .bank(bank), status: .active)).isEmpty)
+            #expect(try await t.store.consents(ConsentQuery(viewer: .citizen(person))).count == 5)
+            // Another bank's consent is no cursor for this one.
+            _ = try await t.store.addBank(org: otherBank, name: "Other Bank", now: now)
+            let theirs = try await log.commit(Change(.create(try request(from: otherBank))), at: now).outcome.acceptedConsent()
+            #expect(try await t.store.consents(ConsentQuery(viewer: .bank(bank), after: theirs.id)).isEmpty)
+            // The log reads by position and by what an entry names.
+            #expect(try await t.store.logEntries(LogQuery(start: 2, limit: 2)).map(\.index) == [2, 3])
+            #expect(try await t.store.logEntries(LogQuery(limit: 10, bankOrg: otherBank)).map(\.index) == [5])
+            #expect(try await t.store.logEntries(LogQuery(limit: 10, consentId: made[3].id)).map(\.index) == [3])
+            #expect(try await t.store.logEntries(LogQuery(limit: 10, personId: try PersonID("14830351257"))).isEmpty)
         }
     }
 
@@ -354,9 +364,11 @@ import TransparencyLog
     @Test(arguments: Backend.available)
     func apiKeysAreStoredHashedAndOnlyTheirOwnerMatches(_ backend: Backend) async throws {
         try await TestStore.with(backend) { t in
-            let key = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            let key = try await t.store.addBank(org: bank, name: "  Test Sparebank ", now: now)
             #expect(try await t.store.authenticate(key.text) == .bank(bank))
             let auditor = try await t.store.addAuditor(name: "Finanstilsynet", now: now)
+            await #expect(throws: StorageError.auditorExists("Finanstilsynet")) { try await t.store.addAuditor(name: "Finanstilsynet", now: now) }
+            await #expect(throws: StorageError.refused(.invalid("name", "must not be blank"))) { try await t.store.addBank(org: otherBank, name: " \n", now: now) }
             #expect(try await t.store.authenticate(auditor.text) == .auditor(name: "Finanstilsynet"))
             var tampered = Array(key.text.utf8)
             tampered[tampered.count - 2] = tampered[tampered.count - 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
@@ -364,8 +376,10 @@ import TransparencyLog
             #expect(try await t.store.authenticate("sbk_nothing") == nil)
             await #expect(throws: StorageError.bankExists(bank)) { try await t.store.addBank(org: bank, name: "Again", now: now) }
             await #expect(throws: StorageError.bankNotFound(otherBank)) { try await t.store.addBankKey(org: otherBank, now: now) }
-            let second = try await t.store.addBankKey(org: bank, now: now)
+            let second = try await t.store.addBankKey(org: bank, now: now.addingTimeInterval(1))
+            #expect(try await t.store.bankKeys(org: bank).map(\.id) == [key.keyID, second.keyID])
             #expect(try await t.store.revokeKey(id: key.keyID, role: .bank, now: now))
+            #expect(try await t.store.revokeKey(id: key.keyID, role: .bank, now: now) == false)
             #expect(try await t.store.authenticate(key.text) == nil)
             #expect(try await t.store.authenticate(second.text) == .bank(bank))
             #expect(try await t.store.bankKeys(org: bank).map(\.id) == [second.keyID])
@@ -418,7 +432,7 @@ import TransparencyLog
             await #expect {
                 try await t.store.consent(consent.id, for: .bank(bank))
             } throws: { error in
-                if case StorageError.corrupt = error { true } else { false }
+                (error as? StoreFailure)?.kind == .corrupt
             }
         }
     }

@@ -1,6 +1,5 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
 import Logging
 import PostgresStore
 

@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// `samtykke audit verify` against a broker serving the big log, timed as a whole command, and the
 /// SHA-256 bound from `openssl speed` on the same machine.

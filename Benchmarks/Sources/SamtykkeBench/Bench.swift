@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import GRDB
 import SQLiteStore
 import SamtykkeStore
@@ -109,7 +109,7 @@ struct SamtykkeBench {
     static func run(_ options: Options) async throws {
         let started = ContinuousClock.now
         let settings = options.quick
-            ? Settings(warmup: .milliseconds(500), measure: .seconds(2), concurrencies: [1, 16, 64], consents: 80, consentConcurrency: 16,
+            ? Settings(warmup: .milliseconds(500), measure: .seconds(2), concurrencies: [1, 16, 64], consents: 400, consentConcurrency: 16,
                        logSizes: [1_000, 10_000], durableAppends: 50, proofSamples: 200, auditVerifySize: 10_000, groupCommitSeconds: 2,
                        profileSeconds: 2)
             : Settings(warmup: .seconds(2), measure: .seconds(8), concurrencies: [1, 16, 64], consents: 1_200, consentConcurrency: 16,

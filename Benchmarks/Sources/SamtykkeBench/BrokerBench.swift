@@ -1,7 +1,7 @@
 import CurlHTTP
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import SamtykkeCore
 import SamtykkeJOSE
 import Synchronization
@@ -68,6 +68,10 @@ struct BrokerBench {
     struct Results: Codable, Sendable {
         var consentCreateGrant: ConsentPhase
         var bundles: [Level]
+        /// The bundle load at the highest concurrency again, right after its API-key level, with the
+        /// bank on the key flow (SPEC §2c): a DPoP-bound access token and a proof on every request.
+        /// Nil when the broker has no `/v1/token` (an older checkout).
+        var dpopBundles: Level?
         var baseline: [Level]
         var handshakeSource: String
         var brokerPeakMemoryKiB: Int?
@@ -240,25 +244,51 @@ struct BrokerBench {
         var baselineLevels: [Level] = []
         let signer = try ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey))
         let thumbprint = try KeyFiles.certificateSHA256(pki.brokerClientCertificate)
-        for concurrency in settings.concurrencies {
+        /// The least disturbed of at most `attempts` windows of one level.
+        func leastDisturbed(_ what: String, _ window: () async throws -> Level) async throws -> Level {
             var best: Level?
             var windows = 0
             for attempt in 1...Self.attempts {
                 windows = attempt
-                let run = await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: [brokerURL],
-                                           bankKey: bankKey, consentIDs: consentIDs, dispenser: dispenser, probe: cpuProbe(sqlitePids, withHandshakes: true))
-                let candidate = level(run, pids: sqlitePids)
+                let candidate = try await window()
                 if best == nil || candidate.disturbance < best!.disturbance { best = candidate }
                 if candidate.disturbance <= Self.quiet || attempt == Self.attempts { break }
-                log(String(format: "  (other work kept %.2f cores busy during that window: measuring broker c=%d again)", candidate.disturbance, concurrency))
+                log(String(format: "  (other work kept %.2f cores busy during that window: measuring %@ again)", candidate.disturbance, what))
             }
             var measured = best!
             measured.attempts = windows
-            try Self.requireAnswers(measured, "broker c=\(concurrency)")
+            try Self.requireAnswers(measured, what)
+            return measured
+        }
+        let apiKeyHeaders = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
+        var dpopLevel: Level?
+        for concurrency in settings.concurrencies {
+            let measured = try await leastDisturbed("broker c=\(concurrency)") {
+                level(await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: [brokerURL],
+                                       headers: { _, _ in apiKeyHeaders }, consentIDs: consentIDs, dispenser: dispenser,
+                                       probe: cpuProbe(sqlitePids, withHandshakes: true)), pids: sqlitePids)
+            }
             bundleLevels.append(measured)
             log(String(format: "  broker   c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  handshakes/bundle %@  failed %d",
                        concurrency, measured.load.throughput, measured.load.latency.p50Ms, measured.load.latency.p99Ms,
                        measured.handshakesPerRequest.map { String(format: "%.4f", $0) } ?? "n/a", measured.load.failed))
+            // The same level with the bank on the key flow, right after, so both see the same machine.
+            if concurrency == settings.concurrencies.max() {
+                let keyBank = try await keyFlowBank(brokerURL: brokerURL, data: brokerData)
+                let dpop = try await leastDisturbed("broker with DPoP c=\(concurrency)") {
+                    let window = try await keyBank.window(
+                        from: dispenser.handedOut, count: Int(measured.load.throughput * (settings.warmup + settings.measure).seconds * 1.5) + 1_000,
+                        url: { "\(brokerURL)/v1/consents/\(consentIDs[min($0, consentIDs.count * Self.usesPerConsent - 1) / Self.usesPerConsent])/bundles" }
+                    )
+                    return level(await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: [brokerURL],
+                                                  headers: window.headers, consentIDs: consentIDs, dispenser: dispenser,
+                                                  probe: cpuProbe(sqlitePids, withHandshakes: true)), pids: sqlitePids)
+                }
+                dpopLevel = dpop
+                log(String(format: "  DPoP     c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  (%.3f of the API key's)  failed %d",
+                           concurrency, dpop.load.throughput, dpop.load.latency.p50Ms, dpop.load.latency.p99Ms,
+                           measured.load.throughput > 0 ? dpop.load.throughput / measured.load.throughput : 0, dpop.load.failed))
+            }
 
             // b. The same load straight to the agency, over mTLS with the broker's certificate and a
             // valid consent token for each person (tokens live 60 s: minted fresh for each level).
@@ -361,6 +391,7 @@ struct BrokerBench {
         let results = Results(
             consentCreateGrant: consentPhase.phase,
             bundles: bundleLevels,
+            dpopBundles: dpopLevel,
             baseline: baselineLevels,
             handshakeSource: handshakeSource,
             brokerPeakMemoryKiB: brokerPeakMemory,
@@ -381,17 +412,26 @@ struct BrokerBench {
         concurrency: Int, warmup: Duration, measure: Duration, brokerURLs: [String], bankKey: String, consentIDs: [String],
         dispenser: Dispenser, probe: WindowProbe?
     ) async -> (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]) {
+        let headers = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
+        return await bundleLoad(concurrency: concurrency, warmup: warmup, measure: measure, brokerURLs: brokerURLs, headers: { _, _ in headers },
+                                consentIDs: consentIDs, dispenser: dispenser, probe: probe)
+    }
+
+    /// The same with the credential headers of request `n` (to `url`) from `headers`.
+    private func bundleLoad(
+        concurrency: Int, warmup: Duration, measure: Duration, brokerURLs: [String], headers: @escaping @Sendable (Int, String) -> [CurlHeader],
+        consentIDs: [String], dispenser: Dispenser, probe: WindowProbe?
+    ) async -> (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]) {
         let client = CurlClient(configuration: CurlClientConfiguration(
             connectTimeout: .seconds(2), totalTimeout: .seconds(30), tls: nil, maxConcurrentRequests: concurrency,
             allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-bench"
         ))
-        let headers = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
         return await LoadGenerator.run(
             concurrency: concurrency, warmup: warmup, measure: measure, client: client,
             next: { _ in
                 guard let n = dispenser.next() else { return nil }
-                let url = brokerURLs[n % brokerURLs.count]
-                return CurlRequest(method: "POST", url: "\(url)/v1/consents/\(consentIDs[n / Self.usesPerConsent])/bundles", headers: headers, body: nil)
+                let url = "\(brokerURLs[n % brokerURLs.count])/v1/consents/\(consentIDs[n / Self.usesPerConsent])/bundles"
+                return CurlRequest(method: "POST", url: url, headers: headers(n, url), body: nil)
             },
             accept: { $0.status == 201 },
             probe: probe
@@ -526,18 +566,14 @@ struct BrokerBench {
     /// all scopes, the benchmark's years, bound to the broker's client certificate.
     /// `issuer` is the brokers' `--issuer`: the agency refuses a token from any other.
     static func consentToken(for person: String, issuer: String, signer: ES256Signer, thumbprint: String) async throws -> String {
-        let now = Date()
-        let terms = try ConsentTerms(
-            personId: try PersonID(person), scopes: [.income, .debt, .wealth], years: years,
-            purpose: try Purpose(code: "loan-application", text: "Benchmark baseline"),
-            validUntil: now.addingTimeInterval(86_400), maxUses: 100, now: now, policy: ConsentPolicy()
+        let consent = try TestConsent.pending(
+            person: try PersonID(person), bank: try OrgNumber(bankOrg), scopes: [.income, .debt, .wealth], years: years, purpose: "Benchmark baseline",
+            maxUses: 100
         )
-        let consent = Consent(bankOrg: try OrgNumber(bankOrg), terms: terms, now: now, policy: ConsentPolicy())
-        let claims = ConsentTokenClaims(
-            consent: consent, issuer: issuer, audience: "urn:samtykke:tax-agency",
-            clientCertificateSHA256: thumbprint, now: now, lifetime: ConsentTokenClaims.maxLifetime
+        return try TestConsent.token(
+            for: consent, signer: signer, issuer: issuer, audience: "urn:samtykke:tax-agency", clientCertificateSHA256: thumbprint,
+            lifetime: ConsentTokenClaims.maxLifetime
         )
-        return try signer.sign(claims, typ: ConsentTokenClaims.typ)
     }
 
     static func metricsText(_ client: CurlClient, _ url: String) async throws -> String {

@@ -2,7 +2,7 @@ import CanonicalJSON
 import Crypto
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 import GRDB
 import SQLiteStore
 import SamtykkeCore
@@ -539,11 +539,9 @@ struct LeafFactory {
 
     /// A fresh pending consent, for an append through the product.
     func consent(now: Date) throws -> Consent {
-        let terms = try ConsentTerms(
-            personId: people[Int.random(in: 0..<people.count)], scopes: [.income, .debt, .wealth], years: [2023, 2024],
-            purpose: try Purpose(code: "loan-application", text: "Mortgage for a flat in Bergen"),
-            validUntil: now.addingTimeInterval(9 * 86_400), maxUses: 3, now: now, policy: ConsentPolicy()
+        try TestConsent.pending(
+            person: people[Int.random(in: 0..<people.count)], bank: bank, scopes: [.income, .debt, .wealth], purpose: "Mortgage for a flat in Bergen",
+            validFor: 9 * 86_400, now: now
         )
-        return Consent(bankOrg: bank, terms: terms, now: now, policy: ConsentPolicy())
     }
 }

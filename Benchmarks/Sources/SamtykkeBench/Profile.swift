@@ -1,6 +1,6 @@
 import Foundation
 import ChildProcess
-import ProcessHarness
+import TestSupport
 
 /// Where the CPU goes, by sampling a process with `perf record` (cpu-clock, so it works where hardware
 /// counters are not available). Always a separate run from the timed ones, so sampling never touches

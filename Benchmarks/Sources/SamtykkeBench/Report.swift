@@ -9,6 +9,9 @@ struct Summary: Codable, Sendable {
     var auditVerifyEntriesPerSecond: Double
     var postgresBundleRatioC64: Double
     var twoInstanceBundlesPerSecondC64: Double
+    /// Issue 30: bundles/s at concurrency 64 with the bank on DPoP over the same with its API key,
+    /// measured one right after the other.
+    var dpopBundleRatioC64: Double
     /// Requests that failed in every measured bundle and baseline window, SQLite and PostgreSQL.
     var failedRequests: Int
     /// The broker's peak resident memory (VmHWM) over the SQLite bundle load, in MB (10^6 bytes), as issue 13 counts it.
@@ -24,7 +27,9 @@ struct Summary: Codable, Sendable {
         auditVerifyEntriesPerSecond = audit?.entriesPerSecond ?? 0
         postgresBundleRatioC64 = ratio(broker.postgres?.oneInstance.load.throughput ?? 0)
         twoInstanceBundlesPerSecondC64 = broker.postgres?.twoInstances.load.throughput ?? 0
-        let levels = broker.bundles + broker.baseline + [broker.postgres?.oneInstance, broker.postgres?.twoInstances].compactMap { $0 }
+        let apiKey64 = broker.bundles.first { $0.load.concurrency == 64 }?.load.throughput ?? 0
+        dpopBundleRatioC64 = apiKey64 > 0 ? (broker.dpopBundles?.load.throughput ?? 0) / apiKey64 : 0
+        let levels = broker.bundles + broker.baseline + [broker.dpopBundles, broker.postgres?.oneInstance, broker.postgres?.twoInstances].compactMap { $0 }
         failedRequests = levels.map(\.load.failed).reduce(0, +)
         // Unknown reads as too much, never as a met target.
         brokerPeakMemoryMB = broker.brokerPeakMemoryKiB.map { Double($0) * 1024 / 1e6 } ?? .greatestFiniteMagnitude
@@ -43,6 +48,8 @@ enum Targets {
     static let postgresBundleRatio = 0.30
     /// Issue 14: `audit verify` end to end over HTTP against a broker serving a 1,000,000-entry log.
     static let auditVerifyEntriesPerSecond = 250_000.0
+    /// Issue 30: the DPoP path costs at most 15% of bundle throughput.
+    static let dpopBundleRatio = 0.85
 
     static func evaluate(_ report: Report) -> [Target] {
         var targets: [Target] = []
@@ -54,6 +61,13 @@ enum Targets {
                 name: "broker throughput vs direct agency calls at concurrency 64 (`bundleRatioC64`)", goal: String(format: "≥ %.0f%% (issue 13)", bundleRatio * 100),
                 measured: String(format: "%.0f%% (%.1f vs %.1f req/s)", summary.bundleRatioC64 * 100, broker64.load.throughput, base64.load.throughput),
                 met: summary.bundleRatioC64 >= bundleRatio
+            ))
+        }
+        if let broker64 = bundles.first(where: { $0.load.concurrency == 64 }), let dpop = report.broker.dpopBundles {
+            targets.append(Target(
+                name: "bundles with DPoP vs with an API key at concurrency 64 (`dpopBundleRatioC64`)", goal: String(format: "≥ %.2f (issue 30)", dpopBundleRatio),
+                measured: String(format: "%.3f (%.1f vs %.1f bundles/s)", summary.dpopBundleRatioC64, dpop.load.throughput, broker64.load.throughput),
+                met: summary.dpopBundleRatioC64 >= dpopBundleRatio
             ))
         }
         targets.append(Target(
@@ -162,6 +176,7 @@ enum Markdown {
         md.append("| `durableAppendsPerSecondC64` | \(f(s.durableAppendsPerSecondC64, 0)) | ≥ \(f(Targets.durableAppendsPerSecond, 0))/s (issue 10) | \(verdict(s.durableAppendsPerSecondC64 >= Targets.durableAppendsPerSecond)) |")
         md.append("| `auditVerifyEntriesPerSecond` | \(f(s.auditVerifyEntriesPerSecond, 0)) | ≥ \(f(Targets.auditVerifyEntriesPerSecond, 0)) (issue 14) | \(verdict(s.auditVerifyEntriesPerSecond >= Targets.auditVerifyEntriesPerSecond)) |")
         md.append("| `postgresBundleRatioC64` | \(f(s.postgresBundleRatioC64, 3)) | ≥ \(f(Targets.postgresBundleRatio, 2)) (issue 10) | \(verdict(s.postgresBundleRatioC64 >= Targets.postgresBundleRatio)) |")
+        md.append("| `dpopBundleRatioC64` | \(f(s.dpopBundleRatioC64, 3)) | ≥ \(f(Targets.dpopBundleRatio, 2)) (issue 30) | \(verdict(s.dpopBundleRatioC64 >= Targets.dpopBundleRatio)) |")
         md.append("| `twoInstanceBundlesPerSecondC64` | \(f(s.twoInstanceBundlesPerSecondC64, 0)) | — | |")
         md.append("| `failedRequests` | \(s.failedRequests) | \(Targets.failedRequests) (issue 13) | \(verdict(s.failedRequests == Targets.failedRequests)) |")
         md.append("| `brokerPeakMemoryMB` | \(f(s.brokerPeakMemoryMB, 0)) | < \(f(Targets.brokerPeakMemoryMB, 0)) MB (issue 13) | \(verdict(s.brokerPeakMemoryMB < Targets.brokerPeakMemoryMB)) |")
@@ -173,6 +188,9 @@ enum Markdown {
         md.append("|---|---:|")
         for b in r.broker.bundles {
             md.append("| bundles/s at concurrency \(b.load.concurrency) (p50 / p99 ms) | \(f(b.load.throughput, 0)) (\(f(b.load.latency.p50Ms)) / \(f(b.load.latency.p99Ms))) |")
+        }
+        if let d = r.broker.dpopBundles {
+            md.append("| bundles/s at concurrency \(d.load.concurrency) with DPoP (p50 / p99 ms), the bank's proofs signed before the window | \(f(d.load.throughput, 0)) (\(f(d.load.latency.p50Ms)) / \(f(d.load.latency.p99Ms))) |")
         }
         for b in r.broker.baseline {
             md.append("| baseline: direct agency requests/s at concurrency \(b.load.concurrency) | \(f(b.load.throughput, 0)) |")

@@ -1,0 +1,148 @@
+import SamtykkeCore
+import TransparencyLog
+
+/// Follows one log through its public tiles (C2SP tlog-tiles) and keeps the consent tags whose
+/// entries reached an end (denied, revoked, withdrawn, expired, exhausted, forgotten).
+///
+/// It trusts only trees that extend the last one it verified: each new checkpoint must carry the
+/// log's signature, be no smaller, and the entries it adds, folded onto the stored right edge, must
+/// give its root. A smaller tree, another root for the same size, entries that do not give the
+/// signed root, or a cosigned checkpoint (from a proof) inconsistent with what it verified, stops
+/// it for good: every later question is answered with `halted` and the reason, also after a restart.
+public actor LogMonitor {
+    public let log: LogPolicy.Log
+    private let fetcher: any TileFetcher
+    private let statePath: String
+    private var state: MonitorState
+    /// One catch-up at a time: callers arriving while one runs wait for it, then look again.
+    private var running: Task<Void, any Error>?
+
+    /// Loads the state at `statePath` (the empty tree when there is none).
+    public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String) throws(LogMonitorError) {
+        self.log = log
+        self.fetcher = fetcher
+        self.statePath = statePath
+        state = try MonitorState.load(from: statePath, log: log)
+    }
+
+    /// The size of the newest tree verified.
+    public var size: UInt64 { state.checkpoint.size }
+    /// Why the monitor stopped, if it did.
+    public var haltReason: String? { state.halted }
+
+    /// Whether the monitor has seen the consent with this tag end.
+    public func hasEnded(_ tag: ConsentTag) -> Bool { state.terminal.contains(tag) }
+
+    /// Reads the log's newest checkpoint and every entry it adds.
+    public func catchUp() async throws(LogMonitorError) {
+        try requireRunning()
+        if let running {
+            do { try await running.value } catch { throw Self.typed(error) }
+            return
+        }
+        let task = Task { try await self.advance() }
+        running = task
+        defer { running = nil }
+        do { try await task.value } catch { throw Self.typed(error) }
+    }
+
+    /// Makes sure the monitor's tree covers `checkpoint` (a cosigned one, from a verified proof), and
+    /// that `checkpoint` is a prefix of it.
+    public func cover(_ checkpoint: Checkpoint) async throws(LogMonitorError) {
+        try requireRunning()
+        // A catch-up already running may have read a checkpoint older than this one: then one more.
+        for _ in 0..<2 where state.checkpoint.size < checkpoint.size { try await catchUp() }
+        // Another caller's catch-up may have moved the tree on meanwhile; a halt stays a halt.
+        try requireRunning()
+        let verified = state.checkpoint
+        guard verified.size >= checkpoint.size else { throw .behind(logSize: verified.size, needed: checkpoint.size) }
+        let proof: [Hash]
+        do {
+            proof = try await TileHashes.consistencyProof(from: checkpoint.size, size: verified.size, fetcher: fetcher)
+        } catch {
+            throw Self.typed(error)
+        }
+        do {
+            try MerkleVerifier.verifyConsistency(
+                from: checkpoint.size, to: verified.size, proof: proof, fromRoot: checkpoint.rootHash, toRoot: verified.rootHash)
+        } catch {
+            try halt("the cosigned checkpoint of \(checkpoint.size) entries is not a prefix of the verified tree of \(verified.size) (\(error))")
+        }
+    }
+
+    private func requireRunning() throws(LogMonitorError) {
+        if let halted = state.halted { throw .halted(halted) }
+    }
+
+    private func halt(_ reason: String) throws(LogMonitorError) -> Never {
+        state.halted = reason
+        // Kept in memory even when the disk fails, so this process stops releasing either way.
+        try? state.save(to: statePath, log: log)
+        throw .halted(reason)
+    }
+
+    private func advance() async throws(LogMonitorError) {
+        let signed: String
+        do {
+            guard let bytes = try await fetcher.fetch("checkpoint") else { throw LogMonitorError.unreachable("no checkpoint") }
+            signed = String(decoding: bytes, as: UTF8.self)
+        } catch {
+            throw Self.typed(error)
+        }
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint.open(signed, verifier: log.verifier) } catch { throw .badCheckpoint("\(error)") }
+        guard checkpoint.origin == state.checkpoint.origin else { throw .badCheckpoint("its origin is \(checkpoint.origin)") }
+        let old = state.checkpoint
+        if checkpoint.size < old.size { try halt("the log shrank from \(old.size) entries to \(checkpoint.size)") }
+        if checkpoint.size == old.size {
+            if checkpoint.rootHash != old.rootHash { try halt("the log signed two roots for \(old.size) entries: it forked") }
+            return
+        }
+        var next = state
+        // The stored right edge is that of a verified tree, so this cannot fail.
+        var tree = try! MerkleTreeBuilder(size: old.size, rightEdge: state.rightEdge)
+        let width = UInt64(TilePath.fullWidth)
+        for bundle in (old.size / width)...((checkpoint.size - 1) / width) {
+            let first = bundle * width
+            let count = Int(min(width, checkpoint.size - first))
+            let path = "tile/entries/\(TilePath(index: bundle, width: count)!.path)"
+            let bytes: [UInt8]
+            do {
+                guard let fetched = try await fetcher.fetch(path) else { throw LogMonitorError.badTile(path: path) }
+                bytes = fetched
+            } catch {
+                throw Self.typed(error)
+            }
+            guard let ranges = bytes.withUnsafeBytes({ EntryBundle.entries(in: $0, count: count) }) else { throw .badTile(path: path) }
+            for (offset, range) in ranges.enumerated() where first + UInt64(offset) >= old.size {
+                let leaf = Array(bytes[range])
+                tree.append(leafHash: MerkleHasher.leafHash(leaf))
+                // An entry it cannot read might be an end it would miss.
+                guard let read = try? LogLeaf(leafBytes: leaf) else {
+                    try halt("entry \(first + UInt64(offset)) is not an entry this monitor can read")
+                }
+                if case .v2(let entry) = read, Self.ends(entry.type) { next.terminal.insert(entry.consent) }
+            }
+        }
+        guard tree.root() == checkpoint.rootHash else {
+            try halt("the entries from \(old.size) to \(checkpoint.size) do not give the root the log signed for them: it forked")
+        }
+        next.signedCheckpoint = signed
+        next.checkpoint = checkpoint
+        next.rightEdge = tree.rightEdge
+        try next.save(to: statePath, log: log)
+        state = next
+    }
+
+    /// A consent that reached one of these has no more fetches coming (SPEC §4's public invariants).
+    static func ends(_ type: AuditEntry.EntryType) -> Bool {
+        switch type {
+        case .consentDenied, .consentRevoked, .consentWithdrawn, .consentExpired, .consentExhausted, .consentForgotten: true
+        case .consentRequested, .consentGranted, .dataRequested, .bundleIssued, .bundleRefused: false
+        }
+    }
+
+    private static func typed(_ error: any Error) -> LogMonitorError {
+        error as? LogMonitorError ?? .unreachable("\(error)")
+    }
+}

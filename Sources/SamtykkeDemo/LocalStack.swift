@@ -1,0 +1,116 @@
+import DevPKI
+import Foundation
+import Hummingbird
+import Logging
+import MockTaxAgency
+import SamtykkeApp
+import SamtykkeJOSE
+import SamtykkeServer
+import ServiceLifecycle
+
+/// The mock agency and the broker running in this process on free loopback ports, over a dev PKI:
+/// what `samtykke demo` shows and what the integration tests drive. Both shut down gracefully when
+/// `body` returns or throws.
+public struct LocalStack: Sendable {
+    /// The broker's port is known only once it listens, so bundles and consent tokens name a fixed
+    /// local issuer, and the agency is told to expect it.
+    public static let brokerIssuer = PKIPaths.devBrokerIssuer
+
+    public let paths: PKIPaths
+    public let agencyURL: String
+    public let brokerURL: String
+    public let broker: BuiltBroker
+    /// What reached the agency's data route.
+    public let agencyTraffic: AgencyTraffic
+
+    /// `store` defaults to SQLite in `work/data`.
+    public static func run<T: Sendable>(
+        work: URL,
+        fixtures: String,
+        store location: StoreLocation? = nil,
+        logLevel: Logger.Level = .critical,
+        agencyFaults: FaultSwitch = FaultSwitch(),
+        agencyTraffic: AgencyTraffic = AgencyTraffic(),
+        customize: @Sendable (inout BrokerSettings) -> Void = { _ in },
+        _ body: @Sendable (LocalStack) async throws -> T
+    ) async throws -> T {
+        let pkiDirectory = work.appendingPathComponent("pki")
+        let paths = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
+            ? PKIPaths(directory: pkiDirectory)
+            : try await DevPKI.make(in: pkiDirectory)
+        var logger = Logger(label: "samtykke.local")
+        logger.logLevel = logLevel
+
+        let (agencyPorts, agencyPort) = AsyncStream.makeStream(of: Int.self)
+        let agency = try await buildMockTaxAgency(MockTaxAgencyConfiguration(
+            port: 0,
+            certificateChain: paths.agencyCertificate.path,
+            privateKey: paths.agencyKey.path,
+            clientCA: paths.caCertificate.path,
+            brokerKeys: JWKSet(keys: [PublicJWK(try KeyFiles.p256PublicKey(paths.bundleSigningPublicKey.path))]),
+            brokerIssuer: brokerIssuer,
+            fixtures: fixtures,
+            faults: agencyFaults,
+            traffic: agencyTraffic
+        ), logger: logger) { port in agencyPort.yield(port) }
+        let agencyGroup = ServiceGroup(configuration: .init(services: [agency], gracefulShutdownSignals: [], logger: logger))
+
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            // A service that fails to start ends its port stream, so nobody waits for a port forever.
+            group.addTask {
+                defer { agencyPort.finish() }
+                try await agencyGroup.run()
+            }
+            var agencyIterator = agencyPorts.makeAsyncIterator()
+            guard let agencyPortNumber = await agencyIterator.next() else {
+                try await group.waitForAll()
+                throw LocalStackError.agencyDidNotStart
+            }
+            let agencyURL = "https://127.0.0.1:\(agencyPortNumber)"
+            var brokerGroup: ServiceGroup?
+            do {
+                // The demo and the tests mint hour-long dev tokens, and some tests move the broker's
+                // clock that far ahead; `serve` keeps the ten-minute cap.
+                var settings = BrokerSettings(
+                    store: location ?? .sqlite(directory: work.appendingPathComponent("data").path), pki: paths.directory.path, taxAgency: agencyURL,
+                    idTokenMaxLifetime: DevIDProvider.defaultLifetime
+                )
+                settings.server = ServerOptions(port: 0)
+                customize(&settings)
+                let (brokerPorts, brokerPort) = AsyncStream.makeStream(of: Int.self)
+                let broker = try await buildBroker(settings, logger: logger) { port in brokerPort.yield(port) }
+                let app = broker.application
+                let started = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+                brokerGroup = started
+                group.addTask {
+                    defer { brokerPort.finish() }
+                    try await started.run()
+                }
+                var brokerIterator = brokerPorts.makeAsyncIterator()
+                guard let port = await brokerIterator.next() else { throw LocalStackError.brokerDidNotStart }
+                let result = try await body(LocalStack(paths: paths, agencyURL: agencyURL, brokerURL: "http://127.0.0.1:\(port)", broker: broker, agencyTraffic: agencyTraffic))
+                await brokerGroup?.triggerGracefulShutdown()
+                await agencyGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await brokerGroup?.triggerGracefulShutdown()
+                await agencyGroup.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+}
+
+public enum LocalStackError: Error, Hashable, CustomStringConvertible {
+    case agencyDidNotStart
+    case brokerDidNotStart
+
+    public var description: String {
+        switch self {
+        case .agencyDidNotStart: "the mock agency did not start"
+        case .brokerDidNotStart: "the broker did not start"
+        }
+    }
+}
