@@ -74,7 +74,7 @@ let package = Package(
         // change with its log entries, and the log sequencer that batches commits (group commit).
         .target(
             name: "SamtykkeStore",
-            dependencies: ["SamtykkeCore", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SamtykkeCore", "TransparencyLog", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The embedded store: GRDB over SQLite in WAL mode, one file, zero setup.
@@ -140,7 +140,7 @@ let package = Package(
 
         // The broker's HTTP API as Codable types: declared once for the server that encodes them and
         // the clients that decode them.
-        .target(name: "SamtykkeAPI", dependencies: ["SamtykkeCore"]),
+        .target(name: "SamtykkeAPI", dependencies: ["SamtykkeCore", "CanonicalJSON"]),
 
         // The broker: Hummingbird routes for banks, citizens, auditors and the public.
         .target(
@@ -194,7 +194,7 @@ let package = Package(
         // `LogSource`, and the offline checks of a bundle and its receipt. Knows nothing of the server.
         .target(
             name: "BrokerClient",
-            dependencies: ["SamtykkeAPI", "SamtykkeCore", "SamtykkeJOSE", "TransparencyLog", "LogVerification", "CurlHTTP"]
+            dependencies: ["SamtykkeAPI", "SamtykkeCore", "SamtykkeJOSE", "TransparencyLog", "LogVerification", "CurlHTTP", "CanonicalJSON"]
         ),
 
         // What the citizen's consent commands print and ask: the strings in bokmål and English, the
@@ -315,7 +315,7 @@ let package = Package(
             name: "SamtykkeServerTests",
             dependencies: [
                 "SamtykkeServer", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
-                "TestSupport", "SamtykkeApp",
+                "BrokerClient", "CanonicalJSON", "TestSupport", "SamtykkeApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

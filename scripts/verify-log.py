@@ -11,10 +11,11 @@ What it checks:
   * the checkpoint at /v1/audit/checkpoint is a C2SP signed note by the key at /v1/audit/log-key
     (or --log-key), and a C2SP tlog-checkpoint (origin, size, base64 root);
   * the entries at /v1/audit/entries are served in order 0..size-1, each one the RFC 8785 canonical
-    JSON of an object whose "index" is its position (SPEC section 4);
+    JSON of a v1 entry or a v2 public entry whose "index" is its position (SPEC section 4);
   * the RFC 9162 section 2.1.1 Merkle tree hash of those entries equals the signed root;
   * with --bundle FILE (the broker's {bundle, auditReceipt} answer): the receipt's entry is a
-    bundle.issued entry carrying the bundle's SHA-256, its checkpoint is signed by the log key, its
+    bundle.issued entry carrying the bundle's SHA-256 (a v2 entry through the receipt's opening, whose
+    commitment it recomputes), its checkpoint is signed by the log key, its
     inclusion proof (RFC 9162 section 2.1.3.2) leads to that checkpoint's root, and that root is the
     root of the same number of entries of the log just verified.
 
@@ -61,6 +62,19 @@ def b64decode(text, what):
         raise Failure(f"{what} is not base64")
     if base64.b64encode(raw).decode("ascii") != text:
         raise Failure(f"{what} is not canonical base64")
+    return raw
+
+
+def b64url_decode(text, what):
+    """base64url without padding (SPEC section 4's encoding of every binary value of a v2 entry)."""
+    if not isinstance(text, str):
+        raise Failure(f"{what} is not a string")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise Failure(f"{what} is not base64url")
+    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != text:
+        raise Failure(f"{what} is not canonical base64url")
     return raw
 
 
@@ -195,16 +209,42 @@ def parse_entry(raw, position):
         raise Failure(f"entry {position} cannot be canonical: {error}")
     if again != raw:
         raise Failure(f"entry {position} is not RFC 8785 canonical JSON")
-    fields = {"v", "index", "time", "type", "actor", "consentId", "personId", "bankOrg", "details"}
-    if set(entry) != fields:
-        raise Failure(f"entry {position} has fields {sorted(entry)}, expected {sorted(fields)}")
-    if entry["v"] != 1:
-        raise Failure(f"entry {position} is version {entry['v']}, expected 1")
-    if not isinstance(entry["details"], dict) or not isinstance(entry["type"], str):
-        raise Failure(f"entry {position} has no details object or no type")
+    version = entry.get("v")
+    if version == 1:
+        fields = {"v", "index", "time", "type", "actor", "consentId", "personId", "bankOrg", "details"}
+        if set(entry) != fields:
+            raise Failure(f"entry {position} has fields {sorted(entry)}, expected {sorted(fields)}")
+        if not isinstance(entry["details"], dict):
+            raise Failure(f"entry {position} has no details object")
+    elif version == 2:
+        # The public entry: nothing in it names anyone; `terms` only on consent.requested.
+        fields = {"v", "index", "time", "type", "consent", "subject", "commitment"}
+        if set(entry) - {"terms"} != fields or ("terms" in entry) != (entry.get("type") == "consent.requested"):
+            raise Failure(f"entry {position} has fields {sorted(entry)}, expected {sorted(fields)} (and terms on consent.requested)")
+        for name, size in (("consent", 16), ("subject", 16), ("commitment", 32)):
+            if len(b64url_decode(entry[name], f"entry {position}'s {name}")) != size:
+                raise Failure(f"entry {position}'s {name} is not {size} bytes")
+    else:
+        raise Failure(f"entry {position} is version {version!r}, expected 1 or 2")
+    if not isinstance(entry["type"], str):
+        raise Failure(f"entry {position} has no type")
     if entry["index"] != position or isinstance(entry["index"], bool):
         raise Failure(f"entry {position} says it is entry {entry['index']}: entries were moved or swapped")
     return entry
+
+
+def opened(entry, opening):
+    """A v2 entry's private part, once its opening {index, salt, private} recomputes its commitment."""
+    if not isinstance(opening, dict) or opening.get("index") != entry["index"] or not isinstance(opening.get("private"), dict):
+        raise Failure(f"entry {entry['index']} is a v2 entry and comes without its opening")
+    salt = b64url_decode(opening.get("salt"), f"the salt of entry {entry['index']}")
+    if len(salt) != 32:
+        raise Failure(f"the salt of entry {entry['index']} is not 32 bytes")
+    private = canonical(opening["private"]).encode("utf-8")
+    commitment = hashlib.sha256(b"samtykke-entry-v2\n" + salt + private).digest()
+    if b64url_decode(entry["commitment"], f"entry {entry['index']}'s commitment") != commitment:
+        raise Failure(f"the opening of entry {entry['index']} does not open its commitment")
+    return opening["private"]
 
 
 # --- C2SP signed-note and tlog-checkpoint ----------------------------------------------------
@@ -343,8 +383,9 @@ def verify_receipt(bundle, receipt, key, log_prefix_root):
     entry = parse_entry(raw, index)
     if entry["type"] != "bundle.issued":
         raise Failure(f"the receipt's entry is {entry['type']}, not bundle.issued")
+    details = entry["details"] if entry["v"] == 1 else opened(entry, receipt.get("opening"))["details"]
     digest = hashlib.sha256(bundle.encode("utf-8")).hexdigest()
-    if entry["details"].get("bundleSha256") != digest:
+    if not isinstance(details, dict) or details.get("bundleSha256") != digest:
         raise Failure("the receipt's entry does not carry this bundle's SHA-256")
     proof = [b64decode(h, "an inclusion proof hash") for h in receipt["inclusionProof"]]
     if root_from_inclusion_proof(index, tree_size, leaf_hash(raw), proof) != root:

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import LogVerification
 import TransparencyLog
@@ -15,6 +16,7 @@ public struct AuditLogSource: LogSource {
         struct Item: Decodable {
             let index: UInt64
             let entry: String
+            let opening: JSONValue?
         }
         let entries: [Item]
     }
@@ -51,13 +53,20 @@ public struct AuditLogSource: LogSource {
     }
 
     public func entries(start: UInt64, limit: Int) async throws -> [ServedEntry] {
-        try await entries(query: "start=\(start)&limit=\(limit)")
+        try await entries(query: "start=\(start)&limit=\(limit)").map(\.served)
+    }
+
+    /// An entry as `/v1/audit/entries` serves it to an auditor: with its opening, for a v2 entry
+    /// that still has one.
+    public struct AuditedEntry: Sendable {
+        public let served: ServedEntry
+        public let opening: JSONValue?
     }
 
     /// At most `limit` entries from `start` on, only those about what `filters` name (`consentId`,
     /// `personId`, `bankOrg`), handed to `page` as the broker serves them, up to 1000 at a time.
     public func entries(
-        from start: UInt64, limit: Int, filters: [(name: String, value: String)], page: ([ServedEntry]) throws -> Void
+        from start: UInt64, limit: Int, filters: [(name: String, value: String)], page: ([AuditedEntry]) throws -> Void
     ) async throws {
         let query = filters.map { "&\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.value)" }.joined()
         var next = start
@@ -68,16 +77,16 @@ public struct AuditLogSource: LogSource {
             try page(served)
             listed += served.count
             guard served.count == wanted, let last = served.last else { return }
-            next = last.index + 1
+            next = last.served.index + 1
         }
     }
 
     /// A page of entries for any query the broker accepts (filters included).
-    func entries(query: String) async throws -> [ServedEntry] {
+    func entries(query: String) async throws -> [AuditedEntry] {
         let page = try await client.get("/v1/audit/entries?\(query)", as: EntriesPage.self)
         return try page.entries.map { item in
             guard let leaf = Data(base64Encoded: item.entry) else { throw BrokerClientError.entryNotBase64(index: item.index) }
-            return ServedEntry(index: item.index, leaf: Array(leaf))
+            return AuditedEntry(served: ServedEntry(index: item.index, leaf: Array(leaf)), opening: item.opening)
         }
     }
 

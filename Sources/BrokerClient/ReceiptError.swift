@@ -1,4 +1,4 @@
-/// Why an audit receipt does not prove its bundle is on the log.
+/// Why an audit receipt does not prove its entry (a bundle's, an answer's) is on the log.
 public enum ReceiptError: Error, CustomStringConvertible {
     case notALogKey(cause: any Error)
     case notSigned(cause: any Error)
@@ -6,6 +6,10 @@ public enum ReceiptError: Error, CustomStringConvertible {
     case treeSize(receipt: UInt64, checkpoint: UInt64)
     case entryNotBase64
     case notAnEntry(cause: any Error)
+    /// A v2 entry came without the opening that says what it is about.
+    case noOpening
+    /// The entry is not the one the answer it came with wrote.
+    case otherEntry(String)
     case index(entry: UInt64, receipt: UInt64)
     case notBundleIssued(type: String)
     /// The entry logs another bundle's digest.
@@ -20,7 +24,9 @@ public enum ReceiptError: Error, CustomStringConvertible {
         case .notCosigned(let cause): "the receipt's checkpoint is not cosigned by every required witness: \(cause)"
         case .treeSize(let receipt, let checkpoint): "the receipt's tree size \(receipt) is not the checkpoint's \(checkpoint)"
         case .entryNotBase64: "the receipt's entry is not base64"
-        case .notAnEntry(let cause): "the receipt's entry is not a log entry: \(cause)"
+        case .notAnEntry(let cause): "the receipt's entry is not a log entry, or its opening does not open it: \(cause)"
+        case .noOpening: "the receipt's entry is a v2 entry, and the receipt carries no opening"
+        case .otherEntry(let why): "the receipt's entry is not the one this answer wrote: \(why)"
         case .index(let entry, let receipt): "the entry says index \(entry), the receipt \(receipt)"
         case .notBundleIssued(let type): "the entry is \(type), not bundle.issued"
         case .otherBundle: "the log entry's bundleSha256 is not this bundle's SHA-256"

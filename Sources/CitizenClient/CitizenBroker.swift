@@ -36,12 +36,22 @@ public struct CitizenBroker: Sendable {
         }
     }
 
-    /// Sends the citizen's answer. A 409 (the consent is not in a state that allows it) is told by
-    /// what the consent is now and since when, looked up for the purpose.
+    /// Sends the citizen's answer, and checks the receipt it carries: the log holds this decision
+    /// about this consent and this citizen. A 409 (the consent is not in a state that allows it) is
+    /// told by what the consent is now and since when, looked up for the purpose.
     public func answer(_ action: CitizenAction, _ id: String) async throws(CitizenError) -> (view: ConsentView, body: [UInt8]) {
         do {
             let body = try await client.send("POST", "/v1/me/consents/\(id)/\(action.rawValue)")
-            return (try BrokerClient.decode(body, as: ConsentView.self), body)
+            let view = try BrokerClient.decode(body, as: ConsentView.self)
+            do {
+                guard let receipt = view.auditReceipt else { throw ReceiptError.otherEntry("the answer carries no receipt") }
+                try ReceiptCheck.verify(answer: receipt, type: action.entryType, consent: view.id, person: view.personId)
+            } catch {
+                throw CitizenError(.receiptRefused, detail: "\(error)")
+            }
+            return (view, body)
+        } catch let error as CitizenError {
+            throw error
         } catch let problem as BrokerClient.Problem where problem.status == 409 {
             let detail = "HTTP \(problem)"
             let current = try await consent(id).view

@@ -24,6 +24,8 @@ public struct CitizenError: Error, Sendable {
         case unreachable(server: String)
         case unreadable
         case refused
+        /// The answer's receipt does not prove the decision is on the log.
+        case receiptRefused
         /// The citizen did not answer yes at the question.
         case declined(CitizenAction)
     }
@@ -53,6 +55,7 @@ public struct CitizenError: Error, Sendable {
         case .unreachable(let server): strings.unreachable(FreeText.escaped(server))
         case .unreadable: strings.unreadable
         case .refused: strings.refused
+        case .receiptRefused: strings.receiptRefused
         case .declined(let action): strings.declined(action)
         }
         guard verbose, let detail else { return sentence }

@@ -96,7 +96,8 @@ extension CitizenStrings {
         brokerTrouble: "Tjenesten kunne ikke svare nå; prøv igjen senere.",
         unreachable: { "Får ikke kontakt med tjenesten på \($0); sjekk adressen (--server) og nettverket." },
         unreadable: "Svaret fra tjenesten kunne ikke leses.",
-        refused: "Tjenesten avviste forespørselen."
+        refused: "Tjenesten avviste forespørselen.",
+        receiptRefused: "Tjenesten svarte, men kvitteringen viser ikke at svaret ditt står i loggen; stol ikke på svaret og kontakt tjenesten."
     )
 
     private static func statusWord(_ status: ConsentStatus) -> String {

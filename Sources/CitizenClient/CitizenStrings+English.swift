@@ -88,6 +88,7 @@ extension CitizenStrings {
         brokerTrouble: "The broker could not answer right now; try again later.",
         unreachable: { "cannot reach the broker at \($0); check the address (--server) and your network connection." },
         unreadable: "The broker's answer could not be read.",
-        refused: "The broker refused the request."
+        refused: "The broker refused the request.",
+        receiptRefused: "The broker answered, but its receipt does not show your answer on the log; do not rely on it and contact the broker."
     )
 }

@@ -56,6 +56,8 @@ public struct CitizenStrings: Sendable {
     public let unreachable: @Sendable (_ server: String) -> String
     public let unreadable: String
     public let refused: String
+    /// The answer's receipt does not show the log holding the decision: the answer is not trusted.
+    public let receiptRefused: String
 
     public struct TableHeaders: Sendable {
         public let consent, status, bank, data, validUntil, purpose: String

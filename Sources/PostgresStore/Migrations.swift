@@ -31,7 +31,8 @@ enum Migrations {
             "CREATE INDEX consent_by_external_reference ON consent (bankOrg, externalReference) WHERE externalReference IS NOT NULL",
         ]),
         Migration(version: 7, statements: bankPublicKeys),
-        Migration(version: 8, statements: webhookEventTypes),
+        Migration(version: 8, statements: publicEntries),
+        Migration(version: 9, statements: webhookEventTypes),
     ]
 
     /// Which event types an endpoint gets: `,type,type,`, empty for every type (`Webhook.column`).
@@ -45,6 +46,39 @@ enum Migrations {
             WHERE bankOrg = NEW.bankOrg AND status <> 'disabled' AND (eventTypes = '' OR position(',' || NEW.type || ',' in eventTypes) > 0);
             RETURN NULL;
         END $$
+        """,
+    ]
+
+    private static let publicEntries = [
+        // v2 entries name nobody (SPEC §4): their rows leave the party columns empty, which only v1
+        // rows fill. Filters and forgetting find v2 entries' parties in their openings.
+        "ALTER TABLE auditEntry ALTER COLUMN consentId DROP NOT NULL, ALTER COLUMN personId DROP NOT NULL, ALTER COLUMN bankOrg DROP NOT NULL",
+        // Each consent's public tag, drawn when it is requested (none for one requested before v2).
+        "CREATE TABLE consentTag (consentId text PRIMARY KEY, tag bytea NOT NULL UNIQUE CHECK (length(tag) = 16))",
+        // Each person's subject key, drawn at their first v2 entry; forgetting the person deletes it.
+        "CREATE TABLE subjectKey (personId text PRIMARY KEY, key bytea NOT NULL CHECK (length(key) = 32))",
+        // Each v2 entry's opening (salt and canonical private part), with the parties it names to
+        // filter and forget by (none on consent.forgotten). Deleting a row is how retention forgets;
+        // the entry it opened stays.
+        """
+        CREATE TABLE entryOpening (
+            idx bigint PRIMARY KEY,
+            type text NOT NULL,
+            consentId text,
+            personId text,
+            bankOrg text,
+            salt bytea NOT NULL CHECK (length(salt) = 32),
+            private bytea NOT NULL
+        )
+        """,
+        "CREATE INDEX entryOpening_by_consent ON entryOpening (consentId, idx) WHERE consentId IS NOT NULL",
+        "CREATE INDEX entryOpening_by_person ON entryOpening (personId, idx) WHERE personId IS NOT NULL",
+        "CREATE INDEX entryOpening_by_bank ON entryOpening (bankOrg, idx) WHERE bankOrg IS NOT NULL",
+        // Who each entry is about, whichever version: v1 rows name their parties, v2 ones through their openings.
+        """
+        CREATE VIEW entryParty AS
+        SELECT idx, consentId, personId, bankOrg FROM auditEntry WHERE consentId IS NOT NULL
+        UNION ALL SELECT idx, consentId, personId, bankOrg FROM entryOpening WHERE consentId IS NOT NULL
         """,
     ]
 

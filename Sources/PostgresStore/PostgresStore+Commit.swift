@@ -12,8 +12,11 @@ extension PostgresStore {
     /// decides anything; the plan does, the same for every backend.
     public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
         try await transaction("commit a batch of changes") { connection in
-            let plan = try BatchPlan(changes, inputs: try await batchInputs(for: changes, at: now, on: connection), at: now, signer: signer)
+            var inputs = try await batchInputs(for: changes, at: now, on: connection)
+            try await loadLogKeys(into: &inputs, for: changes, on: connection)
+            let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try await write(plan, at: now, on: connection)
+            try await writeLogKeys(plan, on: connection)
             let proofs = try await PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { nodes in try await self.subtreeHashes(nodes, on: connection) })
             return try plan.committed(proofs: proofs)
         }

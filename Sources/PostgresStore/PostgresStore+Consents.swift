@@ -23,7 +23,7 @@ extension PostgresStore {
     public func consents(_ query: ConsentQuery) async throws -> [Consent] {
         let (column, value, forgottenSeen) = switch query.viewer {
         case .bank(let org): ("bankOrg", org.digits, "f.bankOrg = $1")
-        case .citizen(let person): ("personId", person.digits, "EXISTS (SELECT 1 FROM auditEntry WHERE consentId = f.id AND personId = $1)")
+        case .citizen(let person): ("personId", person.digits, "EXISTS (SELECT 1 FROM entryParty WHERE consentId = f.id AND personId = $1)")
         }
         let (comparison, direction) = query.order == .newestFirst ? ("<", "DESC") : (">", "ASC")
         var bindings = PostgresBindings(capacity: 5)

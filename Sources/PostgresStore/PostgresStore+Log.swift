@@ -14,7 +14,8 @@ extension PostgresStore {
         for (column, value) in [("consentId", query.consentId?.description), ("personId", query.personId?.digits), ("bankOrg", query.bankOrg?.digits)] {
             guard let value else { continue }
             bindings.append(value)
-            sql += " AND \(column) = $\(bindings.count)"
+            // v1 rows name their parties, v2 entries through their openings: `entryParty` holds both.
+            sql += " AND idx IN (SELECT idx FROM entryParty WHERE \(column) = $\(bindings.count))"
         }
         bindings.append(max(0, query.limit))
         sql += " ORDER BY idx LIMIT $\(bindings.count)"

@@ -29,7 +29,7 @@ extension PostgresStore {
                 logger: logger
             )
             // An event's log index is its entry's, so the log's own index by consent finds them.
-            try await connection.query("DELETE FROM event WHERE logIdx IN (SELECT idx FROM auditEntry WHERE consentId = ANY(\(ids)))", logger: logger)
+            try await connection.query("DELETE FROM event WHERE logIdx IN (SELECT idx FROM entryParty WHERE consentId = ANY(\(ids)))", logger: logger)
             try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'bundle' AND consentId = ANY(\(ids))", logger: logger)
             try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'consent' AND consentId = ANY(\(ids))", logger: logger)
             try await connection.query("DELETE FROM consent WHERE id = ANY(\(ids))", logger: logger)
@@ -53,7 +53,7 @@ extension PostgresStore {
             try await client.query(
                 """
                 SELECT \(unescaped: columns) FROM forgottenConsent f WHERE id = \(id.description)
-                AND EXISTS (SELECT 1 FROM auditEntry WHERE consentId = f.id AND personId = \(person.digits))
+                AND EXISTS (SELECT 1 FROM entryParty WHERE consentId = f.id AND personId = \(person.digits))
                 """,
                 logger: logger
             )

@@ -325,7 +325,45 @@ enum Migrations {
                 """)
             try db.execute(sql: "CREATE INDEX usedOnce_by_expiry ON usedOnce (expiresAt)")
         }
-        migrator.registerMigration("v11-webhook-event-types") { db in
+        migrator.registerMigration("v11-public-entries") { db in
+            // v2 entries name nobody (SPEC §4): their rows leave the party columns empty, which
+            // only v1 rows fill. Filters and forgetting find v2 entries' parties in their openings.
+            try rebuild(db, table: "auditEntry") { sql in
+                ["consentId", "personId", "bankOrg"].reduce(sql) { $0.replacingOccurrences(of: "\"\($1)\" TEXT NOT NULL", with: "\"\($1)\" TEXT") }
+            }
+            guard try Row.fetchAll(db, sql: "PRAGMA table_info(auditEntry)").allSatisfy({ row in
+                    !["consentId", "personId", "bankOrg"].contains(row["name"] as String) || (row["notnull"] as Int) == 0
+                })
+            else { throw DatabaseError(message: "v11 left a party column of auditEntry NOT NULL") }
+            // Each consent's public tag, drawn when it is requested (none for one requested before v2).
+            try db.execute(sql: "CREATE TABLE consentTag (consentId TEXT PRIMARY KEY, tag BLOB NOT NULL UNIQUE CHECK (length(tag) = 16))")
+            // Each person's subject key, drawn at their first v2 entry; forgetting the person deletes it.
+            try db.execute(sql: "CREATE TABLE subjectKey (personId TEXT PRIMARY KEY, key BLOB NOT NULL CHECK (length(key) = 32))")
+            // Each v2 entry's opening (salt and canonical private part), with the parties it names
+            // to filter and forget by (none on consent.forgotten). Deleting a row is how retention
+            // forgets; the entry it opened stays.
+            try db.execute(sql: """
+                CREATE TABLE entryOpening (
+                    idx INTEGER PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    consentId TEXT,
+                    personId TEXT,
+                    bankOrg TEXT,
+                    salt BLOB NOT NULL CHECK (length(salt) = 32),
+                    private BLOB NOT NULL
+                )
+                """)
+            for column in ["consentId", "personId", "bankOrg"] {
+                try db.execute(sql: "CREATE INDEX entryOpening_by_\(column) ON entryOpening (\(column), idx) WHERE \(column) IS NOT NULL")
+            }
+            // Who each entry is about, whichever version: v1 rows name their parties, v2 ones through their openings.
+            try db.execute(sql: """
+                CREATE VIEW entryParty AS
+                SELECT idx, consentId, personId, bankOrg FROM auditEntry WHERE consentId IS NOT NULL
+                UNION ALL SELECT idx, consentId, personId, bankOrg FROM entryOpening WHERE consentId IS NOT NULL
+                """)
+        }
+        migrator.registerMigration("v12-webhook-event-types") { db in
             // Which event types an endpoint gets: `,type,type,`, empty for every type (`Webhook.column`).
             try db.execute(sql: "ALTER TABLE webhook ADD COLUMN eventTypes TEXT NOT NULL DEFAULT ''")
             try db.execute(sql: "DROP TRIGGER event_fan_out")

@@ -13,7 +13,7 @@ extension SQLiteStore: ChangeCommitting {
             for id in BatchPlan.consentIDs(in: changes) where consents[id] == nil {
                 consents[id] = try Self.fetch(db, id)
             }
-            let inputs = BatchInputs(
+            var inputs = BatchInputs(
                 size: head.size,
                 rightEdge: try Self.subtreeHashes(db, edge).stored(edge),
                 checkpoint: head.checkpoint,
@@ -23,8 +23,10 @@ extension SQLiteStore: ChangeCommitting {
                 claimTokens: try Self.claimTokens(db, BatchPlan.claims(in: changes)),
                 claimRecords: try Self.records(db, BatchPlan.claimedKeys(in: changes))
             )
+            try Self.loadLogKeys(db, into: &inputs, for: changes)
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try Self.write(db, plan, now: now)
+            try Self.writeLogKeys(db, plan)
             return try plan.committed(proofs: try PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { try Self.subtreeHashes(db, $0) }))
         }
     }
@@ -37,9 +39,11 @@ extension SQLiteStore: ChangeCommitting {
             """)
         for logged in plan.entries {
             let entry = logged.entry
+            // A v2 entry's row names nobody; its opening does.
+            let named = logged.opening == nil
             try insertEntry.execute(arguments: [
                 Int64(entry.index), Data(logged.leaf), Data(logged.leafHash.bytes), entry.type.rawValue, SQLiteTimestamp.text(entry.time),
-                entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
+                named ? entry.consentId.description : nil, named ? entry.personId.digits : nil, named ? entry.bankOrg.digits : nil,
             ])
         }
         let insertEvent = try db.cachedStatement(sql: """

@@ -9,9 +9,10 @@ extension SQLiteStore: LogStore {
         try await writer.read { db in
             var sql = "SELECT idx, leaf FROM auditEntry WHERE idx >= ?"
             var arguments: StatementArguments = [Int64(clamping: query.start)]
-            if let consentId = query.consentId { sql += " AND consentId = ?"; arguments += [consentId.description] }
-            if let personId = query.personId { sql += " AND personId = ?"; arguments += [personId.digits] }
-            if let bankOrg = query.bankOrg { sql += " AND bankOrg = ?"; arguments += [bankOrg.digits] }
+            // v1 rows name their parties, v2 entries through their openings: `entryParty` holds both.
+            if let consentId = query.consentId { sql += " AND idx IN (SELECT idx FROM entryParty WHERE consentId = ?)"; arguments += [consentId.description] }
+            if let personId = query.personId { sql += " AND idx IN (SELECT idx FROM entryParty WHERE personId = ?)"; arguments += [personId.digits] }
+            if let bankOrg = query.bankOrg { sql += " AND idx IN (SELECT idx FROM entryParty WHERE bankOrg = ?)"; arguments += [bankOrg.digits] }
             sql += " ORDER BY idx LIMIT ?"
             arguments += [query.limit]
             // A statement prepared once, columns by position, rows not copied first: an auditor reads

@@ -20,7 +20,7 @@ extension SQLiteStore: RetentionStore {
                 SELECT id, bankOrg, status, createdAt, statusChangedAt, ? FROM consent WHERE id = ?
                 """)
             // An event's log index is its entry's, so the log's own index by consent finds them.
-            let events = try db.cachedStatement(sql: "DELETE FROM event WHERE logIdx IN (SELECT idx FROM auditEntry WHERE consentId = ?)")
+            let events = try db.cachedStatement(sql: "DELETE FROM event WHERE logIdx IN (SELECT idx FROM entryParty WHERE consentId = ?)")
             let bundleRecords = try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'bundle'")
             let consentRecords = try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'consent'")
             let row = try db.cachedStatement(sql: "DELETE FROM consent WHERE id = ?")
@@ -55,7 +55,7 @@ extension SQLiteStore: RetentionStore {
             return forgotten.bankOrg == org ? forgotten : nil
         case .citizen(let person):
             let named = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS(SELECT 1 FROM auditEntry WHERE consentId = ? AND personId = ?)", arguments: [id.description, person.digits]
+                db, sql: "SELECT EXISTS(SELECT 1 FROM entryParty WHERE consentId = ? AND personId = ?)", arguments: [id.description, person.digits]
             ) ?? false
             return named ? forgotten : nil
         }

@@ -41,6 +41,9 @@ public struct ConsentView: Codable, Sendable, Hashable {
     public let statusChangedAt: String
     /// The bank's own id for the application, in the bank's views only: never shown to the citizen.
     public let externalReference: String?
+    /// On the answer to a citizen's grant, deny or revoke only: the receipt of the entry it wrote,
+    /// with its opening (SPEC §2).
+    public var auditReceipt: BundleAnswer.Receipt?
 
     public init(_ consent: Consent, for audience: Audience) {
         id = consent.id.description

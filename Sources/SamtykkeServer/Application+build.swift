@@ -132,7 +132,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     ProblemTypes.addRoutes(to: router)
     // Everything from here on reads the store.
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
-    let tlog = TlogController(broker: broker)
+    let tlog = TlogController(broker: broker, auditors: auditorKeys)
     tlog.addPublicRoutes(to: router)
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
     // uses (a bank's token grants too). Auditors, who read the whole log, have their own.
@@ -145,13 +145,14 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
 
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)
+    OpeningsController(broker: broker).addCitizenRoutes(to: citizen)
 
     let auditor = router.group("v1/audit")
         .add(middleware: auditorKeys)
         .add(middleware: shape)
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate), policy: "auditor"))
     AuditController(broker: broker).addRoutes(to: auditor)
-    tlog.addAuditorRoutes(to: auditor)
+    OpeningsController(broker: broker).addAuditorRoutes(to: auditor)
 
     return router
 }

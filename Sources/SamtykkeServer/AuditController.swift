@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import Hummingbird
 import SamtykkeCore
@@ -17,6 +18,8 @@ struct AuditController {
         struct Item: Encodable {
             let index: UInt64
             let entry: String
+            /// A v2 entry's opening, while it has one: what lets an auditor read it.
+            let opening: JSONValue?
         }
         let entries: [Item]
     }
@@ -38,7 +41,11 @@ struct AuditController {
             do throws(DomainError) { return try OrgNumber(String(text)) } catch { throw Problem.invalid("bankOrg", error.description) }
         }
         let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg))
-        return try JSONIO.response(Entries(entries: rows.map { Entries.Item(index: $0.index, entry: Data($0.leaf).base64EncodedString()) }))
+        let opened = rows.filter { TlogController.isPublic($0.leaf) }.map(\.index)
+        let openings = Dictionary(try await broker.store.openings(at: opened, about: nil).map { ($0.index, $0.json) }, uniquingKeysWith: { a, _ in a })
+        return try JSONIO.response(Entries(entries: rows.map {
+            Entries.Item(index: $0.index, entry: Data($0.leaf).base64EncodedString(), opening: openings[$0.index])
+        }))
     }
 
     struct InclusionProof: Encodable {

@@ -11,7 +11,8 @@ extension BundleAnswer.Receipt {
             entry: Data(receipt.entry).base64EncodedString(),
             treeSize: receipt.treeSize,
             inclusionProof: receipt.inclusionProof.map(\.base64),
-            checkpoint: checkpoint ?? receipt.checkpoint
+            checkpoint: checkpoint ?? receipt.checkpoint,
+            opening: receipt.opening?.json
         )
     }
 }

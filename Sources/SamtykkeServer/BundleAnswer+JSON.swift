@@ -7,15 +7,14 @@ extension BundleAnswer {
     /// base64, and `JSONEncoder`, looking at it one character at a time, took more of a bundle's CPU
     /// than its ES256 signature.
     func json() throws -> [UInt8] {
-        try CanonicalJSON.encode(.object([
-            "bundle": .string(bundle),
-            "auditReceipt": .object([
-                "index": try JSONValue(integer: Int(clamping: auditReceipt.index)),
-                "entry": .string(auditReceipt.entry),
-                "treeSize": try JSONValue(integer: Int(clamping: auditReceipt.treeSize)),
-                "inclusionProof": .array(auditReceipt.inclusionProof.map(JSONValue.string)),
-                "checkpoint": .string(auditReceipt.checkpoint),
-            ]),
-        ]))
+        var receipt: [String: JSONValue] = [
+            "index": try JSONValue(integer: Int(clamping: auditReceipt.index)),
+            "entry": .string(auditReceipt.entry),
+            "treeSize": try JSONValue(integer: Int(clamping: auditReceipt.treeSize)),
+            "inclusionProof": .array(auditReceipt.inclusionProof.map(JSONValue.string)),
+            "checkpoint": .string(auditReceipt.checkpoint),
+        ]
+        receipt["opening"] = auditReceipt.opening
+        return try CanonicalJSON.encode(.object(["bundle": .string(bundle), "auditReceipt": .object(receipt)]))
     }
 }

@@ -33,8 +33,12 @@ struct CitizenController {
         return try await view(consent)
     }
 
-    private func view(_ consent: Consent) async throws -> Response {
-        try JSONIO.response(ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg])))
+    private func view(_ consent: Consent, receipt: AuditReceipt? = nil) async throws -> Response {
+        var view = ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg]))
+        if let receipt {
+            view.auditReceipt = BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint))
+        }
+        return try JSONIO.response(view)
     }
 
     /// What a citizen can do to a consent that names them.
@@ -53,7 +57,9 @@ struct CitizenController {
     func answer(_ action: CitizenAction, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
         let outcome = try await broker.commit(.act(try consentID(context), by: .citizen(person), action.action(by: person)))
-        return try await view(try outcome.acceptedConsent())
+        let consent = try outcome.acceptedConsent()
+        guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("a citizen's answer came back without its receipt") }
+        return try await view(consent, receipt: receipt)
     }
 
     /// A page of the log about the citizen: reading the whole log for every request would let one
@@ -66,8 +72,9 @@ struct CitizenController {
         let start = after.map { $0 == UInt64(Int64.max) ? $0 : $0 + 1 } ?? 0
         let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), personId: person))
         let names = try await broker.store.bankNames()
-        let entries = try rows.map { row in
-            try AccessLog.Entry(AuditEntry(leafBytes: row.leaf), bankNames: names)
+        let entries = try await OpenedEntry.open(rows, store: broker.store, about: person).map { opened in
+            guard let entry = opened.entry else { throw StoreFailure.corrupt("entry \(opened.index) is about the citizen but has no opening") }
+            return AccessLog.Entry(entry, bankNames: names)
         }
         let next = rows.count == Int(limit) ? rows.last?.index : nil
         return try JSONIO.response(AccessLog(personId: person.digits, entries: entries, next: next))

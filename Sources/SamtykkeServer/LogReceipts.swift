@@ -26,7 +26,8 @@ struct LogReceipts: Sendable {
         else { throw StoreFailure.corrupt("entry \(index) is not in the signed log") }
         return AuditReceipt(
             index: index, entry: entry.leaf, treeSize: checkpoint.size,
-            inclusionProof: try await inclusionProof(index: index, treeSize: checkpoint.size), checkpoint: checkpoint.note
+            inclusionProof: try await inclusionProof(index: index, treeSize: checkpoint.size), checkpoint: checkpoint.note,
+            opening: try await store.openings(at: [index], about: nil).first
         )
     }
 }

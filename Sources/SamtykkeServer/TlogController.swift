@@ -5,7 +5,8 @@ import SamtykkeStore
 import TransparencyLog
 
 /// The log as C2SP `tlog-tiles` serves it, under `/v1/audit/tlog`: the checkpoint, hash tiles
-/// (public: hashes name nobody) and entry bundles (auditors only: entries name people).
+/// (public: hashes name nobody) and entry bundles (public when they hold only v2 entries, which name
+/// nobody; auditors only when they hold a v1 entry, which names people).
 ///
 /// A level-`L` tile holds hashes at tree level `8·L`, each the root of a perfect subtree the store
 /// already keeps, so a tile is one `subtreeHashes` read and a bundle one `logEntries` read, whatever
@@ -13,24 +14,22 @@ import TransparencyLog
 /// wider than that is a 404, never a guess about hashes nobody signed.
 struct TlogController {
     let broker: Broker
+    /// Asked only for a bundle that holds a v1 entry.
+    let auditors: APIKeyAuthenticator
 
     /// A full tile never changes. A partial one is superseded as the log grows (and may go), so
     /// caches hold it only briefly.
     static let fullTileCaching = "public, max-age=31536000, immutable"
     static let partialTileCaching = "public, max-age=10"
-    /// Bundles answer an auditor's key: a shared cache must not hand them to anyone else, which
-    /// `public` would allow for a request that carried `Authorization` (RFC 9111 §3.5).
+    /// A bundle holding a v1 entry answers an auditor's key: a shared cache must not hand it to
+    /// anyone else, which `public` would allow for a request that carried `Authorization` (RFC 9111 §3.5).
     static let fullBundleCaching = "private, max-age=31536000, immutable"
     static let partialBundleCaching = "private, max-age=10"
 
     func addPublicRoutes(to router: Router<AppRequestContext>) {
         router.get("v1/audit/tlog/checkpoint") { _, _ in try await PublicController.checkpoint(broker: broker) }
         router.get("v1/audit/tlog/tile/**", use: tile)
-    }
-
-    /// On the auditors' group, `/v1/audit`.
-    func addAuditorRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("tlog/tile/entries/**", use: entries)
+        router.get("v1/audit/tlog/tile/entries/**", use: entries)
     }
 
     @Sendable func tile(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -72,8 +71,22 @@ struct TlogController {
             body.writeBytes(row.leaf)
         }
         guard rows.count == tile.width else { throw StoreFailure.corrupt("entry \(first + UInt64(rows.count)) is missing") }
-        return Self.binary(body, caching: tile.isPartial ? Self.partialBundleCaching : Self.fullBundleCaching)
+        guard rows.allSatisfy({ Self.isPublic($0.leaf) }) else {
+            return try await auditors.handle(request, context: context) { _, _ in
+                Self.binary(body, caching: tile.isPartial ? Self.partialBundleCaching : Self.fullBundleCaching)
+            }
+        }
+        return Self.binary(body, caching: tile.isPartial ? Self.partialTileCaching : Self.fullTileCaching)
     }
+
+    /// Whether a stored leaf is a v2 public entry. Canonical JSON sorts members by name, so a v2
+    /// entry starts with its `commitment` and a v1 entry with its `actor`; anything else is
+    /// treated as naming people.
+    static func isPublic(_ leaf: [UInt8]) -> Bool {
+        leaf.starts(with: publicLeafStart)
+    }
+
+    private static let publicLeafStart = Array(#"{"commitment":""#.utf8)
 
     /// The index at `treeLevel` of the tile's first hash, if the newest checkpoint covers all of it.
     private func coveredStart(of tile: TilePath, treeLevel: Int) async throws -> UInt64 {

@@ -1,3 +1,4 @@
+import SamtykkeCore
 import TransparencyLog
 
 /// Proof that one entry is in the log (SPEC §3 `auditReceipt`): the leaf, its place, the path to the
@@ -8,8 +9,11 @@ public struct AuditReceipt: Sendable, Hashable {
     public let treeSize: UInt64
     public let inclusionProof: [Hash]
     public let checkpoint: String
+    /// What opens a v2 entry, for whom the receipt is (the bank, the citizen); nil for a v1 entry.
+    public let opening: EntryOpening?
 
-    public init(index: UInt64, entry: [UInt8], treeSize: UInt64, inclusionProof: [Hash], checkpoint: String) {
+    public init(index: UInt64, entry: [UInt8], treeSize: UInt64, inclusionProof: [Hash], checkpoint: String, opening: EntryOpening? = nil) {
+        self.opening = opening
         self.index = index
         self.entry = entry
         self.treeSize = treeSize

@@ -19,6 +19,12 @@ public struct BatchInputs: Sendable {
     public var claimTokens: [IdempotencyRecordID: String]
     /// The records of keys changes claim (`BatchPlan.claimedKeys(in:)`), locked; absent when none.
     public var claimRecords: [IdempotencyRecordID: IdempotencyRecord]
+    /// The public tags of `partiesToLog(in:)`'s consents that have one. A consent requested before
+    /// the log wrote v2 entries has none and keeps writing v1 entries, so that every consent tag's
+    /// first entry is its `consent.requested` (SPEC §4's public invariants).
+    public var consentTags: [ConsentID: ConsentTag] = [:]
+    /// The subject keys of `partiesToLog(in:)`'s people that have one.
+    public var subjectKeys: [PersonID: SubjectKey] = [:]
 
     public init(
         size: UInt64, rightEdge: [Hash], checkpoint: SignedCheckpoint?, consents: [ConsentID: Consent], due: [Consent],
@@ -32,6 +38,16 @@ public struct BatchInputs: Sendable {
         self.due = due
         self.registeredBanks = registeredBanks
         self.claimTokens = claimTokens
+    }
+}
+
+extension BatchInputs {
+    /// The consents and people the batch may log about (acted on, due, or created): the store reads
+    /// their tags and subject keys into `consentTags` and `subjectKeys` after the rest.
+    public func partiesToLog(in changes: [Change]) -> (consents: [ConsentID], people: [PersonID]) {
+        let created = changes.compactMap { if case .create(let consent) = $0.kind { consent } else { nil } }
+        let all = Array(consents.values) + due + created
+        return (Array(Set(all.map(\.id))).sorted { $0.description < $1.description }, Array(Set(all.map(\.terms.personId))).sorted { $0.digits < $1.digits })
     }
 }
 
@@ -56,9 +72,12 @@ public struct IdempotencyRecordID: Sendable, Hashable {
 /// for the receipts.
 public struct BatchPlan: Sendable {
     public struct LoggedEntry: Sendable {
+        /// What the entry says, v1 or v2: the v2 leaf keeps the parties in `opening`.
         public let entry: AuditEntry
         public let leaf: [UInt8]
         public let leafHash: Hash
+        /// The opening stored beside a v2 entry; nil for a v1 entry, whose leaf names its parties.
+        public let opening: EntryOpening?
     }
 
     public struct Completion: Sendable {
@@ -91,6 +110,13 @@ public struct BatchPlan: Sendable {
     public var purgedBundleRecords: [ConsentID] {
         updatedConsents.filter { !$0.status.allowsBundleReplay }.map(\.id)
     }
+    /// Tags drawn for the consents this batch created, and subject keys for people it logged about
+    /// first: the store writes them in the same transaction as the entries.
+    public private(set) var newConsentTags: [(consent: ConsentID, tag: ConsentTag)] = []
+    public private(set) var newSubjectKeys: [(person: PersonID, key: SubjectKey)] = []
+    public var openings: [EntryOpening] { entries.compactMap(\.opening) }
+    private var consentTags: [ConsentID: ConsentTag]
+    private var subjectKeys: [PersonID: SubjectKey]
     private var outcomes: [Result<ChangeOutcome, StorageError>] = []
     private var updated: [ConsentID: Consent] = [:]
     private var updatedOrder: [ConsentID] = []
@@ -126,6 +152,8 @@ public struct BatchPlan: Sendable {
     public init(_ changes: [Change], inputs: BatchInputs, at now: Date, signer: any CheckpointSigning) throws {
         startSize = inputs.size
         checkpoint = inputs.checkpoint
+        consentTags = inputs.consentTags
+        subjectKeys = inputs.subjectKeys
         pendingClaims = inputs.claimTokens
         var tree = try MerkleTreeBuilder(size: inputs.size, rightEdge: inputs.rightEdge)
         var consents = inputs.consents
@@ -174,6 +202,9 @@ public struct BatchPlan: Sendable {
             guard consents[consent.id] == nil else { throw StoreFailure.corrupt("consent \(consent.id) already exists") }
             consents[consent.id] = consent
             insertedConsents.append(consent)
+            let tag = ConsentTag.random()
+            consentTags[consent.id] = tag
+            newConsentTags.append((consent.id, tag))
             let logged = try log(consent.requestDecision, tree: &tree, now: now)
             complete(change.completing, with: .consentCreated(consent.id))
             return .success(ChangeOutcome(consent: consent, entries: logged, refusal: nil, receipt: nil))
@@ -210,16 +241,33 @@ public struct BatchPlan: Sendable {
     private mutating func log(_ decision: ConsentDecision, tree: inout MerkleTreeBuilder, now: Date) throws -> [AuditEntry] {
         try decision.entries.map { draft in
             let entry = AuditEntry(index: size, time: now, consent: decision.consent, draft: draft)
-            let leaf = try entry.leafBytes()
+            let (leaf, opening) = try seal(entry, of: decision.consent)
             // A tlog-tiles entry bundle prefixes each entry with a 16-bit length.
             guard leaf.count <= EntryBundle.maxEntryBytes else {
                 throw StorageError.refused(.invalid("entry", "would be \(leaf.count) bytes; a log entry holds at most \(EntryBundle.maxEntryBytes)"))
             }
             let leafHash = MerkleHasher.leafHash(leaf)
-            entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash))
+            entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash, opening: opening))
             nodes += tree.append(leafHash: leafHash)
             return entry
         }
+    }
+
+    /// The leaf of `entry`: a v2 public entry and its opening for a consent with a tag (drawing the
+    /// person's subject key at their first entry), a v1 entry for one requested before v2.
+    private mutating func seal(_ entry: AuditEntry, of consent: Consent) throws -> (leaf: [UInt8], opening: EntryOpening?) {
+        guard let tag = consentTags[consent.id] else { return (try entry.leafBytes(), nil) }
+        let person = consent.terms.personId
+        let key: SubjectKey
+        if let known = subjectKeys[person] {
+            key = known
+        } else {
+            key = SubjectKey.random()
+            subjectKeys[person] = key
+            newSubjectKeys.append((person, key))
+        }
+        let sealed = try PublicEntry.seal(index: entry.index, time: entry.time, privatePart: try entry.privatePart(), consent: tag, subjectKey: key)
+        return (try sealed.entry.leafBytes(), sealed.opening)
     }
 
     private mutating func markUpdated(_ consent: Consent) {
@@ -234,24 +282,33 @@ public struct BatchPlan: Sendable {
         if let completing { completions.append(Completion(claim: completing.claim, result: result)) }
     }
 
-    /// The inclusion proof of every `bundle.issued` entry that gets a receipt, against the new size.
+    /// The entry an outcome gets a receipt for: its `bundle.issued`, or the decision a bank or a
+    /// citizen made (granted, denied, revoked, withdrawn).
+    private static func receipted(_ outcome: ChangeOutcome) -> AuditEntry? {
+        guard outcome.refusal == nil else { return nil }
+        return outcome.entries.first { [.bundleIssued, .consentGranted, .consentDenied, .consentRevoked, .consentWithdrawn].contains($0.type) }
+    }
+
+    /// The inclusion proof of every entry that gets a receipt, against the new size.
     /// A store runs it through `PrefetchedSubtrees` inside the same transaction, after the plan's
     /// nodes were written, so all receipts of a batch cost one read of stored nodes, and hands the
     /// result to `committed(proofs:)`.
     public func receiptProofs(from source: any SubtreeHashSource) throws -> [UInt64: [Hash]] {
-        let indexes = outcomes.compactMap { try? $0.get().entries.first(where: { $0.type == .bundleIssued })?.index }
+        let indexes = outcomes.compactMap { (try? $0.get()).flatMap(Self.receipted)?.index }
         return try Dictionary(uniqueKeysWithValues: indexes.map { ($0, try MerkleTree.inclusionProof(index: $0, size: size, source: source)) })
     }
 
-    /// The outcomes, each `bundle.issued` with its receipt against the batch's checkpoint.
+    /// The outcomes, each with the receipt of its `receipted` entry against the batch's checkpoint.
     public func committed(proofs: [UInt64: [Hash]]) throws -> CommittedBatch {
-        CommittedBatch(outcomes: try outcomes.map { outcome in
-            guard case .success(let changed) = outcome,
-                let issued = changed.entries.first(where: { $0.type == .bundleIssued }), let checkpoint
+        let logged = Dictionary(uniqueKeysWithValues: entries.map { ($0.entry.index, $0) })
+        return CommittedBatch(outcomes: try outcomes.map { outcome in
+            guard case .success(let changed) = outcome, let issued = Self.receipted(changed), let checkpoint,
+                let written = logged[issued.index]
             else { return outcome }
             guard let proof = proofs[issued.index] else { throw StoreFailure.corrupt("no inclusion proof for entry \(issued.index)") }
             let receipt = AuditReceipt(
-                index: issued.index, entry: try issued.leafBytes(), treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note
+                index: issued.index, entry: written.leaf, treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note,
+                opening: written.opening
             )
             return .success(ChangeOutcome(consent: changed.consent, entries: changed.entries, refusal: changed.refusal, receipt: receipt))
         }, checkpoint: checkpoint)

@@ -20,7 +20,8 @@ public struct ChangeOutcome: Sendable {
     public let entries: [AuditEntry]
     /// Why the domain refused the action (what was logged on the way still committed).
     public let refusal: DomainError?
-    /// The proof that this change's `bundle.issued` entry is in the batch's checkpoint.
+    /// The proof that this change's `bundle.issued` entry, or the decision it logged (granted,
+    /// denied, revoked, withdrawn), is in the batch's checkpoint.
     public let receipt: AuditReceipt?
     /// How many consents an expiry sweep expired.
     public let expired: Int

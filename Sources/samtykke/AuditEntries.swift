@@ -30,6 +30,8 @@ extension AuditCommand {
             let entry: String
             /// The same bytes as JSON, nil when they are not JSON at all.
             let json: JSONValue?
+            /// A v2 entry's opening, as the broker served it.
+            let opening: JSONValue?
         }
 
         mutating func validate() throws {
@@ -53,14 +55,15 @@ extension AuditCommand {
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 if connection.json { print("{\"entries\":[", terminator: "") }
                 try await connection.auditorLog.entries(from: UInt64(start ?? 0), limit: limit ?? Int.max, filters: filters) { page in
-                    for served in page {
+                    for audited in page {
+                        let served = audited.served
                         if connection.json {
                             let item = Item(index: served.index, entry: Data(served.leaf).base64EncodedString(),
-                                            json: try? JSONDecoder().decode(JSONValue.self, from: Data(served.leaf)))
+                                            json: try? JSONDecoder().decode(JSONValue.self, from: Data(served.leaf)), opening: audited.opening)
                             print((firstItem ? "\n" : ",\n") + String(decoding: try encoder.encode(item), as: UTF8.self), terminator: "")
                             firstItem = false
                         } else {
-                            printEscaped(Self.line(served.index, served.leaf))
+                            printEscaped(Self.line(served.index, served.leaf, opening: audited.opening))
                         }
                     }
                     listed += page.count
@@ -74,12 +77,22 @@ extension AuditCommand {
         }
 
         /// "#7  2026-05-04T10:00:00.000Z  bundle.issued      bank:986352325  <consent>  <summary>".
-        static func line(_ index: UInt64, _ leaf: [UInt8]) -> String {
+        /// A v2 entry reads through its `opening`; one without shows only what it says in public.
+        static func line(_ index: UInt64, _ leaf: [UInt8], opening: JSONValue? = nil) -> String {
             let entry: AuditEntry
             do {
-                entry = try AuditEntry(leafBytes: leaf)
+                switch try LogLeaf(leafBytes: leaf) {
+                case .v1(let v1):
+                    entry = v1
+                case .v2(let v2):
+                    guard let opening else {
+                        let type = v2.type.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
+                        return "#\(v2.index)  \(RFC3339.string(from: v2.time))  \(type)  consent \(v2.consent)  (no opening)"
+                    }
+                    entry = try AuditEntry(v2, opening: try EntryOpening(json: opening, type: v2.type))
+                }
             } catch {
-                return "#\(index)  not a canonical entry (\(error)); run `samtykke audit verify`"
+                return "#\(index)  not a canonical entry, or its opening does not open it (\(error)); run `samtykke audit verify`"
             }
             let type = entry.type.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
             let actor = "\(entry.actor.kind.rawValue):\(entry.actor.id)".padding(toLength: 20, withPad: " ", startingAt: 0)

@@ -57,8 +57,8 @@ import Testing
             #expect(answer.header("Content-Type") == "application/problem+json")
             #expect(answer.header("Retry-After") != nil)
             #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0)
-            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
-            let last = try AuditEntry(leafBytes: try #require(entries.last).leaf)
+            let entries = try await run.stack.broker.store.auditedEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
+            let last = try #require(entries.last)
             #expect(last.type == .bundleRefused)
             #expect(last.details["reason"] == .string(reason))
 
@@ -93,8 +93,8 @@ import Testing
             let answer = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
             #expect(answer.status == 502, "\(answer.text)")
             #expect(try await run.bank.send("GET", "/v1/consents/\(id)").json["uses"] as? Int == 0)
-            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
-            let last = try AuditEntry(leafBytes: try #require(entries.last).leaf)
+            let entries = try await run.stack.broker.store.auditedEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
+            let last = try #require(entries.last)
             #expect(last.type == .bundleRefused && last.details["reason"] == .string("agency-malformed-body"))
         }
     }

@@ -151,7 +151,7 @@ import Testing
             #expect(try await run.bank.send("GET", "/v1/consents/\(shortLived)").json["status"] as? String == "expired")
 
             let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(shortLived)))
-            let types = try entries.map { try AuditEntry(leafBytes: $0.leaf).type.rawValue }
+            let types = try entries.map { try LogLeaf(leafBytes: $0.leaf).type.rawValue }
             #expect(types == ["consent.requested", "consent.granted", "consent.expired", "bundle.refused"])
         }
     }

@@ -112,11 +112,11 @@ import TransparencyLog
     static func check(_ database: any Store, paths: PKIPaths, bank: OrgNumber, received: [Received]) async throws {
         let signer = try NoteSigner(name: BrokerSettings.defaultLogOrigin, privateKey: KeyFiles.ed25519(paths.logKey.path))
         // The log: contiguous, canonical entries whose root is the signed checkpoint's, at full size.
-        let rows = try await database.logEntries(LogQuery(limit: Int.max))
+        let rows = try await database.openedEntries(LogQuery(limit: Int.max))
         var builder = MerkleTreeBuilder()
         var entries: [AuditEntry] = []
         for (position, row) in rows.enumerated() {
-            let entry = try AuditEntry(leafBytes: row.leaf)
+            let entry = try #require(row.entry)
             #expect(entry.index == UInt64(position))
             builder.append(leafHash: MerkleHasher.leafHash(row.leaf))
             entries.append(entry)

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// A broker on PostgreSQL whose database is not there at start, comes, and goes: it binds its port
-/// and serves `/healthz`, `/readyz` (503, naming the database, within a second) and `/metrics` the
+/// and serves `/healthz`, `/readyz` (503, naming the database, without waiting on it) and `/metrics` the
 /// whole time, becomes ready when the database comes, and logs each change once. The database is a
 /// private PostgreSQL cluster of this test's own, so it can be started and stopped; the test runs
 /// where the PostgreSQL tests run (`scripts/with-postgres`).
@@ -42,12 +42,13 @@ struct DatabaseOutageTests {
                 try await cluster.start()
                 try await Self.waitUntil(anyone, answers: 200, within: .seconds(60), log: broker)
 
-                // An outage behind it does not hold up stopping: SIGTERM ends it within seconds
-                // (a broker that waited on its pool's dead connections took longer than 30 s).
+                // An outage behind it does not hold up stopping: SIGTERM ends it well before the 20 s
+                // stop cap (a broker that waited on its pool's dead connections took longer than 30 s;
+                // a quiet machine stops it in under a second, one busy with the whole suite in seconds).
                 let started = ContinuousClock.now
                 let exit = await broker.stop(signal: SIGTERM, grace: .seconds(10))
                 let took = started.duration(to: .now)
-                #expect(exit == 0 && took < .seconds(5), "exit \(exit.map(String.init) ?? "none") after \(took):\n\(broker.logTail(lines: 60))")
+                #expect(exit == 0 && took < .seconds(12), "exit \(exit.map(String.init) ?? "none") after \(took):\n\(broker.logTail(lines: 60))")
             } cleanup: {
                 await broker.stop()
                 await agency.stop()
@@ -63,23 +64,26 @@ struct DatabaseOutageTests {
     }
 
     /// `/readyz` is 503 naming the database, fast; `/healthz` and `/metrics` answer, the gauge at 0.
-    /// Fast: the quickest of three answers within a second and none waits as long as a database
-    /// check may take (2 s), so none waited on the database; a machine busy with the whole suite
-    /// has taken a little over a second for a single round trip.
+    /// Fast means no slower than `/healthz`, which never touches the database, plus less than the
+    /// 2 s a database check may take: the quickest of three of each, so a machine busy with the
+    /// whole suite (a single round trip has taken over a second there) moves both alike.
     static func expectUnready(_ anyone: Caller) async throws {
-        var times: [Duration] = []
+        var ready: [Duration] = []
+        var alive: [Duration] = []
         for _ in 0..<3 {
-            let started = ContinuousClock.now
-            let ready = try await anyone.send("GET", "/readyz")
-            times.append(started.duration(to: .now))
-            #expect(ready.status == 503, "\(ready.text)")
-            #expect((ready.json["database"] as? String)?.hasPrefix("unavailable") == true, "\(ready.text)")
+            var started = ContinuousClock.now
+            let answer = try await anyone.send("GET", "/readyz")
+            ready.append(started.duration(to: .now))
+            #expect(answer.status == 503, "\(answer.text)")
+            #expect((answer.json["database"] as? String)?.hasPrefix("unavailable") == true, "\(answer.text)")
+            started = ContinuousClock.now
+            #expect(try await anyone.send("GET", "/healthz").status == 200)
+            alive.append(started.duration(to: .now))
         }
-        #expect(times.min()! < .seconds(1) && times.max()! < .seconds(2), "/readyz took \(times)")
+        #expect(ready.min()! < alive.min()! + .seconds(1), "/readyz took \(ready), /healthz \(alive)")
         let metrics = try await anyone.send("GET", "/metrics")
         #expect(metrics.status == 200)
         #expect(try await MetricFamilies.parse(metrics.text).value("samtykke_database_up") == 0)
-        #expect(try await anyone.send("GET", "/healthz").status == 200)
     }
 
     static func waitUntil(_ anyone: Caller, answers status: Int, within timeout: Duration, log broker: ServerProcess) async throws {

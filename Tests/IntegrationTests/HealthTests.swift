@@ -54,8 +54,8 @@ import Testing
             #expect(after.value("samtykke_agency_errors_total", reason) - before.value("samtykke_agency_errors_total", reason) >= 1)
             #expect(after.value("samtykke_bundles_refused_total", reason) - before.value("samtykke_bundles_refused_total", reason) >= 1)
             // This broker's own record of it, which no other suite can have written.
-            let entries = try await run.stack.broker.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
-            let refusal = try AuditEntry(leafBytes: try #require(entries.last).leaf)
+            let entries = try await run.stack.broker.store.auditedEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
+            let refusal = try #require(entries.last)
             #expect(refusal.type == .bundleRefused && refusal.details["reason"] == .string("agency-unreachable"))
         }
     }

@@ -11,7 +11,7 @@ import Testing
     typealias Running = ConsentFlowTests.Running
 
     static func entries(_ run: Running, _ id: String) async throws -> [AuditEntry] {
-        try await run.stack.broker.store.logEntries(LogQuery(limit: 10_000, consentId: try ConsentID(id))).map { try AuditEntry(leafBytes: $0.leaf) }
+        try await run.stack.broker.store.auditedEntries(LogQuery(limit: 10_000, consentId: try ConsentID(id)))
     }
 
     static func bundles(_ run: Running, _ id: String, count: Int, key: String? = nil) async throws -> [Answer] {

@@ -14,12 +14,12 @@ import Testing
             try tamperer.tamper { db in
                 switch self {
                 case .changedByte:
-                    // One hex digit of the bundle digest in entry 2: still canonical JSON, still
-                    // entry 2, so only the Merkle root can tell. Its leafHash column stays stale.
+                    // The first character of entry 2's commitment (SPEC §4): still canonical JSON,
+                    // still entry 2, so only the Merkle root can tell. Its leafHash column stays stale.
                     var leaf = try tamperer.leaf(2, db)
-                    let marker = Array(#""bundleSha256":""#.utf8)
+                    let marker = Array(#""commitment":""#.utf8)
                     let at = try #require((0...(leaf.count - marker.count)).first { Array(leaf[$0..<$0 + marker.count]) == marker }) + marker.count
-                    leaf[at] = leaf[at] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+                    leaf[at] = leaf[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
                     try tamperer.setLeaf(2, leaf, db)
                     expected = (2, "its bytes were changed")
                 case .brokenByte:

@@ -84,6 +84,8 @@ import Testing
         "GET /v1/audit/log-key": Row(everyone),
         "GET /v1/audit/tlog/checkpoint": Row(everyone),
         "GET /v1/audit/tlog/tile/**": Row(everyone, setup: .pending, path: "/v1/audit/tlog/tile/0/000.p/1"),
+        // A bundle of v2 entries names nobody (SPEC §4); one holding a v1 entry is the auditors' (OpeningsRouteTests).
+        "GET /v1/audit/tlog/tile/entries/**": Row(everyone, setup: .pending, path: "/v1/audit/tlog/tile/entries/000.p/1"),
 
         "POST /v1/consents": Row(bank(a: 201, b: 201), setup: .consentRequest),
         "GET /v1/consents": Row(bank(a: 200, b: 200), setup: .pending),
@@ -104,11 +106,14 @@ import Testing
         "POST /v1/me/consents/{id}/deny": Row(citizen(x: 200, y: 404), setup: .pending),
         "POST /v1/me/consents/{id}/revoke": Row(citizen(x: 200, y: 404), setup: .active),
         "GET /v1/me/access-log": Row(citizen(x: 200, y: 200), setup: .pending),
+        // Entry 0 is about citizen X; to citizen Y it is the same 404 as an index that does not exist.
+        "GET /v1/me/openings": Row(citizen(x: 200, y: 404), setup: .pending, query: "?indexes=0"),
+        "GET /v1/me/subject-key": Row(citizen(x: 200, y: 404), setup: .pending),
 
         "GET /v1/audit/entries": Row(auditorOnly, setup: .pending, query: "?start=0&limit=10"),
         "GET /v1/audit/proof/inclusion": Row(auditorOnly, setup: .pending, query: "?index=0&treeSize=1"),
         "GET /v1/audit/proof/consistency": Row(auditorOnly, setup: .pending, query: "?from=1&to=1"),
-        "GET /v1/audit/tlog/tile/entries/**": Row(auditorOnly, setup: .pending, path: "/v1/audit/tlog/tile/entries/000.p/1"),
+        "GET /v1/audit/openings": Row(auditorOnly, setup: .pending, query: "?start=0&limit=10"),
     ]
 
     @Test func everyRouteHasARowForEveryCaller() async throws {

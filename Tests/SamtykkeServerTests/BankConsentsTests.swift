@@ -27,8 +27,7 @@ import Testing
             #expect(try await citizen.send("POST", "/v1/me/consents/\(pending)/grant").status == 409)
 
             // The log names the bank as the one who withdrew.
-            let log = try await parties.store.logEntries(.init(limit: 100, consentId: try ConsentID(active)))
-            let entries = try log.map { try AuditEntry(leafBytes: $0.leaf) }
+            let entries = try await parties.store.auditedEntries(.init(limit: 100, consentId: try ConsentID(active)))
             let withdrawal = try #require(entries.first { $0.type == .consentWithdrawn })
             #expect(withdrawal.actor == .bank(try OrgNumber("986352325")))
             #expect(entries.filter { $0.type == .consentWithdrawn }.count == 1)

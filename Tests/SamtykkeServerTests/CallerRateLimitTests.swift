@@ -24,7 +24,7 @@ import Testing
             var audit: [HTTPResponse.Status] = []
             for _ in 0..<6 { audit.append(try await client.send(.get, "/v1/audit/entries", bearer: auditor).status) }
             #expect(audit == Array(repeating: .ok, count: 5) + [.tooManyRequests])
-            let limited = try await client.send(.get, "/v1/audit/tlog/tile/entries/000.p/1", bearer: auditor)
+            let limited = try await client.send(.get, "/v1/audit/openings", bearer: auditor)
             #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
             #expect(try await client.send(.get, "/v1/consents", bearer: harness.otherBankKey).status == .ok)
         }

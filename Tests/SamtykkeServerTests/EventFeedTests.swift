@@ -39,12 +39,12 @@ import Testing
                 "consent.exhausted used exhausted", "consent.requested withdrawn pending", "consent.withdrawn withdrawn withdrawn",
             ])
             // Ids are `evt_` + the log index, and the log index is that of the entry behind the event.
-            let auditor = try await parties.store.logEntries(.init(limit: 100))
+            let auditor = try await parties.store.auditedEntries(.init(limit: 100))
             for event in events {
                 let data = try #require(event["data"] as? [String: Any])
                 let index = try #require(data["logIndex"] as? Int)
                 #expect(event["id"] as? String == "evt_\(index)")
-                let entry = try AuditEntry(leafBytes: auditor[index].leaf)
+                let entry = auditor[index]
                 #expect(entry.type.rawValue == event["type"] as? String && entry.consentId.description == data["consentId"] as? String)
                 #expect(event["timestamp"] as? String == RFC3339.string(from: entry.time))
             }

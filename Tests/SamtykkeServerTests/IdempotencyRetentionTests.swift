@@ -91,7 +91,7 @@ final class MovableClock: Sendable {
             // The revoke deleted the record kept for the retry, so the retry was a new request,
             // refused and logged like any other.
             let log = try await harness.store.logEntries(LogQuery(limit: 100, consentId: try ConsentID(id)))
-            let types = try log.map { try AuditEntry(leafBytes: $0.leaf).type }
+            let types = try log.map { try LogLeaf(leafBytes: $0.leaf).type }
             #expect(types.suffix(2) == [.consentRevoked, .bundleRefused], "\(types)")
         }
     }

@@ -101,8 +101,8 @@ import TransparencyLog
             (.get, "/v1/me/consents/\(id)/grant", nil, citizen, harness.bankKey, .methodNotAllowed),
             (.get, "/v1/audit/entries?verbose=1", nil, auditorKey, forgedKey, .badRequest),
             (.delete, "/v1/audit/proof/inclusion", nil, auditorKey, citizen, .methodNotAllowed),
-            (.get, "/v1/audit/tlog/tile/entries/000?verbose=1", nil, auditorKey, forgedKey, .badRequest),
-            (.post, "/v1/audit/tlog/tile/entries/000", nil, auditorKey, forgedKey, .methodNotAllowed),
+            (.get, "/v1/audit/openings?verbose=1", nil, auditorKey, forgedKey, .badRequest),
+            (.get, "/v1/me/subject-key?verbose=1", nil, citizen, harness.bankKey, .badRequest),
         ]
         try await harness.test { client in
             for (method, path, body, good, bad, shaped) in cases {
@@ -120,6 +120,10 @@ import TransparencyLog
             #expect(try await client.send(.get, "/healthz?probe=1").status == .badRequest)
             let post = try await client.send(.post, "/v1/audit/tlog/tile/0/000")
             #expect(post.status == .methodNotAllowed && post.headers[.allow] == "GET")
+            // Entry bundles are public (an auditor key is asked only for one holding a v1 entry).
+            #expect(try await client.send(.get, "/v1/audit/tlog/tile/entries/000?verbose=1").status == .badRequest)
+            let postBundle = try await client.send(.post, "/v1/audit/tlog/tile/entries/000")
+            #expect(postBundle.status == .methodNotAllowed && postBundle.headers[.allow] == "GET")
         }
     }
 
@@ -201,7 +205,7 @@ import TransparencyLog
             #expect(statuses.contains(.tooManyRequests))
             // Every refusal that was answered as one is on the log; the rate-limited ones are not refusals.
             let log = try await harness.store.logEntries(LogQuery(limit: 1000, consentId: try ConsentID(id)))
-            #expect(try log.filter { try AuditEntry(leafBytes: $0.leaf).type == .bundleRefused }.count == refused)
+            #expect(try log.filter { try LogLeaf(leafBytes: $0.leaf).type == .bundleRefused }.count == refused)
         }
     }
 

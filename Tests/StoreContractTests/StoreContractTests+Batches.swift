@@ -14,7 +14,7 @@ extension StoreContractTests {
         try MerkleVerifier.verifyInclusion(
             index: receipt.index, size: receipt.treeSize, leafHash: MerkleHasher.leafHash(receipt.entry), proof: receipt.inclusionProof, root: checkpoint.rootHash
         )
-        #expect(try AuditEntry(leafBytes: receipt.entry).type == .bundleIssued)
+        #expect(try LogLeaf(leafBytes: receipt.entry).type == .bundleIssued)
     }
 
     @Test(arguments: Backend.available)
@@ -55,8 +55,7 @@ extension StoreContractTests {
             #expect(try await t.store.consent(a.id, for: .bank(bank)) == issued.consent)
             #expect(try await t.store.consent(b.id, for: .citizen(person)).status == .denied)
             await #expect(throws: StorageError.consentNotFound) { try await t.store.consent(unregistered.id, for: .bank(otherBank)) }
-            let leaves = try await t.store.logEntries(LogQuery(limit: 100)).map(\.leaf)
-            #expect(leaves == (try outcomes.flatMap { (try? $0.get().entries) ?? [] }.map { try $0.leafBytes() }))
+            #expect(try await t.store.auditedEntries(LogQuery(limit: 100)) == outcomes.flatMap { (try? $0.get().entries) ?? [] })
         }
     }
 

@@ -26,7 +26,7 @@ extension StoreContractTests {
             let expiring = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()
             #expect(try await log.commit(Change(.expireDue(limit: 10)), at: expiring.requestExpiresAt).outcome.expired == 2)
 
-            let entries = try await t.store.logEntries(LogQuery(limit: 100)).map { try AuditEntry(leafBytes: $0.leaf) }
+            let entries = try await t.store.auditedEntries(LogQuery(limit: 100))
             let expected = entries.filter { $0.bankOrg == bank && $0.type != .bundleRefused }
             let mine = try await events(t.store)
             #expect(mine.map(\.logIndex) == expected.map(\.index))

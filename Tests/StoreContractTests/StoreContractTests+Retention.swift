@@ -108,7 +108,7 @@ extension StoreContractTests {
             // The log keeps every entry, byte for byte, and still verifies against its signed head.
             let entriesAfter = try await t.store.logEntries(LogQuery(limit: 1000))
             #expect(entriesAfter.map(\.leaf) == entriesBefore.map(\.leaf))
-            let history = try await t.store.logEntries(LogQuery(limit: 100, consentId: used.id)).map { try AuditEntry(leafBytes: $0.leaf).type.rawValue }
+            let history = try await t.store.logEntries(LogQuery(limit: 100, consentId: used.id)).map { try LogLeaf(leafBytes: $0.leaf).type.rawValue }
             #expect(history == ["consent.requested", "consent.granted", "bundle.issued", "consent.exhausted"])
             #expect(try await t.store.logEntries(LogQuery(limit: 100, personId: person)).count == entriesBefore.count)
             try await verifyLog(t.store)

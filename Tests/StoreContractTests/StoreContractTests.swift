@@ -29,7 +29,7 @@ import TransparencyLog
     }
 
     func types(_ store: any Store) async throws -> [String] {
-        try await store.logEntries(LogQuery(limit: 10_000)).map { try AuditEntry(leafBytes: $0.leaf).type.rawValue }
+        try await store.logEntries(LogQuery(limit: 10_000)).map { try LogLeaf(leafBytes: $0.leaf).type.rawValue }
     }
 
     /// Recomputes the root from the stored entries and checks the signed head covers exactly them.
@@ -38,7 +38,7 @@ import TransparencyLog
         var tree = MerkleTreeBuilder()
         for (position, entry) in entries.enumerated() {
             #expect(entry.index == UInt64(position))
-            #expect(try AuditEntry(leafBytes: entry.leaf).index == entry.index)
+            #expect(try LogLeaf(leafBytes: entry.leaf).index == entry.index)
             tree.append(leafHash: MerkleHasher.leafHash(entry.leaf))
         }
         let head = try await store.logHead()
@@ -62,7 +62,7 @@ import TransparencyLog
             let checkpoint = try Checkpoint.open(receipt.checkpoint, verifier: try NoteVerifier(verifierKey: signer.verifierKey))
             #expect(checkpoint.size == 4 && receipt.treeSize == 4 && receipt.index == 2)
             try MerkleVerifier.verifyInclusion(index: 2, size: 4, leafHash: MerkleHasher.leafHash(receipt.entry), proof: receipt.inclusionProof, root: checkpoint.rootHash)
-            #expect(try AuditEntry(leafBytes: receipt.entry).event == .bundleIssued(BundleIssue(
+            #expect(try AuditEntry(leafBytes: receipt.entry, opening: receipt.opening).event == .bundleIssued(BundleIssue(
                 bundleID: "bundle-0", bundleSHA256: String(repeating: "a", count: 64), scopes: [.income], years: [2024],
                 sourceSHA256: String(repeating: "b", count: 64), use: 1
             )))
@@ -169,7 +169,7 @@ import TransparencyLog
             let consent = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()
             let withdrawn = try await log.commit(Change(.act(consent.id, by: .bank(bank), .withdraw(by: bank))), at: now).outcome
             #expect(try withdrawn.acceptedConsent().status == .withdrawn)
-            let entry = try AuditEntry(leafBytes: try #require(try await t.store.logEntries(LogQuery(start: 1, limit: 1)).first).leaf)
+            let entry = try #require(try await t.store.auditedEntries(LogQuery(start: 1, limit: 1)).first)
             #expect(entry.type == .consentWithdrawn && entry.actor == .bank(bank))
             let twice = try await log.commit(Change(.act(consent.id, by: .bank(bank), .withdraw(by: bank))), at: now).outcome
             #expect(twice.refusal?.code == .illegalTransition)

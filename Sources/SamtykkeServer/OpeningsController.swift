@@ -1,0 +1,66 @@
+import CanonicalJSON
+import Hummingbird
+import SamtykkeCore
+import SamtykkeStore
+
+/// Who may open which v2 entries (SPEC §4): auditors every opening with its subject key, a citizen
+/// their own openings and subject key. A citizen never learns whether an index they may not open
+/// exists or is about someone else: both are the same 404.
+struct OpeningsController {
+    let broker: Broker
+
+    /// On the auditors' group, `/v1/audit`.
+    func addAuditorRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("openings", use: auditOpenings)
+    }
+
+    /// On the citizens' group, `/v1/me`.
+    func addCitizenRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("openings", use: myOpenings)
+        group.get("subject-key", use: subjectKey)
+    }
+
+    @Sendable func auditOpenings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let start = try AuditController.number("start", in: request) ?? 0
+        let limit = try AuditController.number("limit", in: request) ?? UInt64(broker.limits.maxPageSize)
+        guard (1...UInt64(broker.limits.maxPageSize)).contains(limit) else {
+            throw Problem.invalid("limit", "must be between 1 and \(broker.limits.maxPageSize)")
+        }
+        let page = try await broker.store.openings(from: start, limit: Int(limit))
+        var items: [JSONValue] = []
+        for audited in page {
+            guard case .object(var item) = audited.opening.json else { continue }
+            if let key = audited.subjectKey { item["subjectKey"] = .string(key.description) }
+            items.append(.object(item))
+        }
+        // A full page may have more behind it; a short one ends the log's openings.
+        let next: JSONValue = page.count == Int(limit) ? page.last.map { .number(Double($0.opening.index + 1)) } ?? .null : .null
+        return try JSONIO.response(JSONValue.object(["openings": .array(items), "next": next]))
+    }
+
+    @Sendable func myOpenings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let person = try context.citizen()
+        guard let text = request.uri.queryParameters.get("indexes") else { throw Problem.invalid("indexes", "is required") }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count <= Self.maxIndexes else { throw Problem.invalid("indexes", "names more than \(Self.maxIndexes) entries") }
+        let indexes = try parts.map { part in
+            guard !part.isEmpty, part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int64(part) else {
+                throw Problem.invalid("indexes", "must be comma-separated integers from 0 to \(Int64.max)")
+            }
+            return UInt64(value)
+        }
+        let openings = try await broker.store.openings(at: Array(Set(indexes)).sorted(), about: person)
+        guard !openings.isEmpty else { throw Problem.notFound("none of these entries is about you") }
+        return try JSONIO.response(JSONValue.object(["openings": .array(openings.map(\.json))]))
+    }
+
+    @Sendable func subjectKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let key = try await broker.store.subjectKey(of: try context.citizen()) else {
+            throw Problem.notFound("the log holds no v2 entry about you yet")
+        }
+        return try JSONIO.response(JSONValue.object(["subjectKey": .string(key.description)]))
+    }
+
+    /// Most indexes one `/v1/me/openings` asks for: a page of the access log.
+    static let maxIndexes = CitizenController.pageSize
+}
