@@ -89,19 +89,14 @@ struct BankController {
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let limit = try ConsentListing.pageLimit(request, broker: broker)
-        let after = try Self.eventCursor(request)
+        let after = try request.uri.queryParameters.get("after").map { text in
+            guard let id = EventID(String(text)) else { throw Problem.invalid("after", "is not an event id (evt_ and a number)") }
+            return id
+        }
         // One more than asked tells whether another page follows.
         let found = try await broker.store.events(EventQuery(bank: bank, after: after, limit: limit + 1))
         let page = found.prefix(limit)
         return try JSONIO.response(EventList(events: page.map(EventView.init), next: found.count > page.count ? page.last?.id.description : nil))
-    }
-
-    /// `after`: the last event id of the previous page, for the event feed and the delivery log alike.
-    static func eventCursor(_ request: Request) throws -> EventID? {
-        try request.uri.queryParameters.get("after").map { text in
-            guard let id = EventID(String(text)) else { throw Problem.invalid("after", "is not an event id (evt_ and a number)") }
-            return id
-        }
     }
 
     @Sendable func issueBundle(_ request: Request, context: AppRequestContext) async throws -> Response {

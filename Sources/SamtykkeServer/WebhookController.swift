@@ -20,7 +20,12 @@ struct WebhookController {
         group.patch("webhooks/:id", use: update)
         group.get("webhooks/:id/deliveries", use: deliveries)
         group.post("webhooks/:id/deliveries/:deliveryId/attempts", use: redeliver)
+        group.post("webhooks/:id/test", use: sendTest)
+        group.post("webhooks/:id/secret", use: rotateSecret)
     }
+
+    /// How long a rotated-out secret keeps signing beside the new one (SPEC §2): a day to deploy it.
+    static let secretOverlap: TimeInterval = 86_400
 
     struct Created: Encodable {
         let id: String
@@ -67,7 +72,7 @@ struct WebhookController {
         init(_ record: DeliveryRecord) {
             id = record.event.description
             eventId = record.event.description
-            eventType = record.eventType.rawValue
+            eventType = record.eventType
             status = record.state.rawValue
             attempts = record.attempts
             lastAttemptAt = record.lastAttempt.map { RFC3339.string(from: $0.at) }
@@ -137,7 +142,10 @@ struct WebhookController {
     @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let limit = try ConsentListing.pageLimit(request, broker: broker)
-        let after = try BankController.eventCursor(request)
+        let after = try request.uri.queryParameters.get("after").map { text in
+            guard let id = MessageID(String(text)) else { throw Problem.invalid("after", "is not a delivery id (evt_ and a number, or evt_test_ and a number)") }
+            return id
+        }
         // One more than asked tells whether another page follows.
         guard let id = context.parameters.get("id"),
             let found = try await broker.store.deliveries(webhook: id, of: bank, before: after, limit: limit + 1)
@@ -153,6 +161,9 @@ struct WebhookController {
         guard let id = context.parameters.get("id"), try await broker.store.webhooks(of: bank).contains(where: { $0.id == id }) else {
             throw Problem.notFound("no such webhook")
         }
+        if let text = context.parameters.get("deliveryId"), TestEventID(text) != nil {
+            throw Problem.invalid("deliveryId", "is a test event, which is not delivered again: send another with POST /v1/webhooks/{id}/test")
+        }
         guard let text = context.parameters.get("deliveryId"), let event = EventID(text) else {
             throw Problem.invalid("deliveryId", "is not a delivery id (the event's id: evt_ and a number)")
         }
@@ -160,6 +171,39 @@ struct WebhookController {
             throw Problem.notFound("no event \(event) of this bank's consents", field: "deliveryId")
         }
         return Response(status: .accepted)
+    }
+
+    /// Queues a signed `webhook.test` event for this endpoint alone, whatever its event-type filter
+    /// (the bank asked for this one); it shows in the endpoint's delivery log, never in the events feed.
+    @Sendable func sendTest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        guard let id = context.parameters.get("id"), let test = try await broker.store.addTestEvent(webhook: id, of: bank, now: broker.now()) else {
+            throw Problem.notFound("no such webhook")
+        }
+        broker.deliveryBell.ring()
+        return try JSONIO.response(TestQueued(eventId: test.id.description), status: .accepted)
+    }
+
+    struct TestQueued: Encodable {
+        let eventId: String
+    }
+
+    struct Rotated: Encodable {
+        let secret: String
+        let previousSecretExpiresAt: String
+    }
+
+    /// A new secret, shown once; the one it replaces keeps signing beside it for `secretOverlap`.
+    @Sendable func rotateSecret(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bank = try context.bank()
+        let id = context.parameters.get("id") ?? ""
+        let secret = WebhookSecret.generate()
+        let until = broker.now().addingTimeInterval(Self.secretOverlap)
+        let sealed = try registrar.seal.seal(secret.bytes, context: id)
+        guard try await broker.store.rotateSecret(webhook: id, of: bank, to: sealed, previousUntil: until) else {
+            throw Problem.notFound("no such webhook")
+        }
+        return try JSONIO.response(Rotated(secret: secret.text, previousSecretExpiresAt: RFC3339.string(from: until)))
     }
 
     /// `{eventTypes:[…]}`: only events of these types are queued for the endpoint from now on; an

@@ -16,10 +16,23 @@ public struct Webhook: Sendable, Hashable {
     public var status: Status
     /// The event types sent to this endpoint; empty for every type (SPEC §2).
     public var eventTypes: Set<AuditEntry.EntryType>
+    /// The secret the latest rotation replaced, sealed as `sealedSecret` is: it signs beside the
+    /// new one until `until`.
+    public var previousSecret: PreviousSecret?
+
+    public struct PreviousSecret: Sendable, Hashable {
+        public let sealed: [UInt8]
+        public let until: Date
+
+        public init(sealed: [UInt8], until: Date) {
+            self.sealed = sealed
+            self.until = until.roundedToMilliseconds
+        }
+    }
 
     public init(
         id: String, bankOrg: OrgNumber, url: String, sealedSecret: [UInt8], createdAt: Date, status: Status = .active,
-        eventTypes: Set<AuditEntry.EntryType> = []
+        eventTypes: Set<AuditEntry.EntryType> = [], previousSecret: PreviousSecret? = nil
     ) {
         self.id = id
         self.bankOrg = bankOrg
@@ -29,6 +42,12 @@ public struct Webhook: Sendable, Hashable {
         self.createdAt = createdAt.roundedToMilliseconds
         self.status = status
         self.eventTypes = eventTypes
+        self.previousSecret = previousSecret
+    }
+
+    /// The sealed secrets that sign what is sent at `at`: the current one, and the previous one while its overlap lasts.
+    public func sealedSigningSecrets(at: Date) -> [[UInt8]] {
+        [sealedSecret] + (previousSecret.flatMap { at < $0.until ? [$0.sealed] : nil } ?? [])
     }
 
     /// `eventTypes` as both stores keep it: `,type,type,` in a fixed order, so the fan-out trigger

@@ -143,6 +143,11 @@ import Testing
             #expect((deliveries.json["deliveries"] as? [Any])?.count == 1, "\(deliveries.text)")
             _ = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?after=7")
             _ = try await record(parties.caller(parties.bankB), "GET", "/v1/webhooks/{id}/deliveries", id: webhookID)
+            let test = try await record(bank, "POST", "/v1/webhooks/{id}/test", id: webhookID)
+            _ = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?after=\(try #require(test.json["eventId"] as? String))")
+            _ = try await record(parties.caller(parties.bankB), "POST", "/v1/webhooks/{id}/test", id: webhookID)
+            _ = try await record(bank, "POST", "/v1/webhooks/{id}/secret", id: webhookID)
+            _ = try await record(parties.caller(parties.bankB), "POST", "/v1/webhooks/{id}/secret", id: webhookID)
             _ = try await record(parties.caller(parties.bankB), "DELETE", "/v1/webhooks/{id}", id: try #require(webhook.json["id"] as? String))
             // A 204 has no body for the schema check: sent, not recorded.
             #expect(try await bank.send("DELETE", "/v1/webhooks/\(try #require(webhook.json["id"] as? String))").status == 204)
@@ -297,7 +302,8 @@ import Testing
     /// A bank's whole flow driven by the generated client, unedited: create (with an
     /// `Idempotency-Key`, replayed), the citizen's grant with the CLI, a bundle whose claims the
     /// generated `BundleClaims` reads, the list a page at a time, withdrawal, and the events; a
-    /// webhook filtered to three event types, its delivery log and one redelivery.
+    /// webhook filtered to three event types, its delivery log and one redelivery, a test event
+    /// read back in that log, and a secret rotation.
     @Test
     func aBanksWholeFlowRunsOnTheGeneratedClient() async throws {
         try await withTemporaryDirectory { dir in
@@ -310,6 +316,7 @@ import Testing
                 from samtykke_client import AuthenticatedClient
                 from samtykke_client.api.bank import create_consent, get_consent, issue_bundle, list_consents, list_events, withdraw_consent
                 from samtykke_client.api.bank import create_webhook, list_webhook_deliveries, redeliver_webhook_delivery, update_webhook
+                from samtykke_client.api.bank import rotate_webhook_secret, send_webhook_test_event
                 from samtykke_client.models import BundleClaims, Consent, ConsentPage, ConsentRequest, DeliveryPage, EventList, IssuedBundle
                 from samtykke_client.models import WebhookRequest, WebhookUpdate
                 bank = AuthenticatedClient(base_url=server, token=key)
@@ -357,6 +364,12 @@ import Testing
                 assert [str(d.event_type) for d in deliveries.deliveries] == ["consent.withdrawn", "bundle.issued", "consent.granted"], deliveries
                 redelivered = redeliver_webhook_delivery.sync_detailed(webhook, deliveries.deliveries[0].id, client=bank)
                 assert redelivered.status_code == 202, redelivered.content
+                tested = send_webhook_test_event.sync_detailed(webhook, client=bank)
+                assert tested.status_code == 202 and tested.parsed.event_id.startswith("evt_test_"), tested.content
+                newest = list_webhook_deliveries.sync(webhook, client=bank, limit=1).deliveries[0]
+                assert (newest.id, str(newest.event_type)) == (tested.parsed.event_id, "webhook.test"), newest
+                rotated = rotate_webhook_secret.sync(webhook, client=bank)
+                assert rotated.secret.startswith("whsec_") and rotated.previous_secret_expires_at, rotated
                 print("the flow ran")
                 """
                 let result = try await TestPython.run([

@@ -98,6 +98,8 @@ import Testing
         "PATCH /v1/webhooks/{id}": Row(bank(a: 200, b: 404), setup: .webhookFilter),
         "GET /v1/webhooks/{id}/deliveries": Row(bank(a: 200, b: 404), setup: .webhook),
         "POST /v1/webhooks/{id}/deliveries/{deliveryId}/attempts": Row(bank(a: 202, b: 404), setup: .webhookDelivery),
+        "POST /v1/webhooks/{id}/test": Row(bank(a: 202, b: 404), setup: .webhook),
+        "POST /v1/webhooks/{id}/secret": Row(bank(a: 200, b: 404), setup: .webhook),
         "POST /v1/consents/{id}/bundles": Row(bank(a: 201, b: 404), setup: .active),
 
         "GET /v1/me/consents": Row(citizen(x: 200, y: 200), setup: .pending),

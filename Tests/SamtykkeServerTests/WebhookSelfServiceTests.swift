@@ -128,4 +128,97 @@ import Testing
             #expect(try await bankA.send("PATCH", "/v1/webhooks/\(webhook)", body: ["eventTypes": []]).status == 404)
         }
     }
+
+    @Test func aBankSendsATestEventToOneOfItsEndpointsOnly() async throws {
+        try await AuthorizationParties.run { parties in
+            let bankA = parties.caller(parties.bankA)
+            let webhook = try await parties.webhook()
+            let other = try await parties.webhook()
+            _ = try await parties.pendingConsent()
+            // A filter that excludes every type does not hold a test back: the bank asked for this one.
+            #expect(try await bankA.send("PATCH", "/v1/webhooks/\(webhook)", body: ["eventTypes": ["bundle.issued"]]).status == 200)
+            let sent = try await bankA.send("POST", "/v1/webhooks/\(webhook)/test")
+            #expect(sent.status == 202, "\(sent.text)")
+            let test = try #require(sent.json["eventId"] as? String)
+            #expect(test.hasPrefix("evt_test_"))
+
+            let log = try await bankA.send("GET", "/v1/webhooks/\(webhook)/deliveries")
+            let first = try #require((log.json["deliveries"] as? [[String: Any]])?.first, "\(log.text)")
+            #expect(first["id"] as? String == test && first["eventType"] as? String == "webhook.test" && first["status"] as? String == "pending")
+            let others = try await bankA.send("GET", "/v1/webhooks/\(other)/deliveries")
+            #expect((others.json["deliveries"] as? [[String: Any]])?.compactMap { $0["eventType"] as? String } == ["consent.requested"], "\(others.text)")
+            #expect(try await events(parties).count == 1, "a test is not a change of a consent")
+
+            // What the sender posts: the test, signed, to that endpoint; then the log shows it delivered.
+            let now = parties.clock.now()
+            let jobs = try await parties.store.claimTestDeliveries(now: now, leaseUntil: now.addingTimeInterval(30), limit: 10, perEndpoint: 10, lease: "test")
+            let job = try #require(jobs.first)
+            #expect(jobs.count == 1 && job.webhook.id == webhook)
+            let signed = try WebhookSender.signed(job, at: now, signer: parties.keys.bundleSigner)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(signed.body)) as? [String: Any])
+            #expect(body["id"] as? String == test && body["type"] as? String == "webhook.test")
+            #expect((body["data"] as? [String: Any])?["webhookId"] as? String == webhook)
+            #expect(signed.headers.first { $0.name == "webhook-id" }?.value == test)
+            let attempt = DeliveryAttempt(webhookId: webhook, message: job.event.messageID, attempt: 1, at: now, milliseconds: 9, result: .status(204))
+            try await parties.store.finishTestDelivery(job, attempt: attempt, verdict: .delivered, failingAfter: 3)
+            let settled = try #require((try await bankA.send("GET", "/v1/webhooks/\(webhook)/deliveries").json["deliveries"] as? [[String: Any]])?.first)
+            #expect(settled["status"] as? String == "delivered" && settled["lastStatus"] as? Int == 204 && settled["lastDurationMs"] as? Int == 9)
+            let page = try await bankA.send("GET", "/v1/webhooks/\(webhook)/deliveries?limit=1&after=\(test)")
+            #expect(page.status == 200 && (page.json["deliveries"] as? [[String: Any]])?.first?["eventType"] as? String == "consent.requested", "\(page.text)")
+
+            // A test is not delivered again; another is sent instead.
+            let again = try await bankA.send("POST", "/v1/webhooks/\(webhook)/deliveries/\(test)/attempts")
+            #expect(again.status == 400 && again.json["field"] as? String == "deliveryId", "\(again.text)")
+            // Another bank's endpoint is as unknown as one never registered, and a removed one too.
+            let foreign = try await parties.caller(parties.bankB).send("POST", "/v1/webhooks/\(webhook)/test")
+            #expect(foreign.status == 404 && !foreign.text.contains(test), "\(foreign.text)")
+            #expect(try await bankA.send("DELETE", "/v1/webhooks/\(webhook)").status == 204)
+            #expect(try await bankA.send("POST", "/v1/webhooks/\(webhook)/test").status == 404)
+        }
+    }
+
+    /// The secret is rotated over the API; during the overlap the sender signs with both, after it
+    /// with the new one alone (the same signatures the `standardwebhooks` library checks in
+    /// WebhookDeliveryTests).
+    @Test func aRotatedSecretSignsBesideTheNewOneForADay() async throws {
+        try await AuthorizationParties.run { parties in
+            let bankA = parties.caller(parties.bankA)
+            let created = try await bankA.send("POST", "/v1/webhooks", body: ["url": AuthorizationParties.webhookURL])
+            let webhook = try #require(created.json["id"] as? String)
+            let old = try #require(created.json["secret"] as? String)
+            let rotated = try await bankA.send("POST", "/v1/webhooks/\(webhook)/secret")
+            #expect(rotated.status == 200, "\(rotated.text)")
+            let new = try #require(rotated.json["secret"] as? String)
+            #expect(new.hasPrefix("whsec_") && new != old && Data(base64Encoded: String(new.dropFirst(6)))?.count == 32)
+            let rotatedAt = parties.clock.now()
+            let expiresText = try #require(rotated.json["previousSecretExpiresAt"] as? String)
+            let expires = try #require(RFC3339.date(from: expiresText))
+            #expect(abs(expires.timeIntervalSince(rotatedAt) - 86_400) < 5)
+            #expect(!(try await bankA.send("GET", "/v1/webhooks").text.contains(new)), "the secret is shown once")
+
+            _ = try await parties.pendingConsent()
+            func signatures(at: Date) async throws -> (expected: (old: String, new: String), header: String) {
+                let job = try #require(try await parties.store.claimDeliveries(now: at, leaseUntil: at.addingTimeInterval(1), limit: 1, perEndpoint: 10, lease: UUID().uuidString).first)
+                let signed = try WebhookSender.signed(job, at: at, signer: parties.keys.bundleSigner)
+                let id = job.event.id.description
+                let timestamp = Int(at.timeIntervalSince1970)
+                func sign(_ secret: String) -> String {
+                    WebhookSignature.sign(id: id, timestamp: timestamp, body: signed.body, secret: Array(Data(base64Encoded: String(secret.dropFirst(6)))!))
+                }
+                return ((sign(old), sign(new)), try #require(signed.headers.first { $0.name == "webhook-signature" }?.value))
+            }
+            let during = try await signatures(at: expires.addingTimeInterval(-1))
+            #expect(during.header == "\(during.expected.new) \(during.expected.old)")
+            let after = try await signatures(at: expires.addingTimeInterval(2))
+            #expect(after.header == after.expected.new)
+
+            // Durable: read back from the store, not held by the instance that rotated.
+            #expect(try await parties.store.webhooks(of: RouterHarness.bank).first?.previousSecret.map { RFC3339.string(from: $0.until) } == expiresText)
+            let foreign = try await parties.caller(parties.bankB).send("POST", "/v1/webhooks/\(webhook)/secret")
+            #expect(foreign.status == 404 && foreign.json["secret"] == nil, "\(foreign.text)")
+            #expect(try await bankA.send("DELETE", "/v1/webhooks/\(webhook)").status == 204)
+            let removed = try await bankA.send("POST", "/v1/webhooks/\(webhook)/secret")
+            #expect(removed.status == 404 && removed.header("Content-Type") == "application/problem+json", "\(removed.text)")
+        }
+    }
 }
