@@ -77,13 +77,15 @@ import Testing
     /// view) and the three Standard Webhooks headers.
     @Test func theOutgoingEventPostIsDocumented() throws {
         let webhooks = try #require(try Self.document()["webhooks"] as? [String: Any])
-        let post = try #require((webhooks["consentEvent"] as? [String: Any])?["post"] as? [String: Any])
-        let body = try #require(((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])
-        #expect((body["schema"] as? [String: Any])?["$ref"] as? String == "#/components/schemas/Event")
-        let headers = try #require(post["parameters"] as? [[String: Any]]).filter { $0["in"] as? String == "header" && $0["required"] as? Bool == true }
-        #expect(Set(headers.compactMap { $0["name"] as? String }) == ["webhook-id", "webhook-timestamp", "webhook-signature"])
-        let responses = Set(try #require(post["responses"] as? [String: Any]).keys)
-        #expect(responses.isSuperset(of: ["2XX", "410", "429", "503", "default"]))
+        for (name, schema) in [("consentEvent", "Event"), ("testEvent", "TestEvent")] {
+            let post = try #require((webhooks[name] as? [String: Any])?["post"] as? [String: Any])
+            let body = try #require(((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])
+            #expect((body["schema"] as? [String: Any])?["$ref"] as? String == "#/components/schemas/\(schema)")
+            let headers = try #require(post["parameters"] as? [[String: Any]]).filter { $0["in"] as? String == "header" && $0["required"] as? Bool == true }
+            #expect(Set(headers.compactMap { $0["name"] as? String }) == ["webhook-id", "webhook-timestamp", "webhook-signature"])
+            let responses = Set(try #require(post["responses"] as? [String: Any]).keys)
+            #expect(responses.isSuperset(of: ["2XX", "410", "429", "503", "default"]))
+        }
     }
 
     @Test
@@ -209,16 +211,23 @@ import Testing
     }
 
     /// A client generator gets from the document an example for every request and response (each
-    /// valid for its schema), `Request-Id` on every answer and an example for every path parameter.
+    /// valid for its schema; bytes by reference to a path of the operation), `Request-Id` on every
+    /// answer and an example for every path parameter; the bodies a bank's endpoint receives
+    /// (`webhooks`) have their examples too.
     @Test
     func everyRequestAndResponseHasAnExampleThatMatchesItsSchema() async throws {
         let script = """
-        import json, sys
+        import json, re, sys
         from jsonschema import Draft202012Validator
         document = json.load(open(sys.argv[1]))
         failures = []
-        def check(where, media, schema, example):
-            if media == "application/octet-stream": return
+        def check(where, media, schema, example, content={}, path=""):
+            if media == "application/octet-stream":
+                served = re.sub(r"\\{[^}]+\\}", ".+", path)
+                references = [e.get("externalValue", "") for e in content.get("examples", {}).values()]
+                if not references or not all(re.fullmatch(served, r) for r in references):
+                    failures.append(f"{where} {media}: no example by reference to {path}: {references}")
+                return
             if example is None:
                 failures.append(f"{where} {media}: no example"); return
             validator = Draft202012Validator(dict(schema, components=document["components"]), format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -238,7 +247,14 @@ import Testing
                     r = response(r)
                     if "Request-Id" not in r.get("headers", {}): failures.append(f"{where} {status}: Request-Id not declared")
                     for media, content in r.get("content", {}).items():
-                        check(f"{where} {status}", media, content["schema"], content.get("example"))
+                        check(f"{where} {status}", media, content["schema"], content.get("example"), content, path)
+        for name, methods in document.get("webhooks", {}).items():
+            for method, operation in methods.items():
+                for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                    check(f"webhook {name} request", media, content["schema"], content.get("example"))
+                for parameter in operation.get("parameters", []):
+                    if "example" not in parameter: failures.append(f"webhook {name}: header {parameter['name']} has no example")
+                    else: check(f"webhook {name} header {parameter['name']}", "text/plain", parameter["schema"], parameter["example"])
         print("\\n".join(failures) or "every request and response has a matching example")
         sys.exit(1 if failures else 0)
         """
