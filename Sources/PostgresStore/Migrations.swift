@@ -32,6 +32,51 @@ enum Migrations {
         ]),
         Migration(version: 7, statements: bankPublicKeys),
         Migration(version: 8, statements: publicEntries),
+        Migration(version: 9, statements: webhookEventTypes),
+        Migration(version: 10, statements: webhookTestsAndRotation),
+    ]
+
+    private static let webhookTestsAndRotation = [
+        // The secret a rotation replaced, signing beside the new one until previousSecretUntil.
+        """
+        ALTER TABLE webhook ADD COLUMN previousSealedSecret bytea, ADD COLUMN previousSecretUntil timestamptz,
+            ADD CHECK ((previousSealedSecret IS NULL) = (previousSecretUntil IS NULL))
+        """,
+        // A test event a bank asked for, and its one delivery: `evt_test_` + seq. afterIdx is the
+        // newest event's when it was sent, where it sorts in the endpoint's delivery log.
+        """
+        CREATE TABLE webhookTest (
+            seq bigserial PRIMARY KEY,
+            webhookId text NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+            afterIdx bigint NOT NULL,
+            time timestamptz NOT NULL,
+            state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+            attempts integer NOT NULL DEFAULT 0,
+            nextAttemptAt timestamptz NOT NULL,
+            leaseUntil timestamptz,
+            lease text,
+            lastAttemptAt timestamptz,
+            lastMilliseconds integer,
+            lastStatus integer,
+            lastError text
+        )
+        """,
+        "CREATE INDEX webhookTest_by_webhook ON webhookTest (webhookId, afterIdx, seq)",
+        "CREATE INDEX webhookTest_due ON webhookTest (nextAttemptAt) WHERE state = 'pending'",
+    ]
+
+    /// Which event types an endpoint gets: `,type,type,`, empty for every type (`Webhook.column`).
+    private static let webhookEventTypes = [
+        "ALTER TABLE webhook ADD COLUMN eventTypes text NOT NULL DEFAULT ''",
+        """
+        CREATE OR REPLACE FUNCTION samtykke_event_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+            SELECT id, NEW.logIdx, NEW.consentId, 'pending', 0, NEW.time FROM webhook
+            WHERE bankOrg = NEW.bankOrg AND status <> 'disabled' AND (eventTypes = '' OR position(',' || NEW.type || ',' in eventTypes) > 0);
+            RETURN NULL;
+        END $$
+        """,
     ]
 
     private static let publicEntries = [

@@ -363,6 +363,49 @@ enum Migrations {
                 UNION ALL SELECT idx, consentId, personId, bankOrg FROM entryOpening WHERE consentId IS NOT NULL
                 """)
         }
+        migrator.registerMigration("v12-webhook-event-types") { db in
+            // Which event types an endpoint gets: `,type,type,`, empty for every type (`Webhook.column`).
+            try db.execute(sql: "ALTER TABLE webhook ADD COLUMN eventTypes TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: "DROP TRIGGER event_fan_out")
+            try db.execute(sql: """
+                CREATE TRIGGER event_fan_out AFTER INSERT ON event BEGIN
+                    INSERT INTO delivery (webhookId, logIdx, consentId, state, attempts, nextAttemptAt)
+                    SELECT id, NEW.logIdx, NEW.consentId, 'pending', 0, NEW.time FROM webhook
+                    WHERE bankOrg = NEW.bankOrg AND status != 'disabled' AND (eventTypes = '' OR instr(eventTypes, ',' || NEW.type || ',') > 0);
+                END
+                """)
+        }
+        migrator.registerMigration("v13-webhook-tests-and-rotation") { db in
+            // The secret a rotation replaced, signing beside the new one until previousSecretUntil.
+            try db.execute(sql: "ALTER TABLE webhook ADD COLUMN previousSealedSecret BLOB")
+            try db.execute(sql: """
+                ALTER TABLE webhook ADD COLUMN previousSecretUntil DATETIME
+                    CHECK ((previousSealedSecret IS NULL) = (previousSecretUntil IS NULL))
+                """)
+            // A test event a bank asked for, and its one delivery: `evt_test_` + seq. afterIdx is the
+            // newest event's when it was sent, where it sorts in the endpoint's delivery log.
+            // AUTOINCREMENT: a test's id is never given again, even after its endpoint is removed. The
+            // CHECK is an OR chain, since an IN list makes every write build a temporary table.
+            try db.execute(sql: """
+                CREATE TABLE webhookTest (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    webhookId TEXT NOT NULL REFERENCES webhook (id) ON DELETE CASCADE,
+                    afterIdx INTEGER NOT NULL,
+                    time DATETIME NOT NULL,
+                    state TEXT NOT NULL CHECK (state = 'pending' OR state = 'delivered' OR state = 'failed'),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt DATETIME NOT NULL,
+                    leaseUntil DATETIME,
+                    lease TEXT,
+                    lastAttemptAt DATETIME,
+                    lastMilliseconds INTEGER,
+                    lastStatus INTEGER,
+                    lastError TEXT
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX webhookTest_by_webhook ON webhookTest (webhookId, afterIdx, seq)")
+            try db.execute(sql: "CREATE INDEX webhookTest_due ON webhookTest (nextAttemptAt) WHERE state = 'pending'")
+        }
         return migrator
     }
 

@@ -18,7 +18,7 @@ extension SQLiteStore: DeliveryStore {
                 db,
                 sql: """
                     \(Self.claimable)
-                    SELECT d.webhookId, d.logIdx, d.attempts, w.bankOrg, w.url, w.sealedSecret, w.createdAt AS webhookCreatedAt, w.status AS webhookStatus,
+                    SELECT d.logIdx, d.attempts, w.bankOrg, \(Self.prefixedWebhookColumns),
                         e.type, e.time, e.consentId, e.status, c.externalReference
                     FROM chosen JOIN delivery d ON d.webhookId = chosen.webhookId AND d.logIdx = chosen.logIdx
                         JOIN webhook w ON w.id = d.webhookId JOIN event e ON e.logIdx = d.logIdx LEFT JOIN consent c ON c.id = e.consentId
@@ -57,16 +57,11 @@ extension SQLiteStore: DeliveryStore {
         )
         """
 
+    /// The webhook's columns as `webhook` + name, beside a delivery's own.
+    static let prefixedWebhookColumns = webhookColumns.split(separator: ", ").map { "w.\($0) AS webhook\($0)" }.joined(separator: ", ")
+
     static func job(_ row: Row, lease: String) throws -> DeliveryJob {
-        let webhookId: String = row["webhookId"]
-        guard let status = Webhook.Status(rawValue: row["webhookStatus"]) else {
-            throw StoreFailure.corrupt("webhook \(webhookId) has an unknown status")
-        }
-        let bank = try OrgNumber(row["bankOrg"] as String)
-        let webhook = Webhook(
-            id: webhookId, bankOrg: bank, url: row["url"], sealedSecret: Array(row["sealedSecret"] as Data),
-            createdAt: row["webhookCreatedAt"], status: status
-        )
+        let webhook = try Self.webhook(row, of: try OrgNumber(row["bankOrg"] as String), prefix: "webhook")
         let attempts: Int = row["attempts"]
         return DeliveryJob(webhook: webhook, event: try event(row), attempt: attempts + 1, lease: lease)
     }
@@ -84,32 +79,40 @@ extension SQLiteStore: DeliveryStore {
                     """,
                 arguments: [webhookId, index, attempt.attempt, attempt.at, attempt.milliseconds, status, error, webhookId, index]
             )
-            let owned = "webhookId = ? AND logIdx = ? AND lease = ? AND state = 'pending'"
-            let ownedArguments: StatementArguments = [webhookId, index, job.lease]
-            switch verdict {
-            case .delivered:
-                try db.execute(sql: "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, leaseUntil = NULL, lease = NULL WHERE \(owned)", arguments: ownedArguments)
-                try db.execute(
-                    sql: "UPDATE webhook SET failuresInARow = 0, status = CASE status WHEN 'disabled' THEN status ELSE 'active' END WHERE id = ?",
-                    arguments: [job.webhook.id]
-                )
-            case .retry(let next):
-                try db.execute(
-                    sql: "UPDATE delivery SET attempts = attempts + 1, nextAttemptAt = ?, leaseUntil = NULL, lease = NULL WHERE \(owned)",
-                    arguments: [next, webhookId, index, job.lease]
-                )
-                try db.execute(
-                    sql: """
-                        UPDATE webhook SET failuresInARow = failuresInARow + 1,
-                            status = CASE WHEN status = 'active' AND failuresInARow + 1 >= ? THEN 'failing' ELSE status END
-                        WHERE id = ?
-                        """,
-                    arguments: [failingAfter, job.webhook.id]
-                )
-            case .gaveUp, .gone:
-                try db.execute(sql: "UPDATE delivery SET state = 'failed', attempts = attempts + 1, leaseUntil = NULL, lease = NULL WHERE \(owned)", arguments: ownedArguments)
-                try db.execute(sql: "UPDATE webhook SET failuresInARow = failuresInARow + 1, status = 'disabled' WHERE id = ?", arguments: [job.webhook.id])
-            }
+            try Self.settle(db, table: "delivery", key: "logIdx", index, webhook: webhookId, lease: job.lease, verdict, failingAfter)
+        }
+    }
+
+    /// Applies `verdict` to the delivery in `table` whose `key` column is `value` (if `lease` still
+    /// holds it) and to its endpoint's status.
+    static func settle(
+        _ db: Database, table: String, key: String, _ value: Int64, webhook webhookId: String, lease: String, _ verdict: DeliveryVerdict, _ failingAfter: Int
+    ) throws {
+        let owned = "webhookId = ? AND \(key) = ? AND lease = ? AND state = 'pending'"
+        let ownedArguments: StatementArguments = [webhookId, value, lease]
+        switch verdict {
+        case .delivered:
+            try db.execute(sql: "UPDATE \(table) SET state = 'delivered', attempts = attempts + 1, leaseUntil = NULL, lease = NULL WHERE \(owned)", arguments: ownedArguments)
+            try db.execute(
+                sql: "UPDATE webhook SET failuresInARow = 0, status = CASE status WHEN 'disabled' THEN status ELSE 'active' END WHERE id = ?",
+                arguments: [webhookId]
+            )
+        case .retry(let next):
+            try db.execute(
+                sql: "UPDATE \(table) SET attempts = attempts + 1, nextAttemptAt = ?, leaseUntil = NULL, lease = NULL WHERE \(owned)",
+                arguments: [next] + ownedArguments
+            )
+            try db.execute(
+                sql: """
+                    UPDATE webhook SET failuresInARow = failuresInARow + 1,
+                        status = CASE WHEN status = 'active' AND failuresInARow + 1 >= ? THEN 'failing' ELSE status END
+                    WHERE id = ?
+                    """,
+                arguments: [failingAfter, webhookId]
+            )
+        case .gaveUp, .gone:
+            try db.execute(sql: "UPDATE \(table) SET state = 'failed', attempts = attempts + 1, leaseUntil = NULL, lease = NULL WHERE \(owned)", arguments: ownedArguments)
+            try db.execute(sql: "UPDATE webhook SET failuresInARow = failuresInARow + 1, status = 'disabled' WHERE id = ?", arguments: [webhookId])
         }
     }
 
@@ -124,13 +127,69 @@ extension SQLiteStore: DeliveryStore {
                 arguments: [webhook, max(0, limit)]
             ).map { row in
                 let index: Int64 = row["logIdx"]
-                let result: DeliveryAttempt.Result = if let status: Int = row["status"] { .status(status) } else { .failed(row["error"]) }
-                return DeliveryAttempt(
-                    webhookId: webhook, event: EventID(logIndex: UInt64(index)), attempt: row["attempt"], at: row["at"],
-                    milliseconds: row["milliseconds"], result: result
+                return Self.attempt(row, webhook: webhook, event: .event(EventID(logIndex: UInt64(index))))
+            }
+        }
+    }
+
+    public func deliveries(webhook: String, of bank: OrgNumber, before: MessageID?, limit: Int) async throws -> [DeliveryRecord]? {
+        try await writer.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM webhook WHERE id = ? AND bankOrg = ?)", arguments: [webhook, bank.digits])! else {
+                return nil
+            }
+            // Each delivery's place is (event index, 0, 0), or (afterIdx, 1, seq) for a test: `from` is the
+            // cursor's place, from which the page goes back.
+            var from: (index: Int64, test: Int64, seq: Int64) = (Int64.max, 0, 0)
+            switch before {
+            case nil: break
+            case .event(let event): from = (Int64(event.logIndex), 0, 0)
+            case .test(let test):
+                guard let after = try Int64.fetchOne(
+                    db, sql: "SELECT afterIdx FROM webhookTest WHERE seq = ? AND webhookId = ?", arguments: [Int64(test.number), webhook]
+                ) else { return [] }
+                from = (after, 1, Int64(test.number))
+            }
+            let limit = max(0, limit)
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT d.logIdx AS place, 0 AS test, d.logIdx AS seq, e.type, d.state, d.attempts, d.nextAttemptAt,
+                            a.attempt, a.at, a.milliseconds, a.status, a.error
+                        FROM delivery d JOIN event e ON e.logIdx = d.logIdx
+                            LEFT JOIN deliveryAttempt a ON a.id = (SELECT MAX(id) FROM deliveryAttempt WHERE webhookId = d.webhookId AND logIdx = d.logIdx)
+                        WHERE d.webhookId = :webhook AND d.logIdx < :index + :test ORDER BY d.logIdx DESC LIMIT :limit
+                    )
+                    UNION ALL SELECT * FROM (
+                        SELECT afterIdx, 1, seq, '\(TestEvent.type)', state, attempts, nextAttemptAt,
+                            CASE WHEN lastAttemptAt IS NULL THEN NULL ELSE attempts END, lastAttemptAt, lastMilliseconds, lastStatus, lastError
+                        FROM webhookTest
+                        WHERE webhookId = :webhook AND (afterIdx < :index OR (afterIdx = :index AND :test = 1 AND seq < :seq))
+                        ORDER BY afterIdx DESC, seq DESC LIMIT :limit
+                    )
+                    ORDER BY place DESC, test DESC, seq DESC LIMIT :limit
+                    """,
+                arguments: ["webhook": webhook, "index": from.index, "test": from.test, "seq": from.seq, "limit": limit]
+            ).map { row in
+                let number: Int64 = row["seq"]
+                let event: MessageID = (row["test"] as Int) == 1 ? .test(TestEventID(number: UInt64(number))) : .event(EventID(logIndex: UInt64(number)))
+                guard let state = DeliveryRecord.State(rawValue: row["state"]) else {
+                    throw StoreFailure.corrupt("delivery of \(event) to \(webhook) has an unknown state")
+                }
+                // No attempt yet leaves the attempt's columns null.
+                let last = (row["attempt"] as Int?).map { _ in Self.attempt(row, webhook: webhook, event: event) }
+                return DeliveryRecord(
+                    webhookId: webhook, event: event, eventType: row["type"], state: state, attempts: row["attempts"], lastAttempt: last,
+                    nextAttemptAt: row["nextAttemptAt"]
                 )
             }
         }
+    }
+
+    /// An attempt from its columns (`attempt, at, milliseconds, status, error`).
+    static func attempt(_ row: Row, webhook: String, event: MessageID) -> DeliveryAttempt {
+        let result: DeliveryAttempt.Result = if let status: Int = row["status"] { .status(status) } else { .failed(row["error"]) }
+        return DeliveryAttempt(webhookId: webhook, message: event, attempt: row["attempt"], at: row["at"], milliseconds: row["milliseconds"], result: result)
     }
 
     public func deliveryBacklog() async throws -> DeliveryBacklog {
@@ -165,6 +224,67 @@ extension SQLiteStore: DeliveryStore {
             )
             try db.execute(sql: "UPDATE webhook SET status = 'active', failuresInARow = 0 WHERE id = ?", arguments: [webhook])
             return true
+        }
+    }
+
+    public func addTestEvent(webhook: String, of bank: OrgNumber, now: Date) async throws -> TestEvent? {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO webhookTest (webhookId, afterIdx, time, state, attempts, nextAttemptAt)
+                    SELECT id, COALESCE((SELECT MAX(logIdx) FROM event), -1), ?, 'pending', 0, ? FROM webhook WHERE id = ? AND bankOrg = ?
+                    """,
+                arguments: [now, now, webhook, bank.digits]
+            )
+            guard db.changesCount == 1 else { return nil }
+            return TestEvent(id: TestEventID(number: UInt64(db.lastInsertedRowID)), webhookId: webhook, timestamp: now)
+        }
+    }
+
+    public func claimTestDeliveries(now: Date, leaseUntil: Date, limit: Int, perEndpoint: Int, lease: String) async throws -> [TestDeliveryJob] {
+        let due = """
+            FROM webhookTest t WHERE t.state = 'pending' AND t.nextAttemptAt <= :now AND (t.leaseUntil IS NULL OR t.leaseUntil <= :now)
+                AND (SELECT COUNT(*) FROM delivery WHERE webhookId = t.webhookId AND state = 'pending' AND leaseUntil > :now)
+                    + (SELECT COUNT(*) FROM webhookTest WHERE webhookId = t.webhookId AND state = 'pending' AND leaseUntil > :now) < :perEndpoint
+            """
+        let arguments: StatementArguments = ["now": now, "limit": limit, "perEndpoint": perEndpoint]
+        // As `claimDeliveries`: a read answers when nothing is due.
+        guard try await writer.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 \(due))", arguments: arguments)! }) else {
+            return []
+        }
+        return try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.seq, t.time, t.attempts, w.bankOrg, \(Self.prefixedWebhookColumns)
+                    FROM webhookTest t JOIN webhook w ON w.id = t.webhookId
+                    WHERE t.seq IN (SELECT t.seq \(due) ORDER BY t.seq LIMIT :limit) ORDER BY t.seq
+                    """,
+                arguments: arguments
+            )
+            return try rows.map { row in
+                let seq: Int64 = row["seq"]
+                try db.execute(sql: "UPDATE webhookTest SET leaseUntil = ?, lease = ? WHERE seq = ?", arguments: [leaseUntil, lease, seq])
+                let webhook = try Self.webhook(row, of: try OrgNumber(row["bankOrg"] as String), prefix: "webhook")
+                let attempts: Int = row["attempts"]
+                return TestDeliveryJob(
+                    webhook: webhook, event: TestEvent(id: TestEventID(number: UInt64(seq)), webhookId: webhook.id, timestamp: row["time"]),
+                    attempt: attempts + 1, lease: lease
+                )
+            }
+        }
+    }
+
+    public func finishTestDelivery(_ job: TestDeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int) async throws {
+        try await writer.write { db in
+            let seq = Int64(job.event.id.number)
+            let (status, error) = attempt.result.columns
+            // The attempt is kept even when the lease was lost, as `finishDelivery` keeps it.
+            try db.execute(
+                sql: "UPDATE webhookTest SET lastAttemptAt = ?, lastMilliseconds = ?, lastStatus = ?, lastError = ? WHERE seq = ?",
+                arguments: [attempt.at, attempt.milliseconds, status, error, seq]
+            )
+            try Self.settle(db, table: "webhookTest", key: "seq", seq, webhook: job.webhook.id, lease: job.lease, verdict, failingAfter)
         }
     }
 }

@@ -24,6 +24,26 @@ struct EventView: Encodable {
     }
 }
 
+/// A test event as its endpoint receives it: the shape of every event, with `data` naming the
+/// endpoint it was sent to, so a handler that reads `type` first can ignore it.
+struct TestEventView: Encodable {
+    struct Data: Encodable {
+        let webhookId: String
+    }
+
+    let id: String
+    let type: String
+    let timestamp: String
+    let data: Data
+
+    init(_ event: TestEvent) {
+        id = event.id.description
+        type = TestEvent.type
+        timestamp = RFC3339.string(from: event.timestamp)
+        data = Data(webhookId: event.webhookId)
+    }
+}
+
 /// A page of the feed and the `after` of the next one: null when nothing more is there yet.
 struct EventList: Encodable {
     let events: [EventView]

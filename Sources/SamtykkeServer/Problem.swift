@@ -122,8 +122,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return problem
     }
 
-    static func notFound(_ what: String = "no such resource") -> Problem {
-        Problem(.notFound, "not-found", "Not found", detail: what)
+    static func notFound(_ what: String = "no such resource", field: String? = nil) -> Problem {
+        Problem(.notFound, "not-found", "Not found", detail: what, field: field)
     }
 
     /// No Bearer credential was sent: the challenge names no error (RFC 6750 §3.1).

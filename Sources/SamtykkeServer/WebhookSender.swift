@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import SamtykkeCore
+import SamtykkeJOSE
 import SamtykkeStore
 import ServiceLifecycle
 import Tracing
@@ -48,8 +49,8 @@ struct WebhookSender: Service, CustomStringConvertible {
                     let jobs = running < settings.concurrency ? await claim(upTo: settings.concurrency - running, lease: lease) : []
                     for job in jobs {
                         group.addTask {
-                            await withSpan("webhook delivery", context: broker.traceOrigins.origin(ofLogIndex: job.event.logIndex), ofKind: .client) { _ in
-                                await broker.activity.during(delivery: { await deliver(job, with: client) })
+                            await withSpan("webhook delivery", context: job.origin(broker.traceOrigins), ofKind: .client) { _ in
+                                await broker.activity.during(delivery: { await job.deliver(self, client) })
                             }
                             return .settled
                         }
@@ -73,13 +74,30 @@ struct WebhookSender: Service, CustomStringConvertible {
     /// be due), or a commit rang (or the poll interval passed).
     private enum Wakeup { case settled, rung }
 
-    private func claim(upTo limit: Int, lease: String) async -> [DeliveryJob] {
+    /// A claimed delivery of either kind, ready to run.
+    struct Claimed: Sendable {
+        let origin: @Sendable (TraceOrigins) -> ServiceContext
+        let deliver: @Sendable (WebhookSender, CurlClient) async -> Void
+
+        init<Event: WebhookPayload>(_ job: QueuedDelivery<Event>) {
+            origin = { origins in job.event.traceLogIndex.map(origins.origin(ofLogIndex:)) ?? .topLevel }
+            deliver = { sender, client in await sender.deliver(job, with: client) }
+        }
+    }
+
+    /// Tests first: each is one delivery a bank is waiting to see, and there are few.
+    private func claim(upTo limit: Int, lease: String) async -> [Claimed] {
         let settings = broker.webhookDelivery
         do {
             let now = broker.now()
-            return try await broker.store.claimDeliveries(
-                now: now, leaseUntil: now.addingTimeInterval(settings.lease.seconds), limit: limit, perEndpoint: settings.perEndpoint, lease: lease
+            let leaseUntil = now.addingTimeInterval(settings.lease.seconds)
+            let tests = try await broker.store.claimTestDeliveries(
+                now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: settings.perEndpoint, lease: lease
             )
+            let events = tests.count < limit ? try await broker.store.claimDeliveries(
+                now: now, leaseUntil: leaseUntil, limit: limit - tests.count, perEndpoint: settings.perEndpoint, lease: lease
+            ) : []
+            return tests.map(Claimed.init) + events.map(Claimed.init)
         } catch is CancellationError {
             return []  // shutting down
         } catch {
@@ -91,7 +109,7 @@ struct WebhookSender: Service, CustomStringConvertible {
     }
 
     /// One attempt: never throws, since a failure is a result to record, not a reason to stop.
-    func deliver(_ job: DeliveryJob, with client: CurlClient) async {
+    func deliver<Event: WebhookPayload>(_ job: QueuedDelivery<Event>, with client: CurlClient) async {
         let started = ContinuousClock.now
         let at = broker.now()
         var retryAfter: TimeInterval?
@@ -108,15 +126,15 @@ struct WebhookSender: Service, CustomStringConvertible {
             result = .failed("\(error)")
         }
         let attempt = DeliveryAttempt(
-            webhookId: job.webhook.id, event: job.event.id, attempt: job.attempt, at: at,
+            webhookId: job.webhook.id, message: job.event.messageID, attempt: job.attempt, at: at,
             milliseconds: Int(started.duration(to: .now).seconds * 1000), result: result
         )
         let verdict = broker.webhookDelivery.schedule.verdict(after: attempt, retryAfter: retryAfter)
         do {
-            try await broker.store.finishDelivery(job, attempt: attempt, verdict: verdict, failingAfter: broker.webhookDelivery.failingAfter)
+            try await Event.finish(job, attempt: attempt, verdict: verdict, failingAfter: broker.webhookDelivery.failingAfter, in: broker.store)
         } catch {
             // The lease runs out and the delivery is tried again: at least once, never lost.
-            logger.error("could not record a webhook delivery", metadata: ["webhook": "\(job.webhook.id)", "event": "\(job.event.id)", "error": "\(error)"])
+            logger.error("could not record a webhook delivery", metadata: ["webhook": "\(job.webhook.id)", "event": "\(job.event.messageID)", "error": "\(error)"])
         }
         let name = switch verdict {
         case .delivered: "delivered"
@@ -126,7 +144,7 @@ struct WebhookSender: Service, CustomStringConvertible {
         }
         Counter(label: Self.deliveriesMetric, dimensions: [("result", name)]).increment()
         var metadata: Logger.Metadata = [
-            "webhook": "\(job.webhook.id)", "bank": "\(job.webhook.bankOrg.digits)", "event": "\(job.event.id)",
+            "webhook": "\(job.webhook.id)", "bank": "\(job.webhook.bankOrg.digits)", "event": "\(job.event.messageID)",
             "attempt": "\(job.attempt)", "result": "\(name)", "milliseconds": "\(attempt.milliseconds)",
         ]
         switch result {
@@ -141,20 +159,63 @@ struct WebhookSender: Service, CustomStringConvertible {
         }
     }
 
-    private func post(_ job: DeliveryJob, at: Date, with client: CurlClient) async throws -> CurlResponse {
-        guard let secret = Seal(signer: broker.signer, purpose: .webhookSecret).open(job.webhook.sealedSecret, context: job.webhook.id) else {
-            throw WebhookTargetRefused(reason: "has a secret sealed under another bundle-signing key: register the endpoint again")
-        }
+    private func post<Event: WebhookPayload>(_ job: QueuedDelivery<Event>, at: Date, with client: CurlClient) async throws -> CurlResponse {
         let target = try await WebhookTarget.check(job.webhook.url, allowPrivate: broker.webhookAllowPrivate)
-        let body = try JSONIO.bytes(EventView(job.event))
-        let id = job.event.id.description
-        let timestamp = Int(at.timeIntervalSince1970)
-        var request = CurlRequest.postJSON(target.url, body: body, headers: [
-            CurlHeader(name: "webhook-id", value: id),
-            CurlHeader(name: "webhook-timestamp", value: "\(timestamp)"),
-            CurlHeader(name: "webhook-signature", value: WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: secret)),
-        ])
+        let signed = try Self.signed(job, at: at, signer: broker.signer)
+        var request = CurlRequest.postJSON(target.url, body: signed.body, headers: signed.headers)
         request.pinnedAddresses = target.pinnedAddresses
         return try await client.execute(request)
+    }
+
+    /// The body and the Standard Webhooks headers of `job`'s POST at `at`: one `v1,` signature per
+    /// secret that signs then (the previous one too during a rotation's overlap), as the
+    /// specification allows, so a bank verifies with whichever secret it holds.
+    static func signed<Event: WebhookPayload>(_ job: QueuedDelivery<Event>, at: Date, signer: ES256Signer) throws -> (body: [UInt8], headers: [CurlHeader]) {
+        let seal = Seal(signer: signer, purpose: .webhookSecret)
+        let secrets = try job.webhook.sealedSigningSecrets(at: at).map { sealed in
+            guard let secret = seal.open(sealed, context: job.webhook.id) else {
+                throw WebhookTargetRefused(reason: "has a secret sealed under another bundle-signing key: register the endpoint again")
+            }
+            return secret
+        }
+        let body = try job.event.body()
+        let id = job.event.messageID.description
+        let timestamp = Int(at.timeIntervalSince1970)
+        let signatures = secrets.map { WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: $0) }
+        return (body, [
+            CurlHeader(name: "webhook-id", value: id),
+            CurlHeader(name: "webhook-timestamp", value: "\(timestamp)"),
+            CurlHeader(name: "webhook-signature", value: signatures.joined(separator: " ")),
+        ])
+    }
+}
+
+/// What the sender needs of a queued event, of a consent or a test: its id, its body, the trace it
+/// continues, and where its attempts are recorded.
+protocol WebhookPayload: Sendable, Hashable {
+    var messageID: MessageID { get }
+    /// The log entry whose request's trace the delivery continues; nil for a test.
+    var traceLogIndex: UInt64? { get }
+    func body() throws -> [UInt8]
+    static func finish(_ job: QueuedDelivery<Self>, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any Store) async throws
+}
+
+extension OutboxEvent: WebhookPayload {
+    var messageID: MessageID { .event(id) }
+    var traceLogIndex: UInt64? { id.logIndex }
+    func body() throws -> [UInt8] { try JSONIO.bytes(EventView(self)) }
+
+    static func finish(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any Store) async throws {
+        try await store.finishDelivery(job, attempt: attempt, verdict: verdict, failingAfter: failingAfter)
+    }
+}
+
+extension TestEvent: WebhookPayload {
+    var messageID: MessageID { .test(id) }
+    var traceLogIndex: UInt64? { nil }
+    func body() throws -> [UInt8] { try JSONIO.bytes(TestEventView(self)) }
+
+    static func finish(_ job: TestDeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any Store) async throws {
+        try await store.finishTestDelivery(job, attempt: attempt, verdict: verdict, failingAfter: failingAfter)
     }
 }

@@ -16,6 +16,11 @@ public struct OutboxEvent: Sendable, Hashable {
     /// an event carries that is not on the log, which must not hold it.
     public var externalReference: ExternalReference?
 
+    /// Every type an event can have: what an endpoint may filter on.
+    public static let types: [AuditEntry.EntryType] = AuditEntry.EntryType.allCases.filter {
+        ![.bundleRefused, .dataRequested, .consentForgotten].contains($0)
+    }
+
     /// The log entry behind the event: its index orders the feed.
     public var logIndex: UInt64 { id.logIndex }
 

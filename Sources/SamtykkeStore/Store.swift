@@ -64,6 +64,13 @@ public protocol WebhookStore: Sendable {
     func webhooks(of bank: OrgNumber) async throws -> [Webhook]
     /// Removes one of `bank`'s endpoints; false when it has none with that id (another bank's included).
     func removeWebhook(id: String, of bank: OrgNumber) async throws -> Bool
+    /// Sends only events of `types` to one of `bank`'s endpoints from now on (empty: every type);
+    /// the endpoint as it now is, nil when `bank` has none with that id.
+    func setEventTypes(_ types: Set<AuditEntry.EntryType>, webhook: String, of bank: OrgNumber) async throws -> Webhook?
+    /// Makes `sealedSecret` the secret of one of `bank`'s endpoints and its current one the
+    /// previous, signing beside it until `previousUntil` (one rotated out before is dropped); false
+    /// when `bank` has no endpoint with that id.
+    func rotateSecret(webhook: String, of bank: OrgNumber, to sealedSecret: [UInt8], previousUntil: Date) async throws -> Bool
 }
 
 /// `Idempotency-Key` claims. The claim is its own short transaction; completing it belongs to the

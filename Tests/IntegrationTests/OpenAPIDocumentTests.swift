@@ -136,6 +136,18 @@ import Testing
             let webhook = try await record(bank, "POST", "/v1/webhooks", body: ["url": AuthorizationParties.webhookURL])
             _ = try await record(bank, "POST", "/v1/webhooks", body: ["url": "http://203.0.113.7/"])
             _ = try await record(bank, "GET", "/v1/webhooks")
+            // An event after the endpoint's registration, so its delivery log has a delivery to show.
+            #expect(try await bank.send("POST", "/v1/consents", body: consentRequest(for: parties.personX, now: parties.clock.now())).status == 201)
+            let webhookID = try #require(webhook.json["id"] as? String)
+            let deliveries = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?limit=10")
+            #expect((deliveries.json["deliveries"] as? [Any])?.count == 1, "\(deliveries.text)")
+            _ = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?after=7")
+            _ = try await record(parties.caller(parties.bankB), "GET", "/v1/webhooks/{id}/deliveries", id: webhookID)
+            let test = try await record(bank, "POST", "/v1/webhooks/{id}/test", id: webhookID)
+            _ = try await record(bank, "GET", "/v1/webhooks/{id}/deliveries", id: webhookID, query: "?after=\(try #require(test.json["eventId"] as? String))")
+            _ = try await record(parties.caller(parties.bankB), "POST", "/v1/webhooks/{id}/test", id: webhookID)
+            _ = try await record(bank, "POST", "/v1/webhooks/{id}/secret", id: webhookID)
+            _ = try await record(parties.caller(parties.bankB), "POST", "/v1/webhooks/{id}/secret", id: webhookID)
             _ = try await record(parties.caller(parties.bankB), "DELETE", "/v1/webhooks/{id}", id: try #require(webhook.json["id"] as? String))
             // A 204 has no body for the schema check: sent, not recorded.
             #expect(try await bank.send("DELETE", "/v1/webhooks/\(try #require(webhook.json["id"] as? String))").status == 204)
@@ -289,7 +301,9 @@ import Testing
 
     /// A bank's whole flow driven by the generated client, unedited: create (with an
     /// `Idempotency-Key`, replayed), the citizen's grant with the CLI, a bundle whose claims the
-    /// generated `BundleClaims` reads, the list a page at a time, withdrawal, and the events.
+    /// generated `BundleClaims` reads, the list a page at a time, withdrawal, and the events; a
+    /// webhook filtered to three event types, its delivery log and one redelivery, a test event
+    /// read back in that log, and a secret rotation.
     @Test
     func aBanksWholeFlowRunsOnTheGeneratedClient() async throws {
         try await withTemporaryDirectory { dir in
@@ -297,12 +311,18 @@ import Testing
             try await AuthorizationParties.run { parties in
                 let script = """
                 import base64, json, subprocess, sys
-                out, server, key, binary, idToken, person, until = sys.argv[1:8]
+                out, server, key, binary, idToken, person, until, webhookURL = sys.argv[1:9]
                 sys.path.insert(0, out)
                 from samtykke_client import AuthenticatedClient
                 from samtykke_client.api.bank import create_consent, get_consent, issue_bundle, list_consents, list_events, withdraw_consent
-                from samtykke_client.models import BundleClaims, Consent, ConsentPage, ConsentRequest, EventList, IssuedBundle
+                from samtykke_client.api.bank import create_webhook, list_webhook_deliveries, redeliver_webhook_delivery, update_webhook
+                from samtykke_client.api.bank import rotate_webhook_secret, send_webhook_test_event
+                from samtykke_client.models import BundleClaims, Consent, ConsentPage, ConsentRequest, DeliveryPage, EventList, IssuedBundle
+                from samtykke_client.models import WebhookRequest, WebhookUpdate
                 bank = AuthenticatedClient(base_url=server, token=key)
+                webhook = create_webhook.sync(client=bank, body=WebhookRequest.from_dict({"url": webhookURL})).id
+                kept = ["consent.granted", "bundle.issued", "consent.withdrawn"]
+                assert sorted(update_webhook.sync(webhook, client=bank, body=WebhookUpdate.from_dict({"eventTypes": kept})).event_types) == sorted(kept)
                 def request(reference):
                     return ConsentRequest.from_dict({"personId": person, "scopes": ["income", "debt"], "years": [2023, 2024],
                         "purpose": {"code": "loan-application", "text": "Refinancing"}, "validUntil": until, "maxUses": 2, "externalReference": reference})
@@ -339,11 +359,22 @@ import Testing
                 assert isinstance(events, EventList), events
                 mine = [e.type_ for e in events.events if str(e.data.consent_id) == str(consent)]
                 assert mine == ["consent.requested", "consent.granted", "bundle.issued", "consent.withdrawn"], mine
+                deliveries = list_webhook_deliveries.sync(webhook, client=bank, limit=100)
+                assert isinstance(deliveries, DeliveryPage), deliveries
+                assert [str(d.event_type) for d in deliveries.deliveries] == ["consent.withdrawn", "bundle.issued", "consent.granted"], deliveries
+                redelivered = redeliver_webhook_delivery.sync_detailed(webhook, deliveries.deliveries[0].id, client=bank)
+                assert redelivered.status_code == 202, redelivered.content
+                tested = send_webhook_test_event.sync_detailed(webhook, client=bank)
+                assert tested.status_code == 202 and tested.parsed.event_id.startswith("evt_test_"), tested.content
+                newest = list_webhook_deliveries.sync(webhook, client=bank, limit=1).deliveries[0]
+                assert (newest.id, str(newest.event_type)) == (tested.parsed.event_id, "webhook.test"), newest
+                rotated = rotate_webhook_secret.sync(webhook, client=bank)
+                assert rotated.secret.startswith("whsec_") and rotated.previous_secret_expires_at, rotated
                 print("the flow ran")
                 """
                 let result = try await TestPython.run([
                     "-c", script, dir.path, parties.stack.brokerURL, parties.bankA, Package.binary.path, parties.citizenX, parties.personX,
-                    RFC3339.string(from: parties.clock.now().addingTimeInterval(3 * 86_400)),
+                    RFC3339.string(from: parties.clock.now().addingTimeInterval(3 * 86_400)), AuthorizationParties.webhookURL,
                 ])
                 #expect(result.status == 0, "\(result.stdout + result.stderr)")
             }

@@ -90,6 +90,44 @@ import Testing
         }
     }
 
+    /// A secret rotated over the API: during the overlap each delivery carries two signatures and
+    /// the `standardwebhooks` library verifies it with the old secret and with the new one; after
+    /// it, with the new one alone. The overlap is a day: the broker's clock is set back a day less a
+    /// minute for the rotation, so the overlap ends a minute from now and every delivery's
+    /// timestamp stays within the library's five minutes of the real time.
+    @Test func duringARotationBothSecretsVerifyAndAfterItOnlyTheNewOne() async throws {
+        try await withTemporaryDirectory { dir in
+            try await WebhookReceiver.with(in: dir) { receiver in
+                try await receiver.start()
+                try await Self.withBroker(receiver) { run in
+                    let created = try await run.bank.send("POST", "/v1/webhooks", body: ["url": receiver.url("/rotating")])
+                    let webhook = try #require(created.json["id"] as? String)
+                    let old = try #require(created.json["secret"] as? String)
+                    try receiver.trust(secret: old, for: "/rotating")
+                    let back: TimeInterval = 86_400 - 60
+                    run.clock.advance(by: -back)
+                    let rotated = try await run.bank.send("POST", "/v1/webhooks/\(webhook)/secret")
+                    run.clock.advance(by: back)
+                    #expect(rotated.status == 200, "\(rotated.text)")
+                    let new = try #require(rotated.json["secret"] as? String)
+                    try receiver.trust(secret: new, for: "/rotating")
+
+                    let person = try ConsentFlowTests.person
+                    let during = try await run.createConsent(for: person)
+                    let first = try #require(try await receiver.waitFor("the event during the overlap") { $0.contains { $0.consentId == during } }
+                        .first { $0.consentId == during })
+                    #expect(Set(first.verifiedWith) == [old, new], "verified with \(first.verifiedWith.map { $0 == old ? "old" : "new" })")
+
+                    run.clock.advance(by: 120)
+                    let after = try await run.createConsent(for: person)
+                    let second = try #require(try await receiver.waitFor("the event after the overlap") { $0.contains { $0.consentId == after } }
+                        .first { $0.consentId == after })
+                    #expect(second.verifiedWith == [new], "verified with \(second.verifiedWith.map { $0 == old ? "old" : "new" })")
+                }
+            }
+        }
+    }
+
     /// An IPv6 literal target is pinned (libcurl cannot pin it through CURLOPT_RESOLVE) and
     /// delivered: a receiver on [::1], allowed as private, through the code every target takes.
     @Test func anIPv6LiteralTargetIsDelivered() async throws {

@@ -11,6 +11,8 @@ final class WebhookReceiver: Sendable {
         let id: String
         let timestamp: String
         let verified: Bool
+        /// Every secret trusted for its path that verifies it.
+        let verifiedWith: [String]
         let type: String?
         let consentId: String?
         let status: String?
@@ -66,7 +68,7 @@ final class WebhookReceiver: Sendable {
         await server.stop()
     }
 
-    /// Deliveries to `path` verify with `secret` and no other.
+    /// Deliveries to `path` verify with `secret` (the last one trusted for it); `verifiedWith` tells of each one trusted before too.
     func trust(secret: String, for path: String) throws {
         let file = state.appendingPathComponent("secrets")
         let existing = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
@@ -87,7 +89,7 @@ final class WebhookReceiver: Sendable {
             let data = event?["data"] as? [String: Any]
             return Received(
                 path: object["path"] as? String ?? "", id: object["id"] as? String ?? "", timestamp: object["timestamp"] as? String ?? "",
-                verified: object["verified"] as? Bool ?? false, type: event?["type"] as? String, consentId: data?["consentId"] as? String,
+                verified: object["verified"] as? Bool ?? false, verifiedWith: object["verifiedWith"] as? [String] ?? [], type: event?["type"] as? String, consentId: data?["consentId"] as? String,
                 status: data?["status"] as? String, logIndex: data?["logIndex"] as? Int, mode: object["mode"] as? String ?? "",
                 traceparent: object["traceparent"] as? String
             )

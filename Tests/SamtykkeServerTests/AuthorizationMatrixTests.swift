@@ -33,6 +33,10 @@ import Testing
         /// One of bank A's webhooks.
         case webhook
         case webhookRequest
+        /// One of bank A's webhooks and an event-type filter for it.
+        case webhookFilter
+        /// One of bank A's webhooks and a delivery to it (`{deliveryId}`).
+        case webhookDelivery
     }
 
     struct Row {
@@ -91,6 +95,11 @@ import Testing
         "POST /v1/webhooks": Row(bank(a: 201, b: 201), setup: .webhookRequest),
         "GET /v1/webhooks": Row(bank(a: 200, b: 200)),
         "DELETE /v1/webhooks/{id}": Row(bank(a: 204, b: 404), setup: .webhook),
+        "PATCH /v1/webhooks/{id}": Row(bank(a: 200, b: 404), setup: .webhookFilter),
+        "GET /v1/webhooks/{id}/deliveries": Row(bank(a: 200, b: 404), setup: .webhook),
+        "POST /v1/webhooks/{id}/deliveries/{deliveryId}/attempts": Row(bank(a: 202, b: 404), setup: .webhookDelivery),
+        "POST /v1/webhooks/{id}/test": Row(bank(a: 202, b: 404), setup: .webhook),
+        "POST /v1/webhooks/{id}/secret": Row(bank(a: 200, b: 404), setup: .webhook),
         "POST /v1/consents/{id}/bundles": Row(bank(a: 201, b: 404), setup: .active),
 
         "GET /v1/me/consents": Row(citizen(x: 200, y: 200), setup: .pending),
@@ -129,6 +138,7 @@ import Testing
                     // the next one sees.
                     var id = ""
                     var body: [String: Any]?
+                    var delivery = ""
                     switch row.setup {
                     case .none: break
                     case .pending: id = try await parties.pendingConsent()
@@ -136,8 +146,17 @@ import Testing
                     case .consentRequest: body = consentRequest(for: parties.personX, now: parties.clock.now())
                     case .webhook: id = try await parties.webhook()
                     case .webhookRequest: body = ["url": AuthorizationParties.webhookURL]
+                    case .webhookFilter:
+                        id = try await parties.webhook()
+                        body = ["eventTypes": ["consent.granted"]]
+                    case .webhookDelivery:
+                        id = try await parties.webhook()
+                        _ = try await parties.pendingConsent()
+                        // The new endpoint's only delivery: the consent's request.
+                        let log = try await parties.caller(parties.bankA).send("GET", "/v1/webhooks/\(id)/deliveries")
+                        delivery = try #require((log.json["deliveries"] as? [[String: Any]])?.first?["id"] as? String, "\(log.text)")
                     }
-                    let path = (row.path ?? template.replacingOccurrences(of: "{id}", with: id)) + row.query
+                    let path = (row.path ?? template.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{deliveryId}", with: delivery)) + row.query
                     let answer = try await parties.caller(who.credential(parties)).send(method, path, body: body)
                     let expected = try #require(row.expected[who])
                     #expect(answer.status == expected, "\(who) \(route): \(answer.text)")

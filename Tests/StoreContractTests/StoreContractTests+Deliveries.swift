@@ -126,6 +126,77 @@ extension StoreContractTests {
 }
 
 extension StoreContractTests {
+    /// An endpoint's event-type filter: the commit queues only the types it names (every type when
+    /// it names none), and only its own bank can set it.
+    @Test(arguments: Backend.available)
+    func anEndpointIsQueuedOnlyTheEventTypesItFiltersOn(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            _ = try await t.store.addBank(org: otherBank, name: "Other Bank", now: now)
+            try await t.store.addWebhook(webhook("wh_grants"))
+            try await t.store.addWebhook(webhook("wh_all"))
+            #expect(try await t.store.setEventTypes([.consentGranted], webhook: "wh_grants", of: otherBank) == nil)
+            let set = try await t.store.setEventTypes([.consentGranted, .bundleIssued], webhook: "wh_grants", of: bank)
+            #expect(set?.eventTypes == [.consentGranted, .bundleIssued])
+            let listed = Dictionary(uniqueKeysWithValues: try await t.store.webhooks(of: bank).map { ($0.id, $0.eventTypes) })
+            #expect(listed == ["wh_grants": [.consentGranted, .bundleIssued], "wh_all": []])
+
+            let consent = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent()
+            _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
+            let queued = try #require(try await t.store.deliveries(webhook: "wh_grants", of: bank, before: nil, limit: 10))
+            #expect(queued.map(\.eventType) == ["consent.granted"])
+            #expect(try await t.store.deliveries(webhook: "wh_all", of: bank, before: nil, limit: 10)?.map(\.eventType) == ["consent.granted", "consent.requested"])
+            let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: now.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "one")
+            #expect(jobs.first { $0.webhook.id == "wh_grants" }?.webhook.eventTypes == [.consentGranted, .bundleIssued])
+
+            // Back to every type: the next event reaches it whatever its type.
+            #expect(try await t.store.setEventTypes([], webhook: "wh_grants", of: bank)?.eventTypes == [])
+            _ = try await log.commit(Change(.create(try request())), at: now)
+            #expect(try await t.store.deliveries(webhook: "wh_grants", of: bank, before: nil, limit: 1)?.first?.eventType == "consent.requested")
+        }
+    }
+
+    /// The bank's delivery log: one row per event, newest first, with its state and latest attempt,
+    /// paged by event, only for the endpoint's own bank.
+    @Test(arguments: Backend.available)
+    func theDeliveryLogShowsEachDeliverysStateAndLatestAttemptNewestFirst(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            _ = try await t.store.addBank(org: otherBank, name: "Other Bank", now: now)
+            try await t.store.addWebhook(webhook("wh_a"))
+            try await t.store.addWebhook(webhook("wh_other", of: otherBank))
+            for _ in 0..<3 { _ = try await log.commit(Change(.create(try request())), at: now) }
+            _ = try await log.commit(Change(.create(try request(from: otherBank))), at: now)
+            #expect(try await t.store.deliveries(webhook: "wh_a", of: bank, before: nil, limit: 10)?.map(\.attempts) == [0, 0, 0])
+
+            let later = now.addingTimeInterval(60)
+            let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: later, limit: 10, perEndpoint: 10, lease: "one").filter { $0.webhook.id == "wh_a" }
+            #expect(jobs.count == 3)
+            try await t.store.finishDelivery(jobs[0], attempt: attempt(jobs[0], .status(204)), verdict: .delivered, failingAfter: 3)
+            let retryAt = later.addingTimeInterval(30)
+            try await t.store.finishDelivery(jobs[1], attempt: attempt(jobs[1], .failed("connection refused")), verdict: .retry(at: retryAt), failingAfter: 3)
+
+            let shown = try #require(try await t.store.deliveries(webhook: "wh_a", of: bank, before: nil, limit: 10))
+            #expect(shown.map(\.event) == jobs.reversed().map { .event($0.event.id) })
+            #expect(shown.allSatisfy { $0.eventType == "consent.requested" && $0.webhookId == "wh_a" })
+            #expect(shown.map(\.state) == [.pending, .pending, .delivered])
+            #expect(shown.map(\.attempts) == [0, 1, 1])
+            #expect(shown[0].lastAttempt == nil && shown[0].nextAttemptAt == now)
+            #expect(shown[1].lastAttempt?.result == .failed("connection refused") && shown[1].lastAttempt?.milliseconds == 12)
+            #expect(shown[1].nextAttemptAt == retryAt)
+            #expect(shown[2].lastAttempt?.result == .status(204) && shown[2].nextAttemptAt == nil)
+
+            let page = try #require(try await t.store.deliveries(webhook: "wh_a", of: bank, before: shown[0].event, limit: 1))
+            #expect(page.map(\.event) == [shown[1].event])
+            #expect(try await t.store.deliveries(webhook: "wh_a", of: otherBank, before: nil, limit: 10) == nil)
+            #expect(try await t.store.deliveries(webhook: "wh_none", of: bank, before: nil, limit: 10) == nil)
+        }
+    }
+}
+
+extension StoreContractTests {
     /// The backlog an operator's gauges show: pending deliveries and when the oldest one's event
     /// happened, leaving out what waits on a disabled endpoint.
     @Test(arguments: Backend.available)
