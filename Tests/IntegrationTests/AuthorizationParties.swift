@@ -64,27 +64,6 @@ struct AuthorizationParties: Sendable {
         Caller(server: stack.brokerURL, credential: credential)
     }
 
-    /// A pending request from bank A to citizen X.
-    func pendingConsent() async throws -> String {
-        let answer = try await caller(bankA).send("POST", "/v1/consents", body: consentRequest(for: personX, now: clock.now()))
-        try #require(answer.status == 201, "\(answer.text)")
-        return try #require(answer.json["id"] as? String)
-    }
-
-    /// An active consent from bank A to citizen X.
-    func activeConsent() async throws -> String {
-        let id = try await pendingConsent()
-        let granted = try await caller(citizenX).send("POST", "/v1/me/consents/\(id)/grant")
-        try #require(granted.status == 200, "\(granted.text)")
-        return id
-    }
-
     /// A URL any broker accepts: an https address literal in a public range, so no lookup is needed.
     static let webhookURL = "https://[3ffe::7]/samtykke-events"
-
-    func webhook() async throws -> String {
-        let answer = try await caller(bankA).send("POST", "/v1/webhooks", body: ["url": Self.webhookURL])
-        #expect(answer.status == 201, "\(answer.text)")
-        return try #require(answer.json["id"] as? String)
-    }
 }

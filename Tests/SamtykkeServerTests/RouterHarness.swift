@@ -118,8 +118,10 @@ struct RouterHarness: Sendable {
         }
     }
 
+    /// Issued at the broker's own time: a suite that holds the broker's clock still while the real
+    /// one runs on would otherwise, on a slow machine, get a token "issued in the future".
     func citizenToken(_ person: PersonID = RouterHarness.person) async throws -> String {
-        try provider.mint(pid: person.digits)
+        try provider.mint(pid: person.digits, now: settings.clock())
     }
 
     static func request(maxUses: Int = 2, validFor: TimeInterval = 86_400) -> [UInt8] {
