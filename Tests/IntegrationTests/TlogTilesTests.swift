@@ -57,8 +57,9 @@ import Testing
                 try broker.tamperer.setLeaf(270, leaf, db)
             }
             let tampered = try await Self.goTlog(broker.url)
+            // `go run` adds its own "exit status 1" line after the program's.
             #expect(tampered.status == 1)
-            #expect(tampered.stderr == "tlog-go: FAIL: the entries do not rebuild the checkpoint's root\n", "\(tampered.stderr)")
+            #expect(tampered.stderr.hasPrefix("tlog-go: FAIL: the entries do not rebuild the checkpoint's root\n"), "\(tampered.stderr)")
         }
     }
 
