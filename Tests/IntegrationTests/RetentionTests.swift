@@ -94,6 +94,9 @@ import Testing
                 let second = try await verify()
                 #expect(second.status == 0, "\(second.stderr)")
                 #expect(second.stdout.contains("the log only grew"), "\(second.stdout)")
+                // It says what was shredded: the forgotten consent's four entries; and there are no v1 entries to warn of.
+                #expect(second.stdout.contains("(1 of them forgotten)\n4 entries of forgotten consents have no opening any more"), "\(second.stdout)")
+                #expect(!second.stdout.contains("v1 entries"), "\(second.stdout)")
             }
             let afterwards = try await scan.findings(in: run.atRest())
             #expect(afterwards.isEmpty, "tax data at rest after the retention period: \(afterwards)")
