@@ -12,6 +12,13 @@ extension StoreContractTests {
         IdempotencyKey(bank: bank, key: name, requestHash: Array(name.utf8), abandonAfter: 30)
     }
 
+    /// The public tag of a consent, from its first entry.
+    func consentTag(of id: ConsentID, in store: any Store) async throws -> ConsentTag {
+        let rows = try await store.logEntries(LogQuery(limit: 1, consentId: id))
+        guard let row = rows.first, case .v2(let entry) = try LogLeaf(leafBytes: row.leaf) else { throw StoreFailure.corrupt("consent \(id) has no v2 entry") }
+        return entry.consent
+    }
+
     @Test(arguments: Backend.available)
     func forgettingAnEndedConsentRemovesItsPersonalDataAndKeepsTheLog(_ backend: Backend) async throws {
         try await TestStore.with(backend) { t in
@@ -48,41 +55,31 @@ extension StoreContractTests {
 
             // Another person's only consent, ended too: forgetting it leaves that person no subject key.
             let loner = try PersonID("03839199405")
-            let lonerTerms = try ConsentTerms(
-                personId: loner, scopes: [.debt], years: [2023], purpose: try Purpose(code: "loan-application", text: "Car loan"),
-                validUntil: now.addingTimeInterval(86_400), maxUses: 1, now: now, policy: ConsentPolicy()
-            )
-            let lonely = try await log.commit(Change(.create(Consent(bankOrg: bank, terms: lonerTerms, now: now, policy: ConsentPolicy()))), at: now)
-                .outcome.acceptedConsent()
+            let lonely = try await log.commit(Change(.create(try request(for: loner))), at: now).outcome.acceptedConsent()
             _ = try await log.commit(Change(.act(lonely.id, by: .citizen(loner), .deny(by: loner))), at: later)
             #expect(try await t.store.subjectKey(of: loner) != nil)
 
             let entriesBefore = try await t.store.logEntries(LogQuery(limit: 1000))
             let usedIndexes = try await t.store.logEntries(LogQuery(limit: 100, consentId: used.id)).map(\.index)
             #expect(usedIndexes.count == 4)
-            func tag(_ id: ConsentID) async throws -> ConsentTag {
-                let first = try #require(try await t.store.logEntries(LogQuery(limit: 1, consentId: id)).first)
-                guard case .v2(let entry) = try LogLeaf(leafBytes: first.leaf) else { throw StoreFailure.corrupt("entry \(first.index) is not v2") }
-                return entry.consent
-            }
-            let tags = (used: try await tag(used.id), withdrawn: try await tag(withdrawn.id), lonely: try await tag(lonely.id))
+            let tags = (
+                used: try await consentTag(of: used.id, in: t.store), withdrawn: try await consentTag(of: withdrawn.id, in: t.store),
+                lonely: try await consentTag(of: lonely.id, in: t.store)
+            )
             let oldestFirst = try await t.store.consents(ConsentQuery(viewer: .bank(bank), order: .oldestFirst, limit: 1))
             #expect(oldestFirst.map(\.id) == [used.id])
 
             // The cut: ended before `now` + 2 minutes. One at a time, longest ended first, then nothing more.
             let cut = now.addingTimeInterval(120)
             let sweptAt = now.addingTimeInterval(600)
-            func sweep(limit: Int) async throws -> ChangeOutcome {
-                try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: limit)), at: sweptAt).outcome
-            }
-            let first = try await sweep(limit: 1)
+            let first = try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: 1)), at: sweptAt).outcome
             #expect(first.forgotten == 1 && first.entries.map(\.type) == [.consentForgotten])
             await #expect(throws: StorageError.consentForgotten(ForgottenConsent(
                 id: used.id, bankOrg: bank, status: .exhausted, createdAt: asked, endedAt: now, forgottenAt: sweptAt
             ))) { try await t.store.consent(used.id, for: .bank(bank)) }
             #expect(try await t.store.consent(withdrawn.id, for: .bank(bank)).status == .withdrawn)
-            #expect(try await sweep(limit: 10).forgotten == 2)
-            let last = try await sweep(limit: 10)
+            #expect(try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: 10)), at: sweptAt).outcome.forgotten == 2)
+            let last = try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: 10)), at: sweptAt).outcome
             #expect(last.forgotten == 0 && last.entries.isEmpty)
 
             // Its bank is told it was forgotten; the citizen, whom no opening names any more, and anyone
