@@ -51,4 +51,6 @@ struct InvariantCheck: Sendable {
 
     var consentCount: Int { invariants.consentCount }
     var forgottenCount: Int { invariants.forgottenCount }
+    var publicEntryCount: Int { invariants.entryCount }
+    var shreddedEntryCount: Int { invariants.shreddedEntryCount }
 }

@@ -60,10 +60,13 @@ public struct LogAuditor<Source: LogSource>: Sendable {
             }
             // Only now are the entries known to be the signed ones, whose rules are worth judging.
             if let broken = invariants.firstBroken { throw broken }
-            return .verified(VerifiedLog(
+            var verified = VerifiedLog(
                 checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted, cosignatures: cosignatures,
                 readAsEntryBundles: readAsEntryBundles, consentTags: invariants.consentCount, forgottenConsentTags: invariants.forgottenCount
-            ))
+            )
+            verified.shreddedEntries = invariants.shreddedEntryCount
+            verified.v1Entries = checkpoint.size - UInt64(invariants.publicEntryCount)
+            return .verified(verified)
         } catch let failure as LogVerificationFailure {
             return .failed(failure)
         }

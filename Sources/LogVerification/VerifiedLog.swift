@@ -18,6 +18,10 @@ public struct VerifiedLog: Sendable, Hashable {
     /// invariants, and how many of those were forgotten (their openings shredded).
     public let consentTags: Int
     public let forgottenConsentTags: Int
+    /// Entries of forgotten consents, which have no opening any more (SPEC §4, crypto-shredding).
+    public var shreddedEntries: Int = 0
+    /// Entries written before v2, which name their parties in clear and cannot be shredded.
+    public var v1Entries: UInt64 = 0
 
     public var trustedOnFirstUse: Bool { trusted == nil }
 }

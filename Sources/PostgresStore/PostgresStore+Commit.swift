@@ -17,6 +17,7 @@ extension PostgresStore {
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try await write(plan, at: now, on: connection)
             try await writeLogKeys(plan, on: connection)
+            try await forget(plan.forgotten, at: now, on: connection)
             let proofs = try await PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { nodes in try await self.subtreeHashes(nodes, on: connection) })
             return try plan.committed(proofs: proofs)
         }
@@ -52,6 +53,14 @@ extension PostgresStore {
             }
         }
 
+        var ended: [Consent] = []
+        if let forgetting = BatchPlan.forgetting(in: changes), forgetting.limit > 0 {
+            let statement = EndedConsentsStatement(endedBefore: forgetting.endedBefore, limit: forgetting.limit)
+            for try await row in try await connection.execute(statement, logger: logger) {
+                ended.append(try row.consent())
+            }
+        }
+
         var registeredBanks: Set<OrgNumber> = []
         let banks = BatchPlan.banks(in: changes).map(\.digits)
         if !banks.isEmpty {
@@ -84,7 +93,7 @@ extension PostgresStore {
             }
         }
 
-        return BatchInputs(
+        var inputs = BatchInputs(
             size: size,
             rightEdge: rightEdge,
             checkpoint: try Self.checkpoint(size: head, rootHash: checkpoint?.0, note: checkpoint?.1),
@@ -94,6 +103,8 @@ extension PostgresStore {
             claimTokens: claimTokens,
             claimRecords: claimRecords
         )
+        inputs.ended = ended
+        return inputs
     }
 
     /// The plan's rows, each kind in one statement where it can be (claims are few and differ in shape).

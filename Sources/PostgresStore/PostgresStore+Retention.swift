@@ -5,43 +5,44 @@ import SamtykkeStore
 
 // MARK: RetentionStore
 extension PostgresStore {
-    /// One transaction: the longest-ended consents are locked, skipping any another transaction holds
-    /// (a commit acting on one, or another instance's sweep), and each leaves its remains behind.
-    public func forgetEndedConsents(endedBefore: Date, limit: Int, at now: Date) async throws -> Int {
-        try await transaction("forget ended consents") { connection in
-            let ended = try await connection.query(
-                """
-                SELECT id FROM consent
-                WHERE status IN \(unescaped: ForgottenConsent.terminalStatusesSQL) AND statusChangedAt < \(endedBefore)
-                ORDER BY statusChangedAt, id LIMIT \(max(0, limit))
-                FOR UPDATE SKIP LOCKED
-                """,
-                logger: logger
-            ).collect()
-            // Collected, then decoded (see `events(_:)`): the release compiler trips over iterating a decoding sequence.
-            let ids = try ended.map { try $0.decode(String.self) }
-            guard !ids.isEmpty else { return 0 }
-            try await connection.query(
-                """
-                INSERT INTO forgottenConsent (id, bankOrg, status, createdAt, endedAt, forgottenAt)
-                SELECT id, bankOrg, status, createdAt, statusChangedAt, \(now) FROM consent WHERE id = ANY(\(ids))
-                """,
-                logger: logger
-            )
-            // An event's log index is its entry's, so the log's own index by consent finds them.
-            try await connection.query("DELETE FROM event WHERE logIdx IN (SELECT idx FROM entryParty WHERE consentId = ANY(\(ids)))", logger: logger)
-            try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'bundle' AND consentId = ANY(\(ids))", logger: logger)
-            try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'consent' AND consentId = ANY(\(ids))", logger: logger)
-            try await connection.query("DELETE FROM consent WHERE id = ANY(\(ids))", logger: logger)
-            return ids.count
-        }
+    /// Writes what `BatchPlan.forgotten` says, after the batch's entries and openings: each consent
+    /// leaves its remains and nothing else that names it or its person; a person left with no
+    /// consent and no opening loses their subject key. The deleted rows are dead tuples until
+    /// VACUUM (README, "Retention"); no live row names them after this commit.
+    func forget(_ consents: [Consent], at now: Date, on connection: PostgresConnection) async throws {
+        guard !consents.isEmpty else { return }
+        let ids = consents.map(\.id.description)
+        try await connection.query(
+            """
+            INSERT INTO forgottenConsent (id, bankOrg, status, createdAt, endedAt, forgottenAt)
+            SELECT id, bankOrg, status, createdAt, statusChangedAt, \(now) FROM consent WHERE id = ANY(\(ids))
+            """,
+            logger: logger
+        )
+        // An event's log index is its entry's, so the log's own index by consent finds them (while
+        // the openings are still there); deliveries and their attempts cascade.
+        try await connection.query("DELETE FROM event WHERE logIdx IN (SELECT idx FROM entryParty WHERE consentId = ANY(\(ids)))", logger: logger)
+        try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'bundle' AND consentId = ANY(\(ids))", logger: logger)
+        try await connection.query("DELETE FROM idempotencyKey WHERE resultKind = 'consent' AND consentId = ANY(\(ids))", logger: logger)
+        try await connection.query("DELETE FROM entryOpening WHERE consentId = ANY(\(ids))", logger: logger)
+        try await connection.query("DELETE FROM consentTag WHERE consentId = ANY(\(ids))", logger: logger)
+        try await connection.query("DELETE FROM consent WHERE id = ANY(\(ids))", logger: logger)
+        let people = Array(Set(consents.map(\.terms.personId.digits)))
+        try await connection.query(
+            """
+            DELETE FROM subjectKey k WHERE personId = ANY(\(people))
+            AND NOT EXISTS (SELECT 1 FROM consent WHERE personId = k.personId) AND NOT EXISTS (SELECT 1 FROM entryOpening WHERE personId = k.personId)
+            """,
+            logger: logger
+        )
     }
 
     public func forgottenConsent(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent? {
         try await mapErrors("read a forgotten consent") { try await forgotten(id, for: viewer) }
     }
 
-    /// The bank sees its own; a citizen those whose log entries name them (the live row no longer does).
+    /// The bank sees its own; a citizen those whose log entries still name them: a v1 consent's
+    /// entries do, a v2 consent's openings are shredded, so its citizen is no longer known.
     func forgotten(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent? {
         let columns = "id, bankOrg, status, createdAt, endedAt, forgottenAt"
         let rows = switch viewer {

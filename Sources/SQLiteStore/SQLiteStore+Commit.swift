@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import Synchronization
 import SamtykkeCore
 import SamtykkeStore
 import TransparencyLog
 
 extension SQLiteStore: ChangeCommitting {
     public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
-        try await writer.write { db in
+        let committed = try await writer.write { db in
             let head = try Self.head(db)
             let edge = SubtreeCoordinate.rightEdge(size: head.size)
             var consents: [ConsentID: Consent] = [:]
@@ -23,12 +24,19 @@ extension SQLiteStore: ChangeCommitting {
                 claimTokens: try Self.claimTokens(db, BatchPlan.claims(in: changes)),
                 claimRecords: try Self.records(db, BatchPlan.claimedKeys(in: changes))
             )
+            if let forgetting = BatchPlan.forgetting(in: changes) {
+                inputs.ended = try Self.ended(db, before: forgetting.endedBefore, limit: forgetting.limit)
+            }
             try Self.loadLogKeys(db, into: &inputs, for: changes)
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try Self.write(db, plan, now: now)
             try Self.writeLogKeys(db, plan)
+            try Self.forget(db, plan.forgotten, at: now)
+            if !plan.forgotten.isEmpty { walHoldsForgotten.withLock { $0 = true } }
             return try plan.committed(proofs: try PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { try Self.subtreeHashes(db, $0) }))
         }
+        await shredWriteAheadLog()
+        return committed
     }
 
     private static func write(_ db: Database, _ plan: BatchPlan, now: Date) throws {

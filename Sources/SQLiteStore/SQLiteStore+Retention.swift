@@ -8,38 +8,54 @@ extension SQLiteStore: RetentionStore {
     /// the status index and sorts every ended consent on each sweep. Its status test is written
     /// exactly as the index's WHERE (since v8), which SQLite requires to use a partial index.
     static let endedBeforeSQL = """
-        SELECT id FROM consent INDEXED BY consent_ended WHERE \(Migrations.orChains("status IN " + ForgottenConsent.terminalStatusesSQL)) AND statusChangedAt < ?
+        SELECT * FROM consent INDEXED BY consent_ended WHERE \(Migrations.orChains("status IN " + ForgottenConsent.terminalStatusesSQL)) AND statusChangedAt < ?
         ORDER BY statusChangedAt, id LIMIT ?
         """
 
-    public func forgetEndedConsents(endedBefore: Date, limit: Int, at now: Date) async throws -> Int {
-        try await writer.write { db in
-            let ids = try String.fetchAll(db.cachedStatement(sql: Self.endedBeforeSQL), arguments: [endedBefore, max(0, limit)])
-            let keep = try db.cachedStatement(sql: """
-                INSERT INTO forgottenConsent (id, bankOrg, status, createdAt, endedAt, forgottenAt)
-                SELECT id, bankOrg, status, createdAt, statusChangedAt, ? FROM consent WHERE id = ?
-                """)
-            // An event's log index is its entry's, so the log's own index by consent finds them.
-            let events = try db.cachedStatement(sql: "DELETE FROM event WHERE logIdx IN (SELECT idx FROM entryParty WHERE consentId = ?)")
-            let bundleRecords = try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'bundle'")
-            let consentRecords = try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'consent'")
-            let row = try db.cachedStatement(sql: "DELETE FROM consent WHERE id = ?")
-            for id in ids {
-                try keep.execute(arguments: [now, id])
-                try events.execute(arguments: [id])
-                try bundleRecords.execute(arguments: [id])
-                try consentRecords.execute(arguments: [id])
-                try row.execute(arguments: [id])
-            }
-            return ids.count
+    /// Consents a retention sweep may forget, inside the commit's transaction.
+    static func ended(_ db: Database, before: Date, limit: Int) throws -> [Consent] {
+        guard limit > 0 else { return [] }
+        return try ConsentRecord.fetchAll(db.cachedStatement(sql: endedBeforeSQL), arguments: [before, limit]).map { try $0.consent() }
+    }
+
+    /// Writes what `BatchPlan.forgotten` says, after the batch's entries and openings: each consent
+    /// leaves its remains and nothing else that names it or its person; a person left with no
+    /// consent and no opening loses their subject key. `secure_delete` (set on every connection)
+    /// overwrites what is deleted, and the store checkpoints the WAL after the commit
+    /// (`shredWriteAheadLog`), so no copy of the rows stays in the files.
+    static func forget(_ db: Database, _ consents: [Consent], at now: Date) throws {
+        guard !consents.isEmpty else { return }
+        let keep = try db.cachedStatement(sql: """
+            INSERT INTO forgottenConsent (id, bankOrg, status, createdAt, endedAt, forgottenAt)
+            SELECT id, bankOrg, status, createdAt, statusChangedAt, ? FROM consent WHERE id = ?
+            """)
+        // Each child found by its parent's key: an event's log index is its entry's, so the log's own
+        // index by consent finds them (while the openings are still there); deliveries cascade.
+        let deletions = try [
+            "DELETE FROM event WHERE logIdx IN (SELECT idx FROM entryParty WHERE consentId = ?)",
+            "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'bundle'",
+            "DELETE FROM idempotencyKey WHERE consentId = ? AND resultKind = 'consent'",
+            "DELETE FROM entryOpening WHERE consentId = ?",
+            "DELETE FROM consentTag WHERE consentId = ?",
+            "DELETE FROM consent WHERE id = ?",
+        ].map { try db.cachedStatement(sql: $0) }
+        for consent in consents {
+            try keep.execute(arguments: [now, consent.id.description])
+            for statement in deletions { try statement.execute(arguments: [consent.id.description]) }
         }
+        let key = try db.cachedStatement(sql: """
+            DELETE FROM subjectKey WHERE personId = ?1
+            AND NOT EXISTS (SELECT 1 FROM consent WHERE personId = ?1) AND NOT EXISTS (SELECT 1 FROM entryOpening WHERE personId = ?1)
+            """)
+        for person in Set(consents.map(\.terms.personId.digits)) { try key.execute(arguments: [person]) }
     }
 
     public func forgottenConsent(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent? {
         try await writer.read { db in try Self.forgotten(db, id, for: viewer) }
     }
 
-    /// The bank sees its own; a citizen those whose log entries name them (the live row no longer does).
+    /// The bank sees its own; a citizen those whose log entries still name them: a v1 consent's
+    /// entries do, a v2 consent's openings are shredded, so its citizen is no longer known.
     static func forgotten(_ db: Database, _ id: ConsentID, for viewer: Viewer) throws -> ForgottenConsent? {
         guard let row = try Row.fetchOne(
             db,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SamtykkeCore
 import SamtykkeStore
 import TransparencyLog
@@ -16,6 +17,9 @@ public final class SQLiteStore: Sendable {
     /// Copies the WAL into the database file in the background (`startCheckpointer`); none for an
     /// in-memory store.
     private let checkpointer: Task<Void, Never>?
+    /// Set when a retention sweep deleted rows whose earlier versions the WAL may still hold, until
+    /// a TRUNCATE checkpoint emptied it (`shredWriteAheadLog`).
+    let walHoldsForgotten = Mutex(false)
 
     /// How often the WAL is copied back into the database file, on a connection of its own
     /// (`checkpointer`), while commits go on: a checkpoint run by the committing writer, as SQLite's
@@ -38,6 +42,10 @@ public final class SQLiteStore: Sendable {
             // FULL: in WAL mode NORMAL may lose the last commits on power loss; we promise they survive.
             // (Readers never write; the writer is set again below.)
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // What retention deletes is overwritten with zeros, in its b-tree pages and freed pages
+            // alike, so no forgotten person number lingers in the file's free space (README,
+            // "Retention"). Deletes are rare in the broker's writes (the log only grows), so it costs little.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             // No memory-mapped I/O (`mmap_size` stays 0): in WAL mode a connection whose next read
             // finds the WAL changed unmaps the whole file, and under a bundle load every read does, so
             // each consent lookup paid an munmap with a TLB shootdown on the other core and faulted its
@@ -67,7 +75,10 @@ public final class SQLiteStore: Sendable {
     private static func startCheckpointer(path: String) throws -> Task<Void, Never> {
         var configuration = Configuration()
         configuration.label = "samtykke.checkpointer"
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         // At the default priority: under a steady load, utility work waited tens of seconds for a turn.
         return Task.detached {
@@ -81,9 +92,28 @@ public final class SQLiteStore: Sendable {
 
     /// A private in-memory database, for fast tests of everything above storage.
     public init() throws {
-        self.writer = try DatabaseQueue()
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+        self.writer = try DatabaseQueue(configuration: configuration)
         self.checkpointer = nil
         try Migrations.migrator.migrate(writer)
+    }
+}
+
+extension SQLiteStore {
+    /// Empties the WAL once a retention sweep deleted rows: the frames of earlier commits hold the
+    /// forgotten rows as they were, and a PASSIVE checkpoint only rewinds the WAL, leaving old frames
+    /// past the new ones in the file. A TRUNCATE checkpoint copies every frame into the database file
+    /// (where `secure_delete` zeroed the rows) and cuts the WAL to nothing; it waits for readers
+    /// holding old snapshots, so one that cannot finish now is tried again after the next commit.
+    func shredWriteAheadLog() async {
+        guard walHoldsForgotten.withLock({ $0 }) else { return }
+        do {
+            let (walFrames, copied) = try await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            if walFrames == copied { walHoldsForgotten.withLock { $0 = false } }
+        } catch {
+            // Busy (a reader kept an old snapshot): the flag stays, and the next commit tries again.
+        }
     }
 }
 

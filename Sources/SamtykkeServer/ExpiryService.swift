@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// when it happened, not only when someone next touches the consent (which also enforces it); and
 /// deletes idempotency records past their day, sealed bundles with them, so nothing of a bundle
 /// stays at rest longer than a retry could need it; and forgets consents that ended longer ago than
-/// the retention period (`Broker.Limits.retention`), so their personal data leaves the live tables.
+/// the retention period (`Broker.Limits.retention`): their personal data leaves the live tables, the
+/// openings of their entries are shredded and each gets its `consent.forgotten` entry.
 struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
@@ -35,10 +36,8 @@ struct ExpiryService: Service, CustomStringConvertible {
                     if pruned > 0 { logger.info("forgot idempotency records", metadata: ["count": "\(pruned)"]) }
                     var forgotten = Self.batch
                     while forgotten == Self.batch {
-                        let now = broker.now()
-                        forgotten = try await broker.store.forgetEndedConsents(
-                            endedBefore: now.addingTimeInterval(-broker.limits.retention), limit: Self.batch, at: now
-                        )
+                        let endedBefore = broker.now().addingTimeInterval(-broker.limits.retention)
+                        forgotten = try await broker.commit(.forgetEnded(endedBefore: endedBefore, limit: Self.batch)).forgotten
                         if forgotten > 0 { logger.info("forgot ended consents past the retention period", metadata: ["count": "\(forgotten)"]) }
                     }
                 } catch is CancellationError {

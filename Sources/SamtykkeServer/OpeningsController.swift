@@ -49,7 +49,7 @@ struct OpeningsController {
             }
             return UInt64(value)
         }
-        let openings = try await broker.store.openings(at: Array(Set(indexes)).sorted(), about: person)
+        let openings = try await broker.store.openings(at: Array(Set(indexes)).sorted(), of: person)
         guard !openings.isEmpty else { throw Problem.notFound("none of these entries is about you") }
         return try JSONIO.response(JSONValue.object(["openings": .array(openings.map(\.json))]))
     }

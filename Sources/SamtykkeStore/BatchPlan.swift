@@ -13,6 +13,8 @@ public struct BatchInputs: Sendable {
     public var consents: [ConsentID: Consent]
     /// Due consents for the batch's expiry sweeps, oldest first, at most `BatchPlan.sweepLimit(in:)`.
     public var due: [Consent]
+    /// Consents for the batch's retention sweeps (`BatchPlan.forgetting(in:)`), longest ended first.
+    public var ended: [Consent] = []
     /// Which of `BatchPlan.banks(in:)` are registered.
     public var registeredBanks: Set<OrgNumber>
     /// The current token of each claim a change completes (absent: the record is gone).
@@ -46,7 +48,7 @@ extension BatchInputs {
     /// their tags and subject keys into `consentTags` and `subjectKeys` after the rest.
     public func partiesToLog(in changes: [Change]) -> (consents: [ConsentID], people: [PersonID]) {
         let created = changes.compactMap { if case .create(let consent) = $0.kind { consent } else { nil } }
-        let all = Array(consents.values) + due + created
+        let all = Array(consents.values) + due + ended + created
         return (Array(Set(all.map(\.id))).sorted { $0.description < $1.description }, Array(Set(all.map(\.terms.personId))).sorted { $0.digits < $1.digits })
     }
 }
@@ -115,6 +117,12 @@ public struct BatchPlan: Sendable {
     public private(set) var newConsentTags: [(consent: ConsentID, tag: ConsentTag)] = []
     public private(set) var newSubjectKeys: [(person: PersonID, key: SubjectKey)] = []
     public var openings: [EntryOpening] { entries.compactMap(\.opening) }
+    /// Consents the batch's retention sweeps forgot, as they stood: after writing the batch's rows
+    /// the store replaces each by its `ForgottenConsent` (`forgottenAt` the batch's time) and
+    /// deletes everything else that names it or its person: its row, events (with their deliveries),
+    /// idempotency records, tag and the openings of its entries; then the subject key of each of
+    /// their people left with no consent and no opening.
+    public private(set) var forgotten: [Consent] = []
     private var consentTags: [ConsentID: ConsentTag]
     private var subjectKeys: [PersonID: SubjectKey]
     private var outcomes: [Result<ChangeOutcome, StorageError>] = []
@@ -139,6 +147,14 @@ public struct BatchPlan: Sendable {
         changes.reduce(0) { sum, change in if case .expireDue(let limit) = change.kind { sum + limit } else { sum } }
     }
 
+    /// What the batch's retention sweeps ask for: consents that ended before the earliest of their
+    /// moments, at most the sum of their limits; nil when the batch has none.
+    public static func forgetting(in changes: [Change]) -> (endedBefore: Date, limit: Int)? {
+        let sweeps = changes.compactMap { if case .forgetEnded(let before, let limit) = $0.kind { (before, limit) } else { nil } }
+        guard let earliest = sweeps.map(\.0).min() else { return nil }
+        return (earliest, sweeps.reduce(0) { $0 + max(0, $1.1) })
+    }
+
     /// Keys the changes claim in this transaction: the store reads (and locks) their records.
     public static func claimedKeys(in changes: [Change]) -> [IdempotencyRecordID] {
         changes.compactMap { $0.claiming.map(IdempotencyRecordID.init) }
@@ -158,13 +174,14 @@ public struct BatchPlan: Sendable {
         var tree = try MerkleTreeBuilder(size: inputs.size, rightEdge: inputs.rightEdge)
         var consents = inputs.consents
         var due = inputs.due[...]
+        var ended = inputs.ended[...]
         var records = inputs.claimRecords
         for change in changes {
             if let key = change.claiming, let earlier = records[IdempotencyRecordID(key)]?.outcome(for: key, now: now) {
                 outcomes.append(Self.settled(earlier))
                 continue
             }
-            let outcome = try plan(change, inputs: inputs, consents: &consents, due: &due, tree: &tree, now: now)
+            let outcome = try plan(change, inputs: inputs, consents: &consents, due: &due, ended: &ended, tree: &tree, now: now)
             if let key = change.claiming, case .success(let done) = outcome, done.refusal == nil, let consent = done.consent {
                 let result = IdempotentResult.consentCreated(consent.id)
                 claimed.append((key, result))
@@ -188,7 +205,7 @@ public struct BatchPlan: Sendable {
 
     private mutating func plan(
         _ change: Change, inputs: BatchInputs, consents: inout [ConsentID: Consent], due: inout ArraySlice<Consent>,
-        tree: inout MerkleTreeBuilder, now: Date
+        ended: inout ArraySlice<Consent>, tree: inout MerkleTreeBuilder, now: Date
     ) throws -> Result<ChangeOutcome, StorageError> {
         if let completing = change.completing {
             guard pendingClaims[IdempotencyRecordID(completing.claim.key)] == completing.claim.token else { return .failure(.idempotencyClaimLost) }
@@ -209,7 +226,7 @@ public struct BatchPlan: Sendable {
             complete(change.completing, with: .consentCreated(consent.id))
             return .success(ChangeOutcome(consent: consent, entries: logged, refusal: nil, receipt: nil))
         case .act(let id, let viewer, let action):
-            guard let stored = consents[id], viewer.sees(stored) else { return .failure(.consentNotFound) }
+            guard let stored = consents[id], viewer.sees(stored), !forgotten.contains(where: { $0.id == id }) else { return .failure(.consentNotFound) }
             let decision = stored.decide(action, at: now)
             consents[id] = decision.consent
             if decision.changesConsent { markUpdated(decision.consent) }
@@ -235,6 +252,18 @@ public struct BatchPlan: Sendable {
                 expired += 1
             }
             return .success(ChangeOutcome(consent: nil, entries: logged, refusal: nil, receipt: nil, expired: expired))
+        case .forgetEnded(let endedBefore, let limit):
+            var logged: [AuditEntry] = []
+            var count = 0
+            while count < limit, let next = ended.popFirst() {
+                // As this batch left it: an act earlier in the batch may have logged a refusal, never revived it.
+                let consent = consents[next.id] ?? next
+                guard consent.status.isTerminal, consent.statusChangedAt < endedBefore, !forgotten.contains(where: { $0.id == consent.id }) else { continue }
+                logged += try logForgotten(consent, tree: &tree, now: now)
+                forgotten.append(consent)
+                count += 1
+            }
+            return .success(ChangeOutcome(consent: nil, entries: logged, refusal: nil, receipt: nil, forgotten: count))
         }
     }
 
@@ -242,32 +271,55 @@ public struct BatchPlan: Sendable {
         try decision.entries.map { draft in
             let entry = AuditEntry(index: size, time: now, consent: decision.consent, draft: draft)
             let (leaf, opening) = try seal(entry, of: decision.consent)
-            // A tlog-tiles entry bundle prefixes each entry with a 16-bit length.
-            guard leaf.count <= EntryBundle.maxEntryBytes else {
-                throw StorageError.refused(.invalid("entry", "would be \(leaf.count) bytes; a log entry holds at most \(EntryBundle.maxEntryBytes)"))
-            }
-            let leafHash = MerkleHasher.leafHash(leaf)
-            entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash, opening: opening))
-            nodes += tree.append(leafHash: leafHash)
+            try append(entry, leaf: leaf, opening: opening, to: &tree)
             return entry
         }
+    }
+
+    private mutating func append(_ entry: AuditEntry, leaf: [UInt8], opening: EntryOpening?, to tree: inout MerkleTreeBuilder) throws {
+        // A tlog-tiles entry bundle prefixes each entry with a 16-bit length.
+        guard leaf.count <= EntryBundle.maxEntryBytes else {
+            throw StorageError.refused(.invalid("entry", "would be \(leaf.count) bytes; a log entry holds at most \(EntryBundle.maxEntryBytes)"))
+        }
+        let leafHash = MerkleHasher.leafHash(leaf)
+        entries.append(LoggedEntry(entry: entry, leaf: leaf, leafHash: leafHash, opening: opening))
+        nodes += tree.append(leafHash: leafHash)
+    }
+
+    /// The `consent.forgotten` entry of a consent with a public tag (SPEC §4): actor `system`, its
+    /// subject tag made with the person's key (which the store may delete right after), its opening
+    /// naming no one. A consent requested before v2 has no tag and gets none: its v1 entries name
+    /// the person in clear and cannot be shredded.
+    private mutating func logForgotten(_ consent: Consent, tree: inout MerkleTreeBuilder, now: Date) throws -> [AuditEntry] {
+        guard let tag = consentTags[consent.id] else { return [] }
+        let entry = AuditEntry(
+            index: size, time: now, actor: .system, consentId: consent.id, personId: consent.terms.personId, bankOrg: consent.bankOrg,
+            event: .forgotten
+        )
+        let sealed = try PublicEntry.seal(
+            index: entry.index, time: now, privatePart: try PrivateEntryPart(actor: .system, parties: nil, event: .forgotten), consent: tag,
+            subjectKey: subjectKey(of: consent.terms.personId)
+        )
+        try append(entry, leaf: try sealed.entry.leafBytes(), opening: sealed.opening, to: &tree)
+        return [entry]
     }
 
     /// The leaf of `entry`: a v2 public entry and its opening for a consent with a tag (drawing the
     /// person's subject key at their first entry), a v1 entry for one requested before v2.
     private mutating func seal(_ entry: AuditEntry, of consent: Consent) throws -> (leaf: [UInt8], opening: EntryOpening?) {
         guard let tag = consentTags[consent.id] else { return (try entry.leafBytes(), nil) }
-        let person = consent.terms.personId
-        let key: SubjectKey
-        if let known = subjectKeys[person] {
-            key = known
-        } else {
-            key = SubjectKey.random()
-            subjectKeys[person] = key
-            newSubjectKeys.append((person, key))
-        }
+        let key = subjectKey(of: consent.terms.personId)
         let sealed = try PublicEntry.seal(index: entry.index, time: entry.time, privatePart: try entry.privatePart(), consent: tag, subjectKey: key)
         return (try sealed.entry.leafBytes(), sealed.opening)
+    }
+
+    /// The person's subject key, drawn at their first v2 entry.
+    private mutating func subjectKey(of person: PersonID) -> SubjectKey {
+        if let known = subjectKeys[person] { return known }
+        let key = SubjectKey.random()
+        subjectKeys[person] = key
+        newSubjectKeys.append((person, key))
+        return key
     }
 
     private mutating func markUpdated(_ consent: Consent) {

@@ -1,3 +1,4 @@
+import Foundation
 import SamtykkeCore
 
 /// One request's part of a commit: what happens to which consent, and the `Idempotency-Key` claim
@@ -12,6 +13,11 @@ public struct Change: Sendable {
         /// Settles up to `limit` consents whose expiry came due, oldest first; other instances'
         /// sweeps skip rows this one holds.
         case expireDue(limit: Int)
+        /// Forgets up to `limit` consents that became terminal before `endedBefore`, longest ended
+        /// first (retention, SPEC §4): each leaves a `ForgottenConsent`, its openings are shredded
+        /// and a `consent.forgotten` entry is logged for its tag. Other instances' sweeps skip rows
+        /// this one holds.
+        case forgetEnded(endedBefore: Date, limit: Int)
     }
 
     public let kind: Kind

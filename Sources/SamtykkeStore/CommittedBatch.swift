@@ -25,15 +25,18 @@ public struct ChangeOutcome: Sendable {
     public let receipt: AuditReceipt?
     /// How many consents an expiry sweep expired.
     public let expired: Int
+    /// How many consents a retention sweep forgot.
+    public let forgotten: Int
     /// What an earlier request with this change's `claiming` key did; nothing was done this time.
     public let replayed: IdempotentResult?
 
-    public init(consent: Consent?, entries: [AuditEntry], refusal: DomainError?, receipt: AuditReceipt?, expired: Int = 0, replayed: IdempotentResult? = nil) {
+    public init(consent: Consent?, entries: [AuditEntry], refusal: DomainError?, receipt: AuditReceipt?, expired: Int = 0, forgotten: Int = 0, replayed: IdempotentResult? = nil) {
         self.consent = consent
         self.entries = entries
         self.refusal = refusal
         self.receipt = receipt
         self.expired = expired
+        self.forgotten = forgotten
         self.replayed = replayed
     }
 

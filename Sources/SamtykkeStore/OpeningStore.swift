@@ -54,6 +54,27 @@ extension LogStore where Self: OpeningStore {
     }
 }
 
+extension OpeningStore where Self: LogStore {
+    /// The openings of those of `indexes` that are about `person` (`GET /v1/me/openings`): their
+    /// entries' openings, and those of the `consent.forgotten` entries whose subject tags their key
+    /// made. A forgotten entry's opening names no one, so only its subject tag says whose it is;
+    /// with it, a citizen who still has a key opens the entry that says their consent was forgotten.
+    public func openings(at indexes: [UInt64], of person: PersonID) async throws -> [EntryOpening] {
+        let own = try await openings(at: indexes, about: person)
+        let opened = Set(own.map(\.index))
+        let rest = indexes.filter { !opened.contains($0) }
+        guard !rest.isEmpty, let key = try await subjectKey(of: person) else { return own }
+        var forgotten: [EntryOpening] = []
+        for opening in try await openings(at: rest, about: nil) where opening.privatePart.parties == nil {
+            guard let row = try await logEntries(LogQuery(start: opening.index, limit: 1)).first, row.index == opening.index,
+                case .v2(let entry)? = try? LogLeaf(leafBytes: row.leaf), entry.subject == key.tag(at: entry.index)
+            else { continue }
+            forgotten.append(opening)
+        }
+        return (own + forgotten).sorted { $0.index < $1.index }
+    }
+}
+
 extension OpenedEntry {
     /// `rows` opened by the openings `store` holds for them (only `person`'s, when given).
     public static func open(_ rows: [StoredEntry], store: any OpeningStore, about person: PersonID? = nil) async throws -> [OpenedEntry] {

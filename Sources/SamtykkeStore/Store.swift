@@ -83,14 +83,11 @@ public protocol IdempotencyStore: Sendable {
     func pruneIdempotency(before: Date) async throws -> Int
 }
 
-/// Retention: some time after a consent became terminal its personal data leaves the live tables.
-/// The consent log (entries, Merkle nodes, checkpoints) is never touched: it keeps the history.
+/// Retention: some time after a consent became terminal it is forgotten (`Change.Kind.forgetEnded`,
+/// committed like any change because it logs `consent.forgotten`): its personal data leaves the
+/// live tables and its entries' openings are shredded. Leaves, Merkle nodes and checkpoints are
+/// never touched.
 public protocol RetentionStore: Sendable {
-    /// In one transaction, for up to `limit` consents that became terminal (`statusChangedAt`)
-    /// before `endedBefore`, longest ended first: replaces the consent's row by a `ForgottenConsent`
-    /// and deletes its events (their deliveries and attempt logs go with them) and its idempotency
-    /// records. Rows another instance holds are skipped. Returns how many consents were forgotten.
-    func forgetEndedConsents(endedBefore: Date, limit: Int, at now: Date) async throws -> Int
     /// What is left of a forgotten consent, for its bank or for the citizen its log entries name;
     /// nil for anyone else and for a consent that was never forgotten.
     func forgottenConsent(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent?

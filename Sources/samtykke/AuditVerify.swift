@@ -39,6 +39,9 @@ extension AuditCommand {
             /// Consents named by v2 entries, each checked against the public invariants, and how many were forgotten.
             var consentTags: Int? = nil
             var forgottenConsentTags: Int? = nil
+            /// Entries of forgotten consents, without an opening any more, and v1 entries, which cannot be shredded.
+            var shreddedEntries: Int? = nil
+            var v1Entries: UInt64? = nil
         }
 
         mutating func validate() throws {
@@ -74,13 +77,20 @@ extension AuditCommand {
                             verified: true, origin: log.checkpoint.origin, size: log.checkpoint.size, rootHash: log.checkpoint.rootHash.base64,
                             trustedOnFirstUse: log.trustedOnFirstUse, previousSize: log.trusted?.size, firstBadIndex: nil, failure: nil,
                             stateFile: statePath, readAsEntryBundles: log.readAsEntryBundles,
-                            consentTags: log.consentTags, forgottenConsentTags: log.forgottenConsentTags
+                            consentTags: log.consentTags, forgottenConsentTags: log.forgottenConsentTags,
+                            shreddedEntries: log.shreddedEntries, v1Entries: log.v1Entries
                         ))
                     }
                     printEscaped("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
                     print("root hash: \(log.checkpoint.rootHash.base64)")
                     if log.consentTags > 0 {
                         print("public rules hold for the \(log.consentTags) consents of the v2 entries (\(log.forgottenConsentTags) of them forgotten)")
+                    }
+                    if log.shreddedEntries > 0 {
+                        print("\(log.shreddedEntries) entries of forgotten consents have no opening any more: nobody can link them to a person")
+                    }
+                    if log.v1Entries > 0 {
+                        print("\(log.v1Entries) v1 entries from before the upgrade name their parties in clear and cannot be shredded")
                     }
                     for cosignature in log.cosignatures {
                         print(WitnessKeys.line(for: cosignature))

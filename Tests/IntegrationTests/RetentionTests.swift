@@ -6,11 +6,14 @@ import TestSupport
 import SamtykkeApp
 import SamtykkeCore
 import SamtykkeServer
+import SamtykkeStore
 import Testing
 
 /// `serve --retention`: past the period after a consent ended, the bank is told it was forgotten
-/// (410), the citizen's access log and `audit verify` still tell its whole history, and at no time
-/// is any of the tax data it carried at rest in the database.
+/// (410); its entries' openings are shredded, so the citizen is no longer linked to it (404, and
+/// their access log leaves it out), while the log keeps every leaf, gains a public
+/// `consent.forgotten` for its tag and still verifies; at no time is any of the tax data it carried
+/// at rest in the database.
 @Suite(.serialized) struct RetentionTests {
     static let retention: TimeInterval = 30 * 86_400
 
@@ -74,19 +77,26 @@ import Testing
                 let events = try #require(try await run.bank.send("GET", "/v1/events").json["events"] as? [[String: Any]])
                 #expect(Set(events.compactMap { ($0["data"] as? [String: Any])?["consentId"] as? String }) == [recent])
 
-                // The citizen's own view reads the log: the whole history is there, in plain words.
+                // Crypto-shredded: nothing links the citizen to it any more, so to them it does not
+                // exist; their other consent's history is still there.
                 let citizenNow = try await run.citizen(person.personId.digits, at: run.clock.now())
-                #expect(try await citizenNow.send("GET", "/v1/me/consents/\(id)").status == 410)
-                #expect(try await citizenNow.send("POST", "/v1/me/consents/\(id)/revoke").status == 410)
+                #expect(try await citizenNow.send("GET", "/v1/me/consents/\(id)").status == 404)
+                #expect(try await citizenNow.send("POST", "/v1/me/consents/\(id)/revoke").status == 404)
                 let log = try #require(try await citizenNow.send("GET", "/v1/me/access-log").json["entries"] as? [[String: Any]])
-                let history = log.filter { $0["consentId"] as? String == id }
-                #expect(history.compactMap { $0["type"] as? String } == ["consent.requested", "consent.granted", "bundle.issued", "consent.exhausted"])
-                #expect(history.contains { ($0["summary"] as? String)?.contains("received debt and income for 2023, 2024") == true })
+                #expect(Set(log.compactMap { $0["consentId"] as? String }) == [recent])
+                // The public log says it was forgotten: one consent.forgotten, after its last entry, by the system.
+                let forgottenEntries = try await run.stack.broker.store.logEntries(LogQuery(start: size - 1, limit: 10))
+                    .compactMap { row -> PublicEntry? in if case .v2(let entry) = try LogLeaf(leafBytes: row.leaf) { entry } else { nil } }
+                    .filter { $0.type == .consentForgotten }
+                #expect(forgottenEntries.count == 1)
 
                 // The log was never touched: it verifies, and only grew since the first run.
                 let second = try await verify()
                 #expect(second.status == 0, "\(second.stderr)")
                 #expect(second.stdout.contains("the log only grew"), "\(second.stdout)")
+                // It says what was shredded: the forgotten consent's four entries; and there are no v1 entries to warn of.
+                #expect(second.stdout.contains("(1 of them forgotten)\n4 entries of forgotten consents have no opening any more"), "\(second.stdout)")
+                #expect(!second.stdout.contains("v1 entries"), "\(second.stdout)")
             }
             let afterwards = try await scan.findings(in: run.atRest())
             #expect(afterwards.isEmpty, "tax data at rest after the retention period: \(afterwards)")

@@ -1,4 +1,6 @@
+import ChildProcess
 import Foundation
+import TestSupport
 import Testing
 
 /// The log served as C2SP tlog-tiles: what a tile client reads agrees with the signed checkpoint,
@@ -37,6 +39,36 @@ import Testing
             #expect(tampered.status == 1)
             #expect(tampered.stderr == "verify-tiles: FAIL: entry 270 does not hash to its level-0 tile hash\n", "\(tampered.stderr)")
         }
+    }
+
+    /// Go's `golang.org/x/mod/sumdb/tlog`, the reference tiled-log code (Debian's package, installed by
+    /// scripts/install-system-packages), reads the public tiles and entry bundles with no key and
+    /// rebuilds the signed root (`scripts/tlog-go`); a changed leaf no longer rebuilds it.
+    @Test
+    func goTlogRebuildsTheRootFromThePublicEntryBundles() async throws {
+        try await Self.withLog { broker in
+            let honest = try await Self.goTlog(broker.url)
+            #expect(honest.status == 0, "\(honest.stderr)")
+            #expect(honest.stdout.hasPrefix("tlog-go: 304 entries rebuild root "), "\(honest.stdout)")
+
+            try broker.tamperer.tamper { db in
+                var leaf = try broker.tamperer.leaf(270, db)
+                leaf[leaf.count - 3] ^= 0x01
+                try broker.tamperer.setLeaf(270, leaf, db)
+            }
+            let tampered = try await Self.goTlog(broker.url)
+            // `go run` adds its own "exit status 1" line after the program's.
+            #expect(tampered.status == 1)
+            #expect(tampered.stderr.hasPrefix("tlog-go: FAIL: the entries do not rebuild the checkpoint's root\n"), "\(tampered.stderr)")
+        }
+    }
+
+    static func goTlog(_ url: String) async throws -> CommandResult {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("samtykke-go-cache").path
+        return try await Command.run(
+            "go", ["run", Package.root.appendingPathComponent("scripts/tlog-go/main.go").path, url],
+            environment: ["GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOCACHE": cache, "GOFLAGS": "", "GOPROXY": "off"]
+        )
     }
 
     @Test func onlyTilesTheCheckpointCoversAreServedAndFullOnesAreImmutable() async throws {

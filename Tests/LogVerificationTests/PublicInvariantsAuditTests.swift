@@ -40,6 +40,8 @@ import TransparencyLog
         guard case .verified(let verified) = result else { Issue.record("\(result)"); return }
         #expect(verified.checkpoint.size == 313 && verified.readAsEntryBundles == servesBundles)
         #expect(verified.consentTags == 2 && verified.forgottenConsentTags == 1)
+        // What retention could not shred (the 300 v1 entries) and what it did (7 entries without an opening).
+        #expect(verified.v1Entries == 300 && verified.shreddedEntries == 7)
     }
 
     /// A bundle written after the citizen revoked, straight into the entry table past the triggers

@@ -44,6 +44,8 @@ import SamtykkeCore
         var invariants = PublicInvariants()
         for entry in mixed { try invariants.check(entry) }
         #expect(invariants.consentCount == 5 && invariants.forgottenCount == 2)
+        // The forgotten consents' entries but their consent.forgotten lost their openings: 11 + 2.
+        #expect(invariants.entryCount == mixed.count && invariants.shreddedEntryCount == 13)
     }
 
     @Test(arguments: [

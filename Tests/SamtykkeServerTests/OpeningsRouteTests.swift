@@ -47,6 +47,47 @@ import TransparencyLog
         }
     }
 
+    /// After retention forgot one of a citizen's consents (SPEC §4): its entries' openings are gone
+    /// for everyone, the consent is not found, and the citizen (who has another consent, so still a
+    /// key) opens the `consent.forgotten` entry made with their key; nobody else does.
+    @Test func aCitizenOpensTheForgottenEntryOfTheirConsentAndNothingOfItsShreddedOnes() async throws {
+        let harness = try await RouterHarness.make()
+        let token = try await harness.citizenToken()
+        let stranger = try await harness.citizenToken(try PersonID("14830351257"))
+        try await harness.test { client in
+            let (id, _, _) = try await used(harness, client, token: token)
+            #expect(try await client.send(.post, "/v1/me/consents/\(id)/revoke", bearer: token).status == .ok)
+            #expect(try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request()).status == .created)
+            // The stranger has a consent too, so a subject key their tags are made with.
+            let strangers = String(decoding: RouterHarness.request(), as: UTF8.self).replacingOccurrences(of: RouterHarness.person.digits, with: "14830351257")
+            #expect(try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: Array(strangers.utf8)).status == .created)
+            let now = Date()
+            let swept = try await LogSequencer(store: harness.store, signer: harness.keys.logSigner)
+                .commit(Change(.forgetEnded(endedBefore: now.addingTimeInterval(1), limit: 10)), at: now.addingTimeInterval(1))
+            let forgotten = try #require(swept.outcome.entries.first).index
+            #expect(swept.outcome.forgotten == 1 && forgotten == 6)
+
+            let mine = try await client.send(.get, "/v1/me/openings?indexes=0,1,2,3,\(forgotten)", bearer: token)
+            #expect(mine.status == .ok, "\(String(buffer: mine.body))")
+            let openings = try #require(mine.json["openings"] as? [[String: Any]])
+            #expect(openings.compactMap { ($0["index"] as? NSNumber)?.intValue } == [Int(forgotten)])
+            guard case .object(let answer) = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: mine.body)),
+                case .array(let list)? = answer["openings"], let first = list.first
+            else { Issue.record("no openings"); return }
+            let opening = try EntryOpening(json: first, type: .consentForgotten)
+            let key = try #require(try await harness.store.subjectKey(of: RouterHarness.person))
+            let row = try #require(try await harness.store.logEntries(LogQuery(start: forgotten, limit: 1)).first)
+            guard case .v2(let entry) = try LogLeaf(leafBytes: row.leaf) else { Issue.record("not v2"); return }
+            try entry.check(opening, subjectKey: key)
+            #expect(opening.privatePart.parties == nil && opening.privatePart.actor == .system)
+
+            #expect(try await client.send(.get, "/v1/me/openings?indexes=0,1,2,3", bearer: token).status == .notFound)
+            #expect(try await client.send(.get, "/v1/me/openings?indexes=\(forgotten)", bearer: stranger).status == .notFound)
+            #expect(try await client.send(.get, "/v1/me/consents/\(id)", bearer: token).status == .notFound)
+            #expect(try await client.send(.get, "/v1/consents/\(id)", bearer: harness.bankKey).status == .gone)
+        }
+    }
+
     @Test func aCitizenGetsTheirOwnOpeningsAndSubjectKeyAndNothingOfOthers() async throws {
         let harness = try await RouterHarness.make()
         let token = try await harness.citizenToken()

@@ -4,11 +4,19 @@ import SamtykkeStore
 import Testing
 
 /// Retention: a consent that ended before the cut leaves the live tables (its row becomes a
-/// `ForgottenConsent`, its events, deliveries and idempotency records go); the log keeps every entry,
+/// `ForgottenConsent`, its events, deliveries and idempotency records go) and its entries' openings
+/// are shredded, with a `consent.forgotten` entry for its tag (SPEC §4); the log keeps every leaf,
 /// and nothing open or recently ended is touched.
 extension StoreContractTests {
     func key(_ name: String) -> IdempotencyKey {
         IdempotencyKey(bank: bank, key: name, requestHash: Array(name.utf8), abandonAfter: 30)
+    }
+
+    /// The public tag of a consent, from its first entry.
+    func consentTag(of id: ConsentID, in store: any Store) async throws -> ConsentTag {
+        let rows = try await store.logEntries(LogQuery(limit: 1, consentId: id))
+        guard let row = rows.first, case .v2(let entry) = try LogLeaf(leafBytes: row.leaf) else { throw StoreFailure.corrupt("consent \(id) has no v2 entry") }
+        return entry.consent
     }
 
     @Test(arguments: Backend.available)
@@ -45,24 +53,40 @@ extension StoreContractTests {
             let inFlight = try #require(try await t.store.claimDeliveries(now: later, leaseUntil: later.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "during")
                 .first { $0.event.consentId == used.id })
 
+            // Another person's only consent, ended too: forgetting it leaves that person no subject key.
+            let loner = try PersonID("03839199405")
+            let lonely = try await log.commit(Change(.create(try request(for: loner))), at: now).outcome.acceptedConsent()
+            _ = try await log.commit(Change(.act(lonely.id, by: .citizen(loner), .deny(by: loner))), at: later)
+            #expect(try await t.store.subjectKey(of: loner) != nil)
+
             let entriesBefore = try await t.store.logEntries(LogQuery(limit: 1000))
+            let usedIndexes = try await t.store.logEntries(LogQuery(limit: 100, consentId: used.id)).map(\.index)
+            #expect(usedIndexes.count == 4)
+            let tags = (
+                used: try await consentTag(of: used.id, in: t.store), withdrawn: try await consentTag(of: withdrawn.id, in: t.store),
+                lonely: try await consentTag(of: lonely.id, in: t.store)
+            )
             let oldestFirst = try await t.store.consents(ConsentQuery(viewer: .bank(bank), order: .oldestFirst, limit: 1))
             #expect(oldestFirst.map(\.id) == [used.id])
 
             // The cut: ended before `now` + 2 minutes. One at a time, longest ended first, then nothing more.
             let cut = now.addingTimeInterval(120)
             let sweptAt = now.addingTimeInterval(600)
-            #expect(try await t.store.forgetEndedConsents(endedBefore: cut, limit: 1, at: sweptAt) == 1)
+            let first = try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: 1)), at: sweptAt).outcome
+            #expect(first.forgotten == 1 && first.entries.map(\.type) == [.consentForgotten])
             await #expect(throws: StorageError.consentForgotten(ForgottenConsent(
                 id: used.id, bankOrg: bank, status: .exhausted, createdAt: asked, endedAt: now, forgottenAt: sweptAt
             ))) { try await t.store.consent(used.id, for: .bank(bank)) }
             #expect(try await t.store.consent(withdrawn.id, for: .bank(bank)).status == .withdrawn)
-            #expect(try await t.store.forgetEndedConsents(endedBefore: cut, limit: 10, at: sweptAt) == 1)
-            #expect(try await t.store.forgetEndedConsents(endedBefore: cut, limit: 10, at: sweptAt) == 0)
+            #expect(try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: 10)), at: sweptAt).outcome.forgotten == 2)
+            let last = try await log.commit(Change(.forgetEnded(endedBefore: cut, limit: 10)), at: sweptAt).outcome
+            #expect(last.forgotten == 0 && last.entries.isEmpty)
 
-            // Its bank and the citizen the log names are told it was forgotten; anyone else, that there is no such consent.
+            // Its bank is told it was forgotten; the citizen, whom no opening names any more, and anyone
+            // else, that there is no such consent.
             let remains = ForgottenConsent(id: withdrawn.id, bankOrg: bank, status: .withdrawn, createdAt: now, endedAt: later, forgottenAt: sweptAt)
-            await #expect(throws: StorageError.consentForgotten(remains)) { try await t.store.consent(withdrawn.id, for: .citizen(person)) }
+            await #expect(throws: StorageError.consentNotFound) { try await t.store.consent(withdrawn.id, for: .citizen(person)) }
+            #expect(try await t.store.forgottenConsent(withdrawn.id, for: .citizen(person)) == nil)
             #expect(try await t.store.forgottenConsent(withdrawn.id, for: .bank(bank)) == remains)
             let stranger = try PersonID("14830351257")
             await #expect(throws: StorageError.consentNotFound) { try await t.store.consent(used.id, for: .bank(otherBank)) }
@@ -75,13 +99,14 @@ extension StoreContractTests {
                 try await log.commit(Change(.act(used.id, by: .bank(bank), .requireUsable(for: bank))), at: sweptAt)
             }
 
-            // Not listed any more, but a cursor forgotten between two pages still places the next one.
+            // Not listed any more, but a cursor forgotten between two pages still places its bank's next
+            // one; for the citizen, whom nothing links to it any more, it is a cursor like any unknown one.
             let listed = try await t.store.consents(ConsentQuery(viewer: .bank(bank), limit: 100)).map(\.id)
             #expect(Set(listed) == [pending.id, active.id, recent.id])
             #expect(try await t.store.consents(ConsentQuery(viewer: .citizen(person), limit: 100)).count == 3)
             let nextPage = try await t.store.consents(ConsentQuery(viewer: .bank(bank), order: .oldestFirst, after: used.id, limit: 100)).map(\.id)
             #expect(Set(nextPage) == [pending.id, active.id, recent.id])
-            #expect(try await t.store.consents(ConsentQuery(viewer: .citizen(person), order: .oldestFirst, after: used.id, limit: 100)).count == 3)
+            #expect(try await t.store.consents(ConsentQuery(viewer: .citizen(person), order: .oldestFirst, after: used.id, limit: 100)).isEmpty)
             #expect(try await t.store.consents(ConsentQuery(viewer: .bank(otherBank), after: used.id, limit: 100)).isEmpty)
 
             // Its events left the feed, and its deliveries and their attempts the queue and the log of the endpoint.
@@ -105,12 +130,31 @@ extension StoreContractTests {
             #expect(try await t.store.consent(active.id, for: .citizen(person)).status == .active)
             #expect(try await t.store.consent(recent.id, for: .bank(bank)).status == .denied)
 
-            // The log keeps every entry, byte for byte, and still verifies against its signed head.
+            // The log keeps every leaf, byte for byte, and grew by one public `consent.forgotten` per
+            // forgotten consent, for its tag, made with its person's key, opened by an opening naming no one.
             let entriesAfter = try await t.store.logEntries(LogQuery(limit: 1000))
-            #expect(entriesAfter.map(\.leaf) == entriesBefore.map(\.leaf))
-            let history = try await t.store.logEntries(LogQuery(limit: 100, consentId: used.id)).map { try LogLeaf(leafBytes: $0.leaf).type.rawValue }
-            #expect(history == ["consent.requested", "consent.granted", "bundle.issued", "consent.exhausted"])
-            #expect(try await t.store.logEntries(LogQuery(limit: 100, personId: person)).count == entriesBefore.count)
+            #expect(entriesAfter.prefix(entriesBefore.count).map(\.leaf) == entriesBefore.map(\.leaf))
+            let appended = try entriesAfter.dropFirst(entriesBefore.count).map { row -> PublicEntry in
+                guard case .v2(let entry) = try LogLeaf(leafBytes: row.leaf) else { throw StoreFailure.corrupt("entry \(row.index) is not v2") }
+                return entry
+            }
+            #expect(appended.map(\.type) == [.consentForgotten, .consentForgotten, .consentForgotten])
+            #expect(appended.first?.consent == tags.used && Set(appended.dropFirst().map(\.consent)) == [tags.withdrawn, tags.lonely])
+            let personKey = try #require(try await t.store.subjectKey(of: person))
+            let forgottenOpenings = try await t.store.openings(at: appended.map(\.index), about: nil)
+            #expect(forgottenOpenings.count == 3)
+            for (entry, opening) in zip(appended, forgottenOpenings) {
+                #expect(opening.privatePart.parties == nil && opening.privatePart.actor == .system)
+                try entry.check(opening, subjectKey: entry.consent == tags.lonely ? nil : personKey)
+            }
+            // The openings of its entries are gone, so no filter finds them; the others' are there.
+            #expect(try await t.store.openings(at: usedIndexes, about: nil).isEmpty)
+            #expect(try await t.store.logEntries(LogQuery(limit: 100, consentId: used.id)).isEmpty)
+            #expect(try await t.store.logEntries(LogQuery(limit: 100, consentId: active.id)).count == 2)
+            #expect(try await t.store.auditedEntries(LogQuery(limit: 100, personId: person)).allSatisfy { [pending.id, active.id, recent.id].contains($0.consentId) })
+            // A person with a live consent keeps their key; one with nothing left loses it.
+            #expect(try await t.store.subjectKey(of: loner) == nil)
+            #expect(try await t.store.logEntries(LogQuery(limit: 100, personId: loner)).isEmpty)
             try await verifyLog(t.store)
         }
     }

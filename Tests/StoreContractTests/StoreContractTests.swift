@@ -15,10 +15,12 @@ import TransparencyLog
     let person = try! PersonID("24859045681")
     let signer = LogSigner(origin: "test.local/log", signer: try! NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey()))
 
-    func request(maxUses: Int = 1, validFor: TimeInterval = 86_400, at time: Date? = nil, from org: OrgNumber? = nil) throws -> Consent {
+    func request(
+        maxUses: Int = 1, validFor: TimeInterval = 86_400, at time: Date? = nil, from org: OrgNumber? = nil, for someone: PersonID? = nil
+    ) throws -> Consent {
         let at = time ?? now
         let terms = try ConsentTerms(
-            personId: person, scopes: [.income], years: [2024], purpose: try Purpose(code: "loan-application", text: "Mortgage"),
+            personId: someone ?? person, scopes: [.income], years: [2024], purpose: try Purpose(code: "loan-application", text: "Mortgage"),
             validUntil: at.addingTimeInterval(validFor), maxUses: maxUses, now: at, policy: ConsentPolicy()
         )
         return Consent(bankOrg: org ?? bank, terms: terms, now: at, policy: ConsentPolicy())

@@ -22,6 +22,8 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 struct TestStore: Sendable {
     let store: any Store
     let execute: @Sendable (String) async throws -> Void
+    /// The SQLite database file, for tests that read the files themselves; nil on PostgreSQL.
+    var sqlitePath: String? = nil
 
     static func with<T: Sendable>(_ backend: Backend, _ body: (TestStore) async throws -> T) async throws -> T {
         switch backend {
@@ -32,7 +34,7 @@ struct TestStore: Sendable {
             let path = dir.appendingPathComponent("test.sqlite").path
             let store = try SQLiteStore(path: path)
             let raw = try DatabaseQueue(path: path)
-            return try await body(TestStore(store: store, execute: { sql in try await raw.write { try $0.execute(sql: sql) } }))
+            return try await body(TestStore(store: store, execute: { sql in try await raw.write { try $0.execute(sql: sql) } }, sqlitePath: path))
         case .postgres:
             return try await PostgresTestDatabase.with { store, execute in
                 try await body(TestStore(store: store, execute: execute))

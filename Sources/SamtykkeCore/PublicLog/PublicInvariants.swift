@@ -14,11 +14,16 @@ public struct PublicInvariants: Sendable {
         var status: ConsentStatus = .pending
         var bundles = 0
         var forgotten = false
+        /// Its entries before any `consent.forgotten`.
+        var entries = 1
     }
 
     private var consents: [ConsentTag: Consent] = [:]
 
     public init() {}
+
+    /// How many entries were checked.
+    public private(set) var entryCount = 0
 
     /// How many consent tags the entries so far named.
     public var consentCount: Int { consents.count }
@@ -26,8 +31,13 @@ public struct PublicInvariants: Sendable {
     /// How many of them were forgotten.
     public var forgottenCount: Int { consents.values.count { $0.forgotten } }
 
+    /// How many entries belong to forgotten consents, their `consent.forgotten` aside: the entries
+    /// whose openings retention shredded, which nobody can link to a person any more.
+    public var shreddedEntryCount: Int { consents.values.reduce(0) { $0 + ($1.forgotten ? $1.entries : 0) } }
+
     /// Takes the next entry, or says which invariant it breaks.
     public mutating func check(_ entry: PublicEntry) throws(DomainError) {
+        entryCount += 1
         guard var consent = consents[entry.consent] else {
             guard entry.type == .consentRequested, let terms = entry.terms else {
                 throw broken(entry, "the consent's first entry is \(entry.type.rawValue), not consent.requested")
@@ -48,6 +58,7 @@ public struct PublicInvariants: Sendable {
         case .consentForgotten:
             guard consent.status.isTerminal else { throw broken(entry, "the consent is \(consent.status.rawValue), not ended") }
             consent.forgotten = true
+            consent.entries -= 1
         case .dataRequested, .bundleIssued:
             guard consent.status == .active else { throw broken(entry, "the consent is \(consent.status.rawValue), not active") }
             guard entry.time <= consent.terms.validUntil else {
@@ -65,6 +76,7 @@ public struct PublicInvariants: Sendable {
             }
             consent.status = next
         }
+        consent.entries += 1
         consents[entry.consent] = consent
     }
 

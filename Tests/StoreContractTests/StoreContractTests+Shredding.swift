@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import SamtykkeCore
+import SamtykkeStore
+import Testing
+
+/// Forgetting is crypto-shredding (issue 27.3): once retention forgot a person's only consent, the
+/// database holds their number nowhere (SQLite: not in any page of the file, its WAL or its free
+/// pages; PostgreSQL: in no row of any table) and the bank's number only in the bank's own rows.
+extension StoreContractTests {
+    @Test(arguments: Backend.available)
+    func aForgottenConsentLeavesNoPersonOrBankNumberInTheDatabase(_ backend: Backend) async throws {
+        try await TestStore.with(backend) { t in
+            let log = LogSequencer(store: t.store, signer: signer)
+            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+            try await t.store.addWebhook(webhook("wh_a"))
+            // Requested under an Idempotency-Key, granted, used once under another, with events, deliveries and an attempt.
+            let consent = try await log.commit(Change(.create(try request(maxUses: 2)), claiming: key("create")), at: now).outcome.acceptedConsent()
+            _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
+            guard case .proceed(let claim) = try await t.store.claim(key("bundle"), now: now) else { Issue.record("not claimed"); return }
+            _ = try await log.commit(
+                Change(.act(consent.id, by: .bank(bank), .issueBundle(issue(), for: bank)), completing: IdempotencyCompletion(claim: claim, sealedBundle: [7])),
+                at: now
+            )
+            let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: now.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "l")
+            for job in jobs { try await t.store.finishDelivery(job, attempt: attempt(job, .status(500)), verdict: .retry(at: now), failingAfter: 3) }
+            _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .revoke(by: person))), at: now)
+            #expect(try await t.store.subjectKey(of: person) != nil)
+
+            let swept = try await log.commit(Change(.forgetEnded(endedBefore: now.addingTimeInterval(1), limit: 10)), at: now.addingTimeInterval(60))
+            #expect(swept.outcome.forgotten == 1)
+            #expect(try await t.store.subjectKey(of: person) == nil)
+            #expect(try await t.store.forgottenConsent(consent.id, for: .bank(bank)) != nil)
+
+            if let path = t.sqlitePath {
+                try sqliteFilesHoldNoForgottenNumbers(path)
+            } else {
+                try await rowsHoldNoForgottenNumbers(t)
+            }
+        }
+    }
+
+    /// Every page of the database file is read, and each one holding the bank's number must belong
+    /// to the bank's own rows; the person's number is in no page, and the WAL (emptied by the
+    /// sweep's TRUNCATE checkpoint) and its index hold neither.
+    private func sqliteFilesHoldNoForgottenNumbers(_ path: String) throws {
+        let (pageSize, owners) = try DatabaseQueue(path: path).read { db in
+            (
+                try Int.fetchOne(db, sql: "PRAGMA page_size")!,
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT pageno, name FROM dbstat").map { ($0["pageno"] as Int, $0["name"] as String) })
+            )
+        }
+        let database = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let bankRows: Set<String> = ["bank", "sqlite_autoindex_bank_1", "apiKey", "webhook", "webhook_by_bank", "forgottenConsent"]
+        for start in stride(from: 0, to: database.count, by: pageSize) {
+            let page = database[start..<min(start + pageSize, database.count)]
+            let owner = owners[start / pageSize + 1] ?? "a free page"
+            #expect(!contains(page, person.digits), "page \(start / pageSize + 1) (\(owner)) holds the forgotten person's number")
+            if contains(page, bank.digits) { #expect(bankRows.contains(owner), "page \(start / pageSize + 1) (\(owner)) holds the bank's number") }
+        }
+        for suffix in ["-wal", "-shm"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: path + suffix))).map(Array.init) ?? []
+            #expect(!contains(bytes[...], person.digits) && !contains(bytes[...], bank.digits), "\(suffix) holds a forgotten number")
+        }
+    }
+
+    /// PostgreSQL keeps deleted rows as dead tuples until VACUUM (README, "Retention"): what the
+    /// broker promises there is that no row of any table names them, as text or as hex in a bytea.
+    private func rowsHoldNoForgottenNumbers(_ t: TestStore) async throws {
+        func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
+        try await t.execute("""
+            DO $$
+            DECLARE r record; found bigint;
+            BEGIN
+                FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+                    EXECUTE format('SELECT count(*) FROM %I t WHERE t::text LIKE %L OR t::text LIKE %L', r.tablename,
+                        '%\(person.digits)%', '%\(hex(person.digits))%') INTO found;
+                    IF found > 0 THEN RAISE EXCEPTION 'table % names the forgotten person', r.tablename; END IF;
+                    IF r.tablename NOT IN ('bank', 'apikey', 'bankpublickey', 'webhook', 'forgottenconsent') THEN
+                        EXECUTE format('SELECT count(*) FROM %I t WHERE t::text LIKE %L OR t::text LIKE %L', r.tablename,
+                            '%\(bank.digits)%', '%\(hex(bank.digits))%') INTO found;
+                        IF found > 0 THEN RAISE EXCEPTION 'table % names the bank', r.tablename; END IF;
+                    END IF;
+                END LOOP;
+            END
+            $$
+            """)
+    }
+
+    private func contains(_ haystack: ArraySlice<UInt8>, _ needle: String) -> Bool {
+        let bytes = Array(needle.utf8)
+        guard haystack.count >= bytes.count else { return false }
+        var i = haystack.startIndex
+        while i <= haystack.endIndex - bytes.count {
+            if haystack[i] == bytes[0], haystack[i..<i + bytes.count].elementsEqual(bytes) { return true }
+            i += 1
+        }
+        return false
+    }
+}
