@@ -39,9 +39,22 @@ enum LeafCheck {
 struct InvariantCheck: Sendable {
     private var invariants = PublicInvariants()
     private(set) var firstBroken: LogVerificationFailure?
+    /// Whether entries before the next were withheld (a verifier without the auditor key).
+    private var withheldBefore = false
+    /// Consents whose request was among the withheld entries: their rules cannot be judged from
+    /// the middle, so their entries are left alone.
+    private(set) var uncheckedTags: Set<ConsentTag> = []
+
+    mutating func afterWithheldEntries() {
+        withheldBefore = true
+    }
 
     mutating func take(_ entry: PublicEntry) {
-        guard firstBroken == nil else { return }
+        guard firstBroken == nil, !uncheckedTags.contains(entry.consent) else { return }
+        if withheldBefore, entry.type != .consentRequested, !invariants.knows(entry.consent) {
+            uncheckedTags.insert(entry.consent)
+            return
+        }
         do {
             try invariants.check(entry)
         } catch {
@@ -51,4 +64,6 @@ struct InvariantCheck: Sendable {
 
     var consentCount: Int { invariants.consentCount }
     var forgottenCount: Int { invariants.forgottenCount }
+
+    func isForgotten(_ tag: ConsentTag) -> Bool { invariants.isForgotten(tag) }
 }

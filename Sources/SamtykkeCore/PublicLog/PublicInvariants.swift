@@ -26,6 +26,12 @@ public struct PublicInvariants: Sendable {
     /// How many of them were forgotten.
     public var forgottenCount: Int { consents.values.count { $0.forgotten } }
 
+    /// Whether an entry for `tag` was taken.
+    public func knows(_ tag: ConsentTag) -> Bool { consents[tag] != nil }
+
+    /// Whether `tag`'s consent has its `consent.forgotten` entry.
+    public func isForgotten(_ tag: ConsentTag) -> Bool { consents[tag]?.forgotten == true }
+
     /// Takes the next entry, or says which invariant it breaks.
     public mutating func check(_ entry: PublicEntry) throws(DomainError) {
         guard var consent = consents[entry.consent] else {
