@@ -23,6 +23,9 @@ struct BundledPass<Source: LogSource>: Sendable {
     var subjectKey: SubjectKey?
     /// The tags of the citizen's consents found on earlier runs.
     var knownTags: Set<ConsentTag> = []
+    /// A size whose root the pass also keeps: the tree trusted from an earlier run, which a
+    /// verifier without consistency proofs (auditors only) compares with it instead.
+    var snapshotAt: UInt64?
 
     /// One bundle's leaves, hashed: a full bundle is a perfect subtree of 256 leaves and is folded
     /// into the tree as its root; the last bundle of a log, and the first after `start`, may be
@@ -49,6 +52,8 @@ struct BundledPass<Source: LogSource>: Sendable {
         let withheld: UInt64
         let opened: OpenedCheck
         let scan: SubjectScan
+        /// The root of the first `snapshotAt` entries.
+        let snapshot: Hash?
     }
 
     private typealias Finished = (bundle: UInt64, result: Result<HashedBundle, any Error>)
@@ -64,6 +69,7 @@ struct BundledPass<Source: LogSource>: Sendable {
         var opened = OpenedCheck()
         var scan = SubjectScan(myTags: knownTags)
         var withheld: UInt64 = 0
+        var snapshot: Hash? = snapshotAt == tree.size ? tree.root() : nil
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var started = tree.size / Self.width
             // Bundles finish in any order; each waits here until those before it are folded, so
@@ -81,8 +87,13 @@ struct BundledPass<Source: LogSource>: Sendable {
                     let hashed = try ready.get()
                     switch hashed.leaves {
                     case .full(let root): tree.append(subtreeHash: root, height: 8)
-                    case .partial(let leaves): for leaf in leaves { tree.append(subtreeHash: leaf, height: 0) }
+                    case .partial(let leaves):
+                        for leaf in leaves {
+                            tree.append(subtreeHash: leaf, height: 0)
+                            if tree.size == snapshotAt { snapshot = tree.root() }
+                        }
                     }
+                    if tree.size == snapshotAt { snapshot = tree.root() }
                     withheld += UInt64(hashed.withheld)
                     if withheld > 0 { invariants.afterWithheldEntries() }
                     for entry in hashed.publicEntries {
@@ -94,7 +105,7 @@ struct BundledPass<Source: LogSource>: Sendable {
                 }
             }
         }
-        return Outcome(tree: tree, invariants: invariants, withheld: withheld, opened: opened, scan: scan)
+        return Outcome(tree: tree, invariants: invariants, withheld: withheld, opened: opened, scan: scan, snapshot: snapshot)
     }
 
     private func hashed(_ bundle: UInt64) async -> Finished {
@@ -123,7 +134,9 @@ struct BundledPass<Source: LogSource>: Sendable {
             guard let entries = EntryBundle.entries(in: bytes, count: count) else {
                 throw BundleFault(index: first, reason: "the bundle of entries from \(first) is not \(count) length-prefixed entries")
             }
-            let isFull = count == TilePath.fullWidth && skip == 0
+            // The bundle holding the snapshot's size is folded leaf by leaf, to stop there.
+            let holdsSnapshot = snapshotAt.map { $0 > first && $0 < first + UInt64(count) } ?? false
+            let isFull = count == TilePath.fullWidth && skip == 0 && !holdsSnapshot
             var subtree = MerkleTreeBuilder()
             var leaves: [Hash] = []
             var hashed = HashedBundle(leaves: .partial([]))

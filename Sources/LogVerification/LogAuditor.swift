@@ -43,9 +43,22 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         do {
             let signed = try await SignedHead.fetch(from: source, logKey: logKey, trusted: state, witnessKeys: witnessKeys)
             let checkpoint = signed.checkpoint
-            let (readAsEntryBundles, pass) = try await verifyEntries(against: checkpoint, progress: progress)
+            if let trusted = signed.trusted, trusted.size > checkpoint.size {
+                throw LogVerificationFailure(.rollback(trustedSize: trusted.size, size: checkpoint.size))
+            }
+            let (readAsEntryBundles, pass) = try await verifyEntries(against: checkpoint, trusted: signed.trusted, progress: progress)
             if let trusted = signed.trusted {
-                try await verifyExtends(trusted, checkpoint)
+                if let snapshot = pass.trustedRoot {
+                    // The entries that hash to the signed root begin with the trusted tree, or it was another log.
+                    guard snapshot == trusted.rootHash else {
+                        throw LogVerificationFailure(.inconsistentWithTrusted(
+                            trustedSize: trusted.size, size: checkpoint.size,
+                            reason: "its first \(trusted.size) entries hash to \(snapshot.base64), not to the root verified then"
+                        ))
+                    }
+                } else {
+                    try await verifyExtends(trusted, checkpoint)
+                }
             }
             // Only now are the entries known to be the signed ones, whose rules are worth judging.
             if let broken = pass.invariants.firstBroken { throw broken }
@@ -70,6 +83,8 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         let invariants: InvariantCheck
         var withheld: UInt64 = 0
         var opened: OpenedCheck?
+        /// The root of the entries up to the trusted checkpoint's size, when the bundles gave it.
+        var trustedRoot: Hash?
     }
 
     /// Rehashes every entry into a root: from the entry bundles, at hashing speed, and only if they
@@ -78,17 +93,21 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     /// the state of each consent tag for the public invariants. Returns whether the bundles were
     /// what verified them, and the invariants over the entries that did.
     private func verifyEntries(
-        against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void
+        against checkpoint: Checkpoint, trusted: Checkpoint?, progress: (UInt64, UInt64) -> Void
     ) async throws -> (readAsEntryBundles: Bool, pass: Pass) {
         progress(0, checkpoint.size)
         let fault: BundleFault?
         do {
             var bundled = BundledPass(source: source, size: checkpoint.size, window: bundleWindow)
             bundled.openings = openings
+            bundled.snapshotAt = trusted?.size
             let outcome = try await bundled.run { progress($0, checkpoint.size) }
             let root = outcome.tree.root()
             if root == checkpoint.rootHash {
-                return (true, Pass(invariants: outcome.invariants, withheld: outcome.withheld, opened: openings == nil ? nil : outcome.opened))
+                return (true, Pass(
+                    invariants: outcome.invariants, withheld: outcome.withheld, opened: openings == nil ? nil : outcome.opened,
+                    trustedRoot: outcome.snapshot
+                ))
             }
             guard readsPages else { throw LogVerificationFailure(.rootMismatch(size: checkpoint.size, computed: root, signed: checkpoint.rootHash)) }
             fault = BundleFault(index: nil, reason: "they hash to \(root.base64), the signed checkpoint says \(checkpoint.rootHash.base64)")
