@@ -43,6 +43,12 @@ struct LogTamperer {
         try open().write { db in try db.execute(sql: "DELETE FROM entryOpening WHERE idx = ?", arguments: [index]) }
     }
 
+    /// Files the opening of entry `index` under another person, so the broker's answers to its own
+    /// person (access log, openings) leave the entry out.
+    func moveOpening(_ index: Int, to person: String) throws {
+        try open().write { db in try db.execute(sql: "UPDATE entryOpening SET personId = ? WHERE idx = ?", arguments: [person, index]) }
+    }
+
     /// Gives every person a new subject key, so the broker's keys no longer make the tags in the log.
     func replaceSubjectKeys() throws {
         try open().write { db in try db.execute(sql: "UPDATE subjectKey SET key = randomblob(32)") }

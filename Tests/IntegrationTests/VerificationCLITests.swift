@@ -122,6 +122,22 @@ import Testing
         }
     }
 
+    /// The broker's access log leaves an entry out; the citizen's scan finds it anyway, by its tag.
+    @Test func theScanNotTheAccessLogDecidesWhatIsAboutTheCitizen() async throws {
+        try await AuditedBroker.with { broker in
+            try await withTemporaryDirectory { dir in
+                try broker.tamperer.moveOpening(4, to: "24859045681")
+                let token = try await broker.run.idToken(try ConsentFlowTests.person)
+                let told = try await runCLI(["consent", "log", "--server", broker.url], environment: ["SAMTYKKE_ID_TOKEN": token])
+                #expect(told.status == 0 && !told.stdout.contains("[#4,") && told.stdout.contains("[#3,"), "\(told.stdout)")
+                Self.expectOneLine(
+                    try await Self.citizenVerify(broker, state: dir.appendingPathComponent("citizen.json")),
+                    "samtykke: your log does not verify at index 4: ", "the broker gives you no opening for it"
+                )
+            }
+        }
+    }
+
     /// A broker that answers every request with the same document: what the CLI makes of a grant
     /// answer depends only on that answer.
     static func withCannedBroker(answering body: Data, in dir: URL, _ run: (String) async throws -> Void) async throws {
