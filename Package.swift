@@ -20,6 +20,7 @@ let package = Package(
         // databases), exported only because the benchmark package drives the broker with it.
         .library(name: "TestSupport", targets: ["TestSupport"]),
         .library(name: "LogRelease", targets: ["LogRelease"]),
+        .library(name: "LogVerification", targets: ["LogVerification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),

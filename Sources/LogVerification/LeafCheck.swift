@@ -18,7 +18,7 @@ enum LeafCheck {
         var publicEntry: PublicEntry?
         do {
             if leaf.starts(with: Self.v2Start) {
-                let entry = try PublicEntry(leafBytes: Array(leaf))
+                let entry = try PublicEntry.scanned(leaf)
                 (claimed, publicEntry) = (entry.index, entry)
             } else {
                 claimed = try LogLeaf.index(ofLeaf: leaf)
