@@ -141,6 +141,7 @@ struct BundledPass<Source: LogSource>: Sendable {
             var leaves: [Hash] = []
             var hashed = HashedBundle(leaves: .partial([]))
             if !isFull { leaves.reserveCapacity(count - skip) }
+            let tagger = subjectKey.map(SubjectTagger.init)
             var openingAt: [UInt64: ServedOpening] = [:]
             for opening in served ?? [] where opening.index >= first && opening.index < first + UInt64(count) {
                 openingAt[opening.index] = openingAt[opening.index] ?? opening
@@ -157,7 +158,7 @@ struct BundledPass<Source: LogSource>: Sendable {
                 if isFull { subtree.append(subtreeHash: checked.hash, height: 0) } else { leaves.append(checked.hash) }
                 if let entry = checked.publicEntry {
                     hashed.publicEntries.append(entry)
-                    if let subjectKey, subjectKey.tag(at: index) == entry.subject { hashed.mine.insert(index) }
+                    if let tagger, tagger.tag(at: index) == entry.subject { hashed.mine.insert(index) }
                     if served != nil { hashed.opened.append(OpenedCheck.Fact(entry, opening: openingAt[index])) }
                 } else if served != nil {
                     hashed.opened.append(OpenedCheck.Fact(v1Leaf: Array(leaf), at: index))
