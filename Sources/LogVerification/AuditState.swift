@@ -40,13 +40,7 @@ public struct AuditState: Codable, Sendable, Hashable {
 
     /// The state at `path`, or nil when there is none yet (a first run); a damaged one is an error.
     public static func load(from path: String) throws(AuditStateError) -> AuditState? {
-        guard let state = try StateFile.read(AuditState.self, from: path, writer: "audit verify") else { return nil }
-        do {
-            _ = try state.trusted()
-        } catch {
-            throw .unreadable(path: path, reason: error.description)
-        }
-        return state
+        try StateFile.read(AuditState.self, from: path, writer: "audit verify") { state throws(AuditStateError) in _ = try state.trusted() }
     }
 
     /// Writes atomically (a crash leaves the old state or the new, never half of one), readable by
@@ -61,7 +55,10 @@ enum StateFile {
     /// The value at `path`, or nil when there is none yet (a first run). A file that exists but
     /// cannot be read is an error, never a silent first run, or deleting trust would be one garbled
     /// file away.
-    static func read<T: Decodable>(_ type: T.Type, from path: String, writer: String) throws(AuditStateError) -> T? {
+    /// `check` is what else the value must be to be used; what it throws makes the file unreadable.
+    static func read<T: Decodable>(
+        _ type: T.Type, from path: String, writer: String, check: (T) throws(AuditStateError) -> Void
+    ) throws(AuditStateError) -> T? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let bytes: Data
         do {
@@ -69,13 +66,20 @@ enum StateFile {
         } catch {
             throw .unreadable(path: path, reason: "it cannot be read (\(error.localizedDescription))")
         }
+        let value: T
         do {
-            return try decoder.decode(T.self, from: bytes)
+            value = try decoder.decode(T.self, from: bytes)
         } catch {
             // A decoder's account (coding paths, "dataCorrupted") helps no one: the file is not what
             // the verifier wrote, and what to do about it is the same whatever broke it.
             throw .unreadable(path: path, reason: "it is truncated or damaged, not the state file \(writer) writes")
         }
+        do {
+            try check(value)
+        } catch {
+            throw .unreadable(path: path, reason: error.description)
+        }
+        return value
     }
 
     static func write(_ value: some Encodable, to path: String) throws(AuditStateError) {

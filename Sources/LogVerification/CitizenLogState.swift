@@ -30,13 +30,9 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
 
     /// The state at `path`, or nil before the first run; a damaged one is an error.
     public static func load(from path: String) throws(AuditStateError) -> CitizenLogState? {
-        guard let state = try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify") else { return nil }
-        do {
+        try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify") { state throws(AuditStateError) in
             _ = try state.trustedTree()
-        } catch {
-            throw .unreadable(path: path, reason: error.description)
         }
-        return state
     }
 
     public func save(to path: String) throws(AuditStateError) {
