@@ -20,6 +20,7 @@ let package = Package(
         // databases), exported only because the benchmark package drives the broker with it.
         .library(name: "TestSupport", targets: ["TestSupport"]),
         .library(name: "LogRelease", targets: ["LogRelease"]),
+        .library(name: "LogVerification", targets: ["LogVerification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -199,7 +200,7 @@ let package = Package(
 
         // What the citizen's consent commands print and ask: the strings in bokmål and English, the
         // list fitted to the terminal, errors as sentences a person understands.
-        .target(name: "CitizenClient", dependencies: ["BrokerClient", "SamtykkeAPI", "SamtykkeCore"]),
+        .target(name: "CitizenClient", dependencies: ["BrokerClient", "SamtykkeAPI", "SamtykkeCore", "LogVerification", "CanonicalJSON"]),
 
         // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
         .target(

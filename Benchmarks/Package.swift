@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "SamtykkeCore", package: "samtykke"),
                 .product(name: "CanonicalJSON", package: "samtykke"),
                 .product(name: "TransparencyLog", package: "samtykke"),
+                .product(name: "LogVerification", package: "samtykke"),
                 .product(name: "SamtykkeJOSE", package: "samtykke"),
                 .product(name: "SamtykkeStore", package: "samtykke"),
                 .product(name: "SQLiteStore", package: "samtykke"),

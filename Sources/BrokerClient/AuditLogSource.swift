@@ -5,7 +5,7 @@ import TransparencyLog
 
 /// The broker's auditor endpoints (SPEC §2, §4) as a `LogSource`. Answers are decoded strictly but
 /// not trusted: `LogVerification` checks them against the signed checkpoint.
-public struct AuditLogSource: LogSource {
+public struct AuditLogSource: LogSource, AuditorOpeningSource {
     public let client: BrokerClient
 
     public init(client: BrokerClient) {
@@ -90,8 +90,45 @@ public struct AuditLogSource: LogSource {
         }
     }
 
+    /// A bundle holding a v1 entry is the auditors' (SPEC §4): without the key it is `EntriesWithheld`.
     public func entryBundle(_ tile: TilePath) async throws -> [UInt8] {
-        try await client.send("GET", "/v1/audit/tlog/tile/entries/\(tile.path)")
+        do {
+            return try await client.send("GET", "/v1/audit/tlog/tile/entries/\(tile.path)")
+        } catch let problem as BrokerClient.Problem where problem.status == 401 && client.credential == nil {
+            throw EntriesWithheld()
+        }
+    }
+
+    public func leafHashes(_ tile: TilePath) async throws -> [Hash] {
+        let bytes = try await client.send("GET", "/v1/audit/tlog/tile/0/\(tile.path)")
+        guard bytes.count == tile.width * 32 else { throw BrokerClientError.tileSize(tile: tile.path, bytes: bytes.count) }
+        return stride(from: 0, to: bytes.count, by: 32).map { Hash(bytes: Array(bytes[$0..<$0 + 32]))! }
+    }
+
+    struct OpeningsPage: Decodable {
+        let openings: [JSONValue]
+    }
+
+    /// `GET /v1/audit/openings`: each opening as served, its index and subject key read out of it
+    /// and the rest left to the verifier, which names the entry whose opening is malformed.
+    public func openings(start: UInt64, limit: Int) async throws -> [ServedOpening] {
+        let page = try await client.get("/v1/audit/openings?start=\(start)&limit=\(limit)", as: OpeningsPage.self)
+        return try page.openings.map { item in
+            guard case .object(var object) = item, case .number(let number)? = object["index"], let index = UInt64(exactly: number) else {
+                throw BrokerClientError.unreadable(cause: OpeningWithoutIndex())
+            }
+            var key: String?
+            if let value = object.removeValue(forKey: "subjectKey") {
+                guard case .string(let text) = value else { throw BrokerClientError.unreadable(cause: OpeningWithoutIndex()) }
+                key = text
+            }
+            return ServedOpening(index: index, opening: .object(object), subjectKey: key)
+        }
+    }
+
+    /// An opening served without a readable `index` (or with a `subjectKey` that is not a string).
+    struct OpeningWithoutIndex: Error, CustomStringConvertible {
+        var description: String { "an opening in /v1/audit/openings has no index, or a subjectKey that is not a string" }
     }
 
     public func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {

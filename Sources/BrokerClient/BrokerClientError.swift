@@ -9,6 +9,7 @@ public enum BrokerClientError: Error, CustomStringConvertible {
     case proofHashNotBase64(position: Int)
     case notALogKey(url: String, cause: any Error)
     case checkpointDoesNotVerify(cause: any Error)
+    case tileSize(tile: String, bytes: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +20,7 @@ public enum BrokerClientError: Error, CustomStringConvertible {
         case .proofHashNotBase64(let position): "proof hash \(position) from the broker is not base64 of 32 bytes"
         case .notALogKey(let url, let cause): "\(url) is not a note verifier key: \(cause)"
         case .checkpointDoesNotVerify(let cause): "the broker's checkpoint does not verify with the log key: \(cause)"
+        case .tileSize(let tile, let bytes): "the broker's hash tile 0/\(tile) is \(bytes) bytes, not 32 for each hash"
         }
     }
 }

@@ -69,6 +69,32 @@ extension CitizenStrings {
         },
         logEmpty: "loggen har ingenting om deg",
         logEntry: { time, summary, index, consentId in "\(time)  \(summary)  [#\(index), samtykke \(consentId)]" },
+        verify: VerifyWords(
+            event: { type, bank, data in
+                let about = data.map { " (\($0))" } ?? ""
+                return switch type {
+                case .consentRequested: "\(bank) ba om samtykket ditt\(about)"
+                case .consentGranted: "du ga \(bank) samtykke"
+                case .consentDenied: "du avslo forespørselen fra \(bank)"
+                case .consentRevoked: "du tilbakekalte samtykket til \(bank)"
+                case .consentWithdrawn: "\(bank) trakk tilbake forespørselen eller samtykket"
+                case .consentExpired: "forespørselen eller samtykket til \(bank) utløp"
+                case .consentExhausted: "samtykket til \(bank) ble brukt opp"
+                case .consentForgotten: "opplysningene om et samtykke ble slettet"
+                case .dataRequested: "\(bank) ba Skatteetaten om opplysningene dine\(about)"
+                case .bundleIssued: "\(bank) fikk opplysningene dine\(about)"
+                case .bundleRefused: "\(bank) ba om opplysningene dine og fikk avslag"
+                }
+            },
+            someBank: "en bank",
+            verifiedEntry: { time, what, index, consentId in "verifisert  \(time)  \(what)  [#\(index), samtykke \(consentId)]" },
+            forgottenEntry: { time, what, index, forgottenAt in "glemt  \(time)  \(what)  [#\(index); slettet ved #\(forgottenAt)]" },
+            summary: { about, size, witnesses in
+                "verifisert: \(about) oppføringer om deg i den signerte loggen på \(size) oppføringer" + (witnesses > 0 ? ", medsignert av \(witnesses) vitner" : "")
+            },
+            firstRun: "første kjøring: ingenting å sammenligne med, så dette kontrollpunktet og loggnøkkelen stoles på ved første bruk",
+            withheld: { "\($0) oppføringer fra før oppgraderingen er bare for revisorer og ble ikke gjennomsøkt (treet beviser dem likevel)" }
+        ),
         notFound: "Fant ikke samtykket.",
         ended: { status, on in
             switch status {

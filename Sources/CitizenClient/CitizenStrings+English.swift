@@ -61,6 +61,32 @@ extension CitizenStrings {
         },
         logEmpty: "the log holds nothing about you",
         logEntry: { time, summary, index, consentId in "\(time)  \(summary)  [#\(index), consent \(consentId)]" },
+        verify: VerifyWords(
+            event: { type, bank, data in
+                let about = data.map { " (\($0))" } ?? ""
+                return switch type {
+                case .consentRequested: "\(bank) asked for your consent\(about)"
+                case .consentGranted: "you granted \(bank) consent"
+                case .consentDenied: "you denied \(bank)'s request"
+                case .consentRevoked: "you revoked \(bank)'s consent"
+                case .consentWithdrawn: "\(bank) withdrew its request or consent"
+                case .consentExpired: "\(bank)'s request or consent expired"
+                case .consentExhausted: "\(bank)'s consent was used up"
+                case .consentForgotten: "the details of a consent were erased"
+                case .dataRequested: "\(bank) asked the tax agency for your data\(about)"
+                case .bundleIssued: "\(bank) received your data\(about)"
+                case .bundleRefused: "\(bank) asked for your data and was refused"
+                }
+            },
+            someBank: "a bank",
+            verifiedEntry: { time, what, index, consentId in "verified  \(time)  \(what)  [#\(index), consent \(consentId)]" },
+            forgottenEntry: { time, what, index, forgottenAt in "forgotten  \(time)  \(what)  [#\(index); erased by #\(forgottenAt)]" },
+            summary: { about, size, witnesses in
+                "verified: \(about) entries about you in the signed log of \(size) entries" + (witnesses > 0 ? ", cosigned by \(witnesses) witnesses" : "")
+            },
+            firstRun: "first run: nothing to compare with, so this checkpoint and log key are trusted on first use",
+            withheld: { "\($0) entries from before the upgrade are for auditors only and were not scanned (the tree still proves them)" }
+        ),
         notFound: "The consent was not found.",
         ended: { status, on in
             switch status {

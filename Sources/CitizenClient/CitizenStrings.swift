@@ -41,6 +41,9 @@ public struct CitizenStrings: Sendable {
     public let logEmpty: String
     public let logEntry: @Sendable (_ time: String, _ summary: String, _ index: UInt64, _ consentId: String) -> String
 
+    // `consent log --verify`
+    public let verify: VerifyWords
+
     // Failures, as sentences. `on` is a day in the citizen's zone ("3 December").
     public let notFound: String
     /// A consent that ended: nothing more can be done with it.
@@ -58,6 +61,21 @@ public struct CitizenStrings: Sendable {
     public let refused: String
     /// The answer's receipt does not show the log holding the decision: the answer is not trusted.
     public let receiptRefused: String
+
+    /// The citizen's verified history (`consent log --verify`).
+    public struct VerifyWords: Sendable {
+        /// What an entry says: `bank` as `unnamedBank` writes it (or `someBank`), `data` as `dataFor` does.
+        public let event: @Sendable (_ type: AuditEntry.EntryType, _ bank: String, _ data: String?) -> String
+        /// A bank the entry no longer names: its consent was forgotten.
+        public let someBank: String
+        public let verifiedEntry: @Sendable (_ time: String, _ what: String, _ index: UInt64, _ consentId: String) -> String
+        public let forgottenEntry: @Sendable (_ time: String, _ what: String, _ index: UInt64, _ forgottenAt: UInt64) -> String
+        /// The last line: entries about the citizen, the signed tree's size, the witnesses that cosigned it.
+        public let summary: @Sendable (_ about: Int, _ size: UInt64, _ witnesses: Int) -> String
+        public let firstRun: String
+        /// Entries before the upgrade that only auditors may read, so the scan could not look into them.
+        public let withheld: @Sendable (_ count: UInt64) -> String
+    }
 
     public struct TableHeaders: Sendable {
         public let consent, status, bank, data, validUntil, purpose: String

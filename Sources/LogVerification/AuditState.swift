@@ -13,9 +13,13 @@ public struct AuditState: Codable, Sendable, Hashable {
     public let verifiedAt: Date
 
     public init(server: String, verified: VerifiedLog, at now: Date) {
+        self.init(server: server, logKey: verified.logKey, checkpoint: verified.signedCheckpoint, at: now)
+    }
+
+    init(server: String, logKey: String, checkpoint: String, at now: Date) {
         self.server = server
-        logKey = verified.logKey
-        checkpoint = verified.signedCheckpoint
+        self.logKey = logKey
+        self.checkpoint = checkpoint
         verifiedAt = now
     }
 
@@ -28,20 +32,33 @@ public struct AuditState: Codable, Sendable, Hashable {
         }
     }
 
-    /// The state at `path`, or nil when there is none yet (a first run). A file that exists but
-    /// cannot be read is an error, never a silent first run, or deleting trust would be one garbled
-    /// file away.
     /// ~/.samtykke/audit-state-<first 16 hex digits of SHA-256 of the server URL>.json: one file per
     /// log, so auditing two brokers never mixes their trusted checkpoints.
     public static func defaultPath(server: String) -> String {
-        let digest = Hash(sha256Of: Array(server.utf8)).hex.prefix(16)
-        // $HOME first, as Unix tools do, so a user (or a test) can move it; the account's home otherwise.
-        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser
-        return home.appendingPathComponent(".samtykke/audit-state-\(digest).json").path
+        StateFile.defaultPath("audit-state-\(Hash(sha256Of: Array(server.utf8)).hex.prefix(16)).json")
     }
 
+    /// The state at `path`, or nil when there is none yet (a first run); a damaged one is an error.
     public static func load(from path: String) throws(AuditStateError) -> AuditState? {
+        try StateFile.read(AuditState.self, from: path, writer: "audit verify") { state throws(AuditStateError) in _ = try state.trusted() }
+    }
+
+    /// Writes atomically (a crash leaves the old state or the new, never half of one), readable by
+    /// the owner only, creating the directory if needed.
+    public func save(to path: String) throws(AuditStateError) {
+        try StateFile.write(self, to: path)
+    }
+}
+
+/// A verifier's state file: JSON, written atomically with mode 0600, read strictly.
+enum StateFile {
+    /// The value at `path`, or nil when there is none yet (a first run). A file that exists but
+    /// cannot be read is an error, never a silent first run, or deleting trust would be one garbled
+    /// file away.
+    /// `check` is what else the value must be to be used; what it throws makes the file unreadable.
+    static func read<T: Decodable>(
+        _ type: T.Type, from path: String, writer: String, check: (T) throws(AuditStateError) -> Void
+    ) throws(AuditStateError) -> T? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let bytes: Data
         do {
@@ -49,25 +66,23 @@ public struct AuditState: Codable, Sendable, Hashable {
         } catch {
             throw .unreadable(path: path, reason: "it cannot be read (\(error.localizedDescription))")
         }
-        let state: AuditState
+        let value: T
         do {
-            state = try decoder.decode(AuditState.self, from: bytes)
+            value = try decoder.decode(T.self, from: bytes)
         } catch {
             // A decoder's account (coding paths, "dataCorrupted") helps no one: the file is not what
-            // `audit verify` wrote, and what to do about it is the same whatever broke it.
-            throw .unreadable(path: path, reason: "it is truncated or damaged, not the state file audit verify writes")
+            // the verifier wrote, and what to do about it is the same whatever broke it.
+            throw .unreadable(path: path, reason: "it is truncated or damaged, not the state file \(writer) writes")
         }
         do {
-            _ = try state.trusted()
+            try check(value)
         } catch {
             throw .unreadable(path: path, reason: error.description)
         }
-        return state
+        return value
     }
 
-    /// Writes atomically (a crash leaves the old state or the new, never half of one), readable by
-    /// the owner only, creating the directory if needed.
-    public func save(to path: String) throws(AuditStateError) {
+    static func write(_ value: some Encodable, to path: String) throws(AuditStateError) {
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(
@@ -76,11 +91,19 @@ public struct AuditState: Codable, Sendable, Hashable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            try encoder.encode(self).write(to: url, options: .atomic)
+            try encoder.encode(value).write(to: url, options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         } catch {
             throw .unwritable(path: path, reason: "\(error)")
         }
+    }
+
+    /// ~/.samtykke/<name>: $HOME first, as Unix tools do, so a user (or a test) can move it; the
+    /// account's home otherwise.
+    static func defaultPath(_ name: String) -> String {
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".samtykke/\(name)").path
     }
 
     private static var decoder: JSONDecoder {

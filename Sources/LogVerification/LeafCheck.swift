@@ -18,7 +18,7 @@ enum LeafCheck {
         var publicEntry: PublicEntry?
         do {
             if leaf.starts(with: Self.v2Start) {
-                let entry = try PublicEntry(leafBytes: Array(leaf))
+                let entry = try PublicEntry.scanned(leaf)
                 (claimed, publicEntry) = (entry.index, entry)
             } else {
                 claimed = try LogLeaf.index(ofLeaf: leaf)
@@ -39,9 +39,22 @@ enum LeafCheck {
 struct InvariantCheck: Sendable {
     private var invariants = PublicInvariants()
     private(set) var firstBroken: LogVerificationFailure?
+    /// Whether entries before the next were withheld (a verifier without the auditor key).
+    private var withheldBefore = false
+    /// Consents whose request was among the withheld entries: their rules cannot be judged from
+    /// the middle, so their entries are left alone.
+    private(set) var uncheckedTags: Set<ConsentTag> = []
+
+    mutating func afterWithheldEntries() {
+        withheldBefore = true
+    }
 
     mutating func take(_ entry: PublicEntry) {
-        guard firstBroken == nil else { return }
+        guard firstBroken == nil, !uncheckedTags.contains(entry.consent) else { return }
+        if withheldBefore, entry.type != .consentRequested, !invariants.knows(entry.consent) {
+            uncheckedTags.insert(entry.consent)
+            return
+        }
         do {
             try invariants.check(entry)
         } catch {
@@ -53,4 +66,6 @@ struct InvariantCheck: Sendable {
     var forgottenCount: Int { invariants.forgottenCount }
     var publicEntryCount: Int { invariants.entryCount }
     var shreddedEntryCount: Int { invariants.shreddedEntryCount }
+
+    func isForgotten(_ tag: ConsentTag) -> Bool { invariants.isForgotten(tag) }
 }

@@ -11,13 +11,22 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     public let pageSize: Int
     /// Entry bundles fetched or hashed at once.
     public let bundleWindow: Int
+    /// An auditor's openings: with them every entry that has one is opened and checked (SPEC §4).
+    public let openings: (any AuditorOpeningSource)?
+    /// Whether the entry pages (auditors only) can be read; without them a bundle is not what the
+    /// tree needs, or is kept to auditors, is judged from the public tiles alone.
+    public let readsPages: Bool
 
-    public init(source: Source, pageSize: Int = 1000, bundleWindow: Int = 8) {
+    public init(
+        source: Source, pageSize: Int = 1000, bundleWindow: Int = 8, openings: (any AuditorOpeningSource)? = nil, readsPages: Bool = true
+    ) {
         precondition(pageSize > 0, "a page holds at least one entry")
         precondition(bundleWindow > 0, "at least one bundle is read at a time")
         self.source = source
         self.pageSize = pageSize
         self.bundleWindow = bundleWindow
+        self.openings = openings
+        self.readsPages = readsPages
     }
 
     /// Verifies the log against `logKey`, a cosignature by each of `witnessKeys` on the checkpoint,
@@ -31,45 +40,54 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         witnessKeys: [String] = [],
         progress: (UInt64, UInt64) -> Void = { _, _ in }
     ) async throws -> LogVerificationResult {
-        let verifier = try NoteVerifier(verifierKey: logKey)
-        let witnesses = CosignedCheckpointVerifier(log: verifier, witnesses: try witnessKeys.map(CosignatureVerifier.init(verifierKey:)))
         do {
-            if let state, state.logKey != logKey {
-                throw LogVerificationFailure(.logKeyChanged(trusted: state.logKey, published: logKey))
+            let signed = try await SignedHead.fetch(from: source, logKey: logKey, trusted: state, witnessKeys: witnessKeys)
+            let checkpoint = signed.checkpoint
+            if let trusted = signed.trusted, trusted.size > checkpoint.size {
+                throw LogVerificationFailure(.rollback(trustedSize: trusted.size, size: checkpoint.size))
             }
-            let trusted = try state?.trusted()
-            let note = try await source.signedCheckpoint()
-            let checkpoint: Checkpoint
-            do {
-                checkpoint = try Checkpoint.open(note, verifier: verifier)
-            } catch {
-                throw LogVerificationFailure(.badCheckpoint("\(error)"))
-            }
-            let cosignatures: [Cosignature]
-            do {
-                cosignatures = try witnesses.verify(note).cosignatures
-            } catch {
-                throw LogVerificationFailure(.notWitnessed("\(error)"))
-            }
-            if let trusted, trusted.origin != checkpoint.origin {
-                throw LogVerificationFailure(.originChanged(trusted: trusted.origin, published: checkpoint.origin))
-            }
-            let (readAsEntryBundles, invariants) = try await verifyEntries(against: checkpoint, progress: progress)
-            if let trusted {
-                try await verifyExtends(trusted, checkpoint)
+            let (readAsEntryBundles, pass) = try await verifyEntries(against: checkpoint, trusted: signed.trusted, progress: progress)
+            if let trusted = signed.trusted {
+                if let snapshot = pass.trustedRoot {
+                    // The entries that hash to the signed root begin with the trusted tree, or it was another log.
+                    guard snapshot == trusted.rootHash else {
+                        throw LogVerificationFailure(.inconsistentWithTrusted(
+                            trustedSize: trusted.size, size: checkpoint.size,
+                            reason: "its first \(trusted.size) entries hash to \(snapshot.base64), not to the root verified then"
+                        ))
+                    }
+                } else {
+                    try await verifyExtends(trusted, checkpoint)
+                }
             }
             // Only now are the entries known to be the signed ones, whose rules are worth judging.
-            if let broken = invariants.firstBroken { throw broken }
+            if let broken = pass.invariants.firstBroken { throw broken }
+            var opened: VerifiedLog.Opened?
+            if let checked = pass.opened {
+                let unopened = try checked.unopenedEntries(forgotten: pass.invariants.isForgotten)
+                opened = VerifiedLog.Opened(opened: checked.openedCount, v1Entries: checked.v1Count, withoutOpening: unopened)
+            }
             var verified = VerifiedLog(
-                checkpoint: checkpoint, signedCheckpoint: note, logKey: logKey, trusted: trusted, cosignatures: cosignatures,
-                readAsEntryBundles: readAsEntryBundles, consentTags: invariants.consentCount, forgottenConsentTags: invariants.forgottenCount
+                checkpoint: checkpoint, signedCheckpoint: signed.note, logKey: logKey, trusted: signed.trusted, cosignatures: signed.cosignatures,
+                readAsEntryBundles: readAsEntryBundles, consentTags: pass.invariants.consentCount, forgottenConsentTags: pass.invariants.forgottenCount,
+                withheldEntries: pass.withheld, uncheckedConsentTags: pass.invariants.uncheckedTags.count, opened: opened
             )
-            verified.shreddedEntries = invariants.shreddedEntryCount
-            verified.v1Entries = checkpoint.size - UInt64(invariants.publicEntryCount)
+            verified.shreddedEntries = pass.invariants.shreddedEntryCount
+            verified.v1Entries = checkpoint.size - UInt64(pass.invariants.publicEntryCount)
             return .verified(verified)
         } catch let failure as LogVerificationFailure {
             return .failed(failure)
         }
+    }
+
+    /// What the entries were found to hold: the public invariants, the v1 entries that could not
+    /// be read, and the openings' check when there was one.
+    private struct Pass {
+        let invariants: InvariantCheck
+        var withheld: UInt64 = 0
+        var opened: OpenedCheck?
+        /// The root of the entries up to the trusted checkpoint's size, when the bundles gave it.
+        var trustedRoot: Hash?
     }
 
     /// Rehashes every entry into a root: from the entry bundles, at hashing speed, and only if they
@@ -78,19 +96,33 @@ public struct LogAuditor<Source: LogSource>: Sendable {
     /// the state of each consent tag for the public invariants. Returns whether the bundles were
     /// what verified them, and the invariants over the entries that did.
     private func verifyEntries(
-        against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void
-    ) async throws -> (readAsEntryBundles: Bool, invariants: InvariantCheck) {
+        against checkpoint: Checkpoint, trusted: Checkpoint?, progress: (UInt64, UInt64) -> Void
+    ) async throws -> (readAsEntryBundles: Bool, pass: Pass) {
         progress(0, checkpoint.size)
         let fault: BundleFault?
         do {
-            let pass = try await BundledPass(source: source, size: checkpoint.size, window: bundleWindow).run { progress($0, checkpoint.size) }
-            if pass.root == checkpoint.rootHash { return (true, pass.invariants) }
-            fault = BundleFault(index: nil, reason: "they hash to \(pass.root.base64), the signed checkpoint says \(checkpoint.rootHash.base64)")
-        } catch let bundled as BundleFault {
+            var bundled = BundledPass(source: source, size: checkpoint.size, window: bundleWindow)
+            bundled.openings = openings
+            bundled.snapshotAt = trusted?.size
+            let outcome = try await bundled.run { progress($0, checkpoint.size) }
+            let root = outcome.tree.root()
+            if root == checkpoint.rootHash {
+                return (true, Pass(
+                    invariants: outcome.invariants, withheld: outcome.withheld, opened: openings == nil ? nil : outcome.opened,
+                    trustedRoot: outcome.snapshot
+                ))
+            }
+            guard readsPages else { throw LogVerificationFailure(.rootMismatch(size: checkpoint.size, computed: root, signed: checkpoint.rootHash)) }
+            fault = BundleFault(index: nil, reason: "they hash to \(root.base64), the signed checkpoint says \(checkpoint.rootHash.base64)")
+        } catch let bundled as BundleFault where readsPages {
             fault = bundled
+        } catch let bundled as BundleFault {
+            throw LogVerificationFailure(.bundlesDisagree(index: bundled.index, reason: bundled.reason))
         } catch let cancelled as CancellationError {
             throw cancelled
-        } catch {
+        } catch let failure as LogVerificationFailure {
+            throw failure
+        } catch where readsPages {
             // The bundles could not be read at all; the pages verify the log as fully, if slower.
             fault = nil
         }
@@ -98,7 +130,7 @@ public struct LogAuditor<Source: LogSource>: Sendable {
         if let fault {
             throw LogVerificationFailure(.bundlesDisagree(index: fault.index, reason: fault.reason))
         }
-        return (false, invariants)
+        return (false, Pass(invariants: invariants))
     }
 
     private func verifyPages(against checkpoint: Checkpoint, progress: (UInt64, UInt64) -> Void) async throws -> InvariantCheck {

@@ -40,6 +40,16 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
         /// The v2 entry at `index` breaks one of the public invariants of SPEC §4 (a bundle after the
         /// consent ended, more than its uses, a decision the state machine does not have, …).
         case brokenRule(index: UInt64, reason: String)
+        /// The opening served for the v2 entry at `index` is malformed or does not open it.
+        case badOpening(index: UInt64, reason: String)
+        /// The v2 entry at `index` has no opening, and its consent has no `consent.forgotten` entry.
+        case unopened(index: UInt64)
+        /// The entry at `index` is about the citizen verifying, but the broker gives them no opening
+        /// for it, and its consent was not forgotten.
+        case notOpenedForYou(index: UInt64)
+        /// The subject tag of the entry at `index` contradicts its consent: tagged with the citizen's
+        /// key on a consent whose request was not, or the other way round.
+        case wrongSubject(index: UInt64, reason: String)
     }
 
     public let reason: Reason
@@ -51,7 +61,8 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
     public var firstBadIndex: UInt64? {
         switch reason {
         case .missingEntry(let index, _, _), .outOfOrder(let index, _), .malformedEntry(let index, _),
-             .misplacedEntry(let index, _), .changedEntry(let index), .brokenRule(let index, _):
+             .misplacedEntry(let index, _), .changedEntry(let index), .brokenRule(let index, _), .badOpening(let index, _),
+             .unopened(let index), .notOpenedForYou(let index), .wrongSubject(let index, _):
             index
         case .bundlesDisagree(let index, _):
             index
@@ -97,6 +108,14 @@ public struct LogVerificationFailure: Error, Sendable, Hashable, CustomStringCon
             "the log's entries verify, but its entry bundles do not serve them: \(why)"
         case .brokenRule(let index, let why):
             "entry \(index) is signed into the log, but \(why)"
+        case .badOpening(let index, let why):
+            "the opening of entry \(index) does not open it: \(why)"
+        case .unopened(let index):
+            "entry \(index) has no opening any more, but its consent was never forgotten (no consent.forgotten entry for its tag)"
+        case .notOpenedForYou(let index):
+            "entry \(index) is about you, but the broker gives you no opening for it, and its consent was not forgotten"
+        case .wrongSubject(let index, let why):
+            "entry \(index) \(why)"
         }
     }
 }

@@ -22,6 +22,23 @@ public struct VerifiedLog: Sendable, Hashable {
     public var shreddedEntries: Int = 0
     /// Entries written before v2, which name their parties in clear and cannot be shredded.
     public var v1Entries: UInt64 = 0
+    /// Entries kept to auditors (v1, before the upgrade) that a verifier without the key could not
+    /// read: the tree proves them, their content nobody checked.
+    public var withheldEntries: UInt64 = 0
+    /// Consents whose request was among the withheld entries, whose rules could not be judged.
+    public var uncheckedConsentTags = 0
+    /// What the auditor's openings showed; nil without them.
+    public var opened: Opened?
+
+    /// The entries an auditor opened.
+    public struct Opened: Sendable, Hashable {
+        /// v2 entries opened and checked.
+        public let opened: Int
+        /// v1 entries read in full and checked with the opened ones.
+        public let v1Entries: Int
+        /// v2 entries without an opening, all of forgotten consents.
+        public let withoutOpening: Int
+    }
 
     public var trustedOnFirstUse: Bool { trusted == nil }
 }

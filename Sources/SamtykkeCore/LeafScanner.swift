@@ -19,6 +19,21 @@ struct LeafScanner {
         return scanner.entry()
     }
 
+    /// The v2 entry `leaf` is, if it is certainly a canonical one; nil when not certain. What the
+    /// scan found is decoded where it lies, without parsing the JSON and writing it again.
+    static func publicEntry(of leaf: UnsafeRawBufferPointer) -> PublicEntry? {
+        var scanner = LeafScanner(bytes: leaf)
+        guard scanner.take(#"{"commitment":"#), let fields = scanner.publicEntry() else { return nil }
+        let text = { (range: Range<Int>) in String(decoding: scanner.slice(range), as: UTF8.self) }
+        return try? PublicEntry(
+            index: fields.index, time: fields.time, type: fields.type,
+            consent: ConsentTag(base64URL: text(fields.consent), field: "entry.consent"),
+            subject: SubjectTag(base64URL: text(fields.subject), field: "entry.subject"),
+            commitment: EntryCommitment(base64URL: text(fields.commitment), field: "entry.commitment"),
+            terms: fields.terms
+        )
+    }
+
     private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
@@ -30,26 +45,36 @@ struct LeafScanner {
     }
 
     private mutating func entry() -> UInt64? {
-        take(#"{"commitment":"#) ? publicEntry() : entryV1()
+        take(#"{"commitment":"#) ? publicEntry()?.index : entryV1()
+    }
+
+    /// Where a scanned v2 entry keeps its values.
+    private struct PublicFields {
+        let index: UInt64
+        let commitment, consent, subject: Range<Int>
+        let terms: PublicEntry.Terms?
+        let time: Date
+        let type: AuditEntry.EntryType
     }
 
     /// A v2 public entry (`PublicEntry`): fixed-length base64url values, and `terms` exactly on
     /// `consent.requested`.
-    private mutating func publicEntry() -> UInt64? {
-        guard base64URL(ofBytes: 32),
-            take(#","consent":"#), base64URL(ofBytes: 16),
+    private mutating func publicEntry() -> PublicFields? {
+        guard let commitment = base64URL(ofBytes: 32),
+            take(#","consent":"#), let consent = base64URL(ofBytes: 16),
             take(#","index":"#), let index = integer(),
-            take(#","subject":"#), base64URL(ofBytes: 16)
+            take(#","subject":"#), let subject = base64URL(ofBytes: 16)
         else { return nil }
-        let hasTerms = take(#","terms":{"maxUses":"#)
-        if hasTerms {
-            guard integer() != nil, take(#","validUntil":"#), time(), take("}") else { return nil }
+        var terms: PublicEntry.Terms?
+        if take(#","terms":{"maxUses":"#) {
+            guard let maxUses = integer(), take(#","validUntil":"#), let validUntil = time(), take("}") else { return nil }
+            terms = PublicEntry.Terms(validUntil: validUntil, maxUses: maxUses)
         }
-        guard take(#","time":"#), time(),
-            take(#","type":"#), let type = word(of: Self.entryTypes), hasTerms == (type == .consentRequested),
+        guard take(#","time":"#), let time = time(),
+            take(#","type":"#), let type = word(of: Self.entryTypes), (terms != nil) == (type == .consentRequested),
             take(#","v":2}"#), at == bytes.count
         else { return nil }
-        return UInt64(index)
+        return PublicFields(index: UInt64(index), commitment: commitment, consent: consent, subject: subject, terms: terms, time: time, type: type)
     }
 
     private mutating func entryV1() -> UInt64? {
@@ -60,7 +85,7 @@ struct LeafScanner {
             take(#","details":"#), let details = details(),
             take(#","index":"#), let index = integer(),
             take(#","personId":"#), let person = plainString(), (try? PersonID.read(slice(person))) != nil,
-            take(#","time":"#), time(),
+            take(#","time":"#), time() != nil,
             take(#","type":"#), let type = word(of: Self.entryTypes), Self.matches(type, details),
             take(#","v":1}"#), at == bytes.count
         else { return nil }
@@ -72,9 +97,9 @@ struct LeafScanner {
             guard integer() != nil,
                 take(#","purpose":{"code":"#), let code = plainString(),
                 take(#","text":"#), let text = text(),
-                take(#"},"requestExpiresAt":"#), time(),
+                take(#"},"requestExpiresAt":"#), time() != nil,
                 take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
-                take(#","validUntil":"#), time(),
+                take(#","validUntil":"#), time() != nil,
                 take(#","years":"#), array(of: { $0.integer() != nil }), take("}"),
                 (try? Purpose(code: String(decoding: slice(code), as: UTF8.self), text: text)) != nil
             else { return nil }
@@ -204,9 +229,9 @@ struct LeafScanner {
     private static let scopes = Words(Scope.allCases, spelling: \.rawValue)
 
     /// `"…"` holding exactly the one base64url spelling (no padding) of `count` bytes: every
-    /// character from the alphabet, and the bits past the last byte zero.
-    private mutating func base64URL(ofBytes count: Int) -> Bool {
-        guard let range = plainString(), range.count == (count * 8 + 5) / 6 else { return false }
+    /// character from the alphabet, and the bits past the last byte zero. The range of its contents.
+    private mutating func base64URL(ofBytes count: Int) -> Range<Int>? {
+        guard let range = plainString(), range.count == (count * 8 + 5) / 6 else { return nil }
         var last: UInt8 = 0
         for byte in slice(range) {
             switch byte {
@@ -215,11 +240,11 @@ struct LeafScanner {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): last = byte - UInt8(ascii: "0") + 52
             case UInt8(ascii: "-"): last = 62
             case UInt8(ascii: "_"): last = 63
-            default: return false
+            default: return nil
             }
         }
         let unusedBits = range.count * 6 - count * 8
-        return last & (1 << unusedBits - 1) == 0
+        return last & (1 << unusedBits - 1) == 0 ? range : nil
     }
 
     /// A non-negative integer as ECMAScript prints it (no leading zero), of at most 15 digits, so a
@@ -247,22 +272,30 @@ struct LeafScanner {
     }
 
     /// `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, the one form `RFC3339.string(from:)` writes, on a day that
-    /// exists, from 1970 on.
-    private mutating func time() -> Bool {
+    /// exists, from 1970 on; the moment it names.
+    private mutating func time() -> Date? {
         let form = Self.timeForm
-        guard bytes.count - at >= form.count else { return false }
+        guard bytes.count - at >= form.count else { return nil }
         for (offset, expected) in form.enumerated() {
             let byte = bytes[at + offset]
-            guard expected == UInt8(ascii: "d") ? (0x30...0x39).contains(byte) : byte == expected else { return false }
+            guard expected == UInt8(ascii: "d") ? (0x30...0x39).contains(byte) : byte == expected else { return nil }
         }
         let (bytes, first) = (bytes, at + 1)
         let number = { (from: Int, count: Int) in (0..<count).reduce(0) { $0 * 10 + Int(bytes[first + from + $1] - 0x30) } }
         let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2))
+        let (hour, minute, second) = (number(11, 2), number(14, 2), number(17, 2))
         guard year >= 1970, (1...12).contains(month), (1...RFC3339.days(inMonth: month, of: year)).contains(day),
-            number(11, 2) < 24, number(14, 2) < 60, number(17, 2) < 60
-        else { return false }
+            hour < 24, minute < 60, second < 60
+        else { return nil }
         at += form.count
-        return true
+        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let days = era * 146_097 + (yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear) - 719_468
+        let milliseconds = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + number(20, 3)
+        return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
     /// `d` for a digit, every other byte as it must be.

@@ -8,6 +8,13 @@ extension AuditCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the log from every entry and check it against the signed checkpoint and the last run.",
             discussion: """
+                Anyone can run it: without --auditor-key it reads the public entry bundles and hash tiles and checks the \
+                public rules of every consent tag (SPEC §4); entries from before the upgrade (v1) are for auditors only, and \
+                are proven by their hashes and counted, not read. With --auditor-key it also opens every entry that has an \
+                opening and checks its commitment and subject tag, that all entries of a consent name one person and bank, \
+                and the full state machine; entries with no opening any more must belong to a forgotten consent, and are counted.
+
+                
                 Reads every entry (as C2SP entry bundles of 256, several at once; if those do not lead to \
                 the signed root, again 1000 per request to name the entry at fault), checks each is \
                 canonical JSON carrying its own index, rebuilds the Merkle root, checks the checkpoint's signature and root, then proves with a \
@@ -42,11 +49,22 @@ extension AuditCommand {
             /// Entries of forgotten consents, without an opening any more, and v1 entries, which cannot be shredded.
             var shreddedEntries: Int? = nil
             var v1Entries: UInt64? = nil
+            /// Entries for auditors only (v1) that a run without the key proved by hash but did not read.
+            var withheldEntries: UInt64? = nil
+            /// With the auditor key: v2 entries opened and checked, v1 entries read, entries of forgotten consents without an opening.
+            var openedEntries: Int? = nil
+            var v1EntriesRead: Int? = nil
+            var entriesWithoutOpening: Int? = nil
         }
 
         mutating func validate() throws {
-            try Env.present(connection.auditorKey, "auditor-key")
             try Env.fill(&state, "state")
+        }
+
+        /// Anyone's check from the public log, or an auditor's with the openings.
+        private var auditor: LogAuditor<AuditLogSource> {
+            guard connection.auditorKey != nil else { return LogAuditor(source: connection.publicLog, readsPages: false) }
+            return LogAuditor(source: connection.auditorLog, openings: connection.auditorLog)
         }
 
         func run() async throws {
@@ -54,10 +72,9 @@ extension AuditCommand {
                 let server = connection.serverURL
                 let statePath = state ?? AuditState.defaultPath(server: server)
                 let trusted = try AuditState.load(from: statePath)
-                let source = connection.auditorLog
                 let key = try await connection.verifierKey().key
                 let progress = AuditProgressBar()
-                let result = try await LogAuditor(source: source).verify(logKey: key, trusted: trusted, witnessKeys: witnesses.keys) { done, total in
+                let result = try await auditor.verify(logKey: key, trusted: trusted, witnessKeys: witnesses.keys) { done, total in
                     progress?.show(done, of: total)
                 }
                 progress?.clear()
@@ -78,7 +95,8 @@ extension AuditCommand {
                             trustedOnFirstUse: log.trustedOnFirstUse, previousSize: log.trusted?.size, firstBadIndex: nil, failure: nil,
                             stateFile: statePath, readAsEntryBundles: log.readAsEntryBundles,
                             consentTags: log.consentTags, forgottenConsentTags: log.forgottenConsentTags,
-                            shreddedEntries: log.shreddedEntries, v1Entries: log.v1Entries
+                            shreddedEntries: log.shreddedEntries, v1Entries: log.v1Entries, withheldEntries: log.withheldEntries,
+                            openedEntries: log.opened?.opened, v1EntriesRead: log.opened?.v1Entries, entriesWithoutOpening: log.opened?.withoutOpening
                         ))
                     }
                     printEscaped("verified: \(log.checkpoint.size) entries of log \(log.checkpoint.origin)")
@@ -91,6 +109,18 @@ extension AuditCommand {
                     }
                     if log.v1Entries > 0 {
                         print("\(log.v1Entries) v1 entries from before the upgrade name their parties in clear and cannot be shredded")
+                    }
+                    if log.withheldEntries > 0 {
+                        print("skipped \(log.withheldEntries) v1 entries from before the upgrade: they are for auditors only, so their hashes were checked but not their content (give --auditor-key to read them)")
+                    }
+                    if log.uncheckedConsentTags > 0 {
+                        print("\(log.uncheckedConsentTags) consents were requested among those skipped entries, so their public rules were not checked")
+                    }
+                    if let opened = log.opened {
+                        print("opened and checked \(opened.opened) v2 entries and read \(opened.v1Entries) v1 entries: commitments, subject tags, parties and state machine hold")
+                        if opened.withoutOpening > 0 {
+                            print("\(opened.withoutOpening) entries have no opening any more: all of consents that were forgotten")
+                        }
                     }
                     for cosignature in log.cosignatures {
                         print(WitnessKeys.line(for: cosignature))

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BrokerClient
 import CitizenClient
+import LogVerification
 import Foundation
 import SamtykkeAPI
 import SamtykkeCore
@@ -159,10 +161,42 @@ struct ConsentCommand: AsyncParsableCommand {
     }
 
     struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every log entry about you: who asked, who decided, who received what.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every log entry about you: who asked, who decided, who received what.",
+            discussion: """
+                Without --verify, the broker's own account (its access log). With --verify, your own check, trusting the \
+                broker for nothing: it fetches the cosigned checkpoint, reads every public entry since the one verified last \
+                (the first run reads them all and trusts the log key on first use), picks out those tagged with your subject \
+                key, opens each with your openings, proves all of them in the signed tree, and prints them marked verified. \
+                It fails naming the index for an entry about you that cannot be opened or does not match, and for a log that \
+                forked or went back. The state file (mode 0600) keeps the checkpoint and your history between runs.
+                """
+        )
+        @Flag(help: "Verify the log yourself instead of asking the broker.")
+        var verify = false
+        @Option(help: "With --verify: the state file kept between runs (default ~/.samtykke/citizen-log-<hash of server and key>.json).")
+        var state: String?
+        @OptionGroup var witnesses: WitnessKeys
         @OptionGroup var connection: Connection
 
+        mutating func validate() throws {
+            try Env.fill(&state, "state")
+        }
+
+        /// What --json prints with --verify, success or not.
+        struct Report: Encodable {
+            let verified: Bool
+            var size: UInt64? = nil
+            var rootHash: String? = nil
+            var trustedOnFirstUse: Bool? = nil
+            var entries: [CitizenLogEntry]? = nil
+            var firstBadIndex: UInt64? = nil
+            var failure: String? = nil
+            let stateFile: String?
+        }
+
         func run() async throws {
+            if verify { return try await verifyLog() }
             try await connection.speaking { strings in
                 var after: UInt64?
                 var printed = 0
@@ -178,6 +212,35 @@ struct ConsentCommand: AsyncParsableCommand {
                     after = page.next
                 } while after != nil
                 if printed == 0, !connection.json { print(strings.logEmpty) }
+            }
+        }
+
+        private func verifyLog() async throws {
+            try await connection.speaking { strings in
+                let server = connection.server!.description
+                let publicLog = AuditLogSource(client: BrokerClient(server: server, credential: nil))
+                let verifier = CitizenLogVerifier(source: publicLog, openings: connection.broker)
+                let key = try await verifier.subjectKey()
+                let path = state ?? key.map { CitizenLogState.defaultPath(server: server, subjectKey: $0.description) }
+                let trusted = try path.flatMap { path throws(AuditStateError) in try CitizenLogState.load(from: path) }
+                let logKey = try await publicLog.publishedLogKey()
+                switch try await verifier.verify(server: server, logKey: logKey, subjectKey: key, state: trusted, witnessKeys: witnesses.keys) {
+                case .failed(let failure):
+                    if connection.json {
+                        try printJSON(Report(verified: false, firstBadIndex: failure.firstBadIndex, failure: failure.description, stateFile: path))
+                    }
+                    let at = failure.firstBadIndex.map { " at index \($0)" } ?? ""
+                    throw CLIError("your log does not verify\(at): \(failure)")
+                case .verified(let verified):
+                    if let path, let next = verified.state { try next.save(to: path) }
+                    if connection.json {
+                        return try printJSON(Report(
+                            verified: true, size: verified.checkpoint.size, rootHash: verified.checkpoint.rootHash.base64,
+                            trustedOnFirstUse: verified.trusted == nil, entries: verified.history, stateFile: path
+                        ))
+                    }
+                    for line in CitizenHistory.lines(verified, strings: strings, in: .current) { printEscaped(line) }
+                }
             }
         }
     }

@@ -38,6 +38,27 @@ struct LogTamperer {
         try db.execute(sql: "UPDATE auditEntry SET leaf = ? WHERE idx = ?", arguments: [Data(leaf), index])
     }
 
+    /// Deletes the opening of entry `index`, as forgetting does, but without the `consent.forgotten` entry.
+    func deleteOpening(_ index: Int) throws {
+        try open().write { db in try db.execute(sql: "DELETE FROM entryOpening WHERE idx = ?", arguments: [index]) }
+    }
+
+    /// Files the opening of entry `index` under another person, so the broker's answers to its own
+    /// person (access log, openings) leave the entry out.
+    func moveOpening(_ index: Int, to person: String) throws {
+        try open().write { db in try db.execute(sql: "UPDATE entryOpening SET personId = ? WHERE idx = ?", arguments: [person, index]) }
+    }
+
+    /// Gives every person a new subject key, so the broker's keys no longer make the tags in the log.
+    func replaceSubjectKeys() throws {
+        try open().write { db in try db.execute(sql: "UPDATE subjectKey SET key = randomblob(32)") }
+    }
+
+    /// Puts an ended consent back to active behind the broker's state machine.
+    func reactivate(_ consent: String) throws {
+        try open().write { db in try db.execute(sql: "UPDATE consent SET status = 'active' WHERE id = ?", arguments: [consent]) }
+    }
+
     func size() throws -> Int {
         try open().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEntry")! }
     }

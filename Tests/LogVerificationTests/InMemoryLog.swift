@@ -25,6 +25,10 @@ struct InMemoryLog: LogSource {
     var servesBundles = true
     /// Tiles whose bundles take a while, so later ones arrive first.
     var slowBundles: Set<UInt64> = []
+    /// Tiles whose bundles are kept to auditors, as a broker keeps those holding a v1 entry.
+    var withheldBundles: Set<UInt64> = []
+    /// The openings of v2 entries, and the subject key each was made with (auditors get both).
+    var openings: [UInt64: ServedOpening] = [:]
     /// What was asked of the log, shared by its copies.
     let reads = Reads()
     private(set) var store = InMemorySubtreeStore()
@@ -88,6 +92,7 @@ struct InMemoryLog: LogSource {
     func entryBundle(_ tile: TilePath) async throws -> [UInt8] {
         reads.count(\.bundles)
         guard servesBundles else { throw MissingRows(tile: tile) }
+        if withheldBundles.contains(tile.index) { throw EntriesWithheld() }
         if slowBundles.contains(tile.index) { try await Task.sleep(for: .milliseconds(200)) }
         let first = tile.index * UInt64(TilePath.fullWidth)
         let rows = served.filter { $0.index >= first }.prefix(tile.width)
@@ -98,6 +103,12 @@ struct InMemoryLog: LogSource {
             bundle += [UInt8(leaf.count >> 8), UInt8(leaf.count & 0xFF)] + leaf
         }
         return bundle + bundleTail
+    }
+
+    /// The level-0 hash tile, from the nodes stored when the entries were appended.
+    func leafHashes(_ tile: TilePath) async throws -> [Hash] {
+        let first = tile.index * UInt64(TilePath.fullWidth)
+        return try (first..<first + UInt64(tile.width)).map { try store.perfectSubtreeHash(level: 0, index: $0) }
     }
 
     struct MissingRows: Error {

@@ -113,6 +113,7 @@ import TransparencyLog
             func signedCheckpoint() async throws -> String { note }
             func entries(start: UInt64, limit: Int) async throws -> [ServedEntry] { try await log.entries(start: start, limit: limit) }
             func entryBundle(_ tile: TilePath) async throws -> [UInt8] { try await log.entryBundle(tile) }
+            func leafHashes(_ tile: TilePath) async throws -> [Hash] { try await log.leafHashes(tile) }
             func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] { try await log.inclusionProof(index: index, treeSize: treeSize) }
             func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] { try await log.consistencyProof(from: from, to: to) }
         }

@@ -87,6 +87,20 @@ import Testing
         #expect(Self.scanned(try Self.leaf(Self.entry(.bundleRefused(reason: "x"), time: Date(timeIntervalSince1970: 1_709_164_800)))) == 41, "2024-02-29")
     }
 
+    /// A v2 leaf read in one pass is the entry the full parse reads: values, time to the millisecond
+    /// (leap days, the years the pass reads), terms.
+    @Test func theV2EntryThePassReadsIsTheFullParses() throws {
+        var random = SeededGenerator(seed: 11)
+        let part = try PrivateEntryPart(actor: .bank(Self.bank), parties: .init(consentId: Self.consent, personId: Self.person, bankOrg: Self.bank), event: try Self.requested())
+        for _ in 0..<300 {
+            let time = Date(timeIntervalSince1970: Double(UInt64.random(in: 0..<253_402_300_799_000, using: &random)) / 1000)
+            let entry = try PublicEntry.seal(index: .random(in: 0..<1 << 44, using: &random), time: time, privatePart: part, consent: .random(), subjectKey: .random()).entry
+            let leaf = try entry.leafBytes()
+            #expect(leaf.withUnsafeBytes { LeafScanner.publicEntry(of: $0) } == entry, "\(RFC3339.string(from: time))")
+            #expect(try leaf.withUnsafeBytes { try PublicEntry.scanned($0) } == PublicEntry(leafBytes: leaf))
+        }
+    }
+
     /// Fields the pass does not read itself: the full parse has the last word, and still answers.
     @Test(arguments: [
         #"agency said "no""#, #"back\slash"#, "tab\there", "æøå",
@@ -169,6 +183,9 @@ import Testing
                     case 1: leaf.insert(alphabet[random(alphabet.count)], at: at)
                     default: leaf[at] = alphabet[random(alphabet.count)]
                     }
+                }
+                if let entry = leaf.withUnsafeBytes({ LeafScanner.publicEntry(of: $0) }) {
+                    #expect((try? PublicEntry(leafBytes: leaf)) == entry, "\(String(decoding: leaf, as: UTF8.self))")
                 }
                 guard let index = Self.scanned(leaf) else { continue }
                 vouched += 1

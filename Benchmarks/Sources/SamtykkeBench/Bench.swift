@@ -19,7 +19,8 @@ struct Options {
     var quick = false
     /// `appends`: only the group-commit load; `audit`: only `audit verify` (twice) of a log built
     /// once per work folder and kept; `bundles`: only the bundle and baseline levels on SQLite, with
-    /// the broker's profile. Printed, never written as results.
+    /// the broker's profile; `verify`: only the three verifications of a v2 log in this process.
+    /// Printed, never written as results.
     var only: String?
     var command = "Benchmarks/run"
 
@@ -46,9 +47,11 @@ struct Options {
             }
         }
         guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil || options.only != nil else {
-            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles]")
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles|verify]")
         }
-        guard options.only == nil || ["appends", "audit", "bundles"].contains(options.only) else { throw BenchError("--only knows three parts: appends, audit, bundles") }
+        guard options.only == nil || ["appends", "audit", "bundles", "verify"].contains(options.only) else {
+            throw BenchError("--only knows four parts: appends, audit, bundles, verify")
+        }
         return options
     }
 }
@@ -63,6 +66,8 @@ struct Report: Codable, Sendable {
     var log: LogBench.Results
     var audit: AuditResult?
     var auditProfile: ProfileResult?
+    /// Issue 27: the three verifications over a v2 log, in this process.
+    var verification: VerifyBench.Result?
     var sha256: SHA256Bound
     var targets: [Target]
     /// The figures other checks read, by fixed names.
@@ -116,6 +121,11 @@ struct SamtykkeBench {
                        logSizes: [10_000, 100_000, 1_000_000], durableAppends: 500, proofSamples: 2_000, auditVerifySize: 1_000_000,
                        groupCommitSeconds: 10, profileSeconds: 5)
         let loadAtStart = ProcFS.loadAverage()
+        let verifySizeV2 = options.quick ? 20_000 : 1_000_000
+        if options.only == "verify" {
+            _ = try await VerifyBench(entries: verifySizeV2).run(log: log)
+            return
+        }
         let machine = Machine.describe(swiftVersion: options.swiftVersion)
         log("machine: \(machine.cpuModel), \(machine.cores) cores, \(machine.memoryGiB) GiB, Linux \(machine.kernel)")
 
@@ -222,6 +232,9 @@ struct SamtykkeBench {
         let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: logSigner.verifierKey))
         logResults.inProcessHashing = try LogBench.hashEverything(databasePath: databasePath, checkpointRoot: checkpoint.rootHash)
 
+        // Issue 27: anyone's, an auditor's and a citizen's verification of a v2 log.
+        let verification = try await VerifyBench(entries: verifySizeV2).run(log: log)
+
         // The SHA-256 bound, on this machine, at the average leaf size (+1 for the 0x00 leaf prefix).
         let leafBytes = Int(average.rounded()) + 1
         log("openssl speed -seconds 3 -bytes \(leafBytes) sha256, and -bytes 65 for interior nodes")
@@ -241,8 +254,9 @@ struct SamtykkeBench {
                 groupCommitSeconds: settings.groupCommitSeconds,
                 proofSamples: settings.proofSamples, auditVerifySize: verifySize
             ),
-            broker: brokerResults, log: logResults, audit: audit, auditProfile: auditProfile, sha256: sha, targets: [],
-            summary: Summary(broker: brokerResults, log: logResults, audit: audit), wallSeconds: 0, loadAverageAtStart: loadAtStart
+            broker: brokerResults, log: logResults, audit: audit, auditProfile: auditProfile, verification: verification, sha256: sha, targets: [],
+            summary: Summary(broker: brokerResults, log: logResults, audit: audit, verification: verification), wallSeconds: 0,
+            loadAverageAtStart: loadAtStart
         )
         report.targets = Targets.evaluate(report)
         report.wallSeconds = (ContinuousClock.now - started).seconds

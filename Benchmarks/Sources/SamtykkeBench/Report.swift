@@ -16,8 +16,15 @@ struct Summary: Codable, Sendable {
     var failedRequests: Int
     /// The broker's peak resident memory (VmHWM) over the SQLite bundle load, in MB (10^6 bytes), as issue 13 counts it.
     var brokerPeakMemoryMB: Double
+    /// Issue 27, over the v2 log of `VerifyBench` in this process: `audit verify` with no key and with
+    /// the openings (entries/s), the citizen's first `consent log --verify` (entries scanned/s) and
+    /// its second run after 1000 new entries (seconds). Absent from results older than issue 27.
+    var publicVerifyEntriesPerSecond: Double?
+    var auditVerifyOpenedEntriesPerSecond: Double?
+    var citizenVerifyEntriesPerSecond: Double?
+    var citizenSecondRunSeconds: Double?
 
-    init(broker: BrokerBench.Results, log: LogBench.Results, audit: AuditResult?) {
+    init(broker: BrokerBench.Results, log: LogBench.Results, audit: AuditResult?, verification: VerifyBench.Result?) {
         let baseline = broker.baseline.first { $0.load.concurrency == 64 }?.load.throughput ?? 0
         func ratio(_ throughput: Double) -> Double { baseline > 0 ? throughput / baseline : 0 }
         bundleRatioC64 = ratio(broker.bundles.first { $0.load.concurrency == 64 }?.load.throughput ?? 0)
@@ -33,6 +40,10 @@ struct Summary: Codable, Sendable {
         failedRequests = levels.map(\.load.failed).reduce(0, +)
         // Unknown reads as too much, never as a met target.
         brokerPeakMemoryMB = broker.brokerPeakMemoryKiB.map { Double($0) * 1024 / 1e6 } ?? .greatestFiniteMagnitude
+        publicVerifyEntriesPerSecond = verification?.publicEntriesPerSecond
+        auditVerifyOpenedEntriesPerSecond = verification?.openedEntriesPerSecond
+        citizenVerifyEntriesPerSecond = verification?.citizenEntriesPerSecond
+        citizenSecondRunSeconds = verification?.citizenSecondRunSeconds
     }
 }
 
@@ -50,6 +61,11 @@ enum Targets {
     static let auditVerifyEntriesPerSecond = 250_000.0
     /// Issue 30: the DPoP path costs at most 15% of bundle throughput.
     static let dpopBundleRatio = 0.85
+    /// Issue 27: the three verifications of a 1,000,000-entry v2 log.
+    static let publicVerifyEntriesPerSecond = 500_000.0
+    static let auditVerifyOpenedEntriesPerSecond = 200_000.0
+    static let citizenVerifyEntriesPerSecond = 500_000.0
+    static let citizenSecondRunSeconds = 0.5
 
     static func evaluate(_ report: Report) -> [Target] {
         var targets: [Target] = []
@@ -116,6 +132,21 @@ enum Targets {
                 met: audit.entriesPerSecond >= auditVerifyEntriesPerSecond && audit.verified
             ))
         }
+        if let v = report.verification {
+            let of = "the \(v.entries)-entry v2 log in process"
+            targets += [
+                Target(name: "`audit verify` with no key of \(of) (`publicVerifyEntriesPerSecond`)", goal: String(format: "≥ %.0f entries/s (issue 27)", publicVerifyEntriesPerSecond),
+                       measured: String(format: "%.0f entries/s", v.publicEntriesPerSecond), met: v.verified && v.publicEntriesPerSecond >= publicVerifyEntriesPerSecond),
+                Target(name: "`audit verify --auditor-key` with every opening of \(of) (`auditVerifyOpenedEntriesPerSecond`)",
+                       goal: String(format: "≥ %.0f entries/s (issue 27)", auditVerifyOpenedEntriesPerSecond),
+                       measured: String(format: "%.0f entries/s", v.openedEntriesPerSecond), met: v.verified && v.openedEntriesPerSecond >= auditVerifyOpenedEntriesPerSecond),
+                Target(name: "a citizen's first `consent log --verify` of \(of) (`citizenVerifyEntriesPerSecond`)",
+                       goal: String(format: "≥ %.0f entries/s scanned (issue 27)", citizenVerifyEntriesPerSecond),
+                       measured: String(format: "%.0f entries/s", v.citizenEntriesPerSecond), met: v.citizenEntriesPerSecond >= citizenVerifyEntriesPerSecond),
+                Target(name: "its second run after \(v.newEntries) new entries (`citizenSecondRunSeconds`)", goal: String(format: "< %.1f s (issue 27)", citizenSecondRunSeconds),
+                       measured: String(format: "%.3f s", v.citizenSecondRunSeconds), met: v.citizenSecondRunSeconds < citizenSecondRunSeconds),
+            ]
+        }
         if let first = report.log.sizes.first, let last = report.log.sizes.last, last.entries > first.entries {
             // Medians, on the direct timings: the API's fixed cost of a pooled read would hide any growth,
             // and a mean moves with every time slice another process takes.
@@ -177,6 +208,18 @@ enum Markdown {
         md.append("| `auditVerifyEntriesPerSecond` | \(f(s.auditVerifyEntriesPerSecond, 0)) | ≥ \(f(Targets.auditVerifyEntriesPerSecond, 0)) (issue 14) | \(verdict(s.auditVerifyEntriesPerSecond >= Targets.auditVerifyEntriesPerSecond)) |")
         md.append("| `postgresBundleRatioC64` | \(f(s.postgresBundleRatioC64, 3)) | ≥ \(f(Targets.postgresBundleRatio, 2)) (issue 10) | \(verdict(s.postgresBundleRatioC64 >= Targets.postgresBundleRatio)) |")
         md.append("| `dpopBundleRatioC64` | \(f(s.dpopBundleRatioC64, 3)) | ≥ \(f(Targets.dpopBundleRatio, 2)) (issue 30) | \(verdict(s.dpopBundleRatioC64 >= Targets.dpopBundleRatio)) |")
+        if let v = s.publicVerifyEntriesPerSecond {
+            md.append("| `publicVerifyEntriesPerSecond` | \(f(v, 0)) | ≥ \(f(Targets.publicVerifyEntriesPerSecond, 0)) (issue 27) | \(verdict(v >= Targets.publicVerifyEntriesPerSecond)) |")
+        }
+        if let v = s.auditVerifyOpenedEntriesPerSecond {
+            md.append("| `auditVerifyOpenedEntriesPerSecond` | \(f(v, 0)) | ≥ \(f(Targets.auditVerifyOpenedEntriesPerSecond, 0)) (issue 27) | \(verdict(v >= Targets.auditVerifyOpenedEntriesPerSecond)) |")
+        }
+        if let v = s.citizenVerifyEntriesPerSecond {
+            md.append("| `citizenVerifyEntriesPerSecond` | \(f(v, 0)) | ≥ \(f(Targets.citizenVerifyEntriesPerSecond, 0)) (issue 27) | \(verdict(v >= Targets.citizenVerifyEntriesPerSecond)) |")
+        }
+        if let v = s.citizenSecondRunSeconds {
+            md.append("| `citizenSecondRunSeconds` | \(f(v, 3)) s | < \(f(Targets.citizenSecondRunSeconds, 1)) s (issue 27) | \(verdict(v < Targets.citizenSecondRunSeconds)) |")
+        }
         md.append("| `twoInstanceBundlesPerSecondC64` | \(f(s.twoInstanceBundlesPerSecondC64, 0)) | — | |")
         md.append("| `failedRequests` | \(s.failedRequests) | \(Targets.failedRequests) (issue 13) | \(verdict(s.failedRequests == Targets.failedRequests)) |")
         md.append("| `brokerPeakMemoryMB` | \(f(s.brokerPeakMemoryMB, 0)) | < \(f(Targets.brokerPeakMemoryMB, 0)) MB (issue 13) | \(verdict(s.brokerPeakMemoryMB < Targets.brokerPeakMemoryMB)) |")

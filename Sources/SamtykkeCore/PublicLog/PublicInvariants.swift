@@ -35,6 +35,12 @@ public struct PublicInvariants: Sendable {
     /// whose openings retention shredded, which nobody can link to a person any more.
     public var shreddedEntryCount: Int { consents.values.reduce(0) { $0 + ($1.forgotten ? $1.entries : 0) } }
 
+    /// Whether an entry for `tag` was taken.
+    public func knows(_ tag: ConsentTag) -> Bool { consents[tag] != nil }
+
+    /// Whether `tag`'s consent has its `consent.forgotten` entry.
+    public func isForgotten(_ tag: ConsentTag) -> Bool { consents[tag]?.forgotten == true }
+
     /// Takes the next entry, or says which invariant it breaks.
     public mutating func check(_ entry: PublicEntry) throws(DomainError) {
         entryCount += 1

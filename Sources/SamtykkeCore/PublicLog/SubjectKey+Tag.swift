@@ -5,10 +5,25 @@ extension LogBytes where Kind == SubjectKeyKind {
     /// HMAC-SHA256(key, "samtykke-subject-v2" || uint64_be(index)). The index in the message makes
     /// every tag of one person different, so tags alone do not link a person's entries.
     public func tag(at index: UInt64) -> SubjectTag {
-        var message = Array("samtykke-subject-v2".utf8)
-        withUnsafeBytes(of: index.bigEndian) { message.append(contentsOf: $0) }
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: bytes))
-        return try! SubjectTag(bytes: Array(mac.prefix(SubjectTagKind.length)))
+        SubjectTagger(self).tag(at: index)
+    }
+}
+
+/// One person's subject tags, many of them: the HMAC keyed and fed the fixed prefix once, so each
+/// tag costs only the index and the finishing rounds (a citizen's scan makes one per entry).
+public struct SubjectTagger {
+    private let prefixed: HMAC<SHA256>
+
+    public init(_ key: SubjectKey) {
+        var mac = HMAC<SHA256>(key: SymmetricKey(data: key.bytes))
+        mac.update(data: Array("samtykke-subject-v2".utf8))
+        prefixed = mac
+    }
+
+    public func tag(at index: UInt64) -> SubjectTag {
+        var mac = prefixed
+        withUnsafeBytes(of: index.bigEndian) { mac.update(data: $0) }
+        return try! SubjectTag(bytes: Array(mac.finalize().prefix(SubjectTagKind.length)))
     }
 }
 
