@@ -116,11 +116,12 @@ let package = Package(
         // The agency over HTTPS with mutual TLS, through CurlHTTP.
         .target(name: "CurlAgencyClient", dependencies: ["AgencyClient", "SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
 
-        // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
+        // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/; with a log
+        // policy it releases only against the broker's witnessed log (LogRelease, tiles over CurlHTTP).
         .target(
             name: "MockTaxAgency",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE",
+                "SamtykkeCore", "SamtykkeJOSE", "LogRelease", "CurlHTTP", "CanonicalJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,7 +148,7 @@ let package = Package(
             name: "SamtykkeServer",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
-                "OwnThread",
+                "OwnThread", "LogRelease",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -171,7 +172,7 @@ let package = Package(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness",
+                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness", "LogRelease",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,6 +185,7 @@ let package = Package(
             name: "SamtykkeDemo",
             dependencies: [
                 "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
+                "Witness", "LogRelease", "TransparencyLog", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -228,7 +230,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
-                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "LogRelease", "Witness", "OwnThread", "TraceExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
