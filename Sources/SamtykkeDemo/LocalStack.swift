@@ -17,6 +17,8 @@ public struct LocalStack: Sendable {
     /// The broker's port is known only once it listens, so bundles and consent tokens name a fixed
     /// local issuer, and the agency is told to expect it.
     public static let brokerIssuer = PKIPaths.devBrokerIssuer
+    /// The key name of the witness a stack that releases against the log runs.
+    public static let witnessName = LocalRelease.witnessName
 
     public let paths: PKIPaths
     public let agencyURL: String
