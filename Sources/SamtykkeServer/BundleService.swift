@@ -151,7 +151,10 @@ struct BundleService: Sendable {
     /// checkpoint covering it that meets the agency's witness quorum, and signs a token carrying its
     /// proof. Never cached: each token proves its own entry, which the agency releases once.
     private func loggedFetch(_ id: ConsentID, for bank: OrgNumber) async throws -> (consent: Consent, token: String, index: UInt64) {
+        let started = ContinuousClock.now
         let logged = try await broker.commit(.act(id, by: .bank(bank), .requestData(for: bank)))
+        let committed = ContinuousClock.now
+        Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "log")], preferredDisplayUnit: .seconds).record(duration: started.duration(to: committed))
         let consent = try logged.acceptedConsent()
         guard let receipt = logged.receipt, let opening = receipt.opening, let cosigner = broker.cosigner else {
             throw StoreFailure.corrupt("a data.requested entry came back without its receipt and opening")
@@ -169,6 +172,7 @@ struct BundleService: Sendable {
                 detail: "\(error); no bundle was issued and no use was counted; retry later", retryAfter: 5
             )
         }
+        Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "witnesses")], preferredDisplayUnit: .seconds).record(duration: committed.duration(to: .now))
         let hashes = cosigned.size == receipt.treeSize
             ? receipt.inclusionProof : try await LogReceipts(store: broker.store).inclusionProof(index: receipt.index, treeSize: cosigned.size)
         let proof = TlogProof(index: receipt.index, hashes: hashes, signedCheckpoint: cosigned.note)

@@ -1,4 +1,5 @@
 import AgencyClient
+import ChildProcess
 import Crypto
 import CurlAgencyClient
 import CurlHTTP
@@ -203,7 +204,10 @@ import TransparencyLog
                 ("log \(logKey)\nwitness w1 \(witness)\nquorum w1\n", ["http://127.0.0.1:1=\(Self.otherWitness)"], "none of them is a witness the policy names"),
                 ("log \(Self.otherLog)\nwitness w1 \(witness)\nquorum w1\n", ["http://127.0.0.1:1=\(witness)"], "names the log"),
             ] {
-                let refused = try await runCLI(serve + ["--agency-log-policy", try policy(text)] + witnesses.flatMap { ["--witness", $0] })
+                // Under `timeout`: a broken check would have the broker serve until killed.
+                let refused = try await Command.run(
+                    "/usr/bin/timeout", ["60", Package.binary.path] + serve + ["--agency-log-policy", try policy(text)] + witnesses.flatMap { ["--witness", $0] },
+                    cwd: Package.root.path, environment: plainTerminal)
                 #expect(refused.status != 0 && refused.stderr.contains(expected) && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
             }
             let agency = try await runCLI([
