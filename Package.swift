@@ -280,7 +280,7 @@ let package = Package(
         .testTarget(
             name: "MockTaxAgencyTests",
             dependencies: [
-                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "TestSupport", "ChildProcess",
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "TestSupport", "ChildProcess", "LogRelease", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

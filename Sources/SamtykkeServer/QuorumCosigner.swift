@@ -35,15 +35,19 @@ actor QuorumCosigner {
     }
 
     /// The newest cosigned checkpoint of at least `size` entries that meets the quorum. Waits for
-    /// at most a few rounds, then throws the last round's failure.
+    /// at most a few rounds (starting at most two: a witness that another instance moved ahead of
+    /// the checkpoint one read is asked again), then throws the last round's failure.
     func cosigned(covering size: UInt64) async throws -> Cosigned {
         var failure: (any Error)?
+        var started = 0
         for _ in 0..<4 {
             if let newest, newest.size >= size { return newest }
             if let round {
                 do { _ = try await round.value } catch { failure = error }
                 continue
             }
+            guard started < 2 else { break }
+            started += 1
             let task = Task { try await self.runRound() }
             round = task
             do { _ = try await task.value } catch { failure = error }
