@@ -117,11 +117,12 @@ let package = Package(
         // The agency over HTTPS with mutual TLS, through CurlHTTP.
         .target(name: "CurlAgencyClient", dependencies: ["AgencyClient", "SamtykkeCore", "CurlHTTP", .product(name: "Metrics", package: "swift-metrics")]),
 
-        // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/.
+        // The mock tax agency: HTTPS that demands a client certificate, serving Fixtures/; with a log
+        // policy it releases only against the broker's witnessed log (LogRelease, tiles over CurlHTTP).
         .target(
             name: "MockTaxAgency",
             dependencies: [
-                "SamtykkeCore", "SamtykkeJOSE",
+                "SamtykkeCore", "SamtykkeJOSE", "LogRelease", "CurlHTTP", "CanonicalJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,7 +149,7 @@ let package = Package(
             name: "SamtykkeServer",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
-                "OwnThread",
+                "OwnThread", "LogRelease",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -172,7 +173,7 @@ let package = Package(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness",
+                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness", "LogRelease",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -185,6 +186,7 @@ let package = Package(
             name: "SamtykkeDemo",
             dependencies: [
                 "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
+                "Witness", "LogRelease", "TransparencyLog", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -229,7 +231,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
-                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "LogRelease", "Witness", "OwnThread", "TraceExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -279,7 +281,7 @@ let package = Package(
         .testTarget(
             name: "MockTaxAgencyTests",
             dependencies: [
-                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "TestSupport", "ChildProcess",
+                "MockTaxAgency", "DevPKI", "SamtykkeJOSE", "SamtykkeCore", "TestSupport", "ChildProcess", "LogRelease", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

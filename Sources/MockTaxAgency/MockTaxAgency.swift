@@ -27,11 +27,19 @@ public func buildMockTaxAgency(
     } catch {
         throw MockTaxAgencyError.brokerKeys(error.description)
     }
-    let route = TaxDataRoute(people: people, verifier: verifier, issuer: configuration.brokerIssuer, audience: configuration.audience, clockSkew: configuration.clockSkew)
+    let route = TaxDataRoute(people: people, verifier: verifier, issuer: configuration.brokerIssuer, audience: configuration.audience, clockSkew: configuration.clockSkew,
+        release: configuration.release)
 
     let router = Router(context: AgencyRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.get("/healthz") { _, _ in "ok" }
+    // Not ready once the log monitor stopped releasing: it found the broker's log forked or shrunk.
+    router.get("/readyz") { _, _ throws(Problem) -> String in
+        if let halted = await configuration.release?.monitor.haltReason {
+            throw Problem(status: .serviceUnavailable, slug: "log-monitor-halted", title: "Not releasing: the log monitor stopped", detail: halted)
+        }
+        return "ok"
+    }
     router.group("v1")
         .add(middleware: TrafficMiddleware(traffic: configuration.traffic))
         .add(middleware: FaultMiddleware(faults: configuration.faults))

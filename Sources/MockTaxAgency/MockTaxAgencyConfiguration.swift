@@ -1,4 +1,5 @@
 import Foundation
+import LogRelease
 import SamtykkeJOSE
 
 /// Everything the mock tax agency needs to start. Paths are file-system paths to PEM files.
@@ -27,6 +28,9 @@ public struct MockTaxAgencyConfiguration: Sendable {
     public var faults: FaultSwitch
     /// Requests to the data route so far.
     public var traffic: AgencyTraffic
+    /// `--log-policy`: release only against the broker's witnessed log (SPEC §5); nil releases on
+    /// the token alone.
+    public var release: ReleaseGate?
 
     public init(
         host: String = "127.0.0.1",
@@ -40,8 +44,10 @@ public struct MockTaxAgencyConfiguration: Sendable {
         fixtures: String,
         clockSkew: TimeInterval = 5,
         faults: FaultSwitch = FaultSwitch(),
-        traffic: AgencyTraffic = AgencyTraffic()
+        traffic: AgencyTraffic = AgencyTraffic(),
+        release: ReleaseGate? = nil
     ) {
+        self.release = release
         self.host = host
         self.port = port
         self.certificateChain = certificateChain

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LogRelease
 
 /// An RFC 9457 problem document, the body of every error the agency sends.
 ///
@@ -53,6 +54,17 @@ struct Problem: HTTPResponseError, Encodable {
         status: .forbidden, slug: "person-not-covered", title: "Person not covered by the consent token",
         detail: "the consent token was issued for a different person"
     )
+
+    /// SPEC §5: which of the four checks refused, and why.
+    static func releaseRefused(_ refusal: ReleaseRefusal) -> Problem {
+        let slug = switch refusal.check {
+        case .proof: "release-log-proof"
+        case .entry: "release-log-entry"
+        case .monitor: "release-log-monitor"
+        case .release: "release-once-per-entry"
+        }
+        return Problem(status: .forbidden, slug: slug, title: "Not released: the \(refusal.check.name) check failed", detail: refusal.description)
+    }
 
     static let unknownPerson = Problem(
         status: .notFound, slug: "unknown-person", title: "No tax records",

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import LogRelease
+import Logging
 import NIOSSL
 import SamtykkeCore
 import SamtykkeJOSE
@@ -15,11 +17,13 @@ struct TaxDataRoute: Sendable {
     let issuer: String
     let audience: String
     let clockSkew: TimeInterval
+    let release: ReleaseGate?
 
     func handle(_ request: Request, context: AgencyRequestContext) async throws -> Response {
         let coverage: ConsentTokenClaims.Coverage
+        let claims: ConsentTokenClaims
         do {
-            coverage = try await authorize(request, context: context)
+            (claims, coverage) = try await authorize(request, context: context)
         } catch {
             context.logger.notice("request refused", metadata: ["status": "\(error.status.code)", "reason": "\(error.detail)"])
             throw error
@@ -40,6 +44,7 @@ struct TaxDataRoute: Sendable {
             logger.notice("request refused: token is for another person")
             throw Problem.personMismatch
         }
+        if let release { try await releaseAgainstLog(release, claims: claims, coverage: coverage, logger: logger) }
         guard let person = people.person(requested) else {
             logger.notice("request refused: no records for the person")
             throw Problem.unknownPerson
@@ -65,7 +70,7 @@ struct TaxDataRoute: Sendable {
 
     /// The token's coverage, once the token is present, signed by the broker, valid now, and bound to
     /// this connection's client certificate.
-    private func authorize(_ request: Request, context: AgencyRequestContext) async throws(Problem) -> ConsentTokenClaims.Coverage {
+    private func authorize(_ request: Request, context: AgencyRequestContext) async throws(Problem) -> (ConsentTokenClaims, ConsentTokenClaims.Coverage) {
         guard let token = Self.bearerToken(request.headers[.authorization]) else { throw .missingToken }
         let coverage: ConsentTokenClaims.Coverage
         let claims: ConsentTokenClaims
@@ -81,7 +86,35 @@ struct TaxDataRoute: Sendable {
         guard presented == claims.cnf.x5tS256 else {
             throw .certificateMismatch("cnf.x5t#S256 does not match the client certificate of this connection")
         }
-        return coverage
+        return (claims, coverage)
+    }
+
+    /// SPEC §5: the token's `tlog` proof checked against the policy, its entry opened and matched to
+    /// the token, the monitor asked, and the release recorded; a refusal names the check.
+    private func releaseAgainstLog(_ gate: ReleaseGate, claims: ConsentTokenClaims, coverage: ConsentTokenClaims.Coverage, logger: Logger) async throws(Problem) {
+        do throws(ReleaseRefusal) {
+            let claim = try claims.tlog.map { json throws(ReleaseRefusal) in try ReleaseClaim(json: json) }
+            let consentId: ConsentID
+            let tag: ConsentTag
+            do {
+                consentId = try ConsentID(coverage.consentId)
+                tag = try ConsentTag(base64URL: claims.consent_tag ?? "", field: "consent_tag")
+            } catch {
+                throw ReleaseRefusal(claim == nil ? .proof : .entry, claim == nil ? "the token carries no tlog proof of a data.requested entry" : "the token's consent id or consent_tag: \(error)")
+            }
+            let subject = ReleaseSubject(
+                consentId: consentId, personId: coverage.personId, bankOrg: coverage.bankOrg, consentTag: tag,
+                scopes: Set(coverage.scopes), years: Set(coverage.years))
+            let entry = try await gate.release(claim, for: subject)
+            logger.info("released against the log", metadata: ["dataRequested": "\(entry.index)"])
+        } catch {
+            if let halted = await gate.monitor.haltReason {
+                logger.error("the log monitor stopped releasing", metadata: ["reason": "\(halted)"])
+            } else {
+                logger.notice("request refused: not released against the log", metadata: ["reason": "\(error)"])
+            }
+            throw Problem.releaseRefused(error)
+        }
     }
 
     /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 9110 §11.1).

@@ -3,6 +3,7 @@ import CurlAgencyClient
 import CurlHTTP
 import DevPKI
 import Foundation
+import LogRelease
 import Logging
 import SamtykkeJOSE
 import SamtykkeServer
@@ -46,6 +47,8 @@ public struct BrokerSettings: Sendable {
     public var trustedProxies: [IPNetwork] = []
     /// `--witness`, each with the client that submits to it.
     public var witnesses: [WitnessClient] = []
+    /// `--agency-log-policy`: the C2SP tlog-policy file the agency releases against (SPEC §5).
+    public var agencyLogPolicy: String?
     /// `--public-url`.
     public var publicURL: String?
     /// `--require-dpop`.
@@ -169,7 +172,22 @@ public struct BrokerSettings: Sendable {
     }
 }
 
+extension BrokerSettings {
+    /// The agency's log policy, read and checked against this broker's log key and witnesses.
+    func checkedAgencyLogPolicy(logVerifierKey: String) throws -> AgencyLogPolicy? {
+        guard let path = agencyLogPolicy else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw BrokerSettingsError.agencyLogPolicy("\(path) cannot be read") }
+        do {
+            return try AgencyLogPolicy(policy: LogPolicy(parsing: Array(bytes)), logVerifierKey: logVerifierKey, witnesses: witnesses)
+        } catch let error as LogPolicyError {
+            throw BrokerSettingsError.agencyLogPolicy("\(path): \(error)")
+        }
+    }
+}
+
 public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
+    /// `--agency-log-policy` could not be read or parsed.
+    case agencyLogPolicy(String)
     /// A file named neither by its own setting nor found in a dev PKI, because there is none.
     case missingFile(setting: String)
     case missingTaxAgency
@@ -183,6 +201,7 @@ public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
         case .missingTaxAgency: "missing --tax-agency"
         case .taxAgencyNotHTTPS(let url): "--tax-agency must be an https URL (the agency is reached only over mutual TLS), not \(url)"
         case .idIssuerWithoutJWKS: "--id-issuer needs --id-jwks"
+        case .agencyLogPolicy(let why): "--agency-log-policy \(why)"
         }
     }
 }

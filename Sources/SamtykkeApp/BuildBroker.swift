@@ -99,6 +99,7 @@ public func buildBroker(
         requireDPoP: settings.requireDPoP,
         apiKeys: settings.apiKeys,
         witnesses: settings.witnesses,
+        agencyLogPolicy: try settings.checkedAgencyLogPolicy(logVerifierKey: keys.logSigner.verifierKey),
         clock: settings.clock,
         logger: logger
     )

@@ -12,6 +12,9 @@ public enum ConsentAction: Sendable, Hashable {
     case refuseBundle(reason: String, for: OrgNumber)
     /// The consent check before a fetch: refused (and the refusal logged) unless usable now.
     case requireUsable(for: OrgNumber)
+    /// Logs a `data.requested` entry for the bank's fetch of the consent's scopes and years, before
+    /// the agency is asked (SPEC §5); refused (and the refusal logged) unless usable now.
+    case requestData(for: OrgNumber)
     /// Records expiry that came due, and nothing else.
     case settleExpiry
 }

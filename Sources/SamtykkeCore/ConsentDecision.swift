@@ -68,6 +68,14 @@ extension Consent {
                     return refused(error, loggingFor: bank)
                 }
                 return ConsentDecision(consent: consent, entries: entries, refusal: nil, changesConsent: changed)
+            case .requestData(let bank):
+                do throws(DomainError) {
+                    try consent.checkUsable(at: now)
+                } catch {
+                    return refused(error, loggingFor: bank)
+                }
+                entries.append(AuditEntry.Draft(.bank(bank), .dataRequested(scopes: consent.terms.scopes, years: consent.terms.years)))
+                return ConsentDecision(consent: consent, entries: entries, refusal: nil, changesConsent: changed)
             case .settleExpiry:
                 return ConsentDecision(consent: consent, entries: entries, refusal: nil, changesConsent: changed)
             }

@@ -81,7 +81,7 @@ public enum LogEvent: Sendable, Hashable {
                 "years": .array(issue.years.map { .number(Double($0)) }),
                 "sourceSha256": .string(issue.sourceSHA256),
                 "use": .number(Double(issue.use)),
-            ]
+            ].merging(issue.dataRequested.map { ["dataRequested": .number(Double($0))] } ?? [:]) { a, _ in a }
         case .bundleRefused(let reason):
             ["reason": .string(reason)]
         case .dataRequested(let scopes, let years):
@@ -118,7 +118,8 @@ public enum LogEvent: Sendable, Hashable {
                 scopes: try reader.scopes("scopes"),
                 years: try reader.integers("years"),
                 sourceSHA256: try reader.string("sourceSha256"),
-                use: try reader.integer("use")
+                use: try reader.integer("use"),
+                dataRequested: reader.has("dataRequested") ? try reader.integer("dataRequested") : nil
             ))
         case .bundleRefused:
             self = .bundleRefused(reason: try reader.string("reason"))
@@ -155,6 +156,8 @@ private struct DetailsReader {
         read.insert(key)
         return value
     }
+
+    func has(_ key: String) -> Bool { object[key] != nil }
 
     mutating func string(_ key: String) throws(DomainError) -> String {
         guard case .string(let s) = try value(key) else { throw .invalid("\(path).\(key)", "is not a string") }

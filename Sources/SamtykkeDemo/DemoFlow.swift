@@ -37,10 +37,12 @@ public struct DemoFlow: Sendable {
             throw DemoError("no fixtures at \(fixtures): run the demo from the repository root or pass --fixtures")
         }
         show(.step("Making a dev PKI (openssl) in \(work.appendingPathComponent("pki").path)"))
-        try await LocalStack.run(work: work, fixtures: fixtures) { stack in
+        try await LocalStack.run(work: work, fixtures: fixtures, releaseAgainstLog: true) { stack in
             show(.detail("CA, agency server certificate, broker client certificate, bundle/log/ID-provider keys"))
-            show(.step("Mock tax agency listening on \(stack.agencyURL) (mutual TLS, dev CA only)"))
-            show(.step("Broker listening on \(stack.brokerURL) (SQLite in \(work.appendingPathComponent("data").path))"))
+            show(.step("Witness \(LocalRelease.witnessName) cosigning the broker's checkpoints on loopback"))
+            show(.step("Mock tax agency listening on \(stack.agencyURL) (mutual TLS, dev CA only), releasing only against the log: --log-policy \(stack.logPolicy ?? "")"))
+            show(.detail("policy: the broker's log key, the witness, quorum of it; the agency follows the broker's public tiles"))
+            show(.step("Broker listening on \(stack.brokerURL) (SQLite in \(work.appendingPathComponent("data").path)), --witness and --agency-log-policy on"))
             try await walk(server: stack.brokerURL, broker: stack.broker, idProviderKey: stack.paths.idProviderKey.path)
         }
     }
@@ -81,6 +83,8 @@ public struct DemoFlow: Sendable {
 
         show(.step("Bank fetches a signed bundle (the broker calls the agency over mTLS with libcurl)"))
         let issued = try await bank.post("/v1/consents/\(created.id)/bundles", as: BundleAnswer.self)
+        show(.detail("first the broker logged data.requested, waited for the witness to cosign a checkpoint covering it, and put the proof in the consent token"))
+        show(.detail("the agency checked the proof, the opened entry and its own view of the log before it released the data"))
         show(.detail("bundle: \(issued.bundle.prefix(60))… (\(issued.bundle.utf8.count) bytes, ES256)"))
         show(.detail("log entry #\(issued.auditReceipt.index) in a tree of \(issued.auditReceipt.treeSize)"))
 

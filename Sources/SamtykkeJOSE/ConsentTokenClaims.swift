@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import JWTKit
 import SamtykkeCore
@@ -48,6 +49,11 @@ public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
     public let jti: String
     public let authorization_details: [AuthorizationDetail]
     public let cnf: Confirmation
+    /// Release against the log (SPEC §5): `{proof, entry, opening}` of the `data.requested` entry
+    /// the broker logged for this fetch. Absent when the broker does not release against the log.
+    public let tlog: JSONValue?
+    /// The consent's public tag (SPEC §4), which the logged entry must carry; with `tlog` only.
+    public let consent_tag: String?
 
     static let personPrefix = "urn:altinn:person:identifier-no:"
     static let orgPrefix = "urn:altinn:organization:identifier-no:"
@@ -61,7 +67,12 @@ public struct ConsentTokenClaims: JWTPayload, Sendable, Hashable {
         }
     }
 
-    public init(consent: Consent, issuer: String, audience: String, clientCertificateSHA256: String, now: Date, lifetime: TimeInterval = 30) {
+    public init(
+        consent: Consent, issuer: String, audience: String, clientCertificateSHA256: String, now: Date, lifetime: TimeInterval = 30,
+        tlog: JSONValue? = nil, consentTag: ConsentTag? = nil
+    ) {
+        self.tlog = tlog
+        self.consent_tag = consentTag?.description
         let years = consent.terms.years.map(String.init).joined(separator: ",")
         self.iss = issuer
         self.aud = audience

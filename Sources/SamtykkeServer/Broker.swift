@@ -59,6 +59,10 @@ public struct Broker: Sendable {
     public let witnesses: [WitnessClient]
     /// What the witnesses cosigned, for the checkpoint routes to append.
     let cosignatures = HeldCosignatures()
+    /// `serve --agency-log-policy`: release against the log (SPEC §5); nil keeps fetches as before.
+    public let agencyLogPolicy: AgencyLogPolicy?
+    /// With a policy: cosigned checkpoints that meet its quorum, for consent tokens' proofs.
+    let cosigner: QuorumCosigner?
 
     public struct Limits: Sendable {
         /// Largest accepted request body in bytes.
@@ -146,6 +150,7 @@ public struct Broker: Sendable {
         requireDPoP: Bool = false,
         apiKeys: Bool = true,
         witnesses: [WitnessClient] = [],
+        agencyLogPolicy: AgencyLogPolicy? = nil,
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "samtykke.broker")
     ) {
@@ -168,8 +173,11 @@ public struct Broker: Sendable {
         self.requireDPoP = requireDPoP
         self.apiKeys = apiKeys
         self.witnesses = witnesses
+        self.agencyLogPolicy = agencyLogPolicy
         self.clock = clock
         self.logger = logger
+        let held = cosignatures
+        self.cosigner = agencyLogPolicy.map { QuorumCosigner(store: store, witnesses: witnesses, held: held, policy: $0) }
     }
 
     /// The broker's public base URL, without a trailing slash.

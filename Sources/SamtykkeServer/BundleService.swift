@@ -1,5 +1,6 @@
 import AgencyClient
 import Foundation
+import LogRelease
 import Logging
 import Metrics
 import SamtykkeAPI
@@ -28,7 +29,7 @@ struct BundleService: Sendable {
     }
 
     /// `samtykke_bundles_refused_total`'s reasons: the consent did not allow it, or the agency failed.
-    static let refusalReasons = ["consent-unusable"] + AgencyError.metricReasons
+    static let refusalReasons = ["consent-unusable", "log-not-witnessed"] + AgencyError.metricReasons
 
     /// An answer to a bundle request: the bundle's id (its `jti`) names it, and `replayed` says the
     /// answer is an earlier request's, repeated for a retry with its `Idempotency-Key`.
@@ -86,7 +87,13 @@ struct BundleService: Sendable {
         }
 
         let fetched: AgencyResponse
-        let token = try await consentToken(for: consent)
+        let token: String
+        let dataRequested: UInt64?
+        if broker.agencyLogPolicy != nil {
+            (consent, token, dataRequested) = try await loggedFetch(id, for: bank)
+        } else {
+            (token, dataRequested) = (try await consentToken(for: consent), nil)
+        }
         let started = ContinuousClock.now
         do throws(AgencyError) {
             fetched = try await traced("agency call", ofKind: .client) { () async throws(AgencyError) in
@@ -120,7 +127,8 @@ struct BundleService: Sendable {
             bundleSHA256: Hash(sha256Of: Array(jws.utf8)).hex,
             scopes: consent.terms.scopes,
             years: consent.terms.years,
-            sourceSHA256: claims.source.sha256
+            sourceSHA256: claims.source.sha256,
+            dataRequested: dataRequested.map { Int($0) }
         )
         let outcome = try await broker.commit(
             .act(id, by: .bank(bank), .issueBundle(issue, for: bank)),
@@ -137,6 +145,48 @@ struct BundleService: Sendable {
         Timer(label: SamtykkeMetrics.agencyDuration, dimensions: [("outcome", error == nil ? "ok" : "error")], preferredDisplayUnit: .seconds)
             .record(duration: started.duration(to: .now))
         await agencyHealth.observe(agencyError: error)
+    }
+
+    /// Release against the log (SPEC §5): commits the fetch's `data.requested` entry, waits for a
+    /// checkpoint covering it that meets the agency's witness quorum, and signs a token carrying its
+    /// proof. Never cached: each token proves its own entry, which the agency releases once.
+    private func loggedFetch(_ id: ConsentID, for bank: OrgNumber) async throws -> (consent: Consent, token: String, index: UInt64) {
+        let started = ContinuousClock.now
+        let logged = try await broker.commit(.act(id, by: .bank(bank), .requestData(for: bank)))
+        let committed = ContinuousClock.now
+        Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "log")], preferredDisplayUnit: .seconds).record(duration: started.duration(to: committed))
+        let consent = try logged.acceptedConsent()
+        guard let receipt = logged.receipt, let opening = receipt.opening, let cosigner = broker.cosigner else {
+            throw StoreFailure.corrupt("a data.requested entry came back without its receipt and opening")
+        }
+        guard case .v2(let entry)? = try? LogLeaf(leafBytes: receipt.entry) else { throw StoreFailure.corrupt("a data.requested entry is not a v2 entry") }
+        let cosigned: QuorumCosigner.Cosigned
+        do {
+            cosigned = try await withSpan("witness quorum") { _ in try await cosigner.cosigned(covering: receipt.index + 1) }
+        } catch {
+            // The entry stays: the bank did ask. Its refusal says why nothing was fetched.
+            _ = try await broker.commit(.act(id, by: .bank(bank), .refuseBundle(reason: "the witnesses did not cosign the fetch's entry in time", for: bank)))
+            Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", "log-not-witnessed")]).increment()
+            throw Problem(
+                .serviceUnavailable, "log-not-witnessed", "The fetch could not be proven on the witnessed log",
+                detail: "\(error); no bundle was issued and no use was counted; retry later", retryAfter: 5
+            )
+        }
+        Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "witnesses")], preferredDisplayUnit: .seconds).record(duration: committed.duration(to: .now))
+        let hashes = cosigned.size == receipt.treeSize
+            ? receipt.inclusionProof : try await LogReceipts(store: broker.store).inclusionProof(index: receipt.index, treeSize: cosigned.size)
+        let proof = TlogProof(index: receipt.index, hashes: hashes, signedCheckpoint: cosigned.note)
+        let claims = ConsentTokenClaims(
+            consent: consent,
+            issuer: broker.issuer,
+            audience: broker.agencyAudience,
+            clientCertificateSHA256: broker.clientCertificateSHA256,
+            now: broker.now(),
+            lifetime: ConsentTokenClaims.maxLifetime,
+            tlog: .object(["proof": .string(proof.text), "entry": .string(StrictBase64.encode(receipt.entry)), "opening": opening.json]),
+            consentTag: entry.consent
+        )
+        return (consent, try broker.signer.sign(claims, typ: ConsentTokenClaims.typ), receipt.index)
     }
 
     /// The token kept for this consent while it still fits, else a newly signed one, living the

@@ -84,6 +84,10 @@ enum ProblemTypes {
             title: "Too many requests for consents that cannot be used",
             text: "The bank asked too often for bundles of consents that are not usable; nothing was logged for this request. Retry after `Retry-After` seconds, and read the consent's status first."
         ),
+        "log-not-witnessed": .init(
+            title: "The fetch could not be proven on the witnessed log",
+            text: "The broker releases data against its log: before it asks the tax agency it logs the fetch and needs a checkpoint covering that entry cosigned by enough witnesses to meet the agency's policy. The witnesses did not answer in time. The entry stays on the log with a `bundle.refused` after it; nothing was fetched and no use was counted. Retry after `Retry-After` seconds."
+        ),
         "agency-failed": .init(
             title: "The tax agency could not deliver the data",
             text: "The tax agency answered with an error or could not be reached. No bundle was issued and the consent's uses did not change; retry after `Retry-After` seconds."

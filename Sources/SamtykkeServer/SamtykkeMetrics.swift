@@ -29,6 +29,7 @@ public enum SamtykkeMetrics {
     static let webhookBacklog = "samtykke_webhook_deliveries_pending"
     static let webhookOldestPending = "samtykke_webhook_oldest_pending_age_seconds"
     static let storeFiguresAge = "samtykke_store_metrics_age_seconds"
+    static let releaseStepDuration = "samtykke_release_step_duration_seconds"
 
     static let help: [String: String] = [
         requests: "HTTP requests answered, by method, route pattern and status.",
@@ -47,6 +48,7 @@ public enum SamtykkeMetrics {
         webhookBacklog: "Webhook deliveries pending to endpoints that are not disabled.",
         webhookOldestPending: "Age in seconds of the event behind the oldest pending webhook delivery; 0 when none is pending.",
         storeFiguresAge: "Seconds since the log and webhook figures were last read from the database.",
+        releaseStepDuration: "With --agency-log-policy: time to commit a fetch's data.requested entry (step log) and to get a checkpoint covering it cosigned by the witness quorum (step witnesses).",
         WebhookSender.deliveriesMetric: "Webhook delivery attempts, by what became of the delivery.",
         AgencyMetric.tlsHandshakes: "TLS connections opened to the tax agency (a rising rate means connections are not reused).",
         TokenController.grantsMetric: "Access tokens granted at /v1/token, by token type.",

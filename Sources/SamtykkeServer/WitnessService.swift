@@ -35,7 +35,14 @@ struct WitnessService: Service, CustomStringConvertible {
         var backoff: Duration?
         while !Task.isCancelled {
             do {
-                if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)) {
+                if let cosigner = broker.cosigner {
+                    // Release against the log: the cosigner's rounds are the only submissions.
+                    if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)),
+                        let failure = try await cosigner.cosigned(covering: checkpoint.size).failures[index]
+                    {
+                        throw WitnessRoundFailure(description: failure)
+                    }
+                } else if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)) {
                     let note = checkpoint.note
                     // Traced under the request that appended the checkpoint's newest entry.
                     let origin = broker.traceOrigins.origin(ofLogIndex: checkpoint.size &- 1)
@@ -56,4 +63,9 @@ struct WitnessService: Service, CustomStringConvertible {
             try? await Task.sleep(for: backoff ?? Self.interval)
         }
     }
+}
+
+/// Why a witness gave no cosignature in the cosigner's round.
+private struct WitnessRoundFailure: Error, CustomStringConvertible {
+    let description: String
 }

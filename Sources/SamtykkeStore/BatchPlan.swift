@@ -334,11 +334,12 @@ public struct BatchPlan: Sendable {
         if let completing { completions.append(Completion(claim: completing.claim, result: result)) }
     }
 
-    /// The entry an outcome gets a receipt for: its `bundle.issued`, or the decision a bank or a
-    /// citizen made (granted, denied, revoked, withdrawn).
+    /// The entry an outcome gets a receipt for: its `bundle.issued`, its `data.requested` (the
+    /// proof a consent token carries), or the decision a bank or a citizen made (granted, denied,
+    /// revoked, withdrawn).
     private static func receipted(_ outcome: ChangeOutcome) -> AuditEntry? {
         guard outcome.refusal == nil else { return nil }
-        return outcome.entries.first { [.bundleIssued, .consentGranted, .consentDenied, .consentRevoked, .consentWithdrawn].contains($0.type) }
+        return outcome.entries.first { [.bundleIssued, .dataRequested, .consentGranted, .consentDenied, .consentRevoked, .consentWithdrawn].contains($0.type) }
     }
 
     /// The inclusion proof of every entry that gets a receipt, against the new size.

@@ -2,6 +2,7 @@ import ArgumentParser
 import DevPKI
 import Foundation
 import Hummingbird
+import LogRelease
 import Logging
 import MockTaxAgency
 import SamtykkeApp
@@ -33,6 +34,12 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
     var faults: AgencyFaults?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
+    @Option(help: "Release only against the broker's witnessed log (SPEC §5): a C2SP tlog-policy file naming the log's key, the witnesses and the quorum.")
+    var logPolicy: String?
+    @Option(help: "The broker's public tlog-tiles base, <broker>/v1/audit/tlog (default: the URL on the policy's log line).")
+    var log: String?
+    @Option(help: "Where the log monitor and the release ledger keep their state across restarts (default agency-log-state).")
+    var logState: String?
 
     static let defaultPort = 8443
 
@@ -48,6 +55,25 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
         try Env.fill(&fixtures, "fixtures")
         try Env.fill(&faults, "faults", AgencyFaults.init(parsing:))
         try Env.fill(&logLevel, "log-level")
+        try Env.fill(&logPolicy, "log-policy")
+        try Env.fill(&log, "log")
+        try Env.fill(&logState, "log-state")
+        if logPolicy == nil, log != nil || logState != nil { throw ValidationError("--log and --log-state need --log-policy") }
+    }
+
+    /// `--log-policy`'s gate: the policy read strictly (an unknown line stops the agency here), the
+    /// monitor's state loaded, the tiles read from `--log` or the policy's log URL.
+    private func releaseGate() throws -> ReleaseGate? {
+        guard let logPolicy else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: logPolicy) else { throw CLIError("--log-policy \(logPolicy) cannot be read") }
+        let policy: LogPolicy
+        do { policy = try LogPolicy(parsing: Array(bytes)) } catch { throw CLIError("--log-policy \(logPolicy): \(error)") }
+        guard let base = log ?? policy.logs.first?.url else { throw CLIError("--log-policy needs --log URL (its log line names none)") }
+        do {
+            return try ReleaseGate(policy: policy, fetcher: CurlTileFetcher(base: base), stateDirectory: logState ?? "agency-log-state")
+        } catch {
+            throw CLIError("--log-policy \(logPolicy): \(error)")
+        }
     }
 
     func run() async throws {
@@ -67,11 +93,12 @@ struct MockTaxAgencyCommand: AsyncParsableCommand {
                 brokerIssuer: brokerIssuer ?? PKIPaths.devBrokerIssuer,
                 audience: audience ?? BrokerSettings.defaultAgencyAudience,
                 fixtures: fixtures ?? "Fixtures/people.json",
-                faults: FaultSwitch(faults ?? .none)
+                faults: FaultSwitch(faults ?? .none),
+                release: try releaseGate()
             )
             let logger = makeLogger("samtykke.mock-tax-agency", level: logLevel)
             let app = try await buildMockTaxAgency(configuration, logger: logger) { port in
-                logger.notice("mock tax agency listening", metadata: ["url": "https://\(host):\(port)"])
+                logger.notice("mock tax agency listening", metadata: ["url": "https://\(host):\(port)", "releaseAgainstLog": "\(logPolicy != nil)"])
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         }

@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
         transform: Self.witness
     )
     var witnesses: [WitnessEndpoint] = []
+    @Option(help: "Release against the log (SPEC §5): the C2SP tlog-policy file the tax agency uses. Each fetch is then logged as data.requested, cosigned by enough --witness to meet its quorum, and proven in the consent token; the broker refuses to start when its witnesses cannot meet the quorum.")
+    var agencyLogPolicy: String?
     @Flag(help: "Accept webhook targets on loopback, link-local and private addresses (development and tests only).")
     var webhookAllowPrivate = false
     @Option(help: "PEM file of CA certificates trusted, beside the system's, for banks' webhook endpoints.")
@@ -73,6 +75,7 @@ struct Serve: AsyncParsableCommand {
         try Env.fill(&webhookTimeout, "webhook-timeout")
         try Env.fill(&retention, "retention", RetentionPeriod.parse)
         try Env.fill(&witnesses, "witness", Self.witness)
+        try Env.fill(&agencyLogPolicy, "agency-log-policy")
         try Env.fill(&publicUrl, "public-url")
         try Env.fill(&requireDpop, "require-dpop")
         try Env.fill(&noApiKeys, "no-api-keys")
@@ -126,6 +129,7 @@ struct Serve: AsyncParsableCommand {
             settings.limits.rate = rate
             settings.limits.retention = retention?.seconds ?? Broker.Limits.defaultRetention
             settings.witnesses = witnesses.map { $0.client() }
+            settings.agencyLogPolicy = agencyLogPolicy
             settings.webhookAllowPrivate = webhookAllowPrivate
             settings.webhookDelivery.trustPEM = try webhookCa.map(Self.trustRoots)
             settings.webhookDelivery.timeout = webhookTimeout

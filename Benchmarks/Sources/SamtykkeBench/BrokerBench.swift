@@ -83,6 +83,8 @@ struct BrokerBench {
         var profileNote: String?
         /// Nil only in `--only bundles`, which measures SQLite alone.
         var postgres: PostgresResults?
+        /// Issue 28: the same bundles with release against the log, on a broker and agency of their own.
+        var release: ReleaseResults?
     }
 
     /// Bundles at the highest concurrency with the store on PostgreSQL: one broker instance, then two
@@ -381,6 +383,9 @@ struct BrokerBench {
         let brokerPeakMemory = ProcFS.memoryKiB(pid: broker.pid, field: "VmHWM")
         let brokerRSS = ProcFS.memoryKiB(pid: broker.pid, field: "VmRSS")
         await broker.stop()
+        let releaseResults = try await releaseBundles(
+            issuer: issuer, idTokens: idTokens, probe: { pids in cpuProbe(pids, withHandshakes: false) }, level: { run, pids in level(run, pids: pids) }, log: log
+        )
         var postgresResults: PostgresResults?
         if let postgres {
             postgresResults = try await postgresBundles(
@@ -401,14 +406,15 @@ struct BrokerBench {
             totalBundlesIssued: dispenser.handedOut,
             profile: profile,
             profileNote: profileNote,
-            postgres: postgresResults
+            postgres: postgresResults,
+            release: releaseResults
         )
         return (results, agency)
     }
 
     /// A closed-loop bundle load: each request takes the next use of a consent, sent to `brokerURLs` in
     /// turn.
-    private func bundleLoad(
+    func bundleLoad(
         concurrency: Int, warmup: Duration, measure: Duration, brokerURLs: [String], bankKey: String, consentIDs: [String],
         dispenser: Dispenser, probe: WindowProbe?
     ) async -> (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]) {
@@ -418,7 +424,7 @@ struct BrokerBench {
     }
 
     /// The same with the credential headers of request `n` (to `url`) from `headers`.
-    private func bundleLoad(
+    func bundleLoad(
         concurrency: Int, warmup: Duration, measure: Duration, brokerURLs: [String], headers: @escaping @Sendable (Int, String) -> [CurlHeader],
         consentIDs: [String], dispenser: Dispenser, probe: WindowProbe?
     ) async -> (result: LoadResult, probeStart: [String: Double], probeEnd: [String: Double]) {
@@ -491,7 +497,7 @@ struct BrokerBench {
     }
 
     /// Creates and grants `settings.consents` consents, `consentConcurrency` flows at a time.
-    private func createConsents(brokerURL: String, bankKey: String, idTokens: [String: String]) async throws -> (phase: ConsentPhase, ids: [String]) {
+    func createConsents(brokerURL: String, bankKey: String, idTokens: [String: String]) async throws -> (phase: ConsentPhase, ids: [String]) {
         let total = settings.consents
         let concurrency = settings.consentConcurrency
         let client = CurlClient(configuration: CurlClientConfiguration(
