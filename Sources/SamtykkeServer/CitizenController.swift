@@ -25,7 +25,7 @@ struct CitizenController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
         let names = try await broker.store.bankNames()
-        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, for: .citizen(bankName: names[$0.bankOrg])) })
+        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, for: .citizen(bankName: names[$0.bankOrg]), publicBase: broker.publicBase) })
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -34,7 +34,7 @@ struct CitizenController {
     }
 
     private func view(_ consent: Consent, receipt: AuditReceipt? = nil) async throws -> Response {
-        var view = ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg]))
+        var view = ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg]), publicBase: broker.publicBase)
         if let receipt {
             view.auditReceipt = BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint))
         }
