@@ -91,7 +91,7 @@ public func buildBroker(
         signer: keys.bundleSigner,
         retiredKeys: keys.retiredKeys,
         idTokens: keys.idTokens,
-        citizenLogin: CitizenLogin(issuer: settings.idIssuer, cliClientID: settings.idCLIClientID ?? CitizenLogin.defaultCLIClientID),
+        citizenLogin: try settings.citizenLogin(),
         limits: settings.limits,
         webhookAllowPrivate: settings.webhookAllowPrivate,
         webhookDelivery: settings.webhookDelivery,

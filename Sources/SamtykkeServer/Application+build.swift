@@ -143,6 +143,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)
 
+    PagesController(broker: broker).addRoutes(to: router)
     let sessions = CitizenSessionController(broker: broker)
     sessions.addPublicRoutes(to: router)
     sessions.addRoutes(
