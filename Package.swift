@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         // OTLP over HTTP only: the gRPC exporter (the default trait too) would add grpc-swift to every build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
@@ -162,9 +163,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("openapi.json")]
+            resources: [.copy("openapi.json"), .copy("Pages")]
         ),
+
+        // The broker's calls to the citizens' OpenID provider (discovery, JWKS, token endpoint) over
+        // libcurl, behind SamtykkeServer's `OpenIDProvider`, so the HTTP target never links curl.
+        .target(name: "CurlOpenID", dependencies: ["SamtykkeServer", "CurlHTTP"]),
 
         // The composition root: `buildBroker` makes the store, the agency client, the keys, the
         // background services and the application from one `BrokerSettings`; `serve`, `demo` and the
@@ -173,7 +179,7 @@ let package = Package(
             name: "SamtykkeApp",
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
-                "CurlAgencyClient", "CurlHTTP", "DevPKI", "TransparencyLog", "Witness", "LogRelease",
+                "CurlAgencyClient", "CurlHTTP", "CurlOpenID", "DevPKI", "TransparencyLog", "Witness", "LogRelease",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -41,20 +41,28 @@ public struct ConsentView: Codable, Sendable, Hashable {
     public let statusChangedAt: String
     /// The bank's own id for the application, in the bank's views only: never shown to the citizen.
     public let externalReference: String?
+    /// Where the consent page sends the citizen back to once they answered, in the bank's views only.
+    public let redirectUrl: String?
+    /// The consent page to send the citizen to (SPEC §2b): the broker's public URL and `/consent/{id}`.
+    public let viewUri: String?
     /// On the answer to a citizen's grant, deny or revoke only: the receipt of the entry it wrote,
     /// with its opening (SPEC §2).
     public var auditReceipt: BundleAnswer.Receipt?
 
-    public init(_ consent: Consent, for audience: Audience) {
+    /// `publicBase`: the broker's public URL without a trailing slash, the base of `viewUri`.
+    public init(_ consent: Consent, for audience: Audience, publicBase: String? = nil) {
         id = consent.id.description
+        viewUri = publicBase.map { "\($0)/consent/\(consent.id)" }
         bankOrg = consent.bankOrg.digits
         switch audience {
         case .bank:
             bankName = nil
             externalReference = consent.externalReference?.text
+            redirectUrl = consent.redirectURL?.text
         case .citizen(let name):
             bankName = name
             externalReference = nil
+            redirectUrl = nil
         }
         personId = consent.terms.personId.digits
         scopes = consent.terms.scopes

@@ -1,6 +1,7 @@
 import AgencyClient
 import CurlAgencyClient
 import CurlHTTP
+import CurlOpenID
 import DevPKI
 import Foundation
 import LogRelease
@@ -32,6 +33,13 @@ public struct BrokerSettings: Sendable {
     public var idIssuer: String?
     public var idJwks: JWKSSource?
     public var idAudience: String?
+    /// `--id-cli-client-id`: the CLI's client id at the provider (default `samtykke-cli`).
+    public var idCLIClientID: String?
+    /// `--id-client-id` and `--id-client-secret`: the broker's own client for the consent pages' login.
+    public var idClientID: String?
+    public var idClientSecret: String?
+    /// `--id-ca`: a PEM file of roots trusted beside the system's for the provider (development).
+    public var idCA: String?
     /// The longest `exp - iat` of a citizen ID token accepted, in seconds.
     public var idTokenMaxLifetime: TimeInterval
     public var issuer: String?
@@ -67,6 +75,8 @@ public struct BrokerSettings: Sendable {
         public var keys: BrokerKeys?
         /// Used instead of `taxAgency` (a stub, a slow agency, one on a closed port).
         public var agency: (any TaxAgency)?
+        /// Used instead of the libcurl client for `idIssuer` (a stub provider).
+        public var openID: (any OpenIDProvider)?
 
         public init(store: (any Store)? = nil, keys: BrokerKeys? = nil, agency: (any TaxAgency)? = nil) {
             self.store = store
@@ -149,6 +159,28 @@ public struct BrokerSettings: Sendable {
         return taxAgency
     }
 
+    /// The citizens' OpenID provider at `idIssuer`, over libcurl unless one was given; nil without an issuer.
+    func openIDProvider() throws -> (any OpenIDProvider)? {
+        if let given = given.openID { return given }
+        guard let idIssuer else { return nil }
+        let roots: [UInt8]?
+        do {
+            roots = try idCA.map { try TrustRoots.pem(from: $0) }
+        } catch {
+            throw BrokerSettingsError.idCA("\(error)")
+        }
+        return CurlOpenIDProvider(issuer: idIssuer, extraTrustPEM: roots)
+    }
+
+    /// How citizens log in: the pages' client only with an issuer, a client id and its secret.
+    func citizenLogin() throws -> CitizenLogin {
+        var login = CitizenLogin(issuer: idIssuer, cliClientID: idCLIClientID ?? CitizenLogin.defaultCLIClientID)
+        if let idClientID, let idClientSecret, let provider = try openIDProvider() {
+            login.web = CitizenLogin.WebClient(clientID: idClientID, clientSecret: idClientSecret, provider: provider)
+        }
+        return login
+    }
+
     /// The key that signs bundles, which also seals webhook secrets (`Seal`).
     public func bundleSigner() throws -> ES256Signer {
         try ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
@@ -163,7 +195,10 @@ public struct BrokerSettings: Sendable {
         if let idJwks {
             return IDTokenVerifier(configuration: configuration, loadJWKS: idJwks.loader())
         }
-        guard idIssuer == nil else { throw BrokerSettingsError.idIssuerWithoutJWKS }
+        // Without --id-jwks, the provider's own keys, from its discovery document (SPEC §2b).
+        if let provider = try openIDProvider() {
+            return IDTokenVerifier(configuration: configuration, loadJWKS: { try await provider.jwks() })
+        }
         // Without the provider's JWKS only the dev PKI's provider key can check tokens.
         let devKey = try file("id-jwks", nil, pki: \.idProviderKey)
         let jwks = JWKSet(keys: [PublicJWK(try KeyFiles.p256(devKey).publicKey)])
@@ -192,16 +227,16 @@ public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
     case missingFile(setting: String)
     case missingTaxAgency
     case taxAgencyNotHTTPS(String)
-    /// Another ID provider's tokens cannot be checked with the dev provider's key.
-    case idIssuerWithoutJWKS
+    /// `--id-ca` cannot be read as PEM certificates.
+    case idCA(String)
 
     public var description: String {
         switch self {
         case .missingFile(let setting): "missing --\(setting) (or --pki DIR)"
         case .missingTaxAgency: "missing --tax-agency"
         case .taxAgencyNotHTTPS(let url): "--tax-agency must be an https URL (the agency is reached only over mutual TLS), not \(url)"
-        case .idIssuerWithoutJWKS: "--id-issuer needs --id-jwks"
         case .agencyLogPolicy(let why): "--agency-log-policy \(why)"
+        case .idCA(let why): "--id-ca \(why)"
         }
     }
 }

@@ -91,6 +91,7 @@ public func buildBroker(
         signer: keys.bundleSigner,
         retiredKeys: keys.retiredKeys,
         idTokens: keys.idTokens,
+        citizenLogin: try settings.citizenLogin(),
         limits: settings.limits,
         webhookAllowPrivate: settings.webhookAllowPrivate,
         webhookDelivery: settings.webhookDelivery,

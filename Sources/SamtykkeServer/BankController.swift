@@ -18,7 +18,7 @@ struct BankController {
         group.get("events", use: events)
     }
 
-    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses", "externalReference"]
+    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses", "externalReference", "redirectUrl"]
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
@@ -29,18 +29,30 @@ struct BankController {
         let now = broker.now()
         let terms = try Self.terms(from: body, now: now, policy: broker.policy)
         let reference = try body.optionalString("externalReference").map { try ExternalReference($0) }
-        let consent = Consent(bankOrg: bank, terms: terms, externalReference: reference, now: now, policy: broker.policy)
+        let redirect = try await registeredRedirect(body.optionalString("redirectUrl"), of: bank)
+        let consent = Consent(bankOrg: bank, terms: terms, externalReference: reference, redirectURL: redirect, now: now, policy: broker.policy)
         // The key is claimed and finished inside the commit: concurrent retries get the one consent.
         let outcome = try await broker.commit(.create(consent), claiming: idempotency)
         if case .consentCreated(let id)? = outcome.replayed {
-            return try Self.created(try await broker.store.consent(id, for: .bank(bank)), replayed: true)
+            return try created(try await broker.store.consent(id, for: .bank(bank)), replayed: true)
         }
         guard outcome.replayed == nil else { throw StorageError.idempotencyMismatch }
-        return try Self.created(try outcome.acceptedConsent(), replayed: false)
+        return try created(try outcome.acceptedConsent(), replayed: false)
     }
 
-    private static func created(_ consent: Consent, replayed: Bool) throws -> Response {
-        JSONIO.created(json: try JSONIO.bytes(ConsentView(consent, for: .bank)), location: "/v1/consents/\(consent.id)", replayed: replayed)
+    /// SPEC §2b: the URL the citizen is sent back to must equal one the bank registered, byte for
+    /// byte, so the broker never redirects anywhere a bank did not name in advance.
+    private func registeredRedirect(_ text: String?, of bank: OrgNumber) async throws -> RedirectURI? {
+        guard let text else { return nil }
+        let uri = try RedirectURI(text)
+        guard try await broker.store.redirectURIs(of: bank).contains(uri) else {
+            throw Problem.invalid("redirectUrl", "is not one of this bank's registered redirect URIs (samtykke bank redirect add)")
+        }
+        return uri
+    }
+
+    private func created(_ consent: Consent, replayed: Bool) throws -> Response {
+        JSONIO.created(json: try JSONIO.bytes(ConsentView(consent, for: .bank, publicBase: broker.publicBase)), location: "/v1/consents/\(consent.id)", replayed: replayed)
     }
 
     /// Reads every field of a consent request, naming the first one that is wrong.
@@ -68,20 +80,20 @@ struct BankController {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let consent = try await broker.store.consent(try consentID(context), for: .bank(bank))
-        return try JSONIO.response(ConsentView(consent, for: .bank))
+        return try JSONIO.response(ConsentView(consent, for: .bank, publicBase: broker.publicBase))
     }
 
     /// The bank's own consents, a page at a time: `next` is the `after` of the following page, null
     /// on the last one.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0, for: .bank) })
+        try JSONIO.response(try await ConsentListing.page(request, viewer: .bank(try context.bank()), broker: broker) { ConsentView($0, for: .bank, publicBase: broker.publicBase) })
     }
 
     /// The bank's own act: it no longer needs the data. Terminal consents are a 409, another bank's a 404.
     @Sendable func withdraw(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         let outcome = try await broker.commit(.act(try consentID(context), by: .bank(bank), .withdraw(by: bank)))
-        return try JSONIO.response(ConsentView(try outcome.acceptedConsent(), for: .bank))
+        return try JSONIO.response(ConsentView(try outcome.acceptedConsent(), for: .bank, publicBase: broker.publicBase))
     }
 
     /// The bank's events, oldest first, after `after`: the same ones its webhooks carry, for polling

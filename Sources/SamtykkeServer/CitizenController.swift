@@ -25,7 +25,7 @@ struct CitizenController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let person = try context.citizen()
         let names = try await broker.store.bankNames()
-        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, for: .citizen(bankName: names[$0.bankOrg])) })
+        return try JSONIO.response(try await ConsentListing.page(request, viewer: .citizen(person), broker: broker) { ConsentView($0, for: .citizen(bankName: names[$0.bankOrg]), publicBase: broker.publicBase) })
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -34,7 +34,7 @@ struct CitizenController {
     }
 
     private func view(_ consent: Consent, receipt: AuditReceipt? = nil) async throws -> Response {
-        var view = ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg]))
+        var view = ConsentView(consent, for: .citizen(bankName: try await broker.store.bankNames()[consent.bankOrg]), publicBase: broker.publicBase)
         if let receipt {
             view.auditReceipt = BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint))
         }
@@ -55,11 +55,17 @@ struct CitizenController {
     }
 
     func answer(_ action: CitizenAction, context: AppRequestContext) async throws -> Response {
-        let person = try context.citizen()
-        let outcome = try await broker.commit(.act(try consentID(context), by: .citizen(person), action.action(by: person)))
+        let (consent, receipt) = try await Self.act(action, on: try consentID(context), by: try context.citizen(), broker: broker)
+        return try await view(consent, receipt: receipt)
+    }
+
+    /// The one way a citizen changes a consent, from the API and from the pages alike: logged with
+    /// the citizen as actor.
+    static func act(_ action: CitizenAction, on id: ConsentID, by person: PersonID, broker: Broker) async throws -> (Consent, AuditReceipt) {
+        let outcome = try await broker.commit(.act(id, by: .citizen(person), action.action(by: person)))
         let consent = try outcome.acceptedConsent()
         guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("a citizen's answer came back without its receipt") }
-        return try await view(consent, receipt: receipt)
+        return (consent, receipt)
     }
 
     /// A page of the log about the citizen: reading the whole log for every request would let one
@@ -70,14 +76,19 @@ struct CitizenController {
         guard (1...UInt64(Self.pageSize)).contains(limit) else { throw Problem.invalid("limit", "must be between 1 and \(Self.pageSize)") }
         let after = try AuditController.number("after", in: request)
         let start = after.map { $0 == UInt64(Int64.max) ? $0 : $0 + 1 } ?? 0
-        let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), personId: person))
+        let (entries, next) = try await Self.accessLog(of: person, start: start, limit: Int(limit), broker: broker)
+        return try JSONIO.response(AccessLog(personId: person.digits, entries: entries, next: next))
+    }
+
+    /// A page of the log about `person`, opened and in plain language, and where the next one starts.
+    static func accessLog(of person: PersonID, start: UInt64, limit: Int, broker: Broker) async throws -> ([AccessLog.Entry], UInt64?) {
+        let rows = try await broker.store.logEntries(LogQuery(start: start, limit: limit, personId: person))
         let names = try await broker.store.bankNames()
         let entries = try await OpenedEntry.open(rows, store: broker.store, about: person).map { opened in
             guard let entry = opened.entry else { throw StoreFailure.corrupt("entry \(opened.index) is about the citizen but has no opening") }
             return AccessLog.Entry(entry, bankNames: names)
         }
-        let next = rows.count == Int(limit) ? rows.last?.index : nil
-        return try JSONIO.response(AccessLog(personId: person.digits, entries: entries, next: next))
+        return (entries, rows.count == limit ? rows.last?.index : nil)
     }
 
     static let pageSize = 1000

@@ -3,6 +3,7 @@ import DevPKI
 import Foundation
 import SamtykkeApp
 import SamtykkeJOSE
+import SamtykkeServer
 
 /// The broker's files and settings: `--pki DIR` alone for development, or each file named on its own.
 struct BrokerFlags: ParsableArguments {
@@ -27,12 +28,20 @@ struct BrokerFlags: ParsableArguments {
     var logSigningKey: String?
     @Option(help: "The log's origin line in checkpoints, also the note key name.")
     var logOrigin: String?
-    @Option(help: "Expected `iss` of citizen ID tokens (default with --pki: the dev provider).")
+    @Option(help: "The citizens' OpenID provider: expected `iss` of their ID tokens, with discovery at URL/.well-known/openid-configuration (default with --pki: the dev provider's tokens only).")
     var idIssuer: String?
     @Option(help: "JWKS of the ID provider, a file or an https URL (default with --pki: the dev provider key).", transform: Self.jwksSource)
     var idJwks: JWKSSource?
     @Option(help: "Expected `aud` of citizen ID tokens.")
     var idAudience: String?
+    @Option(help: "The client id `samtykke login` uses at the ID provider, told to the CLI by GET /v1/citizen-login (default \(CitizenLogin.defaultCLIClientID)).")
+    var idCliClientId: String?
+    @Option(help: "The broker's client id at the ID provider, for the consent pages' login (with --id-issuer and --id-client-secret).")
+    var idClientId: String?
+    @Option(help: "That client's secret (client_secret_basic); better from SAMTYKKE_ID_CLIENT_SECRET than on the command line.")
+    var idClientSecret: String?
+    @Option(help: "A PEM file of CA certificates trusted, beside the system's, for the ID provider (development).")
+    var idCa: String?
     @Option(help: "The longest lifetime (exp - iat) of a citizen ID token accepted, in seconds, at most \(Self.longestIDTokenLifetime) (default \(Int(IDTokenVerifier.Configuration.defaultMaximumLifetime)); ID-porten's live 120).")
     var idTokenMaxLifetime: Int?
     @Option(help: "`iss` of bundles and consent tokens; defaults to \(PKIPaths.devBrokerIssuer) with --pki, else the broker's own URL.")
@@ -65,6 +74,10 @@ struct BrokerFlags: ParsableArguments {
         try Env.fill(&idIssuer, "id-issuer")
         try Env.fill(&idJwks, "id-jwks", Self.jwksSource)
         try Env.fill(&idAudience, "id-audience")
+        try Env.fill(&idCliClientId, "id-cli-client-id")
+        try Env.fill(&idClientId, "id-client-id")
+        try Env.fill(&idClientSecret, "id-client-secret")
+        try Env.fill(&idCa, "id-ca")
         try Env.fill(&idTokenMaxLifetime, "id-token-max-lifetime")
         try Env.fill(&issuer, "issuer")
         try Env.fill(&agencyAudience, "agency-audience")
@@ -88,7 +101,7 @@ struct BrokerFlags: ParsableArguments {
     }
 
     func settings() throws -> BrokerSettings {
-        BrokerSettings(
+        var settings = BrokerSettings(
             store: try store.location(),
             pki: pki,
             taxAgency: taxAgency?.description,
@@ -107,5 +120,10 @@ struct BrokerFlags: ParsableArguments {
             agencyAudience: agencyAudience,
             agencyProxy: agencyProxy?.description
         )
+        settings.idCLIClientID = idCliClientId
+        settings.idClientID = idClientId
+        settings.idClientSecret = idClientSecret
+        settings.idCA = idCa
+        return settings
     }
 }

@@ -6,7 +6,7 @@ import SamtykkeStore
 struct Bank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register banks and manage their public keys (for /v1/token) and API keys.",
-        subcommands: [Add.self, PublicKeyCommand.self, AddKey.self, Keys.self, RevokeKey.self, WebhookCommand.self]
+        subcommands: [Add.self, PublicKeyCommand.self, AddKey.self, Keys.self, RevokeKey.self, WebhookCommand.self, RedirectCommand.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -18,21 +18,32 @@ struct Bank: AsyncParsableCommand {
         var name: String?
         @Option(help: "A JWKS file of the bank's public keys (ES256 P-256 or RS256 RSA ≥ 2048, each with a kid) for /v1/token; then no API key is issued.")
         var jwks: String?
+        @Option(help: "A URL the bank may send citizens back to from the consent page (repeatable; see `bank redirect`).", transform: RedirectCommand.uri)
+        var redirectUri: [RedirectURI] = []
 
         mutating func validate() throws {
             try Env.require(&name, "name")
             try Env.fill(&jwks, "jwks")
+            try Env.fill(&redirectUri, "redirect-uri", RedirectCommand.uri)
         }
 
         func run() async throws {
             try await reportingErrors {
-                let (org, name, now) = (bank.bank, name!, Date())
+                let (org, name, now, redirects) = (bank.bank, name!, Date(), redirectUri)
                 guard let jwks else {
-                    print(try await bank.store.with { try await $0.addBank(org: org, name: name, now: now) }.text)
+                    let key = try await bank.store.with { store in
+                        let key = try await store.addBank(org: org, name: name, now: now)
+                        for uri in redirects { _ = try await store.addRedirectURI(uri, org: org, now: now) }
+                        return key
+                    }
+                    print(key.text)
                     return
                 }
                 let keys = try PublicKeyCommand.read(jwks, now: now)
-                try await bank.store.with { try await $0.addBank(org: org, name: name, publicKeys: keys, now: now) }
+                try await bank.store.with { store in
+                    try await store.addBank(org: org, name: name, publicKeys: keys, now: now)
+                    for uri in redirects { _ = try await store.addRedirectURI(uri, org: org, now: now) }
+                }
             }
         }
     }

@@ -71,6 +71,8 @@ import Testing
     static let auditorOnly: [Who: Int] = [.nobody: 401, .unknownKey: 401, .bankA: 403, .bankB: 403, .citizenX: 401, .citizenY: 401, .auditor: 200]
 
     /// Keyed like `Router.routes` describes them. Consents belong to bank A and name citizen X.
+    static let pages: Set<String> = ["GET /consent/{id}", "POST /consent/{id}", "GET /me", "GET /login", "GET /login/callback", "POST /logout"]
+
     static let rows: [String: Row] = [
         "GET /.well-known/jwks.json": Row(everyone),
         "GET /healthz": Row(everyone),
@@ -111,6 +113,19 @@ import Testing
         // Entry 0 is about citizen X; to citizen Y it is the same 404 as an index that does not exist.
         "GET /v1/me/openings": Row(citizen(x: 200, y: 404), setup: .pending, query: "?indexes=0"),
         "GET /v1/me/subject-key": Row(citizen(x: 200, y: 404), setup: .pending),
+
+        // SPEC §2b: the session exchange; the harness has no ID provider to name.
+        "GET /v1/citizen-login": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 404) })),
+        "POST /v1/citizen-sessions": Row(citizen(x: 201, y: 201)),
+        "DELETE /v1/citizen-sessions/current": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+        // The pages take no Authorization header at all: without a login set up they say so (503),
+        // and a form without the session's CSRF token is refused (403).
+        "GET /consent/{id}": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 503) }), setup: .pending),
+        "POST /consent/{id}": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 403) }), setup: .pending),
+        "GET /me": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 503) })),
+        "GET /login": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 503) })),
+        "GET /login/callback": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 503) })),
+        "POST /logout": Row(Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 403) })),
 
         "GET /v1/audit/entries": Row(auditorOnly, setup: .pending, query: "?start=0&limit=10"),
         "GET /v1/audit/proof/inclusion": Row(auditorOnly, setup: .pending, query: "?index=0&treeSize=1"),
@@ -161,8 +176,11 @@ import Testing
                     let expected = try #require(row.expected[who])
                     #expect(answer.status == expected, "\(who) \(route): \(answer.text)")
 
-                    // `/v1/token` answers RFC 6749's JSON instead (SPEC §2c).
-                    if answer.status >= 400, route != "POST /v1/token" {
+                    // `/v1/token` answers RFC 6749's JSON instead (SPEC §2c), and the pages for people
+                    // answer pages (SPEC §2b).
+                    if answer.status >= 400, Self.pages.contains(route) {
+                        #expect(answer.header("Content-Type") == "text/html; charset=utf-8", "\(who) \(route)")
+                    } else if answer.status >= 400, route != "POST /v1/token" {
                         #expect(answer.header("Content-Type") == "application/problem+json", "\(who) \(route)")
                         #expect(answer.json["status"] as? Int == answer.status, "\(who) \(route)")
                     }
