@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP over HTTP only: the gRPC exporter (the default trait too) would add grpc-swift to every build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
@@ -128,6 +129,22 @@ let package = Package(
             ]
         ),
 
+        // `samtykke dev id-provider`: an OpenID provider for development and tests (SPEC §2b), ID-porten's
+        // test login in spirit, on a dev PKI; its login page from a Mustache template.
+        .target(
+            name: "DevOpenIDProvider",
+            dependencies: [
+                "SamtykkeCore", "SamtykkeJOSE", "DevPKI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")]
+        ),
+
         // Blocking calls (child processes, name lookups) on threads of their own, never on the
         // threads Swift's tasks share.
         .target(name: "OwnThread"),
@@ -136,7 +153,7 @@ let package = Package(
         // Programs run to their end with a clean signal mask and only the standard streams inherited:
         // openssl for the dev PKI, the CLI for the demo, and every child of the tests and benchmarks.
         .target(name: "ChildProcess", dependencies: ["OwnThread"]),
-        .target(name: "DevPKI", dependencies: ["ChildProcess"]),
+        .target(name: "DevPKI", dependencies: ["ChildProcess", "OwnThread", "SamtykkeCore"]),
 
         // The broker's HTTP API as Codable types: declared once for the server that encodes them and
         // the clients that decode them.
@@ -228,7 +245,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
-                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "Witness", "OwnThread", "TraceExport", "DevOpenIDProvider",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -359,7 +376,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "SamtykkeDemo", "TransparencyLog", "TestSupport", "Witness",
-                "ChildProcess", "OwnThread",
+                "ChildProcess", "OwnThread", "DevOpenIDProvider",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),
