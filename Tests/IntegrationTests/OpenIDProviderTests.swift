@@ -6,7 +6,8 @@ import Testing
 
 /// `samtykke dev id-provider` (issue 29.4) driven by a relying party we did not write (Authlib's
 /// OAuth2 client, `scripts/oidc-client.py`, which also plays the browser): discovery, JWKS, the code
-/// flow with PKCE for both clients, and every refusal.
+/// flow with PKCE for both clients, and every refusal; and the independent Python provider (29.5)
+/// the other suites log in with, checked with the same client.
 @Suite struct OpenIDProviderTests {
     static let client = Package.root.appendingPathComponent("scripts/oidc-client.py").path
     static let person = "14830351257"
@@ -71,6 +72,20 @@ import Testing
             #expect(result.status != 0)
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1 && result.stderr.contains("dev PKI") && result.stderr.contains("samtykke dev pki"), "\(result.stderr)")
+        }
+    }
+
+    @Test func thePythonProviderServesTheCodeFlowWithItsOwnCA() async throws {
+        try await withTemporaryDirectory { dir in
+            let provider = try await OpenIDTestProvider.python(try await TestPython.executable, in: dir)
+            let results = try await withCleanup { try await Self.run(provider) } cleanup: { await provider.stop() }
+            #expect(results["discovery"]?["issuer"] as? String == provider.issuer)
+            #expect(try String(contentsOfFile: provider.caFile, encoding: .utf8) != (try String(contentsOf: try await TestPKI.main.value.caCertificate, encoding: .utf8)))
+            Self.expectFlow(results, "cliFlow", audience: OpenIDTestProvider.cliClientID, issuer: provider.issuer)
+            Self.expectFlow(results, "brokerFlow", audience: OpenIDTestProvider.brokerClientID, issuer: provider.issuer)
+            #expect(results["replayedCode"]?["error"] as? String == "invalid_grant" && results["wrongVerifier"]?["error"] as? String == "invalid_grant")
+            #expect(results["wrongSecret"]?["status"] as? Int == 401 && results["unknownClient"]?["status"] as? Int == 400)
+            #expect(results["nonLoopbackRedirect"]?["status"] as? Int == 400 && results["nonLoopbackRedirect"]?["location"] is NSNull, "\(results["nonLoopbackRedirect"] ?? [:])")
         }
     }
 }
