@@ -32,6 +32,42 @@ enum Migrations {
         ]),
         Migration(version: 7, statements: bankPublicKeys),
         Migration(version: 8, statements: publicEntries),
+        Migration(version: 9, statements: citizenWayIn),
+    ]
+
+    /// SPEC §2b: consents' redirect URLs, banks' registered redirect URIs, citizens' sessions (by the
+    /// SHA-256 of their token: a copy of the database holds no live session) and OpenID Connect
+    /// logins under way (by the SHA-256 of their state, each taken once), shared by every instance.
+    private static let citizenWayIn = [
+        "ALTER TABLE consent ADD COLUMN redirectUrl text CHECK (redirectUrl IS NULL OR length(redirectUrl) BETWEEN 1 AND 2048)",
+        """
+        CREATE TABLE bankRedirectURI (
+            bankOrg text NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+            uri text NOT NULL CHECK (length(uri) BETWEEN 1 AND 2048),
+            createdAt timestamptz NOT NULL,
+            PRIMARY KEY (bankOrg, uri)
+        )
+        """,
+        """
+        CREATE TABLE citizenSession (
+            idHash bytea PRIMARY KEY CHECK (length(idHash) = 32),
+            personId text NOT NULL,
+            csrfToken text NOT NULL,
+            createdAt timestamptz NOT NULL,
+            expiresAt timestamptz NOT NULL
+        )
+        """,
+        "CREATE INDEX citizenSession_by_expiry ON citizenSession (expiresAt)",
+        """
+        CREATE TABLE pendingLogin (
+            stateHash bytea PRIMARY KEY CHECK (length(stateHash) = 32),
+            nonce text NOT NULL,
+            codeVerifier text NOT NULL,
+            returnTo text NOT NULL,
+            expiresAt timestamptz NOT NULL
+        )
+        """,
+        "CREATE INDEX pendingLogin_by_expiry ON pendingLogin (expiresAt)",
     ]
 
     private static let publicEntries = [

@@ -25,6 +25,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     var grantedAt: Date?
     var statusChangedAt: Date
     var externalReference: String?
+    var redirectUrl: String?
 
     enum Columns {
         static let id = Column(CodingKeys.id)
@@ -55,6 +56,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         grantedAt = stored.grantedAt
         statusChangedAt = stored.statusChangedAt
         externalReference = stored.externalReference
+        redirectUrl = stored.redirectUrl
     }
 
     /// The domain value, re-validated by the one restore both backends share.
@@ -62,7 +64,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         try StoredConsent(
             id: id, bankOrg: bankOrg, personId: personId, scopes: scopes, years: years, purposeCode: purposeCode, purposeText: purposeText,
             validUntil: validUntil, maxUses: maxUses, uses: uses, status: status, createdAt: createdAt, requestExpiresAt: requestExpiresAt,
-            grantedAt: grantedAt, statusChangedAt: statusChangedAt, externalReference: externalReference
+            grantedAt: grantedAt, statusChangedAt: statusChangedAt, externalReference: externalReference, redirectUrl: redirectUrl
         ).consent()
     }
 
@@ -70,7 +72,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
     /// record encoding compiled its SQL and formatted dates with ICU on every row of every batch.
     func insert(_ db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO consent (\(Self.columnsButID), id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO consent (\(Self.columnsButID), id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: valuesButID + [id])
     }
 
@@ -81,7 +83,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
 
     /// The columns both statements write besides the key, in the order of `valuesButID`.
     private static let columnsButID =
-        "bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status, createdAt, requestExpiresAt, grantedAt, statusChangedAt, externalReference"
+        "bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status, createdAt, requestExpiresAt, grantedAt, statusChangedAt, externalReference, redirectUrl"
 
     private static let updateSQL =
         "UPDATE consent SET " + columnsButID.split(separator: ", ").map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?"
@@ -90,7 +92,7 @@ struct ConsentRecord: Decodable, FetchableRecord, TableRecord {
         [
             bankOrg, personId, scopes, years, purposeCode, purposeText, SQLiteTimestamp.text(validUntil), maxUses, uses, status,
             SQLiteTimestamp.text(createdAt), SQLiteTimestamp.text(requestExpiresAt), grantedAt.map(SQLiteTimestamp.text),
-            SQLiteTimestamp.text(statusChangedAt), externalReference,
+            SQLiteTimestamp.text(statusChangedAt), externalReference, redirectUrl,
         ]
     }
 }

@@ -363,6 +363,40 @@ enum Migrations {
                 UNION ALL SELECT idx, consentId, personId, bankOrg FROM entryOpening WHERE consentId IS NOT NULL
                 """)
         }
+        migrator.registerMigration("v12-citizen-way-in") { db in
+            // SPEC §2b: where the consent page sends the citizen back to, one of its bank's registered URIs.
+            try db.execute(sql: "ALTER TABLE consent ADD COLUMN redirectUrl TEXT CHECK (redirectUrl IS NULL OR length(redirectUrl) BETWEEN 1 AND 2048)")
+            try db.execute(sql: """
+                CREATE TABLE bankRedirectURI (
+                    bankOrg TEXT NOT NULL REFERENCES bank (org) ON DELETE RESTRICT,
+                    uri TEXT NOT NULL CHECK (length(uri) BETWEEN 1 AND 2048),
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (bankOrg, uri)
+                )
+                """)
+            // Citizens' sessions by the SHA-256 of their token: a copy of the database holds no live session.
+            try db.execute(sql: """
+                CREATE TABLE citizenSession (
+                    idHash BLOB PRIMARY KEY CHECK (length(idHash) = 32),
+                    personId TEXT NOT NULL,
+                    csrfToken TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX citizenSession_by_expiry ON citizenSession (expiresAt)")
+            // OpenID Connect logins under way, by the SHA-256 of their state; each taken once.
+            try db.execute(sql: """
+                CREATE TABLE pendingLogin (
+                    stateHash BLOB PRIMARY KEY CHECK (length(stateHash) = 32),
+                    nonce TEXT NOT NULL,
+                    codeVerifier TEXT NOT NULL,
+                    returnTo TEXT NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX pendingLogin_by_expiry ON pendingLogin (expiresAt)")
+        }
         return migrator
     }
 

@@ -31,6 +31,8 @@ public struct BrokerSettings: Sendable {
     public var idIssuer: String?
     public var idJwks: JWKSSource?
     public var idAudience: String?
+    /// `--id-cli-client-id`: the CLI's client id at the provider (default `samtykke-cli`).
+    public var idCLIClientID: String?
     /// The longest `exp - iat` of a citizen ID token accepted, in seconds.
     public var idTokenMaxLifetime: TimeInterval
     public var issuer: String?

@@ -91,6 +91,7 @@ public func buildBroker(
         signer: keys.bundleSigner,
         retiredKeys: keys.retiredKeys,
         idTokens: keys.idTokens,
+        citizenLogin: CitizenLogin(issuer: settings.idIssuer, cliClientID: settings.idCLIClientID ?? CitizenLogin.defaultCLIClientID),
         limits: settings.limits,
         webhookAllowPrivate: settings.webhookAllowPrivate,
         webhookDelivery: settings.webhookDelivery,

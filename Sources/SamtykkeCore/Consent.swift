@@ -11,6 +11,9 @@ public struct Consent: Sendable, Hashable {
     public let terms: ConsentTerms
     /// The bank's own id for the application, if it gave one: the bank's alone, never on the log.
     public let externalReference: ExternalReference?
+    /// Where the consent page sends the citizen once they answered (SPEC §2b), one of the bank's
+    /// registered redirect URIs; never on the log.
+    public let redirectURL: RedirectURI?
     public let createdAt: Date
     /// When an unanswered request expires.
     public let requestExpiresAt: Date
@@ -23,12 +26,14 @@ public struct Consent: Sendable, Hashable {
 
     /// A new request from `bankOrg`, pending until the citizen answers.
     public init(
-        id: ConsentID? = nil, bankOrg: OrgNumber, terms: ConsentTerms, externalReference: ExternalReference? = nil, now: Date, policy: ConsentPolicy
+        id: ConsentID? = nil, bankOrg: OrgNumber, terms: ConsentTerms, externalReference: ExternalReference? = nil, redirectURL: RedirectURI? = nil,
+        now: Date, policy: ConsentPolicy
     ) {
         self.id = id ?? ConsentID(madeAt: now)
         self.bankOrg = bankOrg
         self.terms = terms
         self.externalReference = externalReference
+        self.redirectURL = redirectURL
         self.createdAt = now
         self.requestExpiresAt = min(now.addingTimeInterval(policy.requestTTL), terms.validUntil)
         self.status = .pending
@@ -43,6 +48,7 @@ public struct Consent: Sendable, Hashable {
         bankOrg: OrgNumber,
         terms: ConsentTerms,
         externalReference: ExternalReference? = nil,
+        redirectURL: RedirectURI? = nil,
         createdAt: Date,
         requestExpiresAt: Date,
         status: ConsentStatus,
@@ -66,6 +72,7 @@ public struct Consent: Sendable, Hashable {
         self.bankOrg = bankOrg
         self.terms = terms
         self.externalReference = externalReference
+        self.redirectURL = redirectURL
         self.createdAt = createdAt
         self.requestExpiresAt = requestExpiresAt
         self.status = status

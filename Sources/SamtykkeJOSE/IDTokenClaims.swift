@@ -15,6 +15,8 @@ public struct IDTokenClaims: JWTPayload, Sendable {
     public let nbf: Int?
     public let acr: String?
     public let pid: String?
+    /// The value the broker's web login sent to the provider; the callback demands it back.
+    public let nonce: String?
 
     public init(issuer: String, audience: String, pid: String, acr: String, now: Date, lifetime: TimeInterval) {
         self.iss = issuer
@@ -26,6 +28,7 @@ public struct IDTokenClaims: JWTPayload, Sendable {
         self.nbf = iat
         self.acr = acr
         self.pid = pid
+        self.nonce = nil
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {}

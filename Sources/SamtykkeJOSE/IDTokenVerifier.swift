@@ -45,7 +45,7 @@ public actor IDTokenVerifier {
         }
     }
 
-    public let configuration: Configuration
+    nonisolated public let configuration: Configuration
     private let loadJWKS: @Sendable () async throws -> String
     private var verifier: JWSVerifier?
     /// When the JWKS was last asked for, whether or not that worked: the rate limit runs from here,
@@ -62,24 +62,28 @@ public actor IDTokenVerifier {
         self.loadJWKS = loadJWKS
     }
 
-    public func verify(_ token: String, now: Date) async throws(JOSEError) -> PersonID {
+    /// `audiences` replaces the configured audience where another client of the same provider may
+    /// be the token's (the CLI's, at the session exchange); `nonce`, when given, must be the token's.
+    public func verify(_ token: String, now: Date, audiences: Set<String>? = nil, nonce: String? = nil) async throws(JOSEError) -> PersonID {
         let header = try JWSVerifier.header(of: token)
         // OpenID Connect ID tokens carry `JWT` or no `typ`; an access token (`at+jwt`, RFC 9068) or
         // any other kind signed by the same provider is not a login.
         if let typ = header.typ, typ.uppercased() != "JWT" { throw .malformed("typ is \(typ), not an ID token's JWT") }
         let verifier = try await currentVerifier(now: now, reloadIfMissing: header.kid)
         let claims = try await verifier.verify(token, as: IDTokenClaims.self)
-        return try check(claims, now: now)
+        let person = try check(claims, now: now, audiences: audiences ?? [configuration.audience])
+        if let nonce, claims.nonce != nonce { throw .claim("the nonce is not the one this login sent") }
+        return person
     }
 
-    private func check(_ claims: IDTokenClaims, now: Date) throws(JOSEError) -> PersonID {
+    private func check(_ claims: IDTokenClaims, now: Date, audiences: Set<String>) throws(JOSEError) -> PersonID {
         let t = now.timeIntervalSince1970
         let skew = configuration.clockSkew
         guard claims.iss == configuration.issuer else { throw .claim("iss is not the configured issuer") }
-        guard claims.aud.value.contains(configuration.audience) else { throw .claim("aud does not name this broker") }
+        guard let audience = claims.aud.value.first(where: audiences.contains) else { throw .claim("aud does not name this broker") }
         // OpenID Connect Core §3.1.3.7: with several audiences, azp says whom the token was issued to.
         if claims.aud.value.count > 1 || claims.azp != nil {
-            guard claims.azp == configuration.audience else { throw .claim("azp must name this broker when aud has several values") }
+            guard claims.azp == audience else { throw .claim("azp must name this broker when aud has several values") }
         }
         guard t < Double(claims.exp) + skew else { throw .claim("the ID token has expired") }
         guard Double(claims.iat) <= t + skew else { throw .claim("the ID token was issued in the future") }

@@ -143,6 +143,15 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
     WebhookController(broker: broker).addRoutes(to: bank)
 
+    let sessions = CitizenSessionController(broker: broker)
+    sessions.addPublicRoutes(to: router)
+    sessions.addRoutes(
+        exchange: router.group("v1/citizen-sessions").add(middleware: IDTokenAuthenticator(broker: broker, accepts: .idTokenOnly))
+            .add(middleware: shape).add(middleware: rateLimit),
+        logout: router.group("v1/citizen-sessions").add(middleware: IDTokenAuthenticator(broker: broker, accepts: .sessionOnly))
+            .add(middleware: shape).add(middleware: rateLimit)
+    )
+
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)
     OpeningsController(broker: broker).addCitizenRoutes(to: citizen)

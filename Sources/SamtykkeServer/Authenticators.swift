@@ -73,27 +73,50 @@ struct APIKeyAuthenticator: RouterMiddleware {
     }
 }
 
-/// Lets through only requests with a valid citizen ID token.
+/// Lets through only requests of a citizen: with a valid ID token, or a live session (SPEC §2b)
+/// where `sessions` allows it. The session exchange takes ID tokens only (a session cannot renew
+/// itself), logout sessions only.
 struct IDTokenAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let broker: Broker
+    var accepts: Accepted = .idTokenOrSession
+
+    enum Accepted: Sendable {
+        case idTokenOrSession, idTokenOnly, sessionOnly
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let token = try bearer(request)
         let person: PersonID
+        var context = context
+        if token.hasPrefix(CitizenSession.tokenPrefix), accepts != .idTokenOnly {
+            guard let session = try await broker.store.citizenSession(idHash: CitizenSession.hash(token), now: broker.now()) else {
+                throw Problem.unauthorized("the session has ended or expired; log in again", bearerError: "invalid_token")
+            }
+            person = session.person
+            context.credential = "session"
+        } else {
+            guard accepts != .sessionOnly else {
+                throw Problem.unauthorized("send the session from POST /v1/citizen-sessions as the Bearer credential", bearerError: "invalid_token")
+            }
+            person = try await verified(token, context: context)
+            context.credential = "id-token"
+        }
+        context.caller = .citizen(person)
+        context.logger[metadataKey: "caller"] = "citizen"
+        return try await next(request, context)
+    }
+
+    private func verified(_ token: String, context: Context) async throws -> PersonID {
         do {
-            person = try await broker.idTokens.verify(token, now: broker.clock())
+            let audiences: Set<String>? = accepts == .idTokenOnly ? [broker.idTokens.configuration.audience, broker.citizenLogin.cliClientID] : nil
+            return try await broker.idTokens.verify(token, now: broker.clock(), audiences: audiences)
         } catch {
             // The caller learns which rule it broke, in our words; what a parser or a key load said
             // is for the operator's log only. JOSEError never carries the token.
             context.logger.notice("ID token refused", metadata: ["reason": "\(error)"])
             throw Problem.unauthorized(Self.publicReason(error), bearerError: "invalid_token")
         }
-        var context = context
-        context.caller = .citizen(person)
-        context.credential = "id-token"
-        context.logger[metadataKey: "caller"] = "citizen"
-        return try await next(request, context)
     }
 
     static func publicReason(_ error: JOSEError) -> String {

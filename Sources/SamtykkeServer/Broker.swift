@@ -28,6 +28,8 @@ public struct Broker: Sendable {
     /// Public keys of bundle signers no longer in use, still published so old bundles verify.
     public let retiredKeys: [PublicJWK]
     public let idTokens: IDTokenVerifier
+    /// How citizens log in: the provider, the CLI's client id, the pages' client (SPEC §2b).
+    public let citizenLogin: CitizenLogin
     public let policy: ConsentPolicy
     public let limits: Limits
     /// Loopback, link-local and private webhook targets are refused unless this is set (dev, tests).
@@ -137,6 +139,7 @@ public struct Broker: Sendable {
         signer: ES256Signer,
         retiredKeys: [PublicJWK] = [],
         idTokens: IDTokenVerifier,
+        citizenLogin: CitizenLogin = CitizenLogin(),
         policy: ConsentPolicy = ConsentPolicy(),
         limits: Limits = Limits(),
         webhookAllowPrivate: Bool = false,
@@ -159,6 +162,7 @@ public struct Broker: Sendable {
         self.signer = signer
         self.retiredKeys = retiredKeys
         self.idTokens = idTokens
+        self.citizenLogin = citizenLogin
         self.policy = policy
         self.limits = limits
         self.webhookAllowPrivate = webhookAllowPrivate

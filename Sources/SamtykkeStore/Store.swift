@@ -5,7 +5,7 @@ import TransparencyLog
 /// Everything the broker keeps, by concern. The server and the command line see only these
 /// protocols; `SQLiteStore` (embedded, the default) and `PostgresStore` (several instances) are the
 /// two implementations, and one contract suite holds both to the same behaviour.
-public typealias Store = ConsentStore & PartyStore & BankKeyStore & ReplayStore & LogStore & OpeningStore & EventStore & WebhookStore & DeliveryStore & IdempotencyStore & RetentionStore & ChangeCommitting & StoreHealth
+public typealias Store = ConsentStore & PartyStore & BankKeyStore & ReplayStore & CitizenSessionStore & RedirectURIStore & LogStore & OpeningStore & EventStore & WebhookStore & DeliveryStore & IdempotencyStore & RetentionStore & ChangeCommitting & StoreHealth
 
 /// Banks, auditors and their keys. Registering a party writes no log entry.
 public protocol PartyStore: Sendable {

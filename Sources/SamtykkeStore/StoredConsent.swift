@@ -23,11 +23,12 @@ public struct StoredConsent: Sendable, Hashable {
     public var grantedAt: Date?
     public var statusChangedAt: Date
     public var externalReference: String?
+    public var redirectUrl: String?
 
     public init(
         id: String, bankOrg: String, personId: String, scopes: String, years: String, purposeCode: String, purposeText: String,
         validUntil: Date, maxUses: Int, uses: Int, status: String, createdAt: Date, requestExpiresAt: Date, grantedAt: Date?,
-        statusChangedAt: Date, externalReference: String?
+        statusChangedAt: Date, externalReference: String?, redirectUrl: String? = nil
     ) {
         self.id = id
         self.bankOrg = bankOrg
@@ -45,6 +46,7 @@ public struct StoredConsent: Sendable, Hashable {
         self.grantedAt = grantedAt
         self.statusChangedAt = statusChangedAt
         self.externalReference = externalReference
+        self.redirectUrl = redirectUrl
     }
 
     public init(_ consent: Consent) {
@@ -54,7 +56,7 @@ public struct StoredConsent: Sendable, Hashable {
             purposeCode: consent.terms.purpose.code, purposeText: consent.terms.purpose.text, validUntil: consent.terms.validUntil,
             maxUses: consent.terms.maxUses, uses: consent.uses, status: consent.status.rawValue, createdAt: consent.createdAt,
             requestExpiresAt: consent.requestExpiresAt, grantedAt: consent.grantedAt, statusChangedAt: consent.statusChangedAt,
-            externalReference: consent.externalReference?.text
+            externalReference: consent.externalReference?.text, redirectUrl: consent.redirectURL?.text
         )
     }
 
@@ -84,6 +86,7 @@ public struct StoredConsent: Sendable, Hashable {
                 bankOrg: try OrgNumber(bankOrg),
                 terms: terms,
                 externalReference: try externalReference.map { try ExternalReference($0) },
+                redirectURL: try redirectUrl.map { try RedirectURI($0) },
                 createdAt: createdAt.roundedToMilliseconds,
                 requestExpiresAt: requestExpiresAt.roundedToMilliseconds,
                 status: status,

@@ -3,6 +3,7 @@ import DevPKI
 import Foundation
 import SamtykkeApp
 import SamtykkeJOSE
+import SamtykkeServer
 
 /// The broker's files and settings: `--pki DIR` alone for development, or each file named on its own.
 struct BrokerFlags: ParsableArguments {
@@ -33,6 +34,8 @@ struct BrokerFlags: ParsableArguments {
     var idJwks: JWKSSource?
     @Option(help: "Expected `aud` of citizen ID tokens.")
     var idAudience: String?
+    @Option(help: "The client id `samtykke login` uses at the ID provider, told to the CLI by GET /v1/citizen-login (default \(CitizenLogin.defaultCLIClientID)).")
+    var idCliClientId: String?
     @Option(help: "The longest lifetime (exp - iat) of a citizen ID token accepted, in seconds, at most \(Self.longestIDTokenLifetime) (default \(Int(IDTokenVerifier.Configuration.defaultMaximumLifetime)); ID-porten's live 120).")
     var idTokenMaxLifetime: Int?
     @Option(help: "`iss` of bundles and consent tokens; defaults to \(PKIPaths.devBrokerIssuer) with --pki, else the broker's own URL.")
@@ -65,6 +68,7 @@ struct BrokerFlags: ParsableArguments {
         try Env.fill(&idIssuer, "id-issuer")
         try Env.fill(&idJwks, "id-jwks", Self.jwksSource)
         try Env.fill(&idAudience, "id-audience")
+        try Env.fill(&idCliClientId, "id-cli-client-id")
         try Env.fill(&idTokenMaxLifetime, "id-token-max-lifetime")
         try Env.fill(&issuer, "issuer")
         try Env.fill(&agencyAudience, "agency-audience")
@@ -88,7 +92,7 @@ struct BrokerFlags: ParsableArguments {
     }
 
     func settings() throws -> BrokerSettings {
-        BrokerSettings(
+        var settings = BrokerSettings(
             store: try store.location(),
             pki: pki,
             taxAgency: taxAgency?.description,
@@ -107,5 +111,7 @@ struct BrokerFlags: ParsableArguments {
             agencyAudience: agencyAudience,
             agencyProxy: agencyProxy?.description
         )
+        settings.idCLIClientID = idCliClientId
+        return settings
     }
 }

@@ -10,12 +10,12 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
         INSERT INTO consent (\(ConsentRow.columns))
         SELECT id, bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, uses, status,
             createdAt, requestExpiresAt, CASE WHEN granted THEN grantedAt END, statusChangedAt,
-            NULLIF(externalReference, '')
+            NULLIF(externalReference, ''), NULLIF(redirectUrl, '')
         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
             $9::integer[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::text[], $14::timestamptz[], $15::boolean[],
-            $16::timestamptz[], $17::text[])
+            $16::timestamptz[], $17::text[], $18::text[])
             AS row (id, bankOrg, personId, scopes, years, purposeCode, purposeText, validUntil, maxUses, createdAt,
-                requestExpiresAt, uses, status, grantedAt, granted, statusChangedAt, externalReference)
+                requestExpiresAt, uses, status, grantedAt, granted, statusChangedAt, externalReference, redirectUrl)
         """
     typealias Row = ()
 
@@ -23,7 +23,7 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings {
         let stored = consents.map(StoredConsent.init)
-        var bindings = PostgresBindings(capacity: 17)
+        var bindings = PostgresBindings(capacity: 18)
         bindings.append(consents.map(\.id.description))
         bindings.append(consents.map(\.bankOrg.digits))
         bindings.append(consents.map(\.terms.personId.digits))
@@ -38,6 +38,7 @@ struct InsertConsentsStatement: PostgresPreparedStatement {
         bindings.appendChangingColumns(of: consents)
         // Arrays carry no NULL here; an empty text is never a reference, so it stands for none.
         bindings.append(consents.map { $0.externalReference?.text ?? "" })
+        bindings.append(consents.map { $0.redirectURL?.text ?? "" })
         return bindings
     }
 

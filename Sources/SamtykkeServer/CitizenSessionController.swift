@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import SamtykkeCore
+import SamtykkeStore
+
+/// The session exchange `samtykke login` uses (SPEC §2b): the CLI asks which provider and client
+/// id to log in with, trades the provider's ID token for a session of at most 30 minutes, and ends
+/// it at logout. Every citizen route takes the session as its Bearer credential.
+struct CitizenSessionController {
+    let broker: Broker
+
+    struct LoginAnswer: Encodable {
+        let issuer: String
+        let clientId: String
+        let acrValues: String
+    }
+
+    struct SessionAnswer: Encodable {
+        let session: String
+        let expiresAt: String
+    }
+
+    func addPublicRoutes(to router: Router<AppRequestContext>) {
+        router.get("v1/citizen-login") { _, _ in
+            guard let issuer = broker.citizenLogin.issuer else {
+                throw Problem(.notFound, "not-found", "Not found", detail: "this broker has no ID provider (serve --id-issuer) to log citizens in with")
+            }
+            return try JSONIO.response(LoginAnswer(issuer: issuer, clientId: broker.citizenLogin.cliClientID, acrValues: CitizenLogin.acrValues))
+        }
+    }
+
+    /// `exchange` behind an authenticator that takes ID tokens only, `logout` behind one that takes sessions only.
+    func addRoutes(exchange: RouterGroup<AppRequestContext>, logout: RouterGroup<AppRequestContext>) {
+        exchange.post { _, context in
+            let person = try context.citizen()
+            let now = broker.now()
+            let (token, session) = CitizenSession.issue(for: person, now: now)
+            try await broker.store.addCitizenSession(session, now: now)
+            let body = try JSONIO.bytes(SessionAnswer(session: token, expiresAt: RFC3339.string(from: session.expiresAt)))
+            var response = JSONIO.created(json: body, location: "/v1/citizen-sessions/current")
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
+        logout.delete("current") { request, _ in
+            let token = try bearer(request)
+            _ = try await broker.store.endCitizenSession(idHash: CitizenSession.hash(token))
+            return Response(status: .noContent)
+        }
+    }
+}
