@@ -216,7 +216,16 @@ let package = Package(
 
         // What the citizen's consent commands print and ask: the strings in bokmål and English, the
         // list fitted to the terminal, errors as sentences a person understands.
-        .target(name: "CitizenClient", dependencies: ["BrokerClient", "SamtykkeAPI", "SamtykkeCore"]),
+        // `samtykke login` too: the loopback redirect (Hummingbird), PKCE, and the session kept on disk.
+        .target(
+            name: "CitizenClient",
+            dependencies: [
+                "BrokerClient", "SamtykkeAPI", "SamtykkeCore", "SamtykkeJOSE", "CurlHTTP", "DurableFiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
         .target(
@@ -325,7 +334,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AgencyClientTests", dependencies: ["AgencyClient"]),
-        .testTarget(name: "CitizenClientTests", dependencies: ["CitizenClient", "SamtykkeAPI", "SamtykkeCore"]),
+        .testTarget(name: "CitizenClientTests", dependencies: ["CitizenClient", "SamtykkeAPI", "SamtykkeCore", "CurlHTTP"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The broker's router in milliseconds: an in-memory store, throwaway keys, a stub agency.
         .testTarget(

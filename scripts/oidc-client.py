@@ -8,6 +8,9 @@ fills in `pid` and submits the form, and reads the code off the redirect without
 
 Usage: oidc-client.py ISSUER CA_FILE BROKER_SECRET PID
 Prints one JSON object: for each case, what the provider answered.
+Or:    oidc-client.py browse URL CA_FILE PID
+The browser alone, for a login another program started (`samtykke login`): opens URL, logs in as PID
+and follows the provider's redirect to the loopback once; prints what the loopback answered.
 """
 import html.parser
 import json
@@ -21,7 +24,10 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-issuer, ca, broker_secret, pid = sys.argv[1:5]
+if sys.argv[1] == "browse":
+    url, ca, pid = sys.argv[2:5]
+else:
+    issuer, ca, broker_secret, pid = sys.argv[1:5]
 CLI, BROKER = "samtykke-cli", "samtykke-broker"
 # Never contacted: the browser here reads the code off the redirect instead of following it.
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -63,6 +69,13 @@ def browse(url, person=pid):
 def query(location):
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
 
+
+if sys.argv[1] == "browse":
+    answer, _ = browse(url)
+    location = answer.headers["Location"]
+    # The loopback is plain http on 127.0.0.1; only the provider needed the CA.
+    print(json.dumps({"login": answer.status_code, "location": location, "page": http.get(location, timeout=30).text}))
+    sys.exit(0)
 
 config = http.get(issuer + "/.well-known/openid-configuration").json()
 jwks = http.get(config["jwks_uri"]).json()
