@@ -136,10 +136,7 @@ public struct CitizenError: Error, Sendable {
     /// the words for a refusal the broker already made.
     static func hasExpired(_ token: String, now: Date) -> Bool {
         struct Expiry: Decodable { let exp: Double? }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])),
-              let exp = (try? JSONDecoder().decode(Expiry.self, from: Data(payload)))?.exp
-        else { return false }
+        guard let exp = UnverifiedJWT.payload(of: token, as: Expiry.self)?.exp else { return false }
         return Date(timeIntervalSince1970: exp) <= now
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SamtykkeCore
 import ServiceLifecycle
 
 /// RFC 8252 §7.3: the redirect of a native app's login, received on `http://127.0.0.1:<port>/` at a
@@ -16,7 +17,7 @@ enum LoopbackRedirect {
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
         router.get("/") { request, _ -> Response in
-            let query = parameters(request.uri.query ?? "")
+            let query = FormURLEncoded.decode(request.uri.query ?? "")
             guard query["state"] != nil else { return Response(status: .notFound) }
             answer.yield(query)
             return Response(
@@ -54,14 +55,5 @@ enum LoopbackRedirect {
             try await group.waitForAll()
             return result
         }
-    }
-
-    /// `application/x-www-form-urlencoded`, as a query carries it: the first value of each name.
-    static func parameters(_ query: String) -> [String: String] {
-        var found: [String: String] = [:]
-        for item in URLComponents(string: "?" + query.replacingOccurrences(of: "+", with: "%20"))?.queryItems ?? [] where found[item.name] == nil {
-            found[item.name] = item.value ?? ""
-        }
-        return found
     }
 }

@@ -89,16 +89,16 @@ public struct TerminalLogin: Sendable {
         if let iss = answer["iss"], iss != login.issuer { throw CitizenError(.loginFailed, detail: "the redirect names issuer \(iss)") }
         guard let code = answer["code"], let redirectURI = redirect.withLock({ $0 }) else { throw CitizenError(.loginFailed, detail: "the redirect carries no code") }
 
-        let form = [
+        let form = FormURLEncoded.encode([
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("client_id", login.clientId), ("code_verifier", verifier),
-        ].map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
+        ])
         let token: TokenAnswer = try await providerCall(provider, CurlRequest(
             method: "POST", url: discovery.token_endpoint,
             headers: [CurlHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"), CurlHeader(name: "Accept", value: "application/json")],
             body: Array(form.utf8)
         ))
         // The broker checks the token whole; the nonce is this login's own check that the token answers it.
-        guard Self.claim("nonce", of: token.id_token) == nonce else { throw CitizenError(.loginFailed, detail: "the ID token's nonce is not this login's") }
+        guard Self.nonce(of: token.id_token) == nonce else { throw CitizenError(.loginFailed, detail: "the ID token's nonce is not this login's") }
 
         do {
             let session = try BrokerClient.decode(
@@ -142,18 +142,9 @@ public struct TerminalLogin: Sendable {
 
     private static func random() -> String { Base64URL.encode((0..<24).map { _ in UInt8.random(in: .min ... .max) }) }
 
-    private static func formEncoded(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
-    }
-
-    /// A claim of a JWT's payload, read without checking the signature (the broker checks it).
-    static func claim(_ name: String, of token: String) -> String? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])),
-              let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any]
-        else { return nil }
-        return object[name] as? String
+    /// The ID token's `nonce`, read without checking the signature (the broker checks the token).
+    static func nonce(of token: String) -> String? {
+        struct Nonce: Decodable { let nonce: String? }
+        return UnverifiedJWT.payload(of: token, as: Nonce.self)?.nonce
     }
 }

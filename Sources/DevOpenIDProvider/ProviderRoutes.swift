@@ -28,16 +28,16 @@ struct ProviderRoutes: Sendable {
     func add(to router: Router<BasicRequestContext>) {
         router.get("/.well-known/openid-configuration") { _, _ in try json(discovery) }
         router.get("/jwks") { _, _ in try json(JWKSet(keys: [configuration.signer.publicJWK])) }
-        router.get("/authorize") { request, _ in authorize(Self.parameters(request.uri.query ?? "")) }
+        router.get("/authorize") { request, _ in authorize(FormURLEncoded.decode(request.uri.query ?? "")) }
         router.post("/authorize") { request, _ in
-            try await login(Self.parameters(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
+            try await login(FormURLEncoded.decode(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
         }
         router.post("/token") { request, _ in
-            try await token(request, Self.parameters(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
+            try await token(request, FormURLEncoded.decode(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
         }
     }
 
-    private var discovery: [String: DiscoveryValue] {
+    private var discovery: [String: JSONField] {
         let issuer = issuer.url
         return [
             "issuer": .text(issuer),
@@ -57,7 +57,8 @@ struct ProviderRoutes: Sendable {
         ]
     }
 
-    enum DiscoveryValue: Encodable {
+    /// A member of the small JSON documents this provider writes (discovery, the token answer).
+    enum JSONField: Encodable {
         case text(String), list([String]), flag(Bool)
         func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
@@ -166,7 +167,7 @@ struct ProviderRoutes: Sendable {
             ),
             typ: "JWT"
         )
-        let body: [String: DiscoveryValue] = [
+        let body: [String: JSONField] = [
             "access_token": .text(Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })),
             "token_type": .text("Bearer"), "id_token": .text(idToken), "scope": .text("openid"),
         ]
@@ -184,7 +185,7 @@ struct ProviderRoutes: Sendable {
         }
         guard authorization.lowercased().hasPrefix("basic "), let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":"),
-              let id = Self.formDecoded(String(pair[..<colon])), let secret = Self.formDecoded(String(pair[pair.index(after: colon)...])),
+              let id = FormURLEncoded.component(String(pair[..<colon])), let secret = FormURLEncoded.component(String(pair[pair.index(after: colon)...])),
               let client = clients[id], client.accepts(secret: secret), formClientID == nil || formClientID == id
         else { return .failure(unknown) }
         return .success(client)
@@ -209,21 +210,6 @@ struct ProviderRoutes: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-
-    /// `application/x-www-form-urlencoded` (a query or a form body): the first value of each name.
-    static func parameters(_ encoded: String) -> [String: String] {
-        var parameters: [String: String] = [:]
-        for pair in encoded.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = formDecoded(String(parts[0])), parameters[name] == nil else { continue }
-            parameters[name] = parts.count > 1 ? formDecoded(String(parts[1])) : ""
-        }
-        return parameters
-    }
-
-    static func formDecoded(_ text: String) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

@@ -53,9 +53,15 @@ import Testing
         #expect(notLoggedIn.hasPrefix("Du er ikke logget inn.") && notLoggedIn.contains("samtykke login --server URL"))
     }
 
-    @Test func aClaimIsReadOffAJWTsPayload() {
+    @Test func theNonceIsReadOffTheIDTokensPayload() {
         let payload = Base64URL.encode(Array(#"{"nonce":"n-1","pid":"14830351257"}"#.utf8))
-        #expect(TerminalLogin.claim("nonce", of: "eyJhbGciOiJFUzI1NiJ9.\(payload).c2ln") == "n-1")
-        #expect(TerminalLogin.claim("nonce", of: "not a token") == nil)
+        #expect(TerminalLogin.nonce(of: "eyJhbGciOiJFUzI1NiJ9.\(payload).c2ln") == "n-1")
+        #expect(TerminalLogin.nonce(of: "not a token") == nil)
+    }
+
+    @Test func formParametersDecodeOnceAndEncodeEveryReservedCharacter() {
+        #expect(FormURLEncoded.decode("a=1&b=x+y%2Bz&a=2&c") == ["a": "1", "b": "x y+z", "c": ""])
+        #expect(FormURLEncoded.encode([("redirect_uri", "http://127.0.0.1:9/?a=b&c"), ("x", "a b+")]) == "redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2F%3Fa%3Db%26c&x=a%20b%2B")
+        #expect(FormURLEncoded.decode(FormURLEncoded.encode([("v", "ø & = +")])) == ["v": "ø & = +"])
     }
 }
