@@ -39,8 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP over HTTP only: the gRPC exporter (the default trait too) would add grpc-swift to every build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
@@ -131,6 +131,22 @@ let package = Package(
             ]
         ),
 
+        // `samtykke dev id-provider`: an OpenID provider for development and tests (SPEC §2b), ID-porten's
+        // test login in spirit, on a dev PKI; its login page from a Mustache template.
+        .target(
+            name: "DevOpenIDProvider",
+            dependencies: [
+                "SamtykkeCore", "SamtykkeJOSE", "DevPKI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")]
+        ),
+
         // Blocking calls (child processes, name lookups) on threads of their own, never on the
         // threads Swift's tasks share.
         .target(name: "OwnThread"),
@@ -139,7 +155,7 @@ let package = Package(
         // Programs run to their end with a clean signal mask and only the standard streams inherited:
         // openssl for the dev PKI, the CLI for the demo, and every child of the tests and benchmarks.
         .target(name: "ChildProcess", dependencies: ["OwnThread"]),
-        .target(name: "DevPKI", dependencies: ["ChildProcess"]),
+        .target(name: "DevPKI", dependencies: ["ChildProcess", "OwnThread", "SamtykkeCore"]),
 
         // The broker's HTTP API as Codable types: declared once for the server that encodes them and
         // the clients that decode them.
@@ -208,7 +224,16 @@ let package = Package(
 
         // What the citizen's consent commands print and ask: the strings in bokmål and English, the
         // list fitted to the terminal, errors as sentences a person understands.
-        .target(name: "CitizenClient", dependencies: ["BrokerClient", "SamtykkeAPI", "SamtykkeCore", "LogVerification", "CanonicalJSON"]),
+        // `samtykke login` too: the loopback redirect (Hummingbird), PKCE, and the session kept on disk.
+        .target(
+            name: "CitizenClient",
+            dependencies: [
+                "BrokerClient", "SamtykkeAPI", "SamtykkeCore", "SamtykkeJOSE", "LogVerification", "CanonicalJSON", "CurlHTTP", "DurableFiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // C2SP tlog-witness: the witness that cosigns a log's checkpoints, and the client a log submits them with.
         .target(
@@ -237,7 +262,7 @@ let package = Package(
             name: "samtykke",
             dependencies: [
                 "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "SamtykkeApp", "SamtykkeDemo", "BrokerClient", "CitizenClient", "SamtykkeServer",
-                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "LogRelease", "Witness", "OwnThread", "TraceExport",
+                "MockTaxAgency", "DevPKI", "TransparencyLog", "CanonicalJSON", "LogVerification", "LogRelease", "Witness", "OwnThread", "TraceExport", "DevOpenIDProvider",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -317,7 +342,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AgencyClientTests", dependencies: ["AgencyClient"]),
-        .testTarget(name: "CitizenClientTests", dependencies: ["CitizenClient", "SamtykkeAPI", "SamtykkeCore"]),
+        .testTarget(name: "CitizenClientTests", dependencies: ["CitizenClient", "SamtykkeAPI", "SamtykkeCore", "CurlHTTP"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The broker's router in milliseconds: an in-memory store, throwaway keys, a stub agency.
         .testTarget(
@@ -368,7 +393,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "SamtykkeDemo", "TransparencyLog", "TestSupport", "Witness",
-                "ChildProcess", "OwnThread",
+                "ChildProcess", "OwnThread", "DevOpenIDProvider",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -7,12 +7,16 @@ import SamtykkeCore
 /// `CitizenError`. Each call hands back the broker's document as it came too, for `--json`.
 public struct CitizenBroker: Sendable {
     public let client: BrokerClient
-    let idToken: String
+    let credential: CitizenCredential
     let now: @Sendable () -> Date
 
     public init(server: String, idToken: String, now: @escaping @Sendable () -> Date = Date.init) {
-        client = BrokerClient(server: server, credential: idToken)
-        self.idToken = idToken
+        self.init(server: server, credential: .idToken(idToken), now: now)
+    }
+
+    public init(server: String, credential: CitizenCredential, now: @escaping @Sendable () -> Date = Date.init) {
+        client = BrokerClient(server: server, credential: credential.bearer)
+        self.credential = credential
         self.now = now
     }
 
@@ -57,7 +61,7 @@ public struct CitizenBroker: Sendable {
             let current = try await consent(id).view
             throw CitizenError.conflict(action, current, detail: detail) ?? CitizenError(.refused, detail: detail)
         } catch {
-            throw CitizenError.from(error, idToken: idToken, now: now())
+            throw CitizenError.from(error, credential: credential, now: now())
         }
     }
 
@@ -72,7 +76,7 @@ public struct CitizenBroker: Sendable {
         do {
             return try await body()
         } catch {
-            throw CitizenError.from(error, idToken: idToken, now: now())
+            throw CitizenError.from(error, credential: credential, now: now())
         }
     }
 }

@@ -19,6 +19,17 @@ public struct CitizenError: Error, Sendable {
         case forgotten(ConsentStatus, at: Date)
         case loginExpired
         case loginRefused
+        /// The session `samtykke login` kept has ended (or was ended): log in again.
+        case sessionEnded
+        /// No session and no ID token: log in first.
+        case notLoggedIn
+        /// The broker has no ID provider to log in with.
+        case noLogin
+        /// The login at the ID provider did not come through (refused, abandoned, or something else
+        /// answered at the loopback redirect).
+        case loginFailed
+        /// The session file could not be written or removed.
+        case sessionNotKept(String)
         case busy
         case brokerTrouble
         case unreachable(server: String)
@@ -50,6 +61,11 @@ public struct CitizenError: Error, Sendable {
         case .forgotten(let status, let at): strings.forgotten(status, day(at))
         case .loginExpired: strings.loginExpired
         case .loginRefused: strings.loginRefused
+        case .sessionEnded: strings.sessionEnded
+        case .notLoggedIn: strings.notLoggedIn
+        case .noLogin: strings.noLogin
+        case .loginFailed: strings.loginFailed
+        case .sessionNotKept(let path): strings.sessionNotKept(FreeText.escaped(path))
         case .busy: strings.busy
         case .brokerTrouble: strings.brokerTrouble
         case .unreachable(let server): strings.unreachable(FreeText.escaped(server))
@@ -80,6 +96,11 @@ public struct CitizenError: Error, Sendable {
     /// What the broker client threw, in the citizen's terms. `idToken` tells a login that expired
     /// from one that was refused for another reason.
     public static func from(_ error: any Error, idToken: String, now: Date) -> CitizenError {
+        from(error, credential: .idToken(idToken), now: now)
+    }
+
+    /// The same for either credential: a refused session has ended, and the way on is `samtykke login`.
+    public static func from(_ error: any Error, credential: CitizenCredential, now: Date) -> CitizenError {
         switch error {
         case let error as CitizenError:
             return error
@@ -87,9 +108,9 @@ public struct CitizenError: Error, Sendable {
             if problem.status == 410, let remains = problem.consent, let ended = RFC3339.date(from: remains.endedAt) {
                 return CitizenError(.forgotten(remains.status, at: ended), detail: "HTTP \(problem)")
             }
-            return CitizenError(reason(status: problem.status, idToken: idToken, now: now), detail: "HTTP \(problem)")
+            return CitizenError(reason(status: problem.status, credential: credential, now: now), detail: "HTTP \(problem)")
         case BrokerClientError.status(let status):
-            return CitizenError(reason(status: status, idToken: idToken, now: now), detail: "HTTP \(status)")
+            return CitizenError(reason(status: status, credential: credential, now: now), detail: "HTTP \(status)")
         case BrokerClientError.unreachable(let server, let cause):
             return CitizenError(.unreachable(server: server), detail: "\(cause)")
         case BrokerClientError.unreadable(let cause):
@@ -99,12 +120,14 @@ public struct CitizenError: Error, Sendable {
         }
     }
 
-    private static func reason(status: Int, idToken: String, now: Date) -> Reason {
-        switch status {
-        case 401, 403: hasExpired(idToken, now: now) ? .loginExpired : .loginRefused
-        case 404, 410: .notFound
-        case 429: .busy
-        case 500...: .brokerTrouble
+    private static func reason(status: Int, credential: CitizenCredential, now: Date) -> Reason {
+        switch (status, credential) {
+        case (401, .session): .sessionEnded
+        case (401, .idToken(let idToken)), (403, .idToken(let idToken)): hasExpired(idToken, now: now) ? .loginExpired : .loginRefused
+        case (403, .session): .loginRefused
+        case (404, _), (410, _): .notFound
+        case (429, _): .busy
+        case (500..., _): .brokerTrouble
         default: .refused
         }
     }
@@ -113,10 +136,7 @@ public struct CitizenError: Error, Sendable {
     /// the words for a refusal the broker already made.
     static func hasExpired(_ token: String, now: Date) -> Bool {
         struct Expiry: Decodable { let exp: Double? }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])),
-              let exp = (try? JSONDecoder().decode(Expiry.self, from: Data(payload)))?.exp
-        else { return false }
+        guard let exp = UnverifiedJWT.payload(of: token, as: Expiry.self)?.exp else { return false }
         return Date(timeIntervalSince1970: exp) <= now
     }
 }

@@ -95,6 +95,10 @@ extension CitizenStrings {
             firstRun: "første kjøring: ingenting å sammenligne med, så dette kontrollpunktet og loggnøkkelen stoles på ved første bruk",
             withheld: { "\($0) oppføringer fra før oppgraderingen er bare for revisorer og ble ikke gjennomsøkt (treet beviser dem likevel)" }
         ),
+        openToLogIn: "Åpne denne adressen i en nettleser for å logge inn:",
+        returnToTerminal: "Du er logget inn hos ID-leverandøren. Lukk dette vinduet og gå tilbake til terminalen.",
+        loggedIn: { server, until in "Logget inn hos \(server) til \(until)." },
+        loggedOut: "Logget ut.",
         notFound: "Fant ikke samtykket.",
         ended: { status, on in
             switch status {
@@ -118,6 +122,11 @@ extension CitizenStrings {
         },
         loginExpired: "Innloggingen din er utløpt. Hent et nytt ID-token (--id-token eller SAMTYKKE_ID_TOKEN) og prøv igjen.",
         loginRefused: "ID-tokenet ditt ble ikke godtatt. Hent et nytt (--id-token eller SAMTYKKE_ID_TOKEN) og prøv igjen.",
+        sessionEnded: "Innloggingen din er avsluttet. Logg inn igjen med samtykke login og prøv på nytt.",
+        notLoggedIn: "Du er ikke logget inn. Logg inn med samtykke login --server URL (eller oppgi et ID-token med --id-token og --server).",
+        noLogin: "Denne megleren har ingen innlogging for innbyggere; spør den som driver den, eller bruk et ID-token (--id-token).",
+        loginFailed: "Innloggingen gikk ikke gjennom; ingenting ble endret. Prøv samtykke login igjen.",
+        sessionNotKept: { "Innloggingen kunne ikke lagres i \($0); sjekk tilgangen til den mappen." },
         busy: "Tjenesten har mye å gjøre akkurat nå; prøv igjen om et minutt.",
         brokerTrouble: "Tjenesten kunne ikke svare nå; prøv igjen senere.",
         unreachable: { "Får ikke kontakt med tjenesten på \($0); sjekk adressen (--server) og nettverket." },

@@ -87,6 +87,10 @@ extension CitizenStrings {
             firstRun: "first run: nothing to compare with, so this checkpoint and log key are trusted on first use",
             withheld: { "\($0) entries from before the upgrade are for auditors only and were not scanned (the tree still proves them)" }
         ),
+        openToLogIn: "Open this address in a browser to log in:",
+        returnToTerminal: "You are logged in at the ID provider. Close this window and return to the terminal.",
+        loggedIn: { server, until in "Logged in at \(server) until \(until)." },
+        loggedOut: "Logged out.",
         notFound: "The consent was not found.",
         ended: { status, on in
             switch status {
@@ -110,6 +114,11 @@ extension CitizenStrings {
         },
         loginExpired: "Your login has expired. Get a new ID token (--id-token or SAMTYKKE_ID_TOKEN) and try again.",
         loginRefused: "Your ID token was not accepted. Get a new one (--id-token or SAMTYKKE_ID_TOKEN) and try again.",
+        sessionEnded: "Your login has ended. Log in again with samtykke login and try again.",
+        notLoggedIn: "You are not logged in. Log in with samtykke login --server URL (or give an ID token with --id-token and --server).",
+        noLogin: "This broker has no login for citizens; ask its operator, or use an ID token (--id-token).",
+        loginFailed: "The login did not go through; nothing was changed. Try samtykke login again.",
+        sessionNotKept: { "Your login could not be kept in \($0); check that folder's permissions." },
         busy: "The broker is busy; try again in a minute.",
         brokerTrouble: "The broker could not answer right now; try again later.",
         unreachable: { "cannot reach the broker at \($0); check the address (--server) and your network connection." },

@@ -44,6 +44,14 @@ public struct CitizenStrings: Sendable {
     // `consent log --verify`
     public let verify: VerifyWords
 
+    // `login` and `logout`
+    /// Above the address to open in a browser.
+    public let openToLogIn: String
+    /// What the browser shows at the loopback redirect, as plain text.
+    public let returnToTerminal: String
+    public let loggedIn: @Sendable (_ server: String, _ until: String) -> String
+    public let loggedOut: String
+
     // Failures, as sentences. `on` is a day in the citizen's zone ("3 December").
     public let notFound: String
     /// A consent that ended: nothing more can be done with it.
@@ -54,6 +62,11 @@ public struct CitizenStrings: Sendable {
     public let forgotten: @Sendable (_ status: ConsentStatus, _ on: String) -> String
     public let loginExpired: String
     public let loginRefused: String
+    public let sessionEnded: String
+    public let notLoggedIn: String
+    public let noLogin: String
+    public let loginFailed: String
+    public let sessionNotKept: @Sendable (_ path: String) -> String
     public let busy: String
     public let brokerTrouble: String
     public let unreachable: @Sendable (_ server: String) -> String

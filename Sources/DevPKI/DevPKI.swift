@@ -1,5 +1,6 @@
 import Foundation
 import OwnThread
+import SamtykkeCore
 
 #if canImport(Glibc)
 import Glibc
@@ -52,7 +53,7 @@ public enum DevPKI {
         } catch {
             throw .fileSystem(path: config.path, reason: "cannot write: \(error.localizedDescription)")
         }
-        for key in p.privateKeys { try createOwnerOnlyFile(key) }
+        for file in p.privateFiles { try createOwnerOnlyFile(file) }
 
         try generateP256Key(p.caKey, with: openssl)
         try openssl.run([
@@ -71,6 +72,24 @@ public enum DevPKI {
         try openssl.run(["pkey", "-in", p.bundleSigningKey.path, "-pubout", "-out", p.bundleSigningPublicKey.path])
         try openssl.run(["genpkey", "-algorithm", "ed25519", "-out", p.logKey.path])
         try generateP256Key(p.idProviderKey, with: openssl)
+        try issue(
+            commonName: "samtykke-dev-id-provider", extensions: "server_ext", key: p.idProviderTLSKey, certificate: p.idProviderCertificate,
+            ca: p, config: config, work: work, with: openssl
+        )
+        try writeClientSecret(p.idClientSecret)
+    }
+
+    /// 32 random bytes, base64url: the secret `samtykke dev id-provider` expects of its client
+    /// `samtykke-broker` and `serve --id-client-secret` sends. The file already exists, mode 0600.
+    private static func writeClientSecret(_ file: URL) throws(DevPKIError) {
+        let secret = Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+        do {
+            let handle = try FileHandle(forWritingTo: file)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: Data((secret + "\n").utf8))
+        } catch {
+            throw .fileSystem(path: file.path, reason: "cannot write: \(error.localizedDescription)")
+        }
     }
 
     private static func issue(

@@ -17,6 +17,11 @@ public struct PKIPaths: Sendable, Hashable {
     public let logKey: URL
     /// P-256, PKCS#8 PEM: the dev ID provider's signing key.
     public let idProviderKey: URL
+    /// `samtykke dev id-provider`'s HTTPS server certificate (SAN 127.0.0.1) and its key.
+    public let idProviderCertificate: URL
+    public let idProviderTLSKey: URL
+    /// The secret of the dev ID provider's confidential client `samtykke-broker`: one line.
+    public let idClientSecret: URL
 
     /// The broker's `iss` in a dev setup, on both sides: `serve --pki` signs consent tokens and bundles
     /// with it and `mock-tax-agency --pki` expects it, so the two agree whatever ports they listen on.
@@ -34,16 +39,22 @@ public struct PKIPaths: Sendable, Hashable {
         bundleSigningPublicKey = directory.appendingPathComponent("bundle-signing.pub.pem")
         logKey = directory.appendingPathComponent("log.key")
         idProviderKey = directory.appendingPathComponent("idp.key")
+        idProviderCertificate = directory.appendingPathComponent("idp-tls.pem")
+        idProviderTLSKey = directory.appendingPathComponent("idp-tls.key")
+        idClientSecret = directory.appendingPathComponent("id-client-secret")
     }
 
-    /// The files only their owner may read (mode 0600).
+    /// The keys, which only their owner may read (mode 0600).
     public var privateKeys: [URL] {
-        [caKey, agencyKey, brokerClientKey, bundleSigningKey, logKey, idProviderKey]
+        [caKey, agencyKey, brokerClientKey, bundleSigningKey, logKey, idProviderKey, idProviderTLSKey]
     }
+
+    /// Everything only its owner may read: the keys and the client secret.
+    public var privateFiles: [URL] { privateKeys + [idClientSecret] }
 
     public var publicFiles: [URL] {
-        [caCertificate, agencyCertificate, brokerClientCertificate, bundleSigningPublicKey]
+        [caCertificate, agencyCertificate, brokerClientCertificate, bundleSigningPublicKey, idProviderCertificate]
     }
 
-    public var allFiles: [URL] { privateKeys + publicFiles }
+    public var allFiles: [URL] { privateFiles + publicFiles }
 }

@@ -16,9 +16,9 @@ struct ConsentCommand: AsyncParsableCommand {
     )
 
     struct Connection: ParsableArguments {
-        @Option(help: "The broker's URL, e.g. http://127.0.0.1:8080.")
+        @Option(help: "The broker's URL, e.g. http://127.0.0.1:8080 (default: the one `samtykke login` logged in at).")
         var server: HTTPURL?
-        @Option(help: "Your ID token (or SAMTYKKE_ID_TOKEN).")
+        @Option(help: "Your ID token (or SAMTYKKE_ID_TOKEN; default: the session of `samtykke login`).")
         var idToken: String?
         @Flag(help: "Print the broker's JSON instead of text.")
         var json = false
@@ -26,26 +26,23 @@ struct ConsentCommand: AsyncParsableCommand {
         var verbose = false
 
         mutating func validate() throws {
-            try Env.require(&server, "server")
-            try Env.require(&idToken, "id-token")
+            try Env.fill(&server, "server")
+            try Env.fill(&idToken, "id-token")
             try Env.fill(&verbose, "verbose")
         }
 
+        /// The explicit server and token, else the session `samtykke login` kept.
         var broker: CitizenBroker {
-            CitizenBroker(server: server!.description, idToken: idToken!)
+            get throws {
+                let kept = SessionFile(environment: ProcessInfo.processInfo.environment).load()
+                let (server, credential) = try CitizenCredential.resolve(server: server?.description, idToken: idToken, kept: kept)
+                return CitizenBroker(server: server, credential: credential)
+            }
         }
 
-        /// Runs a command body in the citizen's language (LC_ALL, LC_MESSAGES, LANG): a failure is
-        /// one sentence on stderr, with the broker's own words only under --verbose.
+        /// `speakingAsCitizen` with this command's --verbose.
         func speaking(_ body: (CitizenStrings) async throws -> Void) async throws {
-            let strings = Language.from(environment: ProcessInfo.processInfo.environment).strings
-            try await reportingErrors {
-                do {
-                    try await body(strings)
-                } catch let error as CitizenError {
-                    throw CLIError(error.sentence(strings, in: .current, now: Date(), verbose: verbose))
-                }
-            }
+            try await speakingAsCitizen(verbose: verbose, body)
         }
     }
 
@@ -116,7 +113,7 @@ struct ConsentCommand: AsyncParsableCommand {
         /// question goes to stderr, so stdout stays the answer's (and --json's) alone.
         func send(_ action: CitizenAction) async throws {
             try await connection.speaking { strings in
-                let broker = connection.broker
+                let broker = try connection.broker
                 if !yes, isatty(STDIN_FILENO) == 1 {
                     let consent = try await broker.consent(id.description).view
                     if let conflict = CitizenError.conflict(action, consent) { throw conflict }
@@ -242,6 +239,19 @@ struct ConsentCommand: AsyncParsableCommand {
                     for line in CitizenHistory.lines(verified, strings: strings, in: .current) { printEscaped(line) }
                 }
             }
+        }
+    }
+}
+
+/// Runs a citizen command's body in the citizen's language (LC_ALL, LC_MESSAGES, LANG): a failure is
+/// one sentence on stderr, with the broker's own words only under --verbose.
+func speakingAsCitizen(verbose: Bool, _ body: (CitizenStrings) async throws -> Void) async throws {
+    let strings = Language.from(environment: ProcessInfo.processInfo.environment).strings
+    try await reportingErrors {
+        do {
+            try await body(strings)
+        } catch let error as CitizenError {
+            throw CLIError(error.sentence(strings, in: .current, now: Date(), verbose: verbose))
         }
     }
 }

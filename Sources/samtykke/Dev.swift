@@ -7,14 +7,14 @@ import SamtykkeJOSE
 
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Development helpers: a throwaway PKI and citizen ID tokens. Never for production.",
-        subcommands: [PKI.self, IDToken.self]
+        abstract: "Development helpers: a throwaway PKI, citizen ID tokens and an ID provider. Never for production.",
+        subcommands: [PKI.self, IDToken.self, IDProvider.self]
     )
 
     struct PKI: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pki",
-            abstract: "Make a dev CA, the agency's server certificate, the broker's client certificate, and the signing, log and ID-provider keys (openssl)."
+            abstract: "Make a dev CA, the agency's and the dev ID provider's server certificates, the broker's client certificate, the signing, log and ID-provider keys (openssl), and the broker's secret at the dev ID provider (id-client-secret)."
         )
 
         @Option(help: "Directory to create.")

@@ -10,7 +10,7 @@ struct Samtykke: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             Serve.self, MockTaxAgencyCommand.self, Dev.self, Bank.self, Auditor.self,
-            ConsentCommand.self, AuditCommand.self, BundleCommand.self, WitnessCommand.self, Demo.self, Backup.self, Restore.self,
+            ConsentCommand.self, LoginCommand.self, LogoutCommand.self, AuditCommand.self, BundleCommand.self, WitnessCommand.self, Demo.self, Backup.self, Restore.self,
         ]
     )
 }

@@ -91,4 +91,5 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:]) async th
 
 /// English and an unknown width, whatever the shell running the tests has: the citizen's commands
 /// speak the language of LC_ALL, LC_MESSAGES or LANG and fit COLUMNS. A test sets its own on top.
-let plainTerminal = ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": ""]
+/// No `samtykke login` session of whoever runs the tests either: XDG_CONFIG_HOME names no directory.
+let plainTerminal = ["LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "", "XDG_CONFIG_HOME": "/nonexistent/samtykke-tests"]

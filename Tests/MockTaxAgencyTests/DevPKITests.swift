@@ -53,6 +53,23 @@ struct DevPKITests {
         #expect(verified.components(separatedBy: ": OK").count == 3)
     }
 
+    @Test("the dev ID provider serves 127.0.0.1 with a certificate of the dev CA, and its client secret is one line, 0600")
+    func idProvider() async throws {
+        let pki = try await TestPKI.main.value
+        let certificate = try await Self.describe(pki.idProviderCertificate)
+        #expect(certificate.contains("Issuer: CN = samtykke dev CA"))
+        #expect(certificate.contains("IP Address:127.0.0.1"))
+        #expect(certificate.contains("TLS Web Server Authentication"))
+        let verified = try await OpenSSLCommand.text(["verify", "-CAfile", pki.caCertificate.path, pki.idProviderCertificate.path])
+        #expect(verified.contains(": OK"))
+
+        #expect(try Self.mode(of: pki.idClientSecret) == 0o600)
+        let secret = try String(contentsOf: pki.idClientSecret, encoding: .utf8)
+        #expect(secret.hasSuffix("\n") && secret.dropLast().count == 43 && !secret.dropLast().contains("\n"), "\(secret.count) characters")
+        let other = try String(contentsOf: try await TestPKI.other.value.idClientSecret, encoding: .utf8)
+        #expect(secret != other, "each PKI has a secret of its own")
+    }
+
     @Test("the signing keys are P-256 PKCS#8 and the public half matches")
     func signingKeys() async throws {
         let pki = try await TestPKI.main.value
