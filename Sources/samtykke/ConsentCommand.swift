@@ -214,9 +214,10 @@ struct ConsentCommand: AsyncParsableCommand {
 
         private func verifyLog() async throws {
             try await connection.speaking { strings in
-                let server = connection.server!.description
+                let broker = try connection.broker
+                let server = broker.client.server
                 let publicLog = AuditLogSource(client: BrokerClient(server: server, credential: nil))
-                let verifier = CitizenLogVerifier(source: publicLog, openings: connection.broker)
+                let verifier = CitizenLogVerifier(source: publicLog, openings: broker)
                 let key = try await verifier.subjectKey()
                 let path = state ?? key.map { CitizenLogState.defaultPath(server: server, subjectKey: $0.description) }
                 let trusted = try path.flatMap { path throws(AuditStateError) in try CitizenLogState.load(from: path) }
