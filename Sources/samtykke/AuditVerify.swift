@@ -117,8 +117,10 @@ extension AuditCommand {
                         print("\(log.uncheckedConsentTags) consents were requested among those skipped entries, so their public rules were not checked")
                     }
                     if let opened = log.opened {
-                        print("opened and checked \(opened.opened) v2 entries and read \(opened.v1Entries) v1 entries: commitments, subject tags, parties and state machine hold")
-                        if opened.withoutOpening > 0 {
+                        let v1 = opened.v1Entries > 0 ? " and read \(opened.v1Entries) v1 entries" : ""
+                        print("opened and checked \(opened.opened) v2 entries\(v1): commitments, subject tags, parties and state machine hold")
+                        // The shredded ones are counted above already; only a difference is news.
+                        if opened.withoutOpening > 0, opened.withoutOpening != log.shreddedEntries {
                             print("\(opened.withoutOpening) entries have no opening any more: all of consents that were forgotten")
                         }
                     }
