@@ -165,7 +165,7 @@ let package = Package(
         .target(
             name: "SamtykkeServer",
             dependencies: [
-                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON", "Witness",
+                "SamtykkeCore", "SamtykkeAPI", "SamtykkeJOSE", "SamtykkeStore", "AgencyClient", "TransparencyLog", "CanonicalJSON",
                 "OwnThread", "LogRelease",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -184,6 +184,39 @@ let package = Package(
             resources: [.copy("openapi.json"), .copy("Pages")]
         ),
 
+        // The broker's background work, each beside the application the composition root builds, in
+        // targets of their own so the HTTP target links neither libcurl nor a witness client.
+        // The webhook engine: leases the outbox's deliveries and POSTs them signed, over libcurl.
+        .target(
+            name: "WebhookEngine",
+            dependencies: [
+                "SamtykkeServer", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // The witness submitter: checkpoints to every `--witness`, and the quorum rounds of release against the log.
+        .target(
+            name: "WitnessSubmitter",
+            dependencies: [
+                "SamtykkeServer", "SamtykkeStore", "TransparencyLog", "Witness",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // The sweepers: expiry, idempotency records past their day, consents past the retention period.
+        .target(
+            name: "Sweepers",
+            dependencies: [
+                "SamtykkeServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // The broker's calls to the citizens' OpenID provider (discovery, JWKS, token endpoint) over
         // libcurl, behind SamtykkeServer's `OpenIDProvider`, so the HTTP target never links curl.
         .target(name: "CurlOpenID", dependencies: ["SamtykkeServer", "CurlHTTP"]),
@@ -196,6 +229,7 @@ let package = Package(
             dependencies: [
                 "SamtykkeCore", "SamtykkeJOSE", "SamtykkeStore", "SQLiteStore", "PostgresStore", "SamtykkeServer", "AgencyClient",
                 "CurlAgencyClient", "CurlHTTP", "CurlOpenID", "DevPKI", "TransparencyLog", "Witness", "LogRelease",
+                "WebhookEngine", "WitnessSubmitter", "Sweepers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -349,7 +383,7 @@ let package = Package(
             name: "SamtykkeServerTests",
             dependencies: [
                 "SamtykkeServer", "SamtykkeAPI", "SQLiteStore", "SamtykkeStore", "SamtykkeCore", "SamtykkeJOSE", "AgencyClient", "TransparencyLog",
-                "BrokerClient", "CanonicalJSON", "TestSupport", "SamtykkeApp",
+                "BrokerClient", "CanonicalJSON", "TestSupport", "SamtykkeApp", "WebhookEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

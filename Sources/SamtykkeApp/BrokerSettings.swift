@@ -213,7 +213,7 @@ extension BrokerSettings {
         guard let path = agencyLogPolicy else { return nil }
         guard let bytes = FileManager.default.contents(atPath: path) else { throw BrokerSettingsError.agencyLogPolicy("\(path) cannot be read") }
         do {
-            return try AgencyLogPolicy(policy: LogPolicy(parsing: Array(bytes)), logVerifierKey: logVerifierKey, witnesses: witnesses)
+            return try AgencyLogPolicy(policy: LogPolicy(parsing: Array(bytes)), logVerifierKey: logVerifierKey, witnesses: witnesses.map(\.verifier))
         } catch let error as LogPolicyError {
             throw BrokerSettingsError.agencyLogPolicy("\(path): \(error)")
         }

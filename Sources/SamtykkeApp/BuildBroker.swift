@@ -6,7 +6,10 @@ import SamtykkeJOSE
 import SamtykkeServer
 import SamtykkeStore
 import ServiceLifecycle
+import Sweepers
 import TransparencyLog
+import WebhookEngine
+import WitnessSubmitter
 
 /// The keys a broker signs and checks with, read from files by `buildBroker` unless given.
 public struct BrokerKeys: Sendable {
@@ -81,6 +84,9 @@ public func buildBroker(
     resolved.given.agency = agency
     var server = settings.server
     server.backend = opened.backend
+    let cosignatures = HeldCosignatures()
+    let agencyLogPolicy = try settings.checkedAgencyLogPolicy(logVerifierKey: keys.logSigner.verifierKey)
+    let witnesses = settings.witnesses
     let broker = Broker(
         issuer: settings.issuer ?? (settings.pki != nil ? PKIPaths.devBrokerIssuer : "http://\(server.host):\(server.port)"),
         store: opened.store,
@@ -99,14 +105,19 @@ public func buildBroker(
         publicURL: settings.publicURL,
         requireDPoP: settings.requireDPoP,
         apiKeys: settings.apiKeys,
-        witnesses: settings.witnesses,
-        agencyLogPolicy: try settings.checkedAgencyLogPolicy(logVerifierKey: keys.logSigner.verifierKey),
+        witnessURLs: witnesses.map(\.url),
+        cosignatures: cosignatures,
+        agencyLogPolicy: agencyLogPolicy,
+        cosigner: agencyLogPolicy.map { QuorumCosigner(store: opened.store, witnesses: witnesses, held: cosignatures, policy: $0) },
         clock: settings.clock,
         logger: logger
     )
+    let sweepInterval = server.expirySweepInterval
+    var background: [BackgroundService] = [{ ExpiryService($0, interval: sweepInterval) }, { WebhookSender($0) }]
+    if !witnesses.isEmpty { background.append { WitnessService($0, witnesses: witnesses) } }
     let application = buildApplication(
-        broker: broker, options: server, logger: logger, storeServices: opened.services, prepare: opened.prepare, eventLoopGroup: eventLoopGroup,
-        onServerRunning: onServerRunning
+        broker: broker, options: server, logger: logger, storeServices: opened.services, background: background, prepare: opened.prepare,
+        eventLoopGroup: eventLoopGroup, onServerRunning: onServerRunning
     )
     return BuiltBroker(application: application, broker: broker, settings: resolved)
 }

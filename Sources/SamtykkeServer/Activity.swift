@@ -14,7 +14,7 @@ public final class Activity: Sendable {
         return try await body()
     }
 
-    func during<T>(delivery body: () async throws -> T) async rethrows -> T {
+    package func during<T>(delivery body: () async throws -> T) async rethrows -> T {
         deliveries.add(1, ordering: .relaxed)
         defer { deliveries.subtract(1, ordering: .relaxed) }
         return try await body()

@@ -1,6 +1,5 @@
 import LogRelease
 import TransparencyLog
-import Witness
 
 /// `serve --agency-log-policy FILE` (SPEC §5): the C2SP tlog-policy the agency releases against.
 /// With it the broker logs `data.requested` before each fetch and waits for a checkpoint that covers
@@ -11,11 +10,11 @@ import Witness
 public struct AgencyLogPolicy: Sendable {
     public let policy: LogPolicy
 
-    public init(policy: LogPolicy, logVerifierKey: String, witnesses: [WitnessClient]) throws(AgencyLogPolicyError) {
+    public init(policy: LogPolicy, logVerifierKey: String, witnesses: [CosignatureVerifier]) throws(AgencyLogPolicyError) {
         guard policy.logs.count == 1, let log = policy.logs.first else { throw .logs(policy.logs.count) }
         guard log.verifierKey == logVerifierKey else { throw .otherLog(policy: log.verifierKey, broker: logVerifierKey) }
         let reachable = Set(policy.witnesses.filter { named in
-            witnesses.contains { $0.verifier.name == named.verifier.name && $0.verifier.keyID == named.verifier.keyID }
+            witnesses.contains { $0.name == named.verifier.name && $0.keyID == named.verifier.keyID }
         }.map(\.name))
         if case .none = policy.quorum { throw .quorumNone }
         guard policy.quorum.isMet(by: reachable) else {
@@ -25,7 +24,7 @@ public struct AgencyLogPolicy: Sendable {
     }
 
     /// Whether the cosignatures on `note` meet the policy's quorum.
-    func isMet(by note: String) -> Bool {
+    package func isMet(by note: String) -> Bool {
         guard let parsed = try? SignedNote(parsing: note), let cosigned = try? policy.cosignatures(in: parsed) else { return false }
         return policy.quorum.isMet(by: Set(cosigned.map(\.witness)))
     }

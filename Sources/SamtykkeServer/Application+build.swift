@@ -43,16 +43,18 @@ public struct ServerOptions: Sendable {
 
 /// The broker application. Called only by the composition root (`SamtykkeApp`'s `buildBroker`),
 /// through which `samtykke serve`, `samtykke demo` and the tests build the same application.
-/// `storeServices` run beside it (PostgreSQL's connection pool), and `prepare` (migrations) runs
+/// `storeServices` run beside it (PostgreSQL's connection pool), then `background` (the sweepers,
+/// the webhook engine, the witness submitter: the composition root picks them), and `prepare` (migrations) runs
 /// beside the server, again every second until it succeeds: the port is bound at once, so a broker
 /// whose database is not there yet answers `/healthz`, `/readyz` and `/metrics`, and becomes ready
 /// when the database comes. The start-up line (version, backend, address) is logged when the port
 /// is bound; `onServerRunning` is called once the store is prepared as well.
-public func buildApplication(
+package func buildApplication(
     broker: Broker,
     options: ServerOptions,
     logger: Logger,
     storeServices: [any Service] = [],
+    background: [BackgroundService] = [],
     prepare: @escaping @Sendable () async throws -> Void = {},
     eventLoopGroup: EventLoopGroupProvider = .singleton,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -85,10 +87,8 @@ public func buildApplication(
                 if let port = await boundPort.value() { await onServerRunning(port) }
             },
             HealthMonitor(broker: broker, health: health),
-            ExpiryService(broker: broker, interval: options.expirySweepInterval, prepared: prepared, database: health.database, logger: logger),
-            WebhookSender(broker: broker, prepared: prepared, database: health.database, logger: logger),
         ]
-            + (broker.witnesses.isEmpty ? [] : [WitnessService(broker: broker, prepared: prepared, witnessHealth: health.witnesses)]),
+            + background.map { $0(BackgroundContext(broker: broker, prepared: prepared, database: health.database, witnesses: health.witnesses, logger: logger)) },
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? options.port
             logger.notice("broker listening", metadata: [

@@ -5,7 +5,6 @@ import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
 import Tracing
-import Witness
 
 /// Everything the routes need, decided once at start-up by the composition root (`SamtykkeApp`'s
 /// `buildBroker`), which `serve`, `demo` and the tests all go through. Nothing in it changes after:
@@ -37,8 +36,8 @@ public struct Broker: Sendable {
     /// How the sender reaches banks' endpoints.
     public let webhookDelivery: WebhookDelivery
     /// Rung by commits that wrote events, so the sender need not wait for its next poll.
-    let deliveryBell = DeliveryBell()
-    let traceOrigins = TraceOrigins()
+    package let deliveryBell = DeliveryBell()
+    package let traceOrigins = TraceOrigins()
     /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
     public let trustedProxies: [IPNetwork]
     public let clock: @Sendable () -> Date
@@ -57,14 +56,14 @@ public struct Broker: Sendable {
     let storeFigures = StoreFigures()
     /// Requests and deliveries in flight, for the shutdown log line.
     public let activity = Activity()
-    /// Where `WitnessService` submits checkpoints; none by default.
-    public let witnesses: [WitnessClient]
-    /// What the witnesses cosigned, for the checkpoint routes to append.
-    let cosignatures = HeldCosignatures()
+    /// The witnesses the submitter sends checkpoints to (`--witness`), by URL; none by default.
+    public let witnessURLs: [String]
+    /// What the witnesses cosigned, for the checkpoint routes to append; the submitter fills it.
+    package let cosignatures: HeldCosignatures
     /// `serve --agency-log-policy`: release against the log (SPEC §5); nil keeps fetches as before.
     public let agencyLogPolicy: AgencyLogPolicy?
     /// With a policy: cosigned checkpoints that meet its quorum, for consent tokens' proofs.
-    let cosigner: QuorumCosigner?
+    package let cosigner: (any CheckpointCosigner)?
 
     public struct Limits: Sendable {
         /// Largest accepted request body in bytes.
@@ -123,17 +122,17 @@ public struct Broker: Sendable {
         public var pollInterval: Duration = .seconds(1)
         /// Failed attempts in a row after which an endpoint shows as `failing`.
         public var failingAfter = 3
-        var schedule = DeliverySchedule()
+        package var schedule = DeliverySchedule()
 
         /// How long a claimed delivery stays leased: twice an attempt, so a live sender always
         /// settles it first, while a broker killed mid-delivery holds it no longer than this before
         /// another instance (or this one restarted) tries again.
-        var lease: Duration { timeout * 2 }
+        package var lease: Duration { timeout * 2 }
 
         public init() {}
     }
 
-    public init(
+    package init(
         issuer: String,
         store: any Store,
         logSigner: LogSigner,
@@ -152,8 +151,10 @@ public struct Broker: Sendable {
         publicURL: String? = nil,
         requireDPoP: Bool = false,
         apiKeys: Bool = true,
-        witnesses: [WitnessClient] = [],
+        witnessURLs: [String] = [],
+        cosignatures: HeldCosignatures = HeldCosignatures(),
         agencyLogPolicy: AgencyLogPolicy? = nil,
+        cosigner: (any CheckpointCosigner)? = nil,
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "samtykke.broker")
     ) {
@@ -176,12 +177,12 @@ public struct Broker: Sendable {
         self.publicURL = publicURL
         self.requireDPoP = requireDPoP
         self.apiKeys = apiKeys
-        self.witnesses = witnesses
+        self.witnessURLs = witnessURLs
+        self.cosignatures = cosignatures
         self.agencyLogPolicy = agencyLogPolicy
+        self.cosigner = cosigner
         self.clock = clock
         self.logger = logger
-        let held = cosignatures
-        self.cosigner = agencyLogPolicy.map { QuorumCosigner(store: store, witnesses: witnesses, held: held, policy: $0) }
     }
 
     /// The broker's public base URL, without a trailing slash.
@@ -191,7 +192,7 @@ public struct Broker: Sendable {
     }
 
     /// The current time, at the millisecond precision the database and the log keep.
-    func now() -> Date {
+    package func now() -> Date {
         clock().roundedToMilliseconds
     }
 
@@ -201,7 +202,7 @@ public struct Broker: Sendable {
     public var logVerifierKey: String { logSigner.verifierKey }
 
     /// Commits one change in the next batch and returns its outcome.
-    func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
+    package func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
         try await explainingForgotten(kind) {
             announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, completing: completing), at: now()).outcome })
         }

@@ -9,7 +9,7 @@ import Synchronization
 final class BrokerHealth: Sendable {
     let database: DependencyHealth
     let agency: DependencyHealth
-    /// In `Broker.witnesses` order.
+    /// In `Broker.witnessURLs` order.
     let witnesses: [DependencyHealth]
     let prepared: StartupGate
 
@@ -25,10 +25,10 @@ final class BrokerHealth: Sendable {
             return prepared.isOpen ? nil : prepared.refusal ?? "the schema is not migrated yet"
         }
         agency = .agency(broker.agency, probeDeadline: broker.limits.agencyProbeDeadline, logger: logger)
-        witnesses = broker.witnesses.map { witness in
+        witnesses = broker.witnessURLs.map { url in
             DependencyHealth(
-                name: "witness", gauge: Gauge(label: SamtykkeMetrics.witnessUp, dimensions: [("witness", "\(witness.url)")]),
-                metadata: ["witness": "\(witness.url)"], logger: logger
+                name: "witness", gauge: Gauge(label: SamtykkeMetrics.witnessUp, dimensions: [("witness", "\(url)")]),
+                metadata: ["witness": "\(url)"], logger: logger
             )
         }
         self.prepared = prepared

@@ -2,13 +2,13 @@ import Synchronization
 
 /// Rung by every commit that wrote events, so the sender looks for work at once instead of at its
 /// next poll; other instances' events it finds by polling.
-final class DeliveryBell: Sendable {
+package final class DeliveryBell: Sendable {
     private let rung = Mutex(false)
 
-    func ring() { rung.withLock { $0 = true } }
+    package func ring() { rung.withLock { $0 = true } }
 
     /// Returns once rung (clearing it) or after `timeout`, whichever is first.
-    func wait(upTo timeout: Duration) async {
+    package func wait(upTo timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, !Task.isCancelled {
             if rung.withLock({ was in defer { was = false }; return was }) { return }

@@ -5,7 +5,7 @@ import SamtykkeStore
 /// 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, about three days in all), each wait spread
 /// by up to a tenth so endpoints that failed together are not retried together. A 429 or 503 with
 /// `Retry-After` waits as long as the endpoint asks, up to a day; a 410 disables the endpoint.
-struct DeliverySchedule: Sendable {
+package struct DeliverySchedule: Sendable {
     static let standard: [TimeInterval] = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400]
     static let longestRetryAfter: TimeInterval = 86_400
 
@@ -16,7 +16,7 @@ struct DeliverySchedule: Sendable {
 
     var attempts: Int { waits.count + 1 }
 
-    func verdict(after attempt: DeliveryAttempt, retryAfter: TimeInterval?) -> DeliveryVerdict {
+    package func verdict(after attempt: DeliveryAttempt, retryAfter: TimeInterval?) -> DeliveryVerdict {
         if attempt.succeeded { return .delivered }
         if case .status(410) = attempt.result { return .gone }
         guard attempt.attempt < attempts else { return .gaveUp }
@@ -29,7 +29,7 @@ struct DeliverySchedule: Sendable {
     }
 
     /// `Retry-After` in seconds or as an HTTP date, as RFC 9110 §10.2.3 allows; nil for anything else.
-    static func retryAfter(_ value: String?, now: Date) -> TimeInterval? {
+    package static func retryAfter(_ value: String?, now: Date) -> TimeInterval? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let seconds = Int(value), seconds >= 0 { return TimeInterval(seconds) }
         let format = DateFormatter()

@@ -5,7 +5,7 @@ import Metrics
 /// last probe or the broker's own last call found it. Each observation sets the dependency's
 /// `*_up` gauge; a change of state is logged once (a failure at `error` with what failed, a
 /// recovery at `info`), never once per request or probe.
-actor DependencyHealth {
+package actor DependencyHealth {
     /// What the log and `/readyz` call it: `database`, `agency`, `witness`.
     let name: String
     private let gauge: Gauge
@@ -35,7 +35,7 @@ actor DependencyHealth {
     /// else a check's, which takes at most `deadline` however long the dependency takes. A caller
     /// that cannot wait that long (`/readyz`) gives `waitingAtMost`: past it, it gets the last word
     /// (or that there was no answer yet), and the check runs on for the next caller to settle.
-    func problem(maxAge: Duration, waitingAtMost patience: Duration? = nil) async -> String? {
+    package func problem(maxAge: Duration, waitingAtMost patience: Duration? = nil) async -> String? {
         if let last, last.at.duration(to: .now) < maxAge { return last.problem }
         guard let check else { return last?.problem }
         let running = pending ?? (Task { await check() }, .now)
@@ -56,7 +56,7 @@ actor DependencyHealth {
     /// What a check, a probe or a real call showed at `seenAt`. A word older than the last one is
     /// dropped: a check asked before the migrations finished must not undo the "available" they
     /// reported while it ran (that flap was logged as an outage of its own).
-    func observe(_ problem: String?, seenAt: ContinuousClock.Instant = .now) {
+    package func observe(_ problem: String?, seenAt: ContinuousClock.Instant = .now) {
         if let last, last.at > seenAt { return }
         gauge.record(problem == nil ? 1 : 0)
         let wasUp = last.map { $0.problem == nil }

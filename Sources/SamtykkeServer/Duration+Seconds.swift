@@ -1,6 +1,6 @@
 extension Duration {
     /// As Prometheus and the access log want it: seconds, as a number.
-    var seconds: Double {
+    package var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -2,7 +2,7 @@ import SamtykkeCore
 import SamtykkeStore
 
 /// An event as banks receive it, in the feed and in webhook bodies (SPEC §2a).
-struct EventView: Encodable {
+package struct EventView: Encodable {
     struct Data: Encodable {
         let consentId: String
         let status: ConsentStatus
@@ -16,7 +16,7 @@ struct EventView: Encodable {
     let timestamp: String
     let data: Data
 
-    init(_ event: OutboxEvent) {
+    package init(_ event: OutboxEvent) {
         id = event.id.description
         type = event.type.rawValue
         timestamp = RFC3339.string(from: event.timestamp)
@@ -26,7 +26,7 @@ struct EventView: Encodable {
 
 /// A test event as its endpoint receives it: the shape of every event, with `data` naming the
 /// endpoint it was sent to, so a handler that reads `type` first can ignore it.
-struct TestEventView: Encodable {
+package struct TestEventView: Encodable {
     struct Data: Encodable {
         let webhookId: String
     }
@@ -36,7 +36,7 @@ struct TestEventView: Encodable {
     let timestamp: String
     let data: Data
 
-    init(_ event: TestEvent) {
+    package init(_ event: TestEvent) {
         id = event.id.description
         type = TestEvent.type
         timestamp = RFC3339.string(from: event.timestamp)

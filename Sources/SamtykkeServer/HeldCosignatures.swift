@@ -6,12 +6,14 @@ import TransparencyLog
 /// cosignatures it got (witnesses cosign the same checkpoint for every submitter), and a restarted
 /// one submits again within a second. Lines are kept per witness, in the order the witnesses were
 /// configured, and only for one checkpoint: a newer one starts empty.
-actor HeldCosignatures {
+package actor HeldCosignatures {
     private var checkpoint: String?
     private var lines: [Int: String] = [:]
 
+    package init() {}
+
     /// Keeps `line`, witness `witness`'s cosignature of `checkpoint`.
-    func hold(_ line: String, witness: Int, for checkpoint: String) {
+    package func hold(_ line: String, witness: Int, for checkpoint: String) {
         if checkpoint != self.checkpoint {
             self.checkpoint = checkpoint
             lines = [:]
@@ -19,7 +21,7 @@ actor HeldCosignatures {
         lines[witness] = line
     }
 
-    func holds(witness: Int, for checkpoint: String) -> Bool {
+    package func holds(witness: Int, for checkpoint: String) -> Bool {
         checkpoint == self.checkpoint && lines[witness] != nil
     }
 

@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 
 /// Reading request bodies strictly and writing JSON answers the same way everywhere.
-enum JSONIO {
+package enum JSONIO {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         response(json: try bytes(value), status: status)
     }
@@ -28,7 +28,7 @@ enum JSONIO {
     }
 
     /// The JSON every answer uses: sorted keys, so equal values give equal bytes.
-    static func bytes(_ value: some Encodable) throws -> [UInt8] {
+    package static func bytes(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value))

@@ -3,8 +3,12 @@ import SamtykkeStore
 import TransparencyLog
 
 /// Roots, proofs and receipts from the stored tree, each in one round trip for its nodes.
-struct LogReceipts: Sendable {
+package struct LogReceipts: Sendable {
     let store: any Store
+
+    package init(store: any Store) {
+        self.store = store
+    }
 
     func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {
         try await PrefetchedSubtrees.compute(
@@ -12,7 +16,7 @@ struct LogReceipts: Sendable {
         )
     }
 
-    func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] {
+    package func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] {
         try await PrefetchedSubtrees.compute(
             { try MerkleTree.consistencyProof(from: from, to: to, source: $0) }, fetch: store.subtreeHashes
         )

@@ -30,6 +30,9 @@ public enum SamtykkeMetrics {
     static let webhookOldestPending = "samtykke_webhook_oldest_pending_age_seconds"
     static let storeFiguresAge = "samtykke_store_metrics_age_seconds"
     static let releaseStepDuration = "samtykke_release_step_duration_seconds"
+    /// Counted by the webhook engine, one per attempt, by what became of the delivery.
+    package static let webhookDeliveries = "samtykke_webhook_deliveries_total"
+    package static let webhookDeliveryResults = ["delivered", "retry", "gave-up", "gone"]
 
     static let help: [String: String] = [
         requests: "HTTP requests answered, by method, route pattern and status.",
@@ -49,7 +52,7 @@ public enum SamtykkeMetrics {
         webhookOldestPending: "Age in seconds of the event behind the oldest pending webhook delivery; 0 when none is pending.",
         storeFiguresAge: "Seconds since the log and webhook figures were last read from the database.",
         releaseStepDuration: "With --agency-log-policy: time to commit a fetch's data.requested entry (step log) and to get a checkpoint covering it cosigned by the witness quorum (step witnesses).",
-        WebhookSender.deliveriesMetric: "Webhook delivery attempts, by what became of the delivery.",
+        webhookDeliveries: "Webhook delivery attempts, by what became of the delivery.",
         AgencyMetric.tlsHandshakes: "TLS connections opened to the tax agency (a rising rate means connections are not reused).",
         TokenController.grantsMetric: "Access tokens granted at /v1/token, by token type.",
         TokenController.refusalsMetric: "Token requests refused at /v1/token, by RFC 6749/9449 error code.",
@@ -68,8 +71,8 @@ public enum SamtykkeMetrics {
         }
         _ = Counter(label: bundlesIssued)
         TokenController.registerSeries()
-        for result in WebhookSender.results {
-            _ = Counter(label: WebhookSender.deliveriesMetric, dimensions: [("result", result)])
+        for result in webhookDeliveryResults {
+            _ = Counter(label: webhookDeliveries, dimensions: [("result", result)])
         }
         _ = Counter(label: rateLimited)
         _ = Counter(label: AgencyMetric.tlsHandshakes)

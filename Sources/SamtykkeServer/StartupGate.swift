@@ -3,7 +3,7 @@ import Synchronization
 /// Opens once the store is prepared (migrations ran): background work waits here, so nothing touches
 /// a table before it exists. (A statement that failed to prepare on a pooled connection would fail
 /// there again, so "retry later" is not enough.)
-final class StartupGate: Sendable {
+package final class StartupGate: Sendable {
     private let opened = Atomic<Bool>(false)
     private let refused = Mutex<String?>(nil)
 
@@ -27,7 +27,7 @@ final class StartupGate: Sendable {
     /// Returns when the gate opens, when the task is cancelled (start-up failed, or shutdown), or
     /// after `limit`; whether the gate is open.
     @discardableResult
-    func wait(upTo limit: Duration? = nil) async -> Bool {
+    package func wait(upTo limit: Duration? = nil) async -> Bool {
         let deadline = limit.map { ContinuousClock.now + $0 }
         while !isOpen, !Task.isCancelled, deadline.map({ ContinuousClock.now < $0 }) ?? true {
             try? await Task.sleep(for: .milliseconds(20))

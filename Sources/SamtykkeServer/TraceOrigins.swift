@@ -34,7 +34,7 @@ public final class TraceOrigins: Sendable {
     }
 
     /// The trace that appended entry `index`, or a fresh one.
-    func origin(ofLogIndex index: UInt64) -> ServiceContext {
+    package func origin(ofLogIndex index: UInt64) -> ServiceContext {
         remembered.withLock { $0.contexts[index] } ?? .topLevel
     }
 }

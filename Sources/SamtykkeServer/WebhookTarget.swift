@@ -8,21 +8,21 @@ import Glibc
 /// globally reachable (loopback, link-local, private, documentation, reserved and the rest of
 /// IANA's special-purpose blocks) unless the operator allowed it for development. Every address the host name resolves to must pass, so a name cannot smuggle in one
 /// private address among public ones.
-enum WebhookTarget {
+package enum WebhookTarget {
     static let maxLength = 2048
 
     /// A target that passed, and the addresses its host resolved to as libcurl pins them
     /// (`HOST:PORT:ADDRESS,…`, see `pin`), so the connection goes where the check looked.
-    struct Checked: Sendable {
-        let url: String
-        let pinnedAddresses: [String]
+    package struct Checked: Sendable {
+        package let url: String
+        package let pinnedAddresses: [String]
     }
 
     /// The URL as registered, or why it is refused. Checked again before every delivery, since
     /// what a name resolves to can change after registration. With `allowPrivate` only the
     /// address blocks are not judged: the addresses are resolved and pinned all the same, so the
     /// targets of development and tests (loopback) go through the code real targets do.
-    static func check(_ text: String, allowPrivate: Bool) async throws(WebhookTargetRefused) -> Checked {
+    package static func check(_ text: String, allowPrivate: Bool) async throws(WebhookTargetRefused) -> Checked {
         guard text.utf8.count <= maxLength else { throw WebhookTargetRefused(reason: "must be at most \(maxLength) bytes") }
         // The URL is shown to operators and sent in requests as it was registered: nothing in it
         // may be a control character, a space or anything beyond ASCII that would read differently.

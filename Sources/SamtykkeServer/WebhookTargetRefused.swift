@@ -2,5 +2,9 @@
 public struct WebhookTargetRefused: Error, Hashable, CustomStringConvertible {
     public let reason: String
 
+    package init(reason: String) {
+        self.reason = reason
+    }
+
     public var description: String { "webhook URL refused: it \(reason)" }
 }

@@ -3,6 +3,7 @@ import SamtykkeCore
 import SamtykkeStore
 import Testing
 @testable import SamtykkeServer
+@testable import WebhookEngine
 
 /// A bank operating its own endpoints (SPEC §2, issue 31.4): the delivery log and redelivery, each
 /// only on its own endpoints and its own events.

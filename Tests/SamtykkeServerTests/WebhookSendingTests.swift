@@ -2,6 +2,7 @@ import Foundation
 import SamtykkeStore
 import Testing
 @testable import SamtykkeServer
+@testable import WebhookEngine
 
 /// The sender's pure parts: the signature as Standard Webhooks defines it, and the retry schedule.
 struct WebhookSendingTests {

@@ -1,3 +1,4 @@
+import SamtykkeServer
 import ServiceLifecycle
 import Tracing
 import Witness
@@ -8,22 +9,31 @@ import Witness
 /// Each witness has its own loop, so a slow or dead one delays nobody else; a failure is retried
 /// with exponential backoff up to a minute. Nothing else waits on this: bundles and receipts are
 /// issued whether or not any witness answers.
-struct WitnessService: Service, CustomStringConvertible {
+package struct WitnessService: Service, CustomStringConvertible {
     let broker: Broker
+    let witnesses: [WitnessClient]
     let prepared: StartupGate
-    /// One per witness, in `broker.witnesses` order: `samtykke_witness_up` and the log's word on each.
+    /// One per witness, in `witnesses` order: `samtykke_witness_up` and the log's word on each.
     let witnessHealth: [DependencyHealth]
 
-    var description: String { "WitnessService" }
+    /// `witnesses` in `broker.witnessURLs` order.
+    package init(_ context: BackgroundContext, witnesses: [WitnessClient]) {
+        broker = context.broker
+        self.witnesses = witnesses
+        prepared = context.prepared
+        witnessHealth = context.witnesses
+    }
+
+    package var description: String { "WitnessService" }
 
     static let interval: Duration = .seconds(1)
     static let maxBackoff: Duration = .seconds(60)
 
-    func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             await prepared.wait()
             await withDiscardingTaskGroup { group in
-                for (index, witness) in broker.witnesses.enumerated() {
+                for (index, witness) in witnesses.enumerated() {
                     group.addTask { await follow(witness, index: index, health: witnessHealth[index]) }
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SamtykkeServer
 import ServiceLifecycle
 
 /// Expires due requests and consents in the background so the log shows `consent.expired` close to
@@ -8,7 +9,7 @@ import ServiceLifecycle
 /// stays at rest longer than a retry could need it; and forgets consents that ended longer ago than
 /// the retention period (`Broker.Limits.retention`): their personal data leaves the live tables, the
 /// openings of their entries are shredded and each gets its `consent.forgotten` entry.
-struct ExpiryService: Service, CustomStringConvertible {
+package struct ExpiryService: Service, CustomStringConvertible {
     let broker: Broker
     let interval: Duration
     let prepared: StartupGate
@@ -17,11 +18,19 @@ struct ExpiryService: Service, CustomStringConvertible {
     let logger: Logger
 
     /// ServiceLifecycle logs services by description; the default would print the whole broker.
-    var description: String { "ExpiryService" }
+    package init(_ context: BackgroundContext, interval: Duration) {
+        broker = context.broker
+        self.interval = interval
+        prepared = context.prepared
+        database = context.database
+        logger = context.logger
+    }
+
+    package var description: String { "ExpiryService" }
 
     static let batch = 200
 
-    func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             await prepared.wait()
             while !Task.isCancelled {

@@ -1,4 +1,5 @@
 import Foundation
+import SamtykkeServer
 import SamtykkeStore
 import TransparencyLog
 import Witness
@@ -11,14 +12,8 @@ import Witness
 /// take its answer. Rounds are the only submissions to the witnesses while release is on (the
 /// witness loops ask for them too), so a witness is never asked about an older checkpoint than one
 /// it already cosigned.
-actor QuorumCosigner {
-    struct Cosigned: Sendable {
-        /// The log-signed checkpoint with the cosignature lines appended.
-        let note: String
-        let size: UInt64
-        /// Why a witness gave no cosignature this round, by its place in `witnesses`.
-        let failures: [Int: String]
-    }
+package actor QuorumCosigner: CheckpointCosigner {
+    package typealias Cosigned = QuorumCheckpoint
 
     private let store: any Store
     private let witnesses: [WitnessClient]
@@ -27,7 +22,7 @@ actor QuorumCosigner {
     private var newest: Cosigned?
     private var round: Task<Cosigned, any Error>?
 
-    init(store: any Store, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
+    package init(store: any Store, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
         self.store = store
         self.witnesses = witnesses
         self.held = held
@@ -37,7 +32,7 @@ actor QuorumCosigner {
     /// The newest cosigned checkpoint of at least `size` entries that meets the quorum. Waits for
     /// at most a few rounds (starting at most two: a witness that another instance moved ahead of
     /// the checkpoint one read is asked again), then throws the last round's failure.
-    func cosigned(covering size: UInt64) async throws -> Cosigned {
+    package func cosigned(covering size: UInt64) async throws -> Cosigned {
         var failure: (any Error)?
         var started = 0
         for _ in 0..<4 {

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import SamtykkeCore
 import SamtykkeJOSE
+import SamtykkeServer
 import SamtykkeStore
 import ServiceLifecycle
 import Tracing
@@ -13,19 +14,23 @@ import Tracing
 /// several instances (leases), at least once (a delivery is settled only after its answer, so a
 /// broker killed mid-way leaves it to be claimed again, same `webhook-id`), in order per consent
 /// (the claim skips events whose consent has an earlier one open).
-struct WebhookSender: Service, CustomStringConvertible {
+package struct WebhookSender: Service, CustomStringConvertible {
     let broker: Broker
     let prepared: StartupGate
     /// A claim that fails while the database is down is not logged again: the database's line says it.
     let database: DependencyHealth
     let logger: Logger
 
-    var description: String { "WebhookSender" }
+    package init(_ context: BackgroundContext) {
+        broker = context.broker
+        prepared = context.prepared
+        database = context.database
+        logger = context.logger
+    }
 
-    static let deliveriesMetric = "samtykke_webhook_deliveries_total"
-    static let results = ["delivered", "retry", "gave-up", "gone"]
+    package var description: String { "WebhookSender" }
 
-    func run() async throws {
+    package func run() async throws {
         let settings = broker.webhookDelivery
         let client = CurlClient(configuration: CurlClientConfiguration(
             connectTimeout: settings.connectTimeout,
@@ -142,7 +147,7 @@ struct WebhookSender: Service, CustomStringConvertible {
         case .gaveUp: "gave-up"
         case .gone: "gone"
         }
-        Counter(label: Self.deliveriesMetric, dimensions: [("result", name)]).increment()
+        Counter(label: SamtykkeMetrics.webhookDeliveries, dimensions: [("result", name)]).increment()
         var metadata: Logger.Metadata = [
             "webhook": "\(job.webhook.id)", "bank": "\(job.webhook.bankOrg.digits)", "event": "\(job.event.messageID)",
             "attempt": "\(job.attempt)", "result": "\(name)", "milliseconds": "\(attempt.milliseconds)",
