@@ -10,6 +10,11 @@ public struct ConsentView: Codable, Sendable, Hashable {
         public let code: String
         public let text: String
 
+        /// Every member a purpose has: a request's purpose with any other is refused.
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case code, text
+        }
+
         public init(code: String, text: String) {
             self.code = code
             self.text = text

@@ -68,7 +68,7 @@ public struct DemoFlow: Sendable {
         let bank = BrokerClient(server: server, session: session)
         let year = Calendar.utc.component(.year, from: Date())
         let request = ConsentRequest(
-            personId: person.personId.digits, scopes: ["income", "debt", "wealth"], years: [year - 3, year - 2],
+            personId: person.personId.digits, scopes: [.income, .debt, .wealth], years: [year - 3, year - 2],
             purpose: ConsentView.Purpose(code: "loan-application", text: "Mortgage application for a flat in Bergen"),
             validUntil: RFC3339.string(from: Date().addingTimeInterval(7 * 86_400)), maxUses: 3
         )

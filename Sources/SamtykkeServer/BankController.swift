@@ -18,18 +18,16 @@ struct BankController {
         group.get("events", use: events)
     }
 
-    static let createFields: Set<String> = ["personId", "scopes", "years", "purpose", "validUntil", "maxUses", "externalReference", "redirectUrl"]
-
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
         var request = request
         let raw = Array(try await request.collectBody(upTo: broker.limits.maxBodyBytes).readableBytesView)
         let idempotency = try IdempotencyHeader.key(request, body: raw, bank: bank, limits: broker.limits)
-        let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: Self.createFields)
+        let body = try await JSONIO.decode(ConsentRequest.self, from: request, limit: broker.limits.maxBodyBytes)
         let now = broker.now()
         let terms = try Self.terms(from: body, now: now, policy: broker.policy)
-        let reference = try body.optionalString("externalReference").map { try ExternalReference($0) }
-        let redirect = try await registeredRedirect(body.optionalString("redirectUrl"), of: bank)
+        let reference = try body.externalReference.map { try ExternalReference($0) }
+        let redirect = try await registeredRedirect(body.redirectUrl, of: bank)
         let consent = Consent(bankOrg: bank, terms: terms, externalReference: reference, redirectURL: redirect, now: now, policy: broker.policy)
         // The key is claimed and finished inside the commit: concurrent retries get the one consent.
         let outcome = try await broker.commit(.create(consent), claiming: idempotency)
@@ -55,25 +53,18 @@ struct BankController {
         JSONIO.created(json: try JSONIO.bytes(ConsentView(consent, for: .bank, publicBase: broker.publicBase)), location: "/v1/consents/\(consent.id)", replayed: replayed)
     }
 
-    /// Reads every field of a consent request, naming the first one that is wrong.
-    static func terms(from body: JSONObject, now: Date, policy: ConsentPolicy) throws -> ConsentTerms {
-        let personId = try PersonID(try body.string("personId"))
-        let scopes = try body.array("scopes", maxCount: Scope.allCases.count).map { field, value in
-            guard case .string(let text) = value, let scope = Scope(rawValue: text) else {
-                throw Problem.invalid(field, "must be one of income, debt, wealth")
-            }
-            return scope
-        }
-        let years = try body.array("years", maxCount: 5).map { try JSONObject.integer($0.value, field: $0.field) }
-        let purposeObject = try body.object("purpose", allowed: ["code", "text"])
-        let purpose = try Purpose(code: try purposeObject.string("code"), text: try purposeObject.string("text"))
-        guard let validUntil = RFC3339.date(from: try body.string("validUntil")) else {
+    /// The terms a decoded consent request asks for, naming the first field that breaks a rule.
+    static func terms(from body: ConsentRequest, now: Date, policy: ConsentPolicy) throws -> ConsentTerms {
+        let personId = try PersonID(body.personId)
+        guard body.scopes.count <= Scope.allCases.count else { throw Problem.invalid("scopes", "may hold at most \(Scope.allCases.count) items") }
+        guard body.years.count <= 5 else { throw Problem.invalid("years", "may hold at most 5 items") }
+        let purpose = try Purpose(code: body.purpose.code, text: body.purpose.text)
+        guard let validUntil = RFC3339.date(from: body.validUntil) else {
             throw Problem.invalid("validUntil", "must be an RFC 3339 date-time such as 2026-12-01T12:00:00Z")
         }
-        let maxUses = try body.integer("maxUses")
         return try ConsentTerms(
-            personId: personId, scopes: scopes, years: years, purpose: purpose,
-            validUntil: validUntil, maxUses: maxUses, now: now, policy: policy
+            personId: personId, scopes: body.scopes, years: body.years, purpose: purpose,
+            validUntil: validUntil, maxUses: body.maxUses, now: now, policy: policy
         )
     }
 

@@ -41,6 +41,15 @@ package enum JSONIO {
     /// The body as a JSON object whose keys are all in `allowed`; a body over `limit` bytes is a 413,
     /// one not declared as JSON a 415, and one nested deeper than `maxDepth` a 400.
     static func object(_ request: Request, limit: Int, allowed: Set<String>) async throws -> JSONObject {
+        try JSONObject(try await members(request, limit: limit), path: "", allowed: allowed)
+    }
+
+    /// The body decoded through `T`'s declaration (`JSONBodyDecoder`), after `object`'s checks.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        try JSONBodyDecoder.decode(type, from: .object(try await members(request, limit: limit)))
+    }
+
+    private static func members(_ request: Request, limit: Int) async throws -> [String: JSONValue] {
         guard isJSON(request.headers[.contentType]) else {
             throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: "send the body as Content-Type: application/json")
         }
@@ -51,7 +60,7 @@ package enum JSONIO {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)), case .object(let members) = value else {
             throw Problem.invalid(nil, "the body is not a JSON object")
         }
-        return try JSONObject(members, path: "", allowed: allowed)
+        return members
     }
 
     /// `application/json`, in any case, with or without parameters such as `charset`.
@@ -104,23 +113,9 @@ struct JSONObject {
         return s
     }
 
-    func integer(_ key: String) throws -> Int {
-        try Self.integer(try value(key), field: path + key)
-    }
-
     func array(_ key: String, maxCount: Int) throws -> [(field: String, value: JSONValue)] {
         guard case .array(let items) = try value(key) else { throw Problem.invalid(path + key, "must be an array") }
         guard items.count <= maxCount else { throw Problem.invalid(path + key, "may hold at most \(maxCount) items") }
         return items.enumerated().map { ("\(path)\(key)[\($0.offset)]", $0.element) }
-    }
-
-    func object(_ key: String, allowed: Set<String>) throws -> JSONObject {
-        guard case .object(let members) = try value(key) else { throw Problem.invalid(path + key, "must be an object") }
-        return try JSONObject(members, path: path + key + ".", allowed: allowed)
-    }
-
-    static func integer(_ value: JSONValue, field: String) throws -> Int {
-        guard case .number(let n) = value, let i = Int(exactly: n) else { throw Problem.invalid(field, "must be an integer") }
-        return i
     }
 }
