@@ -155,14 +155,14 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
 
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
     CitizenController(broker: broker).addRoutes(to: citizen)
-    OpeningsController(broker: broker).addCitizenRoutes(to: citizen)
+    OpeningsController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addCitizenRoutes(to: citizen)
 
     let auditor = router.group("v1/audit")
         .add(middleware: auditorKeys)
         .add(middleware: shape)
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate), policy: "auditor"))
-    AuditController(broker: broker).addRoutes(to: auditor)
-    OpeningsController(broker: broker).addAuditorRoutes(to: auditor)
+    AuditController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addRoutes(to: auditor)
+    OpeningsController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addAuditorRoutes(to: auditor)
 
     return router
 }

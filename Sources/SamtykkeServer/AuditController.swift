@@ -6,7 +6,9 @@ import SamtykkeStore
 
 /// The auditor's read-only view of the log (SPEC §2): entries with filters, and proofs.
 struct AuditController {
-    let broker: Broker
+    let store: any LogStore & OpeningStore
+    /// Most entries one page returns (`Broker.Limits.maxPageSize`).
+    let maxPageSize: Int
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("entries", use: entries)
@@ -27,9 +29,9 @@ struct AuditController {
     @Sendable func entries(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let start = try Self.number("start", in: request) ?? 0
-        let limit = try Self.number("limit", in: request) ?? UInt64(broker.limits.maxPageSize)
-        guard (1...UInt64(broker.limits.maxPageSize)).contains(limit) else {
-            throw Problem.invalid("limit", "must be between 1 and \(broker.limits.maxPageSize)")
+        let limit = try Self.number("limit", in: request) ?? UInt64(maxPageSize)
+        guard (1...UInt64(maxPageSize)).contains(limit) else {
+            throw Problem.invalid("limit", "must be between 1 and \(maxPageSize)")
         }
         let consentId = try query.get("consentId").map { text in
             do { return try ConsentID(String(text)) } catch { throw Problem.invalid("consentId", "is not a consent id") }
@@ -40,9 +42,9 @@ struct AuditController {
         let bankOrg = try query.get("bankOrg").map { text in
             do throws(DomainError) { return try OrgNumber(String(text)) } catch { throw Problem.invalid("bankOrg", error.description) }
         }
-        let rows = try await broker.store.logEntries(LogQuery(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg))
+        let rows = try await store.logEntries(LogQuery(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg))
         let opened = rows.filter { TlogController.isPublic($0.leaf) }.map(\.index)
-        let openings = Dictionary(try await broker.store.openings(at: opened, about: nil).map { ($0.index, $0.json) }, uniquingKeysWith: { a, _ in a })
+        let openings = Dictionary(try await store.openings(at: opened, about: nil).map { ($0.index, $0.json) }, uniquingKeysWith: { a, _ in a })
         return try JSONIO.response(Entries(entries: rows.map {
             Entries.Item(index: $0.index, entry: Data($0.leaf).base64EncodedString(), opening: openings[$0.index])
         }))
@@ -57,10 +59,10 @@ struct AuditController {
     @Sendable func inclusion(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let index = try Self.number("index", in: request) else { throw Problem.invalid("index", "is required") }
         guard let treeSize = try Self.number("treeSize", in: request) else { throw Problem.invalid("treeSize", "is required") }
-        let size = try await broker.store.logHead().size
+        let size = try await store.logHead().size
         guard treeSize <= size else { throw Problem.invalid("treeSize", "is larger than the log (\(size))") }
         guard index < treeSize else { throw Problem.invalid("index", "must be below treeSize") }
-        let proof = try await LogReceipts(store: broker.store).inclusionProof(index: index, treeSize: treeSize)
+        let proof = try await LogReceipts(store: store).inclusionProof(index: index, treeSize: treeSize)
         return try JSONIO.response(InclusionProof(index: index, treeSize: treeSize, hashes: proof.map(\.base64)))
     }
 
@@ -73,10 +75,10 @@ struct AuditController {
     @Sendable func consistency(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let from = try Self.number("from", in: request) else { throw Problem.invalid("from", "is required") }
         guard let to = try Self.number("to", in: request) else { throw Problem.invalid("to", "is required") }
-        let size = try await broker.store.logHead().size
+        let size = try await store.logHead().size
         guard to <= size else { throw Problem.invalid("to", "is larger than the log (\(size))") }
         guard from <= to else { throw Problem.invalid("from", "must not exceed to") }
-        let proof = try await LogReceipts(store: broker.store).consistencyProof(from: from, to: to)
+        let proof = try await LogReceipts(store: store).consistencyProof(from: from, to: to)
         return try JSONIO.response(ConsistencyProof(from: from, to: to, hashes: proof.map(\.base64)))
     }
 

@@ -4,9 +4,9 @@ import TransparencyLog
 
 /// Roots, proofs and receipts from the stored tree, each in one round trip for its nodes.
 package struct LogReceipts: Sendable {
-    let store: any Store
+    let store: any LogStore & OpeningStore
 
-    package init(store: any Store) {
+    package init(store: any LogStore & OpeningStore) {
         self.store = store
     }
 

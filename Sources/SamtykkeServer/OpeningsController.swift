@@ -7,7 +7,9 @@ import SamtykkeStore
 /// their own openings and subject key. A citizen never learns whether an index they may not open
 /// exists or is about someone else: both are the same 404.
 struct OpeningsController {
-    let broker: Broker
+    let store: any LogStore & OpeningStore
+    /// Most openings one page returns (`Broker.Limits.maxPageSize`).
+    let maxPageSize: Int
 
     /// On the auditors' group, `/v1/audit`.
     func addAuditorRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -22,11 +24,11 @@ struct OpeningsController {
 
     @Sendable func auditOpenings(_ request: Request, context: AppRequestContext) async throws -> Response {
         let start = try AuditController.number("start", in: request) ?? 0
-        let limit = try AuditController.number("limit", in: request) ?? UInt64(broker.limits.maxPageSize)
-        guard (1...UInt64(broker.limits.maxPageSize)).contains(limit) else {
-            throw Problem.invalid("limit", "must be between 1 and \(broker.limits.maxPageSize)")
+        let limit = try AuditController.number("limit", in: request) ?? UInt64(maxPageSize)
+        guard (1...UInt64(maxPageSize)).contains(limit) else {
+            throw Problem.invalid("limit", "must be between 1 and \(maxPageSize)")
         }
-        let page = try await broker.store.openings(from: start, limit: Int(limit))
+        let page = try await store.openings(from: start, limit: Int(limit))
         var items: [JSONValue] = []
         for audited in page {
             guard case .object(var item) = audited.opening.json else { continue }
@@ -49,13 +51,13 @@ struct OpeningsController {
             }
             return UInt64(value)
         }
-        let openings = try await broker.store.openings(at: Array(Set(indexes)).sorted(), of: person)
+        let openings = try await store.openings(at: Array(Set(indexes)).sorted(), of: person)
         guard !openings.isEmpty else { throw Problem.notFound("none of these entries is about you") }
         return try JSONIO.response(JSONValue.object(["openings": .array(openings.map(\.json))]))
     }
 
     @Sendable func subjectKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let key = try await broker.store.subjectKey(of: try context.citizen()) else {
+        guard let key = try await store.subjectKey(of: try context.citizen()) else {
             throw Problem.notFound("the log holds no v2 entry about you yet")
         }
         return try JSONIO.response(JSONValue.object(["subjectKey": .string(key.description)]))
