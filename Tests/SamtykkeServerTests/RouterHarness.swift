@@ -35,6 +35,8 @@ struct RouterHarness: Sendable {
     let provider: DevIDProvider
     /// The key `provider` signs with, for tokens made by hand.
     let idProviderKey: P256.Signing.PrivateKey
+    /// The key the log's checkpoints are signed with, which no log line may show.
+    let logKey: Curve25519.Signing.PrivateKey
     let bankKey: String
     let otherBankKey: String
     static let bank = try! OrgNumber("986352325")
@@ -49,13 +51,14 @@ struct RouterHarness: Sendable {
     static func make() async throws -> RouterHarness {
         let store = try SQLiteStore()
         let idKey = try ES256Signer(privateKey: P256.Signing.PrivateKey())
+        let logKey = Curve25519.Signing.PrivateKey()
         let jwks = String(decoding: try JSONEncoder().encode(JWKSet(keys: [idKey.publicJWK])), as: UTF8.self)
         var settings = BrokerSettings(issuer: "urn:samtykke:router-tests")
         settings.given = BrokerSettings.Given(
             store: store,
             keys: BrokerKeys(
                 bundleSigner: try ES256Signer(privateKey: P256.Signing.PrivateKey()),
-                logSigner: LogSigner(origin: "test.local/log", signer: try NoteSigner(name: "test.local/log", privateKey: Curve25519.Signing.PrivateKey())),
+                logSigner: LogSigner(origin: "test.local/log", signer: try NoteSigner(name: "test.local/log", privateKey: logKey)),
                 idTokens: IDTokenVerifier(
                     configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: DevIDProvider.defaultLifetime),
                     loadJWKS: { jwks }
@@ -68,6 +71,7 @@ struct RouterHarness: Sendable {
             settings: settings,
             provider: DevIDProvider(signer: idKey),
             idProviderKey: idKey.privateKey,
+            logKey: logKey,
             bankKey: try await store.addBank(org: bank, name: "Test Sparebank", now: Date()).text,
             otherBankKey: try await store.addBank(org: otherBank, name: "Other Bank", now: Date()).text
         )
