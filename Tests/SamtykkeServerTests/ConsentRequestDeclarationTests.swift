@@ -81,7 +81,8 @@ import Testing
     }
 }
 
-/// Any JSON document as a `JSONValue`.
+/// Any JSON document as a `JSONValue`. `JSONValue`'s own decoding refuses numbers no reader gets back
+/// exactly (it decodes what the broker signs), and openapi.json's limits and examples hold some.
 private struct AnyJSON: Decodable {
     let value: JSONValue
 
