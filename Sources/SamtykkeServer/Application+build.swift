@@ -144,7 +144,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     WebhookController(broker: broker).addRoutes(to: bank)
 
     PagesController(broker: broker).addRoutes(to: router)
-    let sessions = CitizenSessionController(broker: broker)
+    let sessions = CitizenSessionController(sessions: broker.store, login: broker.citizenLogin, now: { broker.now() })
     sessions.addPublicRoutes(to: router)
     sessions.addRoutes(
         exchange: router.group("v1/citizen-sessions").add(middleware: IDTokenAuthenticator(broker: broker, accepts: .idTokenOnly))

@@ -7,7 +7,11 @@ import SamtykkeStore
 /// id to log in with, trades the provider's ID token for a session of at most 30 minutes, and ends
 /// it at logout. Every citizen route takes the session as its Bearer credential.
 struct CitizenSessionController {
-    let broker: Broker
+    let sessions: any CitizenSessionStore
+    /// The provider and the CLI's client id it names.
+    let login: CitizenLogin
+    /// The broker's time (`Broker.now`).
+    let now: @Sendable () -> Date
 
     struct LoginAnswer: Encodable {
         let issuer: String
@@ -22,10 +26,10 @@ struct CitizenSessionController {
 
     func addPublicRoutes(to router: Router<AppRequestContext>) {
         router.get("v1/citizen-login") { _, _ in
-            guard let issuer = broker.citizenLogin.issuer else {
+            guard let issuer = login.issuer else {
                 throw Problem(.notFound, "not-found", "Not found", detail: "this broker has no ID provider (serve --id-issuer) to log citizens in with")
             }
-            return try JSONIO.response(LoginAnswer(issuer: issuer, clientId: broker.citizenLogin.cliClientID, acrValues: CitizenLogin.acrValues))
+            return try JSONIO.response(LoginAnswer(issuer: issuer, clientId: login.cliClientID, acrValues: CitizenLogin.acrValues))
         }
     }
 
@@ -33,9 +37,9 @@ struct CitizenSessionController {
     func addRoutes(exchange: RouterGroup<AppRequestContext>, logout: RouterGroup<AppRequestContext>) {
         exchange.post { _, context in
             let person = try context.citizen()
-            let now = broker.now()
+            let now = now()
             let (token, session) = CitizenSession.issue(for: person, now: now)
-            try await broker.store.addCitizenSession(session, now: now)
+            try await sessions.addCitizenSession(session, now: now)
             let body = try JSONIO.bytes(SessionAnswer(session: token, expiresAt: RFC3339.string(from: session.expiresAt)))
             var response = JSONIO.created(json: body, location: "/v1/citizen-sessions/current")
             response.headers[.cacheControl] = "no-store"
@@ -43,7 +47,7 @@ struct CitizenSessionController {
         }
         logout.delete("current") { request, _ in
             let token = try bearer(request)
-            _ = try await broker.store.endCitizenSession(idHash: CitizenSession.hash(token))
+            _ = try await sessions.endCitizenSession(idHash: CitizenSession.hash(token))
             return Response(status: .noContent)
         }
     }
