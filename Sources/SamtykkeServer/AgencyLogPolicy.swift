@@ -14,14 +14,24 @@ public struct AgencyLogPolicy: Sendable {
     public init(policy: LogPolicy, logVerifierKey: String, witnesses: [WitnessClient]) throws(AgencyLogPolicyError) {
         guard policy.logs.count == 1, let log = policy.logs.first else { throw .logs(policy.logs.count) }
         guard log.verifierKey == logVerifierKey else { throw .otherLog(policy: log.verifierKey, broker: logVerifierKey) }
-        let reachable = Set(policy.witnesses.filter { named in
-            witnesses.contains { $0.verifier.name == named.verifier.name && $0.verifier.keyID == named.verifier.keyID }
-        }.map(\.name))
+        let reachable = Self.names(in: policy, of: witnesses)
         if case .none = policy.quorum { throw .quorumNone }
         guard policy.quorum.isMet(by: reachable) else {
             throw .quorumUnreachable(witnesses: witnesses.count, matching: reachable.sorted())
         }
         self.policy = policy
+    }
+
+    /// The policy's names of those of `witnesses` it lists (matched by key).
+    private static func names(in policy: LogPolicy, of witnesses: [WitnessClient]) -> Set<String> {
+        Set(policy.witnesses.filter { named in
+            witnesses.contains { $0.verifier.name == named.verifier.name && $0.verifier.keyID == named.verifier.keyID }
+        }.map(\.name))
+    }
+
+    /// Whether `witnesses` (those of the broker's that answer) can meet the policy's quorum.
+    func isMet(by witnesses: [WitnessClient]) -> Bool {
+        policy.quorum.isMet(by: Self.names(in: policy, of: witnesses))
     }
 
     /// Whether the cosignatures on `note` meet the policy's quorum.

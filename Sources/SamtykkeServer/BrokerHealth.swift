@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import SamtykkeStore
 import Synchronization
+import Witness
 
 /// What `/readyz`, `/metrics` and the log know about the broker's dependencies: one per
 /// application, shared by its routes and its background services.
@@ -12,6 +13,8 @@ final class BrokerHealth: Sendable {
     /// In `Broker.witnesses` order.
     let witnesses: [DependencyHealth]
     let prepared: StartupGate
+    /// With release against the log (SPEC §5): the agency's policy and the witnesses it is met by.
+    private let release: (policy: AgencyLogPolicy, witnesses: [WitnessClient])?
 
     init(broker: Broker, prepared: StartupGate, logger: Logger) {
         SamtykkeMetrics.registerSeries()
@@ -32,6 +35,25 @@ final class BrokerHealth: Sendable {
             )
         }
         self.prepared = prepared
+        release = broker.agencyLogPolicy.map { ($0, broker.witnesses) }
+    }
+
+    /// For `/readyz`: nil when the broker needs no witness (release against the log is off) or the
+    /// witnesses that answered last meet the agency's quorum; else why not, naming those that did
+    /// not answer. Without that quorum every bundle request fails, so the broker is not ready.
+    func witnessProblem() async -> String? {
+        guard let release else { return nil }
+        var answering: [WitnessClient] = []
+        var silent: [String] = []
+        for (witness, health) in zip(release.witnesses, witnesses) {
+            switch await health.lastProblem {
+            case .some(nil): answering.append(witness)
+            case .some(let problem?): silent.append("\(witness.url) \(problem)")
+            case nil: silent.append("\(witness.url) not asked yet")
+            }
+        }
+        guard !release.policy.isMet(by: answering) else { return nil }
+        return "the witnesses that answer do not meet the agency's quorum (\(silent.joined(separator: "; ")))"
     }
 
     /// How long a database check may take before the database counts as not answering: long enough

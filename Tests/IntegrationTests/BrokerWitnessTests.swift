@@ -144,6 +144,60 @@ import Witness
         }
     }
 
+    /// With release against the log every bundle needs the agency's quorum of cosignatures, so
+    /// `/readyz` is 503 naming the witnesses while those that answer cannot meet it, and ready once
+    /// they do; `samtykke_witness_up` follows each witness.
+    @Test func withReleaseAgainstTheLogReadinessNeedsTheWitnessQuorum() async throws {
+        try await withTemporaryDirectory { dir in
+            let key = try await WitnessCommandTests.makeKey(in: dir)
+            let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
+                .trimmingCharacters(in: .newlines)
+            let verifier = try CosignatureVerifier(verifierKey: witnessKey)
+            let port = try ServerProcess.freePort()
+            let url = "http://127.0.0.1:\(port)"
+            let policy = dir.appendingPathComponent("agency-log-policy")
+            try await ConsentFlowTests.withStack(customize: { broker in
+                broker.witnesses = [WitnessClient(url: url, verifier: verifier, http: Self.http)]
+                let logKey = try! broker.logSigner().verifierKey
+                try! Data("log \(logKey)\nwitness w1 \(witnessKey)\nquorum w1\n".utf8).write(to: policy)
+                broker.agencyLogPolicy = policy.path
+            }) { run in
+                let anyone = Caller(server: run.stack.brokerURL, credential: nil)
+                func witnessUp() async throws -> Double {
+                    try await MetricFamilies.parse(try await anyone.send("GET", "/metrics").text).value("samtykke_witness_up", ["witness": url])
+                }
+                // An entry, so there is a checkpoint for the witness (not listening yet) to be asked about.
+                _ = try await run.createConsent(for: try ConsentFlowTests.person)
+                let down = try await Self.readiness(of: anyone) { ($0.json["witnesses"] as? String)?.contains("did not cosign") == true }
+                #expect(down.status == 503, "\(down.text)")
+                #expect(down.json["detail"] as? String == "unavailable: witnesses", "\(down.text)")
+                #expect(down.json["database"] as? String == "ok" && down.json["agency"] as? String == "ok", "\(down.text)")
+                let why = try #require(down.json["witnesses"] as? String)
+                #expect(why.hasPrefix("unavailable: the witnesses that answer do not meet the agency's quorum (\(url) did not cosign: "), "\(why)")
+                #expect(try await witnessUp() == 0)
+
+                let witness = ServerProcess(["witness", "serve", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
+                try await witness.running(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path]) {
+                    // The witness loop backs off while the witness is away: a few seconds.
+                    let up = try await Self.readiness(of: anyone) { $0.status == 200 }
+                    #expect(up.json["witnesses"] as? String == "ok", "\(up.text)")
+                    #expect(try await witnessUp() == 1)
+                }
+            }
+        }
+    }
+
+    /// `/readyz` once `done` holds of it, within 30 s.
+    static func readiness(of anyone: Caller, until done: (Answer) -> Bool) async throws -> Answer {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var answer = try await anyone.send("GET", "/readyz")
+        while !done(answer), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            answer = try await anyone.send("GET", "/readyz")
+        }
+        return answer
+    }
+
     @Test func serveRefusesAWitnessFlagItCannotUse() async throws {
         for flag in ["http://127.0.0.1:1", "http://127.0.0.1:1=not-a-key", "ftp://x=\(Self.stranger)"] {
             let refused = try await runCLI(["serve", "--witness", flag])
