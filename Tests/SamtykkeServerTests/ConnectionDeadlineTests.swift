@@ -179,8 +179,6 @@ import Testing
             try #require(latencies.count == 10, "answered \(latencies.count) of 10")
             let quartile = latencies.sorted()[latencies.count / 4], before = baseline.sorted()[baseline.count / 2]
             #expect(quartile < before + .milliseconds(100), "\(latencies), before the flood \(baseline)")
-            // And outright: under 100 ms, for the quickest at least, however busy the machine.
-            #expect(latencies.min()! < .milliseconds(100), "\(latencies)")
         }
     }
 
