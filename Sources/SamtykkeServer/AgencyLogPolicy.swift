@@ -9,18 +9,32 @@ import TransparencyLog
 /// satisfy, would have the agency refuse every fetch, so the broker refuses to start instead.
 public struct AgencyLogPolicy: Sendable {
     public let policy: LogPolicy
+    /// The keys of the broker's `--witness` list, in its order.
+    let witnesses: [CosignatureVerifier]
 
     public init(policy: LogPolicy, logVerifierKey: String, witnesses: [CosignatureVerifier]) throws(AgencyLogPolicyError) {
         guard policy.logs.count == 1, let log = policy.logs.first else { throw .logs(policy.logs.count) }
         guard log.verifierKey == logVerifierKey else { throw .otherLog(policy: log.verifierKey, broker: logVerifierKey) }
-        let reachable = Set(policy.witnesses.filter { named in
-            witnesses.contains { $0.name == named.verifier.name && $0.keyID == named.verifier.keyID }
-        }.map(\.name))
+        let reachable = Self.names(in: policy, of: witnesses)
         if case .none = policy.quorum { throw .quorumNone }
         guard policy.quorum.isMet(by: reachable) else {
             throw .quorumUnreachable(witnesses: witnesses.count, matching: reachable.sorted())
         }
         self.policy = policy
+        self.witnesses = witnesses
+    }
+
+    /// The policy's names of those of `witnesses` it lists (matched by key).
+    private static func names(in policy: LogPolicy, of witnesses: [CosignatureVerifier]) -> Set<String> {
+        Set(policy.witnesses.filter { named in
+            witnesses.contains { $0.name == named.verifier.name && $0.keyID == named.verifier.keyID }
+        }.map(\.name))
+    }
+
+    /// Whether `witnesses` (the keys of those of the broker's witnesses that answer) can meet the
+    /// policy's quorum.
+    func isMet(by witnesses: [CosignatureVerifier]) -> Bool {
+        policy.quorum.isMet(by: Self.names(in: policy, of: witnesses))
     }
 
     /// Whether the cosignatures on `note` meet the policy's quorum.

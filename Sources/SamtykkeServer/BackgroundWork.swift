@@ -30,12 +30,19 @@ package struct QuorumCheckpoint: Sendable {
     /// The log-signed checkpoint with the cosignature lines appended.
     package let note: String
     package let size: UInt64
-    /// Why a witness gave no cosignature this round, by its place in the witness list.
-    package let failures: [Int: String]
+    /// Each witness's submission of the round, by its place in the witness list: why it gave no
+    /// cosignature, or nil when it gave one.
+    package let submissions: [Int: Task<String?, Never>]
 
-    package init(note: String, size: UInt64, failures: [Int: String]) {
+    package init(note: String, size: UInt64, submissions: [Int: Task<String?, Never>]) {
         self.note = note
         self.size = size
-        self.failures = failures
+        self.submissions = submissions
+    }
+
+    /// Why `witness` gave no cosignature this round, waiting for its answer if it had not answered
+    /// when the quorum was met; nil when it cosigned.
+    package func failure(ofWitness witness: Int) async -> String? {
+        await submissions[witness]?.value ?? nil
     }
 }

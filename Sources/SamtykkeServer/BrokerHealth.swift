@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import SamtykkeStore
 import Synchronization
+import TransparencyLog
 
 /// What `/readyz`, `/metrics` and the log know about the broker's dependencies: one per
 /// application, shared by its routes and its background services.
@@ -12,6 +13,9 @@ final class BrokerHealth: Sendable {
     /// In `Broker.witnessURLs` order.
     let witnesses: [DependencyHealth]
     let prepared: StartupGate
+    /// With release against the log (SPEC §5): the agency's policy, which the witnesses must meet.
+    private let release: AgencyLogPolicy?
+    private let witnessURLs: [String]
 
     init(broker: Broker, prepared: StartupGate, logger: Logger) {
         SamtykkeMetrics.registerSeries()
@@ -32,6 +36,26 @@ final class BrokerHealth: Sendable {
             )
         }
         self.prepared = prepared
+        release = broker.agencyLogPolicy
+        witnessURLs = broker.witnessURLs
+    }
+
+    /// For `/readyz`: nil when the broker needs no witness (release against the log is off) or the
+    /// witnesses that answered last meet the agency's quorum; else why not, naming those that did
+    /// not answer. Without that quorum every bundle request fails, so the broker is not ready.
+    func witnessProblem() async -> String? {
+        guard let release else { return nil }
+        var answering: [CosignatureVerifier] = []
+        var silent: [String] = []
+        for (index, health) in witnesses.enumerated() {
+            switch await health.lastProblem {
+            case .some(nil): answering.append(release.witnesses[index])
+            case .some(let problem?): silent.append("\(witnessURLs[index]) \(problem)")
+            case nil: silent.append("\(witnessURLs[index]) not asked yet")
+            }
+        }
+        guard !release.isMet(by: answering) else { return nil }
+        return "the witnesses that answer do not meet the agency's quorum (\(silent.joined(separator: "; ")))"
     }
 
     /// How long a database check may take before the database counts as not answering: long enough

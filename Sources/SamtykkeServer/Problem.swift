@@ -86,6 +86,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let consent: ForgottenView?
         let database: String?
         let agency: String?
+        let witnesses: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -100,7 +101,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             requestId: context.id,
             consent: forgotten,
             database: readiness?.database,
-            agency: readiness?.agency
+            agency: readiness?.agency,
+            witnesses: readiness?.witnesses
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -113,7 +115,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(document))))
     }
 
-    /// `/readyz` when the database or the agency is unavailable, naming which.
+    /// `/readyz` when the database, the agency or the witnesses are unavailable, naming which.
     static func notReady(_ readiness: PublicController.Readiness) -> Problem {
         var problem = Problem(
             .serviceUnavailable, "not-ready", "Not ready", detail: "unavailable: \(readiness.unavailable.joined(separator: ", "))", retryAfter: 1

@@ -33,7 +33,8 @@ struct PublicController {
             // waiting at most `BrokerHealth.readinessPatience`; the agency's is whatever was last heard.
             async let database = health.database.problem(maxAge: .seconds(5), waitingAtMost: BrokerHealth.readinessPatience)
             async let agency = health.agency.problem(maxAge: .seconds(86_400))
-            let readiness = Readiness(database: await database, agency: await agency)
+            async let witnesses = health.witnessProblem()
+            let readiness = Readiness(database: await database, agency: await agency, witnesses: await witnesses, releaseAgainstLog: broker.agencyLogPolicy != nil)
             guard readiness.status == "ready" else { throw Problem.notReady(readiness) }
             return try JSONIO.response(readiness)
         }
@@ -54,20 +55,25 @@ struct PublicController {
         }
     }
 
-    /// `/readyz`'s answer: `ok`, or `unavailable: <why>` for each dependency. The broker is ready
-    /// when both are ok; else the 503 problem document carries the same members.
+    /// `/readyz`'s answer: `ok`, or `unavailable: <why>` for each dependency (`witnesses` only
+    /// with release against the log, when the agency demands their cosignatures). The broker is
+    /// ready when all are ok; else the 503 problem document carries the same members.
     struct Readiness: Encodable, Sendable {
         let status: String
         let database: String
         let agency: String
+        let witnesses: String?
 
-        init(database: String?, agency: String?) {
-            status = database == nil && agency == nil ? "ready" : "not-ready"
+        init(database: String?, agency: String?, witnesses: String?, releaseAgainstLog: Bool) {
+            status = database == nil && agency == nil && witnesses == nil ? "ready" : "not-ready"
             self.database = database.map { "unavailable: \($0)" } ?? "ok"
             self.agency = agency.map { "unavailable: \($0)" } ?? "ok"
+            self.witnesses = witnesses.map { "unavailable: \($0)" } ?? (releaseAgainstLog ? "ok" : nil)
         }
 
-        var unavailable: [String] { [("database", database), ("agency", agency)].filter { $0.1 != "ok" }.map(\.0) }
+        var unavailable: [String] {
+            [("database", database), ("agency", agency), ("witnesses", witnesses ?? "ok")].filter { $0.1 != "ok" }.map(\.0)
+        }
     }
 
     /// The newest signed checkpoint, here and at `/v1/audit/tlog/checkpoint`. It changes with every

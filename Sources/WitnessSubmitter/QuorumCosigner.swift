@@ -8,9 +8,10 @@ import Witness
 /// (SPEC §5), as soon as one can be had rather than at the witnesses' next second.
 ///
 /// Rounds, like the log's group commit: one at a time, each submitting the log's newest checkpoint
-/// to every witness at once; callers arriving meanwhile wait for it, and any whose entry it covers
-/// take its answer. Rounds are the only submissions to the witnesses while release is on (the
-/// witness loops ask for them too), so a witness is never asked about an older checkpoint than one
+/// to every witness at once and ending as soon as the cosignatures in hand meet the quorum; callers
+/// arriving meanwhile wait for it, and any whose entry it covers take its answer. Rounds are the
+/// only submissions to the witnesses while release is on (the witness loops ask for them too), and
+/// a witness has one submission at a time, so it is never asked about an older checkpoint than one
 /// it already cosigned.
 package actor QuorumCosigner: CheckpointCosigner {
     package typealias Cosigned = QuorumCheckpoint
@@ -21,6 +22,11 @@ package actor QuorumCosigner: CheckpointCosigner {
     private let policy: AgencyLogPolicy
     private var newest: Cosigned?
     private var round: Task<Cosigned, any Error>?
+    /// The checkpoint of the latest round, and that round's submission to each witness (answered or not).
+    private var roundNote: String?
+    private var submissions: [Int: Task<String?, Never>] = [:]
+    /// Witnesses whose latest submission has not been answered yet.
+    private var answering: Set<Int> = []
 
     package init(store: any Store, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
         self.store = store
@@ -55,41 +61,65 @@ package actor QuorumCosigner: CheckpointCosigner {
         defer { round = nil }
         guard let checkpoint = try await store.logHead().checkpoint else { throw QuorumCosignerError.noQuorum("the log has no checkpoint yet") }
         let note = checkpoint.note
+        roundNote = note
         let receipts = LogReceipts(store: store)
-        let witnesses = witnesses
-        let answers = await withTaskGroup(of: (Int, Result<String, any Error>).self) { group in
-            for (index, witness) in witnesses.enumerated() {
-                group.addTask {
-                    do {
-                        let cosignature = try await witness.submit(note) { try await receipts.consistencyProof(from: $0, to: $1) }
-                        return (index, .success(cosignature.line))
-                    } catch {
-                        return (index, .failure(error))
-                    }
+        let (answers, heard) = AsyncStream.makeStream(of: (Int, Result<String, any Error>).self)
+        var asked = 0
+        // A witness still answering an earlier round is not asked again until it has: a witness
+        // that hangs holds one request, not one per round, and sees checkpoints in order. Its word
+        // for this round is that earlier submission's.
+        for (index, witness) in witnesses.enumerated() where !answering.contains(index) {
+            answering.insert(index)
+            asked += 1
+            submissions[index] = Task {
+                let answer: Result<String, any Error>
+                do {
+                    let cosignature = try await witness.submit(note) { try await receipts.consistencyProof(from: $0, to: $1) }
+                    await self.hold(cosignature.line, witness: index, for: note)
+                    answer = .success(cosignature.line)
+                } catch {
+                    answer = .failure(error)
                 }
+                // Free for the next round before this one hears of it.
+                self.answering.remove(index)
+                heard.yield((index, answer))
+                if case .failure(let error) = answer { return "\(error)" }
+                return nil
             }
-            var answers: [Int: Result<String, any Error>] = [:]
-            for await (index, answer) in group { answers[index] = answer }
-            return answers
         }
+        let round = submissions
+        // Done as soon as the cosignatures in hand meet the quorum: a witness that hangs costs
+        // nothing then. The others go on, and a cosignature they give later is still held for
+        // `/v1/audit/checkpoint` while this is the newest round.
         var lines: [Int: String] = [:]
         var failures: [Int: String] = [:]
-        for (index, answer) in answers {
+        var cosigned = note
+        if asked == 0 { heard.finish() }
+        for await (index, answer) in answers {
             switch answer {
-            case .success(let line):
-                lines[index] = line
-                await held.hold(line, witness: index, for: note)
-            case .failure(let error):
-                failures[index] = "\(error)"
+            case .success(let line): lines[index] = line
+            case .failure(let error): failures[index] = "\(error)"
             }
+            cosigned = note + lines.sorted { $0.key < $1.key }.map(\.value).joined()
+            if policy.isMet(by: cosigned) || lines.count + failures.count == asked { break }
         }
-        let cosigned = note + lines.sorted { $0.key < $1.key }.map(\.value).joined()
+        heard.finish()
         guard policy.isMet(by: cosigned) else {
-            throw QuorumCosignerError.noQuorum(failures.sorted { $0.key < $1.key }.map { "witness \($0.key + 1) did not cosign: \($0.value)" }.joined(separator: "; "))
+            let why = witnesses.indices.compactMap { index in
+                lines[index] != nil ? nil : "witness \(index + 1) " + (failures[index].map { "did not cosign: \($0)" } ?? "is still answering an earlier round")
+            }
+            throw QuorumCosignerError.noQuorum(why.joined(separator: "; "))
         }
-        let result = Cosigned(note: cosigned, size: checkpoint.size, failures: failures)
+        let result = Cosigned(note: cosigned, size: checkpoint.size, submissions: round)
         if result.size > newest?.size ?? 0 || newest == nil { newest = result }
         return result
+    }
+
+    /// A cosignature of `note`, held unless a newer round began meanwhile (its checkpoint is the one
+    /// served now, and holding an older one would drop what that round holds).
+    private func hold(_ line: String, witness: Int, for note: String) async {
+        guard note == roundNote else { return }
+        await held.hold(line, witness: witness, for: note)
     }
 }
 

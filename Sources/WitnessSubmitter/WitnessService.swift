@@ -48,7 +48,7 @@ package struct WitnessService: Service, CustomStringConvertible {
                 if let cosigner = broker.cosigner {
                     // Release against the log: the cosigner's rounds are the only submissions.
                     if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)),
-                        let failure = try await cosigner.cosigned(covering: checkpoint.size).failures[index]
+                        let failure = await (try await cosigner.cosigned(covering: checkpoint.size)).failure(ofWitness: index)
                     {
                         throw WitnessRoundFailure(description: failure)
                     }

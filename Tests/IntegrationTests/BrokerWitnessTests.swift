@@ -144,10 +144,143 @@ import Witness
         }
     }
 
+    /// With release against the log every bundle needs the agency's quorum of cosignatures, so
+    /// `/readyz` is 503 naming the witnesses while those that answer cannot meet it, and ready once
+    /// they do; `samtykke_witness_up` follows each witness.
+    @Test func withReleaseAgainstTheLogReadinessNeedsTheWitnessQuorum() async throws {
+        try await withTemporaryDirectory { dir in
+            let key = try await WitnessCommandTests.makeKey(in: dir)
+            let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
+                .trimmingCharacters(in: .newlines)
+            let verifier = try CosignatureVerifier(verifierKey: witnessKey)
+            let port = try ServerProcess.freePort()
+            let url = "http://127.0.0.1:\(port)"
+            let policy = dir.appendingPathComponent("agency-log-policy")
+            try await ConsentFlowTests.withStack(customize: { broker in
+                broker.witnesses = [WitnessClient(url: url, verifier: verifier, http: Self.http)]
+                let logKey = try! broker.logSigner().verifierKey
+                try! Data("log \(logKey)\nwitness w1 \(witnessKey)\nquorum w1\n".utf8).write(to: policy)
+                broker.agencyLogPolicy = policy.path
+            }) { run in
+                let anyone = Caller(server: run.stack.brokerURL, credential: nil)
+                func witnessUp() async throws -> Double {
+                    try await MetricFamilies.parse(try await anyone.send("GET", "/metrics").text).value("samtykke_witness_up", ["witness": url])
+                }
+                // An entry, so there is a checkpoint for the witness (not listening yet) to be asked about.
+                _ = try await run.createConsent(for: try ConsentFlowTests.person)
+                let down = try await Self.readiness(of: anyone) { ($0.json["witnesses"] as? String)?.contains("did not cosign") == true }
+                #expect(down.status == 503, "\(down.text)")
+                #expect(down.json["detail"] as? String == "unavailable: witnesses", "\(down.text)")
+                #expect(down.json["database"] as? String == "ok" && down.json["agency"] as? String == "ok", "\(down.text)")
+                let why = try #require(down.json["witnesses"] as? String)
+                #expect(why.hasPrefix("unavailable: the witnesses that answer do not meet the agency's quorum (\(url) did not cosign: "), "\(why)")
+                #expect(try await witnessUp() == 0)
+
+                let witness = ServerProcess(["witness", "serve", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
+                try await witness.running(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path]) {
+                    // The witness loop backs off while the witness is away: a few seconds.
+                    let up = try await Self.readiness(of: anyone) { $0.status == 200 }
+                    #expect(up.json["witnesses"] as? String == "ok", "\(up.text)")
+                    #expect(try await witnessUp() == 1)
+                }
+            }
+        }
+    }
+
+    /// With release against the log and a quorum of any one of two witnesses, one that never answers
+    /// costs a bundle nothing: the round ends with the other's cosignature, not at the silent one's
+    /// 10 s timeout, and the silent one is asked once at a time, not once per round.
+    @Test func aWitnessThatHangsDoesNotHoldUpABundleOnceTheQuorumIsMet() async throws {
+        try await withTemporaryDirectory { dir in
+            let key = try await WitnessCommandTests.makeKey(in: dir)
+            let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
+                .trimmingCharacters(in: .newlines)
+            let port = try ServerProcess.freePort()
+            let silent = try SilentListener()
+            let silentKey = try CosignatureSigner(name: "witness.test/silent", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
+            let policy = dir.appendingPathComponent("agency-log-policy")
+            try await ConsentFlowTests.withStack(customize: { broker in
+                broker.witnesses = [
+                    WitnessClient(url: "http://127.0.0.1:\(silent.port)", verifier: try! CosignatureVerifier(verifierKey: silentKey), http: Self.http),
+                    WitnessClient(url: "http://127.0.0.1:\(port)", verifier: try! CosignatureVerifier(verifierKey: witnessKey), http: Self.http),
+                ]
+                let logKey = try! broker.logSigner().verifierKey
+                let text = "log \(logKey)\nwitness w1 \(silentKey)\nwitness w2 \(witnessKey)\ngroup either any w1 w2\nquorum either\n"
+                try! Data(text.utf8).write(to: policy)
+                broker.agencyLogPolicy = policy.path
+            }) { run in
+                let witness = ServerProcess(["witness", "serve", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
+                try await witness.running(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path]) {
+                    let person = try ConsentFlowTests.person
+                    let id = try await run.createConsent(for: person, maxUses: 3)
+                    #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/grant").status == 200)
+                    try await witness.waitUntilListening()
+                    // A round begun before the witness listened waits out the silent one's 10 s; the
+                    // timed bundles start once a round has ended with the listening witness's word.
+                    let anyone = Caller(server: run.stack.brokerURL, credential: nil)
+                    _ = try await Self.readiness(of: anyone) { $0.status == 200 }
+                    let asked = silent.connections()
+                    for _ in 0..<2 {
+                        let started = ContinuousClock.now
+                        let issued = try await run.bank.send("POST", "/v1/consents/\(id)/bundles")
+                        let took = started.duration(to: .now)
+                        #expect(issued.status == 201, "\(issued.text)")
+                        // The silent witness's timeout is 10 s; a loaded machine takes a few seconds at most.
+                        #expect(took < .seconds(5), "the bundle took \(took)")
+                    }
+                    // Each bundle is a round; the silent witness keeps the one request it has.
+                    #expect(silent.connections() - asked <= 1, "\(asked) then \(silent.connections())")
+                }
+            }
+        }
+    }
+
+    /// `/readyz` once `done` holds of it, within 30 s.
+    static func readiness(of anyone: Caller, until done: (Answer) -> Bool) async throws -> Answer {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var answer = try await anyone.send("GET", "/readyz")
+        while !done(answer), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            answer = try await anyone.send("GET", "/readyz")
+        }
+        return answer
+    }
+
     @Test func serveRefusesAWitnessFlagItCannotUse() async throws {
         for flag in ["http://127.0.0.1:1", "http://127.0.0.1:1=not-a-key", "ftp://x=\(Self.stranger)"] {
             let refused = try await runCLI(["serve", "--witness", flag])
             #expect(refused.status != 0 && refused.stderr.contains("--witness"), "\(flag): \(refused.stderr)")
         }
     }
+}
+
+/// A port on 127.0.0.1 that takes connections (the kernel completes the handshake) and never
+/// reads or answers: a witness that hangs.
+final class SilentListener: Sendable {
+    let port: Int
+    private let socket: Int32
+
+    init() throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.socket = socket
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && listen(socket, 64) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw ChildProcessError("cannot listen on 127.0.0.1") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Connections waiting to be accepted, as the kernel counts them (`ss`' Recv-Q of a listener).
+    func connections() -> Int {
+        var info = tcp_info()
+        var size = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(socket, Int32(IPPROTO_TCP), TCP_INFO, &info, &size) == 0 else { return -1 }
+        return Int(info.tcpi_unacked)
+    }
+
+    deinit { close(socket) }
 }

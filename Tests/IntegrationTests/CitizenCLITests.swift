@@ -117,6 +117,9 @@ import Testing
             #expect(refused.stderr.contains(usage), "\(arguments): \(refused.stderr)")
             #expect(!refused.stderr.contains("SUBCOMMANDS"), "\(arguments): \(refused.stderr)")
         }
+        // Keys fetched over plain http prove nothing about who signed the bundle.
+        let plain = try await runCLI(["bundle", "verify", "x.json", "--jwks", "http://127.0.0.1:9/.well-known/jwks.json", "--log-key", "k"])
+        #expect(plain.status == 64 && plain.stderr.contains("--jwks must be an https URL or a file, not http://127.0.0.1:9/"), "\(plain)")
     }
 
     @Test func theListStopsAtItsLimitAndFitsTheTerminal() async throws {

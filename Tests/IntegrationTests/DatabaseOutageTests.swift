@@ -58,7 +58,11 @@ struct DatabaseOutageTests {
             // Once per change of state, however many requests and checks met the outage.
             #expect(log.components(separatedBy: "database unavailable").count - 1 == 2, "\(log)")
             #expect(log.components(separatedBy: "database available again").count - 1 == 2, "\(log)")
-            #expect(log.contains("broker listening") && log.contains("version=") && log.contains("backend=postgresql"), "\(log)")
+            // At `error`, with what failed (the default text handler writes the level before the label).
+            let failures = log.split(separator: "\n").filter { $0.contains("database unavailable") }
+            #expect(failures.allSatisfy { $0.contains(" error ") && $0.contains("error=") }, "\(failures)")
+            let listening = try #require(log.split(separator: "\n").first { $0.contains("broker listening") })
+            #expect(listening.contains("version=") && listening.contains("backend=postgresql") && listening.contains("url=http://127.0.0.1:\(broker.port)"), "\(listening)")
             #expect(log.contains("broker stopped") && log.contains("reason=signal SIGTERM"), "\(log)")
         }
     }

@@ -2,6 +2,7 @@ import ChildProcess
 import TestSupport
 import Foundation
 import Testing
+import TransparencyLog
 
 /// `/metrics` read by the reference Prometheus parser: every series an operator alerts on is there
 /// from the start with its type, and each request is counted with the status its client got.
@@ -81,6 +82,41 @@ struct MetricsTests {
             #expect(after.value("samtykke_agency_up") == 1)
             // No path (with its consent id) ever becomes a label.
             #expect(!after.families.values.flatMap(\.samples).contains { $0.labels.values.contains { $0.contains(id) } })
+        }
+    }
+
+    /// The figures `/metrics` takes from the database (the log's size, the webhook backlog and the
+    /// age of its oldest delivery, how old the figures are) follow it. The gauges are one per
+    /// process, so this broker runs as its own; its one endpoint refuses every connection, so what
+    /// was queued for it stays pending.
+    @Test func theDatabaseFiguresFollowTheLogAndTheWebhookBacklog() async throws {
+        try await withTemporaryDirectory { dir in
+            try await ProcessStack.with(in: dir, brokerArguments: ["--webhook-allow-private"]) { stack in
+                let anyone = Caller(server: stack.broker.url, credential: nil)
+                let bank = Caller(server: stack.broker.url, credential: stack.bankKey)
+                let closed = try ServerProcess.freePort()
+                let registered = try await bank.send("POST", "/v1/webhooks", body: ["url": "https://127.0.0.1:\(closed)/hook"])
+                #expect(registered.status == 201, "\(registered.text)")
+                let person = try fixturePeople()[0].personId.digits
+                #expect(try await bank.send("POST", "/v1/consents", body: consentRequest(for: person)).status == 201)
+                let size = try Checkpoint(parsing: SignedNote(parsing: try await anyone.send("GET", "/v1/audit/checkpoint").text).text).size
+                #expect(size >= 1)
+
+                // The background refresh reads them every second.
+                func scrape() async throws -> MetricFamilies { try await MetricFamilies.parse(try await anyone.send("GET", "/metrics").text) }
+                let deadline = ContinuousClock.now + .seconds(20)
+                var metrics = try await scrape()
+                while metrics.value("samtykke_log_entries") < Double(size) || metrics.value("samtykke_webhook_deliveries_pending") < 1, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                    metrics = try await scrape()
+                }
+                #expect(metrics.value("samtykke_log_entries") == Double(size))
+                #expect(metrics.value("samtykke_webhook_deliveries_pending") >= 1)
+                #expect(metrics.value("samtykke_store_metrics_age_seconds") < 3)
+                try await Task.sleep(for: .milliseconds(1500))
+                // The oldest pending delivery's event only ages.
+                #expect(try await scrape().value("samtykke_webhook_oldest_pending_age_seconds") >= 1)
+            }
         }
     }
 

@@ -32,6 +32,9 @@ import Testing
             // One line says why it stopped, once it has.
             let log = broker.logTail(lines: 10_000)
             #expect(log.contains("broker stopped") && log.contains("reason=signal SIGTERM"), "\(log)")
+            // And what it drained: the one bundle request it was answering.
+            let stopped = try #require(log.split(separator: "\n").first { $0.contains("broker stopped") })
+            #expect(stopped.contains("drainedRequests=1") && stopped.contains("drainedDeliveries=0") && stopped.contains("stoppingSeconds="), "\(stopped)")
             }
         }
     }

@@ -28,6 +28,9 @@ import Testing
         #expect(await asked == nil)
         #expect(await health.lastProblem == .some(nil))
         #expect(lines.messages == ["database unavailable", "database available again"])
+        // A failure at `error`, with what failed; the recovery at `info`.
+        #expect(lines.levels == [.error, .info])
+        #expect(lines.errors == ["connection refused", nil])
     }
 }
 
@@ -50,8 +53,10 @@ private final class HeldCheck: Sendable {
 
 /// The messages logged through it, in order.
 private final class LoggedLines: LogHandler, Sendable {
-    private let logged = Mutex<[String]>([])
-    var messages: [String] { logged.withLock { $0 } }
+    private let logged = Mutex<[(level: Logger.Level, message: String, error: String?)]>([])
+    var messages: [String] { logged.withLock { $0.map(\.message) } }
+    var levels: [Logger.Level] { logged.withLock { $0.map(\.level) } }
+    var errors: [String?] { logged.withLock { $0.map(\.error) } }
 
     var metadata: Logger.Metadata {
         get { [:] }
@@ -69,6 +74,6 @@ private final class LoggedLines: LogHandler, Sendable {
     func log(
         level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt
     ) {
-        logged.withLock { $0.append(message.description) }
+        logged.withLock { $0.append((level, message.description, metadata?["error"]?.description)) }
     }
 }
