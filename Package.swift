@@ -208,7 +208,7 @@ let package = Package(
             name: "SamtykkeDemo",
             dependencies: [
                 "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
-                "Witness", "LogRelease", "TransparencyLog", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
+                "Witness", "LogRelease", "TransparencyLog", "CurlHTTP", "DevOpenIDProvider", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
