@@ -76,22 +76,23 @@ struct HandOffRequest: Encodable {
 
 /// What the demo does in place of a browser when there is none: follows the hand-off over HTTP as a
 /// browser would, one redirect at a time, keeping cookies, reading each form's hidden fields (the
-/// provider's login form, the consent page's CSRF token) and pressing its button.
-struct DemoBrowser {
+/// provider's login form, the consent page's CSRF token) and pressing its button. The tests log in
+/// at a provider with it too.
+public struct DemoBrowser {
     private let client: CurlClient
     /// By name: every server here is on 127.0.0.1, and a browser does not tell cookies apart by port.
     private var cookies: [String: String] = [:]
     /// Each request, for the demo to show.
-    private(set) var trail: [String] = []
+    public private(set) var trail: [String] = []
 
-    init(trustPEM: [UInt8]) {
+    public init(trustPEM: [UInt8]) {
         client = CurlClient(configuration: CurlClientConfiguration(
             tls: CurlTLSConfiguration(additionalTrustPEM: trustPEM), maxConcurrentRequests: 2, allowedProtocols: .httpAndHTTPS, userAgent: "samtykke-demo"
         ))
     }
 
     /// Opens `url` and follows every 303/302 until a page (or `stop` matches the next address); returns the last answer and its URL.
-    mutating func open(_ url: String, form: [(String, String)]? = nil, until stop: (String) -> Bool = { _ in false }) async throws -> (url: String, page: String) {
+    public mutating func open(_ url: String, form: [(String, String)]? = nil, until stop: (String) -> Bool = { _ in false }) async throws -> (url: String, page: String) {
         var (url, form) = (url, form)
         for _ in 0..<8 {
             var headers = [CurlHeader]()
@@ -124,7 +125,7 @@ struct DemoBrowser {
 
     /// The page's first form: where it posts (resolved against `url`) and its hidden fields, with
     /// the values unescaped as a browser would.
-    static func firstForm(_ page: String, at url: String) throws -> (action: String, fields: [(String, String)]) {
+    public static func firstForm(_ page: String, at url: String) throws -> (action: String, fields: [(String, String)]) {
         guard let start = page.range(of: "<form "), let end = page.range(of: "</form>", range: start.upperBound..<page.endIndex),
             let action = page[start.lowerBound..<end.lowerBound].firstMatch(of: /action="([^"]*)"/)
         else { throw DemoError("\(url) has no form") }
