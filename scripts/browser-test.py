@@ -257,6 +257,9 @@ try:
         results["steps"]["loggedOut"] = page()
         check_page("logged out")
         results["steps"]["cookiesAfterLogout"] = [c["name"] for c in driver.get_cookies()]
+except Exception as error:
+    # The steps so far still count; the test names the step that broke off.
+    results["error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} at {driver.current_url}"
 finally:
     results["returns"] = returns
     driver.quit()

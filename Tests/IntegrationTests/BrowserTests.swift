@@ -62,6 +62,7 @@ import Testing
         let returns = results["returns"] as? [[String: Any]] ?? []
         func step(_ name: String) -> [String: Any] { steps[name] as? [String: Any] ?? [:] }
         func status(_ id: String?) async throws -> String? { try await bank.send("GET", "/v1/consents/\(id ?? "")").json["status"] as? String }
+        #expect(results["error"] == nil, "the walk broke off: \(results["error"] ?? "")")
         let granted = try #require(consents["granted"])
 
         #expect(steps["viewUriGoesToProvider"] as? Bool == true, "\(steps)")
