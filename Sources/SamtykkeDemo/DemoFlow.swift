@@ -28,11 +28,11 @@ public struct DemoFlow: Sendable {
     let work: URL
     let fixtures: String
     let executable: String
-    /// Opens a URL in the citizen's browser; nil when there is none.
-    let browser: (@Sendable (String) -> Void)?
+    /// Opens a URL in the citizen's browser (false when none started); nil when there is none.
+    let browser: (@Sendable (String) -> Bool)?
     let show: @Sendable (Line) -> Void
 
-    public init(work: URL, fixtures: String, executable: String, browser: (@Sendable (String) -> Void)? = nil, show: @escaping @Sendable (Line) -> Void) {
+    public init(work: URL, fixtures: String, executable: String, browser: (@Sendable (String) -> Bool)? = nil, show: @escaping @Sendable (Line) -> Void) {
         self.work = work
         self.fixtures = fixtures
         self.executable = executable
@@ -153,13 +153,12 @@ public struct DemoFlow: Sendable {
             guard let viewUri = created.viewUri else { throw DemoError("the broker's answer has no viewUri") }
             show(.step("Bank asks again, with redirectUrl, and sends \(person.name) to the consent's page"))
             show(.detail("viewUri: \(viewUri)"))
-            if let browser {
+            if let browser, browser(viewUri) {
                 show(.detail("opened in your browser: log in at the dev ID provider as \(person.personId), then grant or deny (the demo waits up to 5 minutes)"))
-                browser(viewUri)
                 let deadline = ContinuousClock.now + .seconds(300)
                 while arrivals.list.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
             } else {
-                show(.detail("no browser here (no $BROWSER or DISPLAY, or not a terminal): the demo plays the citizen's browser, over HTTP"))
+                show(.detail("no browser here (no $BROWSER or DISPLAY, not a terminal, or none would start): the demo plays the citizen's browser, over HTTP"))
                 var browser = DemoBrowser(trustPEM: Array(try Data(contentsOf: trust)))
                 let login = try await browser.open(viewUri)
                 let loginForm = try DemoBrowser.firstForm(login.page, at: login.url)

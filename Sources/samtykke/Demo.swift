@@ -13,7 +13,7 @@ struct Demo: AsyncParsableCommand {
     var keep: String?
 
     /// The citizen's browser, when this runs on a terminal of a desktop (`$BROWSER`, or a display for `xdg-open`).
-    static var browser: (@Sendable (String) -> Void)? {
+    static var browser: (@Sendable (String) -> Bool)? {
         let environment = ProcessInfo.processInfo.environment
         let hasBrowser = [environment["BROWSER"], environment["DISPLAY"], environment["WAYLAND_DISPLAY"]].contains { !($0 ?? "").isEmpty }
         guard hasBrowser, isatty(STDOUT_FILENO) == 1 else { return nil }
