@@ -242,7 +242,7 @@ let package = Package(
             name: "SamtykkeDemo",
             dependencies: [
                 "SamtykkeApp", "SamtykkeServer", "SamtykkeCore", "SamtykkeJOSE", "SamtykkeAPI", "BrokerClient", "MockTaxAgency", "DevPKI", "ChildProcess",
-                "Witness", "LogRelease", "TransparencyLog", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto"),
+                "Witness", "LogRelease", "TransparencyLog", "CurlHTTP", "DevOpenIDProvider", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -427,7 +427,7 @@ let package = Package(
             dependencies: [
                 "samtykke", "SamtykkeServer", "MockTaxAgency", "DevPKI", "CurlHTTP", "AgencyClient", "CurlAgencyClient", "BrokerClient", "CitizenClient", "SamtykkeAPI",
                 "SamtykkeJOSE", "SamtykkeCore", "SamtykkeStore", "SQLiteStore", "SamtykkeApp", "SamtykkeDemo", "TransparencyLog", "TestSupport", "Witness",
-                "ChildProcess", "OwnThread", "DevOpenIDProvider",
+                "ChildProcess", "OwnThread", "DevOpenIDProvider", "CurlOpenID",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRDB", package: "GRDB.swift"),

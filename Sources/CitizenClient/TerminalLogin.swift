@@ -1,6 +1,7 @@
 import BrokerClient
 import CurlHTTP
 import Foundation
+import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeJOSE
 import Synchronization
@@ -20,12 +21,6 @@ public struct TerminalLogin: Sendable {
         self.providerCA = providerCA
     }
 
-    struct LoginAnswer: Decodable {
-        let issuer: String
-        let clientId: String
-        let acrValues: String?
-    }
-
     struct Discovery: Decodable {
         let issuer: String
         let authorization_endpoint: String
@@ -36,17 +31,12 @@ public struct TerminalLogin: Sendable {
         let id_token: String
     }
 
-    struct SessionAnswer: Decodable {
-        let session: String
-        let expiresAt: String
-    }
-
     /// Logs in; `show` gets the login URL to print (and to open in a browser).
     public func run(strings: CitizenStrings, show: @escaping @Sendable (_ url: String) async -> Void) async throws(CitizenError) -> CitizenSession {
         let broker = BrokerClient(server: server, credential: nil)
-        let login: LoginAnswer
+        let login: CitizenLoginAnswer
         do {
-            login = try await broker.get("/v1/citizen-login", as: LoginAnswer.self)
+            login = try await broker.get("/v1/citizen-login", as: CitizenLoginAnswer.self)
         } catch let problem as BrokerClient.Problem where problem.status == 404 {
             throw CitizenError(.noLogin, detail: "HTTP \(problem)")
         } catch {
@@ -102,7 +92,7 @@ public struct TerminalLogin: Sendable {
 
         do {
             let session = try BrokerClient.decode(
-                try await BrokerClient(server: server, credential: token.id_token).send("POST", "/v1/citizen-sessions"), as: SessionAnswer.self
+                try await BrokerClient(server: server, credential: token.id_token).send("POST", "/v1/citizen-sessions"), as: CitizenSessionAnswer.self
             )
             return CitizenSession(server: server, session: session.session, expiresAt: session.expiresAt)
         } catch {

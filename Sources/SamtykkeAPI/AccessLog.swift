@@ -13,7 +13,8 @@ public struct AccessLog: Codable, Sendable, Hashable {
         public let actor: AuditEntry.Actor
         public let summary: String
 
-        public init(_ entry: AuditEntry, bankNames: [OrgNumber: String]) {
+        /// `language`: the API's sentences are English; the citizen's pages also speak bokmål.
+        public init(_ entry: AuditEntry, bankNames: [OrgNumber: String], language: Language = .english) {
             index = entry.index
             time = RFC3339.string(from: entry.time)
             type = entry.type.rawValue
@@ -22,8 +23,16 @@ public struct AccessLog: Codable, Sendable, Hashable {
             bankName = bankNames[entry.bankOrg]
             actor = entry.actor
             let bank = bankName.map { "\($0) (\(entry.bankOrg))" } ?? "Bank \(entry.bankOrg)"
-            summary = switch entry.event {
-            case .requested(let terms): "\(bank) asked for your consent to read \(Self.describe(terms.scopes, terms.years))."
+            summary = switch language {
+            case .english: Self.english(entry, bank: bank)
+            case .bokmal: Self.bokmal(entry, bank: bank)
+            }
+        }
+
+        private static func english(_ entry: AuditEntry, bank: String) -> String {
+            let describe = { (scopes: [Scope], years: [Int]) in Self.describe(scopes, years, names: [.income: "income", .debt: "debt", .wealth: "wealth"], and: "and") }
+            return switch entry.event {
+            case .requested(let terms): "\(bank) asked for your consent to read \(describe(terms.scopes, terms.years))."
             case .transitioned(let transition, _):
                 switch transition.event {
                 case .grant: "You granted \(bank) consent."
@@ -33,19 +42,45 @@ public struct AccessLog: Codable, Sendable, Hashable {
                 case .expire: "\(bank)'s \(transition.from == .pending ? "request" : "consent") expired."
                 case .exhaust: "\(bank)'s consent was used up."
                 }
-            case .bundleIssued(let issue): "\(bank) received \(Self.describe(issue.scopes, issue.years)) from the tax agency."
+            case .bundleIssued(let issue): "\(bank) received \(describe(issue.scopes, issue.years)) from the tax agency."
             case .bundleRefused(let reason): "\(bank) asked for your data and was refused (\(reason))."
-            case .dataRequested(let scopes, let years): "\(bank) asked the tax agency for \(Self.describe(scopes, years))."
+            case .dataRequested(let scopes, let years): "\(bank) asked the tax agency for \(describe(scopes, years))."
             case .forgotten: "\(bank)'s consent ended long enough ago that its details were removed."
             }
         }
 
+        private static func bokmal(_ entry: AuditEntry, bank: String) -> String {
+            let describe = { (scopes: [Scope], years: [Int]) in Self.describe(scopes, years, names: [.income: "inntekt", .debt: "gjeld", .wealth: "formue"], and: "og") }
+            return switch entry.event {
+            case .requested(let terms): "\(bank) ba om samtykke til å hente \(describe(terms.scopes, terms.years))."
+            case .transitioned(let transition, _):
+                switch transition.event {
+                case .grant: "Du ga \(bank) samtykke."
+                case .deny: "Du avslo forespørselen fra \(bank)."
+                case .revoke: "Du trakk tilbake samtykket du ga \(bank)."
+                case .withdraw: "\(bank) trakk tilbake \(transition.from == .pending ? "forespørselen" : "samtykket"): banken trenger ikke lenger opplysningene dine."
+                case .expire: transition.from == .pending ? "Forespørselen fra \(bank) gikk ut på tid." : "Samtykket du ga \(bank), gikk ut på tid."
+                case .exhaust: "Samtykket du ga \(bank), er brukt opp."
+                }
+            case .bundleIssued(let issue): "\(bank) fikk \(describe(issue.scopes, issue.years)) fra Skatteetaten."
+            case .bundleRefused(let reason): "\(bank) ba om opplysningene dine og fikk nei (\(reason))."
+            case .dataRequested(let scopes, let years): "\(bank) ba Skatteetaten om \(describe(scopes, years))."
+            case .forgotten: "Samtykket du ga \(bank), ble avsluttet for så lenge siden at detaljene er slettet."
+            }
+        }
+
         /// "income and debt for 2023, 2024".
-        private static func describe(_ scopes: [Scope], _ years: [Int]) -> String {
-            let names = scopes.map(\.rawValue)
-            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
+        private static func describe(_ scopes: [Scope], _ years: [Int], names: [Scope: String], and: String) -> String {
+            let words = scopes.map { names[$0] ?? $0.rawValue }
+            let list = words.count > 1 ? words.dropLast().joined(separator: ", ") + " \(and) " + words.last! : words.joined()
             return "\(list) for \(years.map(String.init).joined(separator: ", "))"
         }
+    }
+
+    /// The language of the sentences.
+    public enum Language: Sendable {
+        case english
+        case bokmal
     }
 
     public let personId: String

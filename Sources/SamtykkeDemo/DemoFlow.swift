@@ -1,6 +1,9 @@
 import BrokerClient
 import ChildProcess
+import DevOpenIDProvider
+import DevPKI
 import Foundation
+import Logging
 import MockTaxAgency
 import SamtykkeAPI
 import SamtykkeCore
@@ -13,7 +16,9 @@ import SamtykkeStore
 /// mock agency and the broker on free loopback ports, a bank with only its private key (SPEC §2c), a
 /// consent granted and revoked through the citizen CLI (`executable`, run as a child as a citizen
 /// would run it), and a bundle checked the way a bank checks one (`BundleCheck`), against the
-/// published keys and the log.
+/// published keys and the log. Then the citizen's way in (SPEC §2b): the dev ID provider, a consent
+/// with a `redirectUrl` and its `viewUri`, opened in `browser` when there is one, else walked over
+/// HTTP as a browser would (`DemoBrowser`).
 public struct DemoFlow: Sendable {
     public enum Line: Sendable, Hashable {
         case step(String)
@@ -23,12 +28,15 @@ public struct DemoFlow: Sendable {
     let work: URL
     let fixtures: String
     let executable: String
+    /// Opens a URL in the citizen's browser (false when none started); nil when there is none.
+    let browser: (@Sendable (String) -> Bool)?
     let show: @Sendable (Line) -> Void
 
-    public init(work: URL, fixtures: String, executable: String, show: @escaping @Sendable (Line) -> Void) {
+    public init(work: URL, fixtures: String, executable: String, browser: (@Sendable (String) -> Bool)? = nil, show: @escaping @Sendable (Line) -> Void) {
         self.work = work
         self.fixtures = fixtures
         self.executable = executable
+        self.browser = browser
         self.show = show
     }
 
@@ -37,17 +45,32 @@ public struct DemoFlow: Sendable {
             throw DemoError("no fixtures at \(fixtures): run the demo from the repository root or pass --fixtures")
         }
         show(.step("Making a dev PKI (openssl) in \(work.appendingPathComponent("pki").path)"))
-        try await LocalStack.run(work: work, fixtures: fixtures, releaseAgainstLog: true) { stack in
-            show(.detail("CA, agency server certificate, broker client certificate, bundle/log/ID-provider keys"))
-            show(.step("Witness \(LocalRelease.witnessName) cosigning the broker's checkpoints on loopback"))
-            show(.step("Mock tax agency listening on \(stack.agencyURL) (mutual TLS, dev CA only), releasing only against the log: --log-policy \(stack.logPolicy ?? "")"))
-            show(.detail("policy: the broker's log key, the witness, quorum of it; the agency follows the broker's public tiles"))
-            show(.step("Broker listening on \(stack.brokerURL) (SQLite in \(work.appendingPathComponent("data").path)), --witness and --agency-log-policy on"))
-            try await walk(server: stack.brokerURL, broker: stack.broker, idProviderKey: stack.paths.idProviderKey.path)
+        let paths = try await DevPKI.make(in: work.appendingPathComponent("pki"))
+        show(.detail("CA, agency server certificate, broker client certificate, bundle/log/ID-provider keys"))
+        let logger = {
+            var logger = Logger(label: "samtykke.demo")
+            logger.logLevel = .critical
+            return logger
+        }()
+        let provider = try DevOpenIDProviderConfiguration(port: 0, pki: paths)
+        try await whileRunning(logger: logger, { ready in try await buildDevOpenIDProvider(provider, logger: logger, onServerRunning: ready) }) { issuer in
+            show(.step("Dev ID provider listening on \(issuer) (samtykke dev id-provider): the broker logs citizens in with it"))
+            try await LocalStack.run(work: work, fixtures: fixtures, releaseAgainstLog: true, customize: { settings in
+                settings.idIssuer = issuer
+                settings.idClientID = "samtykke-broker"
+                settings.idClientSecret = provider.brokerSecret
+                settings.idCA = paths.caCertificate.path
+            }) { stack in
+                show(.step("Witness \(LocalRelease.witnessName) cosigning the broker's checkpoints on loopback"))
+                show(.step("Mock tax agency listening on \(stack.agencyURL) (mutual TLS, dev CA only), releasing only against the log: --log-policy \(stack.logPolicy ?? "")"))
+                show(.detail("policy: the broker's log key, the witness, quorum of it; the agency follows the broker's public tiles"))
+                show(.step("Broker listening on \(stack.brokerURL) (SQLite in \(work.appendingPathComponent("data").path)), --witness and --agency-log-policy on"))
+                try await walk(server: stack.brokerURL, broker: stack.broker, paths: paths, issuer: issuer, logger: logger)
+            }
         }
     }
 
-    private func walk(server: String, broker: BuiltBroker, idProviderKey: String) async throws {
+    private func walk(server: String, broker: BuiltBroker, paths: PKIPaths, issuer: String, logger: Logger) async throws {
         let org = try OrgNumber("986352325")
         // The bank's whole credential is a private key it made itself; the broker only ever holds the
         // public half. No API key exists for it.
@@ -75,7 +98,7 @@ public struct DemoFlow: Sendable {
         let created = try await bank.post("/v1/consents", body: Array(try JSONEncoder().encode(request)), as: ConsentView.self)
         show(.step("Bank asked \(person.name) (\(person.personId)) for consent \(created.id)"))
 
-        let idToken = try DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(idProviderKey))).mint(pid: person.personId.digits)
+        let idToken = try DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person.personId.digits, issuer: issuer)
         show(.step("Citizen lists the requests that name them: samtykke consent list --server \(server)"))
         try await citizen(["consent", "list", "--server", server], idToken: idToken)
         show(.step("Citizen grants it: samtykke consent grant \(created.id) --server \(server) (on a terminal it asks first)"))
@@ -114,7 +137,44 @@ public struct DemoFlow: Sendable {
         show(.step("Citizen reads the log about them: samtykke consent log"))
         try await citizen(["consent", "log", "--server", server], idToken: idToken)
 
+        try await handOff(request, bank: bank, org: org, person: person, broker: broker, trust: paths.caCertificate, logger: logger)
         show(.step("Done: everything the demo started is stopped"))
+    }
+
+    /// SPEC §2b: the bank sends the citizen to the consent's page and gets them back at its own.
+    private func handOff(_ request: ConsentRequest, bank: BrokerClient, org: OrgNumber, person: FixturePerson, broker: BuiltBroker, trust: URL, logger: Logger) async throws {
+        let arrivals = BankArrivals()
+        try await whileRunning(logger: logger, { ready in bankReturnPage(logger: logger, arrivals: arrivals, onServerRunning: ready) }) { port in
+            let redirect = "http://127.0.0.1:\(port)/return"
+            _ = try await broker.store.addRedirectURI(try RedirectURI(redirect), org: org, now: Date())
+            show(.step("The citizen's way in: the bank registers \(redirect) as where its customers come back to, as samtykke bank redirect add does"))
+            let body = try JSONEncoder().encode(ConsentRequest(
+                personId: request.personId, scopes: request.scopes, years: request.years, purpose: request.purpose,
+                validUntil: request.validUntil, maxUses: request.maxUses, externalReference: request.externalReference, redirectUrl: redirect
+            ))
+            let created = try await bank.post("/v1/consents", body: Array(body), as: ConsentView.self)
+            guard let viewUri = created.viewUri else { throw DemoError("the broker's answer has no viewUri") }
+            show(.step("Bank asks again, with redirectUrl, and sends \(person.name) to the consent's page"))
+            show(.detail("viewUri: \(viewUri)"))
+            if let browser, browser(viewUri) {
+                show(.detail("opened in your browser: log in at the dev ID provider as \(person.personId), then grant or deny (the demo waits up to 5 minutes)"))
+                let deadline = ContinuousClock.now + .seconds(300)
+                while arrivals.list.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+            } else {
+                show(.detail("no browser here (no $BROWSER or DISPLAY, not a terminal, or none would start): the demo plays the citizen's browser, over HTTP"))
+                var browser = DemoBrowser(trustPEM: Array(try Data(contentsOf: trust)))
+                let login = try await browser.open(viewUri)
+                let loginForm = try DemoBrowser.firstForm(login.page, at: login.url)
+                let page = try await browser.open(loginForm.action, form: loginForm.fields + [("pid", person.personId.digits)])
+                let decision = try DemoBrowser.firstForm(page.page, at: page.url)
+                _ = try await browser.open(decision.action, form: decision.fields + [("decision", "grant")])
+                for line in browser.trail { show(.detail(line)) }
+            }
+            guard let back = arrivals.list.withLock({ $0.first }) else { throw DemoError("nobody came back to the bank's page within 5 minutes") }
+            show(.step("Back at the bank: \(redirect)?consentId=\(back["consentId"] ?? "")&status=\(back["status"] ?? "")"))
+            let now: ConsentView = try await bank.get("/v1/consents/\(created.id)", as: ConsentView.self)
+            show(.detail("the bank sees consent \(created.id) \(now.status.rawValue)"))
+        }
     }
 
     /// The citizen's command, run as they would run it, with the ID token in the environment.

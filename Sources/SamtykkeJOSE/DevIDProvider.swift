@@ -17,8 +17,11 @@ public struct DevIDProvider: Sendable {
 
     public var jwks: JWKSet { JWKSet(keys: [signer.publicJWK]) }
 
-    public func mint(pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, now: Date = Date(), lifetime: TimeInterval = DevIDProvider.defaultLifetime) throws -> String {
-        let claims = IDTokenClaims(issuer: Self.issuer, audience: audience, pid: pid, acr: acr, now: now, lifetime: lifetime)
+    public func mint(
+        pid: String, acr: String = "idporten-loa-high", audience: String = DevIDProvider.audience, issuer: String = DevIDProvider.issuer, now: Date = Date(),
+        lifetime: TimeInterval = DevIDProvider.defaultLifetime
+    ) throws -> String {
+        let claims = IDTokenClaims(issuer: issuer, audience: audience, pid: pid, acr: acr, now: now, lifetime: lifetime)
         return try signer.sign(claims, typ: "JWT")
     }
 }

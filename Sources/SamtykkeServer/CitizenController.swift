@@ -81,12 +81,14 @@ struct CitizenController {
     }
 
     /// A page of the log about `person`, opened and in plain language, and where the next one starts.
-    static func accessLog(of person: PersonID, start: UInt64, limit: Int, broker: Broker) async throws -> ([AccessLog.Entry], UInt64?) {
+    static func accessLog(
+        of person: PersonID, start: UInt64, limit: Int, language: AccessLog.Language = .english, broker: Broker
+    ) async throws -> ([AccessLog.Entry], UInt64?) {
         let rows = try await broker.store.logEntries(LogQuery(start: start, limit: limit, personId: person))
         let names = try await broker.store.bankNames()
         let entries = try await OpenedEntry.open(rows, store: broker.store, about: person).map { opened in
             guard let entry = opened.entry else { throw StoreFailure.corrupt("entry \(opened.index) is about the citizen but has no opening") }
-            return AccessLog.Entry(entry, bankNames: names)
+            return AccessLog.Entry(entry, bankNames: names, language: language)
         }
         return (entries, rows.count == limit ? rows.last?.index : nil)
     }

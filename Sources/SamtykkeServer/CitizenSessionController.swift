@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SamtykkeAPI
 import SamtykkeCore
 import SamtykkeStore
 
@@ -13,23 +14,12 @@ struct CitizenSessionController {
     /// The broker's time (`Broker.now`).
     let now: @Sendable () -> Date
 
-    struct LoginAnswer: Encodable {
-        let issuer: String
-        let clientId: String
-        let acrValues: String
-    }
-
-    struct SessionAnswer: Encodable {
-        let session: String
-        let expiresAt: String
-    }
-
     func addPublicRoutes(to router: Router<AppRequestContext>) {
         router.get("v1/citizen-login") { _, _ in
             guard let issuer = login.issuer else {
                 throw Problem(.notFound, "not-found", "Not found", detail: "this broker has no ID provider (serve --id-issuer) to log citizens in with")
             }
-            return try JSONIO.response(LoginAnswer(issuer: issuer, clientId: login.cliClientID, acrValues: CitizenLogin.acrValues))
+            return try JSONIO.response(CitizenLoginAnswer(issuer: issuer, clientId: login.cliClientID, acrValues: CitizenLogin.acrValues))
         }
     }
 
@@ -40,7 +30,7 @@ struct CitizenSessionController {
             let now = now()
             let (token, session) = CitizenSession.issue(for: person, now: now)
             try await sessions.addCitizenSession(session, now: now)
-            let body = try JSONIO.bytes(SessionAnswer(session: token, expiresAt: RFC3339.string(from: session.expiresAt)))
+            let body = try JSONIO.bytes(CitizenSessionAnswer(session: token, expiresAt: RFC3339.string(from: session.expiresAt)))
             var response = JSONIO.created(json: body, location: "/v1/citizen-sessions/current")
             response.headers[.cacheControl] = "no-store"
             return response

@@ -184,7 +184,9 @@ struct PagesController {
         guard let session = try await session(request) else { return try await startLogin(returnTo: "/me?lang=\(text.lang)", text: text) }
         let names = try await broker.store.bankNames()
         let consents = try await broker.store.consents(ConsentQuery(viewer: .citizen(session.person), limit: CitizenController.pageSize))
-        let (entries, _) = try await CitizenController.accessLog(of: session.person, start: 0, limit: CitizenController.pageSize, broker: broker)
+        let (entries, _) = try await CitizenController.accessLog(
+            of: session.person, start: 0, limit: CitizenController.pageSize, language: text.lang == "nb" ? .bokmal : .english, broker: broker
+        )
         return Page(template: "me", model: [
             "title": text.meTitle, "csrf": session.csrfToken, "hasConsents": !consents.isEmpty,
             "consents": consents.map { consent -> [String: Any] in

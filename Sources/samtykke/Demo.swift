@@ -12,6 +12,14 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Keep the demo's files here instead of a temporary directory that is removed.")
     var keep: String?
 
+    /// The citizen's browser, when this runs on a terminal of a desktop (`$BROWSER`, or a display for `xdg-open`).
+    static var browser: (@Sendable (String) -> Bool)? {
+        let environment = ProcessInfo.processInfo.environment
+        let hasBrowser = [environment["BROWSER"], environment["DISPLAY"], environment["WAYLAND_DISPLAY"]].contains { !($0 ?? "").isEmpty }
+        guard hasBrowser, isatty(STDOUT_FILENO) == 1 else { return nil }
+        return { @Sendable url in openBrowser(url) }
+    }
+
     mutating func validate() throws {
         try Env.fill(&fixtures, "fixtures")
     }
@@ -22,7 +30,7 @@ struct Demo: AsyncParsableCommand {
             defer { if keep == nil { try? FileManager.default.removeItem(at: work) } }
             // The citizen's steps run this same executable, so the demo shows the real CLI.
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-            try await DemoFlow(work: work, fixtures: fixtures ?? "Fixtures/people.json", executable: executable) { line in
+            try await DemoFlow(work: work, fixtures: fixtures ?? "Fixtures/people.json", executable: executable, browser: Self.browser) { line in
                 switch line {
                 case .step(let text): print("\n==> \(text)")
                 case .detail(let text): print("    \(text)")

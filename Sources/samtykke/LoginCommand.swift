@@ -60,12 +60,14 @@ struct LogoutCommand: AsyncParsableCommand {
 
 /// `$BROWSER`, else `xdg-open`, when there is one: started and left to itself, its output discarded,
 /// so a browser that runs long (or a text one) never holds up the login.
-func openBrowser(_ url: String) {
+/// Whether one was started.
+@discardableResult
+func openBrowser(_ url: String) -> Bool {
     let environment = ProcessInfo.processInfo.environment
     let candidates = [environment["BROWSER"], "xdg-open"].compactMap { $0 }.filter { !$0.isEmpty }
     for candidate in candidates {
         guard let executable = try? Command.resolve(candidate) else { continue }
-        _ = try? Spawn.start(executable, [url], cwd: nil, environment: environment, stdout: "/dev/null", stderr: nil)
-        return
+        return (try? Spawn.start(executable, [url], cwd: nil, environment: environment, stdout: "/dev/null", stderr: nil)) != nil
     }
+    return false
 }

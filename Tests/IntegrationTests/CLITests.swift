@@ -98,5 +98,10 @@ import Testing
         #expect(demo.stdout.contains("409"))
         // The bank is on the key flow: only its public key registered, a DPoP-bound token.
         #expect(demo.stdout.contains("no API key exists for it") && demo.stdout.contains("DPoP token, 300 s"))
+        // The citizen's way in (issue 29.4): no browser here, so the demo walks the viewUri itself,
+        // through the dev ID provider's login, to the bank's page.
+        #expect(demo.stdout.contains("viewUri: http://127.0.0.1:") && demo.stdout.contains("no browser here"), "\(demo.stdout)")
+        #expect(demo.stdout.contains("POST https://127.0.0.1:") && demo.stdout.contains("/login/callback?code="), "\(demo.stdout)")
+        #expect(demo.stdout.contains("&status=granted\n") && demo.stdout.contains(" active\n"), "\(demo.stdout)")
     }
 }

@@ -3,17 +3,18 @@ import ChildProcess
 import TestSupport
 
 /// The Python that runs the independent checkers (`scripts/verify-log.py`, `verify-tiles.py`,
-/// `metric-families.py`, `webhook-receiver`, `key-bank-client.py`, `oidc-client.py`, `oidc-provider.py`, the OpenAPI checks and client generators): python3 on PATH when it has every
+/// `metric-families.py`, `webhook-receiver`, `key-bank-client.py`, `oidc-client.py`, `oidc-provider.py`, `browser-test.py`, the OpenAPI checks and client generators): python3 on PATH when it has every
 /// package they need, otherwise a virtual environment under `.build` with them installed, made once. Tests that need
 /// it run everywhere, and fail (saying why) where it cannot be had, instead of being skipped.
 enum TestPython {
     static let packages = [
         "cryptography", "prometheus_client", "standardwebhooks", "openapi-spec-validator", "jsonschema", "pyjwt", "joserfc", "opentelemetry-proto",
-        "openapi-python-client", "datamodel-code-generator", "authlib", "requests", "flask",
+        "openapi-python-client", "datamodel-code-generator", "authlib", "requests", "flask", "selenium", "axe-selenium-python",
     ]
     static let modules = [
         "cryptography.hazmat.primitives.asymmetric.ed25519", "prometheus_client.parser", "standardwebhooks", "openapi_spec_validator", "jsonschema", "jwt", "joserfc",
         "opentelemetry.proto.collector.trace.v1.trace_service_pb2", "openapi_python_client", "datamodel_code_generator", "authlib.integrations.flask_oauth2", "authlib.integrations.requests_client",
+        "selenium.webdriver", "axe_selenium_python",
     ]
 
     /// The interpreter; concurrent callers share the one set-up.

@@ -258,6 +258,9 @@ extension TestResponse {
             #expect(english.html.contains(#"<html lang="en">"#) && english.html.contains("Your consents"))
             let forced = try await browser.send(.get, "/me?lang=nb", headers: [.acceptLanguage: "en-GB,en;q=0.9"])
             #expect(forced.html.contains(#"<html lang="nb">"#) && forced.html.contains("Dine samtykker"))
+            // The access log speaks the page's language too.
+            #expect(english.html.contains("asked for your consent to read"), "\(english.html)")
+            #expect(forced.html.contains("ba om samtykke til å hente") && !forced.html.contains("asked for your consent"), "\(forced.html)")
         }
         // A purpose with markup, shown as text.
         let hostile = Array(String(decoding: RouterHarness.request(), as: UTF8.self).replacingOccurrences(of: "\"Mortgage\"", with: #""<script>alert(1)</script> & \"x\"""#).utf8)
