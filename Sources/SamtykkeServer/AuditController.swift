@@ -60,7 +60,7 @@ struct AuditController {
         let size = try await broker.store.logHead().size
         guard treeSize <= size else { throw Problem.invalid("treeSize", "is larger than the log (\(size))") }
         guard index < treeSize else { throw Problem.invalid("index", "must be below treeSize") }
-        let proof = try await LogReceipts(store: broker.store).inclusionProof(index: index, treeSize: treeSize)
+        let proof = try await broker.receipts.inclusionProof(index: index, treeSize: treeSize)
         return try JSONIO.response(InclusionProof(index: index, treeSize: treeSize, hashes: proof.map(\.base64)))
     }
 
@@ -76,7 +76,7 @@ struct AuditController {
         let size = try await broker.store.logHead().size
         guard to <= size else { throw Problem.invalid("to", "is larger than the log (\(size))") }
         guard from <= to else { throw Problem.invalid("from", "must not exceed to") }
-        let proof = try await LogReceipts(store: broker.store).consistencyProof(from: from, to: to)
+        let proof = try await broker.receipts.consistencyProof(from: from, to: to)
         return try JSONIO.response(ConsistencyProof(from: from, to: to, hashes: proof.map(\.base64)))
     }
 

@@ -59,6 +59,8 @@ public struct Broker: Sendable {
     public let activity = Activity()
     /// Where `WitnessService` submits checkpoints; none by default.
     public let witnesses: [WitnessClient]
+    /// The upper levels of the log's tree, read once and kept for every proof this instance serves.
+    let upperTreeLevels = UpperTreeLevels()
     /// What the witnesses cosigned, for the checkpoint routes to append.
     let cosignatures = HeldCosignatures()
     /// `serve --agency-log-policy`: release against the log (SPEC §5); nil keeps fetches as before.
@@ -181,8 +183,12 @@ public struct Broker: Sendable {
         self.clock = clock
         self.logger = logger
         let held = cosignatures
-        self.cosigner = agencyLogPolicy.map { QuorumCosigner(store: store, witnesses: witnesses, held: held, policy: $0) }
+        let upperLevels = upperTreeLevels
+        self.cosigner = agencyLogPolicy.map { QuorumCosigner(store: store, upperLevels: upperLevels, witnesses: witnesses, held: held, policy: $0) }
     }
+
+    /// Proofs and receipts from the store, its tree's upper levels kept in `upperTreeLevels`.
+    var receipts: LogReceipts { LogReceipts(store: store, upperLevels: upperTreeLevels) }
 
     /// The broker's public base URL, without a trailing slash.
     var publicBase: String {

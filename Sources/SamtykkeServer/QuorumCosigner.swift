@@ -21,14 +21,16 @@ actor QuorumCosigner {
     }
 
     private let store: any Store
+    private let upperLevels: UpperTreeLevels
     private let witnesses: [WitnessClient]
     private let held: HeldCosignatures
     private let policy: AgencyLogPolicy
     private var newest: Cosigned?
     private var round: Task<Cosigned, any Error>?
 
-    init(store: any Store, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
+    init(store: any Store, upperLevels: UpperTreeLevels, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
         self.store = store
+        self.upperLevels = upperLevels
         self.witnesses = witnesses
         self.held = held
         self.policy = policy
@@ -60,7 +62,7 @@ actor QuorumCosigner {
         defer { round = nil }
         guard let checkpoint = try await store.logHead().checkpoint else { throw QuorumCosignerError.noQuorum("the log has no checkpoint yet") }
         let note = checkpoint.note
-        let receipts = LogReceipts(store: store)
+        let receipts = LogReceipts(store: store, upperLevels: upperLevels)
         let witnesses = witnesses
         let answers = await withTaskGroup(of: (Int, Result<String, any Error>).self) { group in
             for (index, witness) in witnesses.enumerated() {

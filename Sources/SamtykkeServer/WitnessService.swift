@@ -31,7 +31,7 @@ struct WitnessService: Service, CustomStringConvertible {
     }
 
     private func follow(_ witness: WitnessClient, index: Int, health: DependencyHealth) async {
-        let receipts = LogReceipts(store: broker.store)
+        let receipts = broker.receipts
         var backoff: Duration?
         while !Task.isCancelled {
             do {
