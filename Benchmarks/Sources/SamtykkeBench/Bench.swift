@@ -285,7 +285,7 @@ extension SamtykkeBench {
         let store = try SQLiteStore(path: databasePath)
         let signer = LogSigner(origin: LogBench.origin, signer: try NoteSigner(name: LogBench.origin, privateKey: try KeyFiles.ed25519(pki.logKey)))
         let size = Int(try await store.logHead().size)
-        // No agency: serving the log never calls it, and `/readyz` answers 200 without it.
+        // No agency: serving the log never calls it.
         let (broker, url) = try await startLogBroker(options, logDirectory: logDirectory, pki: pki, agency: "https://127.0.0.1:9")
         _ = try await verifications(options, url: url, broker: broker, entries: size, averageLeafBytes: 0, auditorKey: auditorKey, pki: pki,
                                     citizen: people[0]) { count in try await logBench.grow(by: count, store: store, signer: signer) }
@@ -356,7 +356,7 @@ extension SamtykkeBench {
         return (audit, verification)
     }
 
-    /// `samtykke serve` over the log in `logDirectory`, once it answers `/readyz`.
+    /// `samtykke serve` over the log in `logDirectory`, once it serves the log's checkpoint.
     static func startLogBroker(_ options: Options, logDirectory: String, pki: PKIFiles, agency: String) async throws -> (ServerProcess, String) {
         let broker = ServerProcess(
             name: "log broker", executable: options.samtykke,
@@ -365,8 +365,9 @@ extension SamtykkeBench {
         )
         try broker.start()
         let url = try await broker.waitUntilListening()
+        // Serving its checkpoint, not `/readyz`, which also wants the agency that `--only audit` has not.
         try await waitFor("the broker serving the log", timeout: .seconds(60)) {
-            (try? await Command.run("curl", ["-sf", url + "/readyz"]))?.status == 0
+            (try? await Command.run("curl", ["-sf", url + "/v1/audit/tlog/checkpoint"]))?.status == 0
         }
         return (broker, url)
     }
