@@ -14,12 +14,17 @@ public actor LogMonitor {
     private let fetcher: any TileFetcher
     private let statePath: String
     private var state: MonitorState
-    /// One catch-up at a time: callers arriving while one runs wait for it, then look again.
-    private var running: Task<Void, any Error>?
+    /// One catch-up at a time, numbered by `started`: callers arriving while one runs share the
+    /// next one, since the one running may have read the checkpoint before they arrived.
+    private var running: (number: UInt64, task: Task<Void, any Error>)?
+    private var started: UInt64 = 0
+    /// How long `cover` keeps reading the log's checkpoint while it is smaller than a proof's tree.
+    private let patience: Duration
 
     /// Loads the state at `statePath` (the empty tree when there is none).
-    public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String) throws(LogMonitorError) {
+    public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String, patience: Duration = .seconds(2)) throws(LogMonitorError) {
         self.log = log
+        self.patience = patience
         self.fetcher = fetcher
         self.statePath = statePath
         state = try MonitorState.load(from: statePath, log: log)
@@ -33,25 +38,41 @@ public actor LogMonitor {
     /// Whether the monitor has seen the consent with this tag end.
     public func hasEnded(_ tag: ConsentTag) -> Bool { state.terminal.contains(tag) }
 
-    /// Reads the log's newest checkpoint and every entry it adds.
+    /// Reads the log's newest checkpoint (one read after this call) and every entry it adds.
     public func catchUp() async throws(LogMonitorError) {
         try requireRunning()
-        if let running {
-            do { try await running.value } catch { throw Self.typed(error) }
-            return
+        let arrived = started
+        while let running {
+            let fresh = running.number > arrived
+            // A catch-up that started before this call counts for nothing, also when it fails.
+            do { try await running.task.value } catch { if fresh { throw Self.typed(error) } }
+            if fresh { return }
         }
-        let task = Task { try await self.advance() }
-        running = task
-        defer { running = nil }
+        started += 1
+        let task = Task { try await self.advanceThenFinish() }
+        running = (started, task)
         do { try await task.value } catch { throw Self.typed(error) }
     }
 
+    /// Clears `running` on the actor before the task completes, so no caller resumed by its end can
+    /// take it for one still to come.
+    private func advanceThenFinish() async throws(LogMonitorError) {
+        defer { running = nil }
+        try await advance()
+    }
+
     /// Makes sure the monitor's tree covers `checkpoint` (a cosigned one, from a verified proof), and
-    /// that `checkpoint` is a prefix of it.
+    /// that `checkpoint` is a prefix of it. A log served by several instances or through a cache may
+    /// show an older checkpoint for a moment, so a smaller one is read again for up to `patience`
+    /// before the proof is refused.
     public func cover(_ checkpoint: Checkpoint) async throws(LogMonitorError) {
         try requireRunning()
-        // A catch-up already running may have read a checkpoint older than this one: then one more.
-        for _ in 0..<2 where state.checkpoint.size < checkpoint.size { try await catchUp() }
+        let deadline = ContinuousClock.now + patience
+        while state.checkpoint.size < checkpoint.size {
+            try await catchUp()
+            guard state.checkpoint.size < checkpoint.size, ContinuousClock.now < deadline else { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         // Another caller's catch-up may have moved the tree on meanwhile; a halt stays a halt.
         try requireRunning()
         let verified = state.checkpoint
