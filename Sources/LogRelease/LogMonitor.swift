@@ -18,6 +18,10 @@ public actor LogMonitor {
     /// next one, since the one running may have read the checkpoint before they arrived.
     private var running: (number: UInt64, task: Task<Void, any Error>)?
     private var started: UInt64 = 0
+    /// The roots of the trees this process verified lately, by size: a proof's checkpoint is almost
+    /// always one of them, and then no consistency proof need be read from the log for it.
+    private var recentRoots: [UInt64: Hash] = [:]
+    private static let recentRootsKept: UInt64 = 4096
     /// How long `cover` keeps reading the log's checkpoint while it is smaller than a proof's tree.
     private let patience: Duration
 
@@ -77,6 +81,12 @@ public actor LogMonitor {
         try requireRunning()
         let verified = state.checkpoint
         guard verified.size >= checkpoint.size else { throw .behind(logSize: verified.size, needed: checkpoint.size) }
+        if let root = recentRoots[checkpoint.size] {
+            guard root == checkpoint.rootHash else {
+                try halt("the cosigned checkpoint of \(checkpoint.size) entries is not a prefix of the verified tree of \(verified.size) (another root)")
+            }
+            return
+        }
         let proof: [Hash]
         do {
             proof = try await TileHashes.consistencyProof(from: checkpoint.size, size: verified.size, fetcher: fetcher)
@@ -122,6 +132,7 @@ public actor LogMonitor {
         var next = state
         // The stored right edge is that of a verified tree, so this cannot fail.
         var tree = try! MerkleTreeBuilder(size: old.size, rightEdge: state.rightEdge)
+        var roots: [UInt64: Hash] = [:]
         let width = UInt64(TilePath.fullWidth)
         for bundle in (old.size / width)...((checkpoint.size - 1) / width) {
             let first = bundle * width
@@ -138,6 +149,7 @@ public actor LogMonitor {
             for (offset, range) in ranges.enumerated() where first + UInt64(offset) >= old.size {
                 let leaf = Array(bytes[range])
                 tree.append(leafHash: MerkleHasher.leafHash(leaf))
+                if checkpoint.size - tree.size < Self.recentRootsKept { roots[tree.size] = tree.root() }
                 // An entry it cannot read might be an end it would miss.
                 guard let read = try? LogLeaf(leafBytes: leaf) else {
                     try halt("entry \(first + UInt64(offset)) is not an entry this monitor can read")
@@ -153,6 +165,7 @@ public actor LogMonitor {
         next.rightEdge = tree.rightEdge
         try next.save(to: statePath, log: log)
         state = next
+        recentRoots = recentRoots.filter { checkpoint.size - $0.key < Self.recentRootsKept }.merging(roots) { $1 }
     }
 
     /// A consent that reached one of these has no more fetches coming (SPEC §4's public invariants).
