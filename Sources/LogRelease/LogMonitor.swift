@@ -14,12 +14,21 @@ public actor LogMonitor {
     private let fetcher: any TileFetcher
     private let statePath: String
     private var state: MonitorState
-    /// One catch-up at a time: callers arriving while one runs wait for it, then look again.
-    private var running: Task<Void, any Error>?
+    /// One catch-up at a time, numbered by `started`: callers arriving while one runs share the
+    /// next one, since the one running may have read the checkpoint before they arrived.
+    private var running: (number: UInt64, task: Task<Void, any Error>)?
+    private var started: UInt64 = 0
+    /// The roots of the trees this process verified lately, by size: a proof's checkpoint is almost
+    /// always one of them, and then no consistency proof need be read from the log for it.
+    private var recentRoots: [UInt64: Hash] = [:]
+    private static let recentRootsKept: UInt64 = 4096
+    /// How long `cover` keeps reading the log's checkpoint while it is smaller than a proof's tree.
+    private let patience: Duration
 
     /// Loads the state at `statePath` (the empty tree when there is none).
-    public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String) throws(LogMonitorError) {
+    public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String, patience: Duration = .seconds(2)) throws(LogMonitorError) {
         self.log = log
+        self.patience = patience
         self.fetcher = fetcher
         self.statePath = statePath
         state = try MonitorState.load(from: statePath, log: log)
@@ -33,29 +42,51 @@ public actor LogMonitor {
     /// Whether the monitor has seen the consent with this tag end.
     public func hasEnded(_ tag: ConsentTag) -> Bool { state.terminal.contains(tag) }
 
-    /// Reads the log's newest checkpoint and every entry it adds.
+    /// Reads the log's newest checkpoint (one read after this call) and every entry it adds.
     public func catchUp() async throws(LogMonitorError) {
         try requireRunning()
-        if let running {
-            do { try await running.value } catch { throw Self.typed(error) }
-            return
+        let arrived = started
+        while let running {
+            let fresh = running.number > arrived
+            // A catch-up that started before this call counts for nothing, also when it fails.
+            do { try await running.task.value } catch { if fresh { throw Self.typed(error) } }
+            if fresh { return }
         }
-        let task = Task { try await self.advance() }
-        running = task
-        defer { running = nil }
+        started += 1
+        let task = Task { try await self.advanceThenFinish() }
+        running = (started, task)
         do { try await task.value } catch { throw Self.typed(error) }
     }
 
+    /// Clears `running` on the actor before the task completes, so no caller resumed by its end can
+    /// take it for one still to come.
+    private func advanceThenFinish() async throws(LogMonitorError) {
+        defer { running = nil }
+        try await advance()
+    }
+
     /// Makes sure the monitor's tree covers `checkpoint` (a cosigned one, from a verified proof), and
-    /// that `checkpoint` is a prefix of it.
+    /// that `checkpoint` is a prefix of it. A log served by several instances or through a cache may
+    /// show an older checkpoint for a moment, so a smaller one is read again for up to `patience`
+    /// before the proof is refused.
     public func cover(_ checkpoint: Checkpoint) async throws(LogMonitorError) {
         try requireRunning()
-        // A catch-up already running may have read a checkpoint older than this one: then one more.
-        for _ in 0..<2 where state.checkpoint.size < checkpoint.size { try await catchUp() }
+        let deadline = ContinuousClock.now + patience
+        while state.checkpoint.size < checkpoint.size {
+            try await catchUp()
+            guard state.checkpoint.size < checkpoint.size, ContinuousClock.now < deadline else { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         // Another caller's catch-up may have moved the tree on meanwhile; a halt stays a halt.
         try requireRunning()
         let verified = state.checkpoint
         guard verified.size >= checkpoint.size else { throw .behind(logSize: verified.size, needed: checkpoint.size) }
+        if let root = recentRoots[checkpoint.size] {
+            guard root == checkpoint.rootHash else {
+                try halt("the cosigned checkpoint of \(checkpoint.size) entries is not a prefix of the verified tree of \(verified.size) (another root)")
+            }
+            return
+        }
         let proof: [Hash]
         do {
             proof = try await TileHashes.consistencyProof(from: checkpoint.size, size: verified.size, fetcher: fetcher)
@@ -101,6 +132,7 @@ public actor LogMonitor {
         var next = state
         // The stored right edge is that of a verified tree, so this cannot fail.
         var tree = try! MerkleTreeBuilder(size: old.size, rightEdge: state.rightEdge)
+        var roots: [UInt64: Hash] = [:]
         let width = UInt64(TilePath.fullWidth)
         for bundle in (old.size / width)...((checkpoint.size - 1) / width) {
             let first = bundle * width
@@ -117,6 +149,7 @@ public actor LogMonitor {
             for (offset, range) in ranges.enumerated() where first + UInt64(offset) >= old.size {
                 let leaf = Array(bytes[range])
                 tree.append(leafHash: MerkleHasher.leafHash(leaf))
+                if checkpoint.size - tree.size < Self.recentRootsKept { roots[tree.size] = tree.root() }
                 // An entry it cannot read might be an end it would miss.
                 guard let read = try? LogLeaf(leafBytes: leaf) else {
                     try halt("entry \(first + UInt64(offset)) is not an entry this monitor can read")
@@ -132,6 +165,7 @@ public actor LogMonitor {
         next.rightEdge = tree.rightEdge
         try next.save(to: statePath, log: log)
         state = next
+        recentRoots = recentRoots.filter { checkpoint.size - $0.key < Self.recentRootsKept }.merging(roots) { $1 }
     }
 
     /// A consent that reached one of these has no more fetches coming (SPEC §4's public invariants).

@@ -85,6 +85,7 @@ public func buildBroker(
     var server = settings.server
     server.backend = opened.backend
     let cosignatures = HeldCosignatures()
+    let upperTreeLevels = UpperTreeLevels()
     let agencyLogPolicy = try settings.checkedAgencyLogPolicy(logVerifierKey: keys.logSigner.verifierKey)
     let witnesses = settings.witnesses
     let broker = Broker(
@@ -107,8 +108,9 @@ public func buildBroker(
         apiKeys: settings.apiKeys,
         witnessURLs: witnesses.map(\.url),
         cosignatures: cosignatures,
+        upperTreeLevels: upperTreeLevels,
         agencyLogPolicy: agencyLogPolicy,
-        cosigner: agencyLogPolicy.map { QuorumCosigner(store: opened.store, witnesses: witnesses, held: cosignatures, policy: $0) },
+        cosigner: agencyLogPolicy.map { QuorumCosigner(store: opened.store, upperLevels: upperTreeLevels, witnesses: witnesses, held: cosignatures, policy: $0) },
         clock: settings.clock,
         logger: logger
     )

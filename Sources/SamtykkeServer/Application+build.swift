@@ -161,7 +161,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
         .add(middleware: auditorKeys)
         .add(middleware: shape)
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.auditRate), policy: "auditor"))
-    AuditController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addRoutes(to: auditor)
+    AuditController(store: broker.store, receipts: broker.receipts, maxPageSize: broker.limits.maxPageSize).addRoutes(to: auditor)
     OpeningsController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addAuditorRoutes(to: auditor)
 
     return router

@@ -7,6 +7,8 @@ import SamtykkeStore
 /// The auditor's read-only view of the log (SPEC §2): entries with filters, and proofs.
 struct AuditController {
     let store: any LogStore & OpeningStore
+    /// Proofs over `store`, the tree's upper levels from the broker's memory.
+    let receipts: LogReceipts
     /// Most entries one page returns (`Broker.Limits.maxPageSize`).
     let maxPageSize: Int
 
@@ -62,7 +64,7 @@ struct AuditController {
         let size = try await store.logHead().size
         guard treeSize <= size else { throw Problem.invalid("treeSize", "is larger than the log (\(size))") }
         guard index < treeSize else { throw Problem.invalid("index", "must be below treeSize") }
-        let proof = try await LogReceipts(store: store).inclusionProof(index: index, treeSize: treeSize)
+        let proof = try await receipts.inclusionProof(index: index, treeSize: treeSize)
         return try JSONIO.response(InclusionProof(index: index, treeSize: treeSize, hashes: proof.map(\.base64)))
     }
 
@@ -78,7 +80,7 @@ struct AuditController {
         let size = try await store.logHead().size
         guard to <= size else { throw Problem.invalid("to", "is larger than the log (\(size))") }
         guard from <= to else { throw Problem.invalid("from", "must not exceed to") }
-        let proof = try await LogReceipts(store: store).consistencyProof(from: from, to: to)
+        let proof = try await receipts.consistencyProof(from: from, to: to)
         return try JSONIO.response(ConsistencyProof(from: from, to: to, hashes: proof.map(\.base64)))
     }
 

@@ -60,6 +60,9 @@ public struct Broker: Sendable {
     public let witnessURLs: [String]
     /// What the witnesses cosigned, for the checkpoint routes to append; the submitter fills it.
     package let cosignatures: HeldCosignatures
+    /// The upper levels of the log's tree, read once and kept for every proof this instance serves
+    /// (shared with the quorum cosigner's).
+    package let upperTreeLevels: UpperTreeLevels
     /// `serve --agency-log-policy`: release against the log (SPEC §5); nil keeps fetches as before.
     public let agencyLogPolicy: AgencyLogPolicy?
     /// With a policy: cosigned checkpoints that meet its quorum, for consent tokens' proofs.
@@ -153,6 +156,7 @@ public struct Broker: Sendable {
         apiKeys: Bool = true,
         witnessURLs: [String] = [],
         cosignatures: HeldCosignatures = HeldCosignatures(),
+        upperTreeLevels: UpperTreeLevels = UpperTreeLevels(),
         agencyLogPolicy: AgencyLogPolicy? = nil,
         cosigner: (any CheckpointCosigner)? = nil,
         clock: @escaping @Sendable () -> Date = { Date() },
@@ -179,11 +183,15 @@ public struct Broker: Sendable {
         self.apiKeys = apiKeys
         self.witnessURLs = witnessURLs
         self.cosignatures = cosignatures
+        self.upperTreeLevels = upperTreeLevels
         self.agencyLogPolicy = agencyLogPolicy
         self.cosigner = cosigner
         self.clock = clock
         self.logger = logger
     }
+
+    /// Proofs and receipts from the store, its tree's upper levels kept in `upperTreeLevels`.
+    package var receipts: LogReceipts { LogReceipts(store: store, upperLevels: upperTreeLevels) }
 
     /// The broker's public base URL, without a trailing slash.
     var publicBase: String {

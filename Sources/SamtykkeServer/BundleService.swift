@@ -174,7 +174,7 @@ struct BundleService: Sendable {
         }
         Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "witnesses")], preferredDisplayUnit: .seconds).record(duration: committed.duration(to: .now))
         let hashes = cosigned.size == receipt.treeSize
-            ? receipt.inclusionProof : try await LogReceipts(store: broker.store).inclusionProof(index: receipt.index, treeSize: cosigned.size)
+            ? receipt.inclusionProof : try await broker.receipts.inclusionProof(index: receipt.index, treeSize: cosigned.size)
         let proof = TlogProof(index: receipt.index, hashes: hashes, signedCheckpoint: cosigned.note)
         let claims = ConsentTokenClaims(
             consent: consent,
@@ -222,7 +222,7 @@ struct BundleService: Sendable {
         guard let opened = seal.open(sealed), let jws = String(bytes: opened, encoding: .utf8) else {
             throw Problem(.conflict, "idempotency-expired", "The bundle can no longer be replayed", detail: "send the request with a new Idempotency-Key", field: "Idempotency-Key")
         }
-        let receipt = try await LogReceipts(store: broker.store).receipt(for: index)
+        let receipt = try await broker.receipts.receipt(for: index)
         // With the witnesses' cosignatures of that checkpoint: a receipt cut at issue has none yet,
         // so a retry is how a bank gets one that `bundle verify --witness-key` accepts.
         return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint)))

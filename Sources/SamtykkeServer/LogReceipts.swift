@@ -2,24 +2,23 @@ import SamtykkeCore
 import SamtykkeStore
 import TransparencyLog
 
-/// Roots, proofs and receipts from the stored tree, each in one round trip for its nodes.
+/// Proofs and receipts from the stored tree, each in at most one round trip for its nodes, with the
+/// tree's upper levels answered from memory (the broker's one `UpperTreeLevels`).
 package struct LogReceipts: Sendable {
     let store: any LogStore & OpeningStore
+    let upperLevels: UpperTreeLevels
 
-    package init(store: any LogStore & OpeningStore) {
+    package init(store: any LogStore & OpeningStore, upperLevels: UpperTreeLevels) {
         self.store = store
+        self.upperLevels = upperLevels
     }
 
     func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> [Hash] {
-        try await PrefetchedSubtrees.compute(
-            { try MerkleTree.inclusionProof(index: index, size: treeSize, source: $0) }, fetch: store.subtreeHashes
-        )
+        try await upperLevels.inclusionProof(index: index, treeSize: treeSize, store: store)
     }
 
     package func consistencyProof(from: UInt64, to: UInt64) async throws -> [Hash] {
-        try await PrefetchedSubtrees.compute(
-            { try MerkleTree.consistencyProof(from: from, to: to, source: $0) }, fetch: store.subtreeHashes
-        )
+        try await upperLevels.consistencyProof(from: from, to: to, store: store)
     }
 
     /// Entry `index` proven against the newest checkpoint.

@@ -17,6 +17,7 @@ package actor QuorumCosigner: CheckpointCosigner {
     package typealias Cosigned = QuorumCheckpoint
 
     private let store: any Store
+    private let upperLevels: UpperTreeLevels
     private let witnesses: [WitnessClient]
     private let held: HeldCosignatures
     private let policy: AgencyLogPolicy
@@ -28,8 +29,9 @@ package actor QuorumCosigner: CheckpointCosigner {
     /// Witnesses whose latest submission has not been answered yet.
     private var answering: Set<Int> = []
 
-    package init(store: any Store, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
+    package init(store: any Store, upperLevels: UpperTreeLevels, witnesses: [WitnessClient], held: HeldCosignatures, policy: AgencyLogPolicy) {
         self.store = store
+        self.upperLevels = upperLevels
         self.witnesses = witnesses
         self.held = held
         self.policy = policy
@@ -62,7 +64,7 @@ package actor QuorumCosigner: CheckpointCosigner {
         guard let checkpoint = try await store.logHead().checkpoint else { throw QuorumCosignerError.noQuorum("the log has no checkpoint yet") }
         let note = checkpoint.note
         roundNote = note
-        let receipts = LogReceipts(store: store)
+        let receipts = LogReceipts(store: store, upperLevels: upperLevels)
         let (answers, heard) = AsyncStream.makeStream(of: (Int, Result<String, any Error>).self)
         var asked = 0
         // A witness still answering an earlier round is not asked again until it has: a witness

@@ -41,7 +41,7 @@ package struct WitnessService: Service, CustomStringConvertible {
     }
 
     private func follow(_ witness: WitnessClient, index: Int, health: DependencyHealth) async {
-        let receipts = LogReceipts(store: broker.store)
+        let receipts = broker.receipts
         var backoff: Duration?
         while !Task.isCancelled {
             do {

@@ -7,9 +7,9 @@ import TransparencyLog
 /// The monitor follows the log from its own state file: it never trusts a smaller or forked tree,
 /// says why it stopped (also after a restart), and resumes without re-reading the log.
 @Suite struct LogMonitorTests {
-    static func monitor(_ log: BrokerLog, _ directory: String) async throws -> LogMonitor {
+    static func monitor(_ log: BrokerLog, _ directory: String, patience: Duration = .seconds(2)) async throws -> LogMonitor {
         let policy = try LogPolicy(parsing: Array(await log.policy().utf8))
-        return try LogMonitor(log: policy.logs[0], fetcher: log, statePath: directory + "/monitor.json")
+        return try LogMonitor(log: policy.logs[0], fetcher: log, statePath: directory + "/monitor.json", patience: patience)
     }
 
     static func halted(_ body: () async throws(LogMonitorError) -> Void) async -> String? {
@@ -96,6 +96,62 @@ import TransparencyLog
             let monitor = try await Self.monitor(log, directory)
             let why = await Self.halted { () async throws(LogMonitorError) in try await monitor.catchUp() }
             #expect(why?.contains("do not give the root the log signed") == true, "\(String(describing: why))")
+        }
+    }
+
+    /// Proofs arrive while the log grows and while catch-ups for smaller trees are under way: a
+    /// catch-up that read an older checkpoint is never taken as the answer for a larger tree (issue 28).
+    /// No patience: each cover must be answered by the first read of the checkpoint after it.
+    @Test func coversEveryPublishedTreeWhileTheLogGrows() async throws {
+        try await withTemporaryDirectory { directory in
+            let log = try BrokerLog(directory: directory)
+            let monitor = try await Self.monitor(log, directory, patience: .zero)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<400 {
+                    try await log.append(.fetch, for: BrokerLog.Consent())
+                    let checkpoint = try await log.checkpoint()
+                    group.addTask { try await monitor.cover(checkpoint) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await monitor.size == 400)
+        }
+    }
+
+    /// A log that shows an older checkpoint for a moment (a cache, another instance) is read again
+    /// for the monitor's patience; past it, the proof is refused as ahead of the log.
+    @Test func waitsItsPatienceForALaggingCheckpoint() async throws {
+        try await withTemporaryDirectory { directory in
+            let log = try BrokerLog(directory: directory)
+            for _ in 0..<5 { try await log.append(.fetch, for: BrokerLog.Consent()) }
+            await log.serveCheckpoint(try await log.signer.sign(log.checkpoint().body))
+            try await log.append(.fetch, for: BrokerLog.Consent())
+            let ahead = try await log.checkpoint()
+            for name in ["a", "b"] { try FileManager.default.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: false) }
+            let impatient = try await Self.monitor(log, directory + "/a", patience: .zero)
+            await #expect(throws: LogMonitorError.behind(logSize: 5, needed: 6)) { try await impatient.cover(ahead) }
+            let patient = try await Self.monitor(log, directory + "/b", patience: .seconds(5))
+            async let covered: Void = patient.cover(ahead)
+            try await Task.sleep(for: .milliseconds(100))
+            await log.serveCheckpoint(nil)
+            try await covered
+            #expect(await patient.size == 6)
+        }
+    }
+
+    /// A proof's tree the monitor passed through while catching up is checked against the root it
+    /// computed there: no tile is read for it (issue 28.5, one less round trip per release).
+    @Test func coversATreeItPassedThroughWithoutReadingTheLog() async throws {
+        try await withTemporaryDirectory { directory in
+            let log = try BrokerLog(directory: directory)
+            for _ in 0..<5 { try await log.append(.fetch, for: BrokerLog.Consent()) }
+            let passed = try await log.checkpoint()
+            for _ in 0..<300 { try await log.append(.fetch, for: BrokerLog.Consent()) }
+            let monitor = try await Self.monitor(log, directory)
+            try await monitor.catchUp()
+            await log.resetFetched()
+            try await monitor.cover(passed)
+            #expect(await log.fetched == [])
         }
     }
 

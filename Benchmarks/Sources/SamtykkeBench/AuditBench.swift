@@ -44,3 +44,22 @@ enum OpenSSLSpeed {
         throw BenchError("cannot read `openssl speed` output: \(result.stdout.suffix(300)) \(result.stderr.suffix(300))")
     }
 }
+
+/// Issue 27 point 7 on the v2 log the broker serves: `audit verify --auditor-key` with every
+/// opening, and a citizen's `consent log --verify` (first run, and a second after `newEntries` more
+/// entries), each the `samtykke` command over HTTP. The public figure is `AuditResult`.
+struct VerificationResult: Codable, Sendable {
+    var entries: Int
+    var openedRunSeconds: [Double]
+    /// The median run's.
+    var openedSeconds: Double
+    var openedEntriesPerSecond: Double
+    /// The citizen's first run over the whole log: entries scanned per second, and how many were
+    /// about them.
+    var citizenSeconds: Double
+    var citizenEntriesPerSecond: Double
+    var citizenEntriesFound: Int
+    var newEntries: Int
+    var citizenSecondRunSeconds: Double
+    var verified: Bool
+}

@@ -1,8 +1,10 @@
+import CanonicalJSON
 import Foundation
 import ChildProcess
 import TestSupport
 import GRDB
 import SQLiteStore
+import SamtykkeJOSE
 import SamtykkeStore
 import TransparencyLog
 
@@ -66,8 +68,8 @@ struct Report: Codable, Sendable {
     var log: LogBench.Results
     var audit: AuditResult?
     var auditProfile: ProfileResult?
-    /// Issue 27: the three verifications over a v2 log, in this process.
-    var verification: VerifyBench.Result?
+    /// Issue 27: `audit verify` with the openings and the citizen's `consent log --verify`.
+    var verification: VerificationResult?
     var sha256: SHA256Bound
     var targets: [Target]
     /// The figures other checks read, by fixed names.
@@ -176,40 +178,24 @@ struct SamtykkeBench {
         let (measuredLog, store, logSigner) = try await logBench.run(log: log)
         var logResults = measuredLog
 
-        // `samtykke audit verify` over HTTP against a broker serving the largest log.
-        var audit: AuditResult?
+        // Issue 27 point 7: the three verifications, each the `samtykke` command over HTTP against a
+        // broker serving the largest log (v2 entries with their openings and subject keys).
         let verifySize = logResults.sizes.last?.entries ?? 0
         let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--name", "Benchmark auditor"])
         let (logBroker, url) = try await startLogBroker(options, logDirectory: logDirectory, pki: pki, agency: "https://127.0.0.1:\(agency.port)")
-        log("audit verify: \(verifySize) entries from \(url)")
-        // Three runs, each from an empty state file; the median one is reported. The first finds the
-        // broker's mapped pages of the log cold, and a run that shares the machine with other work is
-        // slowed by it; the median is the usual run of an auditor against a serving broker.
-        var runs: [VerifyRun] = []
-        for attempt in 1...3 {
-            let run = try await timedVerify(options, url: url, auditorKey: auditorKey, state: options.work + "/audit-state-\(attempt).json", broker: logBroker)
-            runs.append(run)
-            log(String(format: "  run %d: %.2f s, %.0f entries/s (other work: %.2f cores)", attempt, run.seconds, Double(verifySize) / run.seconds, run.otherCores))
-        }
-        let median = runs.sorted { $0.seconds < $1.seconds }[1]
         let average = logResults.averageLeafBytes
-        audit = AuditResult(
-            entries: verifySize, averageLeafBytes: average, runSeconds: runs.map(\.seconds), runOtherCores: runs.map(\.otherCores), seconds: median.seconds,
-            entriesPerSecond: Double(verifySize) / median.seconds, leafBytesPerSecond: Double(verifySize) * average / median.seconds,
-            verifyCPUSeconds: median.verifyUser + median.verifySystem, brokerCPUSeconds: median.brokerCPU,
-            brokerPeakMemoryKiB: ProcFS.memoryKiB(pid: logBroker.pid, field: "VmHWM"),
-            verified: runs.allSatisfy { $0.status == 0 }, output: median.output
-        )
-        log(String(format: "  %@, median %.1f s: %.0f entries/s, %.1f MB/s of leaves", audit!.verified ? "verified" : "FAILED",
-                   median.seconds, audit!.entriesPerSecond, audit!.leafBytesPerSecond / 1e6))
+        let (audit, verification) = try await verifications(
+            options, url: url, broker: logBroker, entries: verifySize, averageLeafBytes: average, auditorKey: auditorKey, pki: pki,
+            citizen: people[0]
+        ) { count in try await logBench.grow(by: count, store: store, signer: logSigner) }
         // Where its time goes: a second run, sampled for a while, then stopped.
         var auditProfile: ProfileResult?
         if settings.profileSeconds > 0, Profiler.available {
-            let seconds = min(10, max(2, median.seconds * 0.5))
+            let seconds = min(10, max(2, audit.seconds * 0.5))
             log("profiling a second audit verify for \(Int(seconds)) s")
             let verifier = try Spawn.start(
                 options.samtykke,
-                ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", options.work + "/audit-state-profiled.json", "--json"],
+                ["audit", "verify", "--server", url, "--state", options.work + "/audit-state-profiled.json", "--json"],
                 cwd: options.repo, environment: Command.cleanEnvironment(), stdout: options.work + "/audit-profiled.log", stderr: nil
             )
             do {
@@ -231,9 +217,6 @@ struct SamtykkeBench {
         guard let note = try await store.logHead().checkpoint?.note else { throw BenchError("the log has no checkpoint") }
         let checkpoint = try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: logSigner.verifierKey))
         logResults.inProcessHashing = try LogBench.hashEverything(databasePath: databasePath, checkpointRoot: checkpoint.rootHash)
-
-        // Issue 27: anyone's, an auditor's and a citizen's verification of a v2 log.
-        let verification = try await VerifyBench(entries: verifySizeV2).run(log: log)
 
         // The SHA-256 bound, on this machine, at the average leaf size (+1 for the 0x00 leaf prefix).
         let leafBytes = Int(average.rounded()) + 1
@@ -297,18 +280,83 @@ extension SamtykkeBench {
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
                                       connectShim: nil, postgres: "", people: people)
         let auditorKey = try await brokerBench.cli(["auditor", "add", "--data-dir", logDirectory, "--name", "Benchmark auditor \(UUID().uuidString.prefix(8))"])
-        // No agency: serving the log never calls it, and `/readyz` answers 200 without it.
+        let logBench = LogBench(settings: settings, databasePath: databasePath, appendsDatabasePath: logDirectory + "/appends.sqlite",
+                                logKeyPath: pki.logKey, people: people)
+        let store = try SQLiteStore(path: databasePath)
+        let signer = LogSigner(origin: LogBench.origin, signer: try NoteSigner(name: LogBench.origin, privateKey: try KeyFiles.ed25519(pki.logKey)))
+        let size = Int(try await store.logHead().size)
+        // No agency: serving the log never calls it.
         let (broker, url) = try await startLogBroker(options, logDirectory: logDirectory, pki: pki, agency: "https://127.0.0.1:9")
-        for attempt in 1...2 {
-            let run = try await timedVerify(options, url: url, auditorKey: auditorKey, state: options.work + "/audit-state-\(UUID().uuidString).json", broker: broker)
-            guard run.status == 0 else { throw BenchError("audit verify failed: \(run.output)") }
-            log(String(format: "audit verify %d: %.2f s, %.0f entries/s, broker CPU %.2f s, verify CPU %.2f s (user %.2f, system %.2f)", attempt, run.seconds,
-                       Double(settings.auditVerifySize) / run.seconds, run.brokerCPU, run.verifyUser + run.verifySystem, run.verifyUser, run.verifySystem))
-        }
+        _ = try await verifications(options, url: url, broker: broker, entries: size, averageLeafBytes: 0, auditorKey: auditorKey, pki: pki,
+                                    citizen: people[0]) { count in try await logBench.grow(by: count, store: store, signer: signer) }
         await broker.stop()
     }
 
-    /// `samtykke serve` over the log in `logDirectory`, once it answers `/readyz`.
+    /// Issue 27 point 7 over HTTP against `broker`, serving a log of `entries` v2 entries: three
+    /// public `audit verify` runs and three with the auditor key (one when the first takes over a
+    /// minute), each from an empty state file (the median of each is reported; the first finds the broker's mapped pages of the log cold, and a run
+    /// that shares the machine with other work is slowed by it), then the citizen's first
+    /// `consent log --verify`, `grow` appending 1,000 entries, and the citizen's second run from the
+    /// state of the first.
+    static func verifications(
+        _ options: Options, url: String, broker: ServerProcess, entries: Int, averageLeafBytes: Double, auditorKey: String, pki: PKIFiles,
+        citizen: String, grow: (Int) async throws -> Void
+    ) async throws -> (AuditResult, VerificationResult) {
+        func median(_ name: String, _ extra: [String]) async throws -> (runs: [VerifyRun], median: VerifyRun) {
+            log("\(name): \(entries) entries from \(url)")
+            var runs: [VerifyRun] = []
+            for attempt in 1...3 {
+                // A run of over a minute is one: three would make the whole benchmark wait for it.
+                if let first = runs.first, first.seconds > 60 { break }
+                let run = try await timedVerify(options, arguments: ["audit", "verify", "--server", url, "--state", options.work + "/audit-state-\(UUID().uuidString).json", "--json"] + extra,
+                                                broker: broker)
+                guard run.status == 0 else { throw BenchError("\(name) failed: \(run.output)") }
+                runs.append(run)
+                log(String(format: "  run %d: %.2f s, %.0f entries/s, broker CPU %.2f s, verify CPU %.2f s (other work: %.2f cores)", attempt, run.seconds,
+                           Double(entries) / run.seconds, run.brokerCPU, run.verifyUser + run.verifySystem, run.otherCores))
+            }
+            return (runs, runs.sorted { $0.seconds < $1.seconds }[runs.count / 2])
+        }
+        let (publicRuns, publicRun) = try await median("audit verify (public)", [])
+        let audit = AuditResult(
+            entries: entries, averageLeafBytes: averageLeafBytes, runSeconds: publicRuns.map(\.seconds), runOtherCores: publicRuns.map(\.otherCores),
+            seconds: publicRun.seconds, entriesPerSecond: Double(entries) / publicRun.seconds, leafBytesPerSecond: Double(entries) * averageLeafBytes / publicRun.seconds,
+            verifyCPUSeconds: publicRun.verifyUser + publicRun.verifySystem, brokerCPUSeconds: publicRun.brokerCPU,
+            brokerPeakMemoryKiB: ProcFS.memoryKiB(pid: broker.pid, field: "VmHWM"), verified: true, output: publicRun.output
+        )
+        let (openedRuns, openedRun) = try await median("audit verify --auditor-key (every opening)", ["--auditor-key", auditorKey])
+
+        // The citizen: an ID token from the dev provider the broker trusts (`--pki`), minted per run.
+        let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(pki.idProviderKey)))
+        let state = options.work + "/citizen-state-\(UUID().uuidString).json"
+        func citizenRun() async throws -> (seconds: Double, found: Int) {
+            let token = try provider.mint(pid: citizen, lifetime: 300)
+            let run = try await timedVerify(options, arguments: ["consent", "log", "--verify", "--server", url, "--id-token", token, "--state", state, "--json"],
+                                            broker: broker)
+            struct Report: Decodable { let verified: Bool; let entries: [JSONValue]? }
+            guard run.status == 0, let report = try? JSONDecoder().decode(Report.self, from: Data(run.output.utf8)), report.verified else {
+                throw BenchError("consent log --verify failed: \(run.output.prefix(2000))")
+            }
+            return (run.seconds, report.entries?.count ?? 0)
+        }
+        log("consent log --verify (a citizen's first run)")
+        let first = try await citizenRun()
+        log(String(format: "  %.2f s, %.0f entries/s scanned, %d about the citizen", first.seconds, Double(entries) / first.seconds, first.found))
+        let newEntries = 1_000
+        log("log: \(newEntries) more entries through LogSequencer, then the citizen's second run")
+        try await grow(newEntries)
+        let second = try await citizenRun()
+        log(String(format: "  %.3f s", second.seconds))
+        let verification = VerificationResult(
+            entries: entries, openedRunSeconds: openedRuns.map(\.seconds), openedSeconds: openedRun.seconds,
+            openedEntriesPerSecond: Double(entries) / openedRun.seconds, citizenSeconds: first.seconds,
+            citizenEntriesPerSecond: Double(entries) / first.seconds, citizenEntriesFound: first.found, newEntries: newEntries,
+            citizenSecondRunSeconds: second.seconds, verified: true
+        )
+        return (audit, verification)
+    }
+
+    /// `samtykke serve` over the log in `logDirectory`, once it serves the log's checkpoint.
     static func startLogBroker(_ options: Options, logDirectory: String, pki: PKIFiles, agency: String) async throws -> (ServerProcess, String) {
         let broker = ServerProcess(
             name: "log broker", executable: options.samtykke,
@@ -317,13 +365,14 @@ extension SamtykkeBench {
         )
         try broker.start()
         let url = try await broker.waitUntilListening()
+        // Serving its checkpoint, not `/readyz`, which also wants the agency that `--only audit` has not.
         try await waitFor("the broker serving the log", timeout: .seconds(60)) {
-            (try? await Command.run("curl", ["-sf", url + "/readyz"]))?.status == 0
+            (try? await Command.run("curl", ["-sf", url + "/v1/audit/tlog/checkpoint"]))?.status == 0
         }
         return (broker, url)
     }
 
-    /// One `audit verify` from an empty state file: its wall time, its CPU and the broker's, and the
+    /// One verification command: its wall time, its CPU and the broker's, and the
     /// cores other processes kept busy meanwhile.
     struct VerifyRun {
         var seconds: Double
@@ -335,13 +384,12 @@ extension SamtykkeBench {
         var output: String
     }
 
-    static func timedVerify(_ options: Options, url: String, auditorKey: String, state: String, broker: ServerProcess) async throws -> VerifyRun {
+    static func timedVerify(_ options: Options, arguments: [String], broker: ServerProcess) async throws -> VerifyRun {
         let brokerCPU0 = ProcFS.cpuSeconds(pid: broker.pid)
         let machine0 = ProcFS.machineBusySeconds()
         var usage0 = rusage()
         getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage0)
-        let verify = try await Command.run(options.samtykke, ["audit", "verify", "--server", url, "--auditor-key", auditorKey, "--state", state, "--json"],
-                                           cwd: options.repo)
+        let verify = try await Command.run(options.samtykke, arguments, cwd: options.repo)
         var usage1 = rusage()
         getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage1)
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }

@@ -8,6 +8,7 @@ import SQLiteStore
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
+import Synchronization
 import TransparencyLog
 
 /// The consent log on its own: durable appends through the product's path (`LogSequencer` over
@@ -36,11 +37,14 @@ struct LogBench {
         var durableAppends: Int
         var durableAppendsPerSecond: Double
         var durableAppendLatency: Latency
+        /// Through the product's path: `UpperTreeLevels` over `SQLiteStore` (what the HTTP handlers do).
         var root: ProofTiming
         var inclusion: ProofTiming
         var consistency: ProofTiming
-        /// The same proofs computed straight on one read transaction: the Merkle work and node reads
-        /// without the async hop to a pooled reader that every store read pays.
+        /// The same computed straight on one read transaction, every node read from SQLite: the Merkle
+        /// work and node reads without the upper levels in memory and without the async hop to a
+        /// pooled reader that every store read pays.
+        var rootDirect: ProofTiming
         var inclusionDirect: ProofTiming
         var consistencyDirect: ProofTiming
         /// The direct timings again on a connection with memory-mapped I/O (`PRAGMA mmap_size`): node
@@ -159,7 +163,7 @@ struct LogBench {
                 durableAppendsPerSecond: appendSeconds > 0 ? Double(appends) / appendSeconds : 0,
                 durableAppendLatency: Latency(millis: appendMillis),
                 root: timings.root, inclusion: timings.inclusion, consistency: timings.consistency,
-                inclusionDirect: timings.inclusionDirect, consistencyDirect: timings.consistencyDirect,
+                rootDirect: timings.rootDirect, inclusionDirect: timings.inclusionDirect, consistencyDirect: timings.consistencyDirect,
                 rootMmap: timings.rootMmap, inclusionMmap: timings.inclusionMmap, consistencyMmap: timings.consistencyMmap,
                 proofsVerified: timings.verified
             ))
@@ -219,6 +223,21 @@ struct LogBench {
         try await Self.append(factory.consent(now: Date()), through: LogSequencer(store: store, signer: signer))
     }
 
+    /// `count` more entries through the product, 64 callers at a time (group commit), while a broker
+    /// serves the log: what a citizen's second `consent log --verify` finds new.
+    func grow(by count: Int, store: SQLiteStore, signer: LogSigner) async throws {
+        let sequencer = LogSequencer(store: store, signer: signer)
+        let consents = LeafFactory(bank: try OrgNumber(BrokerBench.bankOrg), people: try people.map { try PersonID($0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<64 {
+                group.addTask {
+                    for _ in stride(from: caller, to: count, by: 64) { try await Self.append(consents.consent(now: Date()), through: sequencer) }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     /// One new consent committed the way the bank API does it: a `create` change through the sequencer.
     @discardableResult
     static func append(_ consent: Consent, through sequencer: LogSequencer) async throws -> LogSequencer.Committed {
@@ -275,16 +294,20 @@ struct LogBench {
     /// writes them, without a checkpoint: the next durable append signs one.
     static func bulkAppend(_ queue: DatabaseQueue, from start: Int, to end: Int, factory: inout LeafFactory, tree: inout MerkleTreeBuilder) throws {
         try queue.write { db in
-            let insertEntry = try db.makeStatement(sql: "INSERT INTO auditEntry (idx, leaf, leafHash, type, time, consentId, personId, bankOrg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            // A v2 entry's row names nobody (its opening does), as `SQLiteStore.commit` writes it.
+            let insertEntry = try db.makeStatement(sql: "INSERT INTO auditEntry (idx, leaf, leafHash, type, time) VALUES (?, ?, ?, ?, ?)")
             let insertNode = try db.makeStatement(sql: "INSERT INTO merkleNode (level, idx, hash) VALUES (?, ?, ?)")
+            let insertOpening = try db.makeStatement(sql: "INSERT INTO entryOpening (idx, type, consentId, personId, bankOrg, salt, private) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let insertTag = try db.makeStatement(sql: "INSERT INTO consentTag (consentId, tag) VALUES (?, ?)")
+            let insertKey = try db.makeStatement(sql: "INSERT OR IGNORE INTO subjectKey (personId, key) VALUES (?, ?)")
+            for (person, key) in factory.subjectKeys { try insertKey.execute(arguments: [person.digits, Data(key.bytes)]) }
             for index in start..<end {
-                let entry = try factory.next(index: UInt64(index))
-                let leaf = try entry.leafBytes()
-                let leafHash = MerkleHasher.leafHash(leaf)
-                try insertEntry.execute(arguments: [
-                    Int64(index), Data(leaf), Data(leafHash.bytes), entry.type.rawValue, entry.time,
-                    entry.consentId.description, entry.personId.digits, entry.bankOrg.digits,
-                ])
+                let sealed = try factory.next(index: UInt64(index))
+                let leafHash = MerkleHasher.leafHash(sealed.leaf)
+                try insertEntry.execute(arguments: [Int64(index), Data(sealed.leaf), Data(leafHash.bytes), sealed.entry.type.rawValue, sealed.entry.time])
+                let row = try sealed.opening.row()
+                try insertOpening.execute(arguments: [Int64(row.index), row.type, row.consentId, row.personId, row.bankOrg, Data(row.salt), Data(row.privateJSON)])
+                if let tag = sealed.newTag { try insertTag.execute(arguments: [sealed.entry.consentId.description, Data(tag.bytes)]) }
                 for node in tree.append(leafHash: leafHash) {
                     try insertNode.execute(arguments: [node.level, Int64(node.index), Data(node.hash.bytes)])
                 }
@@ -359,38 +382,52 @@ struct LogBench {
         let mmap = try await Self.direct(mapped, size: size, rootSizes: rootSizes, indexes: indexes, oldSizes: oldSizes)
         let fullRoot = direct.fullRoot
 
-        var inclusionMicros: [Double] = []
         var verified = 0
         let leafHashes = try await plain.read { db in
             try indexes.prefix(50).map { index in
                 Hash(bytes: try Data.fetchOne(db, sql: "SELECT leafHash FROM auditEntry WHERE idx = ?", arguments: [Int64(index)])!)!
             }
         }
-        for (position, index) in indexes.enumerated() {
-            let t0 = ContinuousClock.now
-            let proof = try await PrefetchedSubtrees.compute(
-                { try MerkleTree.inclusionProof(index: index, size: size, source: $0) }, fetch: store.subtreeHashes
-            )
-            inclusionMicros.append((ContinuousClock.now - t0).seconds * 1e6)
-            if position < leafHashes.count {
-                try MerkleVerifier.verifyInclusion(index: index, size: size, leafHash: leafHashes[position], proof: proof, root: fullRoot)
-                verified += 1
-            }
-        }
-        var consistencyMicros: [Double] = []
         let oldRoots = try await plain.read { db in
             try oldSizes.prefix(50).map { try MerkleTree.root(size: $0, source: try CountingSource(db: db)) }
         }
-        for (position, old) in oldSizes.enumerated() {
-            let t0 = ContinuousClock.now
-            let proof = try await PrefetchedSubtrees.compute(
-                { try MerkleTree.consistencyProof(from: old, to: size, source: $0) }, fetch: store.subtreeHashes
-            )
-            consistencyMicros.append((ContinuousClock.now - t0).seconds * 1e6)
-            if position < oldRoots.count {
-                try MerkleVerifier.verifyConsistency(from: old, to: size, proof: proof, fromRoot: oldRoots[position], toRoot: fullRoot)
-                verified += 1
+        // The product's path, with the upper levels of the tree in memory as a serving broker has them:
+        // one untimed pass reads them (a broker reads each once in its life), the second is timed.
+        let counting = NodeCountingStore(store)
+        let upper = UpperTreeLevels()
+        var rootMicros: [Double] = [], inclusionMicros: [Double] = [], consistencyMicros: [Double] = []
+        var reads = (root: 0, inclusion: 0, consistency: 0)
+        for pass in 0..<2 {
+            let timed = pass == 1
+            counting.reset()
+            for rootSize in rootSizes {
+                let t0 = ContinuousClock.now
+                _ = try await upper.root(size: rootSize, store: counting)
+                if timed { rootMicros.append((ContinuousClock.now - t0).seconds * 1e6) }
             }
+            reads.root = counting.reads
+            counting.reset()
+            for (position, index) in indexes.enumerated() {
+                let t0 = ContinuousClock.now
+                let proof = try await upper.inclusionProof(index: index, treeSize: size, store: counting)
+                if timed { inclusionMicros.append((ContinuousClock.now - t0).seconds * 1e6) }
+                if timed, position < leafHashes.count {
+                    try MerkleVerifier.verifyInclusion(index: index, size: size, leafHash: leafHashes[position], proof: proof, root: fullRoot)
+                    verified += 1
+                }
+            }
+            reads.inclusion = counting.reads
+            counting.reset()
+            for (position, old) in oldSizes.enumerated() {
+                let t0 = ContinuousClock.now
+                let proof = try await upper.consistencyProof(from: old, to: size, store: counting)
+                if timed { consistencyMicros.append((ContinuousClock.now - t0).seconds * 1e6) }
+                if timed, position < oldRoots.count {
+                    try MerkleVerifier.verifyConsistency(from: old, to: size, proof: proof, fromRoot: oldRoots[position], toRoot: fullRoot)
+                    verified += 1
+                }
+            }
+            reads.consistency = counting.reads
         }
         // The product's checkpoint for this size must name the same root.
         guard let note = try await store.logHead().checkpoint?.note else { throw BenchError("the log at \(size) entries has no checkpoint") }
@@ -405,9 +442,10 @@ struct LogBench {
                                nodeReads: reads, hashes: hashes, path: path)
         }
         return Timings(
-            root: timing(direct.root, reads: direct.rootReads, hashes: 1, path: "MerkleTree.root on one read transaction"),
-            inclusion: timing(inclusionMicros, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "PrefetchedSubtrees + SQLiteStore.subtreeHashes: inclusion proof"),
-            consistency: timing(consistencyMicros, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "PrefetchedSubtrees + SQLiteStore.subtreeHashes: consistency proof"),
+            root: timing(rootMicros, reads: Double(reads.root) / Double(samples), hashes: 1, path: "UpperTreeLevels.root over SQLiteStore"),
+            inclusion: timing(inclusionMicros, reads: Double(reads.inclusion) / Double(samples), hashes: direct.inclusionHashes, path: "UpperTreeLevels.inclusionProof over SQLiteStore"),
+            consistency: timing(consistencyMicros, reads: Double(reads.consistency) / Double(samples), hashes: direct.consistencyHashes, path: "UpperTreeLevels.consistencyProof over SQLiteStore"),
+            rootDirect: timing(direct.root, reads: direct.rootReads, hashes: 1, path: "MerkleTree.root on one read transaction"),
             inclusionDirect: timing(direct.inclusion, reads: direct.inclusionReads, hashes: direct.inclusionHashes, path: "MerkleTree.inclusionProof on one read transaction"),
             consistencyDirect: timing(direct.consistency, reads: direct.consistencyReads, hashes: direct.consistencyHashes, path: "MerkleTree.consistencyProof on one read transaction"),
             rootMmap: timing(mmap.root, reads: mmap.rootReads, hashes: 1, path: "MerkleTree.root, mmap_size = 8 GiB"),
@@ -418,7 +456,7 @@ struct LogBench {
     }
 
     struct Timings {
-        var root, inclusion, consistency, inclusionDirect, consistencyDirect, rootMmap, inclusionMmap, consistencyMmap: ProofTiming
+        var root, inclusion, consistency, rootDirect, inclusionDirect, consistencyDirect, rootMmap, inclusionMmap, consistencyMmap: ProofTiming
         var verified: Int
     }
 
@@ -438,6 +476,24 @@ struct LogBench {
         let seconds = (ContinuousClock.now - start).seconds
         return HashingResult(entries: leaves.count, seconds: seconds, entriesPerSecond: Double(leaves.count) / seconds,
                              leafBytesPerSecond: Double(bytes) / seconds, rootMatchesCheckpoint: root == checkpointRoot)
+    }
+}
+
+/// A store counting the nodes it reads for `UpperTreeLevels`: the reads left below the kept levels.
+final class NodeCountingStore: LogStore {
+    let store: SQLiteStore
+    private let count = Mutex(0)
+
+    init(_ store: SQLiteStore) { self.store = store }
+
+    var reads: Int { count.withLock { $0 } }
+    func reset() { count.withLock { $0 = 0 } }
+
+    func logEntries(_ query: LogQuery) async throws -> [StoredEntry] { try await store.logEntries(query) }
+    func logHead() async throws -> LogHead { try await store.logHead() }
+    func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash] {
+        count.withLock { $0 += nodes.count }
+        return try await store.subtreeHashes(nodes)
     }
 }
 
@@ -463,8 +519,8 @@ final class CountingSource: SubtreeHashSource {
     }
 }
 
-/// Realistic leaves: consent flows of requested, granted, three bundles and an ending, as the broker
-/// logs them, with the same detail fields.
+/// Realistic v2 entries: consent flows of requested, granted, three bundles and an ending, as the
+/// broker logs them, with the same detail fields, each with its opening.
 struct LeafFactory {
     let bank: OrgNumber
     let people: [PersonID]
@@ -475,10 +531,15 @@ struct LeafFactory {
     private let start = Date()
     private var generator = SystemRandomNumberGenerator()
 
+    /// Each person's subject key, drawn once as the broker draws it at their first v2 entry.
+    let subjectKeys: [PersonID: SubjectKey]
+    private var tag = ConsentTag.random()
+
     init(bank: OrgNumber, people: [PersonID]) {
         self.bank = bank
         self.people = people
         self.person = people[0]
+        subjectKeys = Dictionary(people.map { ($0, SubjectKey.random()) }, uniquingKeysWith: { first, _ in first })
     }
 
     private mutating func hex() -> String {
@@ -491,7 +552,18 @@ struct LeafFactory {
         return text
     }
 
-    mutating func next(index: UInt64) throws -> AuditEntry {
+    /// Entry `index` as the broker logs it (`BatchPlan`): a v2 public entry sealed with the consent's
+    /// tag and the person's subject key, its opening, and the tag when this entry drew it.
+    mutating func next(index: UInt64) throws -> (entry: AuditEntry, leaf: [UInt8], opening: EntryOpening, newTag: ConsentTag?) {
+        let newTag: ConsentTag? = step == 0 ? ConsentTag.random() : nil
+        if let newTag { tag = newTag }
+        let entry = try nextEntry(index: index)
+        let sealed = try PublicEntry.seal(index: index, time: entry.time, privatePart: try entry.privatePart(), consent: tag,
+                                          subjectKey: subjectKeys[entry.personId]!)
+        return (entry, try sealed.entry.leafBytes(), sealed.opening, newTag)
+    }
+
+    private mutating func nextEntry(index: UInt64) throws -> AuditEntry {
         // One entry per 10 ms of simulated time.
         let time = start.addingTimeInterval(Double(index) / 100)
         let scopes: JSONValue = .array([.string("income"), .string("debt"), .string("wealth")])

@@ -5,7 +5,8 @@ import LogVerification
 import SamtykkeCore
 import TransparencyLog
 
-/// Issue 27's three verifications over a log of v2 entries, in this process: the verifiers
+/// `--only verify`: issue 27's three verifications over a log of v2 entries in this process (the
+/// benchmark's figures are the commands over HTTP, `verifications`): the verifiers
 /// (`LogVerification`) exactly as `audit verify` and `consent log --verify` run them, reading entry
 /// bundles and openings from memory instead of HTTP, so the figures are the verifiers' own cost.
 ///
