@@ -29,9 +29,7 @@ import Witness
     /// first submissions fail and are retried. `body` gets the witness's verifier key.
     static func withWitnessedBroker(_ body: @Sendable (ConsentFlowTests.Running, String, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
-            let key = try await WitnessCommandTests.makeKey(in: dir)
-            let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
-                .trimmingCharacters(in: .newlines)
+            let (key, witnessKey) = try await WitnessCommandTests.makeWitness(in: dir)
             let verifier = try CosignatureVerifier(verifierKey: witnessKey)
             let port = try ServerProcess.freePort()
             let url = "http://127.0.0.1:\(port)"
@@ -149,9 +147,7 @@ import Witness
     /// they do; `samtykke_witness_up` follows each witness.
     @Test func withReleaseAgainstTheLogReadinessNeedsTheWitnessQuorum() async throws {
         try await withTemporaryDirectory { dir in
-            let key = try await WitnessCommandTests.makeKey(in: dir)
-            let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
-                .trimmingCharacters(in: .newlines)
+            let (key, witnessKey) = try await WitnessCommandTests.makeWitness(in: dir)
             let verifier = try CosignatureVerifier(verifierKey: witnessKey)
             let port = try ServerProcess.freePort()
             let url = "http://127.0.0.1:\(port)"
@@ -192,9 +188,7 @@ import Witness
     /// 10 s timeout, and the silent one is asked once at a time, not once per round.
     @Test func aWitnessThatHangsDoesNotHoldUpABundleOnceTheQuorumIsMet() async throws {
         try await withTemporaryDirectory { dir in
-            let key = try await WitnessCommandTests.makeKey(in: dir)
-            let witnessKey = try await runCLI(["witness", "key", "--key", key, "--name", WitnessCommandTests.name]).stdout
-                .trimmingCharacters(in: .newlines)
+            let (key, witnessKey) = try await WitnessCommandTests.makeWitness(in: dir)
             let port = try ServerProcess.freePort()
             let silent = try SilentListener()
             let silentKey = try CosignatureSigner(name: "witness.test/silent", privateKey: Curve25519.Signing.PrivateKey()).verifierKey

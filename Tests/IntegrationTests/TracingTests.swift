@@ -25,9 +25,7 @@ import TransparencyLog
             )
             try collector.start()
             let endpoint = try await collector.waitUntilListening()
-            let witnessKeyFile = try await WitnessCommandTests.makeKey(in: dir)
-            let witnessKey = try await runCLI(["witness", "key", "--key", witnessKeyFile, "--name", WitnessCommandTests.name]).stdout
-                .trimmingCharacters(in: .newlines)
+            let (witnessKeyFile, witnessKey) = try await WitnessCommandTests.makeWitness(in: dir)
             let witnessPort = try ServerProcess.freePort()
             try await withCleanup {
                 try await WebhookReceiver.with(in: dir) { receiver in

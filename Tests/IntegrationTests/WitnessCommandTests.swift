@@ -21,6 +21,14 @@ import Witness
         return path
     }
 
+    /// A witness key made in `dir` and its verifier key as `samtykke witness key` prints it.
+    static func makeWitness(in dir: URL) async throws -> (key: String, verifierKey: String) {
+        let key = try await makeKey(in: dir)
+        let printed = try await runCLI(["witness", "key", "--key", key, "--name", name])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        return (key, printed.stdout.trimmingCharacters(in: .newlines))
+    }
+
     @Test func keyPrintsTheVerifierKeyAloneAndRefusesAKeyOthersCanRead() async throws {
         try await withTemporaryDirectory { dir in
             let key = try await Self.makeKey(in: dir)
