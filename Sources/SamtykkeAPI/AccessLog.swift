@@ -23,14 +23,14 @@ public struct AccessLog: Codable, Sendable, Hashable {
             bankName = bankNames[entry.bankOrg]
             actor = entry.actor
             let bank = bankName.map { "\($0) (\(entry.bankOrg))" } ?? "Bank \(entry.bankOrg)"
+            let describe = { (scopes: [Scope], years: [Int]) in Self.describe(scopes, years, in: language) }
             summary = switch language {
-            case .english: Self.english(entry, bank: bank)
-            case .bokmal: Self.bokmal(entry, bank: bank)
+            case .english: Self.english(entry, bank: bank, describe: describe)
+            case .bokmal: Self.bokmal(entry, bank: bank, describe: describe)
             }
         }
 
-        private static func english(_ entry: AuditEntry, bank: String) -> String {
-            let describe = { (scopes: [Scope], years: [Int]) in Self.describe(scopes, years, names: [.income: "income", .debt: "debt", .wealth: "wealth"], and: "and") }
+        private static func english(_ entry: AuditEntry, bank: String, describe: ([Scope], [Int]) -> String) -> String {
             return switch entry.event {
             case .requested(let terms): "\(bank) asked for your consent to read \(describe(terms.scopes, terms.years))."
             case .transitioned(let transition, _):
@@ -49,8 +49,7 @@ public struct AccessLog: Codable, Sendable, Hashable {
             }
         }
 
-        private static func bokmal(_ entry: AuditEntry, bank: String) -> String {
-            let describe = { (scopes: [Scope], years: [Int]) in Self.describe(scopes, years, names: [.income: "inntekt", .debt: "gjeld", .wealth: "formue"], and: "og") }
+        private static func bokmal(_ entry: AuditEntry, bank: String, describe: ([Scope], [Int]) -> String) -> String {
             return switch entry.event {
             case .requested(let terms): "\(bank) ba om samtykke til å hente \(describe(terms.scopes, terms.years))."
             case .transitioned(let transition, _):
@@ -70,17 +69,33 @@ public struct AccessLog: Codable, Sendable, Hashable {
         }
 
         /// "income and debt for 2023, 2024".
-        private static func describe(_ scopes: [Scope], _ years: [Int], names: [Scope: String], and: String) -> String {
-            let words = scopes.map { names[$0] ?? $0.rawValue }
-            let list = words.count > 1 ? words.dropLast().joined(separator: ", ") + " \(and) " + words.last! : words.joined()
-            return "\(list) for \(years.map(String.init).joined(separator: ", "))"
+        private static func describe(_ scopes: [Scope], _ years: [Int], in language: Language) -> String {
+            "\(language.list(scopes.map(language.name(of:)))) for \(years.map(String.init).joined(separator: ", "))"
         }
     }
 
-    /// The language of the sentences.
+    /// The language of the sentences, and of the citizen's pages.
     public enum Language: Sendable {
         case english
         case bokmal
+
+        /// A scope in words: "income", "inntekt".
+        public func name(of scope: Scope) -> String {
+            switch (self, scope) {
+            case (.english, .income): "income"
+            case (.english, .debt): "debt"
+            case (.english, .wealth): "wealth"
+            case (.bokmal, .income): "inntekt"
+            case (.bokmal, .debt): "gjeld"
+            case (.bokmal, .wealth): "formue"
+            }
+        }
+
+        /// "income, debt and wealth": words joined as a sentence does.
+        public func list(_ words: [String]) -> String {
+            guard words.count > 1, let last = words.last else { return words.joined() }
+            return words.dropLast().joined(separator: ", ") + (self == .bokmal ? " og " : " and ") + last
+        }
     }
 
     public let personId: String

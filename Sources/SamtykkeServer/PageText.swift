@@ -1,4 +1,5 @@
 import Foundation
+import SamtykkeAPI
 import SamtykkeCore
 
 /// The consent pages' words in bokmål and English (SPEC §2b). Which one a request gets: `?lang=nb|en`,
@@ -30,7 +31,8 @@ struct PageText: Sendable {
     let noEntries: String
     let asks: @Sendable (_ bank: String, _ org: String) -> String
     let uses: @Sendable (_ max: Int, _ used: Int) -> String
-    let scopes: [Scope: String]
+    /// The access log's language, whose words for the data (and lists of them) the pages share.
+    let language: AccessLog.Language
     let statuses: [ConsentStatus: String]
     let doneTitle: String
     let done: [ConsentStatus: String]
@@ -69,11 +71,6 @@ struct PageText: Sendable {
         return formatter.string(from: date)
     }
 
-    func list(_ words: [String]) -> String {
-        guard words.count > 1 else { return words.joined() }
-        return words.dropLast().joined(separator: ", ") + (lang == "nb" ? " og " : " and ") + words.last!
-    }
-
     static let bokmal = PageText(
         lang: "nb", otherLang: "en", otherLanguage: "English", site: "Samtykke", consentTitle: "Samtykke til å dele skatteopplysninger",
         purposeLabel: "Formål", dataLabel: "Opplysninger", yearsLabel: "Inntektsår", untilLabel: "Gyldig til", usesLabel: "Antall ganger",
@@ -82,7 +79,7 @@ struct PageText: Sendable {
         noConsents: "Ingen banker har bedt om samtykke fra deg.", logHeading: "Hvem har sett hva", noEntries: "Ingenting er registrert om deg ennå.",
         asks: { bank, org in "\(bank) (organisasjonsnummer \(org)) ber om å få hente opplysninger om deg fra Skatteetaten." },
         uses: { max, used in "Høyst \(max) \(max == 1 ? "gang" : "ganger"), brukt \(used)" },
-        scopes: [.income: "inntekt", .debt: "gjeld", .wealth: "formue"],
+        language: .bokmal,
         statuses: [
             .pending: "venter på svar", .active: "gitt", .denied: "avslått", .revoked: "trukket tilbake", .withdrawn: "trukket av banken",
             .expired: "utløpt", .exhausted: "brukt opp",
@@ -104,7 +101,7 @@ struct PageText: Sendable {
         noConsents: "No bank has asked for your consent.", logHeading: "Who saw what", noEntries: "Nothing has been recorded about you yet.",
         asks: { bank, org in "\(bank) (organisation number \(org)) asks to fetch information about you from the Tax Administration." },
         uses: { max, used in "At most \(max) \(max == 1 ? "time" : "times"), used \(used)" },
-        scopes: [.income: "income", .debt: "debt", .wealth: "wealth"],
+        language: .english,
         statuses: [
             .pending: "waiting for your answer", .active: "granted", .denied: "denied", .revoked: "revoked", .withdrawn: "withdrawn by the bank",
             .expired: "expired", .exhausted: "used up",

@@ -128,7 +128,7 @@ struct PagesController {
         return [
             "title": text.consentTitle, "id": consent.id.description, "csrf": session.csrfToken,
             "asks": text.asks(bankName, consent.bankOrg.digits), "purpose": consent.terms.purpose.text,
-            "data": text.list(consent.terms.scopes.map { text.scopes[$0] ?? $0.rawValue }),
+            "data": text.language.list(consent.terms.scopes.map(text.language.name(of:))),
             "years": consent.terms.years.map(String.init).joined(separator: ", "), "until": text.date(consent.terms.validUntil),
             "uses": text.uses(consent.terms.maxUses, consent.uses), "status": text.statuses[consent.status] ?? consent.status.rawValue,
             "hasDecisions": !decisions.isEmpty,
@@ -185,7 +185,7 @@ struct PagesController {
         let names = try await broker.store.bankNames()
         let consents = try await broker.store.consents(ConsentQuery(viewer: .citizen(session.person), limit: CitizenController.pageSize))
         let (entries, _) = try await CitizenController.accessLog(
-            of: session.person, start: 0, limit: CitizenController.pageSize, language: text.lang == "nb" ? .bokmal : .english, broker: broker
+            of: session.person, start: 0, limit: CitizenController.pageSize, language: text.language, broker: broker
         )
         return Page(template: "me", model: [
             "title": text.meTitle, "csrf": session.csrfToken, "hasConsents": !consents.isEmpty,

@@ -261,6 +261,9 @@ extension TestResponse {
             // The access log speaks the page's language too.
             #expect(english.html.contains("asked for your consent to read"), "\(english.html)")
             #expect(forced.html.contains("ba om samtykke til å hente") && !forced.html.contains("asked for your consent"), "\(forced.html)")
+            // And names the data in it: the words the consent page uses for them.
+            #expect(english.html.contains("to read income for"), "\(english.html)")
+            #expect(forced.html.contains("til å hente inntekt for"), "\(forced.html)")
         }
         // A purpose with markup, shown as text.
         let hostile = Array(String(decoding: RouterHarness.request(), as: UTF8.self).replacingOccurrences(of: "\"Mortgage\"", with: #""<script>alert(1)</script> & \"x\"""#).utf8)
