@@ -62,7 +62,7 @@ import Testing
 
     @Test func theExchangeChecksTheIDTokenAsEveryCitizenRouteDoes() async throws {
         let harness = try await RouterHarness.make()
-        let stranger = DevIDProvider(signer: try ES256Signer(privateKey: .init()))
+        let stranger = DevIDProvider(signer: ES256Signer(privateKey: .init()))
         let refused = [
             try harness.provider.mint(pid: RouterHarness.person.digits, audience: "someone-else"),
             try harness.provider.mint(pid: RouterHarness.person.digits, acr: "idporten-loa-low"),

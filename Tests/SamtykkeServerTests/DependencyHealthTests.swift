@@ -71,9 +71,7 @@ private final class LoggedLines: LogHandler, Sendable {
         set {}
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt
-    ) {
-        logged.withLock { $0.append((level, message.description, metadata?["error"]?.description)) }
+    func log(event: LogEvent) {
+        logged.withLock { $0.append((event.level, event.message.description, event.metadata?["error"]?.description)) }
     }
 }
