@@ -7,8 +7,10 @@ import Witness
 /// cosignatures they answer for `/v1/audit/checkpoint` to serve.
 ///
 /// Each witness has its own loop, so a slow or dead one delays nobody else; a failure is retried
-/// with exponential backoff up to a minute. Nothing else waits on this: bundles and receipts are
-/// issued whether or not any witness answers.
+/// with exponential backoff up to ten seconds: with release against the log `/readyz` follows these
+/// loops, so a witness that is back must count again within seconds, and one failed request every
+/// ten seconds costs nothing. Nothing else waits on this: bundles and receipts are issued whether
+/// or not any witness answers.
 package struct WitnessService: Service, CustomStringConvertible {
     let broker: Broker
     let witnesses: [WitnessClient]
@@ -27,7 +29,7 @@ package struct WitnessService: Service, CustomStringConvertible {
     package var description: String { "WitnessService" }
 
     static let interval: Duration = .seconds(1)
-    static let maxBackoff: Duration = .seconds(60)
+    static let maxBackoff: Duration = .seconds(10)
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {

@@ -174,7 +174,8 @@ import Witness
 
                 let witness = ServerProcess(["witness", "serve", "--key", key, "--log", run.stack.broker.logVerifierKey], port: port)
                 try await witness.running(environment: ["SAMTYKKE_NAME": WitnessCommandTests.name, "SAMTYKKE_STATE": dir.appendingPathComponent("state").path]) {
-                    // The witness loop backs off while the witness is away: a few seconds.
+                    // The witness loop backs off while the witness is away, at most 10 s.
+                    _ = try await witness.waitUntilListening()
                     let up = try await Self.readiness(of: anyone) { $0.status == 200 }
                     #expect(up.json["witnesses"] as? String == "ok", "\(up.text)")
                     #expect(try await witnessUp() == 1)
