@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -128,23 +129,41 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     router.add(middleware: RequestShapeMiddleware(document: openAPI, place: .router(authenticators: authenticators)))
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
-    PublicController(broker: broker, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI).addRoutes(to: router)
+    let checkpoints = CheckpointPublisher(store: broker.store, logSigner: broker.logSigner, cosignatures: broker.cosignatures)
+    let now: @Sendable () -> Date = { broker.now() }
+    let publicBase: @Sendable () -> String = { broker.publicBase }
+    PublicController(
+        jwks: broker.jwks, checkpoints: checkpoints, releaseAgainstLog: broker.agencyLogPolicy != nil, storeFigures: broker.storeFigures,
+        lastCommit: broker.lastCommit, now: now, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI
+    ).addRoutes(to: router)
     ProblemTypes.addRoutes(to: router)
     // Everything from here on reads the store.
     router.add(middleware: StoreGateMiddleware(prepared: health.prepared))
-    let tlog = TlogController(broker: broker, auditors: auditorKeys)
+    let tlog = TlogController(store: broker.store, checkpoints: checkpoints, auditors: auditorKeys)
     tlog.addPublicRoutes(to: router)
     // One limiter for banks and citizens: a caller is limited the same whichever of those routes it
     // uses (a bank's token grants too). Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate), policy: "caller")
-    TokenController(broker: broker, limiter: rateLimit.limiter).addRoutes(to: router)
+    TokenController(
+        store: broker.store, signer: broker.signer, requireDPoP: broker.requireDPoP, maxBodyBytes: broker.limits.maxBodyBytes,
+        clock: broker.clock, publicBase: publicBase, limiter: rateLimit.limiter
+    ).addRoutes(to: router)
 
     let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
-    BankController(broker: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency)).addRoutes(to: bank)
-    WebhookController(broker: broker).addRoutes(to: bank)
+    BankController(
+        store: broker.store, committer: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency),
+        limits: broker.limits, policy: broker.policy, now: now, publicBase: publicBase
+    ).addRoutes(to: bank)
+    WebhookController(
+        store: broker.store, registrar: WebhookRegistrar(signer: broker.signer, allowPrivate: broker.webhookAllowPrivate),
+        deliveryBell: broker.deliveryBell, limits: broker.limits, now: now
+    ).addRoutes(to: bank)
 
-    PagesController(broker: broker).addRoutes(to: router)
-    let sessions = CitizenSessionController(sessions: broker.store, login: broker.citizenLogin, now: { broker.now() })
+    PagesController(
+        store: broker.store, committer: broker, login: broker.citizenLogin, idTokens: broker.idTokens, maxBodyBytes: broker.limits.maxBodyBytes,
+        now: now, clock: broker.clock, publicBase: publicBase, logger: broker.logger
+    ).addRoutes(to: router)
+    let sessions = CitizenSessionController(sessions: broker.store, login: broker.citizenLogin, now: now)
     sessions.addPublicRoutes(to: router)
     sessions.addRoutes(
         exchange: router.group("v1/citizen-sessions").add(middleware: IDTokenAuthenticator(broker: broker, accepts: .idTokenOnly))
@@ -154,7 +173,9 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     )
 
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
-    CitizenController(broker: broker).addRoutes(to: citizen)
+    CitizenController(
+        store: broker.store, committer: broker, cosignatures: broker.cosignatures, maxPageSize: broker.limits.maxPageSize, publicBase: publicBase
+    ).addRoutes(to: citizen)
     OpeningsController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addCitizenRoutes(to: citizen)
 
     let auditor = router.group("v1/audit")

@@ -2,9 +2,11 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Mustache
 import SamtykkeAPI
 import SamtykkeCore
+import SamtykkeJOSE
 import SamtykkeStore
 
 /// The citizen's pages (SPEC §2b): the consent page a bank sends its customer to, `/me`, and the
@@ -12,7 +14,18 @@ import SamtykkeStore
 /// `client_secret_basic`). Server-rendered from the Mustache templates in `Pages/`, which escape
 /// every value; no JavaScript. A decision goes through `CitizenController.act`, as the API's does.
 struct PagesController {
-    let broker: Broker
+    let store: any ConsentStore & PartyStore & LogStore & OpeningStore & CitizenSessionStore
+    let committer: any ConsentCommitter
+    /// The pages' client at the ID provider (`login.web`).
+    let login: CitizenLogin
+    let idTokens: IDTokenVerifier
+    let maxBodyBytes: Int
+    /// The broker's time (`Broker.now`), and its clock unrounded for ID tokens (`Broker.clock`).
+    let now: @Sendable () -> Date
+    let clock: @Sendable () -> Date
+    /// The broker's public base URL (`Broker.publicBase`): cookies are `Secure` under https, and the login's redirect URI.
+    let publicBase: @Sendable () -> String
+    let logger: Logger
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("consent/:id") { request, context in try await page(request) { text in try await consentPage(request, context: context, text: text) } }
@@ -89,7 +102,7 @@ struct PagesController {
 
     // MARK: Cookies
 
-    private var secure: Bool { broker.publicBase.lowercased().hasPrefix("https://") }
+    private var secure: Bool { publicBase().lowercased().hasPrefix("https://") }
     /// `__Host-` whenever the public URL is https: the browser then keeps the cookie to this host,
     /// path `/`, over TLS only, so no sibling domain can plant or read it.
     private var sessionCookieName: String { secure ? "__Host-samtykke-session" : "samtykke-session" }
@@ -101,7 +114,7 @@ struct PagesController {
 
     private func session(_ request: Request) async throws -> CitizenSession? {
         guard let token = request.cookies[sessionCookieName]?.value, token.hasPrefix(CitizenSession.tokenPrefix) else { return nil }
-        return try await broker.store.citizenSession(idHash: CitizenSession.hash(token), now: broker.now())
+        return try await store.citizenSession(idHash: CitizenSession.hash(token), now: now())
     }
 
     // MARK: Consent page and decisions
@@ -109,7 +122,7 @@ struct PagesController {
     private func consentPage(_ request: Request, context: AppRequestContext, text: PageText) async throws -> Page {
         let id = try pageConsentID(context)
         guard let session = try await session(request) else { return try await startLogin(returnTo: "/consent/\(id)?lang=\(text.lang)", text: text) }
-        let consent = try await broker.store.consent(id, for: .citizen(session.person))
+        let consent = try await store.consent(id, for: .citizen(session.person))
         return Page(template: "consent", model: try await consentModel(consent, session: session, text: text))
     }
 
@@ -119,7 +132,7 @@ struct PagesController {
     }
 
     private func consentModel(_ consent: Consent, session: CitizenSession, text: PageText) async throws -> [String: Any] {
-        let bankName = try await broker.store.bankNames()[consent.bankOrg] ?? consent.bankOrg.digits
+        let bankName = try await store.bankNames()[consent.bankOrg] ?? consent.bankOrg.digits
         let decisions: [CitizenController.CitizenAction] = switch consent.status {
         case .pending: [.grant, .deny]
         case .active: [.revoke]
@@ -145,7 +158,7 @@ struct PagesController {
 
     private func form(_ request: Request) async throws -> DecisionForm? {
         var request = request
-        let body = try await request.collectBody(upTo: broker.limits.maxBodyBytes)
+        let body = try await request.collectBody(upTo: maxBodyBytes)
         return try? URLEncodedFormDecoder().decode(DecisionForm.self, from: String(buffer: body))
     }
 
@@ -167,7 +180,7 @@ struct PagesController {
         }
         let consent: Consent
         do {
-            (consent, _) = try await CitizenController.act(action, on: id, by: session.person, broker: broker)
+            (consent, _) = try await CitizenController.act(action, on: id, by: session.person, committer: committer)
         } catch StorageError.refused {
             return message(.conflict, title: text.conflictTitle, text.conflict, text: text, csrf: session.csrfToken, link: "?lang=\(text.lang)", linkText: text.consentTitle)
         }
@@ -182,10 +195,10 @@ struct PagesController {
 
     private func me(_ request: Request, text: PageText) async throws -> Page {
         guard let session = try await session(request) else { return try await startLogin(returnTo: "/me?lang=\(text.lang)", text: text) }
-        let names = try await broker.store.bankNames()
-        let consents = try await broker.store.consents(ConsentQuery(viewer: .citizen(session.person), limit: CitizenController.pageSize))
+        let names = try await store.bankNames()
+        let consents = try await store.consents(ConsentQuery(viewer: .citizen(session.person), limit: CitizenController.pageSize))
         let (entries, _) = try await CitizenController.accessLog(
-            of: session.person, start: 0, limit: CitizenController.pageSize, language: text.language, broker: broker
+            of: session.person, start: 0, limit: CitizenController.pageSize, language: text.language, store: store
         )
         return Page(template: "me", model: [
             "title": text.meTitle, "csrf": session.csrfToken, "hasConsents": !consents.isEmpty,
@@ -203,23 +216,23 @@ struct PagesController {
 
     // MARK: Login
 
-    private var callbackURL: String { broker.publicBase + "/login/callback" }
+    private var callbackURL: String { publicBase() + "/login/callback" }
 
     /// Sends the browser to the provider with a fresh state (kept in the store, for whichever
     /// instance the callback reaches, and in a cookie that binds it to this browser), nonce and
     /// PKCE verifier.
     private func startLogin(returnTo: String, text: PageText) async throws -> Page {
-        guard let web = broker.citizenLogin.web else { return message(.serviceUnavailable, title: text.loginFailedTitle, text.loginUnavailable, text: text) }
+        guard let web = login.web else { return message(.serviceUnavailable, title: text.loginFailedTitle, text.loginUnavailable, text: text) }
         let endpoint: String
         do {
             endpoint = try await web.provider.configuration().authorizationEndpoint
         } catch {
-            broker.logger.warning("the ID provider's discovery failed", metadata: ["reason": "\(error)"])
+            logger.warning("the ID provider's discovery failed", metadata: ["reason": "\(error)"])
             return message(.badGateway, title: text.loginFailedTitle, text.loginFailed, text: text)
         }
         let (state, nonce, verifier) = (SessionSecret.random(), SessionSecret.random(), SessionSecret.random())
-        let now = broker.now()
-        try await broker.store.addPendingLogin(
+        let now = now()
+        try await store.addPendingLogin(
             PendingLogin(stateHash: CitizenSession.hash(state), nonce: nonce, codeVerifier: verifier, returnTo: returnTo, expiresAt: now.addingTimeInterval(PendingLogin.lifetime)),
             now: now
         )
@@ -238,16 +251,16 @@ struct PagesController {
         let query = request.uri.queryParameters
         let cleared = cookie(loginCookieName, "", maxAge: 0)
         func refused(_ reason: String) -> Page {
-            broker.logger.notice("citizen login refused", metadata: ["reason": "\(reason)"])
+            logger.notice("citizen login refused", metadata: ["reason": "\(reason)"])
             var page = message(.badRequest, title: text.loginFailedTitle, text.loginFailed, text: text, link: "/login?lang=\(text.lang)", linkText: text.tryAgain)
             page.cookies = [cleared]
             return page
         }
-        guard let web = broker.citizenLogin.web else { return message(.serviceUnavailable, title: text.loginFailedTitle, text.loginUnavailable, text: text) }
+        guard let web = login.web else { return message(.serviceUnavailable, title: text.loginFailedTitle, text.loginUnavailable, text: text) }
         guard let state = query["state"].map(String.init), !state.isEmpty, request.cookies[loginCookieName]?.value == state else {
             return refused("the state is missing or not this browser's")
         }
-        guard let pending = try await broker.store.takePendingLogin(stateHash: CitizenSession.hash(state), now: broker.now()) else {
+        guard let pending = try await store.takePendingLogin(stateHash: CitizenSession.hash(state), now: now()) else {
             return refused("the state is unknown, used or expired")
         }
         if let error = query["error"] { return refused("the provider answered \(error)") }
@@ -257,17 +270,17 @@ struct PagesController {
             let idToken = try await web.provider.redeem(
                 code: code, redirectURI: callbackURL, codeVerifier: pending.codeVerifier, clientID: web.clientID, clientSecret: web.clientSecret
             )
-            person = try await broker.idTokens.verify(idToken, now: broker.clock(), audiences: [web.clientID], nonce: pending.nonce)
+            person = try await idTokens.verify(idToken, now: clock(), audiences: [web.clientID], nonce: pending.nonce)
         } catch {
             return refused("\(error)")
         }
         // A new session id at every login; the one this browser had before, if any, ends.
         if let old = request.cookies[sessionCookieName]?.value {
-            _ = try await broker.store.endCitizenSession(idHash: CitizenSession.hash(old))
+            _ = try await store.endCitizenSession(idHash: CitizenSession.hash(old))
         }
-        let now = broker.now()
+        let now = now()
         let (token, session) = CitizenSession.issue(for: person, now: now)
-        try await broker.store.addCitizenSession(session, now: now)
+        try await store.addCitizenSession(session, now: now)
         // `returnTo` was written by `startLogin`: a path on this broker, never a URL from the request.
         return Page(location: pending.returnTo, cookies: [cleared, cookie(sessionCookieName, token, maxAge: Int(CitizenSession.lifetime))])
     }
@@ -277,7 +290,7 @@ struct PagesController {
         guard let session = try await session(request), csrfMatches(form, session) else {
             return message(.forbidden, title: text.forbiddenTitle, text.badForm, text: text, link: "/me?lang=\(text.lang)", linkText: text.tryAgain)
         }
-        _ = try await broker.store.endCitizenSession(idHash: session.idHash)
+        _ = try await store.endCitizenSession(idHash: session.idHash)
         var page = message(.ok, title: text.loggedOutTitle, text.loggedOut, text: text)
         page.cookies = [cookie(sessionCookieName, "", maxAge: 0)]
         return page

@@ -3,12 +3,20 @@ import Hummingbird
 import Metrics
 import NIOCore
 import Prometheus
-import TransparencyLog
+import SamtykkeJOSE
 
 /// What anyone may read: signing keys, the log's checkpoint and key, health, metrics and the API's
 /// own description.
 struct PublicController {
-    let broker: Broker
+    /// The broker's signing keys, the retired ones included (`Broker.jwks`).
+    let jwks: JWKSet
+    let checkpoints: CheckpointPublisher
+    /// With release against the log `/readyz` names the witnesses (`serve --agency-log-policy`).
+    let releaseAgainstLog: Bool
+    let storeFigures: StoreFigures
+    let lastCommit: LastCommit
+    /// The broker's time (`Broker.now`).
+    let now: @Sendable () -> Date
     let health: BrokerHealth
     let metrics: PrometheusCollectorRegistry
     let openAPI: OpenAPIDocument
@@ -16,12 +24,12 @@ struct PublicController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get(".well-known/jwks.json") { _, _ in
             // Short-lived in caches, so a key rotation reaches verifiers within minutes.
-            var response = try JSONIO.response(broker.jwks)
+            var response = try JSONIO.response(jwks)
             response.headers[.cacheControl] = "public, max-age=300"
             return response
         }
-        router.get("v1/audit/checkpoint") { _, _ in try await Self.checkpoint(broker: broker) }
-        router.get("v1/audit/log-key") { _, _ in Self.text(broker.logVerifierKey + "\n") }
+        router.get("v1/audit/checkpoint") { _, _ in try await checkpoints.response() }
+        router.get("v1/audit/log-key") { _, _ in Self.text(checkpoints.logSigner.verifierKey + "\n") }
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI.bytes)))
         }
@@ -34,16 +42,16 @@ struct PublicController {
             async let database = health.database.problem(maxAge: .seconds(5), waitingAtMost: BrokerHealth.readinessPatience)
             async let agency = health.agency.problem(maxAge: .seconds(86_400))
             async let witnesses = health.witnessProblem()
-            let readiness = Readiness(database: await database, agency: await agency, witnesses: await witnesses, releaseAgainstLog: broker.agencyLogPolicy != nil)
+            let readiness = Readiness(database: await database, agency: await agency, witnesses: await witnesses, releaseAgainstLog: releaseAgainstLog)
             guard readiness.status == "ready" else { throw Problem.notReady(readiness) }
             return try JSONIO.response(readiness)
         }
         router.get("metrics") { _, _ in
             // Never from the database: from what the background refresh and this instance's commits
             // last saw, with its age, so a scrape answers while the database is away.
-            broker.storeFigures.publish(now: broker.now())
+            storeFigures.publish(now: now())
             for dependency in [health.database, health.agency] + health.witnesses { await dependency.republish() }
-            Gauge(label: SamtykkeMetrics.checkpointAge).record(broker.lastCommit.age.seconds)
+            Gauge(label: SamtykkeMetrics.checkpointAge).record(lastCommit.age.seconds)
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
             ProcessMetrics.emit(into: &buffer)
@@ -75,23 +83,6 @@ struct PublicController {
             [("database", database), ("agency", agency), ("witnesses", witnesses ?? "ok")].filter { $0.1 != "ok" }.map(\.0)
         }
     }
-
-    /// The newest signed checkpoint, here and at `/v1/audit/tlog/checkpoint`. It changes with every
-    /// entry, so caches keep it only for a moment.
-    static func checkpoint(broker: Broker) async throws -> Response {
-        // Before the first entry the empty tree's checkpoint is signed on the spot: reading never writes.
-        let head = try await broker.store.logHead()
-        guard let note = head.checkpoint?.note else {
-            var response = Self.text(try broker.logSigner.sign(size: 0, rootHash: MerkleHasher.emptyRoot).note)
-            response.headers[.cacheControl] = Self.checkpointCaching
-            return response
-        }
-        var response = Self.text(await broker.cosignatures.cosigned(note))
-        response.headers[.cacheControl] = Self.checkpointCaching
-        return response
-    }
-
-    static let checkpointCaching = "public, max-age=2"
 
     static func text(_ body: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))

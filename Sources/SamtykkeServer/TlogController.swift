@@ -13,7 +13,8 @@ import TransparencyLog
 /// the size of the log. Only what the newest signed checkpoint covers is served: a tile or a bundle
 /// wider than that is a 404, never a guess about hashes nobody signed.
 struct TlogController {
-    let broker: Broker
+    let store: any LogStore
+    let checkpoints: CheckpointPublisher
     /// Asked only for a bundle that holds a v1 entry.
     let auditors: APIKeyAuthenticator
 
@@ -27,7 +28,7 @@ struct TlogController {
     static let partialBundleCaching = "private, max-age=10"
 
     func addPublicRoutes(to router: Router<AppRequestContext>) {
-        router.get("v1/audit/tlog/checkpoint") { _, _ in try await PublicController.checkpoint(broker: broker) }
+        router.get("v1/audit/tlog/checkpoint") { _, _ in try await checkpoints.response() }
         router.get("v1/audit/tlog/tile/**", use: tile)
         router.get("v1/audit/tlog/tile/entries/**", use: entries)
     }
@@ -38,7 +39,7 @@ struct TlogController {
         else { throw Problem.notFound("no such tile") }
         let first = try await coveredStart(of: tile, treeLevel: 8 * level)
         let coordinates = (0..<UInt64(tile.width)).map { SubtreeCoordinate(level: 8 * level, index: first + $0) }
-        let hashes = try await broker.store.subtreeHashes(coordinates)
+        let hashes = try await store.subtreeHashes(coordinates)
         var body = ByteBuffer()
         body.reserveCapacity(coordinates.count * 32)
         for coordinate in coordinates {
@@ -54,7 +55,7 @@ struct TlogController {
         guard let tile = TilePath(elements: Self.elements(of: request, after: "/v1/audit/tlog/tile/entries/")) else { throw Problem.notFound("no such entry bundle") }
         let (first, overflow) = tile.index.multipliedReportingOverflow(by: UInt64(TilePath.fullWidth))
         guard !overflow else { throw Problem.notFound("no such entry bundle") }
-        let rows = try await broker.store.logEntries(LogQuery(start: first, limit: tile.width))
+        let rows = try await store.logEntries(LogQuery(start: first, limit: tile.width))
         // A commit writes its entries and the checkpoint over them together, so a tile whose entries
         // are all there is covered: only a short read asks the head (a read less for each of the
         // thousands of bundles an audit fetches) whether it lies beyond the checkpoint or lost rows.
@@ -90,7 +91,7 @@ struct TlogController {
 
     /// The index at `treeLevel` of the tile's first hash, if the newest checkpoint covers all of it.
     private func coveredStart(of tile: TilePath, treeLevel: Int) async throws -> UInt64 {
-        let size = try await broker.store.logHead().checkpoint?.size ?? 0
+        let size = try await store.logHead().checkpoint?.size ?? 0
         let covered = treeLevel < UInt64.bitWidth ? size >> treeLevel : 0
         let (first, overflow) = tile.index.multipliedReportingOverflow(by: UInt64(TilePath.fullWidth))
         guard !overflow, first < covered, UInt64(tile.width) <= covered - first else {

@@ -11,7 +11,15 @@ import SamtykkeStore
 /// registered, for an access token; with a DPoP proof the token is bound to the proof's key.
 /// Answers are RFC 6749's JSON, never problem documents.
 struct TokenController {
-    let broker: Broker
+    let store: any BankKeyStore & ReplayStore
+    /// Signs the access tokens.
+    let signer: ES256Signer
+    /// `serve --require-dpop`: access tokens only with a DPoP proof.
+    let requireDPoP: Bool
+    let maxBodyBytes: Int
+    let clock: @Sendable () -> Date
+    /// The broker's public base URL (`Broker.publicBase`): the tokens' issuer and the audience of assertions.
+    let publicBase: @Sendable () -> String
     /// The limiter of banks' API calls: a grant counts against the bank's rate like any call.
     let limiter: RateLimiter
 
@@ -85,29 +93,30 @@ struct TokenController {
     }
 
     private func grant(_ request: Request, context: AppRequestContext) async throws -> Granted {
-        let form = try await Self.form(request, limit: broker.limits.maxBodyBytes)
+        let form = try await Self.form(request, limit: maxBodyBytes)
         guard let grantType = form.grant_type else { throw Refused(.invalidRequest, "grant_type is missing") }
         guard grantType == JWTBearerAssertion.grantType else { throw Refused(.unsupportedGrantType, "only \(JWTBearerAssertion.grantType) is supported") }
         guard let assertion = form.assertion, !assertion.isEmpty else { throw Refused(.invalidRequest, "assertion is missing") }
         guard assertion.utf8.count <= maxCredentialBytes else { throw Refused(.invalidGrant, "the assertion is longer than \(maxCredentialBytes) bytes") }
         if let scope = form.scope, scope != JWTBearerAssertion.scope { throw Refused(.invalidScope, "scope must be \(JWTBearerAssertion.scope)") }
-        let now = broker.clock()
-        let tokenURL = broker.publicBase + "/v1/token"
+        let now = clock()
+        let base = publicBase()
+        let tokenURL = base + "/v1/token"
         // The proof is judged and spent before the assertion is, so a bad or replayed proof does
         // not burn the assertion's jti (spending a proof's jti on a bad assertion costs nothing).
         let proof = try await dpopProof(request, url: tokenURL, now: now)
-        if broker.requireDPoP, proof == nil { throw Refused(.invalidRequest, "this broker issues DPoP-bound tokens only; send a DPoP proof") }
+        if requireDPoP, proof == nil { throw Refused(.invalidRequest, "this broker issues DPoP-bound tokens only; send a DPoP proof") }
         if let proof {
-            guard try await broker.store.useOnce(proof.jti, namespace: "dpop-token-request", expiresAt: proof.freshUntil, now: now) else {
+            guard try await store.useOnce(proof.jti, namespace: "dpop-token-request", expiresAt: proof.freshUntil, now: now) else {
                 throw Refused(.invalidDPoPProof, "the DPoP proof's jti was used before")
             }
         }
         let bank = try await verified(assertion, audience: tokenURL, now: now)
-        let token = AccessToken(issuer: broker.publicBase, bank: bank, now: now, thumbprint: proof?.thumbprint)
+        let token = AccessToken(issuer: base, bank: bank, now: now, thumbprint: proof?.thumbprint)
         context.caller = .bank(bank)
         context.credential = "jwt-bearer-assertion"
         return Granted(
-            access_token: try token.signed(by: broker.signer), token_type: proof == nil ? "Bearer" : "DPoP",
+            access_token: try token.signed(by: signer), token_type: proof == nil ? "Bearer" : "DPoP",
             expires_in: AccessToken.lifetime, scope: token.scope
         )
     }
@@ -146,7 +155,7 @@ struct TokenController {
         do {
             naming = try JWTBearerAssertion.naming(assertion, audience: audience, now: now)
             // No key under that kid and a key that does not verify are one answer (see `naming`).
-            guard let registered = try await broker.store.publicKey(of: naming.bank, kid: naming.kid),
+            guard let registered = try await store.publicKey(of: naming.bank, kid: naming.kid),
                 (try? await BankJWK(stored: registered.jwk).verify(assertion, as: JWTBearerAssertion.self, typ: nil)) != nil
             else { throw JOSEError.badSignature("no key bank \(naming.bank) registered under this kid verifies the assertion") }
         } catch let error as JOSEError {
@@ -159,7 +168,7 @@ struct TokenController {
         let caller = Caller.bank(naming.bank)
         if let wait = limiter.wait(for: caller) { throw Problem.rateLimited(wait: wait) }
         let expires = Date(timeIntervalSince1970: TimeInterval(claims.exp))
-        guard try await broker.store.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
+        guard try await store.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
             throw Refused(.invalidGrant, "the assertion's jti was used before")
         }
         limiter.spend(for: caller)

@@ -5,13 +5,13 @@ import SamtykkeStore
 
 /// A bank's webhook endpoints (SPEC §2): register one (its secret shown once), list, remove.
 struct WebhookController {
-    let broker: Broker
+    let store: any WebhookStore & DeliveryStore
     let registrar: WebhookRegistrar
-
-    init(broker: Broker) {
-        self.broker = broker
-        self.registrar = WebhookRegistrar(signer: broker.signer, allowPrivate: broker.webhookAllowPrivate)
-    }
+    /// Rung when a test event is queued, so the sender need not wait for its next poll.
+    let deliveryBell: DeliveryBell
+    let limits: Broker.Limits
+    /// The broker's time (`Broker.now`).
+    let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("webhooks", use: create)
@@ -116,8 +116,8 @@ struct WebhookController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: ["url"])
-        let registered = try await registrar.register(url: try body.string("url"), for: bank, in: broker.store, now: broker.now())
+        let body = try await JSONIO.object(request, limit: limits.maxBodyBytes, allowed: ["url"])
+        let registered = try await registrar.register(url: try body.string("url"), for: bank, in: store, now: now())
         let webhook = registered.webhook
         return JSONIO.created(
             json: try JSONIO.bytes(Created(id: webhook.id, url: webhook.url, secret: registered.secret, createdAt: RFC3339.string(from: webhook.createdAt))),
@@ -126,13 +126,13 @@ struct WebhookController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let webhooks = try await broker.store.webhooks(of: try context.bank())
+        let webhooks = try await store.webhooks(of: try context.bank())
         return try JSONIO.response(Listing(webhooks: webhooks.map(Listed.init)))
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        guard let id = context.parameters.get("id"), try await broker.store.removeWebhook(id: id, of: bank) else {
+        guard let id = context.parameters.get("id"), try await store.removeWebhook(id: id, of: bank) else {
             throw Problem.notFound("no such webhook")
         }
         return Response(status: .noContent)
@@ -141,14 +141,14 @@ struct WebhookController {
     /// The endpoint's deliveries, newest event first; `after` continues past the last one of a page.
     @Sendable func deliveries(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let limit = try ConsentListing.pageLimit(request, broker: broker)
+        let limit = try ConsentListing.pageLimit(request, maxPageSize: limits.maxPageSize)
         let after = try request.uri.queryParameters.get("after").map { text in
             guard let id = MessageID(String(text)) else { throw Problem.invalid("after", "is not a delivery id (evt_ and a number, or evt_test_ and a number)") }
             return id
         }
         // One more than asked tells whether another page follows.
         guard let id = context.parameters.get("id"),
-            let found = try await broker.store.deliveries(webhook: id, of: bank, before: after, limit: limit + 1)
+            let found = try await store.deliveries(webhook: id, of: bank, before: after, limit: limit + 1)
         else { throw Problem.notFound("no such webhook") }
         let page = found.prefix(limit)
         return try JSONIO.response(DeliveryPage(deliveries: page.map(DeliveryView.init), next: found.count > page.count ? page.last?.event.description : nil))
@@ -158,7 +158,7 @@ struct WebhookController {
     /// says it is back). Another bank's event is as unknown as one that never was.
     @Sendable func redeliver(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        guard let id = context.parameters.get("id"), try await broker.store.webhooks(of: bank).contains(where: { $0.id == id }) else {
+        guard let id = context.parameters.get("id"), try await store.webhooks(of: bank).contains(where: { $0.id == id }) else {
             throw Problem.notFound("no such webhook")
         }
         if let text = context.parameters.get("deliveryId"), TestEventID(text) != nil {
@@ -167,7 +167,7 @@ struct WebhookController {
         guard let text = context.parameters.get("deliveryId"), let event = EventID(text) else {
             throw Problem.invalid("deliveryId", "is not a delivery id (the event's id: evt_ and a number)")
         }
-        guard try await broker.store.replayDelivery(event: event, webhook: id, of: bank, now: broker.now()) else {
+        guard try await store.replayDelivery(event: event, webhook: id, of: bank, now: now()) else {
             throw Problem.notFound("no event \(event) of this bank's consents", field: "deliveryId")
         }
         return Response(status: .accepted)
@@ -177,10 +177,10 @@ struct WebhookController {
     /// (the bank asked for this one); it shows in the endpoint's delivery log, never in the events feed.
     @Sendable func sendTest(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        guard let id = context.parameters.get("id"), let test = try await broker.store.addTestEvent(webhook: id, of: bank, now: broker.now()) else {
+        guard let id = context.parameters.get("id"), let test = try await store.addTestEvent(webhook: id, of: bank, now: now()) else {
             throw Problem.notFound("no such webhook")
         }
-        broker.deliveryBell.ring()
+        deliveryBell.ring()
         return try JSONIO.response(TestQueued(eventId: test.id.description), status: .accepted)
     }
 
@@ -198,9 +198,9 @@ struct WebhookController {
         let bank = try context.bank()
         let id = context.parameters.get("id") ?? ""
         let secret = WebhookSecret.generate()
-        let until = broker.now().addingTimeInterval(Self.secretOverlap)
+        let until = now().addingTimeInterval(Self.secretOverlap)
         let sealed = try registrar.seal.seal(secret.bytes, context: id)
-        guard try await broker.store.rotateSecret(webhook: id, of: bank, to: sealed, previousUntil: until) else {
+        guard try await store.rotateSecret(webhook: id, of: bank, to: sealed, previousUntil: until) else {
             throw Problem.notFound("no such webhook")
         }
         return try JSONIO.response(Rotated(secret: secret.text, previousSecretExpiresAt: RFC3339.string(from: until)))
@@ -210,7 +210,7 @@ struct WebhookController {
     /// empty list, null or no member at all: every type.
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bank = try context.bank()
-        let body = try await JSONIO.object(request, limit: broker.limits.maxBodyBytes, allowed: ["eventTypes"])
+        let body = try await JSONIO.object(request, limit: limits.maxBodyBytes, allowed: ["eventTypes"])
         let given = body.members["eventTypes", default: .null] == .null ? [] : try body.array("eventTypes", maxCount: OutboxEvent.types.count)
         let types = try Set(given.map { field, value in
             guard case .string(let text) = value, let type = AuditEntry.EntryType(rawValue: text), OutboxEvent.types.contains(type) else {
@@ -218,7 +218,7 @@ struct WebhookController {
             }
             return type
         })
-        guard let id = context.parameters.get("id"), let webhook = try await broker.store.setEventTypes(types, webhook: id, of: bank) else {
+        guard let id = context.parameters.get("id"), let webhook = try await store.setEventTypes(types, webhook: id, of: bank) else {
             throw Problem.notFound("no such webhook")
         }
         return try JSONIO.response(Listed(webhook))
