@@ -297,6 +297,12 @@ struct BrokerBench {
                 log(String(format: "  DPoP     c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  (%.3f of the API key's)  failed %d",
                            concurrency, dpop.load.throughput, dpop.load.latency.p50Ms, dpop.load.latency.p99Ms,
                            measured.load.throughput > 0 ? dpop.load.throughput / measured.load.throughput : 0, dpop.load.failed))
+                // On a busy machine the CPU per bundle says more than the rates: its ratio is what the
+                // ratio of rates would be on cores that only these processes use.
+                let cpu = (dpop: dpop.cpuMsPerRequest.values.reduce(0, +), apiKey: measured.cpuMsPerRequest.values.reduce(0, +))
+                log(String(format: "           CPU ms per bundle: broker %.3f (API key %.3f), with agency and load generator %.3f (%.3f), ratio %.3f; other work %.2f cores (%.2f)",
+                           dpop.cpuMsPerRequest["broker"] ?? 0, measured.cpuMsPerRequest["broker"] ?? 0, cpu.dpop, cpu.apiKey,
+                           cpu.dpop > 0 ? cpu.apiKey / cpu.dpop : 0, dpop.disturbance, measured.disturbance))
             }
             if dpopOnly { continue }
 
