@@ -23,7 +23,25 @@ public enum JSONStructure {
         }
     }
 
+    /// A member name's text (between its quotes) as a string, or nil where a decoder refuses it.
+    /// Without escapes, valid UTF-8 without control characters is its own value, and the decoder (the
+    /// slow part of a check) is needed only for the rest.
+    static func key(_ text: [UInt8]) -> String? {
+        if text.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\\") }) {
+            let plain = String(decoding: text, as: UTF8.self)
+            // Decoding repairs invalid UTF-8; what it repaired, the decoder would refuse.
+            if plain.utf8.elementsEqual(text) { return plain }
+        }
+        return try? JSONDecoder().decode(String.self, from: Data([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")]))
+    }
+
     public static func check(_ bytes: some Sequence<UInt8>, maxDepth: Int) throws(Flaw) {
+        try check(Array(bytes), maxDepth: maxDepth)
+    }
+
+    /// The same over an array: a generic walk called from another module goes through the
+    /// sequence's witnesses for every byte, which cost more than the check.
+    public static func check(_ bytes: [UInt8], maxDepth: Int) throws(Flaw) {
         var levels: [Level] = []
         var inString = false
         var escaped = false
@@ -40,8 +58,7 @@ public enum JSONStructure {
                     levels[top].expectingKey = false
                     // The key as the decoder will see it, escapes resolved ("a" and "\u0061" are one
                     // key); a key it cannot read, it will refuse itself.
-                    let quoted = Data([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
-                    guard let key = try? JSONDecoder().decode(String.self, from: quoted) else { continue }
+                    guard let key = Self.key(text) else { continue }
                     guard levels[top].keys!.insert(key).inserted else { throw .repeatedMember(path: levels[top].path + key) }
                     levels[top].key = key
                     continue

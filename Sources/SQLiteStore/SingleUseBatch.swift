@@ -45,12 +45,11 @@ final class SingleUseBatch: Sendable {
             guard let latest = batch.map(\.use.now).max() else { return }
             do {
                 let firsts = try await writer.write { db in
-                    try db.execute(sql: "DELETE FROM usedOnce WHERE expiresAt <= ?", arguments: [latest])
+                    try db.cachedStatement(sql: "DELETE FROM usedOnce WHERE expiresAt <= ?").execute(arguments: [latest])
+                    // Compiled once per connection, not once per call: every DPoP call comes here.
+                    let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO usedOnce (namespace, value, expiresAt) VALUES (?, ?, ?)")
                     return try batch.map { waiting in
-                        try db.execute(
-                            sql: "INSERT OR IGNORE INTO usedOnce (namespace, value, expiresAt) VALUES (?, ?, ?)",
-                            arguments: [waiting.use.namespace, waiting.use.value, waiting.use.expiresAt]
-                        )
+                        try insert.execute(arguments: [waiting.use.namespace, waiting.use.value, waiting.use.expiresAt])
                         return db.changesCount == 1
                     }
                 }

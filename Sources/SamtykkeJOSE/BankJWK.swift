@@ -114,23 +114,24 @@ public struct BankJWK: Sendable, Hashable {
 
     /// jwt-kit's key for verifying with exactly this key and algorithm. Remembered by its members: a
     /// bank signs every DPoP proof with the same key, and loading it costs more than a verification.
-    func keyCollection(as kid: String) async throws(JOSEError) -> JWTKeyCollection {
-        let name = kid + "\n" + json
-        if let known = Self.collections.withLock({ $0[name] }) { return known }
-        var object: [String: String] = ["kid": kid, "alg": alg.rawValue]
+    /// The key itself, not jwt-kit's key collection (an actor): verifications need not queue for it.
+    func algorithm() async throws(JOSEError) -> any JWTAlgorithm {
+        let name = json
+        if let known = Self.algorithms.withLock({ $0[name] }) { return known }
+        var object: [String: String] = ["kid": "key", "alg": alg.rawValue]
         for member in members { object[member.name] = member.value }
         do {
             let jwk = try JSONDecoder().decode(JWK.self, from: JSONEncoder().encode(object))
-            let collection = try await JWTKeyCollection().add(jwk: jwk)
-            Self.collections.withLock { collections in
-                if collections.count >= 1024 { collections.removeAll() }
-                collections[name] = collection
+            let algorithm = try await JWTKeyCollection().add(jwk: jwk).getKey(for: JWKIdentifier(string: "key"))
+            Self.algorithms.withLock { algorithms in
+                if algorithms.count >= 1024 { algorithms.removeAll() }
+                algorithms[name] = algorithm
             }
-            return collection
+            return algorithm
         } catch {
             throw .key("the key could not be loaded: \(error)")
         }
     }
 
-    private static let collections = Mutex<[String: JWTKeyCollection]>([:])
+    private static let algorithms = Mutex<[String: any JWTAlgorithm]>([:])
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JWTKit
 import SamtykkeCore
+import Synchronization
 
 /// An RFC 9449 DPoP proof, verified: the key that signed it (its thumbprint binds tokens) and the
 /// `jti` the caller must see used only once.
@@ -28,16 +29,12 @@ public struct DPoPProof: Sendable {
     /// Checks `proof` for a request of `method` to `url` (the broker's public URL and the path),
     /// at `now`; with `accessToken`, `ath` must be its hash (RFC 9449 §4.3).
     public static func verify(_ proof: String, method: String, url: String, accessToken: String?, now: Date) async throws(JOSEError) -> DPoPProof {
-        let parts = proof.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])),
-            let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any]
-        else { throw .malformed("the DPoP proof is not a compact JWS") }
-        guard header["typ"] as? String == typ else { throw .malformed("the DPoP proof's typ must be \(typ)") }
-        guard let members = header["jwk"] as? [String: Any] else { throw .malformed("the DPoP proof's header has no jwk") }
-        let key = try BankJWK(members: members, requireKid: false)
-        let claims = try await key.verify(proof, as: Claims.self, typ: typ)
+        guard let jws = try? CompactJWS(proof) else { throw .malformed("the DPoP proof is not a compact JWS") }
+        let key = try await Key.judged(header: jws.header)
+        let claims = try jws.claims(as: Claims.self, verifiedBy: key.algorithm)
         guard claims.htm == method else { throw .claim("htm is \(claims.htm), the request is \(method)") }
-        guard let htu = HTU(claims.htu), let expected = HTU(url), htu == expected else { throw .claim("htu does not name this request's URL") }
+        // The same text normalises the same way: only a different one need be parsed.
+        guard let expected = HTU(url), claims.htu == url || HTU(claims.htu) == expected else { throw .claim("htu does not name this request's URL") }
         let seconds = Int(now.timeIntervalSince1970)
         // Compared without subtracting from iat, which a caller picks: Int.min - now would trap.
         guard claims.iat >= seconds - window, claims.iat <= seconds + window else { throw .claim("iat is more than \(window) s from the broker's clock") }
@@ -49,6 +46,34 @@ public struct DPoPProof: Sendable {
         // compared with whole seconds, and another instance's clock may run behind this one's, so
         // twice the window, which covers both.
         return DPoPProof(thumbprint: key.thumbprint, jti: claims.jti, freshUntil: Date(timeIntervalSince1970: TimeInterval(claims.iat + 2 * window)))
+    }
+
+    /// The public key a proof's header carries, once the header is judged (`typ`, a public `jwk`,
+    /// its algorithm, no `crit`), with its thumbprint. Remembered by the header as sent: a bank signs
+    /// every proof with one key, so its proofs' headers are the same bytes, and reading one (JSON,
+    /// the point on the curve, the thumbprint) costs more than verifying a signature.
+    struct Key: Sendable {
+        let thumbprint: String
+        let algorithm: any JWTAlgorithm
+
+        static func judged(header: Substring) async throws(JOSEError) -> Key {
+            let text = String(header)
+            if let known = remembered.withLock({ $0[text] }) { return known }
+            guard let bytes = Base64URL.decode(text), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+                throw .malformed("the DPoP proof is not a compact JWS")
+            }
+            guard object["typ"] as? String == typ else { throw .malformed("the DPoP proof's typ must be \(typ)") }
+            guard let members = object["jwk"] as? [String: Any] else { throw .malformed("the DPoP proof's header has no jwk") }
+            let jwk = try BankJWK(members: members, requireKid: false)
+            let key = Key(thumbprint: jwk.thumbprint, algorithm: try await jwk.algorithm(judging: bytes, typ: typ))
+            remembered.withLock { remembered in
+                if remembered.count >= 1024 { remembered.removeAll() }
+                remembered[text] = key
+            }
+            return key
+        }
+
+        private static let remembered = Mutex<[String: Key]>([:])
     }
 }
 
@@ -70,6 +95,7 @@ struct HTU: Equatable {
 
     /// Upper-case hex digits in every escape, and unreserved characters unescaped.
     private static func normalisedPercentEncoding(_ path: String) -> String {
+        guard path.utf8.contains(UInt8(ascii: "%")) else { return path }
         var out = ""
         var bytes = Array(path.utf8)[...]
         while let byte = bytes.first {

@@ -74,6 +74,11 @@ public struct JWSVerifier: Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[2].isEmpty else { throw .malformed("not a compact JWS of three parts") }
         guard let bytes = Base64URL.decode(String(parts[0])) else { throw .malformed("the header is not base64url JSON with an alg") }
+        return try header(decoding: bytes)
+    }
+
+    /// The protected header from its JSON bytes.
+    static func header(decoding bytes: [UInt8]) throws(JOSEError) -> Header {
         try checkStructure(bytes, of: "header")
         guard let header = try? JSONDecoder().decode(Header.self, from: Data(bytes)) else {
             throw .malformed("the header is not base64url JSON with an alg")

@@ -297,6 +297,9 @@ extension TestClientProtocol {
                 ("no ath", bank.proof("GET", path)),
                 ("private key in jwk", bank.proof("GET", path, token: token) { header, _ in header["jwk"] = HandJWS.jwk(bank.dpopKey, private: true) }),
                 ("typ JWT", bank.proof("GET", path, token: token) { header, _ in header["typ"] = "JWT" }),
+                // The header (the bank's key) is the one of the proof accepted above, signed by another key.
+                ("signed by another key", bank.proof("GET", path, token: token, key: P256.Signing.PrivateKey()) { header, _ in header["jwk"] = HandJWS.jwk(bank.dpopKey) }),
+                ("claims changed after signing", tampered(bank.proof("GET", path, token: token))),
                 ("another bank's key", other.proof("GET", path, token: token)),
                 ("no proof", nil),
             ]
@@ -306,6 +309,15 @@ extension TestClientProtocol {
                 #expect(answer.headers[.wwwAuthenticate] == #"DPoP algs="ES256 RS256", error="invalid_dpop_proof""#, "\(why)")
             }
         }
+    }
+
+    /// `jws` with its claims replaced (a jti never used) and its signature kept.
+    private func tampered(_ jws: String) -> String {
+        var parts = jws.split(separator: ".").map(String.init)
+        var claims = try! JSONSerialization.jsonObject(with: Data(Base64URL.decode(parts[1])!)) as! [String: Any]
+        claims["jti"] = UUID().uuidString
+        parts[1] = HandJWS.json(claims)
+        return parts.joined(separator: ".")
     }
 
     @Test func aTokenIsTheBanksItWasIssuedToWhateverProofComesWithIt() async throws {

@@ -21,8 +21,9 @@ struct Options {
     var quick = false
     /// `appends`: only the group-commit load; `audit`: only `audit verify` (twice) of a log built
     /// once per work folder and kept; `bundles`: only the bundle and baseline levels on SQLite, with
-    /// the broker's profile; `verify`: only the three verifications of a v2 log in this process.
-    /// Printed, never written as results.
+    /// the broker's profile; `dpop`: only the API-key and DPoP bundle levels at concurrency 64, three
+    /// pairs, with the broker's profile under the DPoP load; `verify`: only the three verifications of
+    /// a v2 log in this process. Printed, never written as results.
     var only: String?
     var command = "Benchmarks/run"
 
@@ -49,10 +50,10 @@ struct Options {
             }
         }
         guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil || options.only != nil else {
-            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles|verify]")
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles|dpop|verify]")
         }
-        guard options.only == nil || ["appends", "audit", "bundles", "verify"].contains(options.only) else {
-            throw BenchError("--only knows four parts: appends, audit, bundles, verify")
+        guard options.only == nil || ["appends", "audit", "bundles", "dpop", "verify"].contains(options.only) else {
+            throw BenchError("--only knows five parts: appends, audit, bundles, dpop, verify")
         }
         return options
     }
@@ -115,13 +116,15 @@ struct SamtykkeBench {
 
     static func run(_ options: Options) async throws {
         let started = ContinuousClock.now
-        let settings = options.quick
+        var settings = options.quick
             ? Settings(warmup: .milliseconds(500), measure: .seconds(2), concurrencies: [1, 16, 64], consents: 400, consentConcurrency: 16,
                        logSizes: [1_000, 10_000], durableAppends: 50, proofSamples: 200, auditVerifySize: 10_000, groupCommitSeconds: 2,
                        profileSeconds: 2)
             : Settings(warmup: .seconds(2), measure: .seconds(8), concurrencies: [1, 16, 64], consents: 1_200, consentConcurrency: 16,
                        logSizes: [10_000, 100_000, 1_000_000], durableAppends: 500, proofSamples: 2_000, auditVerifySize: 1_000_000,
                        groupCommitSeconds: 10, profileSeconds: 5)
+        // Each level at 64 is followed by its DPoP level: three pairs, to see the spread.
+        if options.only == "dpop" { settings.concurrencies = [64, 64, 64] }
         let loadAtStart = ProcFS.loadAverage()
         let verifySizeV2 = options.quick ? 20_000 : 1_000_000
         if options.only == "verify" {
@@ -160,9 +163,10 @@ struct SamtykkeBench {
 
         // a-d, f: the broker and the agency under load, on SQLite and on PostgreSQL.
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
-                                      connectShim: options.connectShim, postgres: options.only == "bundles" ? nil : options.postgres!, people: people)
+                                      connectShim: options.connectShim, postgres: options.only == nil ? options.postgres! : nil, people: people,
+                                      dpopOnly: options.only == "dpop")
         let (brokerResults, agency) = try await brokerBench.run(log: log)
-        if options.only == "bundles" {
+        if options.only == "bundles" || options.only == "dpop" {
             if let profile = brokerResults.profile { logProfile(profile) }
             await agency.stop()
             return

@@ -45,6 +45,8 @@ struct BrokerBench {
     /// The throwaway server's URL; nil measures SQLite alone.
     let postgres: String?
     let people: [String]
+    /// `--only dpop`: the levels at 64 and their DPoP levels only, and the profile under DPoP.
+    var dpopOnly = false
 
     static let bankOrg = "986352325"
     static let years = [2023, 2024]
@@ -266,6 +268,8 @@ struct BrokerBench {
             return measured
         }
         let apiKeyHeaders = [CurlHeader(name: "Authorization", value: "Bearer \(bankKey)")]
+        // Request n's URL, for signing its DPoP proof ahead.
+        let bundleURL: (Int) -> String = { "\(brokerURL)/v1/consents/\(consentIDs[min($0, consentIDs.count * Self.usesPerConsent - 1) / Self.usesPerConsent])/bundles" }
         var dpopLevel: Level?
         for concurrency in settings.concurrencies {
             let measured = try await leastDisturbed("broker c=\(concurrency)") {
@@ -283,7 +287,7 @@ struct BrokerBench {
                 let dpop = try await leastDisturbed("broker with DPoP c=\(concurrency)") {
                     let window = try await keyBank.window(
                         from: dispenser.handedOut, count: Int(measured.load.throughput * (settings.warmup + settings.measure).seconds * 1.5) + 1_000,
-                        url: { "\(brokerURL)/v1/consents/\(consentIDs[min($0, consentIDs.count * Self.usesPerConsent - 1) / Self.usesPerConsent])/bundles" }
+                        url: bundleURL
                     )
                     return level(await bundleLoad(concurrency: concurrency, warmup: settings.warmup, measure: settings.measure, brokerURLs: [brokerURL],
                                                   headers: window.headers, consentIDs: consentIDs, dispenser: dispenser,
@@ -293,7 +297,14 @@ struct BrokerBench {
                 log(String(format: "  DPoP     c=%-3d %7.1f bundles/s  p50 %6.1f ms  p99 %6.1f ms  (%.3f of the API key's)  failed %d",
                            concurrency, dpop.load.throughput, dpop.load.latency.p50Ms, dpop.load.latency.p99Ms,
                            measured.load.throughput > 0 ? dpop.load.throughput / measured.load.throughput : 0, dpop.load.failed))
+                // On a busy machine the CPU per bundle says more than the rates: its ratio is what the
+                // ratio of rates would be on cores that only these processes use.
+                let cpu = (dpop: dpop.cpuMsPerRequest.values.reduce(0, +), apiKey: measured.cpuMsPerRequest.values.reduce(0, +))
+                log(String(format: "           CPU ms per bundle: broker %.3f (API key %.3f), with agency and load generator %.3f (%.3f), ratio %.3f; other work %.2f cores (%.2f)",
+                           dpop.cpuMsPerRequest["broker"] ?? 0, measured.cpuMsPerRequest["broker"] ?? 0, cpu.dpop, cpu.apiKey,
+                           cpu.dpop > 0 ? cpu.apiKey / cpu.dpop : 0, dpop.disturbance, measured.disturbance))
             }
+            if dpopOnly { continue }
 
             // b. The same load straight to the agency, over mTLS with the broker's certificate and a
             // valid consent token for each person (tokens live 60 s: minted fresh for each level).
@@ -361,13 +372,20 @@ struct BrokerBench {
             log("profiling the broker with perf for \(settings.profileSeconds) s at concurrency \(concurrency)")
             do {
                 let output = work + "/broker.perf.data"
+                let profiled = settings.profileSeconds + 1
+                var headers: @Sendable (Int, String) -> [CurlHeader] = { _, _ in apiKeyHeaders }
+                if dpopOnly {
+                    headers = try await keyFlowBank(brokerURL: brokerURL, data: brokerData).window(
+                        from: dispenser.handedOut, count: Int((dpopLevel?.load.throughput ?? 1_000) * profiled * 1.5) + 1_000, url: bundleURL
+                    ).headers
+                }
                 // The load starts first and outlasts the sampling by a little on each side.
-                async let loaded = bundleLoad(concurrency: concurrency, warmup: .zero, measure: .milliseconds(Int(settings.profileSeconds * 1000) + 1000),
-                                              brokerURLs: [brokerURL], bankKey: bankKey, consentIDs: consentIDs, dispenser: dispenser, probe: nil)
+                async let loaded = bundleLoad(concurrency: concurrency, warmup: .zero, measure: .milliseconds(Int(profiled * 1000)),
+                                              brokerURLs: [brokerURL], headers: headers, consentIDs: consentIDs, dispenser: dispenser, probe: nil)
                 try await Task.sleep(for: .milliseconds(500))
                 let perf = try Profiler.start(pid: broker.pid, seconds: settings.profileSeconds, output: output, log: work + "/perf.log")
                 profile = try await Profiler.finish(perf: perf, output: output,
-                                                    subject: "the broker during a bundle load at concurrency \(concurrency)",
+                                                    subject: "the broker during a bundle load at concurrency \(concurrency)\(dpopOnly ? " with DPoP" : "")",
                                                     seconds: settings.profileSeconds, steps: Profiler.brokerSteps)
                 _ = await loaded
             } catch {
@@ -386,7 +404,7 @@ struct BrokerBench {
         let brokerPeakMemory = ProcFS.memoryKiB(pid: broker.pid, field: "VmHWM")
         let brokerRSS = ProcFS.memoryKiB(pid: broker.pid, field: "VmRSS")
         await broker.stop()
-        let releaseResults = try await releaseBundles(
+        let releaseResults = dpopOnly ? nil : try await releaseBundles(
             issuer: issuer, idTokens: idTokens, probe: { pids in cpuProbe(pids, withHandshakes: false) }, level: { run, pids in level(run, pids: pids) }, log: log
         )
         var postgresResults: PostgresResults?
