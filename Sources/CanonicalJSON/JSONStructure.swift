@@ -39,9 +39,17 @@ public enum JSONStructure {
                     guard let top = levels.indices.last, levels[top].keys != nil, levels[top].expectingKey else { continue }
                     levels[top].expectingKey = false
                     // The key as the decoder will see it, escapes resolved ("a" and "\u0061" are one
-                    // key); a key it cannot read, it will refuse itself.
-                    let quoted = Data([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
-                    guard let key = try? JSONDecoder().decode(String.self, from: quoted) else { continue }
+                    // key); a key it cannot read, it will refuse itself. Without a backslash that is
+                    // the bytes themselves, and a decoder per key was most of the cost of a check.
+                    let key: String
+                    if text.contains(UInt8(ascii: "\\")) {
+                        let quoted = Data([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
+                        guard let decoded = try? JSONDecoder().decode(String.self, from: quoted) else { continue }
+                        key = decoded
+                    } else {
+                        guard let plain = String(validating: text, as: UTF8.self) else { continue }
+                        key = plain
+                    }
                     guard levels[top].keys!.insert(key).inserted else { throw .repeatedMember(path: levels[top].path + key) }
                     levels[top].key = key
                     continue

@@ -79,6 +79,13 @@ public actor LogMonitor {
         try requireRunning()
         let deadline = ContinuousClock.now + patience
         while state.checkpoint.size < checkpoint.size {
+            // A catch-up already under way has read a checkpoint that is most often newer than the
+            // proof's (the log signs before witnesses cosign): when it covers the proof, waiting for
+            // it saves a whole catch-up. `catchUp` reports its failure, if it failed.
+            if let running {
+                _ = try? await running.task.value
+                if state.checkpoint.size >= checkpoint.size { break }
+            }
             try await catchUp()
             guard state.checkpoint.size < checkpoint.size, ContinuousClock.now < deadline else { break }
             try? await Task.sleep(for: .milliseconds(20))
