@@ -311,7 +311,7 @@ let package = Package(
         // The data holder's side of SPEC §5 "Release against the log", for any data provider to take on
         // its own: the C2SP tlog-policy it trusts, tlog-proof checks, the opened entry matched to the
         // token, a monitor of the public tiles, and one release per logged entry. No HTTP client.
-        .target(name: "LogRelease", dependencies: ["SamtykkeCore", "TransparencyLog", "CanonicalJSON", "DurableFiles"]),
+        .target(name: "LogRelease", dependencies: ["SamtykkeCore", "TransparencyLog", "CanonicalJSON", "DurableFiles", "OwnThread"]),
 
         // Verifying the consent log from outside: entries to a root and the first bad index, trust on
         // first use between runs, proofs against a signed checkpoint. No I/O but the state file.

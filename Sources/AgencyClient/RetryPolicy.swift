@@ -27,6 +27,20 @@ public struct RetryPolicy: Sendable, Hashable {
         }
     }
 
+    /// Whether to try again with the same consent token when it is good for one release only, as
+    /// with release against the log (SPEC §5: one `data.requested` entry, one release). An attempt
+    /// that may have reached the agency may have spent the token, and the same token again would
+    /// only be refused as a second release (and read as a replay at the agency): such a token is
+    /// tried again only when the request never left (`reachedAgency` false: no connection) or the
+    /// agency answered that it released nothing and is busy (429, 503). A lost answer is the bank's
+    /// to retry, which logs a new entry.
+    public static func isRetryable(_ error: AgencyError, singleUseToken: Bool, reachedAgency: Bool) -> Bool {
+        guard isRetryable(error) else { return false }
+        guard singleUseToken, reachedAgency else { return true }
+        if case .status(let code, _) = error { return code == 429 || code == 503 }
+        return false
+    }
+
     /// Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in
     /// [0, min(maxDelay, baseDelay · 2^attempt)], which spreads a burst of retries instead of
     /// synchronising them.

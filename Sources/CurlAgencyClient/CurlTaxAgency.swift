@@ -10,19 +10,24 @@ public final class CurlTaxAgency: TaxAgency {
     private let baseURL: String
     private let client: CurlClient
     public let retry: RetryPolicy
+    /// Each consent token is good for one release (release against the log, SPEC §5): an attempt
+    /// that may have reached the agency is not repeated with it (`RetryPolicy.isRetryable(_:singleUseToken:reachedAgency:)`).
+    public let singleUseTokens: Bool
 
     /// - Parameters:
     ///   - baseURL: e.g. `https://127.0.0.1:8443`.
     ///   - tls: the broker's client certificate and key, and the CA that is the only trust anchor.
     ///   - maxConcurrentRequests: the cap on simultaneous agency calls; more wait their turn.
     ///   - proxy: the proxy to go through (`CurlClientConfiguration.proxy`); nil connects directly.
+    ///   - singleUseTokens: true when the broker releases against the log.
     public init(
         baseURL: String, tls: CurlTLSConfiguration, connectTimeout: Duration = .seconds(2), retry: RetryPolicy = RetryPolicy(), maxConcurrentRequests: Int = 16,
-        proxy: String? = nil
+        proxy: String? = nil, singleUseTokens: Bool = false
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.name = self.baseURL
         self.retry = retry
+        self.singleUseTokens = singleUseTokens
         self.client = CurlClient(configuration: CurlClientConfiguration(
             connectTimeout: connectTimeout,
             totalTimeout: retry.attemptTimeout,
@@ -40,13 +45,15 @@ public final class CurlTaxAgency: TaxAgency {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .milliseconds(10) else { throw .timeout("the deadline passed after \(attempt) attempt(s)") }
-            do throws(AgencyError) {
+            do throws(FailedAttempt) {
                 return try await fetch(person, consentToken: consentToken, timeout: min(retry.attemptTimeout, remaining))
             } catch {
                 attempt += 1
-                guard attempt < retry.maxAttempts, RetryPolicy.isRetryable(error) else { throw error }
+                guard attempt < retry.maxAttempts,
+                    RetryPolicy.isRetryable(error.error, singleUseToken: singleUseTokens, reachedAgency: error.reachedAgency)
+                else { throw error.error }
                 let pause = retry.delay(afterAttempt: attempt)
-                guard ContinuousClock.now.advanced(by: pause) < deadline else { throw error }
+                guard ContinuousClock.now.advanced(by: pause) < deadline else { throw error.error }
                 do {
                     try await Task.sleep(for: pause)
                 } catch {
@@ -68,7 +75,13 @@ public final class CurlTaxAgency: TaxAgency {
         guard response.status == 200 else { throw .status(response.status, "health check failed") }
     }
 
-    private func fetch(_ person: PersonID, consentToken: String, timeout: Duration) async throws(AgencyError) -> AgencyResponse {
+    /// An attempt's failure, and whether its request may have reached the agency.
+    private struct FailedAttempt: Error {
+        let error: AgencyError
+        let reachedAgency: Bool
+    }
+
+    private func fetch(_ person: PersonID, consentToken: String, timeout: Duration) async throws(FailedAttempt) -> AgencyResponse {
         let request = CurlRequest.get(
             "\(baseURL)/v1/persons/\(person.digits)/tax-data",
             headers: [CurlHeader(name: "Authorization", value: "Bearer \(consentToken)"), CurlHeader(name: "Accept", value: "application/json")],
@@ -78,10 +91,21 @@ public final class CurlTaxAgency: TaxAgency {
         do {
             response = try await client.execute(request)
         } catch let error as CurlError {
-            throw Self.map(error)
+            // Only a connection that never opened surely kept the request from the agency.
+            let unsent = if case .connect = error { true } else { false }
+            throw FailedAttempt(error: Self.map(error), reachedAgency: !unsent)
         } catch {
-            throw .timeout("cancelled while waiting for a connection to the agency")
+            // Cancelled, perhaps with the request on its way.
+            throw FailedAttempt(error: .timeout("cancelled while waiting for a connection to the agency"), reachedAgency: true)
         }
+        do throws(AgencyError) {
+            return try Self.answer(response, about: person)
+        } catch {
+            throw FailedAttempt(error: error, reachedAgency: true)
+        }
+    }
+
+    private static func answer(_ response: CurlResponse, about person: PersonID) throws(AgencyError) -> AgencyResponse {
         switch response.status {
         case 200: break
         case 404: throw .personUnknown

@@ -28,15 +28,16 @@ public enum DurableFile {
 
     /// Appends `bytes` to `path` (created owner-only if missing) and returns once they are on disk.
     /// A crash while appending can leave a torn last record, which readers must tell apart: end
-    /// every record with a terminator and ignore an unterminated tail.
-    public static func append(_ path: String, in directory: String, _ bytes: [UInt8]) throws(Failure) {
+    /// every record with a terminator and ignore an unterminated tail. `syncDirectory: false` when an
+    /// earlier append by this process returned, so the file's directory entry is on disk already.
+    public static func append(_ path: String, in directory: String, _ bytes: [UInt8], syncDirectory: Bool = true) throws(Failure) {
         let file = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard file >= 0 else { throw failure("cannot open \(path)") }
         let writeFailure = writeAndSync(file, bytes, name: path)
         close(file)
         if let writeFailure { throw writeFailure }
         // The first append creates the file: its directory entry must be on disk too.
-        try syncDirectory(directory)
+        if syncDirectory { try Self.syncDirectory(directory) }
     }
 
     private static func syncDirectory(_ directory: String) throws(Failure) {

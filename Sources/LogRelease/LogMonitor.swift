@@ -1,3 +1,4 @@
+import OwnThread
 import SamtykkeCore
 import TransparencyLog
 
@@ -24,6 +25,11 @@ public actor LogMonitor {
     private static let recentRootsKept: UInt64 = 4096
     /// How long `cover` keeps reading the log's checkpoint while it is smaller than a proof's tree.
     private let patience: Duration
+    /// When the state last went to disk with an fsync. A catch-up saves its state every time, but
+    /// waits for the disk at most once a `durableEvery`: under load a catch-up runs every few
+    /// milliseconds, and two fsyncs each (file and directory) made the agency's answers wait on the disk.
+    private var lastDurableSave: ContinuousClock.Instant?
+    private static let durableEvery: Duration = .seconds(1)
 
     /// Loads the state at `statePath` (the empty tree when there is none).
     public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String, patience: Duration = .seconds(2)) throws(LogMonitorError) {
@@ -73,6 +79,13 @@ public actor LogMonitor {
         try requireRunning()
         let deadline = ContinuousClock.now + patience
         while state.checkpoint.size < checkpoint.size {
+            // A catch-up already under way has read a checkpoint that is most often newer than the
+            // proof's (the log signs before witnesses cosign): when it covers the proof, waiting for
+            // it saves a whole catch-up. `catchUp` reports its failure, if it failed.
+            if let running {
+                _ = try? await running.task.value
+                if state.checkpoint.size >= checkpoint.size { break }
+            }
             try await catchUp()
             guard state.checkpoint.size < checkpoint.size, ContinuousClock.now < deadline else { break }
             try? await Task.sleep(for: .milliseconds(20))
@@ -163,8 +176,16 @@ public actor LogMonitor {
         next.signedCheckpoint = signed
         next.checkpoint = checkpoint
         next.rightEdge = tree.rightEdge
-        try next.save(to: statePath, log: log)
+        let now = ContinuousClock.now
+        let durable = lastDurableSave.map { $0.duration(to: now) >= Self.durableEvery } ?? true
+        // Off the actor's thread: `cover` and `hasEnded` answer meanwhile from the state before it.
+        let (saved, statePath, log) = (next, statePath, log)
+        try await onOwnThread { () throws(LogMonitorError) in try saved.save(to: statePath, log: log, durable: durable) }
+        if durable { lastDurableSave = now }
+        // `cover` may have stopped the monitor while the state was being written: a halt stays a halt.
+        next.halted = state.halted
         state = next
+        if state.halted != nil { try? state.save(to: statePath, log: log) }
         recentRoots = recentRoots.filter { checkpoint.size - $0.key < Self.recentRootsKept }.merging(roots) { $1 }
     }
 

@@ -63,7 +63,10 @@ struct MonitorState: Sendable, Equatable {
         return state
     }
 
-    func save(to path: String, log: LogPolicy.Log) throws(LogMonitorError) {
+    /// `durable: false` replaces the file atomically without waiting for the disk: a restart of the
+    /// process finds it, a power loss may find an older verified state, from which the monitor reads
+    /// the entries after it again (and checks them against it), so nothing it trusts is lost.
+    func save(to path: String, log: LogPolicy.Log, durable: Bool = true) throws(LogMonitorError) {
         let file = File(
             logKey: log.verifierKey, checkpoint: signedCheckpoint, rightEdge: rightEdge.map(\.base64),
             terminal: terminal.map(\.description).sorted(), halted: halted)
@@ -71,7 +74,11 @@ struct MonitorState: Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         do {
             let bytes = try encoder.encode(file)
-            try DurableFile.replace(path, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, with: Array(bytes))
+            if durable {
+                try DurableFile.replace(path, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, with: Array(bytes))
+            } else {
+                try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
         } catch {
             throw .stateNotSaved(path: path, reason: "\(error)")
         }

@@ -1,3 +1,4 @@
+import Synchronization
 import TransparencyLog
 
 /// SPEC §5 check 1: a tlog-proof places the entry in a checkpoint the policy's log signed, that a
@@ -6,6 +7,7 @@ public struct ProofCheck: Sendable {
     public let policy: LogPolicy
     public let log: LogPolicy.Log
     public let maximumAge: UInt64
+    private let verifiedNotes = VerifiedNotes()
 
     /// A proof checked: where the entry is, and the checkpoint that says so.
     public struct Verified: Sendable, Hashable {
@@ -40,22 +42,13 @@ public struct ProofCheck: Sendable {
         // Bytes, not Characters: "\r\n" is one Character.
         let origin = String(decoding: proof.signedCheckpoint.utf8.prefix { $0 != 0x0A }, as: UTF8.self)
         guard origin == self.origin else { throw refuse("the checkpoint is of the log \(String(reflecting: origin)), not \(self.origin)") }
-        let note: SignedNote
-        let checkpoint: Checkpoint
-        do {
-            note = try SignedNote(parsing: proof.signedCheckpoint)
-            checkpoint = try Checkpoint(parsing: log.verifier.open(note))
-        } catch {
-            throw refuse("the checkpoint: \(error)")
-        }
+        let (checkpoint, cosignatures) = try verifiedNote(proof.signedCheckpoint)
         do {
             try MerkleVerifier.verifyInclusion(
                 index: proof.index, size: checkpoint.size, leafHash: MerkleHasher.leafHash(leaf), proof: proof.hashes, root: checkpoint.rootHash)
         } catch {
             throw refuse("the entry is not at index \(proof.index) of the checkpoint's tree: \(error)")
         }
-        let cosignatures: [(witness: String, cosignature: Cosignature)]
-        do { cosignatures = try policy.cosignatures(in: note) } catch { throw refuse("the checkpoint: \(error)") }
         let witnesses = Set(cosignatures.map(\.witness))
         guard policy.quorum.isMet(by: witnesses) else {
             let named = witnesses.isEmpty ? "no witness of the policy" : "only " + witnesses.sorted().joined(separator: ", ")
@@ -70,5 +63,43 @@ public struct ProofCheck: Sendable {
             throw refuse("the newest cosignature is \(now - newest) s old, more than \(maximumAge) s")
         }
         return Verified(index: proof.index, checkpoint: checkpoint, newestCosignature: newest)
+    }
+
+    /// The checkpoint a signed note carries and the policy's witnesses' cosignatures on it, their
+    /// signatures checked; a note checked before is not checked again. The broker's cosignature
+    /// rounds cover many fetches each, so most proofs carry a note an earlier one did.
+    private func verifiedNote(_ text: String) throws(ReleaseRefusal) -> VerifiedNotes.Note {
+        if let known = verifiedNotes.lookUp(text) { return known }
+        let verified: VerifiedNotes.Note
+        do {
+            let note = try SignedNote(parsing: text)
+            verified = (try Checkpoint(parsing: log.verifier.open(note)), try policy.cosignatures(in: note))
+        } catch {
+            throw ReleaseRefusal(.proof, "the checkpoint: \(error)")
+        }
+        verifiedNotes.remember(text, verified)
+        return verified
+    }
+}
+
+/// Signed notes whose signatures verified, by their exact bytes (not by String equality, which
+/// takes canonically equivalent texts for one, and a signature covers bytes). A handful: a note is of interest
+/// only while its newest cosignature is under a minute old.
+final class VerifiedNotes: Sendable {
+    typealias Note = (checkpoint: Checkpoint, cosignatures: [(witness: String, cosignature: Cosignature)])
+    private static let kept = 64
+    private let notes = Mutex<(byText: [[UInt8]: Note], order: [[UInt8]])>(([:], []))
+
+    func lookUp(_ text: String) -> Note? {
+        notes.withLock { $0.byText[Array(text.utf8)] }
+    }
+
+    func remember(_ text: String, _ note: Note) {
+        let bytes = Array(text.utf8)
+        notes.withLock { notes in
+            guard notes.byText.updateValue(note, forKey: bytes) == nil else { return }
+            notes.order.append(bytes)
+            if notes.order.count > Self.kept { notes.byText[notes.order.removeFirst()] = nil }
+        }
     }
 }

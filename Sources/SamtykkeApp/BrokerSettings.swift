@@ -136,7 +136,8 @@ public struct BrokerSettings: Sendable {
         let agency = try given.agency ?? CurlTaxAgency(
             baseURL: agencyURL ?? "",
             tls: CurlTLSConfiguration(caFile: try file("agency-ca", agencyCa, pki: \.caCertificate), clientCertificateFile: clientCert, clientKeyFile: clientKey),
-            proxy: agencyProxy
+            proxy: agencyProxy,
+            singleUseTokens: agencyLogPolicy != nil
         )
         let signer = try bundleSigner()
         let retiredKeys = try retiredBundleKeys.map { path in

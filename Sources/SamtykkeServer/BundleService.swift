@@ -54,8 +54,7 @@ struct BundleService: Sendable {
         case nil: claim = nil
         }
         do {
-            let answer = try await fetchAndIssue(id, for: bank, claim: claim, logger: logger)
-            return Issued(answer: answer, bundleID: try Self.bundleID(of: answer.bundle), replayed: false)
+            return try await fetchAndIssue(id, for: bank, claim: claim, logger: logger)
         } catch {
             if let error = error as? StorageError, case .refused = error {
                 Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", "consent-unusable")]).increment()
@@ -68,7 +67,7 @@ struct BundleService: Sendable {
         }
     }
 
-    private func fetchAndIssue(_ id: ConsentID, for bank: OrgNumber, claim: IdempotencyClaim?, logger: Logger) async throws -> BundleAnswer {
+    private func fetchAndIssue(_ id: ConsentID, for bank: OrgNumber, claim: IdempotencyClaim?, logger: Logger) async throws -> Issued {
         let deadline = ContinuousClock.now.advanced(by: broker.limits.bundleDeadline)
         var consent = try await broker.store.consent(id, for: .bank(bank))
         do {
@@ -137,7 +136,8 @@ struct BundleService: Sendable {
         _ = try outcome.acceptedConsent()
         guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("an issued bundle came back without its receipt") }
         Counter(label: SamtykkeMetrics.bundlesIssued).increment()
-        return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt))
+        // Its id as signed, not read back out of the JWS (a JSON decode per bundle).
+        return Issued(answer: BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt)), bundleID: claims.jti, replayed: false)
     }
 
     /// How long the agency took, and what its answer says about whether it is up.

@@ -96,6 +96,27 @@ import TransparencyLog
         }
     }
 
+    /// The gate remembers notes it verified, by their bytes: a note changed in one byte of a
+    /// witness's signature, after the original passed, is checked again and refused.
+    @Test func refusesAForgedCosignatureOnACheckpointItVerifiedBefore() async throws {
+        try await withTemporaryDirectory { directory in
+            let (log, consent, gate, claim) = try await Self.fetched(directory)
+            _ = try await gate.release(claim, for: consent.subject)
+            let (index, opening) = try await log.append(.fetch, for: consent)
+            let next = try await log.claim(index: index, opening: opening)
+            _ = try await gate.release(next, for: consent.subject)
+            var lines = next.proof.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let last = try #require(lines.lastIndex { $0.hasPrefix("\u{2014} ") })
+            var line = Array(lines[last])
+            let place = line.count - 10
+            line[place] = line[place] == "A" ? "B" : "A"
+            lines[last] = String(line)
+            let forged = ReleaseClaim(proof: lines.joined(separator: "\n"), entry: next.entry, opening: next.opening)
+            let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(forged, for: consent.subject) }
+            #expect(refusal?.check == .proof && refusal?.reason.contains("checkpoint") == true, "\(String(describing: refusal))")
+        }
+    }
+
     @Test func refusesACosignatureOlderThanSixtySeconds() async throws {
         try await withTemporaryDirectory { directory in
             let stale = UInt64(Date().timeIntervalSince1970) - 61

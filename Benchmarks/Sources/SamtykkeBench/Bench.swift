@@ -22,8 +22,9 @@ struct Options {
     /// `appends`: only the group-commit load; `audit`: only `audit verify` (twice) of a log built
     /// once per work folder and kept; `bundles`: only the bundle and baseline levels on SQLite, with
     /// the broker's profile; `dpop`: only the API-key and DPoP bundle levels at concurrency 64, three
-    /// pairs, with the broker's profile under the DPoP load; `verify`: only the three verifications of
-    /// a v2 log in this process. Printed, never written as results.
+    /// pairs, with the broker's profile under the DPoP load; `release`: only the bundles with release
+    /// against the log (issue 28), on a broker, witness and agency of their own; `verify`: only the
+    /// three verifications of a v2 log in this process. Printed, never written as results.
     var only: String?
     var command = "Benchmarks/run"
 
@@ -50,10 +51,10 @@ struct Options {
             }
         }
         guard !options.samtykke.isEmpty, !options.repo.isEmpty, !options.work.isEmpty, !options.out.isEmpty, options.postgres != nil || options.only != nil else {
-            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles|dpop|verify]")
+            throw BenchError("usage: SamtykkeBench --samtykke BIN --repo DIR --work DIR --out DIR --postgres URL [--connect-shim SO] [--quick] [--only appends|audit|bundles|dpop|release|verify]")
         }
-        guard options.only == nil || ["appends", "audit", "bundles", "dpop", "verify"].contains(options.only) else {
-            throw BenchError("--only knows five parts: appends, audit, bundles, dpop, verify")
+        guard options.only == nil || ["appends", "audit", "bundles", "dpop", "release", "verify"].contains(options.only) else {
+            throw BenchError("--only knows six parts: appends, audit, bundles, dpop, release, verify")
         }
         return options
     }
@@ -164,10 +165,11 @@ struct SamtykkeBench {
         // a-d, f: the broker and the agency under load, on SQLite and on PostgreSQL.
         let brokerBench = BrokerBench(settings: settings, samtykke: options.samtykke, repo: options.repo, work: options.work, pki: pki,
                                       connectShim: options.connectShim, postgres: options.only == nil ? options.postgres! : nil, people: people,
-                                      dpopOnly: options.only == "dpop")
+                                      dpopOnly: options.only == "dpop", releaseOnly: options.only == "release")
         let (brokerResults, agency) = try await brokerBench.run(log: log)
-        if options.only == "bundles" || options.only == "dpop" {
+        if options.only == "bundles" || options.only == "dpop" || options.only == "release" {
             if let profile = brokerResults.profile { logProfile(profile) }
+            logBundleFigures(brokerResults)
             await agency.stop()
             return
         }
@@ -267,6 +269,30 @@ extension SamtykkeBench {
         for row in profile.steps { log(String(format: "  %5.1f%%  %@", row.percent, row.symbol)) }
         log("hottest symbols (self):")
         for row in profile.bySymbol { log(String(format: "  %5.1f%%  %@  %@", row.percent, row.library, row.symbol)) }
+    }
+
+    /// Issue 28 point 5's four figures as `summary` computes them, for `--only bundles`.
+    static func logBundleFigures(_ broker: BrokerBench.Results) {
+        func ratio(_ levels: [BrokerBench.Level]?) -> Double {
+            let baseline = broker.baseline.first { $0.load.concurrency == 64 }?.load.throughput ?? 0
+            let throughput = levels?.first { $0.load.concurrency == 64 }?.load.throughput ?? 0
+            return baseline > 0 ? throughput / baseline : 0
+        }
+        func p99(_ levels: [BrokerBench.Level]?) -> Double { levels?.first { $0.load.concurrency == 16 }?.load.latency.p99Ms ?? .nan }
+        if broker.baseline.isEmpty {
+            log(String(format: "releaseBundleP99MsC16 %.1f ms (no baseline for the ratios)", p99(broker.release?.levels)))
+        } else {
+            log(String(format: "bundleRatioC64 %.3f  bundleP99MsC16 %.1f ms  releaseBundleRatioC64 %.3f  releaseBundleP99MsC16 %.1f ms",
+                       ratio(broker.bundles), p99(broker.bundles), ratio(broker.release?.levels), p99(broker.release?.levels)))
+        }
+        for level in broker.release?.levels ?? [] {
+            log(String(format: "release c=%d, CPU ms per bundle: ", level.load.concurrency)
+                + level.cpuMsPerRequest.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
+                + String(format: "; cores busy with other work %.2f", level.disturbance))
+        }
+        if let steps = broker.release?.stepsMs {
+            log("release, mean ms per bundle at c=64: " + steps.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f", $0.key, $0.value) }.joined(separator: ", "))
+        }
     }
 
     /// `--only audit`: the log of `settings.auditVerifySize` entries is built on the first run (the

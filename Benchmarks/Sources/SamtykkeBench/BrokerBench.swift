@@ -47,6 +47,8 @@ struct BrokerBench {
     let people: [String]
     /// `--only dpop`: the levels at 64 and their DPoP levels only, and the profile under DPoP.
     var dpopOnly = false
+    /// `--only release`: only the bundles with release against the log (no other level, no baseline).
+    var releaseOnly = false
 
     static let bankOrg = "986352325"
     static let years = [2023, 2024]
@@ -202,6 +204,14 @@ struct BrokerBench {
         let provider = DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(pki.idProviderKey)))
         var idTokens: [String: String] = [:]
         for person in people { idTokens[person] = try provider.mint(pid: person, lifetime: IDTokenVerifier.Configuration.defaultMaximumLifetime) }
+
+        if releaseOnly {
+            await broker.stop()
+            let release = try await releaseBundles(
+                issuer: issuer, idTokens: idTokens, probe: { pids in cpuProbe(pids, withHandshakes: false) }, level: { run, pids in level(run, pids: pids) }, log: log
+            )
+            return (Results(consentCreateGrant: release.consentCreateGrant, bundles: [], baseline: [], handshakeSource: "", totalBundlesIssued: 0, release: release), agency)
+        }
 
         // d. Consents created and granted, `consentConcurrency` at a time.
         log("creating and granting \(settings.consents) consents at concurrency \(settings.consentConcurrency)")
