@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Foundation
 import LogVerification
+import SamtykkeCore
 import TransparencyLog
 
 /// The broker's auditor endpoints (SPEC §2, §4) as a `LogSource`. Answers are decoded strictly but
@@ -112,7 +113,12 @@ public struct AuditLogSource: LogSource, AuditorOpeningSource {
     /// `GET /v1/audit/openings`: each opening as served, its index and subject key read out of it
     /// and the rest left to the verifier, which names the entry whose opening is malformed.
     public func openings(start: UInt64, limit: Int) async throws -> [ServedOpening] {
-        let page = try await client.get("/v1/audit/openings?start=\(start)&limit=\(limit)", as: OpeningsPage.self)
+        let body = try await client.send("GET", "/v1/audit/openings?start=\(start)&limit=\(limit)")
+        // The broker's canonical page in one pass; anything else as JSON, for the verifier to judge.
+        if let page = SamtykkeCore.OpeningsPage.scanned(body) {
+            return page.items.map { ServedOpening($0.opening, subjectKey: $0.subjectKey?.description) }
+        }
+        let page = try BrokerClient.decode(body, as: OpeningsPage.self)
         return try page.openings.map { item in
             guard case .object(var object) = item, case .number(let number)? = object["index"], let index = UInt64(exactly: number) else {
                 throw BrokerClientError.unreadable(cause: OpeningWithoutIndex())

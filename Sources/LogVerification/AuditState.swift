@@ -56,8 +56,10 @@ enum StateFile {
     /// cannot be read is an error, never a silent first run, or deleting trust would be one garbled
     /// file away.
     /// `check` is what else the value must be to be used; what it throws makes the file unreadable.
+    /// `decode` may read the bytes a faster way; when it returns nil the decoder reads them.
     static func read<T: Decodable>(
-        _ type: T.Type, from path: String, writer: String, check: (T) throws(AuditStateError) -> Void
+        _ type: T.Type, from path: String, writer: String, decode: (Data, JSONDecoder) -> T? = { _, _ in nil },
+        check: (T) throws(AuditStateError) -> Void
     ) throws(AuditStateError) -> T? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let bytes: Data
@@ -68,7 +70,8 @@ enum StateFile {
         }
         let value: T
         do {
-            value = try decoder.decode(T.self, from: bytes)
+            let decoder = decoder
+            value = try decode(bytes, decoder) ?? decoder.decode(T.self, from: bytes)
         } catch {
             // A decoder's account (coding paths, "dataCorrupted") helps no one: the file is not what
             // the verifier wrote, and what to do about it is the same whatever broke it.
@@ -82,7 +85,10 @@ enum StateFile {
         return value
     }
 
-    static func write(_ value: some Encodable, to path: String) throws(AuditStateError) {
+    /// `encode` may write the value a faster way than `JSONEncoder.encode`, with the encoder as set up here.
+    static func write<T: Encodable>(
+        _ value: T, to path: String, encode: (JSONEncoder) throws -> Data = { _ in throw UseTheEncoder() }
+    ) throws(AuditStateError) {
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(
@@ -91,7 +97,8 @@ enum StateFile {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            try encoder.encode(value).write(to: url, options: .atomic)
+            let bytes = try (try? encode(encoder)) ?? encoder.encode(value)
+            try bytes.write(to: url, options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         } catch {
             throw .unwritable(path: path, reason: "\(error)")
@@ -105,6 +112,8 @@ enum StateFile {
             ?? FileManager.default.homeDirectoryForCurrentUser
         return home.appendingPathComponent(".samtykke/\(name)").path
     }
+
+    private struct UseTheEncoder: Error {}
 
     private static var decoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -30,13 +30,42 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
 
     /// The state at `path`, or nil before the first run; a damaged one is an error.
     public static func load(from path: String) throws(AuditStateError) -> CitizenLogState? {
-        try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify") { state throws(AuditStateError) in
+        try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify", decode: fastRead) { state throws(AuditStateError) in
             _ = try state.trustedTree()
         }
     }
 
     public func save(to path: String) throws(AuditStateError) {
-        try StateFile.write(self, to: path)
+        try StateFile.write(self, to: path, encode: fastWrite)
+    }
+
+    /// What is kept beside the history, through the encoders as before: it is small.
+    private struct Head: Codable {
+        let head: AuditState
+        let rightEdge: [String]
+    }
+
+    /// `{"entries":[…],"head":…,"rightEdge":…}`: the history written by hand (`CitizenHistoryJSON`).
+    private func fastWrite(_ encoder: JSONEncoder) throws -> Data {
+        var output = Array(#"{"entries":"#.utf8)
+        CitizenHistoryJSON.write(entries, time: .iso8601, into: &output)
+        encoder.outputFormatting.remove(.prettyPrinted)
+        let rest = try encoder.encode(Head(head: head, rightEdge: rightEdge))
+        output.append(UInt8(ascii: ","))
+        output += rest.dropFirst()
+        return Data(output)
+    }
+
+    /// What `fastWrite` wrote; nil for anything else, which the decoder reads.
+    private static func fastRead(_ bytes: Data, _ decoder: JSONDecoder) -> CitizenLogState? {
+        let bytes = Array(bytes)
+        let prefix = Array(#"{"entries":"#.utf8)
+        guard bytes.starts(with: prefix) else { return nil }
+        var at = prefix.count
+        guard let entries = CitizenHistoryJSON.read(bytes, at: &at), at < bytes.count, bytes[at] == UInt8(ascii: ","),
+            let rest = try? decoder.decode(Head.self, from: Data([UInt8(ascii: "{")] + bytes[(at + 1)...]))
+        else { return nil }
+        return CitizenLogState(head: rest.head, rightEdge: rest.rightEdge, entries: entries)
     }
 }
 
@@ -57,6 +86,22 @@ public struct CitizenLogEntry: Codable, Sendable, Hashable {
     public let years: [Int]?
     /// The index of the `consent.forgotten` entry of this entry's consent, once it was forgotten.
     public var forgottenAt: UInt64?
+
+    init(
+        index: UInt64, time: Date, type: AuditEntry.EntryType, consentTag: String, consentId: String?, bankOrg: String?, actor: AuditEntry.Actor?,
+        scopes: [Scope]?, years: [Int]?, forgottenAt: UInt64?
+    ) {
+        self.index = index
+        self.time = time
+        self.type = type
+        self.consentTag = consentTag
+        self.consentId = consentId
+        self.bankOrg = bankOrg
+        self.actor = actor
+        self.scopes = scopes
+        self.years = years
+        self.forgottenAt = forgottenAt
+    }
 
     init(_ entry: PublicEntry, opened: AuditEntry?) {
         index = entry.index

@@ -110,15 +110,12 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
     /// forgotten consent when the log holds that consent's `consent.forgotten` entry (tagged as the
     /// citizen's too); otherwise the broker hides what it logged about them.
     private func opened(_ mine: [PublicEntry], subjectKey: SubjectKey?) async throws -> [CitizenLogEntry] {
-        var served: [UInt64: JSONValue] = [:]
+        var served: [UInt64: ServedOpening] = [:]
         for start in stride(from: 0, to: mine.count, by: Self.openingsPerRequest) {
             let indexes = mine[start..<min(start + Self.openingsPerRequest, mine.count)].map(\.index)
             let wanted = Set(indexes)
-            for json in try await openings.openings(indexes: indexes) {
-                guard case .object(let object) = json, case .number(let number)? = object["index"], let index = UInt64(exactly: number),
-                    wanted.contains(index)
-                else { continue }
-                served[index] = served[index] ?? json
+            for opening in try await openings.servedOpenings(indexes: indexes) where wanted.contains(opening.index) {
+                served[opening.index] = served[opening.index] ?? opening
             }
         }
         var found: [CitizenLogEntry] = []
@@ -127,7 +124,7 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
             forgottenAt[entry.consent] = entry.index
         }
         for entry in mine {
-            guard let json = served[entry.index] else {
+            guard let opening = served[entry.index] else {
                 guard let forgotten = forgottenAt[entry.consent] else { throw LogVerificationFailure(.notOpenedForYou(index: entry.index)) }
                 var unopened = CitizenLogEntry(entry, opened: nil)
                 unopened.forgottenAt = forgotten
@@ -135,7 +132,7 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
                 continue
             }
             do throws(DomainError) {
-                let opening = try EntryOpening(json: json, type: entry.type)
+                let opening = try opening.read(as: entry.type)
                 if entry.type == .consentForgotten {
                     try entry.check(opening, subjectKey: subjectKey)
                     found.append(CitizenLogEntry(entry, opened: nil))

@@ -28,7 +28,7 @@ struct OpenedCheck: Sendable {
                 return
             }
             do throws(DomainError) {
-                let opening = try EntryOpening(json: served.opening, type: entry.type)
+                let opening = try served.read(as: entry.type)
                 var key: SubjectKey?
                 if let text = served.subjectKey { key = try SubjectKey(base64URL: text, field: "subjectKey") }
                 if entry.type == .consentForgotten {

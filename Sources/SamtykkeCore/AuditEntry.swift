@@ -40,7 +40,16 @@ public struct AuditEntry: Sendable, Hashable {
 
         /// The state machine's event behind a transition entry; nil for the other types.
         public var transitionEvent: ConsentEvent? {
-            ConsentEvent.allCases.first { EntryType(event: $0) == self }
+            // The inverse of `init(event:)`, as a switch: verifiers ask it for most entries of a log.
+            switch self {
+            case .consentGranted: .grant
+            case .consentDenied: .deny
+            case .consentRevoked: .revoke
+            case .consentWithdrawn: .withdraw
+            case .consentExpired: .expire
+            case .consentExhausted: .exhaust
+            case .consentRequested, .bundleIssued, .bundleRefused, .consentForgotten, .dataRequested: nil
+            }
         }
     }
 

@@ -24,13 +24,9 @@ struct LeafScanner {
     static func publicEntry(of leaf: UnsafeRawBufferPointer) -> PublicEntry? {
         var scanner = LeafScanner(bytes: leaf)
         guard scanner.take(#"{"commitment":"#), let fields = scanner.publicEntry() else { return nil }
-        let text = { (range: Range<Int>) in String(decoding: scanner.slice(range), as: UTF8.self) }
         return try? PublicEntry(
-            index: fields.index, time: fields.time, type: fields.type,
-            consent: ConsentTag(base64URL: text(fields.consent), field: "entry.consent"),
-            subject: SubjectTag(base64URL: text(fields.subject), field: "entry.subject"),
-            commitment: EntryCommitment(base64URL: text(fields.commitment), field: "entry.commitment"),
-            terms: fields.terms
+            index: fields.index, time: fields.time, type: fields.type, consent: fields.consent, subject: fields.subject,
+            commitment: fields.commitment, terms: fields.terms
         )
     }
 
@@ -38,10 +34,27 @@ struct LeafScanner {
         self.bytes = bytes
     }
 
-    /// What `details` held, to be matched against `type`, which comes after it.
-    private enum Details {
-        case requested, issued, refused
-        case transition(from: ConsentStatus, to: ConsentStatus, uses: Bool)
+    /// Whether the times in `details` are read as `RFC3339.date(from:)` reads them, to the last
+    /// bit of the `Date`, not only to the millisecond: a private part read here must equal the
+    /// full parse's (a leaf's index needs neither).
+    private var readsExactTimes = false
+
+    /// A time in `details`.
+    private mutating func detailsTime() -> Date? {
+        let start = at
+        guard let time = time() else { return nil }
+        return readsExactTimes ? RFC3339.date(from: string(start + 1..<at - 1)) : time
+    }
+
+    /// What `details` held, to be matched against `type`, which comes after it in a v1 leaf.
+    enum Details {
+        case requested(LogEvent.RequestedTerms)
+        case issued(BundleIssue)
+        case refused(reason: String)
+        case transition(from: ConsentStatus, to: ConsentStatus, uses: Int?)
+        case dataRequested(scopes: [Scope], years: [Int])
+        /// `{}`: `consent.forgotten`'s, v2 only.
+        case none
     }
 
     private mutating func entry() -> UInt64? {
@@ -51,7 +64,9 @@ struct LeafScanner {
     /// Where a scanned v2 entry keeps its values.
     private struct PublicFields {
         let index: UInt64
-        let commitment, consent, subject: Range<Int>
+        let commitment: EntryCommitment
+        let consent: ConsentTag
+        let subject: SubjectTag
         let terms: PublicEntry.Terms?
         let time: Date
         let type: AuditEntry.EntryType
@@ -60,10 +75,10 @@ struct LeafScanner {
     /// A v2 public entry (`PublicEntry`): fixed-length base64url values, and `terms` exactly on
     /// `consent.requested`.
     private mutating func publicEntry() -> PublicFields? {
-        guard let commitment = base64URL(ofBytes: 32),
-            take(#","consent":"#), let consent = base64URL(ofBytes: 16),
+        guard let commitment = logBytes(EntryCommitment.self),
+            take(#","consent":"#), let consent = logBytes(ConsentTag.self),
             take(#","index":"#), let index = integer(),
-            take(#","subject":"#), let subject = base64URL(ofBytes: 16)
+            take(#","subject":"#), let subject = logBytes(SubjectTag.self)
         else { return nil }
         var terms: PublicEntry.Terms?
         if take(#","terms":{"maxUses":"#) {
@@ -86,7 +101,7 @@ struct LeafScanner {
             take(#","index":"#), let index = integer(),
             take(#","personId":"#), let person = plainString(), (try? PersonID.read(slice(person))) != nil,
             take(#","time":"#), time() != nil,
-            take(#","type":"#), let type = word(of: Self.entryTypes), Self.matches(type, details),
+            take(#","type":"#), let type = word(of: Self.entryTypes), type.existsInV1, Self.event(type, details) != nil,
             take(#","v":1}"#), at == bytes.count
         else { return nil }
         return UInt64(index)
@@ -94,48 +109,155 @@ struct LeafScanner {
 
     private mutating func details() -> Details? {
         if take(#"{"maxUses":"#) {
-            guard integer() != nil,
+            guard let maxUses = integer(),
                 take(#","purpose":{"code":"#), let code = plainString(),
                 take(#","text":"#), let text = text(),
-                take(#"},"requestExpiresAt":"#), time() != nil,
-                take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
-                take(#","validUntil":"#), time() != nil,
-                take(#","years":"#), array(of: { $0.integer() != nil }), take("}"),
-                (try? Purpose(code: String(decoding: slice(code), as: UTF8.self), text: text)) != nil
+                take(#"},"requestExpiresAt":"#), let requestExpiresAt = detailsTime(),
+                take(#","scopes":"#), let scopes = scopes(),
+                take(#","validUntil":"#), let validUntil = detailsTime(),
+                take(#","years":"#), let years = integers(), take("}"),
+                let purpose = try? Purpose(code: String(decoding: slice(code), as: UTF8.self), text: text)
             else { return nil }
-            return .requested
+            return .requested(LogEvent.RequestedTerms(
+                scopes: scopes, years: years, purpose: purpose, validUntil: validUntil, maxUses: maxUses, requestExpiresAt: requestExpiresAt
+            ))
         }
         if take(#"{"from":"#) {
             guard let from = word(of: Self.statuses), take(#","to":"#), let to = word(of: Self.statuses) else { return nil }
-            let uses = take(#","uses":"#)
-            guard !uses || integer() != nil, take("}") else { return nil }
+            var uses: Int?
+            if take(#","uses":"#) {
+                guard let count = integer() else { return nil }
+                uses = count
+            }
+            guard take("}") else { return nil }
             return .transition(from: from, to: to, uses: uses)
         }
         if take(#"{"bundleId":"#) {
-            guard plainString() != nil,
-                take(#","bundleSha256":"#), plainString() != nil,
-                take(#","scopes":"#), array(of: { $0.word(of: Self.scopes) != nil }),
-                take(#","sourceSha256":"#), plainString() != nil,
-                take(#","use":"#), integer() != nil,
-                take(#","years":"#), array(of: { $0.integer() != nil }), take("}")
+            guard let id = plainString(),
+                take(#","bundleSha256":"#), let digest = plainString()
             else { return nil }
-            return .issued
+            var dataRequested: Int?
+            if take(#","dataRequested":"#) {
+                guard let index = integer() else { return nil }
+                dataRequested = index
+            }
+            guard take(#","scopes":"#), let scopes = scopes(),
+                take(#","sourceSha256":"#), let source = plainString(),
+                take(#","use":"#), let use = integer(),
+                take(#","years":"#), let years = integers(), take("}")
+            else { return nil }
+            return .issued(BundleIssue(
+                bundleID: string(id), bundleSHA256: string(digest), scopes: scopes, years: years, sourceSHA256: string(source), use: use,
+                dataRequested: dataRequested
+            ))
         }
-        guard take(#"{"reason":"#), plainString() != nil, take("}") else { return nil }
-        return .refused
+        if take(#"{"scopes":"#) {
+            guard let scopes = scopes(), take(#","years":"#), let years = integers(), take("}") else { return nil }
+            return .dataRequested(scopes: scopes, years: years)
+        }
+        if take("{}") { return Details.none }
+        guard take(#"{"reason":"#), let reason = plainString(), take("}") else { return nil }
+        return .refused(reason: string(reason))
     }
 
-    /// Whether an entry of `type` writes `details` (`LogEvent.init(type:details:)`'s rules).
-    private static func matches(_ type: AuditEntry.EntryType, _ details: Details) -> Bool {
+    /// The event an entry of `type` with `details` records, when `LogEvent.init(type:details:)`
+    /// would read it so.
+    static func event(_ type: AuditEntry.EntryType, _ details: Details) -> LogEvent? {
         switch (type, details) {
-        case (.consentRequested, .requested), (.bundleIssued, .issued), (.bundleRefused, .refused):
-            return true
+        case (.consentRequested, .requested(let terms)): return .requested(terms)
+        case (.bundleIssued, .issued(let issue)): return .bundleIssued(issue)
+        case (.bundleRefused, .refused(let reason)): return .bundleRefused(reason: reason)
+        case (.dataRequested, .dataRequested(let scopes, let years)): return .dataRequested(scopes: scopes, years: years)
+        case (.consentForgotten, .none): return .forgotten
         case (_, .transition(let from, let to, let uses)):
-            guard let event = type.transitionEvent else { return false }
-            return from.next(on: event) == to && uses == (event == .exhaust)
+            guard let event = type.transitionEvent, from.next(on: event) == to, (uses != nil) == (event == .exhaust) else { return nil }
+            return .transitioned(ConsentTransition(from: from, to: to, event: event), uses: uses)
         default:
-            return false
+            return nil
         }
+    }
+
+    // MARK: Openings
+
+    /// A v2 entry's private part (`PrivateEntryPart`) if `bytes` are certainly its canonical form;
+    /// it is of the one entry type its details can record.
+    static func privatePart(of bytes: UnsafeRawBufferPointer) -> PrivateEntryPart? {
+        var scanner = LeafScanner(bytes: bytes)
+        guard let part = scanner.privatePart(), scanner.at == bytes.count else { return nil }
+        return part
+    }
+
+    /// `{"actor":{"id":…,"kind":…},"bankOrg":…,"consentId":…,"details":{…},"personId":…}`, or
+    /// `{"actor":{…},"details":{}}` on `consent.forgotten`, which names no one.
+    private mutating func privatePart() -> PrivateEntryPart? {
+        guard take(#"{"actor":{"id":"#), let id = plainString(), take(#","kind":"#), let kind = word(of: Self.actorKinds), take("}") else {
+            return nil
+        }
+        let actor = AuditEntry.Actor(kind: kind, id: string(id))
+        readsExactTimes = true
+        if take(#","details":{}}"#) { return try? PrivateEntryPart(actor: actor, parties: nil, event: .forgotten) }
+        guard take(#","bankOrg":"#), let org = plainString(), let bankOrg = try? OrgNumber(string(org)),
+            take(#","consentId":"#), let consent = plainString(), Self.isLowercaseUUID(slice(consent)), let consentId = try? ConsentID(string(consent)),
+            take(#","details":"#), let details = details(), let event = Self.event(details),
+            take(#","personId":"#), let person = plainString(), let personId = try? PersonID(string(person)),
+            take("}")
+        else { return nil }
+        return try? PrivateEntryPart(actor: actor, parties: .init(consentId: consentId, personId: personId, bankOrg: bankOrg), event: event)
+    }
+
+    /// The event of the one entry type `details` can record: a transition's is told by its two
+    /// statuses (`ConsentStatus.next(on:)` leads from one status to another through one event only).
+    private static func event(_ details: Details) -> LogEvent? {
+        let type: AuditEntry.EntryType? = switch details {
+        case .requested: .consentRequested
+        case .issued: .bundleIssued
+        case .refused: .bundleRefused
+        case .dataRequested: .dataRequested
+        case .none: .consentForgotten
+        case .transition(let from, let to, _): ConsentEvent.allCases.first { from.next(on: $0) == to }.map(AuditEntry.EntryType.init(event:))
+        }
+        return type.flatMap { event($0, details) }
+    }
+
+    /// An opening as the broker serves it (SPEC §4), certainly canonical: `{"index":…,"private":{…},"salt":…}`,
+    /// or for auditors with `"subjectKey":…` last. The private part keeps the bytes it was read from.
+    private mutating func opening() -> (opening: EntryOpening, subjectKey: SubjectKey?)? {
+        guard take(#"{"index":"#), let index = integer(), take(#","private":"#) else { return nil }
+        let start = at
+        guard let part = privatePart() else { return nil }
+        let privateBytes = Array(slice(start..<at))
+        guard take(#","salt":"#), let salt = logBytes(EntrySalt.self) else { return nil }
+        var subjectKey: SubjectKey?
+        if take(#","subjectKey":"#) {
+            guard let key = logBytes(SubjectKey.self) else { return nil }
+            subjectKey = key
+        }
+        guard take("}") else { return nil }
+        return (EntryOpening(index: UInt64(index), salt: salt, privatePart: part, canonicalPrivate: privateBytes), subjectKey)
+    }
+
+    /// A page of openings as the broker writes it (`OpeningsPage`), if it certainly is one.
+    static func openingsPage(_ bytes: UnsafeRawBufferPointer) -> OpeningsPage? {
+        var scanner = LeafScanner(bytes: bytes)
+        var next: OpeningsPage.Next = .absent
+        if scanner.take(#"{"next":"#) {
+            if scanner.take("null") {
+                next = .end
+            } else {
+                guard let index = scanner.integer() else { return nil }
+                next = .at(UInt64(index))
+            }
+            guard scanner.take(#","openings":"#) else { return nil }
+        } else {
+            guard scanner.take(#"{"openings":"#) else { return nil }
+        }
+        var items: [OpeningsPage.Item] = []
+        guard scanner.array(of: { scanner in
+            guard let (opening, key) = scanner.opening() else { return false }
+            items.append(OpeningsPage.Item(opening: opening, subjectKey: key))
+            return true
+        }), scanner.take("}"), scanner.at == bytes.count else { return nil }
+        return OpeningsPage(items: items, next: next)
     }
 
     // MARK: Tokens
@@ -228,23 +350,10 @@ struct LeafScanner {
     private static let statuses = Words(ConsentStatus.allCases, spelling: \.rawValue)
     private static let scopes = Words(Scope.allCases, spelling: \.rawValue)
 
-    /// `"…"` holding exactly the one base64url spelling (no padding) of `count` bytes: every
-    /// character from the alphabet, and the bits past the last byte zero. The range of its contents.
-    private mutating func base64URL(ofBytes count: Int) -> Range<Int>? {
-        guard let range = plainString(), range.count == (count * 8 + 5) / 6 else { return nil }
-        var last: UInt8 = 0
-        for byte in slice(range) {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): last = byte - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): last = byte - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): last = byte - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "-"): last = 62
-            case UInt8(ascii: "_"): last = 63
-            default: return nil
-            }
-        }
-        let unusedBits = range.count * 6 - count * 8
-        return last & (1 << unusedBits - 1) == 0 ? range : nil
+    /// `"…"` holding exactly the one base64url spelling (no padding) of a `T`, decoded where it lies.
+    private mutating func logBytes<T>(_: LogBytes<T>.Type) -> LogBytes<T>? {
+        guard let range = plainString() else { return nil }
+        return LogBytes<T>(base64URL: slice(range))
     }
 
     /// A non-negative integer as ECMAScript prints it (no leading zero), of at most 15 digits, so a
@@ -259,6 +368,30 @@ struct LeafScanner {
             at += 1
         }
         return (1...15).contains(digits) ? value : nil
+    }
+
+    private func string(_ range: Range<Int>) -> String {
+        String(decoding: slice(range), as: UTF8.self)
+    }
+
+    private mutating func scopes() -> [Scope]? {
+        var scopes: [Scope] = []
+        guard array(of: { scanner in
+            guard let scope = scanner.word(of: Self.scopes) else { return false }
+            scopes.append(scope)
+            return true
+        }) else { return nil }
+        return scopes
+    }
+
+    private mutating func integers() -> [Int]? {
+        var integers: [Int] = []
+        guard array(of: { scanner in
+            guard let integer = scanner.integer() else { return false }
+            integers.append(integer)
+            return true
+        }) else { return nil }
+        return integers
     }
 
     /// `[]` or `[e,e,…]`, each element consumed by `element`.

@@ -113,7 +113,7 @@ extension EntryOpening {
         let parties = privatePart.parties
         return Row(
             index: index, type: privatePart.event.type.rawValue, consentId: parties?.consentId.description, personId: parties?.personId.digits,
-            bankOrg: parties?.bankOrg.digits, salt: salt.bytes, privateJSON: try privatePart.canonicalBytes()
+            bankOrg: parties?.bankOrg.digits, salt: salt.bytes, privateJSON: try canonicalPrivateBytes()
         )
     }
 
@@ -121,6 +121,11 @@ extension EntryOpening {
     public init(index: UInt64, type: String, salt: [UInt8], privateJSON: [UInt8]) throws(StoreFailure) {
         do {
             guard let entryType = AuditEntry.EntryType(rawValue: type) else { throw DomainError.invalid("opening.type", "is not a known entry type") }
+            // What the broker stored it writes canonically: read in one pass, and served as it is.
+            if let salt = try? EntrySalt(bytes: salt), let scanned = EntryOpening.scanned(index: index, type: entryType, salt: salt, privateJSON: privateJSON) {
+                self = scanned
+                return
+            }
             guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(privateJSON)) else {
                 throw DomainError.invalid("opening.private", "is not JSON")
             }

@@ -30,9 +30,23 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
 
 /// Prints a value as pretty, key-sorted JSON on stdout.
 func printJSON(_ value: some Encodable) throws {
+    print(String(decoding: try prettyJSON(value), as: UTF8.self))
+}
+
+/// `value` as `printJSON` prints it, with one more member, `name`, which sorts before all of its
+/// own, spliced in from `json` written elsewhere.
+func printJSON(_ value: some Encodable, first name: String, json: [UInt8]) throws {
+    var bytes = Array(try prettyJSON(value))
+    let open = Array("{\n".utf8)
+    guard bytes.starts(with: open) else { throw CLIError("could not write the JSON answer") }
+    bytes.insert(contentsOf: Array("  \"\(name)\" : ".utf8) + json + Array(",\n".utf8), at: open.count)
+    print(String(decoding: bytes, as: UTF8.self))
+}
+
+private func prettyJSON(_ value: some Encodable) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    return try encoder.encode(value)
 }
 
 /// Prints text that carries anything read from the store or the broker (names, URLs, ids, a

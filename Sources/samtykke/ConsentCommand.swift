@@ -232,10 +232,11 @@ struct ConsentCommand: AsyncParsableCommand {
                 case .verified(let verified):
                     if let path, let next = verified.state { try next.save(to: path) }
                     if connection.json {
+                        // The history is the whole of it, every run: written by hand, not by JSONEncoder.
                         return try printJSON(Report(
                             verified: true, size: verified.checkpoint.size, rootHash: verified.checkpoint.rootHash.base64,
-                            trustedOnFirstUse: verified.trusted == nil, entries: verified.history, stateFile: path
-                        ))
+                            trustedOnFirstUse: verified.trusted == nil, stateFile: path
+                        ), first: "entries", json: CitizenLogEntry.json(verified.history))
                     }
                     for line in CitizenHistory.lines(verified, strings: strings, in: .current) { printEscaped(line) }
                 }

@@ -136,4 +136,17 @@ import Testing
         #expect(leaf.withUnsafeBytes { LeafScanner.index(of: $0) } == nil)
         #expect((#expect(throws: DomainError.self) { try LogLeaf(leafBytes: leaf) })?.field == "entry.consent")
     }
+
+    /// The tagger's HMAC with its keyed blocks hashed once is HMAC-SHA256 as swift-crypto computes it.
+    @Test func subjectTagsAreHMACSHA256() {
+        for _ in 0..<50 {
+            let key = SubjectKey.random()
+            let index = UInt64.random(in: 0...UInt64.max)
+            var message = Array("samtykke-subject-v2".utf8)
+            withUnsafeBytes(of: index.bigEndian) { message += $0 }
+            let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key.bytes))
+            #expect(key.tag(at: index).bytes == Array(mac.prefix(16)))
+        }
+    }
+
 }

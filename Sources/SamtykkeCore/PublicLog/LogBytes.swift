@@ -7,20 +7,58 @@ public protocol LogBytesKind: Sendable {
 
 /// A fixed-length binary value of the public log: a consent tag, a subject key or tag, a salt, a
 /// commitment. Every one of them travels as base64url without padding, of exactly one spelling.
+///
+/// The bytes are kept inline (at most 32) rather than in an array: a verifier reads three of
+/// these from every entry of a log of millions, and compares and hashes them, and an allocation
+/// each was a large part of what that cost.
 public struct LogBytes<Kind: LogBytesKind>: Sendable, Hashable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    /// The bytes, zero after `Kind.length`.
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: words) { Array($0.prefix(Kind.length)) }
+    }
 
     public init(bytes: [UInt8]) throws(DomainError) {
         guard bytes.count == Kind.length else { throw .invalid(Kind.name, "is \(bytes.count) bytes, not \(Kind.length)") }
-        self.bytes = bytes
+        precondition(bytes.count <= 32, "log bytes are kept inline, at most 32")
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count)) }
     }
 
     /// Reads the base64url form, naming `field` when it is not one.
     public init(base64URL text: String, field: String) throws(DomainError) {
-        guard let bytes = Base64URL.decode(text), bytes.count == Kind.length else {
+        var text = text
+        guard let value = text.withUTF8({ Self(base64URL: UnsafeRawBufferPointer($0)) }) else {
             throw .invalid(field, "is not \(Kind.length) bytes of base64url without padding")
         }
-        self.bytes = bytes
+        self = value
+    }
+
+    /// Reads the base64url form from UTF-8 bytes where they lie; nil when it is not exactly one.
+    public init?(base64URL text: UnsafeRawBufferPointer) {
+        let length = Kind.length
+        guard text.count == (length * 8 + 5) / 6 else { return nil }
+        let decoded = withUnsafeMutableBytes(of: &words) { words in
+            Base64URL.decode(text, into: UnsafeMutableRawBufferPointer(rebasing: words[..<length]))
+        }
+        guard decoded else { return nil }
+    }
+
+    /// The first `Kind.length` bytes of `raw`, which holds at least that many (a digest).
+    init(prefixOf raw: UnsafeRawBufferPointer) {
+        precondition(raw.count >= Kind.length, "a \(Kind.name) needs \(Kind.length) bytes")
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[..<Kind.length])) }
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 
     /// Fresh bytes from the system's random source (getrandom(2)).
@@ -32,7 +70,7 @@ public struct LogBytes<Kind: LogBytesKind>: Sendable, Hashable, CustomStringConv
     }
 
     /// The base64url form, as the log and the API write it.
-    public var description: String { Base64URL.encode(bytes) }
+    public var description: String { withUnsafeBytes(of: words) { Base64URL.encode($0.prefix(Kind.length)) } }
 }
 
 public enum ConsentTagKind: LogBytesKind {

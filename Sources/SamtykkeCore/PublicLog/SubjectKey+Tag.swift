@@ -9,21 +9,32 @@ extension LogBytes where Kind == SubjectKeyKind {
     }
 }
 
-/// One person's subject tags, many of them: the HMAC keyed and fed the fixed prefix once, so each
-/// tag costs only the index and the finishing rounds (a citizen's scan makes one per entry).
+/// One person's subject tags, many of them: HMAC-SHA256 (RFC 2104) with both of its keyed blocks
+/// hashed once, and the inner one fed the fixed prefix too, so each tag costs only two blocks of
+/// SHA-256 (a citizen's scan makes one per entry of the log; `HMAC` hashes the outer key block
+/// again on every tag).
 public struct SubjectTagger {
-    private let prefixed: HMAC<SHA256>
+    private let inner: SHA256
+    private let outer: SHA256
 
     public init(_ key: SubjectKey) {
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: key.bytes))
-        mac.update(data: Array("samtykke-subject-v2".utf8))
-        prefixed = mac
+        // A 32-byte key is its own block, padded with zeros to SHA-256's 64.
+        let block = key.bytes + [UInt8](repeating: 0, count: 64 - SubjectKeyKind.length)
+        var inner = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        inner.update(data: Array("samtykke-subject-v2".utf8))
+        var outer = SHA256()
+        outer.update(data: block.map { $0 ^ 0x5C })
+        self.inner = inner
+        self.outer = outer
     }
 
     public func tag(at index: UInt64) -> SubjectTag {
-        var mac = prefixed
-        withUnsafeBytes(of: index.bigEndian) { mac.update(data: $0) }
-        return try! SubjectTag(bytes: Array(mac.finalize().prefix(SubjectTagKind.length)))
+        var inner = inner
+        withUnsafeBytes(of: index.bigEndian) { inner.update(bufferPointer: $0) }
+        var outer = outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { SubjectTag(prefixOf: $0) }
     }
 }
 
@@ -35,6 +46,6 @@ extension LogBytes where Kind == EntryCommitmentKind {
         hasher.update(data: Array("samtykke-entry-v2\n".utf8))
         hasher.update(data: salt.bytes)
         hasher.update(data: privateBytes)
-        self = try! EntryCommitment(bytes: Array(hasher.finalize()))
+        self = hasher.finalize().withUnsafeBytes { EntryCommitment(prefixOf: $0) }
     }
 }

@@ -1,0 +1,236 @@
+import Foundation
+import SamtykkeCore
+
+/// A citizen's verified history as JSON, written and read without `Codable`: the state file and
+/// `--json` carry the whole history on every run, and through `JSONEncoder`/`JSONDecoder` (their
+/// ISO 8601 dates above all) that cost a second run far more than verifying what was new (issue 27
+/// point 7). The bytes are the JSON the encoders wrote, keys sorted, only without line breaks; a
+/// file in any other form (an older one) is read by `JSONDecoder` as before.
+enum CitizenHistoryJSON {
+    /// How a time is written: the state file's ISO 8601 in whole seconds (`.iso8601`), `--json`'s
+    /// seconds since 2001 (`JSONEncoder`'s default).
+    enum Time {
+        case iso8601
+        case referenceSeconds
+    }
+
+    /// `[e,e,…]`, each entry an object with its keys sorted and its nil members left out.
+    static func write(_ entries: [CitizenLogEntry], time form: Time, into output: inout [UInt8]) {
+        output.reserveCapacity(output.count + entries.count * 320)
+        output.append(UInt8(ascii: "["))
+        for (position, entry) in entries.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            var first = true
+            func key(_ name: StaticString) {
+                output += first ? [UInt8(ascii: "{")] : [UInt8(ascii: ",")]
+                first = false
+                output.append(UInt8(ascii: "\""))
+                output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+                output += Array(#"":"#.utf8)
+            }
+            if let actor = entry.actor {
+                key("actor")
+                output += Array(#"{"id":"#.utf8)
+                string(actor.id, into: &output)
+                output += Array(#","kind":"#.utf8)
+                string(actor.kind.rawValue, into: &output)
+                output.append(UInt8(ascii: "}"))
+            }
+            if let bank = entry.bankOrg { key("bankOrg"); string(bank, into: &output) }
+            if let consent = entry.consentId { key("consentId"); string(consent, into: &output) }
+            key("consentTag"); string(entry.consentTag, into: &output)
+            if let forgotten = entry.forgottenAt { key("forgottenAt"); output += Array(String(forgotten).utf8) }
+            key("index"); output += Array(String(entry.index).utf8)
+            if let scopes = entry.scopes {
+                key("scopes")
+                output.append(UInt8(ascii: "["))
+                for (at, scope) in scopes.enumerated() {
+                    if at > 0 { output.append(UInt8(ascii: ",")) }
+                    string(scope.rawValue, into: &output)
+                }
+                output.append(UInt8(ascii: "]"))
+            }
+            key("time")
+            switch form {
+            case .iso8601: string(iso8601(entry.time), into: &output)
+            case .referenceSeconds: output += Array("\(entry.time.timeIntervalSinceReferenceDate)".utf8)
+            }
+            key("type"); string(entry.type.rawValue, into: &output)
+            if let years = entry.years {
+                key("years")
+                output += Array("[\(years.map(String.init).joined(separator: ","))]".utf8)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    /// A JSON string: `"`, `\` and controls escaped, everything else as it is.
+    private static func string(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), byte]
+            case ..<0x20: output += Array(String(format: "\\u%04x", byte).utf8)
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, the whole second the time is in, as `JSONEncoder`'s `.iso8601` writes it.
+    static func iso8601(_ time: Date) -> String {
+        let seconds = Int(time.timeIntervalSince1970.rounded(.down))
+        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = seconds - days * 86_400
+        // Howard Hinnant's civil_from_days.
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        var text = [UInt8]()
+        text.reserveCapacity(20)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            for _ in 0..<count {
+                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4); text.append(UInt8(ascii: "-")); digits(month, 2); text.append(UInt8(ascii: "-")); digits(day, 2)
+        text.append(UInt8(ascii: "T")); digits(second / 3600, 2); text.append(UInt8(ascii: ":")); digits(second / 60 % 60, 2)
+        text.append(UInt8(ascii: ":")); digits(second % 60, 2); text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The entries `write(_:time: .iso8601, into:)` wrote, from `bytes[at...]` up to and past the
+    /// closing `]`; nil for anything else (the caller then reads the file with `JSONDecoder`).
+    static func read(_ bytes: [UInt8], at: inout Int) -> [CitizenLogEntry]? {
+        var reader = Reader(bytes: bytes, at: at)
+        guard let entries = reader.entries() else { return nil }
+        at = reader.at
+        return entries
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var at: Int
+
+        mutating func take(_ literal: String) -> Bool {
+            let utf8 = literal.utf8
+            guard bytes.count - at >= utf8.count, bytes[at..<at + utf8.count].elementsEqual(utf8) else { return false }
+            at += utf8.count
+            return true
+        }
+
+        /// A string without escapes (what has one is left to the decoder), valid UTF-8.
+        mutating func string() -> String? {
+            guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
+            var end = at + 1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                guard bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 else { return nil }
+                end += 1
+            }
+            guard end < bytes.count, let text = String(validating: bytes[at + 1..<end], as: UTF8.self) else { return nil }
+            at = end + 1
+            return text
+        }
+
+        mutating func integer() -> Int? {
+            let start = at
+            while at < bytes.count, (0x30...0x39).contains(bytes[at]) { at += 1 }
+            guard at > start, at - start <= 18 else { return nil }
+            return Int(String(decoding: bytes[start..<at], as: UTF8.self))
+        }
+
+        mutating func list<T>(_ element: (inout Reader) -> T?) -> [T]? {
+            guard take("[") else { return nil }
+            var items: [T] = []
+            if take("]") { return items }
+            repeat {
+                guard let item = element(&self) else { return nil }
+                items.append(item)
+            } while take(",")
+            return take("]") ? items : nil
+        }
+
+        mutating func entries() -> [CitizenLogEntry]? {
+            list { $0.entry() }
+        }
+
+        mutating func entry() -> CitizenLogEntry? {
+            guard take("{") else { return nil }
+            var actor: AuditEntry.Actor?
+            if take(#""actor":{"id":"#) {
+                guard let id = string(), take(#","kind":"#), let kindText = string(), let kind = AuditEntry.Actor.Kind(rawValue: kindText),
+                    take("},")
+                else { return nil }
+                actor = AuditEntry.Actor(kind: kind, id: id)
+            }
+            var bankOrg: String?, consentId: String?, forgottenAt: UInt64?, scopes: [Scope]?, years: [Int]?
+            if take(#""bankOrg":"#) { guard let value = string(), take(",") else { return nil }; bankOrg = value }
+            if take(#""consentId":"#) { guard let value = string(), take(",") else { return nil }; consentId = value }
+            guard take(#""consentTag":"#), let consentTag = string(), take(",") else { return nil }
+            if take(#""forgottenAt":"#) { guard let value = integer(), take(",") else { return nil }; forgottenAt = UInt64(value) }
+            guard take(#""index":"#), let index = integer(), take(",") else { return nil }
+            if take(#""scopes":"#) {
+                guard let value = list({ $0.string().flatMap(Scope.init(rawValue:)) }), take(",") else { return nil }
+                scopes = value
+            }
+            guard take(#""time":"#), let timeText = string(), let time = Self.time(timeText),
+                take(#","type":"#), let typeText = string(), let type = AuditEntry.EntryType(rawValue: typeText)
+            else { return nil }
+            if take(#","years":"#) {
+                guard let value = list({ $0.integer() }) else { return nil }
+                years = value
+            }
+            guard take("}") else { return nil }
+            return CitizenLogEntry(
+                index: UInt64(index), time: time, type: type, consentTag: consentTag, consentId: consentId, bankOrg: bankOrg, actor: actor,
+                scopes: scopes, years: years, forgottenAt: forgottenAt
+            )
+        }
+
+        /// What `iso8601(_:)` writes, back to its moment; nil for any other spelling.
+        static func time(_ text: String) -> Date? {
+            let utf8 = Array(text.utf8)
+            guard utf8.count == 20 else { return nil }
+            func number(_ from: Int, _ count: Int) -> Int? {
+                var value = 0
+                for byte in utf8[from..<from + count] {
+                    guard (0x30...0x39).contains(byte) else { return nil }
+                    value = value * 10 + Int(byte - 0x30)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month)
+            else { return nil }
+            // Howard Hinnant's days_from_civil; the spelling must come back exactly, which also refuses a day that does not exist.
+            let y = month <= 2 ? year - 1 : year
+            let era = (y >= 0 ? y : y - 399) / 400
+            let yearOfEra = y - era * 400
+            let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+            let days = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
+            let date = Date(timeIntervalSince1970: Double(((days * 24 + hour) * 60 + minute) * 60 + second))
+            return CitizenHistoryJSON.iso8601(date) == text ? date : nil
+        }
+    }
+}
+
+extension CitizenLogEntry {
+    /// `entries` as `JSONEncoder` writes them with its default strategies (times as seconds since
+    /// 2001), keys sorted, on one line: what `consent log --verify --json` prints, every run, for
+    /// the whole history.
+    public static func json(_ entries: [CitizenLogEntry]) -> [UInt8] {
+        var output: [UInt8] = []
+        CitizenHistoryJSON.write(entries, time: .referenceSeconds, into: &output)
+        return output
+    }
+}

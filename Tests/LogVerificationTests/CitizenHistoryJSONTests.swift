@@ -1,0 +1,70 @@
+import Foundation
+import SamtykkeCore
+import Testing
+@testable import LogVerification
+
+/// The citizen's history written and read by hand (issue 27 point 7) is what `JSONEncoder` and
+/// `JSONDecoder` made of it: the same state after a round trip, older state files still read, and
+/// the same `--json` entries.
+@Suite struct CitizenHistoryJSONTests {
+    /// Alice's state after a first run, with entries of every kind the history holds (forgotten,
+    /// opened, no actor) and one whose text needs escapes, which the fast reader leaves to the decoder.
+    static func state(escaped: Bool) async throws -> CitizenLogState {
+        let log = try SealedLog()
+        guard case .verified(let verified) = try await ThreeVerificationsTests.citizen(log, SealedLog.alice) else {
+            throw CitizenHistoryTestError()
+        }
+        let state = try #require(verified.state)
+        guard escaped, let last = state.entries.last else { return state }
+        let odd = CitizenLogEntry(
+            index: last.index + 1, time: Date(timeIntervalSince1970: 1_790_000_000.5), type: .bundleRefused, consentTag: last.consentTag,
+            consentId: nil, bankOrg: "9 \"8\"\\ø", actor: AuditEntry.Actor(kind: .system, id: "tab\there"), scopes: [], years: [], forgottenAt: 3
+        )
+        return CitizenLogState(head: state.head, rightEdge: state.rightEdge, entries: state.entries + [odd])
+    }
+
+    /// What the encoders made of `state`: written as the state file was, read back.
+    static func throughTheEncoders(_ state: CitizenLogState) throws -> (bytes: Data, state: CitizenLogState) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let bytes = try encoder.encode(state)
+        return (bytes, try decoder.decode(CitizenLogState.self, from: bytes))
+    }
+
+    @Test(arguments: [false, true]) func theStateRoundTripsAsTheEncodersWroteIt(escaped: Bool) async throws {
+        let state = try await Self.state(escaped: escaped)
+        #expect(state.entries.contains { $0.forgottenAt != nil } && state.entries.contains { $0.actor != nil })
+        let reference = try Self.throughTheEncoders(state)
+        try await AuditStateTests.withStatePath { path in
+            try state.save(to: path)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(bytes.starts(with: Array(#"{"entries":[{"#.utf8)), "written by hand")
+            #expect(try CitizenLogState.load(from: path) == reference.state)
+            // A file the encoders wrote, as earlier versions did, reads the same.
+            try reference.bytes.write(to: URL(fileURLWithPath: path))
+            #expect(try CitizenLogState.load(from: path) == reference.state)
+        }
+    }
+
+    @Test func theJSONEntriesAreWhatJSONEncoderWrites() async throws {
+        let state = try await Self.state(escaped: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let expected = try JSONSerialization.jsonObject(with: try encoder.encode(state.entries)) as? NSArray
+        let written = try JSONSerialization.jsonObject(with: Data(CitizenLogEntry.json(state.entries))) as? NSArray
+        #expect(written != nil && written == expected)
+    }
+
+    @Test func timesAreTheEncodersWholeSeconds() throws {
+        for seconds in [0.0, 951_782_400, 1_790_000_000.999, 4_107_542_399, 253_402_300_799] {
+            let time = Date(timeIntervalSince1970: seconds)
+            let formatter = ISO8601DateFormatter()
+            #expect(CitizenHistoryJSON.iso8601(time) == formatter.string(from: time), "\(seconds)")
+        }
+    }
+}
+
+struct CitizenHistoryTestError: Error {}
