@@ -17,13 +17,16 @@ import Testing
             let traffic = AgencyTraffic()
             let faults = FaultSwitch()
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, agencyFaults: faults, agencyTraffic: traffic) { stack in
+                // Each attempt times out inside the agency's latency; 1.5 s, not less, so that on two
+                // loaded cores the request surely reaches the agency (a whole-suite run once timed out
+                // a 400 ms attempt in the TLS handshake: nothing reached the agency).
                 faults.faults = try AgencyFaults(parsing: "latency=3s")
                 let agency = CurlTaxAgency(
                     baseURL: stack.agencyURL,
                     tls: CurlTLSConfiguration(
                         caFile: stack.paths.caCertificate.path, clientCertificateFile: stack.paths.brokerClientCertificate.path,
                         clientKeyFile: stack.paths.brokerClientKey.path),
-                    retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20), attemptTimeout: .milliseconds(400)),
+                    retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20), attemptTimeout: .milliseconds(1500)),
                     singleUseTokens: singleUse
                 )
                 await #expect {
