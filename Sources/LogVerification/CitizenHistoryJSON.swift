@@ -52,7 +52,7 @@ enum CitizenHistoryJSON {
             }
             key("time")
             switch form {
-            case .iso8601: string(iso8601(entry.time), into: &output)
+            case .iso8601: string(UTCDigits.wholeSeconds(entry.time), into: &output)
             case .referenceSeconds: output += Array("\(entry.time.timeIntervalSinceReferenceDate)".utf8)
             }
             key("type"); string(entry.type.rawValue, into: &output)
@@ -76,37 +76,6 @@ enum CitizenHistoryJSON {
             }
         }
         output.append(UInt8(ascii: "\""))
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, the whole second the time is in, as `JSONEncoder`'s `.iso8601` writes it.
-    static func iso8601(_ time: Date) -> String {
-        let seconds = Int(time.timeIntervalSince1970.rounded(.down))
-        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let second = seconds - days * 86_400
-        // Howard Hinnant's civil_from_days.
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        var text = [UInt8]()
-        text.reserveCapacity(20)
-        func digits(_ value: Int, _ count: Int) {
-            var divisor = 1
-            for _ in 1..<count { divisor *= 10 }
-            for _ in 0..<count {
-                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        digits(year, 4); text.append(UInt8(ascii: "-")); digits(month, 2); text.append(UInt8(ascii: "-")); digits(day, 2)
-        text.append(UInt8(ascii: "T")); digits(second / 3600, 2); text.append(UInt8(ascii: ":")); digits(second / 60 % 60, 2)
-        text.append(UInt8(ascii: ":")); digits(second % 60, 2); text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The entries `write(_:time: .iso8601, into:)` wrote, from `bytes[at...]` up to and past the
@@ -197,7 +166,7 @@ enum CitizenHistoryJSON {
             )
         }
 
-        /// What `iso8601(_:)` writes, back to its moment; nil for any other spelling.
+        /// What `UTCDigits.wholeSeconds(_:)` writes, back to its moment; nil for any other spelling.
         static func time(_ text: String) -> Date? {
             let utf8 = Array(text.utf8)
             guard utf8.count == 20 else { return nil }
@@ -219,7 +188,7 @@ enum CitizenHistoryJSON {
             let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
             let days = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
             let date = Date(timeIntervalSince1970: Double(((days * 24 + hour) * 60 + minute) * 60 + second))
-            return CitizenHistoryJSON.iso8601(date) == text ? date : nil
+            return UTCDigits.wholeSeconds(date) == text ? date : nil
         }
     }
 }

@@ -7,7 +7,15 @@ import Foundation
 public enum UTCDigits {
     /// `separator` between date and time, `suffix` after the milliseconds.
     public static func text(_ date: Date, separator: Character, suffix: String) -> String {
-        let millis = date.millisecondsSince1970
+        write(milliseconds: date.millisecondsSince1970, separator: separator, fraction: true, suffix: suffix)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`: the whole second `date` is in, as `JSONEncoder`'s `.iso8601` writes it.
+    public static func wholeSeconds(_ date: Date) -> String {
+        write(milliseconds: Int64(date.timeIntervalSince1970.rounded(.down)) * 1000, separator: "T", fraction: false, suffix: "Z")
+    }
+
+    private static func write(milliseconds millis: Int64, separator: Character, fraction: Bool, suffix: String) -> String {
         let (days, inDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
         let (day, msOfDay) = inDay < 0 ? (days - 1, inDay + 86_400_000) : (days, inDay)
         let (year, month, dayOfMonth) = civil(daysSince1970: day)
@@ -36,8 +44,10 @@ public enum UTCDigits {
         digits(seconds / 60 % 60, 2)
         bytes.append(UInt8(ascii: ":"))
         digits(seconds % 60, 2)
-        bytes.append(UInt8(ascii: "."))
-        digits(msOfDay % 1000, 3)
+        if fraction {
+            bytes.append(UInt8(ascii: "."))
+            digits(msOfDay % 1000, 3)
+        }
         bytes.append(contentsOf: suffix.utf8)
         return String(decoding: bytes, as: UTF8.self)
     }

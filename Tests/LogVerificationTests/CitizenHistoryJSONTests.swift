@@ -62,7 +62,7 @@ import Testing
         for seconds in [0.0, 951_782_400, 1_790_000_000.999, 4_107_542_399, 253_402_300_799] {
             let time = Date(timeIntervalSince1970: seconds)
             let formatter = ISO8601DateFormatter()
-            #expect(CitizenHistoryJSON.iso8601(time) == formatter.string(from: time), "\(seconds)")
+            #expect(UTCDigits.wholeSeconds(time) == formatter.string(from: time), "\(seconds)")
         }
     }
 }
