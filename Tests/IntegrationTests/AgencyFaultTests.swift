@@ -10,7 +10,7 @@ import Testing
 
 /// A failing or slow agency: the bank gets a 502 or 504 problem with a retry hint, no use is counted,
 /// the failure is on the log as `bundle.refused`, and once the agency recovers the same consent works.
-@Suite(.serialized) struct AgencyFaultTests {
+@Suite(.heavy, .serialized) struct AgencyFaultTests {
     static func withFaultyStack(
         deadline: Duration = .seconds(6), fixtures: (URL) throws -> String = { _ in Package.fixtures },
         _ body: @Sendable (ConsentFlowTests.Running, FaultSwitch) async throws -> Void

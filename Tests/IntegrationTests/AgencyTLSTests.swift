@@ -13,7 +13,7 @@ import Testing
 
 /// The mock agency is reachable only over mutual TLS with a certificate from the dev CA, and the
 /// broker's libcurl client reports each failure as its own typed error.
-@Suite(.serialized) struct AgencyTLSTests {
+@Suite(.heavy, .serialized) struct AgencyTLSTests {
     static func withAgency(_ body: @Sendable (LocalStack, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir)) { stack in try await body(stack, dir) }

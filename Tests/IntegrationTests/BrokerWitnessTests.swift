@@ -11,7 +11,7 @@ import Witness
 /// A broker started with witnesses: it submits its checkpoints to a real `samtykke witness serve`,
 /// serves the cosignatures it gets, `audit verify --witness-key` requires them, and a dead witness
 /// stops nothing.
-@Suite(.serialized) struct BrokerWitnessTests {
+@Suite(.heavy, .serialized) struct BrokerWitnessTests {
     static let http = CurlClient(configuration: CurlClientConfiguration(totalTimeout: .seconds(10), allowedProtocols: .httpAndHTTPS))
 
     /// The broker's newest checkpoint once it carries `verifier`'s cosignature and covers `size` entries.

@@ -14,7 +14,7 @@ import Testing
 
 /// The whole flow with every real part: the mock agency over mutual TLS, libcurl, the broker over
 /// HTTP, a SQLite file, real signatures, and the `samtykke` binary for the citizen.
-@Suite(.serialized) struct ConsentFlowTests {
+@Suite(.heavy, .serialized) struct ConsentFlowTests {
     struct Running {
         let stack: LocalStack
         let bank: Caller

@@ -15,7 +15,7 @@ import TransparencyLog
 /// The broker killed with SIGKILL at random moments under load, 20 times, and restarted. Afterwards:
 /// the log verifies, every bundle a client received is on it, the uses counted equal the bundles
 /// logged, and every consent is in a state its log entries explain.
-@Suite(.serialized) struct CrashTests {
+@Suite(.heavy, .serialized) struct CrashTests {
     struct Received: Sendable {
         let consentId: String
         let bundle: String

@@ -11,7 +11,7 @@ import X509
 
 /// An agency presenting an expired certificate (from the right CA, for the right name) is refused
 /// at the TLS layer: the bank gets a 502, nothing is counted, and the refusal is logged.
-@Suite(.serialized) struct ExpiredCertificateTests {
+@Suite(.heavy, .serialized) struct ExpiredCertificateTests {
     @Test func expiredAgencyCertificateIsRefused() async throws {
         try await withTemporaryDirectory { dir in
             let paths = try await DevPKI.make(in: dir.appendingPathComponent("pki"))

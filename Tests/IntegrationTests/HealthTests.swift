@@ -12,7 +12,7 @@ import Testing
 /// `/readyz` is about what this instance needs to serve: the database and the agency, each named in
 /// its answer (503 when either is unavailable), as the broker's own calls and background checks
 /// found them; `/metrics` reports the same in its gauges.
-@Suite(.serialized) struct HealthTests {
+@Suite(.heavy, .serialized) struct HealthTests {
     @Test func readyWithTheAgencyUp() async throws {
         // The probe's first call opens the mutual-TLS connection; on a machine busy with the whole
         // suite that alone has taken longer than the 2 s an operator's probe allows.

@@ -8,7 +8,7 @@ import TransparencyLog
 /// from the start with its type, and each request is counted with the status its client got.
 /// The registry is the process's, shared with suites running alongside, so counts are compared
 /// before and after, and only for series no other suite touches the same way at the same moment.
-@Suite(.serialized)
+@Suite(.heavy, .serialized)
 struct MetricsTests {
     static let bundles = "/v1/consents/{id}/bundles"
 

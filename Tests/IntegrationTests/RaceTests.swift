@@ -7,7 +7,7 @@ import Testing
 
 /// Many clients at once: `maxUses` is never exceeded, a revoke is never overtaken by a bundle, and
 /// retries under one `Idempotency-Key` never create a second consent, bundle or use.
-@Suite(.serialized) struct RaceTests {
+@Suite(.heavy, .serialized) struct RaceTests {
     typealias Running = ConsentFlowTests.Running
 
     static func entries(_ run: Running, _ id: String) async throws -> [AuditEntry] {

@@ -6,7 +6,7 @@ import SamtykkeServer
 import Testing
 
 /// Each authenticated caller has its own token bucket: over it, 429 with `Retry-After`; others go on.
-@Suite(.serialized) struct RateLimitTests {
+@Suite(.heavy, .serialized) struct RateLimitTests {
     @Test func aBurstOverTheLimitGets429WithRetryAfterAndOthersAreUnaffected() async throws {
         try await withTemporaryDirectory { dir in
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in

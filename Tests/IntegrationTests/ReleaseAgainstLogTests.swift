@@ -19,7 +19,7 @@ import TransparencyLog
 /// gate lets through, following the broker's public tiles with libcurl. The tokens the agency is
 /// shown here are the broker's own, replayed, or forged with the broker's key, as a compromised
 /// broker would.
-@Suite(.serialized) struct ReleaseAgainstLogTests {
+@Suite(.heavy, .serialized) struct ReleaseAgainstLogTests {
     struct Running {
         let stack: LocalStack
         let bank: Caller

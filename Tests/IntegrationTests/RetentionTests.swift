@@ -14,7 +14,7 @@ import Testing
 /// their access log leaves it out), while the log keeps every leaf, gains a public
 /// `consent.forgotten` for its tag and still verifies; at no time is any of the tax data it carried
 /// at rest in the database.
-@Suite(.serialized) struct RetentionTests {
+@Suite(.heavy, .serialized) struct RetentionTests {
     static let retention: TimeInterval = 30 * 86_400
 
     @Test func pastTheRetentionPeriodTheConsentIsForgottenAndItsHistoryRemains() async throws {

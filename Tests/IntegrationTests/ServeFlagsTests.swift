@@ -7,7 +7,7 @@ import Testing
 
 /// `serve`'s hardening settings reach the running broker from its command line, as an operator
 /// gives them.
-@Suite struct ServeFlagsTests {
+@Suite(.heavy, .heavy) struct ServeFlagsTests {
     /// A data directory that existed before the broker (made by the operator or a volume mount)
     /// keeps its mode, so the database's own mode rests on the broker's umask, not the caller's.
     @Test func theDatabaseIsPrivateInADataDirectoryThatAlreadyExisted() async throws {

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// SIGTERM lets requests in flight finish, then the broker exits 0.
-@Suite(.serialized) struct ShutdownTests {
+@Suite(.heavy, .serialized) struct ShutdownTests {
     @Test func sigtermDrainsInFlightRequestsAndExitsZero() async throws {
         try await withTemporaryDirectory { dir in
             try await ProcessStack.with(in: dir, agencyFaults: "latency=1500ms") { stack in

@@ -10,7 +10,7 @@ import Testing
 /// With release against the log a consent token is good for one release (SPEC §5): a timed-out
 /// attempt may have spent it, so the broker's libcurl client does not send it again, while a
 /// token that may be reused still gets its retries. Counted by the agency itself.
-@Suite(.serialized) struct SingleUseTokenRetryTests {
+@Suite(.heavy, .serialized) struct SingleUseTokenRetryTests {
     @Test(arguments: [(true, 1), (false, 3)])
     func aTimedOutSingleUseTokenIsNotSentAgain(singleUse: Bool, attempts: Int) async throws {
         try await withTemporaryDirectory { dir in

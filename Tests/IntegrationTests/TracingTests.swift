@@ -11,7 +11,7 @@ import TransparencyLog
 /// the request's span and each webhook delivery and witness submission as a child of the request
 /// whose entry it is about; the trace goes on to the agency and to the webhook endpoint in
 /// `traceparent`, and is in the request's log lines (JSON, whose handler is ours).
-@Suite(.serialized) struct TracingTests {
+@Suite(.heavy, .serialized) struct TracingTests {
     static let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
     static let callerSpan = "00f067aa0ba902b7"
 

@@ -9,7 +9,7 @@ import Testing
 /// Webhooks as a bank receives them: a real HTTPS endpoint under its own CA, verifying with the
 /// `standardwebhooks` library, over the broker's real sender and store (SQLite, or PostgreSQL with
 /// `SAMTYKKE_TEST_BACKEND=postgres`).
-@Suite(.serialized) struct WebhookDeliveryTests {
+@Suite(.heavy, .serialized) struct WebhookDeliveryTests {
     static let otherBank = "974760673"
 
     /// A broker that trusts `receiver`'s CA and may send to loopback.

@@ -10,7 +10,7 @@ import Testing
 /// `scripts/webhook-receiver`: it follows no redirect, reads no more than 4 KiB of an answer, gives
 /// up on one that hangs, trusts no CA it was not given, looks at the address again before every
 /// attempt, and never lets one slow endpoint hold up another's deliveries.
-@Suite(.serialized) struct WebhookTransportTests {
+@Suite(.heavy, .serialized) struct WebhookTransportTests {
     static let bank = "986352325"
 
     /// Waits until `webhook` has an attempt recorded that `done` accepts, up to `timeout`.
