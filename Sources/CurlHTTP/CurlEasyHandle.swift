@@ -209,6 +209,12 @@ final class CurlEasyHandle: @unchecked Sendable {
                 message: "response body exceeds the limit of \(configuration.maxResponseBytes) bytes")
         }
         let message = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(result))
+        // libcurl says "timed out" for a TCP or TLS handshake that never finished as for an answer
+        // that never came. With no request byte sent, the connection never opened, and nothing
+        // reached the server: callers may try again what they must not send twice.
+        if result == CURLE_OPERATION_TIMEDOUT, longInfo(CURLINFO_REQUEST_SIZE) == 0 {
+            return .connect(origin: origin, code: Int(result.rawValue), message: message)
+        }
         var scheme: UnsafeMutablePointer<CChar>?
         _ = ccurl_easy_getinfo_string(raw, CURLINFO_SCHEME, &scheme)
         let overTLS = scheme.map { String(cString: $0).lowercased() == "https" } ?? false

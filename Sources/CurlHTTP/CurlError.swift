@@ -7,7 +7,8 @@ public enum CurlError: Error, Sendable, Equatable, CustomStringConvertible {
     /// client certificate after a TLS 1.3 handshake has completed.
     case tls(origin: String, code: Int, message: String)
     case timeout(origin: String, code: Int, message: String)
-    /// The host could not be resolved or did not accept the connection.
+    /// The host could not be resolved, did not accept the connection, or did not finish the TCP or
+    /// TLS handshake in time: nothing was sent.
     case connect(origin: String, code: Int, message: String)
     /// The exchange broke after it started: an empty or cut-off reply, a reset after
     /// the response began, a body over the size cap.

@@ -126,6 +126,23 @@ struct CurlClientTests {
         }
     }
 
+    /// A handshake that never ends is a connection that never opened, not a request that timed out:
+    /// nothing was sent, so a caller may safely try again (a single-use consent token too).
+    @Test func aHandshakeThatNeverEndsFailsToConnect() async throws {
+        let silent = try RefusingPort(listening: true)
+        var configuration = Self.configuration
+        configuration.connectTimeout = .milliseconds(300)
+        let client = CurlClient(configuration: configuration)
+        let error = await #expect(throws: CurlError.self) {
+            try await client.execute(.get("https://127.0.0.1:\(silent.port)/hello"))
+        }
+        guard case .connect(_, let code, _) = error else {
+            Issue.record("expected .connect, got \(String(describing: error))")
+            return
+        }
+        #expect(code == 28)
+    }
+
     @Test func closedPortFailsToConnect() async throws {
         let closed = try RefusingPort()
         let client = CurlClient(configuration: Self.configuration)

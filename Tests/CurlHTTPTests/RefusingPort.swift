@@ -5,12 +5,14 @@ import Darwin
 #endif
 
 /// A loopback port that is bound but never listened on: connecting is refused every time,
-/// and no other test can take the port while this holds it.
+/// and no other test can take the port while this holds it. With `listening`, it is listened on
+/// but never accepted from: the kernel completes TCP connections, and then nothing ever answers,
+/// so a TLS handshake never ends.
 final class RefusingPort {
     let port: Int
     private let descriptor: Int32
 
-    init() throws {
+    init(listening: Bool = false) throws {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -26,7 +28,7 @@ final class RefusingPort {
                 bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound else {
+        guard bound, !listening || listen(descriptor, 16) == 0 else {
             let failure = SocketFailure(errno: errno)
             close(descriptor)
             throw failure
