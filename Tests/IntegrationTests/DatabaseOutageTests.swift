@@ -115,7 +115,12 @@ struct PrivateCluster {
         port = try ServerProcess.freePort()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         data = directory.appendingPathComponent("data")
-        if getuid() == 0 { try await Self.run("chown", ["-R", "postgres", directory.path]) }
+        if getuid() == 0 {
+            // The postgres user must pass through the test's directory, which is 0700 once a broker
+            // opened in this process has set the process's umask to 077.
+            try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory.deletingLastPathComponent().path)
+            try await Self.run("chown", ["-R", "postgres", directory.path])
+        }
         try await run("initdb", ["-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
     }
 
