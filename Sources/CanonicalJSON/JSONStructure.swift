@@ -46,6 +46,9 @@ public enum JSONStructure {
         var inString = false
         var escaped = false
         var text: [UInt8] = []
+        // Whether the string being read is a member name: only those are kept, since a value's
+        // text is never looked at and a consent token's log proof is kilobytes of it.
+        var isKey = false
         for byte in bytes {
             if inString {
                 if escaped {
@@ -63,12 +66,13 @@ public enum JSONStructure {
                     levels[top].key = key
                     continue
                 }
-                text.append(byte)
+                if isKey { text.append(byte) }
                 continue
             }
             switch byte {
             case UInt8(ascii: "\""):
                 inString = true
+                isKey = levels.last.map { $0.keys != nil && $0.expectingKey } ?? false
                 text.removeAll(keepingCapacity: true)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let path = levels.last?.child ?? ""

@@ -8,7 +8,7 @@ public enum EntryMatch {
     public static func check(leaf: [UInt8], index: UInt64, claim: ReleaseClaim, subject: ReleaseSubject) throws(ReleaseRefusal) -> PublicEntry {
         func refuse(_ reason: String) -> ReleaseRefusal { ReleaseRefusal(.entry, reason) }
         let logLeaf: LogLeaf
-        do { logLeaf = try LogLeaf(leafBytes: leaf) } catch { throw refuse("it is not a log entry: \(error)") }
+        do { logLeaf = try LogLeaf.scanned(leaf) } catch { throw refuse("it is not a log entry: \(error)") }
         guard case .v2(let entry) = logLeaf else { throw refuse("it is a v1 entry, which names its parties in clear") }
         guard entry.type == .dataRequested else { throw refuse("it is \(entry.type.rawValue), not data.requested") }
         guard entry.index == index else { throw refuse("it says index \(entry.index), the proof places it at \(index)") }

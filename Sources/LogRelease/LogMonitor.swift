@@ -164,7 +164,7 @@ public actor LogMonitor {
                 tree.append(leafHash: MerkleHasher.leafHash(leaf))
                 if checkpoint.size - tree.size < Self.recentRootsKept { roots[tree.size] = tree.root() }
                 // An entry it cannot read might be an end it would miss.
-                guard let read = try? LogLeaf(leafBytes: leaf) else {
+                guard let read = try? LogLeaf.scanned(leaf) else {
                     try halt("entry \(first + UInt64(offset)) is not an entry this monitor can read")
                 }
                 if case .v2(let entry) = read, Self.ends(entry.type) { next.terminal.insert(entry.consent) }

@@ -27,7 +27,10 @@ public struct TlogProof: Sendable, Hashable {
     /// Parses strictly, so one proof has one spelling.
     public init(parsing text: String) throws(TlogProofError) {
         guard text.utf8.count <= Self.maximumBytes else { throw .tooLarge(bytes: text.utf8.count, maximum: Self.maximumBytes) }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        // By byte, not by Character: a proof comes with every release, and splitting kilobytes into
+        // grapheme clusters showed in the agency's profile. The two differ only on "\r\n" (one
+        // Character), which no line before the checkpoint may hold; the checkpoint is taken verbatim.
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }[...]
         guard lines.popFirst() == Substring(Self.header) else { throw .malformed("the first line is not \(Self.header)") }
         var extra: [UInt8]?
         if let line = lines.first, line.hasPrefix("extra ") {
@@ -46,7 +49,7 @@ public struct TlogProof: Sendable, Hashable {
             guard let hash = Hash(base64: String(line)) else { throw .malformed("inclusion proof line \(hashes.count + 1) is not base64 of 32 bytes") }
             hashes.append(hash)
         }
-        let checkpoint = lines.joined(separator: "\n")
+        let checkpoint = lines.first.map { String(text[$0.startIndex...]) } ?? ""
         guard !checkpoint.isEmpty else { throw .malformed("no checkpoint follows the blank line (truncated)") }
         self.init(extra: extra, index: index, hashes: hashes, signedCheckpoint: checkpoint)
     }

@@ -159,7 +159,7 @@ struct BundleService: Sendable {
         guard let receipt = logged.receipt, let opening = receipt.opening, let cosigner = broker.cosigner else {
             throw StoreFailure.corrupt("a data.requested entry came back without its receipt and opening")
         }
-        guard case .v2(let entry)? = try? LogLeaf(leafBytes: receipt.entry) else { throw StoreFailure.corrupt("a data.requested entry is not a v2 entry") }
+        guard case .v2(let entry)? = try? LogLeaf.scanned(receipt.entry) else { throw StoreFailure.corrupt("a data.requested entry is not a v2 entry") }
         let cosigned: QuorumCheckpoint
         do {
             cosigned = try await withSpan("witness quorum") { _ in try await cosigner.cosigned(covering: receipt.index + 1) }

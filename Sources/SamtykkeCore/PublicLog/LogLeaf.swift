@@ -42,6 +42,16 @@ extension LogLeaf {
     }
 }
 
+extension LogLeaf {
+    /// The leaf exactly as `init(leafBytes:)` reads it: the v2 leaves the broker writes in one pass
+    /// over their bytes (`LeafScanner`), any other in full, which also names what is wrong with it.
+    /// For readers on the release path, which read every new entry of the log.
+    public static func scanned(_ leaf: [UInt8]) throws(DomainError) -> LogLeaf {
+        if let entry = leaf.withUnsafeBytes({ LeafScanner.publicEntry(of: $0) }) { return .v2(entry) }
+        return try LogLeaf(leafBytes: leaf)
+    }
+}
+
 extension PublicEntry {
     /// The v2 entry `leaf` is, exactly as `init(leafBytes:)` reads it, for a verifier that reads
     /// millions: the leaves the broker writes in one pass over their bytes (`LeafScanner`), any
