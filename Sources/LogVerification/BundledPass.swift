@@ -142,6 +142,7 @@ struct BundledPass<Source: LogSource>: Sendable {
             var hashed = HashedBundle(leaves: .partial([]))
             if !isFull { leaves.reserveCapacity(count - skip) }
             let tagger = subjectKey.map(SubjectTagger.init)
+            var taggers = SubjectTaggers()
             var openingAt: [UInt64: ServedOpening] = [:]
             for opening in served ?? [] where opening.index >= first && opening.index < first + UInt64(count) {
                 openingAt[opening.index] = openingAt[opening.index] ?? opening
@@ -159,7 +160,7 @@ struct BundledPass<Source: LogSource>: Sendable {
                 if let entry = checked.publicEntry {
                     hashed.publicEntries.append(entry)
                     if let tagger, tagger.tag(at: index) == entry.subject { hashed.mine.insert(index) }
-                    if served != nil { hashed.opened.append(OpenedCheck.Fact(entry, opening: openingAt[index])) }
+                    if served != nil { hashed.opened.append(OpenedCheck.Fact(entry, opening: openingAt[index], taggers: &taggers)) }
                 } else if served != nil {
                     hashed.opened.append(OpenedCheck.Fact(v1Leaf: Array(leaf), at: index))
                 }
