@@ -141,6 +141,10 @@ struct BundledPass<Source: LogSource>: Sendable {
             var leaves: [Hash] = []
             var hashed = HashedBundle(leaves: .partial([]))
             if !isFull { leaves.reserveCapacity(count - skip) }
+            // Sized once: grown as they fill, the entries and the facts about them were copied again
+            // and again (each fact holds a whole opened entry).
+            hashed.publicEntries.reserveCapacity(count - skip)
+            if served != nil { hashed.opened.reserveCapacity(count - skip) }
             let tagger = subjectKey.map(SubjectTagger.init)
             var taggers = SubjectTaggers()
             // Where in `served` each entry's opening is (the first for its index): a table by offset,
