@@ -116,7 +116,7 @@ public struct AuditLogSource: LogSource, AuditorOpeningSource {
         let body = try await client.send("GET", "/v1/audit/openings?start=\(start)&limit=\(limit)")
         // The broker's canonical page in one pass; anything else as JSON, for the verifier to judge.
         if let page = SamtykkeCore.OpeningsPage.scanned(body) {
-            return page.items.map { ServedOpening($0.opening, subjectKey: $0.subjectKey?.description) }
+            return page.items.map { ServedOpening($0.opening, subjectKey: $0.subjectKey) }
         }
         let page = try BrokerClient.decode(body, as: OpeningsPage.self)
         return try page.openings.map { item in

@@ -141,10 +141,18 @@ struct BundledPass<Source: LogSource>: Sendable {
             var leaves: [Hash] = []
             var hashed = HashedBundle(leaves: .partial([]))
             if !isFull { leaves.reserveCapacity(count - skip) }
+            // Sized once: grown as they fill, the entries and the facts about them were copied again
+            // and again (each fact holds a whole opened entry).
+            hashed.publicEntries.reserveCapacity(count - skip)
+            if served != nil { hashed.opened.reserveCapacity(count - skip) }
             let tagger = subjectKey.map(SubjectTagger.init)
-            var openingAt: [UInt64: ServedOpening] = [:]
-            for opening in served ?? [] where opening.index >= first && opening.index < first + UInt64(count) {
-                openingAt[opening.index] = openingAt[opening.index] ?? opening
+            var taggers = SubjectTaggers()
+            // Where in `served` each entry's opening is (the first for its index): a table by offset,
+            // not a dictionary of copies, which was a twentieth of an auditor's pass.
+            var openingAt = [Int](repeating: -1, count: served == nil ? 0 : count)
+            for (position, opening) in (served ?? []).enumerated() where opening.index >= first && opening.index < first + UInt64(count) {
+                let offset = Int(opening.index - first)
+                if openingAt[offset] < 0 { openingAt[offset] = position }
             }
             for (offset, range) in entries.enumerated().dropFirst(skip) {
                 let index = first + UInt64(offset)
@@ -159,7 +167,10 @@ struct BundledPass<Source: LogSource>: Sendable {
                 if let entry = checked.publicEntry {
                     hashed.publicEntries.append(entry)
                     if let tagger, tagger.tag(at: index) == entry.subject { hashed.mine.insert(index) }
-                    if served != nil { hashed.opened.append(OpenedCheck.Fact(entry, opening: openingAt[index])) }
+                    if let served {
+                        let position = openingAt[offset]
+                        hashed.opened.append(OpenedCheck.Fact(entry, opening: position < 0 ? nil : served[position], taggers: &taggers))
+                    }
                 } else if served != nil {
                     hashed.opened.append(OpenedCheck.Fact(v1Leaf: Array(leaf), at: index))
                 }

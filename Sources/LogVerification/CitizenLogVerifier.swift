@@ -118,6 +118,7 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
                 served[opening.index] = served[opening.index] ?? opening
             }
         }
+        let tagger = subjectKey.map(SubjectTagger.init)
         var found: [CitizenLogEntry] = []
         var forgottenAt: [ConsentTag: UInt64] = [:]
         for entry in mine where entry.type == .consentForgotten {
@@ -134,10 +135,10 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
             do throws(DomainError) {
                 let opening = try opening.read(as: entry.type)
                 if entry.type == .consentForgotten {
-                    try entry.check(opening, subjectKey: subjectKey)
+                    try entry.check(opening, tagger: tagger)
                     found.append(CitizenLogEntry(entry, opened: nil))
                 } else {
-                    var item = CitizenLogEntry(entry, opened: try AuditEntry(entry, opening: opening, subjectKey: subjectKey))
+                    var item = CitizenLogEntry(entry, opened: try AuditEntry(entry, opening: opening, tagger: tagger))
                     item.forgottenAt = forgottenAt[entry.consent]
                     found.append(item)
                 }

@@ -21,21 +21,20 @@ struct OpenedCheck: Sendable {
         case forgotten
         case failed(LogVerificationFailure)
 
-        /// `entry` opened by `served`, checked.
-        init(_ entry: PublicEntry, opening served: ServedOpening?) {
+        /// `entry` opened by `served`, checked; the person's key made ready through `taggers`.
+        init(_ entry: PublicEntry, opening served: ServedOpening?, taggers: inout SubjectTaggers) {
             guard let served else {
                 self = .unopened(index: entry.index, tag: entry.consent)
                 return
             }
             do throws(DomainError) {
                 let opening = try served.read(as: entry.type)
-                var key: SubjectKey?
-                if let text = served.subjectKey { key = try SubjectKey(base64URL: text, field: "subjectKey") }
+                let tagger = try served.readSubjectKey().map { taggers.tagger(for: $0) }
                 if entry.type == .consentForgotten {
-                    try entry.check(opening, subjectKey: key)
+                    try entry.check(opening, tagger: tagger)
                     self = .forgotten
                 } else {
-                    self = .entry(try AuditEntry(entry, opening: opening, subjectKey: key), tag: entry.consent)
+                    self = .entry(try AuditEntry(entry, opening: opening, tagger: tagger), tag: entry.consent)
                 }
             } catch {
                 self = .failed(LogVerificationFailure(.badOpening(index: entry.index, reason: error.description)))
@@ -140,5 +139,18 @@ struct OpenedCheck: Sendable {
             throw LogVerificationFailure(.unopened(index: stray.value.first))
         }
         return unopened.values.reduce(0) { $0 + $1.count }
+    }
+}
+
+/// Each person's `SubjectTagger`, made once per key: setting up the HMAC's keyed blocks for every
+/// entry opened was a twentieth of an auditor's verification (issue 27 point 7).
+struct SubjectTaggers {
+    private var made: [SubjectKey: SubjectTagger] = [:]
+
+    mutating func tagger(for key: SubjectKey) -> SubjectTagger {
+        if let tagger = made[key] { return tagger }
+        let tagger = SubjectTagger(key)
+        made[key] = tagger
+        return tagger
     }
 }

@@ -6,9 +6,17 @@ import SamtykkeCore
 public struct ServedOpening: Sendable, Hashable {
     public let index: UInt64
     private let form: Form
+    private let key: Key?
+
     /// The subject key of the person the opening names, as the auditor route serves it (base64url);
     /// nil for `consent.forgotten` and for a person already forgotten.
-    public let subjectKey: String?
+    public var subjectKey: String? {
+        switch key {
+        case .text(let text): text
+        case .read(let key): key.description
+        case nil: nil
+        }
+    }
 
     /// As it came: a JSON value, or already read from a page in the broker's canonical form
     /// (`OpeningsPage`), with its private part's bytes.
@@ -17,10 +25,17 @@ public struct ServedOpening: Sendable, Hashable {
         case read(EntryOpening)
     }
 
+    /// The subject key as text, or already read from a page: an auditor's pass reads a million,
+    /// and writing each as text to read it again was a tenth of the work per opening.
+    private enum Key: Sendable, Hashable {
+        case text(String)
+        case read(SubjectKey)
+    }
+
     public init(index: UInt64, opening: JSONValue, subjectKey: String?) {
         self.index = index
         form = .json(opening)
-        self.subjectKey = subjectKey
+        key = subjectKey.map(Key.text)
     }
 
     /// A citizen's opening as JSON, under the index it states; nil when it states none.
@@ -30,10 +45,10 @@ public struct ServedOpening: Sendable, Hashable {
     }
 
     /// An opening read from a page of openings (`OpeningsPage.scanned`).
-    public init(_ opening: EntryOpening, subjectKey: String?) {
+    public init(_ opening: EntryOpening, subjectKey: SubjectKey?) {
         index = opening.index
         form = .read(opening)
-        self.subjectKey = subjectKey
+        key = subjectKey.map(Key.read)
     }
 
     /// The opening as JSON.
@@ -48,6 +63,15 @@ public struct ServedOpening: Sendable, Hashable {
     func read(as type: AuditEntry.EntryType) throws(DomainError) -> EntryOpening {
         if case .read(let opening) = form, opening.privatePart.event.type == type { return opening }
         return try EntryOpening(json: opening, type: type)
+    }
+
+    /// The subject key, read strictly.
+    func readSubjectKey() throws(DomainError) -> SubjectKey? {
+        switch key {
+        case .text(let text): try SubjectKey(base64URL: text, field: "subjectKey")
+        case .read(let key): key
+        case nil: nil
+        }
     }
 }
 

@@ -28,6 +28,20 @@ extension PostgresStore {
         }
     }
 
+    public func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter {
+        let rows = try await mapErrors("read log entries") {
+            try await client.query(
+                "SELECT idx, leaf FROM auditEntry WHERE idx >= \(Int64(clamping: start)) ORDER BY idx LIMIT \(max(0, count))", logger: logger
+            ).collect()
+        }
+        var bundle = EntryBundleWriter(first: start, expecting: max(0, count))
+        for row in rows {
+            let (index, leaf) = try row.decode((Int64, ByteBuffer).self)
+            try leaf.withUnsafeReadableBytes { try bundle.appendStored(index: index, leaf: $0) }
+        }
+        return bundle
+    }
+
     public func logHead() async throws -> LogHead {
         let row = try await mapErrors("read the log head") {
             try await client.query(

@@ -6,25 +6,27 @@ import SamtykkeStore
 
 // MARK: OpeningStore
 extension PostgresStore {
-    public func openings(from start: UInt64, limit: Int) async throws -> [AuditedOpening] {
+    public func openingsPage(from start: UInt64, limit: Int) async throws -> OpeningsPage.Writer {
         let rows = try await mapErrors("read openings") {
             try await client.query(
                 """
-                SELECT o.idx, o.type, o.salt, o.private, k.key FROM entryOpening o LEFT JOIN subjectKey k ON k.personId = o.personId
+                SELECT o.idx, o.salt, o.private, k.key FROM entryOpening o LEFT JOIN subjectKey k ON k.personId = o.personId
                 WHERE o.idx >= \(Int64(clamping: start)) ORDER BY o.idx LIMIT \(max(0, limit))
                 """,
                 logger: logger
             ).collect()
         }
-        return try rows.map { row in
-            let (index, type, salt, privateJSON, key) = try row.decode((Int64, String, ByteBuffer, ByteBuffer, ByteBuffer?).self)
-            let opening = try EntryOpening(
-                index: UInt64(index), type: type, salt: Array(salt.readableBytesView), privateJSON: Array(privateJSON.readableBytesView)
-            )
-            return AuditedOpening(opening: opening, subjectKey: try key.map { key in
-                do { return try SubjectKey(bytes: Array(key.readableBytesView)) } catch { throw StoreFailure.corrupt("a subject key is malformed") }
-            })
+        var page = OpeningsPage.Writer(expecting: max(0, limit))
+        for row in rows {
+            let (index, salt, privateJSON, key) = try row.decode((Int64, ByteBuffer, ByteBuffer, ByteBuffer?).self)
+            try salt.withUnsafeReadableBytes { salt in
+                try privateJSON.withUnsafeReadableBytes { privateJSON in
+                    guard let key else { return try page.appendStored(index: index, salt: salt, privateJSON: privateJSON, subjectKey: nil) }
+                    try key.withUnsafeReadableBytes { try page.appendStored(index: index, salt: salt, privateJSON: privateJSON, subjectKey: $0) }
+                }
+            }
         }
+        return page
     }
 
     public func openings(at indexes: [UInt64], about person: PersonID?) async throws -> [EntryOpening] {

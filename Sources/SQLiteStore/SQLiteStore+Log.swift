@@ -32,6 +32,24 @@ extension SQLiteStore: LogStore {
         }
     }
 
+    public func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter {
+        try await writer.read { db in
+            var bundle = EntryBundleWriter(first: start, expecting: max(0, count))
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT idx, leaf FROM auditEntry WHERE idx >= ? ORDER BY idx LIMIT ?"),
+                arguments: [Int64(clamping: start), max(0, count)]
+            )
+            while let row = try rows.next() {
+                let index = row[0] as Int64
+                try row.withUnsafeData(atIndex: 1) { leaf in
+                    guard let leaf else { throw StoreFailure.corrupt("entry \(index) has no leaf") }
+                    try leaf.withUnsafeBytes { try bundle.appendStored(index: index, leaf: $0) }
+                }
+            }
+            return bundle
+        }
+    }
+
     public func logHead() async throws -> LogHead {
         try await writer.read { db in try Self.head(db) }
     }

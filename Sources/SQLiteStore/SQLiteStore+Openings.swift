@@ -4,20 +4,40 @@ import SamtykkeCore
 import SamtykkeStore
 
 extension SQLiteStore: OpeningStore {
-    public func openings(from start: UInt64, limit: Int) async throws -> [AuditedOpening] {
+    public func openingsPage(from start: UInt64, limit: Int) async throws -> OpeningsPage.Writer {
         try await writer.read { db in
-            try Row.fetchAll(
+            var page = OpeningsPage.Writer(expecting: max(0, limit))
+            // Columns by position and blobs where SQLite keeps them, written into the page as they are.
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: """
-                    SELECT o.idx, o.type, o.salt, o.private, k.key FROM entryOpening o LEFT JOIN subjectKey k ON k.personId = o.personId
+                    SELECT o.idx, o.salt, o.private, k.key FROM entryOpening o LEFT JOIN subjectKey k ON k.personId = o.personId
                     WHERE o.idx >= ? ORDER BY o.idx LIMIT ?
                     """),
                 arguments: [Int64(clamping: start), max(0, limit)]
-            ).map { row in
-                AuditedOpening(opening: try Self.opening(row), subjectKey: try (row["key"] as Data?).map { key in
-                    do { return try SubjectKey(bytes: Array(key)) } catch { throw StoreFailure.corrupt("a subject key is malformed") }
-                })
+            )
+            while let row = try rows.next() {
+                let index = row[0] as Int64
+                try row.withUnsafeData(atIndex: 1) { salt in
+                    try row.withUnsafeData(atIndex: 2) { privateJSON in
+                        try row.withUnsafeData(atIndex: 3) { key in
+                            try Self.bytes(salt) { salt in
+                                try Self.bytes(privateJSON) { privateJSON in
+                                    guard let key else { return try page.appendStored(index: index, salt: salt, privateJSON: privateJSON, subjectKey: nil) }
+                                    try key.withUnsafeBytes { try page.appendStored(index: index, salt: salt, privateJSON: privateJSON, subjectKey: $0) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
+            return page
         }
+    }
+
+    /// A blob column's bytes; a missing one (NULL) as no bytes, which no stored opening has.
+    private static func bytes<T>(_ data: Data?, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        guard let data else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try data.withUnsafeBytes(body)
     }
 
     public func openings(at indexes: [UInt64], about person: PersonID?) async throws -> [EntryOpening] {

@@ -10,30 +10,47 @@ public enum Base64URL {
 
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let input = Array(bytes)
-        let length = (input.count * 4 + 2) / 3
-        return String(unsafeUninitializedCapacity: length) { output in
-            var at = 0
-            var index = 0
-            func put(_ sextet: UInt32) {
-                output[at] = alphabet[Int(sextet & 0x3F)]
-                at += 1
-            }
-            while index + 3 <= input.count {
-                let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                put(group >> 18); put(group >> 12); put(group >> 6); put(group)
-                index += 3
-            }
-            switch input.count - index {
-            case 1:
-                let group = UInt32(input[index]) << 16
-                put(group >> 18); put(group >> 12)
-            case 2:
-                let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
-                put(group >> 18); put(group >> 12); put(group >> 6)
-            default: break
-            }
-            return at
+        return input.withUnsafeBytes { input in
+            String(unsafeUninitializedCapacity: encodedCount(input.count)) { encode(input, into: $0) }
         }
+    }
+
+    /// Appends the base64url form of `bytes` to `output`: a page of openings writes two per opening.
+    public static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        let count = encodedCount(bytes.count)
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: count))
+        output.withUnsafeMutableBufferPointer { buffer in
+            _ = encode(bytes, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + count]))
+        }
+    }
+
+    private static func encodedCount(_ count: Int) -> Int { (count * 4 + 2) / 3 }
+
+    /// Writes the base64url form of `input` into `output`, which holds `encodedCount(input.count)`
+    /// bytes; returns that count.
+    private static func encode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var at = 0
+        var index = 0
+        func put(_ sextet: UInt32) {
+            output[at] = alphabet[Int(sextet & 0x3F)]
+            at += 1
+        }
+        while index + 3 <= input.count {
+            let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            put(group >> 18); put(group >> 12); put(group >> 6); put(group)
+            index += 3
+        }
+        switch input.count - index {
+        case 1:
+            let group = UInt32(input[index]) << 16
+            put(group >> 18); put(group >> 12)
+        case 2:
+            let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+            put(group >> 18); put(group >> 12); put(group >> 6)
+        default: break
+        }
+        return at
     }
 
     public static func decode(_ text: String) -> [UInt8]? {

@@ -96,7 +96,7 @@ struct LeafScanner {
         guard take(#"{"actor":{"id":"#), plainString() != nil,
             take(#","kind":"#), word(of: Self.actorKinds) != nil,
             take(#"},"bankOrg":"#), let org = plainString(), (try? OrgNumber.check(slice(org))) != nil,
-            take(#","consentId":"#), let consent = plainString(), Self.isLowercaseUUID(slice(consent)),
+            take(#","consentId":"#), let consent = plainString(), Self.lowercaseUUID(slice(consent)) != nil,
             take(#","details":"#), let details = details(),
             take(#","index":"#), let index = integer(),
             take(#","personId":"#), let person = plainString(), (try? PersonID.read(slice(person))) != nil,
@@ -197,12 +197,12 @@ struct LeafScanner {
         readsExactTimes = true
         if take(#","details":{}}"#) { return try? PrivateEntryPart(actor: actor, parties: nil, event: .forgotten) }
         guard take(#","bankOrg":"#), let org = plainString(), let bankOrg = try? OrgNumber(string(org)),
-            take(#","consentId":"#), let consent = plainString(), Self.isLowercaseUUID(slice(consent)), let consentId = try? ConsentID(string(consent)),
+            take(#","consentId":"#), let consent = plainString(), let uuid = Self.lowercaseUUID(slice(consent)),
             take(#","details":"#), let details = details(), let event = Self.event(details),
             take(#","personId":"#), let person = plainString(), let personId = try? PersonID(string(person)),
             take("}")
         else { return nil }
-        return try? PrivateEntryPart(actor: actor, parties: .init(consentId: consentId, personId: personId, bankOrg: bankOrg), event: event)
+        return try? PrivateEntryPart(actor: actor, parties: .init(consentId: ConsentID(uuid), personId: personId, bankOrg: bankOrg), event: event)
     }
 
     /// The event of the one entry type `details` can record: a transition's is told by its two
@@ -434,13 +434,27 @@ struct LeafScanner {
     /// `d` for a digit, every other byte as it must be.
     private static let timeForm = Array(#""dddd-dd-ddTdd:dd:dd.dddZ""#.utf8)
 
-    /// How `ConsentID` prints: 8-4-4-4-12 lowercase hex digits.
-    private static func isLowercaseUUID(_ text: UnsafeRawBufferPointer) -> Bool {
-        guard text.count == 36 else { return false }
+    /// The UUID `text` spells the way `ConsentID` prints: 8-4-4-4-12 lowercase hex digits; nil for
+    /// any other spelling. Decoded here, where the digits are checked anyway: `UUID(uuidString:)`
+    /// went through `sscanf`, a twentieth of an auditor's verification (issue 27 point 7).
+    private static func lowercaseUUID(_ text: UnsafeRawBufferPointer) -> UUID? {
+        guard text.count == 36 else { return nil }
+        var high: UInt64 = 0, low: UInt64 = 0
+        var digits = 0
         for (offset, byte) in text.enumerated() {
-            let isDash = offset == 8 || offset == 13 || offset == 18 || offset == 23
-            guard isDash ? byte == UInt8(ascii: "-") : ((0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)) else { return false }
+            if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let value: UInt8
+            switch byte {
+            case 0x30...0x39: value = byte &- 0x30
+            case 0x61...0x66: value = byte &- 0x61 &+ 10
+            default: return nil
+            }
+            if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+            digits += 1
         }
-        return true
+        return UUID(high: high, low: low)
     }
 }

@@ -13,11 +13,15 @@ extension UUID {
     /// The RFC 9562 UUID of `version` holding `high` and `low` as its 128 bits, big-endian, except
     /// where the version (the high nibble of byte 6) and the variant `10` (the top bits of byte 8) go.
     static func rfc9562(version: UInt8, high: UInt64, low: UInt64) -> UUID {
+        UUID(high: high & ~0xF000 | UInt64(version) << 12, low: low & ~(0xC0 << 56) | 0x80 << 56)
+    }
+
+    /// The UUID whose 128 bits are `high` and `low`, big-endian.
+    init(high: UInt64, low: UInt64) {
         func byte(_ value: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: value >> shift) }
-        return UUID(uuid: (
-            byte(high, 56), byte(high, 48), byte(high, 40), byte(high, 32), byte(high, 24), byte(high, 16),
-            version << 4 | (byte(high, 8) & 0x0F), byte(high, 0),
-            0x80 | (byte(low, 56) & 0x3F), byte(low, 48), byte(low, 40), byte(low, 32), byte(low, 24), byte(low, 16), byte(low, 8), byte(low, 0)
+        self.init(uuid: (
+            byte(high, 56), byte(high, 48), byte(high, 40), byte(high, 32), byte(high, 24), byte(high, 16), byte(high, 8), byte(high, 0),
+            byte(low, 56), byte(low, 48), byte(low, 40), byte(low, 32), byte(low, 24), byte(low, 16), byte(low, 8), byte(low, 0)
         ))
     }
 }

@@ -45,7 +45,7 @@ struct AuditController {
             do throws(DomainError) { return try OrgNumber(String(text)) } catch { throw Problem.invalid("bankOrg", error.description) }
         }
         let rows = try await store.logEntries(LogQuery(start: start, limit: Int(limit), consentId: consentId, personId: personId, bankOrg: bankOrg))
-        let opened = rows.filter { TlogController.isPublic($0.leaf) }.map(\.index)
+        let opened = rows.filter { EntryBundleWriter.isPublic($0.leaf) }.map(\.index)
         let openings = Dictionary(try await store.openings(at: opened, about: nil).map { ($0.index, $0.json) }, uniquingKeysWith: { a, _ in a })
         return try JSONIO.response(Entries(entries: rows.map {
             Entries.Item(index: $0.index, entry: Data($0.leaf).base64EncodedString(), opening: openings[$0.index])

@@ -55,39 +55,20 @@ struct TlogController {
         guard let tile = TilePath(elements: Self.elements(of: request, after: "/v1/audit/tlog/tile/entries/")) else { throw Problem.notFound("no such entry bundle") }
         let (first, overflow) = tile.index.multipliedReportingOverflow(by: UInt64(TilePath.fullWidth))
         guard !overflow else { throw Problem.notFound("no such entry bundle") }
-        let rows = try await store.logEntries(LogQuery(start: first, limit: tile.width))
+        let bundle = try await store.entryBundle(start: first, count: tile.width)
         // A commit writes its entries and the checkpoint over them together, so a tile whose entries
         // are all there is covered: only a short read asks the head (a read less for each of the
         // thousands of bundles an audit fetches) whether it lies beyond the checkpoint or lost rows.
-        if rows.count < tile.width { _ = try await coveredStart(of: tile, treeLevel: 0) }
-        // Sized once: a full bundle is about 110 KB, which a growing buffer reallocated ten times.
-        var body = ByteBufferAllocator().buffer(capacity: rows.reduce(0) { $0 + 2 + $1.leaf.count })
-        for (offset, row) in rows.enumerated() {
-            guard row.index == first + UInt64(offset) else { throw StoreFailure.corrupt("entry \(first + UInt64(offset)) is missing") }
-            // `BatchPlan` never writes a longer entry; one here came from outside the product.
-            guard let length = UInt16(exactly: row.leaf.count) else {
-                throw StoreFailure.corrupt("entry \(row.index) is longer than an entry bundle can hold")
-            }
-            body.writeInteger(length, endianness: .big)
-            body.writeBytes(row.leaf)
-        }
-        guard rows.count == tile.width else { throw StoreFailure.corrupt("entry \(first + UInt64(rows.count)) is missing") }
-        guard rows.allSatisfy({ Self.isPublic($0.leaf) }) else {
+        if bundle.count < tile.width { _ = try await coveredStart(of: tile, treeLevel: 0) }
+        guard bundle.count == tile.width else { throw StoreFailure.corrupt("entry \(first + UInt64(bundle.count)) is missing") }
+        let body = ByteBuffer(bytes: bundle.bytes)
+        guard bundle.holdsOnlyPublicEntries else {
             return try await auditors.handle(request, context: context) { _, _ in
                 Self.binary(body, caching: tile.isPartial ? Self.partialBundleCaching : Self.fullBundleCaching)
             }
         }
         return Self.binary(body, caching: tile.isPartial ? Self.partialTileCaching : Self.fullTileCaching)
     }
-
-    /// Whether a stored leaf is a v2 public entry. Canonical JSON sorts members by name, so a v2
-    /// entry starts with its `commitment` and a v1 entry with its `actor`; anything else is
-    /// treated as naming people.
-    static func isPublic(_ leaf: [UInt8]) -> Bool {
-        leaf.starts(with: publicLeafStart)
-    }
-
-    private static let publicLeafStart = Array(#"{"commitment":""#.utf8)
 
     /// The index at `treeLevel` of the tile's first hash, if the newest checkpoint covers all of it.
     private func coveredStart(of tile: TilePath, treeLevel: Int) async throws -> UInt64 {

@@ -8,24 +8,30 @@ import SamtykkeCore
 /// their subject key, while leaves, nodes and checkpoints stay as they are.
 public protocol OpeningStore: Sendable {
     /// Up to `limit` openings of entries at index ≥ `start` that still have one, in index order,
-    /// each with the subject key of the person it names (for auditors, SPEC §2).
-    func openings(from start: UInt64, limit: Int) async throws -> [AuditedOpening]
+    /// each with the subject key of the person it names (for auditors, SPEC §2), written as their
+    /// page straight from the stored columns (`OpeningsPage.Writer.appendStored`).
+    func openingsPage(from start: UInt64, limit: Int) async throws -> OpeningsPage.Writer
     /// The openings of those of `indexes` that have one and, given `person`, are about that person.
     func openings(at indexes: [UInt64], about person: PersonID?) async throws -> [EntryOpening]
     /// The person's subject key; nil before their first v2 entry.
     func subjectKey(of person: PersonID) async throws -> SubjectKey?
 }
 
-/// An opening as auditors get it: with the subject key its subject tag was made with, while the
-/// person still has one (never for `consent.forgotten`, which names no one).
-public struct AuditedOpening: Sendable, Hashable {
-    public let opening: EntryOpening
-    public let subjectKey: SubjectKey?
-
-    public init(opening: EntryOpening, subjectKey: SubjectKey?) {
-        self.opening = opening
-        self.subjectKey = subjectKey
+extension OpeningsPage.Writer {
+    /// One stored opening, as an auditor's page serves it: the private part as the canonical bytes
+    /// the commit stored (`EntryOpening.Row`), not read back. A row no commit could have written
+    /// is `corrupt`: a salt or key of another length, or a private part that is not an object
+    /// naming its actor first, as canonical JSON of one is.
+    public mutating func appendStored(
+        index: Int64, salt: UnsafeRawBufferPointer, privateJSON: UnsafeRawBufferPointer, subjectKey: UnsafeRawBufferPointer?
+    ) throws(StoreFailure) {
+        guard index >= 0, salt.count == EntrySaltKind.length, subjectKey.map({ $0.count == SubjectKeyKind.length }) ?? true,
+            privateJSON.starts(with: Self.privateStart), privateJSON.last == UInt8(ascii: "}")
+        else { throw .corrupt("the opening of entry \(index) cannot be read") }
+        append(index: UInt64(index), canonicalPrivate: privateJSON, salt: salt, subjectKey: subjectKey)
     }
+
+    private static let privateStart = Array(#"{"actor":{"#.utf8)
 }
 
 /// One entry with what it says once opened.

@@ -42,6 +42,9 @@ public protocol ConsentStore: Sendable {
 /// and proofs.
 public protocol LogStore: Sendable {
     func logEntries(_ query: LogQuery) async throws -> [StoredEntry]
+    /// The stored entries from `start` on, up to `count` of them, written as their entry bundle
+    /// (`EntryBundleWriter.appendStored`); fewer when the log holds fewer.
+    func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter
     /// The size and newest signed checkpoint. Never writes.
     func logHead() async throws -> LogHead
     /// Stored perfect-subtree hashes, in one round trip; a missing node is `corrupt`.

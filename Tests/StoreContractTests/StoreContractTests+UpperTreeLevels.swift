@@ -16,6 +16,7 @@ extension StoreContractTests {
         init(_ store: any Store) { self.store = store }
 
         func logEntries(_ query: LogQuery) async throws -> [StoredEntry] { try await store.logEntries(query) }
+        func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter { try await store.entryBundle(start: start, count: count) }
         func logHead() async throws -> LogHead { try await store.logHead() }
         func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash] {
             asked.withLock { $0 += nodes }

@@ -490,6 +490,7 @@ final class NodeCountingStore: LogStore {
     func reset() { count.withLock { $0 = 0 } }
 
     func logEntries(_ query: LogQuery) async throws -> [StoredEntry] { try await store.logEntries(query) }
+    func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter { try await store.entryBundle(start: start, count: count) }
     func logHead() async throws -> LogHead { try await store.logHead() }
     func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash] {
         count.withLock { $0 += nodes.count }

@@ -4,7 +4,12 @@ extension AuditEntry {
     /// opening that does not open `entry` (see `PublicEntry.check`), and the opening of a
     /// `consent.forgotten` entry, which names no one.
     public init(_ entry: PublicEntry, opening: EntryOpening, subjectKey: SubjectKey? = nil) throws(DomainError) {
-        try entry.check(opening, subjectKey: subjectKey)
+        try self.init(entry, opening: opening, tagger: subjectKey.map(SubjectTagger.init))
+    }
+
+    /// The same, with the person's key made ready once (`SubjectTagger`).
+    public init(_ entry: PublicEntry, opening: EntryOpening, tagger: SubjectTagger?) throws(DomainError) {
+        try entry.check(opening, tagger: tagger)
         guard let parties = opening.privatePart.parties else { throw .invalid("opening.private", "names no consent, person or bank") }
         self.init(
             index: entry.index, time: entry.time, actor: opening.privatePart.actor, consentId: parties.consentId,

@@ -44,23 +44,68 @@ public struct OpeningsPage: Sendable {
 
     /// The canonical JSON of the page.
     public func json() throws -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(64 + items.count * 420)
-        switch next {
-        case .absent: output += Array(#"{"openings":["#.utf8)
-        case .end: output += Array(#"{"next":null,"openings":["#.utf8)
-        case .at(let index): output += Array(#"{"next":\#(index),"openings":["#.utf8)
+        var writer = Writer(expecting: items.count)
+        for item in items {
+            let privateBytes = try item.opening.canonicalPrivateBytes()
+            privateBytes.withUnsafeBytes { privateBytes in
+                item.opening.salt.bytes.withUnsafeBytes { salt in
+                    guard let key = item.subjectKey?.bytes else {
+                        return writer.append(index: item.opening.index, canonicalPrivate: privateBytes, salt: salt, subjectKey: nil)
+                    }
+                    key.withUnsafeBytes { writer.append(index: item.opening.index, canonicalPrivate: privateBytes, salt: salt, subjectKey: $0) }
+                }
+            }
         }
-        for (position, item) in items.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
+        return writer.page(next: next)
+    }
+
+    /// A page written one opening at a time from the parts a store keeps of it (the salt and the
+    /// subject key as their bytes, the private part as its canonical JSON), so that a broker serves
+    /// a page of a thousand openings without reading each private part back into values and
+    /// writing it again (issue 27 point 7). The bytes are written as they come: the caller vouches
+    /// that the private part is canonical.
+    public struct Writer: Sendable {
+        private var items: [UInt8] = []
+        /// Openings written, and the index of the last.
+        public private(set) var count = 0
+        public private(set) var lastIndex: UInt64?
+
+        public init(expecting openings: Int) {
+            items.reserveCapacity(openings * 420)
+        }
+
+        public mutating func append(
+            index: UInt64, canonicalPrivate: UnsafeRawBufferPointer, salt: UnsafeRawBufferPointer, subjectKey: UnsafeRawBufferPointer?
+        ) {
+            if count > 0 { items.append(UInt8(ascii: ",")) }
             // Keys in canonical order; every value but the private part is ASCII that needs no escape.
-            output += Array(#"{"index":\#(item.opening.index),"private":"#.utf8)
-            output += try item.opening.canonicalPrivateBytes()
-            output += Array(#","salt":"\#(item.opening.salt)""#.utf8)
-            if let key = item.subjectKey { output += Array(#","subjectKey":"\#(key)""#.utf8) }
-            output.append(UInt8(ascii: "}"))
+            items += #"{"index":"#.utf8
+            items += String(index).utf8
+            items += #","private":"#.utf8
+            items += canonicalPrivate
+            items += #","salt":""#.utf8
+            Base64URL.append(salt, to: &items)
+            if let subjectKey {
+                items += #"","subjectKey":""#.utf8
+                Base64URL.append(subjectKey, to: &items)
+            }
+            items += #""}"#.utf8
+            count += 1
+            lastIndex = index
         }
-        output += Array("]}".utf8)
-        return output
+
+        /// The page: the openings written, and where the next page starts.
+        public func page(next: Next) -> [UInt8] {
+            var output: [UInt8] = []
+            output.reserveCapacity(items.count + 48)
+            switch next {
+            case .absent: output += #"{"openings":["#.utf8
+            case .end: output += #"{"next":null,"openings":["#.utf8
+            case .at(let index): output += #"{"next":\#(index),"openings":["#.utf8
+            }
+            output += items
+            output += "]}".utf8
+            return output
+        }
     }
 }

@@ -66,6 +66,12 @@ public struct PublicEntry: Sendable, Hashable {
     /// private part, the terms the private part requested, and (given the person's key) the
     /// subject tag. Names what does not match.
     public func check(_ opening: EntryOpening, subjectKey: SubjectKey? = nil) throws(DomainError) {
+        try check(opening, tagger: subjectKey.map(SubjectTagger.init))
+    }
+
+    /// `check(_:subjectKey:)` with the person's key made ready once (`SubjectTagger`), for a
+    /// verifier that opens many entries of one person.
+    public func check(_ opening: EntryOpening, tagger: SubjectTagger?) throws(DomainError) {
         guard opening.index == index else { throw .invalid("opening.index", "is \(opening.index), the entry's is \(index)") }
         guard opening.privatePart.event.type == type else { throw .invalid("opening.private", "is of another entry type") }
         let recomputed: EntryCommitment
@@ -80,7 +86,7 @@ public struct PublicEntry: Sendable, Hashable {
         {
             throw .invalid("entry.terms", "are not the terms the opening requested")
         }
-        if let subjectKey, subjectKey.tag(at: index) != subject {
+        if let tagger, tagger.tag(at: index) != subject {
             throw .invalid("entry.subject", "is not the subject tag of this person's key")
         }
     }

@@ -13,7 +13,7 @@ extension LogBytes where Kind == SubjectKeyKind {
 /// hashed once, and the inner one fed the fixed prefix too, so each tag costs only two blocks of
 /// SHA-256 (a citizen's scan makes one per entry of the log; `HMAC` hashes the outer key block
 /// again on every tag).
-public struct SubjectTagger {
+public struct SubjectTagger: Sendable {
     private let inner: SHA256
     private let outer: SHA256
 
