@@ -33,7 +33,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 setup = json.loads(sys.argv[1])
@@ -146,11 +146,29 @@ def page():
     }
 
 
+def replaced(old):
+    """Whether `old` has left the document. Chrome sometimes answers a probe of a node that a
+    navigation has just removed with an inspector error instead of a stale reference, which
+    Selenium's staleness_of lets through as a crash (SeleniumHQ/selenium#15401): that error says
+    the same thing."""
+    def gone(_):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return gone
+
+
 def submit(element):
     """Clicks a submit button and waits until the next page has replaced this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(replaced(old))
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
