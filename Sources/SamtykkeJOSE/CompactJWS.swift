@@ -12,11 +12,18 @@ struct CompactJWS {
     let signingInput: Substring
 
     init(_ token: String) throws(JOSEError) {
-        // By byte, not by Character: the parts are base64url, and a proof comes with every call.
+        // By byte, not by Character: the parts are base64url, and a consent token carrying its log
+        // proof is kilobytes, which split by Characters cost the agency more than the signature check.
         let parts = token.utf8.split(separator: UInt8(ascii: "."), maxSplits: 3, omittingEmptySubsequences: false).map { Substring($0) }
         guard parts.count == 3, !parts[2].isEmpty else { throw .malformed("not a compact JWS of three parts") }
         (header, claims, signature) = (parts[0], parts[1], parts[2])
         signingInput = token[parts[0].startIndex..<parts[1].endIndex]
+    }
+
+    /// The protected header, its structure judged (`JWSVerifier.header(decoding:)`).
+    func decodedHeader() throws(JOSEError) -> JWSVerifier.Header {
+        guard let bytes = Base64URL.decode(String(header)) else { throw .malformed("the header is not base64url JSON with an alg") }
+        return try JWSVerifier.header(decoding: bytes)
     }
 
     /// The claims, once the signature verifies by `algorithm` (a key whose header the caller judged);

@@ -71,10 +71,7 @@ public struct JWSVerifier: Sendable {
     }
 
     public static func header(of token: String) throws(JOSEError) -> Header {
-        let parts = Self.parts(of: token)
-        guard parts.count == 3, !parts[2].isEmpty else { throw .malformed("not a compact JWS of three parts") }
-        guard let bytes = Base64URL.decode(String(parts[0])) else { throw .malformed("the header is not base64url JSON with an alg") }
-        return try header(decoding: bytes)
+        try CompactJWS(token).decodedHeader()
     }
 
     /// The protected header from its JSON bytes.
@@ -84,12 +81,6 @@ public struct JWSVerifier: Sendable {
             throw .malformed("the header is not base64url JSON with an alg")
         }
         return header
-    }
-
-    /// A compact JWS split at its dots, on the UTF-8 bytes: a consent token carrying its log proof
-    /// is kilobytes long, and splitting it by Characters cost the agency more than the signature check.
-    static func parts(of token: String) -> [Substring] {
-        token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { Substring($0) }
     }
 
     /// Deepest nesting a header or claims set may have: tokens are shallow, consent tokens' proofs included.
@@ -112,8 +103,7 @@ public struct JWSVerifier: Sendable {
     /// token carries its log proof, kilobytes, and jwt-kit's own `verify` split and decoded it again.
     public func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type, typ: String? = nil) async throws(JOSEError) -> Payload {
         let jws = try CompactJWS(token)
-        guard let headerJSON = Base64URL.decode(String(jws.header)) else { throw .malformed("the header is not base64url JSON with an alg") }
-        let header = try Self.header(decoding: headerJSON)
+        let header = try jws.decodedHeader()
         guard allowedAlgorithms.contains(header.alg) else {
             throw .badSignature("algorithm \(header.alg) is not accepted")
         }
