@@ -30,6 +30,7 @@ public enum StoreLocationError: Error, Sendable, Hashable, CustomStringConvertib
     case notPostgres(String)
     /// The data directory can be read by other users: the database would be too.
     case notPrivate(directory: String, mode: Int)
+    case cannotCreate(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -38,6 +39,7 @@ public enum StoreLocationError: Error, Sendable, Hashable, CustomStringConvertib
         case .notPostgres(let url): "--database \(url) is not a postgres:// URL"
         case .notPrivate(let directory, let mode):
             "data directory \(directory) has mode \(String(mode, radix: 8)); other users could read the database: chmod 700 it"
+        case .cannotCreate(let path, let reason): "cannot create the database \(path): \(reason)"
         }
     }
 }

@@ -6,7 +6,7 @@ import Testing
 import TransparencyLog
 
 /// `samtykke audit verify|entries|checkpoint|prove` against a real broker, through the binary.
-@Suite(.heavy, .heavy) struct AuditCommandTests {
+@Suite(.heavy) struct AuditCommandTests {
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// `samtykke backup` while a broker works, and `restore` into a new data directory: the restored
 /// broker serves a log that verifies and that the original's log extends.
-@Suite(.heavy, .heavy) struct BackupTests {
+@Suite(.heavy) struct BackupTests {
     @Test func aBackupTakenUnderLoadRestoresToALogThatVerifiesAndIsAPrefix() async throws {
         try await ConsentFlowTests.withStack(backend: .sqlite) { run in
             let work = run.stack.paths.directory.deletingLastPathComponent()

@@ -9,7 +9,7 @@ import Testing
 /// (Selenium, axe-core) is the bank and the citizen's browser. Against our dev provider every case; against the
 /// independent Python provider the login and a grant. `SAMTYKKE_SCREENSHOTS=DIR` also writes the
 /// README's screenshots into DIR (relative to the package root).
-@Suite(.heavy, .heavy) struct BrowserTests {
+@Suite(.heavy) struct BrowserTests {
     enum Provider: String, CaseIterable, Sendable { case dev, python }
     static let script = Package.root.appendingPathComponent("scripts/browser-test.py").path
     static let person = TestParties.person

@@ -6,7 +6,7 @@ import Testing
 import TransparencyLog
 
 /// `samtykke bundle verify`: a bank checks what it received, offline, against the JWKS and log key.
-@Suite(.heavy, .heavy) struct BundleVerifyTests {
+@Suite(.heavy) struct BundleVerifyTests {
     @Test func verifiesTheSignatureAndTheReceiptAndRefusesEveryAlteration() async throws {
         try await AuditedBroker.with { broker in
             try await withTemporaryDirectory { dir in

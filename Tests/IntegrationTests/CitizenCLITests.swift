@@ -7,7 +7,7 @@ import Testing
 
 /// The CLI a citizen reads: a list with a header and the bank's name, a grant that says what it gives
 /// whom and asks first on a terminal, local times, and usage errors that name the subcommand.
-@Suite(.heavy, .heavy) struct CitizenCLITests {
+@Suite(.heavy) struct CitizenCLITests {
     /// Runs the CLI on a pseudo-terminal, as a person at a terminal would, and answers `answer` to the
     /// first `[y/N]` (or bokmål's `[j/N]`) question (nil: expects none, and ends the input if one
     /// comes). What the terminal showed comes back as stdout; a CLI still running after a minute is killed.

@@ -9,7 +9,7 @@ import Testing
 /// CLI to its ID provider (ours, and the independent one on Authlib), the test plays the browser
 /// (`scripts/oidc-client.py browse`), and the consent commands then work with neither a token nor
 /// a server; after logout, or with a session the broker no longer knows, they say to log in.
-@Suite(.heavy, .heavy) struct CitizenLoginTests {
+@Suite(.heavy) struct CitizenLoginTests {
     enum Provider: String, CaseIterable, Sendable { case dev, python }
 
     @Test(arguments: Provider.allCases)

@@ -7,7 +7,7 @@ import Testing
 
 /// A consent token is signed once and presented for its lifetime, and only while it says what a
 /// fresh one would; whether the consent may be used is still decided on every bundle request.
-@Suite(.heavy, .heavy) struct ConsentTokenReuseTests {
+@Suite(.heavy) struct ConsentTokenReuseTests {
     @Test func bundlesInARowShareOneTokenAndARevokeStillStopsThem() async throws {
         try await ConsentFlowTests.withStack { run in
             let person = try ConsentFlowTests.person

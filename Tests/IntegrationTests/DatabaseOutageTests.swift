@@ -116,8 +116,7 @@ struct PrivateCluster {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         data = directory.appendingPathComponent("data")
         if getuid() == 0 {
-            // The postgres user must pass through the test's directory, which is 0700 once a broker
-            // opened in this process has set the process's umask to 077.
+            // The postgres user must pass through the test's directory, which may be private.
             try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory.deletingLastPathComponent().path)
             try await Self.run("chown", ["-R", "postgres", directory.path])
         }

@@ -3,7 +3,7 @@ import Testing
 
 /// scripts/verify-log.py, written from SPEC.md alone, agrees with the broker and `samtykke audit
 /// verify` on a real log, checks a bundle's receipt, and catches a changed entry too.
-@Suite(.heavy, .heavy) struct IndependentVerifierTests {
+@Suite(.heavy) struct IndependentVerifierTests {
     @Test
     func pythonVerifierAgreesWithTheBrokerAndTheCLI() async throws {
         try await AuditedBroker.with { broker in

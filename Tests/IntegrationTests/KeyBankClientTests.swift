@@ -6,7 +6,7 @@ import Testing
 /// A bank with only private keys, written with clients the broker did not come with (PyJWT for the
 /// RFC 7523 assertion, joserfc for RFC 9449 proofs; `scripts/key-bank-client.py`), against a live
 /// broker whose keys were registered with the CLI: the whole flow, and every refusal of issue 30.
-@Suite(.heavy, .heavy) struct KeyBankClientTests {
+@Suite(.heavy) struct KeyBankClientTests {
     static let script = Package.root.appendingPathComponent("scripts/key-bank-client.py").path
     static let bankA = "923609016"
     static let bankB = "918713867"

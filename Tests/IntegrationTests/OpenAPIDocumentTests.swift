@@ -8,7 +8,7 @@ import Testing
 /// problem document, and clients generated from it work (Python's reference validators). That it
 /// names exactly the router's routes is `OpenAPIRouteTests`, and that real answers match their
 /// schemas `OpenAPIAnswerTests`, both on the router.
-@Suite(.heavy, .heavy) struct OpenAPIDocumentTests {
+@Suite(.heavy) struct OpenAPIDocumentTests {
     static let committed = Package.root.appendingPathComponent("Sources/SamtykkeServer/openapi.json")
 
     static func document() throws -> [String: Any] {

@@ -7,7 +7,7 @@ import Testing
 
 /// The operator's commands on the store: auditors listed and revoked, and nothing from the store
 /// written raw to the terminal.
-@Suite(.heavy, .heavy) struct OperatorCLITests {
+@Suite(.heavy) struct OperatorCLITests {
     @Test func anOperatorListsAndRevokesAuditors() async throws {
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data").path

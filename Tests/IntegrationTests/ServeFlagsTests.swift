@@ -7,9 +7,9 @@ import Testing
 
 /// `serve`'s hardening settings reach the running broker from its command line, as an operator
 /// gives them.
-@Suite(.heavy, .heavy) struct ServeFlagsTests {
+@Suite(.heavy) struct ServeFlagsTests {
     /// A data directory that existed before the broker (made by the operator or a volume mount)
-    /// keeps its mode, so the database's own mode rests on the broker's umask, not the caller's.
+    /// keeps its mode, so the database's own mode rests on the broker, not on the caller's umask.
     @Test func theDatabaseIsPrivateInADataDirectoryThatAlreadyExisted() async throws {
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data").path

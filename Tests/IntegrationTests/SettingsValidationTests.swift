@@ -3,7 +3,7 @@ import Testing
 
 /// Settings that would make the broker unsafe or crash it are refused before it starts, each with
 /// an error naming the flag; settings from the environment are held to the same rules.
-@Suite(.heavy, .heavy) struct SettingsValidationTests {
+@Suite(.heavy) struct SettingsValidationTests {
     /// Arguments, environment, and what stderr must say.
     struct Case: Sendable, CustomTestStringConvertible {
         let arguments: [String]

@@ -4,7 +4,7 @@ import Testing
 
 /// Someone with write access to the broker's database edits the log; `samtykke audit verify` (the
 /// real binary, over HTTP) must refuse it, naming the first entry at fault.
-@Suite(.heavy, .heavy) struct TamperTests {
+@Suite(.heavy) struct TamperTests {
     enum Tamper: String, CaseIterable, Sendable {
         case changedByte, brokenByte, deletedRow, swappedRows, truncated
 

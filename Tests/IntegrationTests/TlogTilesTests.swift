@@ -6,7 +6,7 @@ import Testing
 /// The log served as C2SP tlog-tiles: what a tile client reads agrees with the signed checkpoint,
 /// as `scripts/verify-tiles.py` (written from the C2SP specs) checks, and only what that checkpoint
 /// covers is served.
-@Suite(.heavy, .heavy) struct TlogTilesTests {
+@Suite(.heavy) struct TlogTilesTests {
     /// 38 days of activity: 304 entries, one full level-0 tile, a partial one of 48, and one hash at
     /// level 1.
     static func withLog(_ body: @Sendable (AuditedBroker) async throws -> Void) async throws {

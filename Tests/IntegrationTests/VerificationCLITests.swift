@@ -6,7 +6,7 @@ import Testing
 /// The three verifications of SPEC §4 as the real binary runs them against a real broker: anyone's
 /// `audit verify` with no key, an auditor's with the openings, a citizen's `consent log --verify`.
 /// Each passes on the honest log and fails on its own tampering of the broker's database.
-@Suite(.heavy, .heavy) struct VerificationCLITests {
+@Suite(.heavy) struct VerificationCLITests {
     /// `audit verify` with no key at all: the public log only.
     static func publicVerify(_ broker: AuditedBroker, state: URL) async throws -> CommandResult {
         try await runCLI(["audit", "verify", "--server", broker.url, "--state", state.path])
