@@ -70,6 +70,7 @@ struct BundledPass<Source: LogSource>: Sendable {
         var scan = SubjectScan(myTags: knownTags)
         var withheld: UInt64 = 0
         var snapshot: Hash? = snapshotAt == tree.size ? tree.root() : nil
+        let pages = openings.map { OpeningPages(source: $0, size: size) }
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var started = tree.size / Self.width
             // Bundles finish in any order; each waits here until those before it are folded, so
@@ -78,7 +79,7 @@ struct BundledPass<Source: LogSource>: Sendable {
             while tree.size < size {
                 while started < bundles, started - tree.size / Self.width < UInt64(window) {
                     let bundle = started
-                    group.addTask { await hashed(bundle) }
+                    group.addTask { await hashed(bundle, openings: pages) }
                     started += 1
                 }
                 guard let (bundle, result) = try await group.next() else { break }
@@ -108,28 +109,29 @@ struct BundledPass<Source: LogSource>: Sendable {
         return Outcome(tree: tree, invariants: invariants, withheld: withheld, opened: opened, scan: scan, snapshot: snapshot)
     }
 
-    private func hashed(_ bundle: UInt64) async -> Finished {
+    private func hashed(_ bundle: UInt64, openings pages: OpeningPages?) async -> Finished {
         do {
-            return (bundle, .success(try await hash(bundle)))
+            return (bundle, .success(try await hash(bundle, openings: pages)))
         } catch {
             return (bundle, .failure(error))
         }
     }
 
-    private func hash(_ bundle: UInt64) async throws -> HashedBundle {
+    private func hash(_ bundle: UInt64, openings pages: OpeningPages?) async throws -> HashedBundle {
         let first = bundle * Self.width
         let count = Int(min(Self.width, size - first))
         // Entries of the first bundle that the tree resumed from already holds.
         let skip = start.size > first ? Int(start.size - first) : 0
         guard let tile = TilePath(index: bundle, width: count) else { preconditionFailure("a bundle holds 1...256 entries") }
+        // The openings are asked for while the bundle is read, not after it.
+        async let page = pages?.page(holding: bundle)
         let bytes: [UInt8]
         do {
             bytes = try await source.entryBundle(tile)
         } catch is EntriesWithheld {
             return try await withheldBundle(tile, first: first, skip: skip)
         }
-        var served: [ServedOpening]?
-        if let openings { served = try await openings.openings(start: first + UInt64(skip), limit: count - skip) }
+        let served = try await page
         return try bytes.withUnsafeBytes { bytes in
             guard let entries = EntryBundle.entries(in: bytes, count: count) else {
                 throw BundleFault(index: first, reason: "the bundle of entries from \(first) is not \(count) length-prefixed entries")

@@ -43,7 +43,9 @@ struct LeafScanner {
     private mutating func detailsTime() -> Date? {
         let start = at
         guard let time = time() else { return nil }
-        return readsExactTimes ? RFC3339.date(from: string(start + 1..<at - 1)) : time
+        guard readsExactTimes else { return time }
+        let text = slice(start + 1..<at - 1)
+        return RFC3339.writtenForm(text) ?? RFC3339.date(from: String(decoding: text, as: UTF8.self))
     }
 
     /// What `details` held, to be matched against `type`, which comes after it in a v1 leaf.
@@ -421,12 +423,7 @@ struct LeafScanner {
             hour < 24, minute < 60, second < 60
         else { return nil }
         at += form.count
-        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-        let y = month <= 2 ? year - 1 : year
-        let era = y / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let days = era * 146_097 + (yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear) - 719_468
+        let days = RFC3339.daysSince1970(year: year, month: month, day: day)
         let milliseconds = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + number(20, 3)
         return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }

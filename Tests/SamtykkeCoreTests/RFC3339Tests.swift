@@ -26,6 +26,33 @@ import Testing
         #expect(RFC3339.date(from: text) == nil)
     }
 
+    /// The form the broker writes is read by hand (`RFC3339.writtenForm`), strictly.
+    @Test("the written form out of range or misspelt is refused", arguments: [
+        "2026-02-29T00:00:00.000Z", "2100-02-29T12:00:00.000Z", "2026-06-31T00:00:00.000Z", "2026-13-01T00:00:00.000Z",
+        "2026-00-01T00:00:00.000Z", "2026-01-00T00:00:00.000Z", "2026-01-01T24:00:00.000Z", "2026-01-01T23:60:00.000Z",
+        "2026-01-01T23:59:60.000Z", "2026-01-01T00:00:00.00aZ", "2026-01-01T00:00:00.-01Z", "2026-01-01t00:00:00.000Z",
+        "2026-01-01T00:00:00.000z", "2026-01-01T00:00:00,000Z", "2026-01-01T00:00:00.000Z ", " 2026-01-01T00:00:00.000Z",
+        "2026/01/01T00:00:00.000Z", "20260-1-01T00:00:00.000Z", "2026-01-01T00:00:0/.000Z", "2026-01-01T00:00:00.000+",
+    ])
+    func writtenFormRefused(text: String) {
+        #expect(RFC3339.date(from: text) == nil)
+    }
+
+    /// A time the verifier reads from an opening by hand must be the very `Date` a full parse
+    /// gives, to the last bit: random milliseconds from 1970 to 9999 (before 2001 Foundation reads
+    /// them), and the edges of years, leap days and centuries.
+    @Test func theWrittenFormIsReadAsFoundationReadsIt() throws {
+        var random = SystemRandomNumberGenerator()
+        let edges: [Int64] = [0, 978_307_199_999, 978_307_200_000, 978_307_200_001, 951_782_400_000, 1_796_552_130_001, 4_107_542_399_999, 253_402_300_799_999]
+        let foundation = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        for milliseconds in edges + (0..<20_000).map({ _ in Int64.random(in: 0..<253_402_300_800_000, using: &random) }) {
+            let text = RFC3339.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+            let read = try #require(RFC3339.date(from: text), "\(text)")
+            let expected = try foundation.parse(text)
+            #expect(read.timeIntervalSinceReferenceDate.bitPattern == expected.timeIntervalSinceReferenceDate.bitPattern, "\(text)")
+        }
+    }
+
     @Test func whatItWritesItReads() {
         let date = Date(timeIntervalSince1970: 1_796_115_600.123)
         #expect(RFC3339.date(from: RFC3339.string(from: date))?.millisecondsSince1970 == date.millisecondsSince1970)

@@ -19,6 +19,11 @@ public struct LogBytes<Kind: LogBytesKind>: Sendable, Hashable, CustomStringConv
         withUnsafeBytes(of: words) { Array($0.prefix(Kind.length)) }
     }
 
+    /// The bytes where they lie, without an array.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: words) { try body(UnsafeRawBufferPointer(rebasing: $0[..<Kind.length])) }
+    }
+
     public init(bytes: [UInt8]) throws(DomainError) {
         guard bytes.count == Kind.length else { throw .invalid(Kind.name, "is \(bytes.count) bytes, not \(Kind.length)") }
         precondition(bytes.count <= 32, "log bytes are kept inline, at most 32")

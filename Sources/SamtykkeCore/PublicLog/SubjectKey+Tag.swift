@@ -41,11 +41,16 @@ public struct SubjectTagger: Sendable {
 extension LogBytes where Kind == EntryCommitmentKind {
     /// The commitment to an entry's private part (SPEC §4):
     /// SHA-256("samtykke-entry-v2\n" || salt || canonical private part).
+    ///
+    /// Fed as raw bytes where they lie: an auditor computes a million of these, and an array made
+    /// for the prefix and the salt, and the generic `DataProtocol` path, cost more than the hashing.
     public init(salt: EntrySalt, privateBytes: [UInt8]) {
         var hasher = SHA256()
-        hasher.update(data: Array("samtykke-entry-v2\n".utf8))
-        hasher.update(data: salt.bytes)
-        hasher.update(data: privateBytes)
+        commitmentPrefix.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        salt.withBytes { hasher.update(bufferPointer: $0) }
+        privateBytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         self = hasher.finalize().withUnsafeBytes { EntryCommitment(prefixOf: $0) }
     }
 }
+
+private let commitmentPrefix = Array("samtykke-entry-v2\n".utf8)
