@@ -68,8 +68,8 @@ enum CitizenHistoryJSON {
     /// A JSON string: `"`, `\` and controls escaped, everything else as it is.
     private static func string(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        // Nearly every value needs no escape, and is copied whole (byte by byte, the history of a
-        // citizen with tens of thousands of entries was a tenth of a second run).
+        // Nearly every value needs no escape, and is copied whole rather than byte by byte: a
+        // citizen's history runs to tens of thousands of entries.
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
             output.append(contentsOf: text.utf8)
             output.append(UInt8(ascii: "\""))

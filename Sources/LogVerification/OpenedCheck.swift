@@ -142,8 +142,8 @@ struct OpenedCheck: Sendable {
     }
 }
 
-/// Each person's `SubjectTagger`, made once per key: setting up the HMAC's keyed blocks for every
-/// entry opened was a twentieth of an auditor's verification (issue 27 point 7).
+/// Each person's `SubjectTagger`, made once per key rather than setting up the HMAC's keyed blocks
+/// again for every entry opened.
 struct SubjectTaggers {
     private var made: [SubjectKey: SubjectTagger] = [:]
 

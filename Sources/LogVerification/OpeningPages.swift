@@ -1,8 +1,8 @@
 import TransparencyLog
 
 /// An auditor's openings for `BundledPass`, fetched a few entry bundles' worth per request and
-/// handed to each bundle's task: a request of its own per bundle of 256 was most of what the
-/// broker spent per opening beyond reading it (issue 27 point 7).
+/// handed to each bundle's task: a broker spends more on a request than on the openings of one
+/// bundle of 256, so fewer requests leave it more for reading them.
 actor OpeningPages {
     private let source: any AuditorOpeningSource
     private let size: UInt64

@@ -433,7 +433,7 @@ struct LeafScanner {
 
     /// The UUID `text` spells the way `ConsentID` prints: 8-4-4-4-12 lowercase hex digits; nil for
     /// any other spelling. Decoded here, where the digits are checked anyway: `UUID(uuidString:)`
-    /// went through `sscanf`, a twentieth of an auditor's verification (issue 27 point 7).
+    /// goes through `sscanf`, once per entry of the log.
     private static func lowercaseUUID(_ text: UnsafeRawBufferPointer) -> UUID? {
         guard text.count == 36 else { return nil }
         var high: UInt64 = 0, low: UInt64 = 0

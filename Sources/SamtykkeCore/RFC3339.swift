@@ -22,8 +22,8 @@ public enum RFC3339 {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` on a day that exists from 2001 on: the form `string(from:)` writes,
     /// read by hand to exactly the `Date` Foundation's parser reads from it (whole seconds since 2001
     /// plus the milliseconds as a fraction; `RFC3339Tests` compares the bits). Nil for anything
-    /// else, which `date(from:)` leaves to Foundation. Foundation's parser was a fifth of an
-    /// auditor's verification, which reads two times in every request's opening (issue 27 point 7).
+    /// else, which `date(from:)` leaves to Foundation. An auditor reads two times in every opening
+    /// of the log, and Foundation's general parser is slow at that.
     static func writtenForm(_ text: UnsafeRawBufferPointer) -> Date? {
         guard text.count == 24, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"), text[10] == UInt8(ascii: "T"),
             text[13] == UInt8(ascii: ":"), text[16] == UInt8(ascii: ":"), text[19] == UInt8(ascii: "."), text[23] == UInt8(ascii: "Z")

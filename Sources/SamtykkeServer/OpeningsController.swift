@@ -28,8 +28,8 @@ struct OpeningsController {
         guard (1...UInt64(maxPageSize)).contains(limit) else {
             throw Problem.invalid("limit", "must be between 1 and \(maxPageSize)")
         }
-        // Written by the store from each opening's stored bytes: a page is a thousand openings, which
-        // read back into values and written again took most of the broker's time (issue 27 point 7).
+        // Written by the store from each opening's stored bytes: a page is up to a thousand openings,
+        // not worth reading back into values only to write them again.
         let page = try await store.openingsPage(from: start, limit: Int(limit))
         // A full page may have more behind it; a short one ends the log's openings.
         let next: OpeningsPage.Next = page.count == Int(limit) ? page.lastIndex.map { .at($0 + 1) } ?? .end : .end

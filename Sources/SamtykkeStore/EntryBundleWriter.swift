@@ -3,7 +3,7 @@ import SamtykkeCore
 /// A C2SP entry bundle (`tlog-tiles`) written one stored leaf at a time: each leaf's length as two
 /// big-endian bytes, then the leaf. The stores write the leaves into it straight from their rows,
 /// so that a bundle of 256 entries, of which an audit reads thousands, is one buffer instead of an
-/// array per entry (issue 27 point 7).
+/// array per entry.
 public struct EntryBundleWriter: Sendable {
     /// The index of the bundle's first entry.
     public let first: UInt64

@@ -1,7 +1,7 @@
 import Synchronization
 import TransparencyLog
 
-/// The upper levels of the stored tree, kept in memory (issue 27 point 7). A perfect subtree's hash
+/// The upper levels of the stored tree, kept in memory. A perfect subtree's hash
 /// never changes once its node is written (both stores refuse a rewrite), so a node read once serves
 /// every later root and proof. With them kept, a proof reads the store only for its nodes below
 /// `lowestLevel`, as many at a million entries as at ten thousand, so its time stays flat as the

@@ -62,7 +62,7 @@ public struct OpeningsPage: Sendable {
     /// A page written one opening at a time from the parts a store keeps of it (the salt and the
     /// subject key as their bytes, the private part as its canonical JSON), so that a broker serves
     /// a page of a thousand openings without reading each private part back into values and
-    /// writing it again (issue 27 point 7). The bytes are written as they come: the caller vouches
+    /// writing it again. The bytes are written as they come: the caller vouches
     /// that the private part is canonical.
     public struct Writer: Sendable {
         private var items: [UInt8] = []
