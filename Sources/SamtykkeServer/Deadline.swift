@@ -21,6 +21,31 @@ func answer<T: Sendable>(of task: Task<T, Never>, within deadline: Duration) asy
     }
 }
 
+/// Runs `work` in a task of its own and waits for it until the caller is cancelled, then stops
+/// waiting (throwing `CancellationError`) and cancels the task. For a background service whose work
+/// commits through the log sequencer: a commit is not cancellable (its caller must learn whether the
+/// change landed), and one stuck on a database that stopped answering must not hold up the stop;
+/// stopping the database pool after the service settles the commit.
+package func untilCancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    let task = Task { try await work() }
+    let settled = Settled()
+    let waiting = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            waiting.withLock { $0 = continuation }
+            // Cancelled before the continuation was stored: the handler found nothing to resume.
+            if Task.isCancelled, settled.claim() { continuation.resume(throwing: CancellationError()) }
+            Task {
+                let result = await task.result
+                if settled.claim() { continuation.resume(with: result) }
+            }
+        }
+    } onCancel: {
+        task.cancel()
+        if let continuation = waiting.withLock({ $0 }), settled.claim() { continuation.resume(throwing: CancellationError()) }
+    }
+}
+
 /// Whichever of the two racers comes first resumes the continuation; the other finds it taken.
 private final class Settled: Sendable {
     private let done = Atomic(false)

@@ -35,20 +35,7 @@ package struct ExpiryService: Service, CustomStringConvertible {
             await prepared.wait()
             while !Task.isCancelled {
                 do {
-                    // Bounded batches, so one sweep never holds the log for long; a full one goes again at once.
-                    var expired = Self.batch
-                    while expired == Self.batch {
-                        expired = try await broker.commit(.expireDue(limit: Self.batch)).expired
-                        if expired > 0 { logger.info("expired consents", metadata: ["count": "\(expired)"]) }
-                    }
-                    let pruned = try await broker.store.pruneIdempotency(before: broker.now().addingTimeInterval(-broker.limits.idempotencyRetention))
-                    if pruned > 0 { logger.info("forgot idempotency records", metadata: ["count": "\(pruned)"]) }
-                    var forgotten = Self.batch
-                    while forgotten == Self.batch {
-                        let endedBefore = broker.now().addingTimeInterval(-broker.limits.retention)
-                        forgotten = try await broker.commit(.forgetEnded(endedBefore: endedBefore, limit: Self.batch)).forgotten
-                        if forgotten > 0 { logger.info("forgot ended consents past the retention period", metadata: ["count": "\(forgotten)"]) }
-                    }
+                    try await untilCancelled { [self] in try await sweep() }
                 } catch is CancellationError {
                     return  // shutting down: an ordinary stop, not a failure
                 } catch {
@@ -56,6 +43,25 @@ package struct ExpiryService: Service, CustomStringConvertible {
                 }
                 try? await Task.sleep(for: interval)
             }
+        }
+    }
+
+    private func sweep() async throws {
+        // Bounded batches, so one sweep never holds the log for long; a full one goes again at once.
+        var expired = Self.batch
+        while expired == Self.batch {
+            try Task.checkCancellation()
+            expired = try await broker.commit(.expireDue(limit: Self.batch)).expired
+            if expired > 0 { logger.info("expired consents", metadata: ["count": "\(expired)"]) }
+        }
+        let pruned = try await broker.store.pruneIdempotency(before: broker.now().addingTimeInterval(-broker.limits.idempotencyRetention))
+        if pruned > 0 { logger.info("forgot idempotency records", metadata: ["count": "\(pruned)"]) }
+        var forgotten = Self.batch
+        while forgotten == Self.batch {
+            try Task.checkCancellation()
+            let endedBefore = broker.now().addingTimeInterval(-broker.limits.retention)
+            forgotten = try await broker.commit(.forgetEnded(endedBefore: endedBefore, limit: Self.batch)).forgotten
+            if forgotten > 0 { logger.info("forgot ended consents past the retention period", metadata: ["count": "\(forgotten)"]) }
         }
     }
 }

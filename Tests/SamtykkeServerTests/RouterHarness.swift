@@ -50,14 +50,14 @@ struct RouterHarness: Sendable {
 
     static func make() async throws -> RouterHarness {
         let store = try SQLiteStore()
-        let idKey = try ES256Signer(privateKey: P256.Signing.PrivateKey())
+        let idKey = ES256Signer(privateKey: P256.Signing.PrivateKey())
         let logKey = Curve25519.Signing.PrivateKey()
         let jwks = String(decoding: try JSONEncoder().encode(JWKSet(keys: [idKey.publicJWK])), as: UTF8.self)
         var settings = BrokerSettings(issuer: "urn:samtykke:router-tests")
         settings.given = BrokerSettings.Given(
             store: store,
             keys: BrokerKeys(
-                bundleSigner: try ES256Signer(privateKey: P256.Signing.PrivateKey()),
+                bundleSigner: ES256Signer(privateKey: P256.Signing.PrivateKey()),
                 logSigner: LogSigner(origin: "test.local/log", signer: try NoteSigner(name: "test.local/log", privateKey: logKey)),
                 idTokens: IDTokenVerifier(
                     configuration: .init(issuer: DevIDProvider.issuer, audience: DevIDProvider.audience, maximumLifetime: DevIDProvider.defaultLifetime),
