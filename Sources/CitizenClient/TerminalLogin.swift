@@ -130,7 +130,7 @@ public struct TerminalLogin: Sendable {
         }
     }
 
-    private static func random() -> String { Base64URL.encode((0..<24).map { _ in UInt8.random(in: .min ... .max) }) }
+    private static func random() -> String { Base64URL.encode(RandomBytes.make(24)) }
 
     /// The ID token's `nonce`, read without checking the signature (the broker checks the token).
     static func nonce(of token: String) -> String? {

@@ -17,7 +17,7 @@ actor AuthorizationCodes {
 
     func issue(_ request: AuthorizationRequest, pid: PersonID, now: Date) -> String {
         pending = pending.filter { $0.value.expires > now }
-        let code = Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+        let code = Base64URL.encode(RandomBytes.make(32))
         pending[code] = Grant(request: request, pid: pid, expires: now + lifetime)
         return code
     }

@@ -30,7 +30,7 @@ struct ProviderRoutes: Sendable {
         router.get("/jwks") { _, _ in try json(JWKSet(keys: [configuration.signer.publicJWK])) }
         router.get("/authorize") { request, _ in authorize(FormURLEncoded.decode(request.uri.query ?? "")) }
         router.post("/authorize") { request, _ in
-            try await login(FormURLEncoded.decode(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
+            await login(FormURLEncoded.decode(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
         }
         router.post("/token") { request, _ in
             try await token(request, FormURLEncoded.decode(String(buffer: try await request.body.collect(upTo: Self.bodyLimit))))
@@ -168,7 +168,7 @@ struct ProviderRoutes: Sendable {
             typ: "JWT"
         )
         let body: [String: JSONField] = [
-            "access_token": .text(Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })),
+            "access_token": .text(Base64URL.encode(RandomBytes.make(32))),
             "token_type": .text("Bearer"), "id_token": .text(idToken), "scope": .text("openid"),
         ]
         var response = try json(body)

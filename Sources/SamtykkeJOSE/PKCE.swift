@@ -9,8 +9,7 @@ public enum PKCE {
 
     /// A fresh verifier: 32 random bytes, base64url (43 characters, as RFC 7636 §4.1 recommends).
     public static func verifier() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        Base64URL.encode(RandomBytes.make(32))
     }
 
     /// `BASE64URL(SHA256(ASCII(verifier)))`.

@@ -1,4 +1,5 @@
 import Foundation
+import SamtykkeCore
 
 /// A webhook's signing secret as Standard Webhooks spells it: `whsec_` and the base64 of 32
 /// random bytes. The bytes are the HMAC key; the text is what the bank is shown, once.
@@ -10,7 +11,6 @@ struct WebhookSecret: Sendable {
     var text: String { Self.prefix + Data(bytes).base64EncodedString() }
 
     static func generate() -> WebhookSecret {
-        var rng = SystemRandomNumberGenerator()
-        return WebhookSecret(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        WebhookSecret(bytes: RandomBytes.make(32))
     }
 }

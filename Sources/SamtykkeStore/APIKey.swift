@@ -25,13 +25,7 @@ public struct APIKey: Sendable, Hashable {
 
     /// A fresh key from the system's CSPRNG.
     public static func generate(role: Role) -> APIKey {
-        var rng = SystemRandomNumberGenerator()
-        let id = (0..<8).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &rng)
-            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        return APIKey(role: role, keyID: id, secret: secret)
+        APIKey(role: role, keyID: RandomBytes.hex(8), secret: RandomBytes.make(32))
     }
 
     private init(role: Role, keyID: String, secret: [UInt8]) {

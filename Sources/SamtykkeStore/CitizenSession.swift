@@ -87,8 +87,7 @@ public struct PendingLogin: Sendable, Hashable {
 /// tokens, OpenID `state`, `nonce` and PKCE verifiers (43 characters, as RFC 7636 §4.1 allows).
 public enum SessionSecret {
     public static func random() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        Base64URL.encode(RandomBytes.make(32))
     }
 }
 

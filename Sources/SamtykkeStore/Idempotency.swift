@@ -42,11 +42,7 @@ public struct IdempotencyClaim: Sendable, Hashable {
 
     /// 128 random bits in hex, unguessable by another request: what makes a claim this request's own.
     public static func newToken() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &rng)
-            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        RandomBytes.hex(16)
     }
 }
 

@@ -65,10 +65,6 @@ public struct Webhook: Sendable, Hashable {
 
     /// `wh_` and 128 random bits in hex: unguessable, so one bank cannot probe for another's.
     public static func newID() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return "wh_" + (0..<16).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &rng)
-            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        "wh_" + RandomBytes.hex(16)
     }
 }

@@ -27,7 +27,7 @@ public struct LogBytes<Kind: LogBytesKind>: Sendable, Hashable, CustomStringConv
     public init(bytes: [UInt8]) throws(DomainError) {
         guard bytes.count == Kind.length else { throw .invalid(Kind.name, "is \(bytes.count) bytes, not \(Kind.length)") }
         precondition(bytes.count <= 32, "log bytes are kept inline, at most 32")
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count)) }
+        withUnsafeMutableBytes(of: &words) { words in bytes.withUnsafeBytes { words.copyMemory(from: $0) } }
     }
 
     /// Reads the base64url form, naming `field` when it is not one.
@@ -66,13 +66,14 @@ public struct LogBytes<Kind: LogBytesKind>: Sendable, Hashable, CustomStringConv
         hasher.combine(words.3)
     }
 
-    /// Fresh bytes from the system's random source (getrandom(2)).
+    /// Fresh bytes from the system's random source.
     public static func random() -> Self {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<Kind.length).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        // The length is the kind's own, so this cannot fail.
-        return try! Self(bytes: bytes)
+        var value = Self()
+        withUnsafeMutableBytes(of: &value.words) { RandomBytes.fill(UnsafeMutableRawBufferPointer(rebasing: $0[..<Kind.length])) }
+        return value
     }
+
+    private init() {}
 
     /// The base64url form, as the log and the API write it.
     public var description: String { withUnsafeBytes(of: words) { Base64URL.encode($0.prefix(Kind.length)) } }
