@@ -26,7 +26,28 @@ public struct ConsentID: Sendable, Hashable, Codable, CustomStringConvertible {
         self.uuid = uuid
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    /// Written here rather than as `uuidString.lowercased()`: Foundation formats a UUID with
+    /// snprintf, and every row a commit reads or writes names its consent, so that and the second
+    /// string were a visible part of a batch's cost.
+    public var description: String {
+        withUnsafeBytes(of: uuid.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { text in
+                var at = 0
+                for (offset, byte) in bytes.enumerated() {
+                    if offset == 4 || offset == 6 || offset == 8 || offset == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    text[at] = Self.hexDigit(byte >> 4)
+                    text[at + 1] = Self.hexDigit(byte & 0x0F)
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10 }
 
     public init(from decoder: any Decoder) throws {
         try self.init(decoder.singleValueContainer().decode(String.self))
@@ -35,5 +56,16 @@ public struct ConsentID: Sendable, Hashable, Codable, CustomStringConvertible {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
+    }
+}
+
+extension ConsentID: Comparable {
+    /// The order of their text (hex digits sort as the bytes they spell), without writing the text.
+    public static func < (a: Self, b: Self) -> Bool { a.halves < b.halves }
+
+    private var halves: (UInt64, UInt64) {
+        withUnsafeBytes(of: uuid.uuid) {
+            (UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 }

@@ -49,7 +49,7 @@ extension BatchInputs {
     public func partiesToLog(in changes: [Change]) -> (consents: [ConsentID], people: [PersonID]) {
         let created = changes.compactMap { if case .create(let consent) = $0.kind { consent } else { nil } }
         let all = Array(consents.values) + due + ended + created
-        return (Array(Set(all.map(\.id))).sorted { $0.description < $1.description }, Array(Set(all.map(\.terms.personId))).sorted { $0.digits < $1.digits })
+        return (Array(Set(all.map(\.id))).sorted(), Array(Set(all.map(\.terms.personId))).sorted { $0.digits < $1.digits })
     }
 }
 

@@ -27,4 +27,13 @@ import SamtykkeCore
         let sameMoment = (0..<1000).map { _ in ConsentID(madeAt: start) }
         #expect(Set(sameMoment).count == 1000)
     }
+
+    /// The text is Foundation's, in lower case; ids order as their text does (stores lock rows in
+    /// that order).
+    @Test func itsTextIsTheLowerCaseUUIDAndItsOrderTheTexts() throws {
+        var ids = (0..<2000).map { _ in ConsentID(UUID()) }
+        ids += [try ConsentID("00000000-0000-0000-0000-000000000000"), try ConsentID("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")]
+        for id in ids { #expect(id.description == id.uuid.uuidString.lowercased()) }
+        #expect(ids.sorted().map(\.description) == ids.map(\.description).sorted())
+    }
 }
