@@ -64,7 +64,6 @@ struct APIKeyAuthenticator: RouterMiddleware {
         guard let principal = try await recent.principal(of: credential, lookup: { try await parties.authenticate(credential) }) else {
             throw Problem.unauthorized("the API key is unknown or revoked", bearerError: "invalid_token")
         }
-        var context = context
         context.credential = "api-key"
         switch (role, principal) {
         case (.bank, .bank(let org)): context.caller = .bank(org)
