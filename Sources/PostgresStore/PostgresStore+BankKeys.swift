@@ -69,14 +69,24 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
-    public func useOnce(_ value: String, namespace: String, expiresAt: Date, now: Date) async throws -> Bool {
-        try await mapErrors("record a single-use value") {
-            try await client.query("DELETE FROM usedOnce WHERE expiresAt <= \(now)", logger: logger)
-            let inserted = try await client.query(
-                "INSERT INTO usedOnce (namespace, value, expiresAt) VALUES (\(namespace), \(value), \(expiresAt)) ON CONFLICT DO NOTHING RETURNING value",
+    public func useOnce(_ uses: [SingleUse], now: Date) async throws -> [Bool] {
+        try await transaction("record single-use values") { connection in try await record(uses, now: now, on: connection) }
+    }
+
+    /// Each its own insert, so each learns whether it came first, a repeat in `uses` included. The
+    /// primary key decides between instances: an insert of a value another transaction holds waits
+    /// for it, and does nothing if that one commits.
+    func record(_ uses: [SingleUse], now: Date, on connection: PostgresConnection) async throws -> [Bool] {
+        guard !uses.isEmpty else { return [] }
+        try await connection.query("DELETE FROM usedOnce WHERE expiresAt <= \(now)", logger: logger)
+        var firsts: [Bool] = []
+        for use in uses {
+            let inserted = try await connection.query(
+                "INSERT INTO usedOnce (namespace, value, expiresAt) VALUES (\(use.namespace), \(use.value), \(use.expiresAt)) ON CONFLICT DO NOTHING RETURNING value",
                 logger: logger
             ).collect()
-            return !inserted.isEmpty
+            firsts.append(!inserted.isEmpty)
         }
+        return firsts
     }
 }

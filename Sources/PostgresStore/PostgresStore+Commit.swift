@@ -10,16 +10,17 @@ extension PostgresStore {
     /// One transaction: lock the head, load what `BatchPlan` needs under row locks, let it decide,
     /// write its rows, and prove its receipts against the new tree before committing. Nothing here
     /// decides anything; the plan does, the same for every backend.
-    public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
+    public func commit(_ changes: [Change], recording uses: [SingleUse], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
         try await transaction("commit a batch of changes") { connection in
             var inputs = try await batchInputs(for: changes, at: now, on: connection)
             try await loadLogKeys(into: &inputs, for: changes, on: connection)
+            let firstUses = try await record(uses, now: now, on: connection)
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try await write(plan, at: now, on: connection)
             try await writeLogKeys(plan, on: connection)
             try await forget(plan.forgotten, at: now, on: connection)
             let proofs = try await PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { nodes in try await self.subtreeHashes(nodes, on: connection) })
-            return try plan.committed(proofs: proofs)
+            return try plan.committed(proofs: proofs).recording(firstUses: firstUses)
         }
     }
 

@@ -51,7 +51,19 @@ extension SQLiteStore: BankKeyStore {
 }
 
 extension SQLiteStore: ReplayStore {
-    public func useOnce(_ value: String, namespace: String, expiresAt: Date, now: Date) async throws -> Bool {
-        try await singleUses.use(SingleUseBatch.Use(value: value, namespace: namespace, expiresAt: expiresAt, now: now), writer: writer)
+    public func useOnce(_ uses: [SingleUse], now: Date) async throws -> [Bool] {
+        try await writer.write { db in try Self.record(db, uses, now: now) }
+    }
+
+    /// Each its own `INSERT OR IGNORE`, so each learns whether it came first, a repeat in `uses` included.
+    static func record(_ db: Database, _ uses: [SingleUse], now: Date) throws -> [Bool] {
+        guard !uses.isEmpty else { return [] }
+        try db.cachedStatement(sql: "DELETE FROM usedOnce WHERE expiresAt <= ?").execute(arguments: [now])
+        // Compiled once per connection, not once per call: every DPoP call comes here.
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO usedOnce (namespace, value, expiresAt) VALUES (?, ?, ?)")
+        return try uses.map { use in
+            try insert.execute(arguments: [use.namespace, use.value, use.expiresAt])
+            return db.changesCount == 1
+        }
     }
 }

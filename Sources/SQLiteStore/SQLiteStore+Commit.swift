@@ -6,7 +6,7 @@ import SamtykkeStore
 import TransparencyLog
 
 extension SQLiteStore: ChangeCommitting {
-    public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
+    public func commit(_ changes: [Change], recording uses: [SingleUse], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
         let committed = try await writer.write { db in
             let head = try Self.head(db)
             let edge = SubtreeCoordinate.rightEdge(size: head.size)
@@ -28,12 +28,14 @@ extension SQLiteStore: ChangeCommitting {
                 inputs.ended = try Self.ended(db, before: forgetting.endedBefore, limit: forgetting.limit)
             }
             try Self.loadLogKeys(db, into: &inputs, for: changes)
+            let firstUses = try Self.record(db, uses, now: now)
             let plan = try BatchPlan(changes, inputs: inputs, at: now, signer: signer)
             try Self.write(db, plan, now: now)
             try Self.writeLogKeys(db, plan)
             try Self.forget(db, plan.forgotten, at: now)
             if !plan.forgotten.isEmpty { walHoldsForgotten.withLock { $0 = true } }
             return try plan.committed(proofs: try PrefetchedSubtrees.compute(plan.receiptProofs, fetch: { try Self.subtreeHashes(db, $0) }))
+                .recording(firstUses: firstUses)
         }
         await shredWriteAheadLog()
         return committed

@@ -12,8 +12,6 @@ import TransparencyLog
 /// (`LogSequencer`) makes each of them carry a whole batch.
 public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
-    /// `useOnce` calls waiting for the writer, committed together.
-    let singleUses = SingleUseBatch()
     /// Copies the WAL into the database file in the background (`startCheckpointer`); none for an
     /// in-memory store.
     private let checkpointer: Task<Void, Never>?

@@ -145,7 +145,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     // uses (a bank's token grants too). Auditors, who read the whole log, have their own.
     let rateLimit = RateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.rate), policy: "caller")
     TokenController(
-        store: broker.store, signer: broker.signer, requireDPoP: broker.requireDPoP, maxBodyBytes: broker.limits.maxBodyBytes,
+        store: broker.store, uses: broker.log, signer: broker.signer, requireDPoP: broker.requireDPoP, maxBodyBytes: broker.limits.maxBodyBytes,
         clock: broker.clock, publicBase: publicBase, limiter: rateLimit.limiter
     ).addRoutes(to: router)
 

@@ -76,7 +76,7 @@ struct BankAuthenticator: RouterMiddleware {
         guard proof.thumbprint == jkt else {
             throw Problem.unauthorized("the DPoP proof is signed by another key than the one the token is bound to", dpopError: "invalid_dpop_proof")
         }
-        guard try await broker.store.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
+        guard try await broker.log.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
             throw Problem.unauthorized("the DPoP proof's jti was used before with this token", dpopError: "invalid_dpop_proof")
         }
         return try bank(claims)

@@ -11,7 +11,9 @@ import SamtykkeStore
 /// registered, for an access token; with a DPoP proof the token is bound to the proof's key.
 /// Answers are RFC 6749's JSON, never problem documents.
 struct TokenController {
-    let store: any BankKeyStore & ReplayStore
+    let store: any BankKeyStore
+    /// Where the `jti`s of assertions and proofs are recorded: with the log's next batch.
+    let uses: LogSequencer
     /// Signs the access tokens.
     let signer: ES256Signer
     /// `serve --require-dpop`: access tokens only with a DPoP proof.
@@ -107,7 +109,7 @@ struct TokenController {
         let proof = try await dpopProof(request, url: tokenURL, now: now)
         if requireDPoP, proof == nil { throw Refused(.invalidRequest, "this broker issues DPoP-bound tokens only; send a DPoP proof") }
         if let proof {
-            guard try await store.useOnce(proof.jti, namespace: "dpop-token-request", expiresAt: proof.freshUntil, now: now) else {
+            guard try await uses.useOnce(proof.jti, namespace: "dpop-token-request", expiresAt: proof.freshUntil, now: now) else {
                 throw Refused(.invalidDPoPProof, "the DPoP proof's jti was used before")
             }
         }
@@ -168,7 +170,7 @@ struct TokenController {
         let caller = Caller.bank(naming.bank)
         if let wait = limiter.wait(for: caller) { throw Problem.rateLimited(wait: wait) }
         let expires = Date(timeIntervalSince1970: TimeInterval(claims.exp))
-        guard try await store.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
+        guard try await uses.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
             throw Refused(.invalidGrant, "the assertion's jti was used before")
         }
         limiter.spend(for: caller)

@@ -20,10 +20,33 @@ public protocol BankKeyStore: Sendable {
 
 /// Single-use values: grant assertions' and DPoP proofs' `jti`s, shared by every instance.
 public protocol ReplayStore: Sendable {
-    /// Records `value` in `namespace` until `expiresAt`; false when it was already recorded (a
-    /// replay). Values whose time has passed are forgotten: the credential carrying them is refused
-    /// as expired by then anyway.
-    func useOnce(_ value: String, namespace: String, expiresAt: Date, now: Date) async throws -> Bool
+    /// Records `uses` in order, in one durable transaction; each answer is false when its value was
+    /// already recorded in its namespace (a replay), before or earlier in `uses`. Values whose time
+    /// has passed at `now` are forgotten first: the credential carrying them is refused as expired by
+    /// then anyway. A thrown error means none was recorded.
+    func useOnce(_ uses: [SingleUse], now: Date) async throws -> [Bool]
+}
+
+extension ReplayStore {
+    /// One value alone: false when it was already recorded in `namespace` (a replay).
+    public func useOnce(_ value: String, namespace: String, expiresAt: Date, now: Date) async throws -> Bool {
+        let firsts = try await useOnce([SingleUse(value, namespace: namespace, expiresAt: expiresAt)], now: now)
+        guard firsts.count == 1 else { throw StoreFailure.corrupt("a single-use value was recorded with \(firsts.count) answers") }
+        return firsts[0]
+    }
+}
+
+/// A value that may be used once in its namespace, kept until `expiresAt`.
+public struct SingleUse: Sendable, Hashable {
+    public let value: String
+    public let namespace: String
+    public let expiresAt: Date
+
+    public init(_ value: String, namespace: String, expiresAt: Date) {
+        self.value = value
+        self.namespace = namespace
+        self.expiresAt = expiresAt
+    }
 }
 
 /// A bank's public key as registered: its `kid`, its JWK (public members, `kid`, `alg`) and when.

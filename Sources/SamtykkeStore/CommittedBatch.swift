@@ -5,10 +5,18 @@ import SamtykkeCore
 public struct CommittedBatch: Sendable {
     public let outcomes: [Result<ChangeOutcome, StorageError>]
     public let checkpoint: SignedCheckpoint?
+    /// For each single-use value recorded with the batch, in order: whether it was the first use.
+    public let firstUses: [Bool]
 
-    public init(outcomes: [Result<ChangeOutcome, StorageError>], checkpoint: SignedCheckpoint?) {
+    public init(outcomes: [Result<ChangeOutcome, StorageError>], checkpoint: SignedCheckpoint?, firstUses: [Bool] = []) {
         self.outcomes = outcomes
         self.checkpoint = checkpoint
+        self.firstUses = firstUses
+    }
+
+    /// The same batch with the answers of the single-use values recorded with it.
+    public func recording(firstUses: [Bool]) -> CommittedBatch {
+        CommittedBatch(outcomes: outcomes, checkpoint: checkpoint, firstUses: firstUses)
     }
 }
 

@@ -105,8 +105,19 @@ public protocol RetentionStore: Sendable {
 public protocol ChangeCommitting: Sendable {
     /// Commits `changes` in order, at `now`, and signs the new tree head with `signer`. A change the
     /// domain refused, or that names a consent the caller may not see, is an outcome, not a thrown
-    /// error; a thrown error means nothing of the batch was written.
-    func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch
+    /// error; a thrown error means nothing of the batch was written, `uses` included.
+    ///
+    /// `uses` are recorded in the same transaction as `ReplayStore.useOnce` records them, after the
+    /// batch's locks and before its plan, so that a DPoP call's `jti` costs no durable commit of its
+    /// own (`LogSequencer`); their answers are the batch's `firstUses`, in order.
+    func commit(_ changes: [Change], recording uses: [SingleUse], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch
+}
+
+extension ChangeCommitting {
+    /// Changes alone.
+    public func commit(_ changes: [Change], at now: Date, signer: any CheckpointSigning) async throws -> CommittedBatch {
+        try await commit(changes, recording: [], at: now, signer: signer)
+    }
 }
 
 public protocol StoreHealth: Sendable {

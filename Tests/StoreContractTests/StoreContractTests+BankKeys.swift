@@ -66,8 +66,9 @@ extension StoreContractTests {
         }
     }
 
-    /// Calls at the same time (which SQLite writes in one transaction) each learn whether they came
-    /// first: of many uses of one value exactly one is, and distinct values all are.
+    /// Calls at the same time each learn whether they came first: of many uses of one value exactly
+    /// one is, and distinct values all are. (Through the log sequencer they share transactions:
+    /// `StoreContractTests+SingleUseBatches.swift`.)
     @Test(arguments: Backend.available)
     func concurrentUsesOfOneValueHaveOneFirst(_ backend: Backend) async throws {
         try await TestStore.with(backend) { t in

@@ -90,7 +90,7 @@ enum Profiler {
         ("bank DPoP check (`BankAuthenticator.dpopBound`: the token, the proof, its jti)", ["BankAuthenticator.dpopBound("]),
         ("  the proof (`DPoPProof.verify`: header, key, signature, claims, htu, ath)", ["DPoPProof.verify("]),
         ("    P-256 ECDSA verifications (swift-crypto, BoringSSL)", ["P256.Signing.PublicKey.isValidSignature"]),
-        ("  the proof's jti written once (`SingleUseBatch.write`)", ["SingleUseBatch.write("]),
+        ("  the proof's jti written once (`SQLiteStore.record`, in the log's batch or alone)", ["SQLiteStore.record("]),
         ("SwiftNIO event loops (HTTP server I/O, parsing, writing)", ["SelectableEventLoop.run()"]),
         ("the kernel switching threads (`__schedule`)", ["__schedule"]),
         ("Swift retain/release", ["swift_retain", "swift_release"]),
