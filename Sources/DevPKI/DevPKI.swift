@@ -79,10 +79,12 @@ public enum DevPKI {
         try writeClientSecret(p.idClientSecret)
     }
 
-    /// 32 random bytes, base64url: the secret `samtykke dev id-provider` expects of its client
-    /// `samtykke-broker` and `serve --id-client-secret` sends. The file already exists, mode 0600.
+    /// 32 random bytes in hex: the secret `samtykke dev id-provider` expects of its client
+    /// `samtykke-broker` and `serve --id-client-secret` sends. Hex, not base64url: one secret in 32
+    /// began with `-`, and `--id-client-secret "$(cat …)"` then read it as an option (a CI run's broker
+    /// would not start). The file already exists, mode 0600.
     private static func writeClientSecret(_ file: URL) throws(DevPKIError) {
-        let secret = Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+        let secret = RandomBytes.hex(32)
         do {
             let handle = try FileHandle(forWritingTo: file)
             defer { try? handle.close() }
