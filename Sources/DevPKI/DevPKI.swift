@@ -80,7 +80,7 @@ public enum DevPKI {
     }
 
     /// 32 random bytes in hex: the secret `samtykke dev id-provider` expects of its client
-    /// `samtykke-broker` and `serve --id-client-secret` sends. Hex, not base64url: one secret in 32
+    /// `samtykke-broker` and `serve --id-client-secret` sends. Hex, not base64url: one secret in 64
     /// began with `-`, and `--id-client-secret "$(cat …)"` then read it as an option (a CI run's broker
     /// would not start). The file already exists, mode 0600.
     private static func writeClientSecret(_ file: URL) throws(DevPKIError) {
