@@ -114,9 +114,9 @@ public enum DevPKI {
 
     /// RFC 5280 wants serials unique per CA; 127 random bits make that so without a serial file.
     private static func randomSerial() -> String {
-        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max) }
+        var bytes = RandomBytes.make(16)
         bytes[0] &= 0x7f
-        return "0x" + bytes.map { String(format: "%02x", $0) }.joined()
+        return "0x" + Hex.lowercase(bytes)
     }
 
     private static let extensionsConfig = """

@@ -38,16 +38,14 @@ public struct ConsentID: Sendable, Hashable, Codable, CustomStringConvertible {
                         text[at] = UInt8(ascii: "-")
                         at += 1
                     }
-                    text[at] = Self.hexDigit(byte >> 4)
-                    text[at + 1] = Self.hexDigit(byte & 0x0F)
+                    text[at] = Hex.digit(byte >> 4)
+                    text[at + 1] = Hex.digit(byte & 0x0F)
                     at += 2
                 }
                 return at
             }
         }
     }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10 }
 
     public init(from decoder: any Decoder) throws {
         try self.init(decoder.singleValueContainer().decode(String.self))

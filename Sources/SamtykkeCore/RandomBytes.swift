@@ -24,6 +24,6 @@ public enum RandomBytes {
 
     /// `count` random bytes in lower-case hex (two digits each).
     public static func hex(_ count: Int) -> String {
-        make(count).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.lowercase(make(count))
     }
 }
