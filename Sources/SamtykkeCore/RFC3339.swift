@@ -20,10 +20,9 @@ public enum RFC3339 {
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` on a day that exists from 2001 on: the form `string(from:)` writes,
-    /// read by hand to exactly the `Date` Foundation's parser reads from it (whole seconds since 2001
-    /// plus the milliseconds as a fraction; `RFC3339Tests` compares the bits). Nil for anything
-    /// else, which `date(from:)` leaves to Foundation. An auditor reads two times in every opening
-    /// of the log, and Foundation's general parser is slow at that.
+    /// read by hand to exactly the `Date` Foundation's parser reads from it (`RFC3339Tests` compares the
+    /// bits). Nil for anything else, which `date(from:)` leaves to Foundation. An auditor reads two
+    /// times in every opening of the log, and Foundation's general parser is slow at that.
     static func writtenForm(_ text: UnsafeRawBufferPointer) -> Date? {
         guard text.count == 24, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"), text[10] == UInt8(ascii: "T"),
             text[13] == UInt8(ascii: ":"), text[16] == UInt8(ascii: ":"), text[19] == UInt8(ascii: "."), text[23] == UInt8(ascii: "Z")
@@ -41,8 +40,11 @@ public enum RFC3339 {
             let minute = number(14, 2), let second = number(17, 2), let milliseconds = number(20, 3),
             year >= 2001, (1...12).contains(month), (1...days(inMonth: month, of: year)).contains(day), hour < 24, minute < 60, second < 60
         else { return nil }
-        let sinceReference = ((daysSince1970(year: year, month: month, day: day) - daysFrom1970To2001) * 24 + hour) * 3600 + minute * 60 + second
-        return Date(timeIntervalSinceReferenceDate: Double(sinceReference) + Double(milliseconds) / 1000)
+        // Added as Foundation adds them, the day's start to the time of day with its fraction: the
+        // whole seconds since 2001 plus the fraction differ from that in the last bit now and then.
+        let dayStart = (daysSince1970(year: year, month: month, day: day) - daysFrom1970To2001) * 86_400
+        let timeOfDay = Double(hour * 3600 + minute * 60 + second) + Double(milliseconds) / 1000
+        return Date(timeIntervalSinceReferenceDate: Double(dayStart) + timeOfDay)
     }
 
     private static let daysFrom1970To2001 = 11_323
