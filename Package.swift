@@ -211,7 +211,7 @@ let package = Package(
         .target(
             name: "Sweepers",
             dependencies: [
-                "SamtykkeServer",
+                "SamtykkeServer", "SamtykkeStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

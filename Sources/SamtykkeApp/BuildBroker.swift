@@ -115,8 +115,28 @@ public func buildBroker(
         logger: logger
     )
     let sweepInterval = server.expirySweepInterval
-    var background: [BackgroundService] = [{ ExpiryService($0, interval: sweepInterval) }, { WebhookSender($0) }]
-    if !witnesses.isEmpty { background.append { WitnessService($0, witnesses: witnesses) } }
+    var background: [BackgroundService] = [
+        {
+            ExpiryService(
+                $0, committer: broker.committer, store: broker.store, now: broker.now,
+                idempotencyRetention: broker.limits.idempotencyRetention, retention: broker.limits.retention, interval: sweepInterval
+            )
+        },
+        {
+            WebhookSender(
+                $0, store: broker.store, now: broker.now, settings: broker.webhookDelivery, bell: broker.deliveryBell, activity: broker.activity,
+                traceOrigins: broker.traceOrigins, signer: broker.signer, allowPrivate: broker.webhookAllowPrivate
+            )
+        },
+    ]
+    if !witnesses.isEmpty {
+        background.append {
+            WitnessService(
+                $0, witnesses: witnesses, store: broker.store, receipts: broker.receipts, cosigner: broker.cosigner,
+                cosignatures: broker.cosignatures, traceOrigins: broker.traceOrigins
+            )
+        }
+    }
     let application = buildApplication(
         broker: broker, options: server, logger: logger, storeServices: opened.services, background: background, prepare: opened.prepare,
         eventLoopGroup: eventLoopGroup, onServerRunning: onServerRunning

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import SamtykkeJOSE
 import SamtykkeStore
 import ServiceLifecycle
 
@@ -62,7 +63,7 @@ package func buildApplication(
 ) -> some ApplicationProtocol {
     let prepared = StartupGate()
     let perAddress = AddressConnections(limit: options.maxConnectionsPerAddress, exempt: broker.trustedProxies)
-    let health = BrokerHealth(broker: broker, prepared: prepared, logger: logger)
+    let health = BrokerHealth(of: broker, prepared: prepared, logger: logger)
     let boundPort = BoundPort()
     let boundURL = broker.boundURL
     return Application(
@@ -87,9 +88,9 @@ package func buildApplication(
             StorePreparation(prepare: prepare, prepared: prepared, database: health.database, logger: logger) {
                 if let port = await boundPort.value() { await onServerRunning(port) }
             },
-            HealthMonitor(broker: broker, health: health),
+            HealthMonitor(store: broker.store, storeFigures: broker.storeFigures, health: health),
         ]
-            + background.map { $0(BackgroundContext(broker: broker, prepared: prepared, database: health.database, witnesses: health.witnesses, logger: logger)) },
+            + background.map { $0(BackgroundContext(prepared: prepared, database: health.database, witnesses: health.witnesses, logger: logger)) },
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? options.port
             logger.notice("broker listening", metadata: [
@@ -107,7 +108,7 @@ package func buildApplication(
 /// describes exactly these routes (a test holds the two together) and decides which query
 /// parameters and bodies each one accepts.
 public func buildRouter(broker: Broker) -> Router<AppRequestContext> {
-    buildRouter(broker: broker, health: BrokerHealth(broker: broker, prepared: StartupGate(open: true), logger: broker.logger))
+    buildRouter(broker: broker, health: BrokerHealth(of: broker, prepared: StartupGate(open: true), logger: broker.logger))
 }
 
 func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestContext> {
@@ -119,8 +120,16 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     router.add(middleware: HeadMiddleware())
     router.add(middleware: ProblemMiddleware(database: health.database))
     router.add(middleware: AddressRateLimitMiddleware(limiter: RateLimiter(rule: broker.limits.addressRate), trustedProxies: broker.trustedProxies))
-    let bankKeys = BankAuthenticator(broker: broker, apiKeys: APIKeyAuthenticator(parties: broker.store, role: .bank))
-    let idTokens = IDTokenAuthenticator(broker: broker)
+    let now = broker.now
+    let publicBase: @Sendable () -> String = { broker.publicBase }
+    let bankKeys = BankAuthenticator(
+        apiKeys: broker.apiKeys ? APIKeyAuthenticator(parties: broker.store, role: .bank) : nil,
+        tokens: AccessToken.Verifier(current: broker.signer, retired: broker.retiredKeys), requireDPoP: broker.requireDPoP, uses: broker.log,
+        clock: broker.clock, publicBase: publicBase
+    )
+    let idTokens = IDTokenAuthenticator(
+        sessions: broker.store, idTokens: broker.idTokens, cliClientID: broker.citizenLogin.cliClientID, now: now, clock: broker.clock
+    )
     let auditorKeys = APIKeyAuthenticator(parties: broker.store, role: .auditor)
     // Keyed by the security schemes of `openapi.json`.
     let authenticators: [String: any RouterMiddleware<AppRequestContext>] = [
@@ -130,8 +139,6 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let shape = RequestShapeMiddleware(document: openAPI, place: .behindAuthentication)
 
     let checkpoints = CheckpointPublisher(store: broker.store, logSigner: broker.logSigner, cosignatures: broker.cosignatures)
-    let now: @Sendable () -> Date = { broker.now() }
-    let publicBase: @Sendable () -> String = { broker.publicBase }
     PublicController(
         jwks: broker.jwks, checkpoints: checkpoints, releaseAgainstLog: broker.agencyLogPolicy != nil, storeFigures: broker.storeFigures,
         lastCommit: broker.lastCommit, now: now, health: health, metrics: SamtykkeMetrics.registry, openAPI: openAPI
@@ -150,9 +157,18 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     ).addRoutes(to: router)
 
     let bank = router.group("v1").add(middleware: bankKeys).add(middleware: shape).add(middleware: rateLimit)
+    let bundles = BundleService(
+        BundleService.Parts(
+            store: broker.store, committer: broker.committer, receipts: broker.receipts, cosignatures: broker.cosignatures, agency: broker.agency,
+            signer: broker.signer, issuer: broker.issuer, agencyAudience: broker.agencyAudience,
+            clientCertificateSHA256: broker.clientCertificateSHA256, cosigner: broker.cosigner, bundleDeadline: broker.limits.bundleDeadline,
+            refusalRate: broker.limits.refusalRate, now: now
+        ),
+        agencyHealth: health.agency
+    )
     BankController(
-        store: broker.store, committer: broker, bundles: BundleService(broker: broker, agencyHealth: health.agency),
-        limits: broker.limits, policy: broker.policy, now: now, publicBase: publicBase
+        store: broker.store, committer: broker.committer, bundles: bundles, limits: broker.limits, policy: broker.policy, now: now,
+        publicBase: publicBase
     ).addRoutes(to: bank)
     WebhookController(
         store: broker.store, registrar: WebhookRegistrar(signer: broker.signer, allowPrivate: broker.webhookAllowPrivate),
@@ -160,21 +176,22 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     ).addRoutes(to: bank)
 
     PagesController(
-        store: broker.store, committer: broker, login: broker.citizenLogin, idTokens: broker.idTokens, maxBodyBytes: broker.limits.maxBodyBytes,
-        now: now, clock: broker.clock, publicBase: publicBase, logger: broker.logger
+        store: broker.store, committer: broker.committer, login: broker.citizenLogin, idTokens: broker.idTokens,
+        maxBodyBytes: broker.limits.maxBodyBytes, now: now, clock: broker.clock, publicBase: publicBase, logger: broker.logger
     ).addRoutes(to: router)
     let sessions = CitizenSessionController(sessions: broker.store, login: broker.citizenLogin, now: now)
     sessions.addPublicRoutes(to: router)
     sessions.addRoutes(
-        exchange: router.group("v1/citizen-sessions").add(middleware: IDTokenAuthenticator(broker: broker, accepts: .idTokenOnly))
+        exchange: router.group("v1/citizen-sessions").add(middleware: idTokens.accepting(.idTokenOnly))
             .add(middleware: shape).add(middleware: rateLimit),
-        logout: router.group("v1/citizen-sessions").add(middleware: IDTokenAuthenticator(broker: broker, accepts: .sessionOnly))
+        logout: router.group("v1/citizen-sessions").add(middleware: idTokens.accepting(.sessionOnly))
             .add(middleware: shape).add(middleware: rateLimit)
     )
 
     let citizen = router.group("v1/me").add(middleware: idTokens).add(middleware: shape).add(middleware: rateLimit)
     CitizenController(
-        store: broker.store, committer: broker, cosignatures: broker.cosignatures, maxPageSize: broker.limits.maxPageSize, publicBase: publicBase
+        store: broker.store, committer: broker.committer, cosignatures: broker.cosignatures, maxPageSize: broker.limits.maxPageSize,
+        publicBase: publicBase
     ).addRoutes(to: citizen)
     OpeningsController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addCitizenRoutes(to: citizen)
 
@@ -186,4 +203,14 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     OpeningsController(store: broker.store, maxPageSize: broker.limits.maxPageSize).addAuditorRoutes(to: auditor)
 
     return router
+}
+
+extension BrokerHealth {
+    /// The health of `broker`'s dependencies, for the application and for a router built alone.
+    fileprivate convenience init(of broker: Broker, prepared: StartupGate, logger: Logger) {
+        self.init(
+            store: broker.store, agency: broker.agency, agencyProbeDeadline: broker.limits.agencyProbeDeadline, witnessURLs: broker.witnessURLs,
+            release: broker.agencyLogPolicy, prepared: prepared, logger: logger
+        )
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SamtykkeCore
 import SamtykkeJOSE
@@ -79,11 +80,24 @@ struct APIKeyAuthenticator: RouterMiddleware {
 /// itself), logout sessions only.
 struct IDTokenAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
-    let broker: Broker
+    let sessions: any CitizenSessionStore
+    let idTokens: IDTokenVerifier
+    /// The client `samtykke login` uses (`CitizenLogin.cliClientID`): its ID tokens are exchanged for sessions.
+    let cliClientID: String
+    /// The broker's time (`Broker.now`), and its clock unrounded for ID tokens (`Broker.clock`).
+    let now: @Sendable () -> Date
+    let clock: @Sendable () -> Date
     var accepts: Accepted = .idTokenOrSession
 
     enum Accepted: Sendable {
         case idTokenOrSession, idTokenOnly, sessionOnly
+    }
+
+    /// The same authenticator, taking only `accepted` credentials.
+    func accepting(_ accepted: Accepted) -> Self {
+        var only = self
+        only.accepts = accepted
+        return only
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -91,7 +105,7 @@ struct IDTokenAuthenticator: RouterMiddleware {
         let person: PersonID
         var context = context
         if token.hasPrefix(CitizenSession.tokenPrefix), accepts != .idTokenOnly {
-            guard let session = try await broker.store.citizenSession(idHash: CitizenSession.hash(token), now: broker.now()) else {
+            guard let session = try await sessions.citizenSession(idHash: CitizenSession.hash(token), now: now()) else {
                 throw Problem.unauthorized("the session has ended or expired; log in again", bearerError: "invalid_token")
             }
             person = session.person
@@ -110,8 +124,8 @@ struct IDTokenAuthenticator: RouterMiddleware {
 
     private func verified(_ token: String, context: Context) async throws -> PersonID {
         do {
-            let audiences: Set<String>? = accepts == .idTokenOnly ? [broker.idTokens.configuration.audience, broker.citizenLogin.cliClientID] : nil
-            return try await broker.idTokens.verify(token, now: broker.clock(), audiences: audiences)
+            let audiences: Set<String>? = accepts == .idTokenOnly ? [idTokens.configuration.audience, cliClientID] : nil
+            return try await idTokens.verify(token, now: clock(), audiences: audiences)
         } catch {
             // The caller learns which rule it broke, in our words; what a parser or a key load said
             // is for the operator's log only. JOSEError never carries the token.

@@ -4,9 +4,9 @@ import ServiceLifecycle
 
 /// What a background service (the webhook engine, the witness submitter, the sweepers) is given by
 /// the application it runs beside. They live in targets of their own, so this target never links
-/// libcurl; the composition root hands `buildApplication` the ones a broker runs.
+/// libcurl; the composition root hands `buildApplication` the ones a broker runs, each holding what
+/// it uses of the broker.
 package struct BackgroundContext: Sendable {
-    package let broker: Broker
     /// Opens once the store is prepared; background work waits for it before touching a table.
     package let prepared: StartupGate
     /// A failure while the database is down is not logged again: the database's line says it.

@@ -9,15 +9,16 @@ import SamtykkeStore
 /// as Bearer (unless `--no-api-keys`). The bank is always the one the token was issued to.
 struct BankAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
-    let broker: Broker
-    let apiKeys: APIKeyAuthenticator
+    /// Nil with `--no-api-keys`.
+    let apiKeys: APIKeyAuthenticator?
     let tokens: AccessToken.Verifier
-
-    init(broker: Broker, apiKeys: APIKeyAuthenticator) {
-        self.broker = broker
-        self.apiKeys = apiKeys
-        self.tokens = AccessToken.Verifier(current: broker.signer, retired: broker.retiredKeys)
-    }
+    /// `serve --require-dpop`: access tokens only with a DPoP proof, never as Bearer.
+    let requireDPoP: Bool
+    /// Where the `jti`s of DPoP proofs are recorded: with the log's next batch.
+    let uses: LogSequencer
+    let clock: @Sendable () -> Date
+    /// The broker's public base URL (`Broker.publicBase`): the tokens' issuer and the base of DPoP's `htu`.
+    let publicBase: @Sendable () -> String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let (scheme, credential) = try authorization(request, schemes: [.bearer, .dpop])
@@ -25,10 +26,10 @@ struct BankAuthenticator: RouterMiddleware {
             return try await authenticated(as: try await dpopBound(credential, request: request), credential: "dpop", request, context, next)
         }
         guard AccessToken.looksLikeJWT(credential) else {
-            guard broker.apiKeys else { throw Problem.unauthorized("API keys are turned off on this broker; use an access token from /v1/token", bearerError: "invalid_token") }
+            guard let apiKeys else { throw Problem.unauthorized("API keys are turned off on this broker; use an access token from /v1/token", bearerError: "invalid_token") }
             return try await apiKeys.handle(request, context: context, next: next)
         }
-        guard !broker.requireDPoP else {
+        guard !requireDPoP else {
             throw Problem.unauthorized("this broker accepts access tokens only with DPoP: send Authorization: DPoP and a DPoP proof", dpopError: "invalid_token")
         }
         let claims = try verifiedToken(credential, scheme: .bearer)
@@ -50,7 +51,7 @@ struct BankAuthenticator: RouterMiddleware {
 
     private func verifiedToken(_ token: String, scheme: CredentialScheme) throws -> AccessToken {
         do {
-            return try tokens.verify(token, issuer: broker.publicBase, now: broker.clock())
+            return try tokens.verify(token, issuer: publicBase(), now: clock())
         } catch {
             throw scheme.refused("the access token was refused: \(error)", error: "invalid_token")
         }
@@ -66,17 +67,17 @@ struct BankAuthenticator: RouterMiddleware {
         guard proofs.count == 1, let proofText = proofs.first else {
             throw Problem.unauthorized("send one DPoP proof header with a DPoP access token", dpopError: "invalid_dpop_proof")
         }
-        let now = broker.clock()
+        let now = clock()
         let proof: DPoPProof
         do {
-            proof = try await DPoPProof.verify(proofText, method: request.method.rawValue, url: broker.publicBase + request.uri.path, accessToken: token, now: now)
+            proof = try await DPoPProof.verify(proofText, method: request.method.rawValue, url: publicBase() + request.uri.path, accessToken: token, now: now)
         } catch {
             throw Problem.unauthorized("the DPoP proof was refused: \(error)", dpopError: "invalid_dpop_proof")
         }
         guard proof.thumbprint == jkt else {
             throw Problem.unauthorized("the DPoP proof is signed by another key than the one the token is bound to", dpopError: "invalid_dpop_proof")
         }
-        guard try await broker.log.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
+        guard try await uses.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
             throw Problem.unauthorized("the DPoP proof's jti was used before with this token", dpopError: "invalid_dpop_proof")
         }
         return try bank(claims)

@@ -7,7 +7,7 @@ import SamtykkeStore
 /// The bank's side: ask for consent, read it, collect bundles.
 struct BankController {
     let store: any ConsentStore & RedirectURIStore & EventStore
-    let committer: any ConsentCommitter
+    let committer: ConsentCommitter
     let bundles: BundleService
     let limits: Broker.Limits
     let policy: ConsentPolicy

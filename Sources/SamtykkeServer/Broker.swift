@@ -4,7 +4,6 @@ import Logging
 import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeStore
-import Tracing
 
 /// Everything the routes need, decided once at start-up by the composition root (`SamtykkeApp`'s
 /// `buildBroker`), which `serve`, `demo` and the tests all go through. Nothing in it changes after:
@@ -12,10 +11,13 @@ import Tracing
 public struct Broker: Sendable {
     /// `iss` of bundles and consent tokens.
     public let issuer: String
-    /// Everything kept: read through it, change through `log`.
+    /// Everything kept: read through it, change through `committer`.
     public let store: any Store
-    /// Group commit onto the consent log: the one way a change is written.
+    /// Group commit onto the consent log: changes reach it through `committer`, the `jti`s of
+    /// assertions and proofs directly.
     public let log: LogSequencer
+    /// The one way a change is written: through `log`, announced.
+    package let committer: ConsentCommitter
     /// Signs the log's checkpoints; only the sequencer and the empty-log checkpoint use it.
     public let logSigner: LogSigner
     public let agency: any TaxAgency
@@ -41,6 +43,8 @@ public struct Broker: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client the per-address limit counts; none by default.
     public let trustedProxies: [IPNetwork]
     public let clock: @Sendable () -> Date
+    /// The current time, at the millisecond precision the database and the log keep.
+    package let now: @Sendable () -> Date
     /// `serve --public-url`: the URL every instance is reached at, the base of `/v1/token`'s
     /// audience and of DPoP's `htu`. When nil, `http://HOST:PORT` as the server bound it.
     public let publicURL: String?
@@ -187,7 +191,12 @@ public struct Broker: Sendable {
         self.agencyLogPolicy = agencyLogPolicy
         self.cosigner = cosigner
         self.clock = clock
+        self.now = { clock().roundedToMilliseconds }
         self.logger = logger
+        committer = ConsentCommitter(
+            log: log, store: store, now: now, storeFigures: storeFigures, lastCommit: lastCommit, deliveryBell: deliveryBell,
+            traceOrigins: traceOrigins, logger: logger
+        )
     }
 
     /// Proofs and receipts from the store, its tree's upper levels kept in `upperTreeLevels`.
@@ -199,60 +208,8 @@ public struct Broker: Sendable {
         return base.hasSuffix("/") ? String(base.dropLast()) : base
     }
 
-    /// The current time, at the millisecond precision the database and the log keep.
-    package func now() -> Date {
-        clock().roundedToMilliseconds
-    }
-
     var jwks: JWKSet { JWKSet(keys: [signer.publicJWK] + retiredKeys) }
 
     /// The log's note verifier key (C2SP signed-note format).
     public var logVerifierKey: String { logSigner.verifierKey }
-
-    /// Commits one change in the next batch and returns its outcome.
-    package func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) {
-            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, completing: completing), at: now()).outcome })
-        }
-    }
-
-    func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) {
-            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, claiming: claiming), at: now()).outcome })
-        }
-    }
-
-    /// An act on a consent that is not in the live tables: if retention forgot it and the caller
-    /// could see it, that is what the caller is told (410), as when reading it; else it is not found.
-    private func explainingForgotten(_ kind: Change.Kind, _ body: () async throws -> ChangeOutcome) async throws -> ChangeOutcome {
-        do {
-            return try await body()
-        } catch StorageError.consentNotFound {
-            if case .act(let id, let viewer, _) = kind, let forgotten = try await store.forgottenConsent(id, for: viewer) {
-                throw StorageError.consentForgotten(forgotten)
-            }
-            throw StorageError.consentNotFound
-        }
-    }
-
-    /// One line per entry the change logged: what happened to which consent and who did it, by
-    /// kind only (a citizen actor's id is their national identity number).
-    private func announced(_ outcome: ChangeOutcome) -> ChangeOutcome {
-        if let newest = outcome.entries.map(\.index).max() {
-            storeFigures.committed(logSize: UInt64(newest) + 1)
-            lastCommit.mark()
-            deliveryBell.ring()
-        }
-        traceOrigins.remember(logIndexes: outcome.entries.map { UInt64($0.index) })
-        for entry in outcome.entries {
-            logger.info("consent log entry", metadata: [
-                "type": "\(entry.type.rawValue)",
-                "consentId": "\(entry.consentId)",
-                "bank": "\(entry.bankOrg.digits)",
-                "actor": "\(entry.actor.kind.rawValue)",
-                "logIndex": "\(entry.index)",
-            ])
-        }
-        return outcome
-    }
 }

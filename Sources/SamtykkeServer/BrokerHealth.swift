@@ -1,3 +1,4 @@
+import AgencyClient
 import Foundation
 import Logging
 import Metrics
@@ -10,16 +11,19 @@ import TransparencyLog
 final class BrokerHealth: Sendable {
     let database: DependencyHealth
     let agency: DependencyHealth
-    /// In `Broker.witnessURLs` order.
+    /// In `witnessURLs` order.
     let witnesses: [DependencyHealth]
     let prepared: StartupGate
     /// With release against the log (SPEC §5): the agency's policy, which the witnesses must meet.
     private let release: AgencyLogPolicy?
+    /// The witnesses the submitter sends checkpoints to (`Broker.witnessURLs`).
     private let witnessURLs: [String]
 
-    init(broker: Broker, prepared: StartupGate, logger: Logger) {
+    init(
+        store: any StoreHealth, agency: any TaxAgency, agencyProbeDeadline: Duration, witnessURLs: [String], release: AgencyLogPolicy?,
+        prepared: StartupGate, logger: Logger
+    ) {
         SamtykkeMetrics.registerSeries()
-        let store = broker.store
         database = DependencyHealth(name: "database", gauge: Gauge(label: SamtykkeMetrics.databaseUp), logger: logger, deadline: Self.databaseDeadline) {
             do {
                 try await store.ping()
@@ -28,16 +32,16 @@ final class BrokerHealth: Sendable {
             }
             return prepared.isOpen ? nil : prepared.refusal ?? "the schema is not migrated yet"
         }
-        agency = .agency(broker.agency, probeDeadline: broker.limits.agencyProbeDeadline, logger: logger)
-        witnesses = broker.witnessURLs.map { url in
+        self.agency = .agency(agency, probeDeadline: agencyProbeDeadline, logger: logger)
+        witnesses = witnessURLs.map { url in
             DependencyHealth(
                 name: "witness", gauge: Gauge(label: SamtykkeMetrics.witnessUp, dimensions: [("witness", "\(url)")]),
                 metadata: ["witness": "\(url)"], logger: logger
             )
         }
         self.prepared = prepared
-        release = broker.agencyLogPolicy
-        witnessURLs = broker.witnessURLs
+        self.release = release
+        self.witnessURLs = witnessURLs
     }
 
     /// For `/readyz`: nil when the broker needs no witness (release against the log is off) or the

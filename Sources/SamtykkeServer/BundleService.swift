@@ -15,16 +15,45 @@ import TransparencyLog
 /// being usable while the data was in flight the bundle is discarded, so a bank never holds a bundle
 /// the log lacks.
 struct BundleService: Sendable {
-    let broker: Broker
+    let parts: Parts
     let seal: Seal
     let refusals: RateLimiter
     let agencyHealth: DependencyHealth
     let tokens = ConsentTokenCache()
 
-    init(broker: Broker, agencyHealth: DependencyHealth) {
-        self.broker = broker
-        self.seal = Seal(signer: broker.signer, purpose: .idempotentBundle)
-        self.refusals = RateLimiter(rule: broker.limits.refusalRate)
+    /// What issuing reads, signs with and commits through, of all the broker holds; `buildRouter`
+    /// hands it over.
+    struct Parts: Sendable {
+        let store: any ConsentStore & IdempotencyStore
+        let committer: ConsentCommitter
+        /// Proofs for consent tokens under release against the log, and receipts for replays.
+        let receipts: LogReceipts
+        /// What the witnesses cosigned, appended to a replay's receipt.
+        let cosignatures: HeldCosignatures
+        let agency: any TaxAgency
+        /// Signs bundles and consent tokens, and seals the bundles kept for replay.
+        let signer: ES256Signer
+        /// `iss` of bundles and consent tokens.
+        let issuer: String
+        /// `aud` of consent tokens: the agency's identifier.
+        let agencyAudience: String
+        /// base64url SHA-256 of the broker's client certificate (DER), bound into consent tokens.
+        let clientCertificateSHA256: String
+        /// With `serve --agency-log-policy`, release against the log (SPEC §5): checkpoints cosigned
+        /// by the agency's quorum. Nil fetches with a kept consent token.
+        let cosigner: (any CheckpointCosigner)?
+        /// The whole agency fetch of one bundle request, retries included, must fit in this.
+        let bundleDeadline: Duration
+        /// Bundle requests a bank may make for consents that are not usable (`Broker.Limits.refusalRate`).
+        let refusalRate: RateLimiter.Rule
+        /// The broker's time (`Broker.now`).
+        let now: @Sendable () -> Date
+    }
+
+    init(_ parts: Parts, agencyHealth: DependencyHealth) {
+        self.parts = parts
+        self.seal = Seal(signer: parts.signer, purpose: .idempotentBundle)
+        self.refusals = RateLimiter(rule: parts.refusalRate)
         self.agencyHealth = agencyHealth
     }
 
@@ -43,7 +72,7 @@ struct BundleService: Sendable {
     /// again (no second use) with a receipt against the newest checkpoint and its cosignatures.
     func issue(_ id: ConsentID, for bank: OrgNumber, idempotency: IdempotencyKey?, logger: Logger) async throws -> Issued {
         let claim: IdempotencyClaim?
-        let outcome: IdempotencyOutcome? = if let idempotency { try await broker.store.claim(idempotency, now: broker.now()) } else { nil }
+        let outcome: IdempotencyOutcome? = if let idempotency { try await parts.store.claim(idempotency, now: parts.now()) } else { nil }
         switch outcome {
         case .replay(let result)?:
             let answer = try await replay(result, for: bank)
@@ -62,16 +91,16 @@ struct BundleService: Sendable {
             }
             // A refusal or an agency failure issued nothing: the key is free for a retry. (A refusal
             // committed through the log already gave it back; releasing twice is harmless.)
-            if let claim { try? await broker.store.release(claim) }
+            if let claim { try? await parts.store.release(claim) }
             throw error
         }
     }
 
     private func fetchAndIssue(_ id: ConsentID, for bank: OrgNumber, claim: IdempotencyClaim?, logger: Logger) async throws -> Issued {
-        let deadline = ContinuousClock.now.advanced(by: broker.limits.bundleDeadline)
-        var consent = try await broker.store.consent(id, for: .bank(bank))
+        let deadline = ContinuousClock.now.advanced(by: parts.bundleDeadline)
+        var consent = try await parts.store.consent(id, for: .bank(bank))
         do {
-            try consent.checkUsable(at: broker.now())
+            try consent.checkUsable(at: parts.now())
         } catch {
             if let wait = refusals.take(for: Caller.bank(bank)) {
                 throw Problem(
@@ -81,22 +110,22 @@ struct BundleService: Sendable {
             }
             // Not usable: the refusal (and any expiry that came due) goes on the log, decided again
             // inside the transaction on the row as it stands.
-            let outcome = try await broker.commit(.act(id, by: .bank(bank), .requireUsable(for: bank)))
+            let outcome = try await parts.committer.commit(.act(id, by: .bank(bank), .requireUsable(for: bank)))
             consent = try outcome.acceptedConsent()
         }
 
         let fetched: AgencyResponse
         let token: String
         let dataRequested: UInt64?
-        if broker.agencyLogPolicy != nil {
-            (consent, token, dataRequested) = try await loggedFetch(id, for: bank)
+        if let cosigner = parts.cosigner {
+            (consent, token, dataRequested) = try await loggedFetch(id, for: bank, cosigner: cosigner)
         } else {
             (token, dataRequested) = (try await consentToken(for: consent), nil)
         }
         let started = ContinuousClock.now
         do throws(AgencyError) {
             fetched = try await traced("agency call", ofKind: .client) { () async throws(AgencyError) in
-                try await broker.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
+                try await parts.agency.taxData(for: consent.terms.personId, consentToken: token, deadline: deadline)
             }
             await agencyCall(since: started, failed: nil)
         } catch {
@@ -105,22 +134,22 @@ struct BundleService: Sendable {
             logger.debug("agency call failed", metadata: ["consent": "\(id)", "reason": "\(error.reason)"])
             Counter(label: SamtykkeMetrics.agencyErrors, dimensions: [("reason", error.metricReason)]).increment()
             Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", error.metricReason)]).increment()
-            _ = try await broker.commit(.act(id, by: .bank(bank), .refuseBundle(reason: error.reason, for: bank)))
+            _ = try await parts.committer.commit(.act(id, by: .bank(bank), .refuseBundle(reason: error.reason, for: bank)))
             throw Self.problem(for: error)
         }
 
-        let fetchedAt = broker.now()
+        let fetchedAt = parts.now()
         let claims = BundleClaims(
-            issuer: broker.issuer,
+            issuer: parts.issuer,
             bundleID: UUID.randomVersion4(),
             consent: consent,
             data: fetched.data,
-            agency: broker.agency.name,
+            agency: parts.agency.name,
             fetchedAt: fetchedAt,
             sourceSHA256: Hash(sha256Of: fetched.body).hex,
             now: fetchedAt
         )
-        let jws = try broker.signer.sign(bundle: claims)
+        let jws = try parts.signer.sign(bundle: claims)
         let issue = BundleIssue(
             bundleID: claims.jti,
             bundleSHA256: Hash(sha256Of: Array(jws.utf8)).hex,
@@ -129,7 +158,7 @@ struct BundleService: Sendable {
             sourceSHA256: claims.source.sha256,
             dataRequested: dataRequested.map { Int($0) }
         )
-        let outcome = try await broker.commit(
+        let outcome = try await parts.committer.commit(
             .act(id, by: .bank(bank), .issueBundle(issue, for: bank)),
             completing: try claim.map { IdempotencyCompletion(claim: $0, sealedBundle: try seal.seal(Array(jws.utf8))) }
         )
@@ -150,13 +179,15 @@ struct BundleService: Sendable {
     /// Release against the log (SPEC §5): commits the fetch's `data.requested` entry, waits for a
     /// checkpoint covering it that meets the agency's witness quorum, and signs a token carrying its
     /// proof. Never cached: each token proves its own entry, which the agency releases once.
-    private func loggedFetch(_ id: ConsentID, for bank: OrgNumber) async throws -> (consent: Consent, token: String, index: UInt64) {
+    private func loggedFetch(
+        _ id: ConsentID, for bank: OrgNumber, cosigner: any CheckpointCosigner
+    ) async throws -> (consent: Consent, token: String, index: UInt64) {
         let started = ContinuousClock.now
-        let logged = try await broker.commit(.act(id, by: .bank(bank), .requestData(for: bank)))
+        let logged = try await parts.committer.commit(.act(id, by: .bank(bank), .requestData(for: bank)))
         let committed = ContinuousClock.now
         Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "log")], preferredDisplayUnit: .seconds).record(duration: started.duration(to: committed))
         let consent = try logged.acceptedConsent()
-        guard let receipt = logged.receipt, let opening = receipt.opening, let cosigner = broker.cosigner else {
+        guard let receipt = logged.receipt, let opening = receipt.opening else {
             throw StoreFailure.corrupt("a data.requested entry came back without its receipt and opening")
         }
         guard case .v2(let entry)? = try? LogLeaf.scanned(receipt.entry) else { throw StoreFailure.corrupt("a data.requested entry is not a v2 entry") }
@@ -165,7 +196,7 @@ struct BundleService: Sendable {
             cosigned = try await withSpan("witness quorum") { _ in try await cosigner.cosigned(covering: receipt.index + 1) }
         } catch {
             // The entry stays: the bank did ask. Its refusal says why nothing was fetched.
-            _ = try await broker.commit(.act(id, by: .bank(bank), .refuseBundle(reason: "the witnesses did not cosign the fetch's entry in time", for: bank)))
+            _ = try await parts.committer.commit(.act(id, by: .bank(bank), .refuseBundle(reason: "the witnesses did not cosign the fetch's entry in time", for: bank)))
             Counter(label: SamtykkeMetrics.bundlesRefused, dimensions: [("reason", "log-not-witnessed")]).increment()
             throw Problem(
                 .serviceUnavailable, "log-not-witnessed", "The fetch could not be proven on the witnessed log",
@@ -174,35 +205,35 @@ struct BundleService: Sendable {
         }
         Timer(label: SamtykkeMetrics.releaseStepDuration, dimensions: [("step", "witnesses")], preferredDisplayUnit: .seconds).record(duration: committed.duration(to: .now))
         let hashes = cosigned.size == receipt.treeSize
-            ? receipt.inclusionProof : try await broker.receipts.inclusionProof(index: receipt.index, treeSize: cosigned.size)
+            ? receipt.inclusionProof : try await parts.receipts.inclusionProof(index: receipt.index, treeSize: cosigned.size)
         let proof = TlogProof(index: receipt.index, hashes: hashes, signedCheckpoint: cosigned.note)
         let claims = ConsentTokenClaims(
             consent: consent,
-            issuer: broker.issuer,
-            audience: broker.agencyAudience,
-            clientCertificateSHA256: broker.clientCertificateSHA256,
-            now: broker.now(),
+            issuer: parts.issuer,
+            audience: parts.agencyAudience,
+            clientCertificateSHA256: parts.clientCertificateSHA256,
+            now: parts.now(),
             lifetime: ConsentTokenClaims.maxLifetime,
             tlog: .object(["proof": .string(proof.text), "entry": .string(StrictBase64.encode(receipt.entry)), "opening": opening.json]),
             consentTag: entry.consent
         )
-        return (consent, try broker.signer.sign(claims, typ: ConsentTokenClaims.typ), receipt.index)
+        return (consent, try parts.signer.sign(claims, typ: ConsentTokenClaims.typ), receipt.index)
     }
 
     /// The token kept for this consent while it still fits, else a newly signed one, living the
     /// longest a consent token may.
     private func consentToken(for consent: Consent) async throws -> String {
-        let now = broker.now()
+        let now = parts.now()
         let claims = ConsentTokenClaims(
             consent: consent,
-            issuer: broker.issuer,
-            audience: broker.agencyAudience,
-            clientCertificateSHA256: broker.clientCertificateSHA256,
+            issuer: parts.issuer,
+            audience: parts.agencyAudience,
+            clientCertificateSHA256: parts.clientCertificateSHA256,
             now: now,
             lifetime: ConsentTokenClaims.maxLifetime
         )
         if let kept = await tokens.token(matching: claims, for: consent.id, now: now) { return kept }
-        let token = try broker.signer.sign(claims, typ: ConsentTokenClaims.typ)
+        let token = try parts.signer.sign(claims, typ: ConsentTokenClaims.typ)
         await tokens.keep(token, claims: claims, for: consent.id, now: now)
         return token
     }
@@ -213,19 +244,19 @@ struct BundleService: Sendable {
         guard case .bundleIssued(let id, let sealed, let index) = result else {
             throw StoreFailure.corrupt("a bundle request's idempotency record holds no bundle")
         }
-        let consent = try await broker.store.consent(id, for: .bank(bank))
+        let consent = try await parts.store.consent(id, for: .bank(bank))
         do {
-            try consent.checkReplayable(at: broker.now())
+            try consent.checkReplayable(at: parts.now())
         } catch {
             throw StorageError.refused(error)
         }
         guard let opened = seal.open(sealed), let jws = String(bytes: opened, encoding: .utf8) else {
             throw Problem(.conflict, "idempotency-expired", "The bundle can no longer be replayed", detail: "send the request with a new Idempotency-Key", field: "Idempotency-Key")
         }
-        let receipt = try await broker.receipts.receipt(for: index)
+        let receipt = try await parts.receipts.receipt(for: index)
         // With the witnesses' cosignatures of that checkpoint: a receipt cut at issue has none yet,
         // so a retry is how a bank gets one that `bundle verify --witness-key` accepts.
-        return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt, checkpoint: await broker.cosignatures.cosigned(receipt.checkpoint)))
+        return BundleAnswer(bundle: jws, auditReceipt: BundleAnswer.Receipt(receipt, checkpoint: await parts.cosignatures.cosigned(receipt.checkpoint)))
     }
 
     /// The `jti` of a bundle this broker signed: read back from the JWS, so a first answer and its

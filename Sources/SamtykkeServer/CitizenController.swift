@@ -8,7 +8,7 @@ import SamtykkeStore
 /// The citizen's side: see requests, answer them, and see who read what.
 struct CitizenController {
     let store: any ConsentStore & PartyStore & LogStore & OpeningStore
-    let committer: any ConsentCommitter
+    let committer: ConsentCommitter
     /// The witnesses' cosignatures, appended to a receipt's checkpoint.
     let cosignatures: HeldCosignatures
     /// Most consents one page returns (`Broker.Limits.maxPageSize`).
@@ -68,7 +68,7 @@ struct CitizenController {
 
     /// The one way a citizen changes a consent, from the API and from the pages alike: logged with
     /// the citizen as actor.
-    static func act(_ action: CitizenAction, on id: ConsentID, by person: PersonID, committer: any ConsentCommitter) async throws -> (Consent, AuditReceipt) {
+    static func act(_ action: CitizenAction, on id: ConsentID, by person: PersonID, committer: ConsentCommitter) async throws -> (Consent, AuditReceipt) {
         let outcome = try await committer.commit(.act(id, by: .citizen(person), action.action(by: person)))
         let consent = try outcome.acceptedConsent()
         guard let receipt = outcome.receipt else { throw StoreFailure.corrupt("a citizen's answer came back without its receipt") }

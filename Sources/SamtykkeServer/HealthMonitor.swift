@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// `DependencyHealth.agencyMaxAge`. Each on its own loop, so a hung agency never delays the
 /// database's figures or the other way round.
 struct HealthMonitor: Service, CustomStringConvertible {
-    let broker: Broker
+    let store: any LogStore & DeliveryStore
+    let storeFigures: StoreFigures
     let health: BrokerHealth
     var interval: Duration = .seconds(1)
 
@@ -31,9 +32,8 @@ struct HealthMonitor: Service, CustomStringConvertible {
 
     private func refreshFigures() async {
         guard await health.database.problem(maxAge: .zero) == nil else { return }
-        let store = broker.store
         let read = Task { () -> (UInt64, DeliveryBacklog)? in try? await (store.logHead().size, store.deliveryBacklog()) }
         guard let (size, backlog) = await answer(of: read, within: BrokerHealth.databaseDeadline) ?? nil else { return }
-        broker.storeFigures.update(logSize: size, backlog: backlog)
+        storeFigures.update(logSize: size, backlog: backlog)
     }
 }

@@ -15,7 +15,7 @@ import SamtykkeStore
 /// every value; no JavaScript. A decision goes through `CitizenController.act`, as the API's does.
 struct PagesController {
     let store: any ConsentStore & PartyStore & LogStore & OpeningStore & CitizenSessionStore
-    let committer: any ConsentCommitter
+    let committer: ConsentCommitter
     /// The pages' client at the ID provider (`login.web`).
     let login: CitizenLogin
     let idTokens: IDTokenVerifier

@@ -15,14 +15,36 @@ import Tracing
 /// broker killed mid-way leaves it to be claimed again, same `webhook-id`), in order per consent
 /// (the claim skips events whose consent has an earlier one open).
 package struct WebhookSender: Service, CustomStringConvertible {
-    let broker: Broker
+    let store: any DeliveryStore
+    let now: @Sendable () -> Date
+    let settings: Broker.WebhookDelivery
+    /// Rung by commits that wrote events.
+    let bell: DeliveryBell
+    /// Deliveries in flight count here, for the shutdown log line.
+    let activity: Activity
+    /// Where each delivery finds the request whose trace it continues.
+    let traceOrigins: TraceOrigins
+    /// Opens the endpoints' sealed secrets.
+    let signer: ES256Signer
+    /// Loopback, link-local and private targets are delivered to only when set (dev, tests).
+    let allowPrivate: Bool
     let prepared: StartupGate
     /// A claim that fails while the database is down is not logged again: the database's line says it.
     let database: DependencyHealth
     let logger: Logger
 
-    package init(_ context: BackgroundContext) {
-        broker = context.broker
+    package init(
+        _ context: BackgroundContext, store: any DeliveryStore, now: @escaping @Sendable () -> Date, settings: Broker.WebhookDelivery,
+        bell: DeliveryBell, activity: Activity, traceOrigins: TraceOrigins, signer: ES256Signer, allowPrivate: Bool
+    ) {
+        self.store = store
+        self.now = now
+        self.settings = settings
+        self.bell = bell
+        self.activity = activity
+        self.traceOrigins = traceOrigins
+        self.signer = signer
+        self.allowPrivate = allowPrivate
         prepared = context.prepared
         database = context.database
         logger = context.logger
@@ -31,7 +53,6 @@ package struct WebhookSender: Service, CustomStringConvertible {
     package var description: String { "WebhookSender" }
 
     package func run() async throws {
-        let settings = broker.webhookDelivery
         let client = CurlClient(configuration: CurlClientConfiguration(
             connectTimeout: settings.connectTimeout,
             totalTimeout: settings.timeout,
@@ -54,15 +75,15 @@ package struct WebhookSender: Service, CustomStringConvertible {
                     let jobs = running < settings.concurrency ? await claim(upTo: settings.concurrency - running, lease: lease) : []
                     for job in jobs {
                         group.addTask {
-                            await withSpan("webhook delivery", context: job.origin(broker.traceOrigins), ofKind: .client) { _ in
-                                await broker.activity.during(delivery: { await job.deliver(self, client) })
+                            await withSpan("webhook delivery", context: job.origin(traceOrigins), ofKind: .client) { _ in
+                                await activity.during(delivery: { await job.deliver(self, client) })
                             }
                             return .settled
                         }
                     }
                     running += jobs.count
                     if !listening {
-                        group.addTask { await broker.deliveryBell.wait(upTo: settings.pollInterval); return .rung }
+                        group.addTask { await bell.wait(upTo: settings.pollInterval); return .rung }
                         listening = true
                     }
                     switch await group.next() {
@@ -92,14 +113,13 @@ package struct WebhookSender: Service, CustomStringConvertible {
 
     /// Tests first: each is one delivery a bank is waiting to see, and there are few.
     private func claim(upTo limit: Int, lease: String) async -> [Claimed] {
-        let settings = broker.webhookDelivery
         do {
-            let now = broker.now()
+            let now = now()
             let leaseUntil = now.addingTimeInterval(settings.lease.seconds)
-            let tests = try await broker.store.claimTestDeliveries(
+            let tests = try await store.claimTestDeliveries(
                 now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: settings.perEndpoint, lease: lease
             )
-            let events = tests.count < limit ? try await broker.store.claimDeliveries(
+            let events = tests.count < limit ? try await store.claimDeliveries(
                 now: now, leaseUntil: leaseUntil, limit: limit - tests.count, perEndpoint: settings.perEndpoint, lease: lease
             ) : []
             return tests.map(Claimed.init) + events.map(Claimed.init)
@@ -116,7 +136,7 @@ package struct WebhookSender: Service, CustomStringConvertible {
     /// One attempt: never throws, since a failure is a result to record, not a reason to stop.
     func deliver<Event: WebhookPayload>(_ job: QueuedDelivery<Event>, with client: CurlClient) async {
         let started = ContinuousClock.now
-        let at = broker.now()
+        let at = now()
         var retryAfter: TimeInterval?
         let result: DeliveryAttempt.Result
         do {
@@ -134,9 +154,9 @@ package struct WebhookSender: Service, CustomStringConvertible {
             webhookId: job.webhook.id, message: job.event.messageID, attempt: job.attempt, at: at,
             milliseconds: Int(started.duration(to: .now).seconds * 1000), result: result
         )
-        let verdict = broker.webhookDelivery.schedule.verdict(after: attempt, retryAfter: retryAfter)
+        let verdict = settings.schedule.verdict(after: attempt, retryAfter: retryAfter)
         do {
-            try await Event.finish(job, attempt: attempt, verdict: verdict, failingAfter: broker.webhookDelivery.failingAfter, in: broker.store)
+            try await Event.finish(job, attempt: attempt, verdict: verdict, failingAfter: settings.failingAfter, in: store)
         } catch {
             // The lease runs out and the delivery is tried again: at least once, never lost.
             logger.error("could not record a webhook delivery", metadata: ["webhook": "\(job.webhook.id)", "event": "\(job.event.messageID)", "error": "\(error)"])
@@ -165,8 +185,8 @@ package struct WebhookSender: Service, CustomStringConvertible {
     }
 
     private func post<Event: WebhookPayload>(_ job: QueuedDelivery<Event>, at: Date, with client: CurlClient) async throws -> CurlResponse {
-        let target = try await WebhookTarget.check(job.webhook.url, allowPrivate: broker.webhookAllowPrivate)
-        let signed = try Self.signed(job, at: at, signer: broker.signer)
+        let target = try await WebhookTarget.check(job.webhook.url, allowPrivate: allowPrivate)
+        let signed = try Self.signed(job, at: at, signer: signer)
         var request = CurlRequest.postJSON(target.url, body: signed.body, headers: signed.headers)
         request.pinnedAddresses = target.pinnedAddresses
         return try await client.execute(request)
@@ -202,7 +222,7 @@ protocol WebhookPayload: Sendable, Hashable {
     /// The log entry whose request's trace the delivery continues; nil for a test.
     var traceLogIndex: UInt64? { get }
     func body() throws -> [UInt8]
-    static func finish(_ job: QueuedDelivery<Self>, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any Store) async throws
+    static func finish(_ job: QueuedDelivery<Self>, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any DeliveryStore) async throws
 }
 
 extension OutboxEvent: WebhookPayload {
@@ -210,7 +230,7 @@ extension OutboxEvent: WebhookPayload {
     var traceLogIndex: UInt64? { id.logIndex }
     func body() throws -> [UInt8] { try JSONIO.bytes(EventView(self)) }
 
-    static func finish(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any Store) async throws {
+    static func finish(_ job: DeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any DeliveryStore) async throws {
         try await store.finishDelivery(job, attempt: attempt, verdict: verdict, failingAfter: failingAfter)
     }
 }
@@ -220,7 +240,7 @@ extension TestEvent: WebhookPayload {
     var traceLogIndex: UInt64? { nil }
     func body() throws -> [UInt8] { try JSONIO.bytes(TestEventView(self)) }
 
-    static func finish(_ job: TestDeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any Store) async throws {
+    static func finish(_ job: TestDeliveryJob, attempt: DeliveryAttempt, verdict: DeliveryVerdict, failingAfter: Int, in store: any DeliveryStore) async throws {
         try await store.finishTestDelivery(job, attempt: attempt, verdict: verdict, failingAfter: failingAfter)
     }
 }

@@ -1,4 +1,5 @@
 import SamtykkeServer
+import SamtykkeStore
 import ServiceLifecycle
 import Tracing
 import Witness
@@ -12,16 +13,31 @@ import Witness
 /// ten seconds costs nothing. Nothing else waits on this: bundles and receipts are issued whether
 /// or not any witness answers.
 package struct WitnessService: Service, CustomStringConvertible {
-    let broker: Broker
     let witnesses: [WitnessClient]
+    let store: any LogStore
+    /// The consistency proofs the witnesses ask for.
+    let receipts: LogReceipts
+    /// With release against the log: the quorum rounds, which then do all the submitting.
+    let cosigner: (any CheckpointCosigner)?
+    /// Where the cosignatures are held for the checkpoint routes.
+    let cosignatures: HeldCosignatures
+    /// Where each submission finds the request whose trace it continues.
+    let traceOrigins: TraceOrigins
     let prepared: StartupGate
     /// One per witness, in `witnesses` order: `samtykke_witness_up` and the log's word on each.
     let witnessHealth: [DependencyHealth]
 
-    /// `witnesses` in `broker.witnessURLs` order.
-    package init(_ context: BackgroundContext, witnesses: [WitnessClient]) {
-        broker = context.broker
+    /// `witnesses` in `Broker.witnessURLs` order.
+    package init(
+        _ context: BackgroundContext, witnesses: [WitnessClient], store: any LogStore, receipts: LogReceipts, cosigner: (any CheckpointCosigner)?,
+        cosignatures: HeldCosignatures, traceOrigins: TraceOrigins
+    ) {
         self.witnesses = witnesses
+        self.store = store
+        self.receipts = receipts
+        self.cosigner = cosigner
+        self.cosignatures = cosignatures
+        self.traceOrigins = traceOrigins
         prepared = context.prepared
         witnessHealth = context.witnesses
     }
@@ -43,25 +59,24 @@ package struct WitnessService: Service, CustomStringConvertible {
     }
 
     private func follow(_ witness: WitnessClient, index: Int, health: DependencyHealth) async {
-        let receipts = broker.receipts
         var backoff: Duration?
         while !Task.isCancelled {
             do {
-                if let cosigner = broker.cosigner {
+                if let cosigner {
                     // Release against the log: the cosigner's rounds are the only submissions.
-                    if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)),
+                    if let checkpoint = try await store.logHead().checkpoint, !(await cosignatures.holds(witness: index, for: checkpoint.note)),
                         let failure = await (try await cosigner.cosigned(covering: checkpoint.size)).failure(ofWitness: index)
                     {
                         throw WitnessRoundFailure(description: failure)
                     }
-                } else if let checkpoint = try await broker.store.logHead().checkpoint, !(await broker.cosignatures.holds(witness: index, for: checkpoint.note)) {
+                } else if let checkpoint = try await store.logHead().checkpoint, !(await cosignatures.holds(witness: index, for: checkpoint.note)) {
                     let note = checkpoint.note
                     // Traced under the request that appended the checkpoint's newest entry.
-                    let origin = broker.traceOrigins.origin(ofLogIndex: checkpoint.size &- 1)
+                    let origin = traceOrigins.origin(ofLogIndex: checkpoint.size &- 1)
                     let cosignature = try await withSpan("witness submission", context: origin, ofKind: .client) { _ in
                         try await witness.submit(note) { try await receipts.consistencyProof(from: $0, to: $1) }
                     }
-                    await broker.cosignatures.hold(cosignature.line, witness: index, for: note)
+                    await cosignatures.hold(cosignature.line, witness: index, for: note)
                 }
                 backoff = nil
                 await health.observe(nil)
