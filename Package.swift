@@ -85,6 +85,8 @@ let package = Package(
             dependencies: [
                 "SamtykkeCore", "SamtykkeStore", "TransparencyLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own column functions, for the log's bulk reads (`StatementColumns`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
 

@@ -18,15 +18,10 @@ extension SQLiteStore: LogStore {
             // A statement prepared once, columns by position, rows not copied first: an auditor reads
             // the log a bundle of 256 entries at a time, thousands of times over.
             var entries: [StoredEntry] = []
-            let rows = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
-            while let row = try rows.next() {
-                let index = UInt64(row[0] as Int64)
-                let leaf = try row.withUnsafeData(atIndex: 1) { data in
-                    guard let data else { throw StoreFailure.corrupt("entry \(index) has no leaf") }
-                    // One copy of the bytes: `Array(data)` walks Data's iterator a byte at a time.
-                    return data.withUnsafeBytes { Array($0) }
-                }
-                entries.append(StoredEntry(index: index, leaf: leaf))
+            try StatementColumns.forEachRow(of: db.cachedStatement(sql: sql), arguments: arguments) { row in
+                let index = UInt64(row.int64(0))
+                guard let leaf = row.blob(1) else { throw StoreFailure.corrupt("entry \(index) has no leaf") }
+                entries.append(StoredEntry(index: index, leaf: Array(leaf)))
             }
             return entries
         }
@@ -35,16 +30,13 @@ extension SQLiteStore: LogStore {
     public func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter {
         try await writer.read { db in
             var bundle = EntryBundleWriter(first: start, expecting: max(0, count))
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT idx, leaf FROM auditEntry WHERE idx >= ? ORDER BY idx LIMIT ?"),
+            try StatementColumns.forEachRow(
+                of: db.cachedStatement(sql: "SELECT idx, leaf FROM auditEntry WHERE idx >= ? ORDER BY idx LIMIT ?"),
                 arguments: [Int64(clamping: start), max(0, count)]
-            )
-            while let row = try rows.next() {
-                let index = row[0] as Int64
-                try row.withUnsafeData(atIndex: 1) { leaf in
-                    guard let leaf else { throw StoreFailure.corrupt("entry \(index) has no leaf") }
-                    try leaf.withUnsafeBytes { try bundle.appendStored(index: index, leaf: $0) }
-                }
+            ) { row in
+                let index = row.int64(0)
+                guard let leaf = row.blob(1) else { throw StoreFailure.corrupt("entry \(index) has no leaf") }
+                try bundle.appendStored(index: index, leaf: leaf)
             }
             return bundle
         }

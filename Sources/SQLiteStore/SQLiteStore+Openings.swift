@@ -8,36 +8,19 @@ extension SQLiteStore: OpeningStore {
         try await writer.read { db in
             var page = OpeningsPage.Writer(expecting: max(0, limit))
             // Columns by position and blobs where SQLite keeps them, written into the page as they are.
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: """
+            // A missing salt or private part (NULL, which no stored opening has) is written as no bytes.
+            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+            try StatementColumns.forEachRow(
+                of: db.cachedStatement(sql: """
                     SELECT o.idx, o.salt, o.private, k.key FROM entryOpening o LEFT JOIN subjectKey k ON k.personId = o.personId
                     WHERE o.idx >= ? ORDER BY o.idx LIMIT ?
                     """),
                 arguments: [Int64(clamping: start), max(0, limit)]
-            )
-            while let row = try rows.next() {
-                let index = row[0] as Int64
-                try row.withUnsafeData(atIndex: 1) { salt in
-                    try row.withUnsafeData(atIndex: 2) { privateJSON in
-                        try row.withUnsafeData(atIndex: 3) { key in
-                            try Self.bytes(salt) { salt in
-                                try Self.bytes(privateJSON) { privateJSON in
-                                    guard let key else { return try page.appendStored(index: index, salt: salt, privateJSON: privateJSON, subjectKey: nil) }
-                                    try key.withUnsafeBytes { try page.appendStored(index: index, salt: salt, privateJSON: privateJSON, subjectKey: $0) }
-                                }
-                            }
-                        }
-                    }
-                }
+            ) { row in
+                try page.appendStored(index: row.int64(0), salt: row.blob(1) ?? none, privateJSON: row.blob(2) ?? none, subjectKey: row.blob(3))
             }
             return page
         }
-    }
-
-    /// A blob column's bytes; a missing one (NULL) as no bytes, which no stored opening has.
-    private static func bytes<T>(_ data: Data?, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        guard let data else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return try data.withUnsafeBytes(body)
     }
 
     public func openings(at indexes: [UInt64], about person: PersonID?) async throws -> [EntryOpening] {
