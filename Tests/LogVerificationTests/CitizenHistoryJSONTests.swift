@@ -58,6 +58,25 @@ import Testing
         #expect(written != nil && written == expected)
     }
 
+    /// The hand reader takes text beyond ASCII as it is, and refuses bytes that are not UTF-8
+    /// rather than repairing them into another history.
+    @Test func theReaderKeepsUTF8AndRefusesWhatIsNot() throws {
+        let entry = CitizenLogEntry(
+            index: 7, time: Date(timeIntervalSince1970: 1_790_000_000), type: .consentGranted, consentTag: "JHL_DbEOSbajVrj39Ckvwg",
+            consentId: nil, bankOrg: "Ålesund Sparebank ø", actor: AuditEntry.Actor(kind: .citizen, id: "gjøvik"), scopes: nil, years: nil, forgottenAt: nil
+        )
+        var bytes: [UInt8] = []
+        CitizenHistoryJSON.write([entry], time: .iso8601, into: &bytes)
+        var at = 0
+        #expect(CitizenHistoryJSON.read(bytes, at: &at) == [entry])
+        #expect(at == bytes.count)
+        // "ø" is C3 B8; a lone C3 before the quote is no character at all.
+        let broken = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "gjøvik", with: "gj\u{1}").utf8)
+            .map { $0 == 0x01 ? 0xC3 : $0 }
+        at = 0
+        #expect(CitizenHistoryJSON.read(broken, at: &at) == nil)
+    }
+
     @Test func timesAreTheEncodersWholeSeconds() throws {
         for seconds in [0.0, 951_782_400, 1_790_000_000.999, 4_107_542_399, 253_402_300_799] {
             let time = Date(timeIntervalSince1970: seconds)
