@@ -1,3 +1,4 @@
+import ChildProcess
 import Crypto
 import CryptoExtras
 import DevPKI
@@ -126,9 +127,14 @@ struct DevPKITests {
         let directory = TestPKI.scratchDirectory("failing")
         defer { try? FileManager.default.removeItem(at: directory) }
         let fake = directory.appendingPathExtension("openssl")
-        try Data("#!/bin/sh\necho 'unable to load key' >&2\nexit 3\n".utf8).write(to: fake)
+        // Written by a shell of its own, never opened for writing here: a process other suites
+        // spawn meanwhile would inherit this process's writable descriptor, and running the script
+        // while any process holds one fails with ETXTBSY ("Text file busy"; seen in a CI run).
+        let written = try await Command.run(
+            "/bin/sh", ["-c", #"cat > "$0" && chmod 700 "$0""#, fake.path], input: Array("#!/bin/sh\necho 'unable to load key' >&2\nexit 3\n".utf8)
+        )
         defer { try? FileManager.default.removeItem(at: fake) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fake.path)
+        try #require(written.status == 0, "\(written.stderr)")
 
         let error = await #expect(throws: DevPKIError.self) { try await DevPKI.make(in: directory, openssl: fake.path) }
         guard case .opensslFailed(let command, let status, let stderr) = error else {
