@@ -20,24 +20,21 @@ package struct ConsentCommitter: Sendable {
 
     /// Commits one change in the next batch and returns its outcome.
     package func commit(_ kind: Change.Kind, completing: IdempotencyCompletion? = nil) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) {
-            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, completing: completing), at: now()).outcome })
-        }
+        try await commit(Change(kind, completing: completing))
     }
 
     func commit(_ kind: Change.Kind, claiming: IdempotencyKey?) async throws -> ChangeOutcome {
-        try await explainingForgotten(kind) {
-            announced(try await withSpan("log commit") { _ in try await log.commit(Change(kind, claiming: claiming), at: now()).outcome })
-        }
+        try await commit(Change(kind, claiming: claiming))
     }
 
-    /// An act on a consent that is not in the live tables: if retention forgot it and the caller
-    /// could see it, that is what the caller is told (410), as when reading it; else it is not found.
-    private func explainingForgotten(_ kind: Change.Kind, _ body: () async throws -> ChangeOutcome) async throws -> ChangeOutcome {
+    /// `change` committed and announced. An act on a consent that is not in the live tables: if
+    /// retention forgot it and the caller could see it, that is what the caller is told (410), as
+    /// when reading it; else it is not found.
+    private func commit(_ change: Change) async throws -> ChangeOutcome {
         do {
-            return try await body()
+            return announced(try await withSpan("log commit") { _ in try await log.commit(change, at: now()).outcome })
         } catch StorageError.consentNotFound {
-            if case .act(let id, let viewer, _) = kind, let forgotten = try await store.forgottenConsent(id, for: viewer) {
+            if case .act(let id, let viewer, _) = change.kind, let forgotten = try await store.forgottenConsent(id, for: viewer) {
                 throw StorageError.consentForgotten(forgotten)
             }
             throw StorageError.consentNotFound
