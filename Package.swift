@@ -364,7 +364,10 @@ let package = Package(
         // PostgreSQL databases for the targets that run on a server.
         .target(
             name: "TestSupport",
-            dependencies: ["SamtykkeCore", "SamtykkeJOSE", "PostgresStore", "ChildProcess", "OwnThread", "DevPKI", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SamtykkeCore", "SamtykkeJOSE", "PostgresStore", "ChildProcess", "OwnThread", "DevPKI",
+                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/TestSupport"
         ),
         // Needs a PostgreSQL server: `scripts/with-postgres swift test` (skipped, and says so, without one).

@@ -18,6 +18,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let faults = FaultSwitch()
             let clock = TestClock()
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try await LocalStack.run(work: dir, fixtures: try fixtures(dir), store: try await TestBackend.store(in: dir), agencyFaults: faults, customize: { broker in
                 broker.clock = { clock.now() }
                 broker.limits.bundleDeadline = deadline

@@ -1,7 +1,6 @@
 import AgencyClient
 import CurlAgencyClient
 import CurlHTTP
-import DevPKI
 import Foundation
 import ChildProcess
 import TestSupport
@@ -16,6 +15,7 @@ import Testing
 @Suite(.heavy, .serialized) struct AgencyTLSTests {
     static func withAgency(_ body: @Sendable (LocalStack, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir)) { stack in try await body(stack, dir) }
         }
     }
@@ -41,7 +41,7 @@ import Testing
 
     @Test func clientCertificateFromAnotherCAIsRefused() async throws {
         try await Self.withAgency { stack, dir in
-            let other = try await DevPKI.make(in: dir.appendingPathComponent("other-pki"))
+            let other = try await TestPKI.copyOfOther(at: dir.appendingPathComponent("other-pki"))
             let client = Self.client(CurlTLSConfiguration(
                 caFile: stack.paths.caCertificate.path,
                 clientCertificateFile: other.brokerClientCertificate.path,
@@ -67,7 +67,7 @@ import Testing
     @Test func serverCertificateNotFromTheTrustedCAIsRefused() async throws {
         try await Self.withAgency { stack, dir in
             let before = Self.handshakes()
-            let other = try await DevPKI.make(in: dir.appendingPathComponent("other-pki"))
+            let other = try await TestPKI.copyOfOther(at: dir.appendingPathComponent("other-pki"))
             let agency = CurlTaxAgency(baseURL: stack.agencyURL, tls: CurlTLSConfiguration(
                 caFile: other.caCertificate.path,
                 clientCertificateFile: stack.paths.brokerClientCertificate.path,

@@ -1,4 +1,3 @@
-import DevPKI
 import Foundation
 import SamtykkeApp
 import SamtykkeDemo
@@ -32,7 +31,7 @@ struct AuthorizationParties: Sendable {
         try await withTemporaryDirectory { dir in
             // One dev PKI for every stack, copied into each stack's directory (LocalStack uses a PKI it
             // finds there): making one runs openssl several times.
-            try FileManager.default.copyItem(at: try await TestPKI.main.value.directory, to: dir.appendingPathComponent("pki"))
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             let clock = TestClock()
             return try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 broker.clock = { clock.now() }

@@ -45,6 +45,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let clock = TestClock()
             let store = try await TestBackend.store(in: dir, backend)
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, customize: { broker in
                 broker.clock = { clock.now() }
                 customize(&broker)

@@ -1,5 +1,4 @@
 import ChildProcess
-import DevPKI
 import Foundation
 import TestSupport
 import Testing
@@ -15,7 +14,7 @@ struct DatabaseOutageTests {
         try await withTemporaryDirectory { dir in
             let cluster = try await PrivateCluster(in: dir.appendingPathComponent("pg"))
             let pki = dir.appendingPathComponent("pki")
-            _ = try await DevPKI.make(in: pki)
+            _ = try await TestPKI.copyOfMain(at: pki)
             let agency = ServerProcess(["mock-tax-agency", "--pki", pki.path, "--fixtures", Package.fixtures])
             try agency.start()
             let agencyURL = try await agency.waitUntilListening()

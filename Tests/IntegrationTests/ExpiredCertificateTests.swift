@@ -14,7 +14,7 @@ import X509
 @Suite(.heavy, .serialized) struct ExpiredCertificateTests {
     @Test func expiredAgencyCertificateIsRefused() async throws {
         try await withTemporaryDirectory { dir in
-            let paths = try await DevPKI.make(in: dir.appendingPathComponent("pki"))
+            let paths = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try Self.replaceWithExpiredCertificate(paths)
             let clock = TestClock()
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in

@@ -1,4 +1,3 @@
-import DevPKI
 import Foundation
 import SamtykkeJOSE
 import TestSupport

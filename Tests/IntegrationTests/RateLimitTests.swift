@@ -3,12 +3,14 @@ import SamtykkeApp
 import SamtykkeDemo
 import SamtykkeCore
 import SamtykkeServer
+import TestSupport
 import Testing
 
 /// Each authenticated caller has its own token bucket: over it, 429 with `Retry-After`; others go on.
 @Suite(.heavy, .serialized) struct RateLimitTests {
     @Test func aBurstOverTheLimitGets429WithRetryAfterAndOthersAreUnaffected() async throws {
         try await withTemporaryDirectory { dir in
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: try await TestBackend.store(in: dir), customize: { broker in
                 // A bucket that does not refill during the test, however slow the machine.
                 broker.limits.rate = RateLimiter.Rule(perSecond: 0.001, burst: 5)

@@ -70,6 +70,7 @@ import TransparencyLog
             let clock = TestClock()
             let agency = RecordingAgency()
             let store = try await TestBackend.store(in: dir)
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, store: store, releaseAgainstLog: true, customize: { broker in
                 broker.clock = { clock.now() }
                 broker.given.agency = agency
@@ -194,7 +195,7 @@ import TransparencyLog
     /// A policy either side cannot use stops it at start, in one line.
     @Test func serveAndTheAgencyRefuseAPolicyTheyCannotUse() async throws {
         try await withTemporaryDirectory { dir in
-            let paths = try await DevPKI.make(in: dir.appendingPathComponent("pki"))
+            let paths = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             let logKey = try BrokerSettings(pki: paths.directory.path).logSigner().verifierKey
             let witness = BrokerWitnessTests.stranger
             func policy(_ text: String) throws -> String {

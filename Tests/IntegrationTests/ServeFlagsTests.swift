@@ -1,4 +1,3 @@
-import DevPKI
 import ChildProcess
 import Foundation
 import TestSupport
@@ -43,7 +42,7 @@ import Testing
                 let jws = try #require(issued.json["bundle"] as? String, "\(issued.text)")
                 await stack.broker.stop()
 
-                let next = try await DevPKI.make(in: dir.appendingPathComponent("next-pki"))
+                let next = try await TestPKI.copyOfOther(at: dir.appendingPathComponent("next-pki"))
                 let rotated = ServerProcess(
                     ["serve"] + TestBackend.flags(stack.store) + [
                         "--pki", stack.paths.directory.path, "--tax-agency", stack.agency.url,

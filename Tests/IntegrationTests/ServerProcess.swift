@@ -57,7 +57,7 @@ struct ProcessStack {
     ) async throws -> ProcessStack {
         let pki = dir.appendingPathComponent("pki")
         let store = if let given { given } else { try await TestBackend.store(in: dir) }
-        let paths = try await DevPKI.make(in: pki)
+        let paths = try await TestPKI.copyOfMain(at: pki)
         let key = try await runCLI(["bank", "add"] + TestBackend.flags(store) + ["--org", "986352325", "--name", "Process Bank"])
         guard key.status == 0 else { throw ChildProcessError("bank add failed: \(key.stderr)") }
 

@@ -16,6 +16,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let traffic = AgencyTraffic()
             let faults = FaultSwitch()
+            _ = try await TestPKI.copyOfMain(at: dir.appendingPathComponent("pki"))
             try await LocalStack.run(work: dir, fixtures: Package.fixtures, agencyFaults: faults, agencyTraffic: traffic) { stack in
                 // Each attempt times out inside the agency's latency; 1.5 s, not less, so that on two
                 // loaded cores the request surely reaches the agency (a whole-suite run once timed out

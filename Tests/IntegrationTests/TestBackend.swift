@@ -26,7 +26,7 @@ enum TestBackend {
         switch choice {
         case .configured: try await store(in: dir, isPostgres ? .postgres : .sqlite)
         case .sqlite: .sqlite(directory: dir.appendingPathComponent("data").path)
-        case .postgres: .postgres(url: try await PostgresTestDatabase.create().url)
+        case .postgres: .postgres(url: try await PostgresTestDatabase.createMigrated().url)
         }
     }
 

@@ -37,7 +37,7 @@ final class WebhookReceiver: Sendable {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let pkiDirectory = dir.appendingPathComponent("receiver-pki")
         pki = FileManager.default.fileExists(atPath: PKIPaths(directory: pkiDirectory).caCertificate.path)
-            ? PKIPaths(directory: pkiDirectory) : try await DevPKI.make(in: pkiDirectory)
+            ? PKIPaths(directory: pkiDirectory) : try await TestPKI.copyOfOther(at: pkiDirectory)
         server = ServerProcess(
             name: "webhook receiver", executable: try await TestPython.executable.path,
             arguments: [

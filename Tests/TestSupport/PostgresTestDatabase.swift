@@ -1,11 +1,11 @@
 import Foundation
 import ChildProcess
 import Logging
+import PostgresNIO
 import PostgresStore
 
 /// The PostgreSQL server the tests use, from `SAMTYKKE_TEST_DATABASE_URL` (`scripts/with-postgres`
-/// sets it). Each test gets a database of its own, created and dropped through `psql` as an
-/// operator's would be, so tests run in parallel and never see each other.
+/// sets it). Each test gets a database of its own, so tests run in parallel and never see each other.
 public enum PostgresTestDatabase {
     public static let variable = "SAMTYKKE_TEST_DATABASE_URL"
     public static let skipReason = "\(variable) is not set: run the PostgreSQL tests with scripts/with-postgres swift test"
@@ -33,32 +33,69 @@ public enum PostgresTestDatabase {
 
     /// A new, empty database; returns its URL. It lives until dropped or until the server goes.
     public static func create() async throws -> (name: String, url: String) {
+        try await create(copying: nil)
+    }
+
+    /// A new database holding the schema `PostgresStore.migrate()` makes, for a test about what comes
+    /// after: a copy of one migrated per test process, since migrating each new database was a quarter
+    /// of the server's work in a test run. Tests of migrating itself start from `create()`.
+    public static func createMigrated() async throws -> (name: String, url: String) {
+        try await create(copying: try await migrated.value)
+    }
+
+    private static let migrated = Task { () async throws -> String in
+        let (name, url) = try await create(copying: nil)
+        try await PostgresStore(url: url, logger: logger).withRunning { try await $0.migrate() }
+        return name
+    }
+
+    private static func create(copying template: String?) async throws -> (name: String, url: String) {
         guard let server = serverURL, var parts = URLComponents(string: server) else { throw SQLRefused(sql: "", message: skipReason) }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await psql(server, "CREATE DATABASE \(name)")
+        // A database still connected to the template makes this wait for those connections to close:
+        // the migrated one's pool closes them as its `withRunning` ends.
+        try await administer("CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? ""))
         parts.path = "/" + name
         guard let url = parts.string else { throw SQLRefused(sql: "", message: "cannot name database \(name) in \(server)") }
         return (name, url)
     }
 
+    /// Runs `sql` on a connection of its own to the server's database: creating and dropping
+    /// databases, hundreds in a run, each a `psql` process before.
+    private static func administer(_ sql: String) async throws {
+        guard let server = serverURL, let parts = URLComponents(string: server), let host = parts.host, let port = parts.port,
+              let user = parts.user
+        else { throw SQLRefused(sql: sql, message: skipReason) }
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: parts.password, database: String(parts.path.dropFirst()), tls: .disable
+        )
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw SQLRefused(sql: sql, message: String(reflecting: error))
+        }
+        try await connection.close()
+    }
+
     /// Runs `body` with the URL of a new, empty database, and drops the database after, also when
     /// `body` throws.
-    public static func withFresh<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
-        let (name, url) = try await create()
-        let server = serverURL!
+    public static func withFresh<T: Sendable>(migrated: Bool = false, _ body: (String) async throws -> T) async throws -> T {
+        let (name, url) = try await migrated ? createMigrated() : create()
         let result: Result<T, any Error>
         do {
             result = .success(try await body(url))
         } catch {
             result = .failure(error)
         }
-        try await psql(server, "DROP DATABASE \(name) WITH (FORCE)")
+        try await administer("DROP DATABASE \(name) WITH (FORCE)")
         return try result.get()
     }
 
     /// A fresh, migrated database with a running store on it, and raw SQL on that database.
     public static func with<T: Sendable>(_ body: (PostgresStore, @escaping @Sendable (String) async throws -> Void) async throws -> T) async throws -> T {
-        try await withFresh { url in
+        try await withFresh(migrated: true) { url in
             try await PostgresStore(url: url, logger: logger).withRunning { store in
                 try await store.migrate()
                 return try await body(store) { sql in try await psql(url, sql) }
