@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import SamtykkeCore
 import SamtykkeServer
@@ -169,7 +170,16 @@ import Testing
             sys.exit("datamodel-code-generator: " + generated.stdout + generated.stderr)
         """
         let result = try await TestPython.run(["-c", script, committed.path, dir.path])
-        try #require(result.status == 0, "\(result.stdout + result.stderr)")
+        guard result.status == 0 else { throw ChildProcessError("generating the clients failed: \(result.stdout + result.stderr)") }
+    }
+
+    /// The clients generated once per test process, for every test that uses them: generating was
+    /// most of this suite's time, and the document does not change during a run.
+    static let generated = Task { () async throws -> URL in
+        let dir = TestPKI.scratchDirectory("generated-clients")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try await generateClients(in: dir)
+        return dir
     }
 
     /// Clients generated from the document by two generators, unedited, build and import without a
@@ -177,8 +187,8 @@ import Testing
     /// (SPEC §2a: types may grow), instead of failing as a closed enum makes them.
     @Test
     func clientsOfTwoGeneratorsBuildAndTolerateNewValues() async throws {
-        try await withTemporaryDirectory { dir in
-            try await Self.generateClients(in: dir)
+        do {
+            let dir = try await Self.generated.value
             let script = """
             import importlib, pkgutil, sys
             sys.path.insert(0, sys.argv[1])
@@ -210,8 +220,8 @@ import Testing
     /// read back in that log, and a secret rotation.
     @Test
     func aBanksWholeFlowRunsOnTheGeneratedClient() async throws {
-        try await withTemporaryDirectory { dir in
-            try await Self.generateClients(in: dir)
+        do {
+            let dir = try await Self.generated.value
             try await AuthorizationParties.run { parties in
                 let script = """
                 import base64, json, subprocess, sys
