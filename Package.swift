@@ -321,7 +321,7 @@ let package = Package(
 
         // Reproducible randomness for the property tests of any target.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
-        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "SeededRandom"]),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["TestSupport", "CanonicalJSON", "SeededRandom"]),
         .testTarget(
             name: "SamtykkeCoreTests",
             dependencies: ["SamtykkeCore", "CanonicalJSON", "SeededRandom", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
@@ -332,7 +332,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TransparencyLogTests",
-            dependencies: ["TransparencyLog", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TestSupport", "TransparencyLog", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
@@ -380,9 +380,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "AgencyClientTests", dependencies: ["AgencyClient"]),
-        .testTarget(name: "CitizenClientTests", dependencies: ["CitizenClient", "SamtykkeAPI", "SamtykkeCore", "CurlHTTP"]),
-        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AgencyClientTests", dependencies: ["TestSupport", "AgencyClient"]),
+        .testTarget(name: "CitizenClientTests", dependencies: ["TestSupport", "CitizenClient", "SamtykkeAPI", "SamtykkeCore", "CurlHTTP"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["TestSupport", "SQLiteStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The broker's router in milliseconds: an in-memory store, throwaway keys, a stub agency.
         .testTarget(
             name: "SamtykkeServerTests",
@@ -410,7 +410,7 @@ let package = Package(
         .testTarget(
             name: "WitnessTests",
             dependencies: [
-                "Witness", "TransparencyLog", "CurlHTTP",
+                "TestSupport", "Witness", "TransparencyLog", "CurlHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -419,13 +419,13 @@ let package = Package(
         .testTarget(
             name: "LogReleaseTests",
             dependencies: [
-                "LogRelease", "Witness", "TransparencyLog", "SamtykkeCore", "CanonicalJSON",
+                "TestSupport", "LogRelease", "Witness", "TransparencyLog", "SamtykkeCore", "CanonicalJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "LogVerificationTests",
-            dependencies: ["LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["TestSupport", "LogVerification", "TransparencyLog", "SamtykkeCore", "CanonicalJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "IntegrationTests",

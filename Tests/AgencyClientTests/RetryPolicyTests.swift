@@ -1,8 +1,9 @@
 import AgencyClient
 import Testing
+import TestSupport
 
 /// Which agency failures are retried, and how long the broker waits between attempts.
-@Suite struct RetryPolicyTests {
+@Suite(.sameOnEveryBackend) struct RetryPolicyTests {
     @Test(arguments: [
         (AgencyError.unreachable("connection refused"), true),
         (.timeout("deadline"), true),

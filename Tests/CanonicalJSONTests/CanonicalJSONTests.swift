@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import CanonicalJSON
+import TestSupport
 
-@Suite("RFC 8785 canonicalization")
+@Suite("RFC 8785 canonicalization", .sameOnEveryBackend)
 struct CanonicalJSONTests {
     private func canonical(_ json: String) throws -> String {
         let value = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))

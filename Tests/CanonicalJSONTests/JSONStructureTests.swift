@@ -1,8 +1,9 @@
 import Testing
 import CanonicalJSON
+import TestSupport
 
 /// A member given twice is found whether its name is written plainly or with escapes, at any depth.
-@Suite("JSONStructure: members given twice")
+@Suite("JSONStructure: members given twice", .sameOnEveryBackend)
 struct JSONStructureTests {
     @Test(arguments: [
         (#"{"pid":"1","pid":"2"}"#, "pid"),

@@ -1,8 +1,9 @@
 import SeededRandom
 import Testing
+import TestSupport
 @testable import CanonicalJSON
 
-@Suite("RFC 8785 number serialization")
+@Suite("RFC 8785 number serialization", .sameOnEveryBackend)
 struct NumberSerializationTests {
     /// RFC 8785 Appendix B, every finite row.
     static let appendixB: [(bits: UInt64, expected: String)] = [

@@ -4,10 +4,11 @@ import Foundation
 import SamtykkeAPI
 import SamtykkeCore
 import Testing
+import TestSupport
 
 /// Failures as sentences a citizen understands, in their language and time zone; the broker's words
 /// only with --verbose.
-@Suite struct CitizenErrorTests {
+@Suite(.sameOnEveryBackend) struct CitizenErrorTests {
     static let oslo = TimeZone(identifier: "Europe/Oslo")!
     static let now = RFC3339.date(from: "2026-12-06T10:00:00Z")!
 

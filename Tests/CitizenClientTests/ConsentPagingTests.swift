@@ -1,9 +1,10 @@
 import CitizenClient
 import SamtykkeAPI
 import Testing
+import TestSupport
 
 /// `consent list --limit`: pages fetched only as far as the limit needs.
-@Suite struct ConsentPagingTests {
+@Suite(.sameOnEveryBackend) struct ConsentPagingTests {
     /// A broker holding `held` consents, newest first, that records the page sizes it was asked for.
     actor Broker {
         let consents: [ConsentView]

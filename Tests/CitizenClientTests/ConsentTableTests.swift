@@ -2,9 +2,10 @@
 import Foundation
 import SamtykkeAPI
 import Testing
+import TestSupport
 
 /// `consent list` fitted to the terminal: no line wider than it, ids whole, the purpose cut first.
-@Suite struct ConsentTableTests {
+@Suite(.sameOnEveryBackend) struct ConsentTableTests {
     static let oslo = TimeZone(identifier: "Europe/Oslo")!
     static let long = String(repeating: "Mortgage for a flat in Bergen ", count: 3)
 

@@ -1,9 +1,10 @@
 import CitizenClient
 import SamtykkeCore
 import Testing
+import TestSupport
 
 /// The citizen's language from the locale variables, in POSIX's order.
-@Suite struct LanguageTests {
+@Suite(.sameOnEveryBackend) struct LanguageTests {
     @Test(arguments: [
         (["LANG": "nb_NO.UTF-8"], Language.bokmål),
         (["LANG": "nn_NO.UTF-8"], .bokmål),

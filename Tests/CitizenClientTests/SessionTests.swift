@@ -3,10 +3,11 @@ import BrokerClient
 import Foundation
 import SamtykkeCore
 import Testing
+import TestSupport
 
 /// The session `samtykke login` keeps: where (XDG), how (0600 in a 0700 directory, whole), and which
 /// credential a consent command then uses.
-@Suite struct SessionTests {
+@Suite(.sameOnEveryBackend) struct SessionTests {
     static let kept = CitizenSession(server: "http://127.0.0.1:8080", session: "scs_abc", expiresAt: "2026-12-06T10:30:00Z")
 
     @Test func theFileIsUnderXDGConfigHomeElseHomeConfig() {

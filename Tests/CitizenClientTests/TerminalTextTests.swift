@@ -1,9 +1,10 @@
 @testable import CitizenClient
 import SamtykkeCore
 import Testing
+import TestSupport
 
 /// Columns of text on a terminal, and cuts that never break an escape.
-@Suite struct TerminalTextTests {
+@Suite(.sameOnEveryBackend) struct TerminalTextTests {
     @Test func widthCountsColumnsNotCharacters() {
         #expect(TerminalText.width("Bergen") == 6)
         #expect(TerminalText.width("Boliglån") == 8)

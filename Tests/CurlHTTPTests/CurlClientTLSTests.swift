@@ -4,7 +4,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-@Suite("CurlClient over mutual TLS")
+@Suite("CurlClient over mutual TLS", .sameOnEveryBackend)
 struct CurlClientTLSTests {
     private let pki: PKIPaths
     private let other: PKIPaths

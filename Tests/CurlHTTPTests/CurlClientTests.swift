@@ -1,8 +1,9 @@
 @testable import CurlHTTP
 import NIOPosix
 import Testing
+import TestSupport
 
-@Suite("CurlClient over plain HTTP")
+@Suite("CurlClient over plain HTTP", .sameOnEveryBackend)
 struct CurlClientTests {
     private static let configuration = CurlClientConfiguration(
         connectTimeout: .seconds(2), totalTimeout: .seconds(30), maxConcurrentRequests: 4,
@@ -199,7 +200,7 @@ struct CurlClientTests {
 
 /// The pins as libcurl takes them: names through CURLOPT_RESOLVE, an IPv6 literal host (which
 /// RESOLVE cannot name) through CURLOPT_CONNECT_TO to its one address.
-@Suite struct CurlPinsTests {
+@Suite(.sameOnEveryBackend) struct CurlPinsTests {
     @Test func namesAreResolvedAndIPv6LiteralsConnectedTo() {
         let pins = CurlPins(["hooks.example:8443:172.32.0.1,[2001:db8::1]", "172.32.0.1:443:172.32.0.1", "[2001:db8::1]:8443:[2001:db8::1]"])
         #expect(pins.resolve == ["hooks.example:8443:172.32.0.1,[2001:db8::1]", "172.32.0.1:443:172.32.0.1"])

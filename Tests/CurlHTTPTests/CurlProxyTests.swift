@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// The proxy is what the configuration says, never what the process environment says.
-@Suite("CurlClient and proxies")
+@Suite("CurlClient and proxies", .sameOnEveryBackend)
 struct CurlProxyTests {
     private let pki: PKIPaths
 

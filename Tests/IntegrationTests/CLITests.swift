@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The binary as a user runs it: help, one-line errors, registration, and the whole demo.
-@Suite(.heavy, .serialized) struct CLITests {
+@Suite(.heavy, .serialized, .sameOnEveryBackend) struct CLITests {
     @Test func everyCommandHasHelp() async throws {
         for command in [[], ["serve"], ["mock-tax-agency"], ["dev", "pki"], ["dev", "id-token"], ["bank", "add"], ["bank", "webhook", "add"], ["bank", "webhook", "list"], ["bank", "webhook", "remove"], ["auditor", "add"],
                         ["consent", "grant"], ["consent", "list"], ["witness", "serve"], ["witness", "key"], ["demo"]] {

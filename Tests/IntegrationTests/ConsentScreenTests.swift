@@ -3,11 +3,12 @@ import CitizenClient
 import Foundation
 import SamtykkeAPI
 import Testing
+import TestSupport
 
 /// What `samtykke consent show`, `list` and `grant` print: what the bank wrote escaped, so a row
 /// stored before the broker refused hidden characters cannot fake a line of the consent screen or
 /// reverse its text; the bank by name; times in the reader's zone.
-@Suite(.heavy) struct ConsentScreenTests {
+@Suite(.heavy, .sameOnEveryBackend) struct ConsentScreenTests {
     static let oslo = TimeZone(identifier: "Europe/Oslo")!
     static let utc = TimeZone(identifier: "UTC")!
 

@@ -12,7 +12,7 @@ import Testing
 /// independent provider on Authlib (`scripts/oidc-provider.py`, a CA of its own): discovery, the
 /// JWKS, a code redeemed with `client_secret_basic` and the PKCE verifier, and the provider's refusals
 /// told apart.
-@Suite(.heavy) struct CurlOpenIDProviderTests {
+@Suite(.heavy, .sameOnEveryBackend) struct CurlOpenIDProviderTests {
     @Test func discoveryJWKSAndTheCodeExchangeWorkAgainstAProviderWeDidNotWrite() async throws {
         try await withTemporaryDirectory { dir in
             let provider = try await OpenIDTestProvider.python(try await TestPython.executable, in: dir)

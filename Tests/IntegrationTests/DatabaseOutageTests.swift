@@ -8,7 +8,7 @@ import Testing
 /// whole time, becomes ready when the database comes, and logs each change once. The database is a
 /// private PostgreSQL cluster of this test's own, so it can be started and stopped; the test runs
 /// where the PostgreSQL tests run (`scripts/with-postgres`).
-@Suite(.heavy, .serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.heavy, .serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct DatabaseOutageTests {
     @Test func theBrokerServesHealthAndMetricsWithoutItsDatabaseAndBecomesReadyWhenItComes() async throws {
         try await withTemporaryDirectory { dir in

@@ -4,11 +4,12 @@ import SamtykkeCore
 import SamtykkeJOSE
 import Synchronization
 import Testing
+import TestSupport
 
 /// The ID provider rotates keys while the broker runs: a key added after start is picked up on the
 /// first token that uses it, a withdrawn key stops working, and neither a burst of tokens nor a
 /// provider that is down makes the broker hammer the provider's JWKS endpoint.
-@Suite(.heavy) struct IDTokenRotationTests {
+@Suite(.heavy, .sameOnEveryBackend) struct IDTokenRotationTests {
     /// A JWKS endpoint whose keys the test changes, counting how often it is asked.
     final class Provider: Sendable {
         private let state = Mutex<(keys: [P256.Signing.PrivateKey], loads: Int, down: Bool)>(([], 0, false))

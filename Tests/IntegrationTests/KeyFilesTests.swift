@@ -1,10 +1,11 @@
 import Foundation
 import SamtykkeJOSE
 import Testing
+import TestSupport
 
 /// Key files must be the running user's and 0600 or 0400, judged on the file a link points to: a
 /// Kubernetes secret mount is a chain of links (`key` → `..data/key` → `..2024_…/key`).
-@Suite(.heavy) struct KeyFilesTests {
+@Suite(.heavy, .sameOnEveryBackend) struct KeyFilesTests {
     /// A secret mount as the kubelet lays it out, the key written with `mode`; returns the path
     /// the broker is given.
     static func secretMount(in dir: URL, mode: Int) throws -> String {

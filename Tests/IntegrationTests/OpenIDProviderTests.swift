@@ -7,7 +7,7 @@ import Testing
 /// OAuth2 client, `scripts/oidc-client.py`, which also plays the browser): discovery, JWKS, the code
 /// flow with PKCE for both clients, and every refusal; and the independent Python provider (29.5)
 /// the other suites log in with, checked with the same client.
-@Suite(.heavy) struct OpenIDProviderTests {
+@Suite(.heavy, .sameOnEveryBackend) struct OpenIDProviderTests {
     static let client = Package.root.appendingPathComponent("scripts/oidc-client.py").path
     static let person = "14830351257"
 

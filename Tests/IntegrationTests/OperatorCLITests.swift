@@ -4,10 +4,11 @@ import SamtykkeApp
 import SamtykkeCore
 import SamtykkeStore
 import Testing
+import TestSupport
 
 /// The operator's commands on the store: auditors listed and revoked, and nothing from the store
 /// written raw to the terminal.
-@Suite(.heavy) struct OperatorCLITests {
+@Suite(.heavy, .sameOnEveryBackend) struct OperatorCLITests {
     @Test func anOperatorListsAndRevokesAuditors() async throws {
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data").path

@@ -7,7 +7,7 @@ import TestSupport
 /// The README's PostgreSQL backup, command by command: `pg_dump` of the broker's database while it
 /// works, `createdb` and `pg_restore` into a fresh database, and a broker on that one serving a log
 /// that verifies and that the original's log extends.
-@Suite(.heavy, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.heavy, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct PostgresBackupTests {
     @Test func aDumpRestoredIntoAFreshDatabaseServesALogThatVerifiesAndIsAPrefix() async throws {
         try await ConsentFlowTests.withStack(backend: .postgres) { run in

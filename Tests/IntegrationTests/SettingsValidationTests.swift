@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Settings that would make the broker unsafe or crash it are refused before it starts, each with
 /// an error naming the flag; settings from the environment are held to the same rules.
-@Suite(.heavy) struct SettingsValidationTests {
+@Suite(.heavy, .sameOnEveryBackend) struct SettingsValidationTests {
     /// Arguments, environment, and what stderr must say.
     struct Case: Sendable, CustomTestStringConvertible {
         let arguments: [String]

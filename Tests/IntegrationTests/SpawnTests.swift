@@ -7,7 +7,7 @@ import Testing
 /// more. SwiftNIO opens sockets without FD_CLOEXEC; a child that inherited them kept every
 /// connection of the test process open, and a broker's close reached its client only when the child
 /// ended.
-@Suite(.heavy) struct SpawnTests {
+@Suite(.heavy, .sameOnEveryBackend) struct SpawnTests {
     @Test func aChildInheritsNothingButItsStandardStreams() async throws {
         // Like NIO's: a socket, listening, with FD_CLOEXEC off.
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

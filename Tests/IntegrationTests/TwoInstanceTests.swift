@@ -7,7 +7,7 @@ import TransparencyLog
 
 /// Two `samtykke serve` processes on one PostgreSQL database, as behind a load balancer: one log,
 /// one tree, and every rule of SPEC §1 holding across them.
-@Suite(.heavy, .serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.heavy, .serialized, .enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct TwoInstanceTests {
     static func withTwo(_ body: (ProcessStack) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in try await withTwo(in: dir, body) }

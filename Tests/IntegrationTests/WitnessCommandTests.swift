@@ -9,7 +9,7 @@ import Witness
 
 /// `samtykke witness` as an operator runs it: a key from openssl, the verifier key printed alone,
 /// the server as its own process, stopped with SIGTERM and started again over its state.
-@Suite(.heavy, .serialized) struct WitnessCommandTests {
+@Suite(.heavy, .serialized, .sameOnEveryBackend) struct WitnessCommandTests {
     static let name = "witness.test/w1"
 
     /// An Ed25519 key as `openssl genpkey` writes it, mode 0600.

@@ -3,10 +3,11 @@ import LogRelease
 import SamtykkeCore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// The monitor follows the log from its own state file: it never trusts a smaller or forked tree,
 /// says why it stopped (also after a restart), and resumes without re-reading the log.
-@Suite struct LogMonitorTests {
+@Suite(.sameOnEveryBackend) struct LogMonitorTests {
     static func monitor(_ log: BrokerLog, _ directory: String, patience: Duration = .seconds(2)) async throws -> LogMonitor {
         let policy = try LogPolicy(parsing: Array(await log.policy().utf8))
         return try LogMonitor(log: policy.logs[0], fetcher: log, statePath: directory + "/monitor.json", patience: patience)

@@ -2,8 +2,9 @@ import Crypto
 import LogRelease
 import Testing
 import TransparencyLog
+import TestSupport
 
-@Suite struct LogPolicyTests {
+@Suite(.sameOnEveryBackend) struct LogPolicyTests {
     static let log = try! NoteSigner(name: "samtykke.test/log", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
     static let witnesses = (1...6).map { try! CosignatureSigner(name: "w\($0).test", privateKey: Curve25519.Signing.PrivateKey()).verifierKey }
 

@@ -3,10 +3,11 @@ import LogRelease
 import SamtykkeCore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// SPEC §5's four checks on a real log: v2 entries sealed as the broker seals them, checkpoints
 /// signed with its key, cosigned by real witnesses, followed through the log's tiles.
-@Suite struct ReleaseGateTests {
+@Suite(.sameOnEveryBackend) struct ReleaseGateTests {
     /// A granted consent with one logged fetch: the log, the consent, the gate, the fetch's claim.
     static func fetched(
         _ directory: String, witnessCount: Int = 2, witnessClock: (@Sendable () -> UInt64)? = nil, cosigners: Int? = nil

@@ -1,10 +1,11 @@
 import Foundation
 import LogRelease
 import Testing
+import TestSupport
 
 /// SPEC §5 check 4 under load: claims that arrive together go to disk together, and still each
 /// entry is released once, also when two claims for it race and after a restart.
-@Suite struct ReleaseLedgerTests {
+@Suite(.sameOnEveryBackend) struct ReleaseLedgerTests {
     @Test func releasesEachEntryOnceWhenClaimsRace() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory + "/releases"

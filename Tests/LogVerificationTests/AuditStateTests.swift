@@ -2,9 +2,10 @@ import Foundation
 import LogVerification
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// The state file between runs: round trips, and refuses to be trusted when it was tampered with.
-@Suite struct AuditStateTests {
+@Suite(.sameOnEveryBackend) struct AuditStateTests {
     static func withStatePath(_ body: (String) async throws -> Void) async throws {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("audit-state-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

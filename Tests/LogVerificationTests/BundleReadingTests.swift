@@ -1,10 +1,11 @@
 import LogVerification
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// `audit verify` reads a log as C2SP entry bundles, and only when those do not lead to the signed
 /// root reads its pages, which name the entry at fault. 600 entries: two full bundles, one partial.
-@Suite struct BundleReadingTests {
+@Suite(.sameOnEveryBackend) struct BundleReadingTests {
     static func verify(_ log: InMemoryLog) async throws -> LogVerificationResult {
         try await LogAuditor(source: log, pageSize: 50, bundleWindow: 2).verify(logKey: log.logKey, trusted: nil)
     }

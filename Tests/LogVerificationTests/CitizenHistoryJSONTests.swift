@@ -1,12 +1,13 @@
 import Foundation
 import SamtykkeCore
 import Testing
+import TestSupport
 @testable import LogVerification
 
 /// The citizen's history written and read by hand (issue 27 point 7) is what `JSONEncoder` and
 /// `JSONDecoder` made of it: the same state after a round trip, older state files still read, and
 /// the same `--json` entries.
-@Suite struct CitizenHistoryJSONTests {
+@Suite(.sameOnEveryBackend) struct CitizenHistoryJSONTests {
     /// Alice's state after a first run, with entries of every kind the history holds (forgotten,
     /// opened, no actor) and one whose text needs escapes, which the fast reader leaves to the decoder.
     static func state(escaped: Bool) async throws -> CitizenLogState {

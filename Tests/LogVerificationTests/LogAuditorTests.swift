@@ -2,10 +2,11 @@ import Foundation
 import LogVerification
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// Every way of editing a log's rows is caught and blamed on its first bad index, across page
 /// boundaries (page size 7 here, so a few dozen entries span several pages).
-@Suite struct LogAuditorTests {
+@Suite(.sameOnEveryBackend) struct LogAuditorTests {
     static let pageSize = 7
 
     static func verify(_ log: InMemoryLog, trusted: AuditState? = nil) async throws -> LogVerificationResult {

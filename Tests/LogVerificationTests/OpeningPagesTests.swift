@@ -3,11 +3,12 @@ import LogVerification
 import SamtykkeCore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// An auditor's pass asks for openings three entry bundles at a time (issue 27 point 7), and each
 /// bundle still finds all of its own: across a page's edge, and where a forgotten consent's
 /// entries have none.
-@Suite struct OpeningPagesTests {
+@Suite(.sameOnEveryBackend) struct OpeningPagesTests {
     /// The log's openings, counting the requests for them.
     struct CountingOpenings: AuditorOpeningSource {
         let log: SealedLog

@@ -3,10 +3,11 @@ import LogVerification
 import SamtykkeCore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// `audit verify` with no key reads a log that went on in v2 as one tree, and checks the public
 /// invariants of its v2 entries (SPEC §4), whether it reads entry bundles or pages.
-@Suite struct PublicInvariantsAuditTests {
+@Suite(.sameOnEveryBackend) struct PublicInvariantsAuditTests {
     static let start = Date(timeIntervalSince1970: 1_796_552_130)
 
     /// v2 leaves of one consent, from index `first` on, one a minute.

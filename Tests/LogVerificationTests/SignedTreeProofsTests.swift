@@ -1,10 +1,11 @@
 import LogVerification
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// Proofs about any tree size are tied to the one signed checkpoint, and a log serving wrong
 /// proofs or entries is caught.
-@Suite struct SignedTreeProofsTests {
+@Suite(.sameOnEveryBackend) struct SignedTreeProofsTests {
     static func proofs(_ log: InMemoryLog) throws -> SignedTreeProofs<InMemoryLog> {
         SignedTreeProofs(source: log, checkpoint: try Checkpoint.open(log.signedNote, verifier: NoteVerifier(verifierKey: log.logKey)))
     }

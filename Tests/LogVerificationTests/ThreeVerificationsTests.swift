@@ -4,11 +4,12 @@ import LogVerification
 import SamtykkeCore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// The three ways to verify the log (SPEC §4), each trusting less: anyone's from the public log,
 /// an auditor's with every opening, a citizen's with their own key and openings. Each passes on an
 /// honest log and fails on its own tampering.
-@Suite struct ThreeVerificationsTests {
+@Suite(.sameOnEveryBackend) struct ThreeVerificationsTests {
     static func audit(_ log: SealedLog, openings: Bool, withheld: Set<UInt64> = []) async throws -> LogVerificationResult {
         var source = log
         source.log.withheldBundles = withheld

@@ -1,8 +1,9 @@
 @testable import MockTaxAgency
 import Testing
+import TestSupport
 
 /// The agency's own record of what reached it stays bounded however long it runs.
-@Suite("AgencyTraffic")
+@Suite("AgencyTraffic", .sameOnEveryBackend)
 struct AgencyTrafficTests {
     @Test("counts every request but keeps only the latest tokens, oldest first")
     func keepsTheLatestTokens() {

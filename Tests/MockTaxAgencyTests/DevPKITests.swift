@@ -8,7 +8,7 @@ import SamtykkeJOSE
 import TestSupport
 import Testing
 
-@Suite("DevPKI")
+@Suite("DevPKI", .sameOnEveryBackend)
 struct DevPKITests {
     @Test("makes every file, keys 0600 in a 0700 directory, and leaves nothing else behind")
     func filesAndModes() async throws {

@@ -10,7 +10,7 @@ import SamtykkeJOSE
 import TestSupport
 import Testing
 
-@Suite("Mock tax agency over mutual TLS", .timeLimit(.minutes(1)))
+@Suite("Mock tax agency over mutual TLS", .timeLimit(.minutes(1)), .sameOnEveryBackend)
 struct MockTaxAgencyTests {
     static let marius = "02879423174"
     /// No 2025 assessment.

@@ -4,7 +4,7 @@ import SamtykkeCore
 import TestSupport
 import Testing
 
-@Suite("Fixtures")
+@Suite("Fixtures", .sameOnEveryBackend)
 struct PeopleFixturesTests {
     @Test("--fixtures names the folder or the file: SPEC §7 writes `--fixtures Fixtures`")
     func theFolderOrItsFile() throws {

@@ -12,7 +12,7 @@ import TransparencyLog
 
 /// With a log policy, the agency's `/readyz` tells whether it still releases: once its monitor found
 /// the broker's log forked or shrunk (state it keeps across restarts), 503 with the reason.
-@Suite("The agency's readiness with a log policy", .timeLimit(.minutes(1)))
+@Suite("The agency's readiness with a log policy", .timeLimit(.minutes(1)), .sameOnEveryBackend)
 struct ReleaseReadinessTests {
     struct NoLog: TileFetcher {
         func fetch(_ path: String) async throws -> [UInt8]? { nil }

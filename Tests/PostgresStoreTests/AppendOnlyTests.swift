@@ -6,7 +6,7 @@ import TestSupport
 
 /// The database itself refuses to rewrite the log, whoever asks: these run raw SQL, as an operator
 /// (or an attacker with the broker's credentials) could.
-@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct AppendOnlyTests {
     let fixtures = Fixtures()
     let refused = Fixtures.appendOnlyRefusal

@@ -8,7 +8,7 @@ import TransparencyLog
 
 /// Two broker instances on one database: two stores (two pools), each with its own `LogSequencer`,
 /// committing at once. The head lock must keep one dense log and one tree between them.
-@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct ConcurrentCommitTests {
     let fixtures = Fixtures()
 

@@ -1,7 +1,9 @@
 @testable import PostgresStore
 import Testing
+import TestSupport
 
 /// `--database` takes exactly `postgres://USER[:PASS]@HOST:PORT/DB`; needs no server.
+@Suite(.sameOnEveryBackend)
 struct DatabaseURLTests {
     @Test func theDocumentedFormParses() throws {
         #expect(try DatabaseURL(parsing: "postgres://samtykke:s3cret@db.internal:5432/samtykke")

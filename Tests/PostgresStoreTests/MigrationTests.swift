@@ -5,7 +5,7 @@ import SamtykkeStore
 import Testing
 import TestSupport
 
-@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct MigrationTests {
     @Test func migratingAgainChangesNothing() async throws {
         try await PostgresTestDatabase.withFresh { url in

@@ -8,7 +8,7 @@ import TestSupport
 
 /// A transaction PostgreSQL aborts as a serialization failure or a deadlock victim runs again; any
 /// other failure, and one that keeps failing, reaches the caller with its SQLSTATE.
-@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)))
+@Suite(.enabled(if: PostgresTestDatabase.isConfigured, Comment(rawValue: PostgresTestDatabase.skipReason)), .sameOnEveryBackend)
 struct TransactionRetryTests {
     /// Raises `state` the first `failures` times it runs, inserting a row each time first (which
     /// the rollback must take back).

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 @testable import SQLiteStore
 
 /// What the schema costs each write, and what v8's rewrite of its checks kept.
-@Suite struct SQLiteSchemaTests {
+@Suite(.sameOnEveryBackend) struct SQLiteSchemaTests {
     /// No insert or update of any table builds a temporary b-tree (`OpenEphemeral`) to check a row:
     /// SQLite does that for every `IN (...)` of three or more values in a CHECK or a partial index.
     @Test func noWriteOfAnyTableBuildsATemporaryTable() throws {

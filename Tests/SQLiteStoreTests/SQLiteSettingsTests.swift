@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 @testable import SQLiteStore
 
 /// The settings the log's durability and the bundle path's speed rest on, read back from each kind of connection.
-@Suite struct SQLiteSettingsTests {
+@Suite(.sameOnEveryBackend) struct SQLiteSettingsTests {
     @Test func everyConnectionIsFullySynchronousAndReadsWithoutMappingTheFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-settings-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

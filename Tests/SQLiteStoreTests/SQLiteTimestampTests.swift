@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 @testable import SQLiteStore
 
 /// Rows written with `SQLiteTimestamp` and rows written by GRDB's own `Date` encoding share
 /// columns that SQL compares as text (`requestExpiresAt <= ?`): the two must agree to the character.
-@Suite struct SQLiteTimestampTests {
+@Suite(.sameOnEveryBackend) struct SQLiteTimestampTests {
     static func grdb(_ date: Date) -> String {
         String.fromDatabaseValue(date.databaseValue)!
     }

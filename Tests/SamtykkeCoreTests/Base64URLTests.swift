@@ -2,10 +2,11 @@ import Foundation
 import SamtykkeCore
 import SeededRandom
 import Testing
+import TestSupport
 
 /// base64url as RFC 4648 §5 and RFC 7515 §2 define it: Foundation's base64 with `-` and `_` for `+`
 /// and `/`, no padding, and nothing else accepted.
-@Suite struct Base64URLTests {
+@Suite(.sameOnEveryBackend) struct Base64URLTests {
     @Test func itIsBase64WithTheURLAlphabetAndNoPadding() {
         var random = SeededGenerator(seed: 4648)
         for length in 0..<200 {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import SamtykkeCore
+import TestSupport
 
-@Suite struct ConsentIDTests {
+@Suite(.sameOnEveryBackend) struct ConsentIDTests {
     /// RFC 9562 §5.7: the Unix milliseconds in the first 48 bits, version 7, variant 10.
     @Test func aNewIdIsAVersion7UUIDOfItsMoment() throws {
         // 2026-12-01T12:00:00.123Z

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 @testable import SamtykkeCore
 
-@Suite struct ConsentStateMachineTests {
+@Suite(.sameOnEveryBackend) struct ConsentStateMachineTests {
     static let legal: [ConsentStatus: [ConsentEvent: ConsentStatus]] = [
         .pending: [.grant: .active, .deny: .denied, .expire: .expired, .withdraw: .withdrawn],
         .active: [.revoke: .revoked, .expire: .expired, .exhaust: .exhausted, .withdraw: .withdrawn],

@@ -1,8 +1,9 @@
 import SamtykkeCore
 import Testing
+import TestSupport
 
 /// A purpose must read the same on the citizen's screen as it did to the broker that checked it.
-@Suite struct FreeTextTests {
+@Suite(.sameOnEveryBackend) struct FreeTextTests {
     static func purpose(_ text: String) throws(DomainError) -> Purpose {
         try Purpose(code: "loan-application", text: text)
     }

@@ -1,7 +1,8 @@
 import SamtykkeCore
 import Testing
+import TestSupport
 
-@Suite struct HexTests {
+@Suite(.sameOnEveryBackend) struct HexTests {
     @Test func everyByteIsItsTwoLowerCaseDigits() {
         let bytes = (0...255).map(UInt8.init)
         let expected = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()

@@ -1,11 +1,12 @@
 import Foundation
 import SeededRandom
 import Testing
+import TestSupport
 @testable import SamtykkeCore
 
 /// The one-pass leaf check must never vouch for a leaf the full parse refuses, must vouch for what
 /// the broker writes, and must leave everything else to the full parse.
-@Suite struct LeafScannerTests {
+@Suite(.sameOnEveryBackend) struct LeafScannerTests {
     static let consent = ConsentID(UUID(uuidString: "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b")!)
     static let person = try! PersonID("14830351257")
     static let bank = try! OrgNumber("986352325")

@@ -2,12 +2,13 @@ import CanonicalJSON
 import Foundation
 import SeededRandom
 import Testing
+import TestSupport
 @testable import SamtykkeCore
 
 /// Openings read in one pass (issue 27 point 7): the pass must read what the broker writes as the
 /// full parse reads it, keep bytes that are exactly the canonical ones the commitment hashes, and
 /// never vouch for bytes the full parse refuses or would write differently.
-@Suite struct OpeningScannerTests {
+@Suite(.sameOnEveryBackend) struct OpeningScannerTests {
     typealias Shapes = LeafScannerTests
 
     /// Every private part the broker writes: each v1 shape's event, the v2 types, a bundle that

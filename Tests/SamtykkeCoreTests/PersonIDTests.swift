@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 @testable import SamtykkeCore
 
-@Suite struct PersonIDTests {
+@Suite(.sameOnEveryBackend) struct PersonIDTests {
     static let checkDigits = DomainError.invalid("personId", "check digits do not match")
 
     // Synthetic numbers (month + 80) computed by hand from the mod-11 weights.

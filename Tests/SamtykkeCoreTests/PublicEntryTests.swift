@@ -2,11 +2,12 @@ import CanonicalJSON
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 @testable import SamtykkeCore
 
 /// The v2 public entry (SPEC §4): its derivations against the README's worked example (computed
 /// with Python's hashlib and hmac, not with this code), its one canonical form, and its opening.
-@Suite struct PublicEntryTests {
+@Suite(.sameOnEveryBackend) struct PublicEntryTests {
     static let consent = ConsentID(UUID(uuidString: "0192f0c4-7a1e-7b3c-9d2e-5f6a7b8c9d0e")!)
     static let person = try! PersonID("14830351257")
     static let bank = try! OrgNumber("986352325")

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import SamtykkeCore
+import TestSupport
 
 /// SPEC §4's public invariants, from public entries alone: an honest history passes, and each
 /// kind of history the broker never writes is refused at its entry, naming the rule.
-@Suite struct PublicInvariantsTests {
+@Suite(.sameOnEveryBackend) struct PublicInvariantsTests {
     static let start = Date(timeIntervalSince1970: 1_796_552_130)
     static let validUntil = start.addingTimeInterval(10 * 86_400)
 

@@ -1,8 +1,9 @@
 import Foundation
 import SamtykkeCore
 import Testing
+import TestSupport
 
-@Suite struct RFC3339Tests {
+@Suite(.sameOnEveryBackend) struct RFC3339Tests {
     @Test("times that name a real moment are read, with any offset and fraction", arguments: [
         ("2026-02-28T23:59:59Z", 1_772_323_199.0),
         ("2028-02-29T12:00:00.250Z", 1_835_438_400.25),

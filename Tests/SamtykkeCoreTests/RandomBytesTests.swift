@@ -1,7 +1,8 @@
 import SamtykkeCore
 import Testing
+import TestSupport
 
-@Suite struct RandomBytesTests {
+@Suite(.sameOnEveryBackend) struct RandomBytesTests {
     /// Every byte of every length, whole words or not, varies: each bit is seen set and clear over a
     /// few hundred draws, so no byte is left zero or copied from another draw's word.
     @Test(arguments: [1, 5, 8, 16, 24, 32, 33])

@@ -1,8 +1,9 @@
 import Foundation
 import SamtykkeCore
 import Testing
+import TestSupport
 
-@Suite struct RandomUUIDTests {
+@Suite(.sameOnEveryBackend) struct RandomUUIDTests {
     /// RFC 9562 §5.4: version 4 in the high nibble of byte 6, variant 10 in the top bits of byte 8,
     /// and the other 122 bits random: every bit that may vary does, over a few thousand.
     @Test func itIsAVersion4UUIDWithEveryOtherBitRandom() {

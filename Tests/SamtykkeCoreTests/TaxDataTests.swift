@@ -1,8 +1,9 @@
 import CanonicalJSON
 import SamtykkeCore
 import Testing
+import TestSupport
 
-@Suite struct TaxDataTests {
+@Suite(.sameOnEveryBackend) struct TaxDataTests {
     static let person = try! PersonID("24859045681")
 
     static func data(wages: Int = 612_000, net: Int = -1_200) -> TaxData {

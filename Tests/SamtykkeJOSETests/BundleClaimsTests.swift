@@ -8,7 +8,7 @@ import Testing
 
 /// The bundle's payload is written by hand (`BundleClaims.payload()`), not by `JSONEncoder`: it must
 /// say exactly what the claims say, in the JSON a bank's `Codable` or JOSE library reads back.
-@Suite struct BundleClaimsTests {
+@Suite(.sameOnEveryBackend) struct BundleClaimsTests {
     static let now = Date(timeIntervalSince1970: 1_900_000_000)
     static let person = try! PersonID("24859045681")
 

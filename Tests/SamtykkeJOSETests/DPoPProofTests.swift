@@ -2,10 +2,11 @@ import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
 import Testing
+import TestSupport
 
 /// `htu` as RFC 9449 §4.3 compares it: the request's URL as the broker spells it is taken as it is,
 /// and any other spelling only once both are normalised.
-@Suite struct DPoPProofTests {
+@Suite(.sameOnEveryBackend) struct DPoPProofTests {
     static let now = Date(timeIntervalSince1970: 1_900_000_000)
     static let url = "https://broker.example/v1/consents/~a"
     let bank = BankKeySigner(org: try! OrgNumber("923609016"))
@@ -34,7 +35,7 @@ import Testing
 }
 
 /// A proof is a compact JWS of exactly three parts, the signature not empty.
-@Suite struct DPoPProofShapeTests {
+@Suite(.sameOnEveryBackend) struct DPoPProofShapeTests {
     let bank = BankKeySigner(org: try! OrgNumber("923609016"))
 
     @Test func onlyThreePartsWithASignatureAreAProof() async throws {

@@ -3,10 +3,11 @@ import Foundation
 import SamtykkeCore
 import SamtykkeJOSE
 import Testing
+import TestSupport
 
 /// The ID token rules beyond the signature, each against a token signed with a throwaway P-256 key
 /// that differs from an accepted one in that rule alone.
-@Suite struct IDTokenVerifierTests {
+@Suite(.sameOnEveryBackend) struct IDTokenVerifierTests {
     static let issuer = "https://idp.test.invalid"
     static let audience = "samtykke-broker"
     static let pid = "14830351257"

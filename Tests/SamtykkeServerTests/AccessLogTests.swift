@@ -10,7 +10,7 @@ import Testing
 /// What an operator reads: one access line per request (route pattern, status, duration, request id,
 /// caller kind), the request id in the `Request-Id` header and in every problem document, one line
 /// per log entry, and `--log-format json` as one JSON object per line.
-@Suite struct AccessLogTests {
+@Suite(.sameOnEveryBackend) struct AccessLogTests {
     /// Serves the parties' broker through an application logging into `logger`.
     static func serve<T: Sendable>(
         logger: Logger,

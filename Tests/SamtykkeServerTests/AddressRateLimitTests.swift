@@ -4,11 +4,12 @@ import Hummingbird
 import HummingbirdTesting
 import SamtykkeServer
 import Testing
+import TestSupport
 
 /// Requests that do not authenticate are limited per address before any credential is looked at.
 /// The router test client has no socket, so every request it sends comes from the same (absent)
 /// address: one client, as an attacker with one address is. Live requests come from 127.0.0.1.
-@Suite struct AddressRateLimitTests {
+@Suite(.sameOnEveryBackend) struct AddressRateLimitTests {
     static let forged = "sbk_0123456789abcdef.AAAA"
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 

@@ -1,10 +1,11 @@
 import Foundation
 import SamtykkeStore
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// An auditor's key, revoked by `samtykke auditor revoke`, is refused within a second, as a bank's is.
-@Suite struct AuditorRevocationTests {
+@Suite(.sameOnEveryBackend) struct AuditorRevocationTests {
     @Test func aRevokedAuditorKeyIsRefusedWithinASecond() async throws {
         let harness = try await RouterHarness.make()
         let key = try await harness.store.addAuditor(name: "Finanstilsynet", now: Date())

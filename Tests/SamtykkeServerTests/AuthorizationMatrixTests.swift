@@ -6,7 +6,7 @@ import Testing
 
 /// Every route × every kind of caller, with the status each must get. The rows are checked against
 /// the router's own list of routes, so a route added without deciding who may call it fails here.
-@Suite struct AuthorizationMatrixTests {
+@Suite(.sameOnEveryBackend) struct AuthorizationMatrixTests {
     enum Who: String, CaseIterable, Sendable {
         case nobody, unknownKey, bankA, bankB, citizenX, citizenY, auditor
 

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// The bank's own acts on its consents: withdrawal, and paging through what it asked for.
-@Suite(.serialized) struct BankConsentsTests {
+@Suite(.serialized, .sameOnEveryBackend) struct BankConsentsTests {
     @Test func aBankWithdrawsItsOwnPendingOrActiveConsentOnce() async throws {
         try await AuthorizationParties.run { parties in
             let bank = parties.caller(parties.bankA)

@@ -1,11 +1,12 @@
 import Foundation
 import SamtykkeAPI
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// The bundle answer is written by hand for speed; it must be the bytes every other answer's
 /// encoder writes, so banks that compare or hash answers see no difference.
-@Suite struct BundleAnswerJSONTests {
+@Suite(.sameOnEveryBackend) struct BundleAnswerJSONTests {
     @Test func itIsWhatJSONIOWritesWhateverTheStringsHold() throws {
         let answer = BundleAnswer(
             bundle: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln",

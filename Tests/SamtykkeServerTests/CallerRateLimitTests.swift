@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import SamtykkeServer
 import Testing
+import TestSupport
 
 /// Each authenticated caller has its own bucket: banks and citizens at `limits.rate`, auditors, who
 /// read the whole log, at `limits.auditRate`.
-@Suite struct CallerRateLimitTests {
+@Suite(.sameOnEveryBackend) struct CallerRateLimitTests {
     @Test func auditorsAndBanksHaveTheirOwnBuckets() async throws {
         var made = try await RouterHarness.make()
         // Buckets that do not refill during the test, however slow the machine.

@@ -7,10 +7,11 @@ import SamtykkeJOSE
 import SamtykkeServer
 import SamtykkeStore
 import Testing
+import TestSupport
 
 /// The session exchange `samtykke login` uses (SPEC §2b): which provider to log in with, an ID token
 /// traded for a session, the session on every citizen route, and logout.
-@Suite struct CitizenSessionTests {
+@Suite(.sameOnEveryBackend) struct CitizenSessionTests {
     @Test func theCLIIsToldTheProviderAndClientOnlyWhenTheBrokerHasOne() async throws {
         var harness = try await RouterHarness.make()
         try await harness.test { client in

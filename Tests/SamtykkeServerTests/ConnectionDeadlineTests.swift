@@ -7,12 +7,13 @@ import NIOPosix
 import SamtykkeCore
 import SamtykkeServer
 import Testing
+import TestSupport
 
 /// Slowloris and friends, on a real socket on 127.0.0.1: a client that sends half a head, trickles a
 /// body or sends nothing loses its connection at the deadline for that part, beyond the connection
 /// cap new connections wait until one is given back, while requests in hand go on, and one address
 /// flooding the broker from 127.0.0.2 holds no more than its own allowance.
-@Suite struct ConnectionDeadlineTests {
+@Suite(.sameOnEveryBackend) struct ConnectionDeadlineTests {
     static let long = Duration.seconds(30)
 
     /// Event loops of their own for these brokers and their bare connections: deadlines are timers

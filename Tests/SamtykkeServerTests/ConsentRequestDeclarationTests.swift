@@ -3,11 +3,12 @@ import Foundation
 import SamtykkeAPI
 import SamtykkeCore
 import Testing
+import TestSupport
 
 /// The consent request is declared once (SamtykkeAPI's `ConsentRequest`, which the broker decodes
 /// every request through) and described once (`openapi.json`): the two name the same members, the
 /// same required ones, of the same JSON types, and refuse the same unknown ones.
-@Suite struct ConsentRequestDeclarationTests {
+@Suite(.sameOnEveryBackend) struct ConsentRequestDeclarationTests {
     static let document: JSONValue = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/SamtykkeServer/openapi.json")

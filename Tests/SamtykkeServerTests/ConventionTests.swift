@@ -4,11 +4,12 @@ import Hummingbird
 import HummingbirdTesting
 import SamtykkeServer
 import Testing
+import TestSupport
 
 /// The conventions integration teams know from other APIs (issue 31): `Location` on a 201, a
 /// replayed idempotent answer that says so, the caller's rate limit in every answer and
 /// `Retry-After` on every 429, and a `next` cursor on the events feed.
-@Suite struct ConventionTests {
+@Suite(.sameOnEveryBackend) struct ConventionTests {
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
     static let policy = HTTPField.Name("RateLimit-Policy")!
     static let rateLimit = HTTPField.Name("RateLimit")!

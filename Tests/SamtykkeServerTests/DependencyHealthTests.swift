@@ -2,11 +2,12 @@ import Logging
 import Metrics
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import SamtykkeServer
 
 /// What `/readyz` and the log say about a dependency when words about it arrive out of order.
-@Suite struct DependencyHealthTests {
+@Suite(.sameOnEveryBackend) struct DependencyHealthTests {
     /// The database comes up while a background check is in flight: the check was asked before the
     /// migrations finished and answers "not migrated", after they reported the database available.
     /// That older word must not undo the newer one, or the log shows an outage that never was (a

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// `GET /v1/events`: every change of the bank's consents, oldest first, and nothing of anyone else's.
-@Suite(.serialized) struct EventFeedTests {
+@Suite(.serialized, .sameOnEveryBackend) struct EventFeedTests {
     @Test func theFeedCarriesEveryChangeOfTheBanksOwnConsentsInLogOrder() async throws {
         try await AuthorizationParties.run { parties in
             let bank = parties.caller(parties.bankA)

@@ -6,10 +6,11 @@ import SamtykkeCore
 import SamtykkeServer
 import SamtykkeStore
 import Testing
+import TestSupport
 
 /// The hand-off (SPEC §2b): a consent's `redirectUrl` must be one its bank registered, byte for
 /// byte, and every consent answer carries the page to send the citizen to.
-@Suite struct HandOffTests {
+@Suite(.sameOnEveryBackend) struct HandOffTests {
     static func request(redirectUrl: String) throws -> [UInt8] {
         var object = try #require(try JSONSerialization.jsonObject(with: Data(RouterHarness.request())) as? [String: Any])
         object["redirectUrl"] = redirectUrl

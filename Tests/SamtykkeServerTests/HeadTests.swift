@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 /// HEAD on every GET route answers what GET would, headers and status alike, without the body
 /// (RFC 9110 §9.3.2); refusals too, since a body after a HEAD answer would be read as the next answer.
-@Suite struct HeadTests {
+@Suite(.sameOnEveryBackend) struct HeadTests {
     @Test func headAnswersLikeGetWithoutTheBody() async throws {
         let harness = try await RouterHarness.make()
         try await harness.test { client in

@@ -4,11 +4,12 @@ import SamtykkeCore
 import SamtykkeJOSE
 import SamtykkeServer
 import Testing
+import TestSupport
 
 /// ID tokens made by hand, byte by byte, each wrong in exactly one way a forger or a confused
 /// provider could try. The broker must answer every one with a 401 problem document; the same
 /// recipe without the flaw must get in, so each refusal is for that flaw alone.
-@Suite struct IDTokenForgeryTests {
+@Suite(.sameOnEveryBackend) struct IDTokenForgeryTests {
     enum Forgery: String, CaseIterable, Sendable {
         case wrongSignature, algNone, hs256SignedWithThePublicKey, expired, notYetValid, wrongIssuer
         case wrongAudience, acrTooLow, acrMissing, pidMissing, pidInvalid, algorithmNotTheKeys

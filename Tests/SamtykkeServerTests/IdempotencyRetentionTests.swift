@@ -7,6 +7,7 @@ import SamtykkeServer
 import SamtykkeStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A clock the test moves, for the broker's `clock`.
 final class MovableClock: Sendable {
@@ -21,7 +22,7 @@ final class MovableClock: Sendable {
 
 /// What an `Idempotency-Key` keeps, how long, and that a bundle kept for a retry is never handed
 /// out once the consent has ended.
-@Suite struct IdempotencyRetentionTests {
+@Suite(.sameOnEveryBackend) struct IdempotencyRetentionTests {
     static let keyHeader = HTTPField.Name("Idempotency-Key")!
 
     /// The harness on a clock the test moves.

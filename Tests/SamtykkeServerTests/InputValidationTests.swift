@@ -7,7 +7,7 @@ import Testing
 /// Bad input of every kind gets a 4xx problem document that names the field at fault: bodies field by
 /// field, query parameters, bodies where none belong, oversized, deep and mistyped bodies, malformed
 /// Authorization headers and oversized headers.
-@Suite struct InputValidationTests {
+@Suite(.sameOnEveryBackend) struct InputValidationTests {
     /// One change to an otherwise valid consent request, and the field the refusal must name.
     struct BodyCase: Sendable {
         let field: String

@@ -8,7 +8,7 @@ import Testing
 /// included (whose paths would hold national identity numbers: it logs route patterns), never holds a
 /// national identity number, an ID token, an API key, any other JWT (consent tokens, bundles) or
 /// any private key's material.
-@Suite struct LogRedactionTests {
+@Suite(.sameOnEveryBackend) struct LogRedactionTests {
     /// Every private key the broker holds (bundles, the log, and the ID provider it trusts) as it
     /// could show up in text: its PEM's base64 lines, and the raw scalar in base64 and hex (a
     /// reflected struct would print bytes, not PEM).

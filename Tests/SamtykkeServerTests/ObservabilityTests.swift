@@ -3,11 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 /// What an operator's tools read from the router: `/metrics` as Prometheus users expect it (HELP
 /// and TYPE on every family, `process_*`, build info, the dependency gauges), a 405 counted under
 /// its route, `/readyz`'s body, and the request id a caller sent carried through.
-@Suite struct ObservabilityTests {
+@Suite(.sameOnEveryBackend) struct ObservabilityTests {
     static func scrape(_ client: some TestClientProtocol) async throws -> String {
         let answer = try await client.send(.get, "/metrics")
         #expect(answer.status == .ok)

@@ -5,7 +5,7 @@ import Testing
 /// The broker's real answers match what `openapi.json` declares for them, checked by Python's
 /// reference JSON Schema validator: on the router over an in-memory store, since what is checked is
 /// HTTP behaviour. The document's own validity and examples are `OpenAPIDocumentTests`.
-@Suite struct OpenAPIAnswerTests {
+@Suite(.sameOnEveryBackend) struct OpenAPIAnswerTests {
     static let document = TestFiles.packageRoot.appendingPathComponent("Sources/SamtykkeServer/openapi.json")
 
     /// Real answers for every route, errors included, checked by Python's `jsonschema` against the

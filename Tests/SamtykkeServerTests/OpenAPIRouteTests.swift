@@ -8,7 +8,7 @@ import Testing
 /// committed; every problem type listed and resolving to a page; tiles under their percent-encoded
 /// index as generated clients send them. (That real answers match the schemas, and that generated
 /// clients work, is IntegrationTests' `OpenAPIDocumentTests`.)
-@Suite struct OpenAPIRouteTests {
+@Suite(.sameOnEveryBackend) struct OpenAPIRouteTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let committed = root.appendingPathComponent("Sources/SamtykkeServer/openapi.json")
 

@@ -10,10 +10,11 @@ import SamtykkeCore
 import SamtykkeStore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// Who gets what of v2 entries (SPEC §2, §4): openings and subject keys, receipts with openings,
 /// and entry bundles public while they hold only v2 entries.
-@Suite struct OpeningsRouteTests {
+@Suite(.sameOnEveryBackend) struct OpeningsRouteTests {
     /// A consent (of two uses) asked for, granted and used once: entries 0 (requested), 1 (granted), 2 (bundle.issued).
     func used(_ harness: RouterHarness, _ client: any TestClientProtocol, token: String) async throws -> (id: String, grant: TestResponse, bundle: TestResponse) {
         let created = try await client.send(.post, "/v1/consents", bearer: harness.bankKey, body: RouterHarness.request())

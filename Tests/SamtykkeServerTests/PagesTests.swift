@@ -8,6 +8,7 @@ import SamtykkeJOSE
 @testable import SamtykkeServer
 import SamtykkeStore
 import Testing
+import TestSupport
 
 /// An OpenID provider in the test's hands: the codes it will redeem and the ID token each gives,
 /// once; and what the broker sent it.
@@ -61,7 +62,7 @@ extension TestResponse {
     var location: String { headers[.location] ?? "" }
 }
 
-@Suite struct PagesTests {
+@Suite(.sameOnEveryBackend) struct PagesTests {
     static let clientID = "samtykke-broker"
 
     struct Setup {

@@ -1,8 +1,9 @@
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// The token bucket behind every rate limit, on a clock the test moves.
-@Suite struct RateLimiterTests {
+@Suite(.sameOnEveryBackend) struct RateLimiterTests {
     @Test func aRuleCannotHoldAZeroNegativeOrEndlessRate() {
         for value: Double in [0, -1, -0.0, .nan, .infinity, -.infinity] {
             #expect(RateLimiter.Rule.Amount(value) == nil, "\(value)")

@@ -2,10 +2,11 @@ import Synchronization
 import SamtykkeCore
 import SamtykkeStore
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// An accepted key is looked up once per lifetime; a refused one every time; a stale one again.
-@Suite struct RecentKeysTests {
+@Suite(.sameOnEveryBackend) struct RecentKeysTests {
     final class Lookups: Sendable {
         let count = Atomic<Int>(0)
         let answer: Principal?

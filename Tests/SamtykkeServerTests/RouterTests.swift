@@ -12,9 +12,10 @@ import SamtykkeApp
 import SamtykkeStore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// Routes, authorization and problem documents through the real router, on an in-memory store.
-@Suite struct RouterTests {
+@Suite(.sameOnEveryBackend) struct RouterTests {
     @Test func aBankAsksTheCitizenGrantsAndTheBankGetsAReceiptedBundle() async throws {
         let harness = try await RouterHarness.make()
         let token = try await harness.citizenToken()
@@ -223,7 +224,7 @@ import TransparencyLog
 }
 
 /// Key rotation: a bundle signed before the bundle-signing key changed still verifies after it.
-@Suite struct KeyRotationTests {
+@Suite(.sameOnEveryBackend) struct KeyRotationTests {
     @Test func aBundleSignedBeforeARotationVerifiesAfterIt() async throws {
         let before = try await RouterHarness.make()
         let token = try await before.citizenToken()

@@ -6,10 +6,11 @@ import Logging
 import SamtykkeStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A store that refuses its schema (tables restored without their migration rows) is not asked again
 /// every second: the broker logs what is wrong once and stays unready, `/readyz` naming the database.
-@Suite struct StorePreparationTests {
+@Suite(.sameOnEveryBackend) struct StorePreparationTests {
     final class Lines: Sendable {
         private let lines = Mutex<[String]>([])
         func append(_ line: String) { lines.withLock { $0.append(line) } }

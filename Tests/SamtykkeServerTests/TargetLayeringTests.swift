@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The HTTP target links no transport and no database (issue 25): everything it depends on, however
 /// indirectly, is read from Package.swift, and neither those targets' manifests nor their sources may
 /// reach libcurl, GRDB or postgres-nio. A background job that needs one lives in a target of its own
 /// that the composition root wires in.
-@Suite struct TargetLayeringTests {
+@Suite(.sameOnEveryBackend) struct TargetLayeringTests {
     static let forbiddenTargets: Set<String> = ["CurlHTTP", "CCurl", "Witness"]
     static let forbiddenPackages: Set<String> = ["GRDB.swift", "postgres-nio"]
     static let forbiddenImports: Set<String> = ["CurlHTTP", "CCurl", "GRDB", "PostgresNIO", "Witness"]

@@ -9,6 +9,7 @@ import SamtykkeApp
 @testable import SamtykkeServer
 import SamtykkeStore
 import Testing
+import TestSupport
 
 /// Compact JWS made by hand, so a test can put into a header or the claims whatever a bad client would.
 struct HandJWS {
@@ -94,7 +95,7 @@ extension TestClientProtocol {
     }
 }
 
-@Suite struct TokenTests {
+@Suite(.sameOnEveryBackend) struct TokenTests {
     let bank = KeyBank(org: try! OrgNumber("923609016"))
     let other = KeyBank(org: try! OrgNumber("918713867"))
 

@@ -1,12 +1,13 @@
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import SamtykkeServer
 
 /// A background service's stop must not wait on work that cannot be cancelled (a commit queued in
 /// the log sequencer while the database does not answer): a broker on PostgreSQL once hung in
 /// `ExpiryService` past its stop deadline right after an outage.
-@Suite struct UntilCancelledTests {
+@Suite(.sameOnEveryBackend) struct UntilCancelledTests {
     @Test func aCancelledCallerStopsWaitingForWorkThatIgnoresCancellation() async throws {
         let stuck = StuckWork()
         let caller = Task { try await untilCancelled { await stuck.run() } }

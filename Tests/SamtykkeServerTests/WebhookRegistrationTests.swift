@@ -2,11 +2,12 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// `POST/GET/DELETE /v1/webhooks`: https targets outside the broker's network, a secret shown once
 /// and kept only sealed, and each bank sees and changes only its own.
-@Suite(.serialized) struct WebhookRegistrationTests {
+@Suite(.serialized, .sameOnEveryBackend) struct WebhookRegistrationTests {
     @Test func aBankRegistersListsAndRemovesOnlyItsOwnEndpoints() async throws {
         try await AuthorizationParties.run { parties in
             let bankA = parties.caller(parties.bankA)

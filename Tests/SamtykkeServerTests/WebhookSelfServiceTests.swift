@@ -2,12 +2,13 @@ import Foundation
 import SamtykkeCore
 import SamtykkeStore
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 @testable import WebhookEngine
 
 /// A bank operating its own endpoints (SPEC §2, issue 31.4): the delivery log and redelivery, each
 /// only on its own endpoints and its own events.
-@Suite(.serialized) struct WebhookSelfServiceTests {
+@Suite(.serialized, .sameOnEveryBackend) struct WebhookSelfServiceTests {
     /// Settles every claimable delivery of bank A's endpoint with `result`; the harness's sender
     /// claims nothing (it would call a public address), so the test plays the sender.
     /// Returns when the attempts were made.

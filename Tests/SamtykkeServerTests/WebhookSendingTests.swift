@@ -1,10 +1,12 @@
 import Foundation
 import SamtykkeStore
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 @testable import WebhookEngine
 
 /// The sender's pure parts: the signature as Standard Webhooks defines it, and the retry schedule.
+@Suite(.sameOnEveryBackend)
 struct WebhookSendingTests {
     /// The example of the Standard Webhooks specification, which every library's tests use too.
     @Test func signsAsTheStandardWebhooksSpecificationsExample() throws {

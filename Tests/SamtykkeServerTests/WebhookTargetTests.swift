@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// Server-side request forgery: a webhook target is refused when any address its host has lies in
 /// a block of IANA's special-purpose registries that is not globally reachable, whichever block.
+@Suite(.sameOnEveryBackend)
 struct WebhookTargetTests {
     @Test(arguments: [
         ("0.1.2.3", "0.0.0.0/8"), ("10.200.0.1", "10.0.0.0/8"), ("100.127.255.254", "100.64.0.0/10"), ("127.0.0.1", "127.0.0.0/8"),

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SamtykkeServer
 
 /// A webhook URL is shown to operators and sent in requests as registered (SPEC §2): an absolute
 /// https URL of printable ASCII with a port in 1–65535, anything else a 400 naming `url`.
-@Suite struct WebhookURLTests {
+@Suite(.sameOnEveryBackend) struct WebhookURLTests {
     /// Each is a public address with one flaw; the same URL without it is registered.
     @Test(arguments: [
         #"https://172.32.0.1/\u001b[2J\u001b[1;1Hpwned"#,  // an escape sequence that clears the operator's terminal

@@ -4,10 +4,11 @@ import SamtykkeCore
 import SamtykkeStore
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// One contract, every backend: each test walks one behaviour of storage through the same seam the
 /// broker uses (`LogSequencer` for changes, the store protocols for reads).
-@Suite struct StoreContractTests {
+@Suite(.sameOnEveryBackend) struct StoreContractTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
     let bank = try! OrgNumber("986352325")
     let otherBank = try! OrgNumber("974760673")

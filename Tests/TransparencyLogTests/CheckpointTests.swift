@@ -1,8 +1,9 @@
 import Crypto
 import Testing
 import TransparencyLog
+import TestSupport
 
-@Suite("C2SP tlog-checkpoint")
+@Suite("C2SP tlog-checkpoint", .sameOnEveryBackend)
 struct CheckpointTests {
     /// The example body of the C2SP tlog-checkpoint specification.
     static let specBody = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"

@@ -2,11 +2,12 @@ import Crypto
 import Foundation
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// C2SP tlog-cosignature `cosignature/v1`. The known answer was computed apart from this code, with
 /// Python's `cryptography` (OpenSSL): seed 0x00…0x1f, name witness.example/w1, the tlog-checkpoint
 /// spec's example body, time 1679315147 (the time in the spec's own example cosignature).
-@Suite("C2SP tlog-cosignature")
+@Suite("C2SP tlog-cosignature", .sameOnEveryBackend)
 struct CosignatureTests {
     static let seed = Array(0..<32 as Range<UInt8>)
     static let name = "witness.example/w1"

@@ -1,8 +1,9 @@
 import Crypto
 import Testing
 import TransparencyLog
+import TestSupport
 
-@Suite("Checkpoints with the log's signature and witness cosignatures")
+@Suite("Checkpoints with the log's signature and witness cosignatures", .sameOnEveryBackend)
 struct CosignedCheckpointVerifierTests {
     let log: NoteSigner
     let first: CosignatureSigner

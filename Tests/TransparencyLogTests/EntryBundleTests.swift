@@ -1,8 +1,9 @@
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// C2SP tlog-tiles entry bundles: each entry a big-endian 16-bit length and its bytes.
-@Suite struct EntryBundleTests {
+@Suite(.sameOnEveryBackend) struct EntryBundleTests {
     static func entries(_ bundle: [UInt8], count: Int) -> [[UInt8]]? {
         bundle.withUnsafeBytes { raw in EntryBundle.entries(in: raw, count: count)?.map { Array(raw[$0]) } }
     }

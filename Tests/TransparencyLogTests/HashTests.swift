@@ -1,7 +1,8 @@
 import Testing
 import TransparencyLog
+import TestSupport
 
-@Suite("Hash")
+@Suite("Hash", .sameOnEveryBackend)
 struct HashTests {
     static let root8 = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
     static let root8Base64 = "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg="

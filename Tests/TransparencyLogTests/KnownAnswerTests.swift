@@ -1,9 +1,10 @@
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// The published answers for the classic eight-leaf tree (RFC 6962 implementations,
 /// transparency-dev/merkle), as data files under Vectors/.
-@Suite("Known answers")
+@Suite("Known answers", .sameOnEveryBackend)
 struct KnownAnswerTests {
     @Test func emptyRootAndLeafHashes() throws {
         let tree = try TestTree.load()

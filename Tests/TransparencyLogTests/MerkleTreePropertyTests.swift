@@ -1,6 +1,7 @@
 import SeededRandom
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// Proofs from `MerkleTree` over an `InMemorySubtreeStore`, checked against the literal RFC
 /// recursion and against `MerkleVerifier`, on seeded random trees.
@@ -8,7 +9,7 @@ import TransparencyLog
 /// The hot loops check with `expectEqual` and `expectRejected` rather than `#expect`, which
 /// renders both operands of every comparison (tens of microseconds each in a debug build),
 /// to keep tens of thousands of checks within the test time budget.
-@Suite("Merkle tree properties")
+@Suite("Merkle tree properties", .sameOnEveryBackend)
 struct MerkleTreePropertyTests {
     static let maximumSize = 3000
 

@@ -1,8 +1,9 @@
 import Testing
 import TransparencyLog
+import TestSupport
 
 /// Tile paths as C2SP tlog-tiles spells them, and no other spelling.
-@Suite struct TilePathTests {
+@Suite(.sameOnEveryBackend) struct TilePathTests {
     @Test func indexesAreWrittenInThreeDigitElementsAllButTheLastPrefixedWithX() throws {
         let cases: [(UInt64, Int, String)] = [
             (0, 256, "000"), (5, 256, "005"), (999, 256, "999"), (1000, 256, "x001/000"),

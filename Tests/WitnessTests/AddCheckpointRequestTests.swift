@@ -1,8 +1,9 @@
 import Testing
 import TransparencyLog
 import Witness
+import TestSupport
 
-@Suite("tlog-witness add-checkpoint bodies")
+@Suite("tlog-witness add-checkpoint bodies", .sameOnEveryBackend)
 struct AddCheckpointRequestTests {
     static let checkpoint = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\u{2014} example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
     static let proofLines = [

@@ -3,8 +3,9 @@ import Foundation
 import Testing
 import TransparencyLog
 import Witness
+import TestSupport
 
-@Suite("The witness's clock")
+@Suite("The witness's clock", .sameOnEveryBackend)
 struct WitnessClockTests {
     @Test func aTimeNoCosignatureCanHoldStoresNothing() async throws {
         try await withTemporaryDirectory { state in

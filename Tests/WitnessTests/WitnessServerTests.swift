@@ -4,9 +4,10 @@ import Foundation
 import Testing
 import TransparencyLog
 import Witness
+import TestSupport
 
 /// A real witness over HTTP, driven through `WitnessClient` on real libcurl, with an in-memory log.
-@Suite("C2SP tlog-witness over HTTP")
+@Suite("C2SP tlog-witness over HTTP", .sameOnEveryBackend)
 struct WitnessServerTests {
     /// Submits the log's current checkpoint, with proofs from the log itself.
     @discardableResult
