@@ -39,7 +39,7 @@ extension ServerProcess {
     }
 }
 
-/// The mock agency and the broker as separate processes over a fresh dev PKI, with one bank
+/// The mock agency and the broker as separate processes over a copy of the test process's dev PKI, with one bank
 /// registered: the setup of every test that must signal a real broker process.
 struct ProcessStack {
     let paths: PKIPaths

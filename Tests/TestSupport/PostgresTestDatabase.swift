@@ -27,7 +27,7 @@ public enum PostgresTestDatabase {
     public struct SQLRefused: Error, CustomStringConvertible, CustomDebugStringConvertible {
         public let sql: String
         public let message: String
-        public var description: String { "psql refused \(sql): \(message)" }
+        public var description: String { "PostgreSQL refused \(sql): \(message)" }
         public var debugDescription: String { description }
     }
 
@@ -38,7 +38,8 @@ public enum PostgresTestDatabase {
 
     /// A new database holding the schema `PostgresStore.migrate()` makes, for a test about what comes
     /// after: a copy of one migrated per test process, since migrating each new database was a quarter
-    /// of the server's work in a test run. Tests of migrating itself start from `create()`.
+    /// of the server's work in a test run. Tests of migrating itself start from `create()`. The
+    /// migrated one stays, as every test's database does, until the throwaway server goes.
     public static func createMigrated() async throws -> (name: String, url: String) {
         try await create(copying: try await migrated.value)
     }
@@ -63,9 +64,10 @@ public enum PostgresTestDatabase {
     /// Runs `sql` on a connection of its own to the server's database: creating and dropping
     /// databases, hundreds in a run, each a `psql` process before.
     private static func administer(_ sql: String) async throws {
-        guard let server = serverURL, let parts = URLComponents(string: server), let host = parts.host, let port = parts.port,
-              let user = parts.user
-        else { throw SQLRefused(sql: sql, message: skipReason) }
+        guard let server = serverURL else { throw SQLRefused(sql: sql, message: skipReason) }
+        guard let parts = URLComponents(string: server), let host = parts.host, let port = parts.port, let user = parts.user else {
+            throw SQLRefused(sql: sql, message: "\(variable) must name a user, host and port: postgres://USER@HOST:PORT/DB")
+        }
         let configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: parts.password, database: String(parts.path.dropFirst()), tls: .disable
         )
@@ -79,8 +81,8 @@ public enum PostgresTestDatabase {
         try await connection.close()
     }
 
-    /// Runs `body` with the URL of a new, empty database, and drops the database after, also when
-    /// `body` throws.
+    /// Runs `body` with the URL of a new database, empty or (`migrated`) with the schema, and drops
+    /// the database after, also when `body` throws.
     public static func withFresh<T: Sendable>(migrated: Bool = false, _ body: (String) async throws -> T) async throws -> T {
         let (name, url) = try await migrated ? createMigrated() : create()
         let result: Result<T, any Error>
