@@ -187,30 +187,28 @@ import Testing
     /// (SPEC §2a: types may grow), instead of failing as a closed enum makes them.
     @Test
     func clientsOfTwoGeneratorsBuildAndTolerateNewValues() async throws {
-        do {
-            let dir = try await Self.generated.value
-            let script = """
-            import importlib, pkgutil, sys
-            sys.path.insert(0, sys.argv[1])
-            import samtykke_client
-            for module in pkgutil.walk_packages(samtykke_client.__path__, "samtykke_client."):
-                importlib.import_module(module.name)
-            import models
-            from samtykke_client.models import Event, Problem
-            event = {"id": "evt_9", "type": "consent.amended", "timestamp": "2026-12-06T07:59:27.569Z",
-                     "data": {"consentId": "01938f4e-7d2a-7c3b-9a1e-2f4b6c8d0e1f", "status": "paused", "logIndex": 9}}
-            problem = {"type": "/problems/something-new", "title": "New", "status": 400}
-            assert Event.from_dict(event).type_ == "consent.amended"
-            assert Problem.from_dict(problem).type_ == "/problems/something-new"
-            assert models.Event.model_validate(event).type == "consent.amended"
-            models.Problem.model_validate(problem)
-            for name in ["BundleClaims", "BundleYear", "AuditReceipt", "ConsentRequest"]:
-                assert hasattr(models, name), name
-            print("both clients build")
-            """
-            let result = try await TestPython.run(["-W", "error", "-c", script, dir.path])
-            #expect(result.status == 0, "\(result.stdout + result.stderr)")
-        }
+        let dir = try await Self.generated.value
+        let script = """
+        import importlib, pkgutil, sys
+        sys.path.insert(0, sys.argv[1])
+        import samtykke_client
+        for module in pkgutil.walk_packages(samtykke_client.__path__, "samtykke_client."):
+            importlib.import_module(module.name)
+        import models
+        from samtykke_client.models import Event, Problem
+        event = {"id": "evt_9", "type": "consent.amended", "timestamp": "2026-12-06T07:59:27.569Z",
+                 "data": {"consentId": "01938f4e-7d2a-7c3b-9a1e-2f4b6c8d0e1f", "status": "paused", "logIndex": 9}}
+        problem = {"type": "/problems/something-new", "title": "New", "status": 400}
+        assert Event.from_dict(event).type_ == "consent.amended"
+        assert Problem.from_dict(problem).type_ == "/problems/something-new"
+        assert models.Event.model_validate(event).type == "consent.amended"
+        models.Problem.model_validate(problem)
+        for name in ["BundleClaims", "BundleYear", "AuditReceipt", "ConsentRequest"]:
+            assert hasattr(models, name), name
+        print("both clients build")
+        """
+        let result = try await TestPython.run(["-W", "error", "-c", script, dir.path])
+        #expect(result.status == 0, "\(result.stdout + result.stderr)")
     }
 
     /// A bank's whole flow driven by the generated client, unedited: create (with an
@@ -220,78 +218,76 @@ import Testing
     /// read back in that log, and a secret rotation.
     @Test
     func aBanksWholeFlowRunsOnTheGeneratedClient() async throws {
-        do {
-            let dir = try await Self.generated.value
-            try await AuthorizationParties.run { parties in
-                let script = """
-                import base64, json, subprocess, sys
-                out, server, key, binary, idToken, person, until, webhookURL = sys.argv[1:9]
-                sys.path.insert(0, out)
-                from samtykke_client import AuthenticatedClient
-                from samtykke_client.api.bank import create_consent, get_consent, issue_bundle, list_consents, list_events, withdraw_consent
-                from samtykke_client.api.bank import create_webhook, list_webhook_deliveries, redeliver_webhook_delivery, update_webhook
-                from samtykke_client.api.bank import rotate_webhook_secret, send_webhook_test_event
-                from samtykke_client.models import BundleClaims, Consent, ConsentPage, ConsentRequest, DeliveryPage, EventList, IssuedBundle
-                from samtykke_client.models import WebhookRequest, WebhookUpdate
-                bank = AuthenticatedClient(base_url=server, token=key)
-                webhook = create_webhook.sync(client=bank, body=WebhookRequest.from_dict({"url": webhookURL})).id
-                kept = ["consent.granted", "bundle.issued", "consent.withdrawn"]
-                assert sorted(update_webhook.sync(webhook, client=bank, body=WebhookUpdate.from_dict({"eventTypes": kept})).event_types) == sorted(kept)
-                def request(reference):
-                    return ConsentRequest.from_dict({"personId": person, "scopes": ["income", "debt"], "years": [2023, 2024],
-                        "purpose": {"code": "loan-application", "text": "Refinancing"}, "validUntil": until, "maxUses": 2, "externalReference": reference})
-                created = create_consent.sync_detailed(client=bank, body=request("loan-1"), idempotency_key="flow-1")
-                assert created.status_code == 201 and isinstance(created.parsed, Consent), created.content
-                replayed = create_consent.sync_detailed(client=bank, body=request("loan-1"), idempotency_key="flow-1")
-                assert replayed.status_code == 201 and replayed.parsed.id == created.parsed.id, replayed.content
-                assert replayed.headers.get("Idempotent-Replayed") == "true"
-                consent = created.parsed.id
-                second = create_consent.sync(client=bank, body=request("loan-2"), idempotency_key="flow-2")
-                granted = subprocess.run([binary, "consent", "grant", str(consent), "--yes", "--server", server],
-                    env={"SAMTYKKE_ID_TOKEN": idToken, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
-                assert granted.returncode == 0, granted.stderr
-                assert str(get_consent.sync(consent, client=bank).status) == "active"
-                issued = issue_bundle.sync_detailed(consent, client=bank, idempotency_key="bundle-1")
-                assert issued.status_code == 201 and isinstance(issued.parsed, IssuedBundle), issued.content
-                payload = issued.parsed.bundle.split(".")[1]
-                claims = BundleClaims.from_dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
-                assert str(claims.consent.id) == str(consent) and claims.data["2024"].income.wages >= 0, claims
-                assert issued.parsed.audit_receipt.tree_size > issued.parsed.audit_receipt.index
-                seen, after = [], None
-                while True:
-                    page = list_consents.sync(client=bank, limit=1, **({"after": after} if after else {}))
-                    assert isinstance(page, ConsentPage), page
-                    seen += [c.id for c in page.consents]
-                    if not page.next_: break
-                    after = page.next_
-                assert sorted(map(str, seen)) == sorted([str(consent), str(second.id)]), seen
-                filtered = list_consents.sync(client=bank, external_reference="loan-2")
-                assert [c.id for c in filtered.consents] == [second.id], filtered
-                withdrawn = withdraw_consent.sync(consent, client=bank)
-                assert str(withdrawn.status) == "withdrawn", withdrawn
-                events = list_events.sync(client=bank, limit=100)
-                assert isinstance(events, EventList), events
-                mine = [e.type_ for e in events.events if str(e.data.consent_id) == str(consent)]
-                assert mine == ["consent.requested", "consent.granted", "bundle.issued", "consent.withdrawn"], mine
-                deliveries = list_webhook_deliveries.sync(webhook, client=bank, limit=100)
-                assert isinstance(deliveries, DeliveryPage), deliveries
-                assert [str(d.event_type) for d in deliveries.deliveries] == ["consent.withdrawn", "bundle.issued", "consent.granted"], deliveries
-                redelivered = redeliver_webhook_delivery.sync_detailed(webhook, deliveries.deliveries[0].id, client=bank)
-                assert redelivered.status_code == 202, redelivered.content
-                tested = send_webhook_test_event.sync_detailed(webhook, client=bank)
-                assert tested.status_code == 202 and tested.parsed.event_id.startswith("evt_test_"), tested.content
-                newest = list_webhook_deliveries.sync(webhook, client=bank, limit=1).deliveries[0]
-                assert (newest.id, str(newest.event_type)) == (tested.parsed.event_id, "webhook.test"), newest
-                rotated = rotate_webhook_secret.sync(webhook, client=bank)
-                assert rotated.secret.startswith("whsec_") and rotated.previous_secret_expires_at, rotated
-                print("the flow ran")
-                """
-                let result = try await TestPython.run([
-                    "-c", script, dir.path, parties.stack.brokerURL, parties.bankA, Package.binary.path, parties.citizenX, parties.personX,
-                    RFC3339.string(from: parties.clock.now().addingTimeInterval(3 * 86_400)), AuthorizationParties.webhookURL,
-                ])
-                #expect(result.status == 0, "\(result.stdout + result.stderr)")
-            }
+        let dir = try await Self.generated.value
+        try await AuthorizationParties.run { parties in
+            let script = """
+            import base64, json, subprocess, sys
+            out, server, key, binary, idToken, person, until, webhookURL = sys.argv[1:9]
+            sys.path.insert(0, out)
+            from samtykke_client import AuthenticatedClient
+            from samtykke_client.api.bank import create_consent, get_consent, issue_bundle, list_consents, list_events, withdraw_consent
+            from samtykke_client.api.bank import create_webhook, list_webhook_deliveries, redeliver_webhook_delivery, update_webhook
+            from samtykke_client.api.bank import rotate_webhook_secret, send_webhook_test_event
+            from samtykke_client.models import BundleClaims, Consent, ConsentPage, ConsentRequest, DeliveryPage, EventList, IssuedBundle
+            from samtykke_client.models import WebhookRequest, WebhookUpdate
+            bank = AuthenticatedClient(base_url=server, token=key)
+            webhook = create_webhook.sync(client=bank, body=WebhookRequest.from_dict({"url": webhookURL})).id
+            kept = ["consent.granted", "bundle.issued", "consent.withdrawn"]
+            assert sorted(update_webhook.sync(webhook, client=bank, body=WebhookUpdate.from_dict({"eventTypes": kept})).event_types) == sorted(kept)
+            def request(reference):
+                return ConsentRequest.from_dict({"personId": person, "scopes": ["income", "debt"], "years": [2023, 2024],
+                    "purpose": {"code": "loan-application", "text": "Refinancing"}, "validUntil": until, "maxUses": 2, "externalReference": reference})
+            created = create_consent.sync_detailed(client=bank, body=request("loan-1"), idempotency_key="flow-1")
+            assert created.status_code == 201 and isinstance(created.parsed, Consent), created.content
+            replayed = create_consent.sync_detailed(client=bank, body=request("loan-1"), idempotency_key="flow-1")
+            assert replayed.status_code == 201 and replayed.parsed.id == created.parsed.id, replayed.content
+            assert replayed.headers.get("Idempotent-Replayed") == "true"
+            consent = created.parsed.id
+            second = create_consent.sync(client=bank, body=request("loan-2"), idempotency_key="flow-2")
+            granted = subprocess.run([binary, "consent", "grant", str(consent), "--yes", "--server", server],
+                env={"SAMTYKKE_ID_TOKEN": idToken, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+            assert granted.returncode == 0, granted.stderr
+            assert str(get_consent.sync(consent, client=bank).status) == "active"
+            issued = issue_bundle.sync_detailed(consent, client=bank, idempotency_key="bundle-1")
+            assert issued.status_code == 201 and isinstance(issued.parsed, IssuedBundle), issued.content
+            payload = issued.parsed.bundle.split(".")[1]
+            claims = BundleClaims.from_dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+            assert str(claims.consent.id) == str(consent) and claims.data["2024"].income.wages >= 0, claims
+            assert issued.parsed.audit_receipt.tree_size > issued.parsed.audit_receipt.index
+            seen, after = [], None
+            while True:
+                page = list_consents.sync(client=bank, limit=1, **({"after": after} if after else {}))
+                assert isinstance(page, ConsentPage), page
+                seen += [c.id for c in page.consents]
+                if not page.next_: break
+                after = page.next_
+            assert sorted(map(str, seen)) == sorted([str(consent), str(second.id)]), seen
+            filtered = list_consents.sync(client=bank, external_reference="loan-2")
+            assert [c.id for c in filtered.consents] == [second.id], filtered
+            withdrawn = withdraw_consent.sync(consent, client=bank)
+            assert str(withdrawn.status) == "withdrawn", withdrawn
+            events = list_events.sync(client=bank, limit=100)
+            assert isinstance(events, EventList), events
+            mine = [e.type_ for e in events.events if str(e.data.consent_id) == str(consent)]
+            assert mine == ["consent.requested", "consent.granted", "bundle.issued", "consent.withdrawn"], mine
+            deliveries = list_webhook_deliveries.sync(webhook, client=bank, limit=100)
+            assert isinstance(deliveries, DeliveryPage), deliveries
+            assert [str(d.event_type) for d in deliveries.deliveries] == ["consent.withdrawn", "bundle.issued", "consent.granted"], deliveries
+            redelivered = redeliver_webhook_delivery.sync_detailed(webhook, deliveries.deliveries[0].id, client=bank)
+            assert redelivered.status_code == 202, redelivered.content
+            tested = send_webhook_test_event.sync_detailed(webhook, client=bank)
+            assert tested.status_code == 202 and tested.parsed.event_id.startswith("evt_test_"), tested.content
+            newest = list_webhook_deliveries.sync(webhook, client=bank, limit=1).deliveries[0]
+            assert (newest.id, str(newest.event_type)) == (tested.parsed.event_id, "webhook.test"), newest
+            rotated = rotate_webhook_secret.sync(webhook, client=bank)
+            assert rotated.secret.startswith("whsec_") and rotated.previous_secret_expires_at, rotated
+            print("the flow ran")
+            """
+            let result = try await TestPython.run([
+                "-c", script, dir.path, parties.stack.brokerURL, parties.bankA, Package.binary.path, parties.citizenX, parties.personX,
+                RFC3339.string(from: parties.clock.now().addingTimeInterval(3 * 86_400)), AuthorizationParties.webhookURL,
+            ])
+            #expect(result.status == 0, "\(result.stdout + result.stderr)")
         }
     }
 }

@@ -5,14 +5,12 @@ import TestSupport
 /// Which store the integration suite's brokers use (`BrokerBackend`), and the stores and flags a
 /// test's broker gets from it.
 enum TestBackend {
-    static var isPostgres: Bool { BrokerBackend.isPostgres }
-
     /// The backend a test needs: the run's, or one the test is about.
     enum Choice: Sendable { case configured, sqlite, postgres }
 
     static func store(in dir: URL, _ choice: Choice = .configured) async throws -> StoreLocation {
         switch choice {
-        case .configured: try await store(in: dir, isPostgres ? .postgres : .sqlite)
+        case .configured: try await store(in: dir, BrokerBackend.isPostgres ? .postgres : .sqlite)
         case .sqlite: .sqlite(directory: dir.appendingPathComponent("data").path)
         case .postgres: .postgres(url: try await PostgresTestDatabase.createMigrated().url)
         }
