@@ -1,10 +1,8 @@
-/// The language a citizen reads the consent commands in.
-public enum Language: Sendable, Hashable, CaseIterable {
-    case english
-    case bokmål
+import SamtykkeAPI
 
-    /// POSIX's order: `LC_ALL` wins over `LC_MESSAGES`, which wins over `LANG`; an empty variable
-    /// counts as unset. Norwegian in either written form (`nb`, `nn`) or the old `no` gets bokmål,
+extension Language {
+    /// The language a citizen reads the consent commands in, from the locale variables in POSIX's
+    /// order: `LC_ALL` wins over `LC_MESSAGES`, which wins over `LANG`; an empty variable counts as unset. Norwegian in either written form (`nb`, `nn`) or the old `no` gets bokmål,
     /// the form the pages are written in too; anything else (`C`, `POSIX`, `en_GB.UTF-8`) English.
     public static func from(environment: [String: String]) -> Language {
         let setting = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""

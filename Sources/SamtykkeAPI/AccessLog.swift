@@ -26,7 +26,7 @@ public struct AccessLog: Codable, Sendable, Hashable {
             let describe = { (scopes: [Scope], years: [Int]) in Self.describe(scopes, years, in: language) }
             summary = switch language {
             case .english: Self.english(entry, bank: bank, describe: describe)
-            case .bokmal: Self.bokmal(entry, bank: bank, describe: describe)
+            case .bokmål: Self.bokmål(entry, bank: bank, describe: describe)
             }
         }
 
@@ -49,7 +49,7 @@ public struct AccessLog: Codable, Sendable, Hashable {
             }
         }
 
-        private static func bokmal(_ entry: AuditEntry, bank: String, describe: ([Scope], [Int]) -> String) -> String {
+        private static func bokmål(_ entry: AuditEntry, bank: String, describe: ([Scope], [Int]) -> String) -> String {
             return switch entry.event {
             case .requested(let terms): "\(bank) ba om samtykke til å hente \(describe(terms.scopes, terms.years))."
             case .transitioned(let transition, _):
@@ -71,30 +71,6 @@ public struct AccessLog: Codable, Sendable, Hashable {
         /// "income and debt for 2023, 2024".
         private static func describe(_ scopes: [Scope], _ years: [Int], in language: Language) -> String {
             "\(language.list(scopes.map(language.name(of:)))) for \(years.map(String.init).joined(separator: ", "))"
-        }
-    }
-
-    /// The language of the sentences, and of the citizen's pages.
-    public enum Language: Sendable {
-        case english
-        case bokmal
-
-        /// A scope in words: "income", "inntekt".
-        public func name(of scope: Scope) -> String {
-            switch (self, scope) {
-            case (.english, .income): "income"
-            case (.english, .debt): "debt"
-            case (.english, .wealth): "wealth"
-            case (.bokmal, .income): "inntekt"
-            case (.bokmal, .debt): "gjeld"
-            case (.bokmal, .wealth): "formue"
-            }
-        }
-
-        /// "income, debt and wealth": words joined as a sentence does.
-        public func list(_ words: [String]) -> String {
-            guard words.count > 1, let last = words.last else { return words.joined() }
-            return words.dropLast().joined(separator: ", ") + (self == .bokmal ? " og " : " and ") + last
         }
     }
 

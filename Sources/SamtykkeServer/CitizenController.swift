@@ -89,7 +89,7 @@ struct CitizenController {
 
     /// A page of the log about `person`, opened and in plain language, and where the next one starts.
     static func accessLog(
-        of person: PersonID, start: UInt64, limit: Int, language: AccessLog.Language = .english,
+        of person: PersonID, start: UInt64, limit: Int, language: Language = .english,
         store: any PartyStore & LogStore & OpeningStore
     ) async throws -> ([AccessLog.Entry], UInt64?) {
         let rows = try await store.logEntries(LogQuery(start: start, limit: limit, personId: person))

@@ -32,7 +32,7 @@ struct PageText: Sendable {
     let asks: @Sendable (_ bank: String, _ org: String) -> String
     let uses: @Sendable (_ max: Int, _ used: Int) -> String
     /// The access log's language, whose words for the data (and lists of them) the pages share.
-    let language: AccessLog.Language
+    let language: Language
     let statuses: [ConsentStatus: String]
     let doneTitle: String
     let done: [ConsentStatus: String]
@@ -79,7 +79,7 @@ struct PageText: Sendable {
         noConsents: "Ingen banker har bedt om samtykke fra deg.", logHeading: "Hvem har sett hva", noEntries: "Ingenting er registrert om deg ennå.",
         asks: { bank, org in "\(bank) (organisasjonsnummer \(org)) ber om å få hente opplysninger om deg fra Skatteetaten." },
         uses: { max, used in "Høyst \(max) \(max == 1 ? "gang" : "ganger"), brukt \(used)" },
-        language: .bokmal,
+        language: .bokmål,
         statuses: [
             .pending: "venter på svar", .active: "gitt", .denied: "avslått", .revoked: "trukket tilbake", .withdrawn: "trukket av banken",
             .expired: "utløpt", .exhausted: "brukt opp",

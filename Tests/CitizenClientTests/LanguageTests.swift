@@ -1,4 +1,5 @@
 import CitizenClient
+import SamtykkeAPI
 import SamtykkeCore
 import Testing
 import TestSupport
