@@ -192,27 +192,14 @@ enum CitizenHistoryJSON {
 
         /// What `UTCDigits.wholeSeconds(_:)` writes, back to its moment; nil for any other spelling.
         static func time(_ text: String) -> Date? {
-            let utf8 = Array(text.utf8)
-            guard utf8.count == 20 else { return nil }
-            func number(_ from: Int, _ count: Int) -> Int? {
-                var value = 0
-                for byte in utf8[from..<from + count] {
-                    guard (0x30...0x39).contains(byte) else { return nil }
-                    value = value * 10 + Int(byte - 0x30)
-                }
-                return value
+            var text = text
+            return text.withUTF8 { utf8 in
+                let bytes = UnsafeRawBufferPointer(utf8)
+                guard bytes.count == 20, bytes[19] == UInt8(ascii: "Z"),
+                    let moment = UTCDigits.read(bytes, from: 0, separator: UInt8(ascii: "T"), fraction: false)
+                else { return nil }
+                return Date(timeIntervalSince1970: Double(moment.daysSince1970 * 86_400 + moment.secondOfDay))
             }
-            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-                let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month)
-            else { return nil }
-            // Howard Hinnant's days_from_civil; the spelling must come back exactly, which also refuses a day that does not exist.
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-            let days = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
-            let date = Date(timeIntervalSince1970: Double(((days * 24 + hour) * 60 + minute) * 60 + second))
-            return UTCDigits.wholeSeconds(date) == text ? date : nil
         }
     }
 }

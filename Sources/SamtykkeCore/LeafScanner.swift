@@ -409,27 +409,14 @@ struct LeafScanner {
     /// `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, the one form `RFC3339.string(from:)` writes, on a day that
     /// exists, from 1970 on; the moment it names.
     private mutating func time() -> Date? {
-        let form = Self.timeForm
-        guard bytes.count - at >= form.count else { return nil }
-        for (offset, expected) in form.enumerated() {
-            let byte = bytes[at + offset]
-            guard expected == UInt8(ascii: "d") ? (0x30...0x39).contains(byte) : byte == expected else { return nil }
-        }
-        let (bytes, first) = (bytes, at + 1)
-        let number = { (from: Int, count: Int) in (0..<count).reduce(0) { $0 * 10 + Int(bytes[first + from + $1] - 0x30) } }
-        let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2))
-        let (hour, minute, second) = (number(11, 2), number(14, 2), number(17, 2))
-        guard year >= 1970, (1...12).contains(month), (1...RFC3339.days(inMonth: month, of: year)).contains(day),
-            hour < 24, minute < 60, second < 60
+        let quote = UInt8(ascii: "\""), length = 26
+        guard bytes.count - at >= length, bytes[at] == quote, bytes[at + length - 2] == UInt8(ascii: "Z"), bytes[at + length - 1] == quote,
+            let moment = UTCDigits.read(bytes, from: at + 1, separator: UInt8(ascii: "T"), fraction: true), moment.year >= 1970
         else { return nil }
-        at += form.count
-        let days = RFC3339.daysSince1970(year: year, month: month, day: day)
-        let milliseconds = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + number(20, 3)
+        at += length
+        let milliseconds = (moment.daysSince1970 * 86_400 + moment.secondOfDay) * 1000 + moment.millisecond
         return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
-
-    /// `d` for a digit, every other byte as it must be.
-    private static let timeForm = Array(#""dddd-dd-ddTdd:dd:dd.dddZ""#.utf8)
 
     /// The UUID `text` spells the way `ConsentID` prints: 8-4-4-4-12 lowercase hex digits; nil for
     /// any other spelling. Decoded here, where the digits are checked anyway: `UUID(uuidString:)`

@@ -52,6 +52,56 @@ public enum UTCDigits {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// What `write` lays out, read back from `start` of `bytes`: `YYYY-MM-DD`, `separator`,
+    /// `HH:MM:SS` and, with `fraction`, `.mmm`. Nil unless each digit is one and the fields name a
+    /// moment that exists: a day of its month, hours 0–23, no leap second (`Date` has none). What
+    /// follows, and which years they take, is each reader's own (RFC 3339's text, leaves, a
+    /// citizen's history).
+    public static func read(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, separator: UInt8, fraction: Bool
+    ) -> (year: Int, daysSince1970: Int, secondOfDay: Int, millisecond: Int)? {
+        guard start >= 0, bytes.count - start >= (fraction ? 23 : 19) else { return nil }
+        func number(_ offset: Int, _ digits: Int) -> Int? {
+            var value = 0
+            for at in start + offset..<start + offset + digits {
+                let digit = bytes[at] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+        func byte(_ offset: Int, _ expected: UInt8) -> Bool { bytes[start + offset] == expected }
+        guard let year = number(0, 4), byte(4, UInt8(ascii: "-")), let month = number(5, 2), byte(7, UInt8(ascii: "-")),
+            let day = number(8, 2), byte(10, separator), let hour = number(11, 2), byte(13, UInt8(ascii: ":")),
+            let minute = number(14, 2), byte(16, UInt8(ascii: ":")), let second = number(17, 2),
+            (1...12).contains(month), (1...days(inMonth: month, of: year)).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var millisecond = 0
+        if fraction {
+            guard byte(19, UInt8(ascii: ".")), let digits = number(20, 3) else { return nil }
+            millisecond = digits
+        }
+        return (year, daysSince1970(year: year, month: month, day: day), (hour * 60 + minute) * 60 + second, millisecond)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date from year 0 on (Howard Hinnant's `days_from_civil`).
+    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        return era * 146_097 + (yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear) - 719_468
+    }
+
+    /// The days of `month` (1...12) in the Gregorian `year`.
+    static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     /// Year, month and day in the Gregorian calendar (Howard Hinnant's `civil_from_days`).
     private static func civil(daysSince1970: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = daysSince1970 + 719_468

@@ -124,7 +124,7 @@ actor BrokerLog: TileFetcher {
             guard let tile = TilePath(elements: Array(elements.dropFirst(2))) else { return nil }
             let first = Int(tile.index) * TilePath.fullWidth
             guard first + tile.width <= leaves.count else { return nil }
-            return leaves[first..<(first + tile.width)].flatMap { [UInt8($0.count >> 8), UInt8($0.count & 0xFF)] + $0 }
+            return leaves[first..<(first + tile.width)].flatMap { (leaf: [UInt8]) -> [UInt8] in [UInt8(leaf.count >> 8), UInt8(leaf.count & 0xFF)] + leaf }
         }
         guard let level = TilePath.level(elements[1]), let tile = TilePath(elements: Array(elements.dropFirst(2))) else { return nil }
         let first = tile.index * UInt64(TilePath.fullWidth)
