@@ -73,20 +73,15 @@ extension PostgresStore {
         try await transaction("record single-use values") { connection in try await record(uses, now: now, on: connection) }
     }
 
-    /// Each its own insert, so each learns whether it came first, a repeat in `uses` included. The
-    /// primary key decides between instances: an insert of a value another transaction holds waits
-    /// for it, and does nothing if that one commits.
+    /// One insert for the lot; a use came first if its row is among those inserted and no earlier
+    /// use in `uses` claimed the same value.
     func record(_ uses: [SingleUse], now: Date, on connection: PostgresConnection) async throws -> [Bool] {
         guard !uses.isEmpty else { return [] }
         try await connection.query("DELETE FROM usedOnce WHERE expiresAt <= \(now)", logger: logger)
-        var firsts: [Bool] = []
-        for use in uses {
-            let inserted = try await connection.query(
-                "INSERT INTO usedOnce (namespace, value, expiresAt) VALUES (\(use.namespace), \(use.value), \(use.expiresAt)) ON CONFLICT DO NOTHING RETURNING value",
-                logger: logger
-            ).collect()
-            firsts.append(!inserted.isEmpty)
+        var inserted = Set<[String]>()
+        for try await row in try await connection.execute(InsertUsesStatement(uses: uses), logger: logger) {
+            inserted.insert([row.namespace, row.value])
         }
-        return firsts
+        return uses.map { inserted.remove([$0.namespace, $0.value]) != nil }
     }
 }
