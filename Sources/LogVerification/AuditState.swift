@@ -115,7 +115,8 @@ enum StateFile {
 
     private struct UseTheEncoder: Error {}
 
-    private static var decoder: JSONDecoder {
+    /// How state files read times: ISO 8601, as `write` puts them.
+    static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

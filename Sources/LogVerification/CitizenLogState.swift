@@ -2,15 +2,40 @@ import Foundation
 import SamtykkeCore
 import TransparencyLog
 
-/// What `consent log --verify` keeps between runs (SPEC §4), in a file only its owner reads: the
+/// What `consent log --verify` keeps between runs (SPEC §4), in files only their owner reads: the
 /// checkpoint it verified last with the right edge of that tree, so the next run reads only the
-/// entries after it and proves the log only grew; and the citizen's verified history.
+/// entries after it and proves the log only grew; and the citizen's verified history, which the
+/// state file names (`CitizenHistoryFile`).
 public struct CitizenLogState: Codable, Sendable, Hashable {
     public let head: AuditState
     /// The perfect subtrees whose fold is the trusted checkpoint's root (base64), widest first.
     public let rightEdge: [String]
     /// Every entry about the citizen verified so far, in index order.
     public let entries: [CitizenLogEntry]
+    /// Where `load` read `entries` from, for the next `save` to add to; nil for a state this run
+    /// made, and for one read from a state file that held its history (as before issue 27 point 7).
+    var history: CitizenHistoryFile?
+
+    public init(head: AuditState, rightEdge: [String], entries: [CitizenLogEntry]) {
+        self.head = head
+        self.rightEdge = rightEdge
+        self.entries = entries
+    }
+
+    /// The state the older state files held whole, and `==`: where the history lies is not part of it.
+    private enum CodingKeys: String, CodingKey {
+        case head, rightEdge, entries
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.head == b.head && a.rightEdge == b.rightEdge && a.entries == b.entries
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(head)
+        hasher.combine(rightEdge)
+        hasher.combine(entries)
+    }
 
     /// The tree of the trusted checkpoint, resumed from its right edge and proven to be it.
     func trustedTree() throws(AuditStateError) -> (checkpoint: Checkpoint, tree: MerkleTreeBuilder) {
@@ -28,44 +53,71 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
         StateFile.defaultPath("citizen-log-\(Hash(sha256Of: Array("\(server)\n\(subjectKey)".utf8)).hex.prefix(16)).json")
     }
 
-    /// The state at `path`, or nil before the first run; a damaged one is an error.
+    /// The state at `path`, or nil before the first run; a damaged one (its history too) is an error.
     public static func load(from path: String) throws(AuditStateError) -> CitizenLogState? {
-        try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify", decode: fastRead) { state throws(AuditStateError) in
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        return try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify", decode: { bytes, decoder in
+            if let whole = wholeHistory(bytes) { return whole }
+            guard let stored = try? decoder.decode(Stored.self, from: bytes), let entries = stored.history.read(in: folder) else { return nil }
+            var state = CitizenLogState(head: stored.head, rightEdge: stored.rightEdge, entries: entries)
+            state.history = stored.history
+            return state
+        }) { state throws(AuditStateError) in
             _ = try state.trustedTree()
         }
     }
 
-    public func save(to path: String) throws(AuditStateError) {
-        try StateFile.write(self, to: path, encode: fastWrite)
+    /// Saves the state over `earlier`, the state this run started from: its history is added to
+    /// where it only grew, then the state file is replaced atomically to name it. Runs on one state
+    /// file take turns, so none adds to a history another is replacing.
+    public func save(to path: String, after earlier: CitizenLogState?) throws(AuditStateError) {
+        let file = URL(fileURLWithPath: path)
+        let folder = file.deletingLastPathComponent()
+        let history: CitizenHistoryFile
+        let turn: Int32
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            turn = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard turn >= 0, flock(turn, LOCK_EX) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            throw .unwritable(path: path, reason: "\(error)")
+        }
+        defer { close(turn) }
+        do {
+            history = try CitizenHistoryFile.save(
+                entries, in: folder, stateName: file.lastPathComponent, after: earlier.flatMap { earlier in earlier.history.map { ($0, earlier.entries) } }
+            )
+        } catch {
+            throw .unwritable(path: path, reason: "its history cannot be written (\(error))")
+        }
+        try StateFile.write(Stored(head: head, history: history, rightEdge: rightEdge), to: path)
+        CitizenHistoryFile.removeOthers(in: folder, stateName: file.lastPathComponent, kept: history)
     }
 
-    /// What is kept beside the history, through the encoders as before: it is small.
-    private struct Head: Codable {
+    /// The state file as `save` writes it.
+    private struct Stored: Codable {
         let head: AuditState
+        let history: CitizenHistoryFile
         let rightEdge: [String]
     }
 
-    /// `{"entries":[…],"head":…,"rightEdge":…}`: the history written by hand (`CitizenHistoryJSON`).
-    private func fastWrite(_ encoder: JSONEncoder) throws -> Data {
-        var output = Array(#"{"entries":"#.utf8)
-        CitizenHistoryJSON.write(entries, time: .iso8601, into: &output)
-        encoder.outputFormatting.remove(.prettyPrinted)
-        let rest = try encoder.encode(Head(head: head, rightEdge: rightEdge))
-        output.append(UInt8(ascii: ","))
-        output += rest.dropFirst()
-        return Data(output)
-    }
-
-    /// What `fastWrite` wrote; nil for anything else, which the decoder reads.
-    private static func fastRead(_ bytes: Data, _ decoder: JSONDecoder) -> CitizenLogState? {
+    /// A state file that holds its history, `{"entries":[…],"head":…,"rightEdge":…}` as the runs
+    /// before `CitizenHistoryFile` wrote it by hand; nil for anything else.
+    private static func wholeHistory(_ bytes: Data) -> CitizenLogState? {
         let bytes = Array(bytes)
         let prefix = Array(#"{"entries":"#.utf8)
         guard bytes.starts(with: prefix) else { return nil }
         var at = prefix.count
         guard let entries = CitizenHistoryJSON.read(bytes, at: &at), at < bytes.count, bytes[at] == UInt8(ascii: ","),
-            let rest = try? decoder.decode(Head.self, from: Data([UInt8(ascii: "{")] + bytes[(at + 1)...]))
+            let rest = try? StateFile.decoder.decode(Head.self, from: Data([UInt8(ascii: "{")] + bytes[(at + 1)...]))
         else { return nil }
         return CitizenLogState(head: rest.head, rightEdge: rest.rightEdge, entries: entries)
+    }
+
+    /// What those files kept beside the history.
+    private struct Head: Codable {
+        let head: AuditState
+        let rightEdge: [String]
     }
 }
 

@@ -230,7 +230,7 @@ struct ConsentCommand: AsyncParsableCommand {
                     let at = failure.firstBadIndex.map { " at index \($0)" } ?? ""
                     throw CLIError("your log does not verify\(at): \(failure)")
                 case .verified(let verified):
-                    if let path, let next = verified.state { try next.save(to: path) }
+                    if let path, let next = verified.state { try next.save(to: path, after: trusted) }
                     if connection.json {
                         // The history is the whole of it, every run: written by hand, not by JSONEncoder.
                         return try printJSON(Report(

@@ -40,14 +40,31 @@ import TestSupport
         #expect(state.entries.contains { $0.forgottenAt != nil } && state.entries.contains { $0.actor != nil })
         let reference = try Self.throughTheEncoders(state)
         try await AuditStateTests.withStatePath { path in
-            try state.save(to: path)
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            #expect(bytes.starts(with: Array(#"{"entries":[{"#.utf8)), "written by hand")
+            try state.save(to: path, after: nil)
             #expect(try CitizenLogState.load(from: path) == reference.state)
-            // A file the encoders wrote, as earlier versions did, reads the same.
+            // The state files of earlier versions held the history: as the encoders wrote them, and
+            // as the hand writer did, `{"entries":[…],` and then the rest.
             try reference.bytes.write(to: URL(fileURLWithPath: path))
             #expect(try CitizenLogState.load(from: path) == reference.state)
+            try Self.wholeByHand(state).write(to: URL(fileURLWithPath: path))
+            #expect(try CitizenLogState.load(from: path) == reference.state)
         }
+    }
+
+    /// A state file as the hand writer made it before the history had a file of its own.
+    static func wholeByHand(_ state: CitizenLogState) throws -> Data {
+        struct Head: Encodable {
+            let head: AuditState
+            let rightEdge: [String]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var bytes = Array(#"{"entries":"#.utf8)
+        CitizenHistoryJSON.write(state.entries, time: .iso8601, into: &bytes)
+        bytes.append(UInt8(ascii: ","))
+        bytes += try encoder.encode(Head(head: state.head, rightEdge: state.rightEdge)).dropFirst()
+        return Data(bytes)
     }
 
     @Test func theJSONEntriesAreWhatJSONEncoderWrites() async throws {
