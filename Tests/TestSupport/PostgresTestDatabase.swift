@@ -50,26 +50,40 @@ public enum PostgresTestDatabase {
         return name
     }
 
+    /// The server's URL, read once: each new database is named in it, and `administer` connects with it.
+    private struct Server {
+        let url: URLComponents
+        let host: String
+        let port: Int
+        let user: String
+    }
+
+    private static let server: Result<Server, SQLRefused> = {
+        guard let server = serverURL else { return .failure(SQLRefused(sql: "", message: skipReason)) }
+        guard let url = URLComponents(string: server), let host = url.host, let port = url.port, let user = url.user else {
+            return .failure(SQLRefused(sql: "", message: "\(variable) must name a user, host and port: postgres://USER@HOST:PORT/DB"))
+        }
+        return .success(Server(url: url, host: host, port: port, user: user))
+    }()
+
     private static func create(copying template: String?) async throws -> (name: String, url: String) {
-        guard let server = serverURL, var parts = URLComponents(string: server) else { throw SQLRefused(sql: "", message: skipReason) }
+        var parts = try Self.server.get().url
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         // A database still connected to the template makes this wait for those connections to close:
         // the migrated one's pool closes them as its `withRunning` ends.
         try await administer("CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? ""))
         parts.path = "/" + name
-        guard let url = parts.string else { throw SQLRefused(sql: "", message: "cannot name database \(name) in \(server)") }
+        guard let url = parts.string else { throw SQLRefused(sql: "", message: "cannot name database \(name) in \(serverURL ?? "")") }
         return (name, url)
     }
 
     /// Runs `sql` on a connection of its own to the server's database: creating and dropping
     /// databases, hundreds in a run, each a `psql` process before.
     private static func administer(_ sql: String) async throws {
-        guard let server = serverURL else { throw SQLRefused(sql: sql, message: skipReason) }
-        guard let parts = URLComponents(string: server), let host = parts.host, let port = parts.port, let user = parts.user else {
-            throw SQLRefused(sql: sql, message: "\(variable) must name a user, host and port: postgres://USER@HOST:PORT/DB")
-        }
+        let server = try Self.server.get()
         let configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: parts.password, database: String(parts.path.dropFirst()), tls: .disable
+            host: server.host, port: server.port, username: server.user, password: server.url.password, database: String(server.url.path.dropFirst()),
+            tls: .disable
         )
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         do {
