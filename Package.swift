@@ -317,7 +317,7 @@ let package = Package(
 
         // Verifying the consent log from outside: entries to a root and the first bad index, trust on
         // first use between runs, proofs against a signed checkpoint. No I/O but the state file.
-        .target(name: "LogVerification", dependencies: ["TransparencyLog", "SamtykkeCore", "CanonicalJSON"]),
+        .target(name: "LogVerification", dependencies: ["TransparencyLog", "SamtykkeCore", "CanonicalJSON", "DurableFiles"]),
 
         // Reproducible randomness for the property tests of any target.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),

@@ -40,6 +40,23 @@ public enum DurableFile {
         if syncDirectory { try Self.syncDirectory(directory) }
     }
 
+    /// Cuts `path` to its first `length` bytes and appends `bytes` there, returning once they are on
+    /// disk: for a file whose reader is told how many of its bytes count, so that bytes written past
+    /// them by a run that then failed are dropped, never built on. Fails, changing nothing, when the
+    /// file is missing or shorter than `length`.
+    public static func append(_ path: String, _ bytes: [UInt8], after length: Int) throws(Failure) {
+        let file = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard file >= 0 else { throw failure("cannot open \(path)") }
+        defer { close(file) }
+        var status = stat()
+        guard fstat(file, &status) == 0 else { throw failure("cannot read the size of \(path)") }
+        guard length >= 0, Int(status.st_size) >= length else {
+            throw Failure(description: "\(path) holds \(status.st_size) bytes, fewer than the \(length) counted")
+        }
+        guard ftruncate(file, off_t(length)) == 0 else { throw failure("cannot cut \(path) to \(length) bytes") }
+        if let writeFailure = writeAndSync(file, bytes, name: path) { throw writeFailure }
+    }
+
     private static func syncDirectory(_ directory: String) throws(Failure) {
         let directoryHandle = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryHandle >= 0 else { throw failure("cannot open \(directory)") }

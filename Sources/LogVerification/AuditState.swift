@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import TransparencyLog
 
@@ -46,7 +47,7 @@ public struct AuditState: Codable, Sendable, Hashable {
     /// Writes atomically (a crash leaves the old state or the new, never half of one), readable by
     /// the owner only, creating the directory if needed.
     public func save(to path: String) throws(AuditStateError) {
-        try StateFile.write(self, to: path)
+        try StateFile.takingTurns(at: path) { () throws(AuditStateError) in try StateFile.write(self, to: path) }
     }
 }
 
@@ -85,24 +86,39 @@ enum StateFile {
         return value
     }
 
-    /// `encode` may write the value a faster way than `JSONEncoder.encode`, with the encoder as set up here.
-    static func write<T: Encodable>(
-        _ value: T, to path: String, encode: (JSONEncoder) throws -> Data = { _ in throw UseTheEncoder() }
-    ) throws(AuditStateError) {
-        let url = URL(fileURLWithPath: path)
+    /// Writes `value` durably in place of the file at `path`: the old state or the new after a
+    /// crash, never half of one, and owner-only from its first byte. Under `takingTurns`, as the
+    /// temporary file beside it is one per path.
+    static func write<T: Encodable>(_ value: T, to path: String) throws(AuditStateError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         do {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
-            )
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            let bytes = try (try? encode(encoder)) ?? encoder.encode(value)
-            try bytes.write(to: url, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            try DurableFile.replace(path, in: folder(of: path).path, with: Array(encoder.encode(value)))
         } catch {
             throw .unwritable(path: path, reason: "\(error)")
         }
+    }
+
+    /// Runs `body` while no other run saves a state in the folder of `path` (created owner-only if
+    /// missing): two verifications of one log at once take turns, so neither builds on files the
+    /// other is replacing.
+    static func takingTurns<T>(at path: String, _ body: () throws(AuditStateError) -> T) throws(AuditStateError) -> T {
+        let folder = folder(of: path)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .unwritable(path: path, reason: "\(error)")
+        }
+        let turn = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard turn >= 0 else { throw .unwritable(path: path, reason: "cannot open its folder: \(String(cString: strerror(errno)))") }
+        defer { close(turn) }
+        guard flock(turn, LOCK_EX) == 0 else { throw .unwritable(path: path, reason: "cannot lock its folder: \(String(cString: strerror(errno)))") }
+        return try body()
+    }
+
+    static func folder(of path: String) -> URL {
+        URL(fileURLWithPath: path).deletingLastPathComponent()
     }
 
     /// ~/.samtykke/<name>: $HOME first, as Unix tools do, so a user (or a test) can move it; the
@@ -113,10 +129,7 @@ enum StateFile {
         return home.appendingPathComponent(".samtykke/\(name)").path
     }
 
-    private struct UseTheEncoder: Error {}
-
-    /// How state files read times: ISO 8601, as `write` puts them.
-    static var decoder: JSONDecoder {
+    private static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

@@ -1,11 +1,12 @@
 import Foundation
 import SamtykkeCore
 
-/// A citizen's verified history as JSON, written and read without `Codable`: the state file and
-/// `--json` carry the whole history on every run, and through `JSONEncoder`/`JSONDecoder` (their
-/// ISO 8601 dates above all) that cost a second run far more than verifying what was new (issue 27
-/// point 7). The bytes are the JSON the encoders wrote, keys sorted, only without line breaks; a
-/// file in any other form (an older one) is read by `JSONDecoder` as before.
+/// A citizen's verified history as JSON, written and read without `Codable`: every run reads the
+/// whole history from its file and `--json` prints all of it, and through `JSONEncoder`/`JSONDecoder`
+/// (their ISO 8601 dates above all) that cost a second run far more than verifying what was new
+/// (issue 27 point 7). The bytes are the JSON the encoders wrote, keys sorted, only without line
+/// breaks; anything in another form (a string with an escape, an older state file) is read by
+/// `JSONDecoder`.
 enum CitizenHistoryJSON {
     /// How a time is written: the state file's ISO 8601 in whole seconds (`.iso8601`), `--json`'s
     /// seconds since 2001 (`JSONEncoder`'s default).

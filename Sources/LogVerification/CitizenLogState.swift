@@ -55,10 +55,12 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
 
     /// The state at `path`, or nil before the first run; a damaged one (its history too) is an error.
     public static func load(from path: String) throws(AuditStateError) -> CitizenLogState? {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let file = URL(fileURLWithPath: path)
         return try StateFile.read(CitizenLogState.self, from: path, writer: "consent log --verify", decode: { bytes, decoder in
-            if let whole = wholeHistory(bytes) { return whole }
-            guard let stored = try? decoder.decode(Stored.self, from: bytes), let entries = stored.history.read(in: folder) else { return nil }
+            if let whole = wholeHistory(bytes, decoder) { return whole }
+            guard let stored = try? decoder.decode(Stored.self, from: bytes),
+                let entries = stored.history.read(beside: file, decoder: decoder)
+            else { return nil }
             var state = CitizenLogState(head: stored.head, rightEdge: stored.rightEdge, entries: entries)
             state.history = stored.history
             return state
@@ -67,31 +69,24 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
         }
     }
 
-    /// Saves the state over `earlier`, the state this run started from: its history is added to
-    /// where it only grew, then the state file is replaced atomically to name it. Runs on one state
-    /// file take turns, so none adds to a history another is replacing.
+    /// Saves the state over `earlier`, the state this run started from: its history file is added to
+    /// where the entries only grew and no other run has saved since, otherwise written anew; then the
+    /// state file is replaced to name it, and the histories it no longer names are removed.
     public func save(to path: String, after earlier: CitizenLogState?) throws(AuditStateError) {
         let file = URL(fileURLWithPath: path)
-        let folder = file.deletingLastPathComponent()
-        let history: CitizenHistoryFile
-        let turn: Int32
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            turn = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard turn >= 0, flock(turn, LOCK_EX) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        } catch {
-            throw .unwritable(path: path, reason: "\(error)")
+        try StateFile.takingTurns(at: path) { () throws(AuditStateError) in
+            // What the state file names now: another run may have saved since this one read it.
+            let current = (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode(Stored.Names.self, from: $0) }?.history
+            let base = earlier.flatMap { earlier in earlier.history.flatMap { $0 == current ? ($0, earlier.entries) : nil } }
+            let history: CitizenHistoryFile
+            do {
+                history = try CitizenHistoryFile.save(entries, beside: file, after: base)
+            } catch {
+                throw .unwritable(path: path, reason: "its history cannot be written (\(error))")
+            }
+            try StateFile.write(Stored(head: head, history: history, rightEdge: rightEdge), to: path)
+            CitizenHistoryFile.removeOthers(beside: file, kept: history)
         }
-        defer { close(turn) }
-        do {
-            history = try CitizenHistoryFile.save(
-                entries, in: folder, stateName: file.lastPathComponent, after: earlier.flatMap { earlier in earlier.history.map { ($0, earlier.entries) } }
-            )
-        } catch {
-            throw .unwritable(path: path, reason: "its history cannot be written (\(error))")
-        }
-        try StateFile.write(Stored(head: head, history: history, rightEdge: rightEdge), to: path)
-        CitizenHistoryFile.removeOthers(in: folder, stateName: file.lastPathComponent, kept: history)
     }
 
     /// The state file as `save` writes it.
@@ -99,17 +94,22 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
         let head: AuditState
         let history: CitizenHistoryFile
         let rightEdge: [String]
+
+        /// Only the history it names.
+        struct Names: Decodable {
+            let history: CitizenHistoryFile
+        }
     }
 
     /// A state file that holds its history, `{"entries":[…],"head":…,"rightEdge":…}` as the runs
     /// before `CitizenHistoryFile` wrote it by hand; nil for anything else.
-    private static func wholeHistory(_ bytes: Data) -> CitizenLogState? {
+    private static func wholeHistory(_ bytes: Data, _ decoder: JSONDecoder) -> CitizenLogState? {
         let bytes = Array(bytes)
         let prefix = Array(#"{"entries":"#.utf8)
         guard bytes.starts(with: prefix) else { return nil }
         var at = prefix.count
         guard let entries = CitizenHistoryJSON.read(bytes, at: &at), at < bytes.count, bytes[at] == UInt8(ascii: ","),
-            let rest = try? StateFile.decoder.decode(Head.self, from: Data([UInt8(ascii: "{")] + bytes[(at + 1)...]))
+            let rest = try? decoder.decode(Head.self, from: Data([UInt8(ascii: "{")] + bytes[(at + 1)...]))
         else { return nil }
         return CitizenLogState(head: rest.head, rightEdge: rest.rightEdge, entries: entries)
     }

@@ -52,6 +52,8 @@ import TestSupport
             for file in [path, second.url.path] {
                 #expect(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int == 0o600, "\(file)")
             }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            #expect(try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int == 0o700)
 
             // A run that found nothing new leaves the history as it was.
             let again = try #require(try CitizenLogState.load(from: path))
@@ -82,17 +84,22 @@ import TestSupport
         }
     }
 
-    /// Bytes a run appended before it failed to save its state: not part of the history, and cut
-    /// off by the next run that adds to it.
-    @Test func bytesPastTheCountedOnesAreNotHistoryAndTheNextRunCutsThemOff() async throws {
+    /// Bytes a run appended before it failed to save its state (a torn line, or a whole one written
+    /// and synced): not part of the history, and cut off by the next run that adds to it.
+    @Test(arguments: [false, true]) func bytesPastTheCountedOnesAreNotHistoryAndTheNextRunCutsThemOff(wholeLine: Bool) async throws {
         let all = try await Self.state()
         let earlier = Self.first(1, of: all)
         try await AuditStateTests.withStatePath { path in
             try earlier.save(to: path, after: nil)
             let history = try Self.history(of: path)
+            var tail = Array(#"[{"half":"#.utf8)
+            if wholeLine {
+                CitizenHistoryJSON.write([all.entries[1]], time: .iso8601, into: &tail)
+                tail = Array(tail.dropFirst(#"[{"half":"#.utf8.count)) + [UInt8(ascii: "\n")]
+            }
             let handle = try FileHandle(forWritingTo: history.url)
             try handle.seekToEnd()
-            try handle.write(contentsOf: Array(#"[{"half":"#.utf8))
+            try handle.write(contentsOf: tail)
             try handle.close()
             let loaded = try #require(try CitizenLogState.load(from: path))
             #expect(loaded == earlier)
@@ -101,6 +108,53 @@ import TestSupport
             let grown = try Self.history(of: path)
             #expect(try Data(contentsOf: grown.url).count == grown.bytes)
             #expect(try CitizenLogState.load(from: path) == all)
+        }
+    }
+
+    /// Two runs that started from the same state: the one that saves second finds that the history
+    /// it read was added to since, so it writes a new one rather than cutting off the other's entries
+    /// under a state file that counts them; either way, what loads is what a run saved.
+    @Test func aRunThatSavesAfterAnotherDoesNotBuildOnWhatItRead() async throws {
+        let all = try await Self.state()
+        let earlier = Self.first(1, of: all)
+        try await AuditStateTests.withStatePath { path in
+            try earlier.save(to: path, after: nil)
+            let read = try #require(try CitizenLogState.load(from: path))
+            let first = try Self.history(of: path)
+            try Self.first(2, of: all).save(to: path, after: read)
+            #expect(try Self.history(of: path).url == first.url)
+            try all.save(to: path, after: read)
+            #expect(try Self.history(of: path).url != first.url)
+            #expect(try CitizenLogState.load(from: path) == all)
+        }
+    }
+
+    /// A state file that held its history, as before: its first save writes the history beside it.
+    @Test func aStateFileThatHeldItsHistoryGetsOneBesideIt() async throws {
+        let all = try await Self.state()
+        try await AuditStateTests.withStatePath { path in
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try CitizenHistoryJSONTests.wholeByHand(Self.first(2, of: all)).write(to: URL(fileURLWithPath: path))
+            let read = try #require(try CitizenLogState.load(from: path))
+            #expect(read == Self.first(2, of: all))
+            try all.save(to: path, after: read)
+            #expect(try Self.histories(beside: path).count == 1)
+            #expect(try CitizenLogState.load(from: path) == all)
+        }
+    }
+
+    /// A state file naming a history elsewhere (`../`, another name) is damaged, never followed.
+    @Test func aHistoryNamedOutsideItsStateIsNotRead() async throws {
+        let state = try await Self.state()
+        try await AuditStateTests.withStatePath { path in
+            try state.save(to: path, after: nil)
+            let history = try Self.history(of: path)
+            let elsewhere = history.url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(history.url.lastPathComponent)
+            try FileManager.default.copyItem(at: history.url, to: elsewhere)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "\"\(history.url.lastPathComponent)\"", with: "\"../\(history.url.lastPathComponent)\"")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: AuditStateError.self) { try CitizenLogState.load(from: path) }
         }
     }
 
