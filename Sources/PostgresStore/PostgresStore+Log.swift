@@ -59,6 +59,21 @@ extension PostgresStore {
         }
     }
 
+    public func subtreeHashes(level: Int, first: UInt64, count: Int) async throws -> [Hash] {
+        var run = SubtreeRun(level: level, first: first, count: count)
+        let (from, to) = (Int64(clamping: first), Int64(clamping: first + UInt64(run.count)))
+        let rows = try await mapErrors("read Merkle nodes") {
+            try await client.query(
+                "SELECT idx, hash FROM merkleNode WHERE level = \(level) AND idx >= \(from) AND idx < \(to) ORDER BY idx", logger: logger
+            ).collect()
+        }
+        for row in rows {
+            let (index, hash) = try row.decode((Int64, ByteBuffer).self)
+            try run.take(index: index, hash: hash.readableBytesView)
+        }
+        return try run.complete()
+    }
+
     /// Stored perfect-subtree hashes on `connection` (inside a commit's transaction, its own writes
     /// included), in one round trip; a missing node is `corrupt`.
     func subtreeHashes(_ nodes: [SubtreeCoordinate], on connection: PostgresConnection) async throws -> [SubtreeCoordinate: Hash] {

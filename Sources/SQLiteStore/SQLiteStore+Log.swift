@@ -50,6 +50,19 @@ extension SQLiteStore: LogStore {
         try await writer.read { db in try Self.subtreeHashes(db, nodes) }
     }
 
+    public func subtreeHashes(level: Int, first: UInt64, count: Int) async throws -> [Hash] {
+        try await writer.read { db in
+            var run = SubtreeRun(level: level, first: first, count: count)
+            try StatementColumns.forEachRow(
+                of: db.cachedStatement(sql: "SELECT idx, hash FROM merkleNode WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+                arguments: [level, Int64(clamping: first), Int64(clamping: first + UInt64(run.count))]
+            ) { row in
+                try run.take(index: row.int64(0), hash: row.blob(1) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+            return try run.complete()
+        }
+    }
+
     static func head(_ db: Database) throws -> LogHead {
         let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT size FROM logHead WHERE id = 1")) ?? 0)
         let checkpoint = try Row.fetchOne(

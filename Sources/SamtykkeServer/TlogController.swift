@@ -9,8 +9,8 @@ import TransparencyLog
 /// nobody; auditors only when they hold a v1 entry, which names people).
 ///
 /// A level-`L` tile holds hashes at tree level `8·L`, each the root of a perfect subtree the store
-/// already keeps, so a tile is one `subtreeHashes` read and a bundle one `logEntries` read, whatever
-/// the size of the log. Only what the newest signed checkpoint covers is served: a tile or a bundle
+/// already keeps, so a tile is one range read of them and a bundle one of entries, whatever the
+/// size of the log. Only what the newest signed checkpoint covers is served: a tile or a bundle
 /// wider than that is a 404, never a guess about hashes nobody signed.
 struct TlogController {
     let store: any LogStore
@@ -38,16 +38,10 @@ struct TlogController {
         guard let levelText = elements.first, let level = TilePath.level(levelText), let tile = TilePath(elements: Array(elements.dropFirst()))
         else { throw Problem.notFound("no such tile") }
         let first = try await coveredStart(of: tile, treeLevel: 8 * level)
-        let coordinates = (0..<UInt64(tile.width)).map { SubtreeCoordinate(level: 8 * level, index: first + $0) }
-        let hashes = try await store.subtreeHashes(coordinates)
+        let hashes = try await store.subtreeHashes(level: 8 * level, first: first, count: tile.width)
         var body = ByteBuffer()
-        body.reserveCapacity(coordinates.count * 32)
-        for coordinate in coordinates {
-            guard let hash = hashes[coordinate] else {
-                throw StoreFailure.corrupt("the Merkle node at level \(coordinate.level), index \(coordinate.index) is missing")
-            }
-            body.writeBytes(hash.bytes)
-        }
+        body.reserveCapacity(hashes.count * Hash.byteCount)
+        for hash in hashes { hash.withUnsafeBytes { _ = body.writeBytes($0) } }
         return Self.binary(body, caching: tile.isPartial ? Self.partialTileCaching : Self.fullTileCaching)
     }
 

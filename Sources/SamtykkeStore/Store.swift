@@ -49,6 +49,9 @@ public protocol LogStore: Sendable {
     func logHead() async throws -> LogHead
     /// Stored perfect-subtree hashes, in one round trip; a missing node is `corrupt`.
     func subtreeHashes(_ nodes: [SubtreeCoordinate]) async throws -> [SubtreeCoordinate: Hash]
+    /// The hashes of `count` perfect subtrees at `level` from `first` on (a hash tile), in order, as
+    /// one range read; a missing node is `corrupt`.
+    func subtreeHashes(level: Int, first: UInt64, count: Int) async throws -> [Hash]
 }
 
 /// The outbox: events the commits wrote beside their entries (`BatchPlan.events`), for the feed
