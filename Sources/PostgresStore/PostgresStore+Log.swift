@@ -61,10 +61,10 @@ extension PostgresStore {
 
     public func subtreeHashes(level: Int, first: UInt64, count: Int) async throws -> [Hash] {
         var run = SubtreeRun(level: level, first: first, count: count)
-        let (from, to) = (Int64(clamping: first), Int64(clamping: first + UInt64(run.count)))
+        let (column, (from, to)) = (Int32(clamping: level), run.indexes)
         let rows = try await mapErrors("read Merkle nodes") {
             try await client.query(
-                "SELECT idx, hash FROM merkleNode WHERE level = \(level) AND idx >= \(from) AND idx < \(to) ORDER BY idx", logger: logger
+                "SELECT idx, hash FROM merkleNode WHERE level = \(column) AND idx >= \(from) AND idx < \(to) ORDER BY idx", logger: logger
             ).collect()
         }
         for row in rows {

@@ -55,7 +55,7 @@ extension SQLiteStore: LogStore {
             var run = SubtreeRun(level: level, first: first, count: count)
             try StatementColumns.forEachRow(
                 of: db.cachedStatement(sql: "SELECT idx, hash FROM merkleNode WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
-                arguments: [level, Int64(clamping: first), Int64(clamping: first + UInt64(run.count))]
+                arguments: [level, run.indexes.from, run.indexes.to]
             ) { row in
                 try run.take(index: row.int64(0), hash: row.blob(1) ?? UnsafeRawBufferPointer(start: nil, count: 0))
             }

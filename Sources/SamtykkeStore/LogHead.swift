@@ -48,7 +48,7 @@ extension Dictionary where Key == SubtreeCoordinate, Value == Hash {
     /// that is not there is `corrupt`, for a proof as for the right edge a commit extends.
     public func stored(_ nodes: [SubtreeCoordinate]) throws(StoreFailure) -> [Hash] {
         try nodes.map { node throws(StoreFailure) in
-            guard let hash = self[node] else { throw .corrupt("the Merkle node at level \(node.level), index \(node.index) is missing") }
+            guard let hash = self[node] else { throw .missingNode(level: node.level, index: node.index) }
             return hash
         }
     }

@@ -26,6 +26,11 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
 
     public static func corrupt(_ reason: String) -> StoreFailure { StoreFailure(.corrupt, reason) }
 
+    /// The log never loses a node it wrote, so one that is not there is `corrupt`.
+    public static func missingNode(level: Int, index: UInt64) -> StoreFailure {
+        .corrupt("the Merkle node at level \(level), index \(index) is missing")
+    }
+
     public var description: String {
         switch kind {
         case .corrupt: "the database is inconsistent: \(reason)"

@@ -61,25 +61,4 @@ extension StoreContractTests {
             #expect(upper.count == 19)
         }
     }
-
-    /// A hash tile's range read holds what the nodes read one by one hold, in order; a range past the
-    /// nodes the tree has is the store's `corrupt`, never a shorter tile.
-    @Test(arguments: Backend.available)
-    func aRangeOfSubtreesIsTheNodesInOrder(_ backend: Backend) async throws {
-        try await withBank(on: backend) { store, log in
-            for _ in 0..<45 { _ = try await log.commit(Change(.create(try request())), at: now).outcome.acceptedConsent() }
-            // Level L holds 45 >> L perfect subtrees.
-            for level in 0...5 {
-                let stored = 45 >> level
-                for (first, count) in [(0, stored), (1, stored - 1), (stored - 1, 1), (0, 0)] where first >= 0 && count >= 0 {
-                    let nodes = (0..<count).map { SubtreeCoordinate(level: level, index: UInt64(first + $0)) }
-                    let expected = try await store.subtreeHashes(nodes).stored(nodes)
-                    #expect(try await store.subtreeHashes(level: level, first: UInt64(first), count: count) == expected, "level \(level) from \(first)")
-                }
-                await #expect("one node past the tree's, at level \(level)") {
-                    try await store.subtreeHashes(level: level, first: 0, count: stored + 1)
-                } throws: { isCorrupt($0) }
-            }
-        }
-    }
 }
