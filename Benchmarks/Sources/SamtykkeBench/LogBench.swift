@@ -496,6 +496,10 @@ final class NodeCountingStore: LogStore {
         count.withLock { $0 += nodes.count }
         return try await store.subtreeHashes(nodes)
     }
+    func subtreeHashes(level: Int, first: UInt64, count: Int) async throws -> [Hash] {
+        self.count.withLock { $0 += count }
+        return try await store.subtreeHashes(level: level, first: first, count: count)
+    }
 }
 
 /// The product's node lookup (one primary-key read per node), counting the reads.
