@@ -29,17 +29,13 @@ extension PostgresStore {
     }
 
     public func entryBundle(start: UInt64, count: Int) async throws -> EntryBundleWriter {
-        let rows = try await mapErrors("read log entries") {
-            try await client.query(
-                "SELECT idx, leaf FROM auditEntry WHERE idx >= \(Int64(clamping: start)) ORDER BY idx LIMIT \(max(0, count))", logger: logger
-            ).collect()
+        try await mapErrors("read log entries") {
+            var bundle = EntryBundleWriter(first: start, expecting: max(0, count))
+            for try await row in try await client.execute(EntryBundleStatement(start: Int64(clamping: start), count: Int64(max(0, count))), logger: logger) {
+                try row.leaf.withUnsafeReadableBytes { try bundle.appendStored(index: row.index, leaf: $0) }
+            }
+            return bundle
         }
-        var bundle = EntryBundleWriter(first: start, expecting: max(0, count))
-        for row in rows {
-            let (index, leaf) = try row.decode((Int64, ByteBuffer).self)
-            try leaf.withUnsafeReadableBytes { try bundle.appendStored(index: index, leaf: $0) }
-        }
-        return bundle
     }
 
     public func logHead() async throws -> LogHead {
@@ -61,17 +57,13 @@ extension PostgresStore {
 
     public func subtreeHashes(level: Int, first: UInt64, count: Int) async throws -> [Hash] {
         var run = SubtreeRun(level: level, first: first, count: count)
-        let (column, (from, to)) = (Int32(clamping: level), run.indexes)
-        let rows = try await mapErrors("read Merkle nodes") {
-            try await client.query(
-                "SELECT idx, hash FROM merkleNode WHERE level = \(column) AND idx >= \(from) AND idx < \(to) ORDER BY idx", logger: logger
-            ).collect()
+        let statement = SubtreeRunStatement(level: Int32(clamping: level), from: run.indexes.from, to: run.indexes.to)
+        return try await mapErrors("read Merkle nodes") {
+            for try await row in try await client.execute(statement, logger: logger) {
+                try run.take(index: row.index, hash: row.hash.readableBytesView)
+            }
+            return try run.complete()
         }
-        for row in rows {
-            let (index, hash) = try row.decode((Int64, ByteBuffer).self)
-            try run.take(index: index, hash: hash.readableBytesView)
-        }
-        return try run.complete()
     }
 
     /// Stored perfect-subtree hashes on `connection` (inside a commit's transaction, its own writes
