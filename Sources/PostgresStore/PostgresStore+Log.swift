@@ -33,7 +33,7 @@ extension PostgresStore {
         try await mapErrors("read log entries") {
             var bundle = EntryBundleWriter(first: start, expecting: max(0, count))
             for try await row in try await client.execute(EntryBundleStatement(start: Int64(clamping: start), count: Int64(max(0, count))), logger: logger) {
-                try row.leaf.withUnsafeReadableBytes { try bundle.appendStored(index: row.index, leaf: $0) }
+                try row.bytes.withUnsafeReadableBytes { try bundle.appendStored(index: row.index, leaf: $0) }
             }
             return bundle
         }
@@ -61,7 +61,7 @@ extension PostgresStore {
         let statement = SubtreeRunStatement(level: Int32(clamping: level), from: run.indexes.from, to: run.indexes.to)
         return try await mapErrors("read Merkle nodes") {
             for try await row in try await client.execute(statement, logger: logger) {
-                try run.take(index: row.index, hash: row.hash.readableBytesView)
+                try run.take(index: row.index, hash: row.bytes.readableBytesView)
             }
             return try run.complete()
         }

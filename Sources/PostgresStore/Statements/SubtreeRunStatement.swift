@@ -1,10 +1,8 @@
-import NIOCore
 import PostgresNIO
 
 /// One level's nodes in an index range, in order: a hash tile, read as often as tiles are fetched.
-struct SubtreeRunStatement: PostgresPreparedStatement {
+struct SubtreeRunStatement: IndexedBytesStatement {
     static let sql = "SELECT idx, hash FROM merkleNode WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx"
-    typealias Row = (index: Int64, hash: ByteBuffer)
 
     let level: Int32
     let from: Int64
@@ -16,10 +14,5 @@ struct SubtreeRunStatement: PostgresPreparedStatement {
         bindings.append(from)
         bindings.append(to)
         return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        let (index, hash) = try row.decode((Int64, ByteBuffer).self)
-        return (index, hash)
     }
 }
