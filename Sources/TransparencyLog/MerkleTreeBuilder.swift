@@ -24,8 +24,9 @@ public struct MerkleTreeBuilder: Sendable {
     /// Where the right edge of a tree of `size` leaves sits: one perfect subtree per set bit of
     /// `size`, widest (leftmost) first.
     public static func rightEdgeNodes(size: UInt64) -> [(level: Int, index: UInt64)] {
-        (0..<UInt64.bitWidth).reversed().compactMap { level in
-            size >> level & 1 == 1 ? (level: level, index: (size >> level) - 1) : nil
+        (0..<UInt64.bitWidth).reversed().compactMap { (level: Int) -> (level: Int, index: UInt64)? in
+            let subtrees: UInt64 = size >> level
+            return subtrees & 1 == 1 ? (level: level, index: subtrees - 1) : nil
         }
     }
 

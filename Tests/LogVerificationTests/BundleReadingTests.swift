@@ -18,7 +18,8 @@ import TestSupport
         #expect(verified.checkpoint.size == UInt64(size) && verified.readAsEntryBundles)
         #expect(log.reads.bundles == (size + 255) / 256)
         #expect(log.reads.pages == 0)
-        #expect(progress == [0] + stride(from: 256, to: size, by: 256).map(UInt64.init) + [UInt64(size)])
+        let tileEnds: [UInt64] = stride(from: 256, to: size, by: 256).map { UInt64($0) }
+        #expect(progress == [0] + tileEnds + [UInt64(size)])
     }
 
     @Test func bundlesThatArriveOutOfOrderAreFoldedInOrder() async throws {

@@ -39,9 +39,10 @@ extension StoreContractTests {
             ], at: now, signer: signer)
             let outcomes = batch.outcomes
             #expect(outcomes.count == 9)
-            let types = outcomes.map { (try? $0.get().entries.map(\.type)) ?? [] }
-            #expect(types == [[.consentRequested], [.consentRequested], [], [.consentGranted], [.bundleIssued], [], [], [], [.consentDenied]])
-            #expect(outcomes.flatMap { (try? $0.get().entries.map(\.index)) ?? [] } == [0, 1, 2, 3, 4])
+            let entries: [[AuditEntry]] = outcomes.map { (try? $0.get().entries) ?? [] }
+            let types: [[AuditEntry.EntryType]] = [[.consentRequested], [.consentRequested], [], [.consentGranted], [.bundleIssued], [], [], [], [.consentDenied]]
+            #expect(entries.map { $0.map(\.type) } == types)
+            #expect(entries.joined().map(\.index) == [0, 1, 2, 3, 4] as [UInt64])
             #expect(throws: StorageError.bankNotFound(otherBank)) { try outcomes[2].get() }
             for notFound in [5, 6, 7] {
                 #expect(throws: StorageError.consentNotFound) { try outcomes[notFound].get() }
@@ -55,7 +56,7 @@ extension StoreContractTests {
             #expect(try await t.store.consent(a.id, for: .bank(bank)) == issued.consent)
             #expect(try await t.store.consent(b.id, for: .citizen(person)).status == .denied)
             await #expect(throws: StorageError.consentNotFound) { try await t.store.consent(unregistered.id, for: .bank(otherBank)) }
-            #expect(try await t.store.auditedEntries(LogQuery(limit: 100)) == outcomes.flatMap { (try? $0.get().entries) ?? [] })
+            #expect(try await t.store.auditedEntries(LogQuery(limit: 100)) == Array(entries.joined()))
         }
     }
 
