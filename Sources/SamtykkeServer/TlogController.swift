@@ -80,9 +80,13 @@ struct TlogController {
     private static func elements(of request: Request, after prefix: String) -> [Substring] {
         let path = request.uri.path
         guard path.hasPrefix(prefix) else { return [] }
+        let rest = path.dropFirst(prefix.count)
         // A generated client sends the tile index, which C2SP writes as several path elements, as
-        // the one path parameter the OpenAPI document gives it, its slashes percent-encoded.
-        return path.dropFirst(prefix.count).replacingOccurrences(of: "%2F", with: "/", options: .caseInsensitive)
+        // the one path parameter the OpenAPI document gives it, its slashes percent-encoded. Only
+        // such a path pays for Foundation's case-insensitive search: a verifier's thousands of
+        // plain tile paths skip it.
+        guard rest.contains("%") else { return rest.split(separator: "/", omittingEmptySubsequences: false) }
+        return rest.replacingOccurrences(of: "%2F", with: "/", options: .caseInsensitive)
             .split(separator: "/", omittingEmptySubsequences: false)
     }
 
