@@ -20,8 +20,8 @@ extension PostgresStore {
         bindings.append(max(0, query.limit))
         sql += " ORDER BY idx LIMIT $\(bindings.count)"
         return try await mapErrors("read log entries") {
-            // Collected, then decoded (see `events(_:)`): a query's decoding row sequence. The prepared
-            // statements below are iterated as they arrive, which the release compiler builds.
+            // Collected, then decoded (see `events(_:)`). The prepared statements below iterate their
+            // rows as they arrive: the compiler crash is in a plain query's decoding row sequence only.
             return try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect().map { row in
                 let (index, leaf) = try row.decode((Int64, ByteBuffer).self)
                 return StoredEntry(index: UInt64(index), leaf: Array(leaf.readableBytesView))
