@@ -104,15 +104,30 @@ extension SQLiteStore {
     /// past the new ones in the file. A TRUNCATE checkpoint copies every frame into the database file
     /// (where `secure_delete` zeroed the rows) and cuts the WAL to nothing; it waits for readers
     /// holding old snapshots, so one that cannot finish now is tried again after the next commit.
+    ///
+    /// SQLite runs one checkpoint at a time and answers busy at once, with no busy handler, while
+    /// another is under way: the background `checkpointer`'s PASSIVE run, every few seconds, for a
+    /// few milliseconds. Left to the next commit, an idle broker kept the forgotten rows in its WAL
+    /// until one came (a CI run caught it), so a busy checkpoint is tried again shortly, for half a
+    /// second. Not longer: an attempt that waited out the writer's busy timeout for a reader would
+    /// hold the commit that much longer each time.
     func shredWriteAheadLog() async {
-        guard walHoldsForgotten.withLock({ $0 }) else { return }
-        do {
-            let (walFrames, copied) = try await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-            if walFrames == copied { walHoldsForgotten.withLock { $0 = false } }
-        } catch {
-            // Busy (a reader kept an old snapshot): the flag stays, and the next commit tries again.
+        let retryUntil = ContinuousClock.now + Self.shredRetryWindow
+        while walHoldsForgotten.withLock({ $0 }) {
+            do {
+                let (walFrames, copied) = try await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                if walFrames == copied { walHoldsForgotten.withLock { $0 = false } }
+            } catch {
+                // Busy: another checkpoint, or a reader that kept an old snapshot past the busy timeout.
+            }
+            // Past the window the flag stays, and the next commit tries again.
+            guard ContinuousClock.now < retryUntil else { return }
+            try? await Task.sleep(for: Self.shredRetryDelay)
         }
     }
+
+    static let shredRetryWindow: Duration = .milliseconds(500)
+    static let shredRetryDelay: Duration = .milliseconds(50)
 }
 
 extension SQLiteStore: StoreHealth {
