@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SamtykkeCore
 import SamtykkeStore
+import TestSupport
 import Testing
 
 /// Forgetting is crypto-shredding (issue 27.3): once retention forgot a person's only consent, the
@@ -12,32 +13,83 @@ extension StoreContractTests {
     func aForgottenConsentLeavesNoPersonOrBankNumberInTheDatabase(_ backend: Backend) async throws {
         try await TestStore.with(backend) { t in
             let log = LogSequencer(store: t.store, signer: signer)
-            _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
-            try await t.store.addWebhook(webhook("wh_a"))
-            // Requested under an Idempotency-Key, granted, used once under another, with events, deliveries and an attempt.
-            let consent = try await log.commit(Change(.create(try request(maxUses: 2)), claiming: key("create")), at: now).outcome.acceptedConsent()
-            _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
-            guard case .proceed(let claim) = try await t.store.claim(key("bundle"), now: now) else { Issue.record("not claimed"); return }
-            _ = try await log.commit(
-                Change(.act(consent.id, by: .bank(bank), .issueBundle(issue(), for: bank)), completing: IdempotencyCompletion(claim: claim, sealedBundle: [7])),
-                at: now
-            )
-            let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: now.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "l")
-            for job in jobs { try await t.store.finishDelivery(job, attempt: attempt(job, .status(500)), verdict: .retry(at: now), failingAfter: 3) }
-            _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .revoke(by: person))), at: now)
-            #expect(try await t.store.subjectKey(of: person) != nil)
-
-            let swept = try await log.commit(Change(.forgetEnded(endedBefore: now.addingTimeInterval(1), limit: 10)), at: now.addingTimeInterval(60))
-            #expect(swept.outcome.forgotten == 1)
-            #expect(try await t.store.subjectKey(of: person) == nil)
-            #expect(try await t.store.forgottenConsent(consent.id, for: .bank(bank)) != nil)
-
+            let consent = try await endedConsentOfOnePerson(t, log)
+            try await forget(consent, t, log)
             if let path = t.sqlitePath {
                 try sqliteFilesHoldNoForgottenNumbers(path)
             } else {
                 try await rowsHoldNoForgottenNumbers(t)
             }
         }
+    }
+
+    /// SQLite runs one checkpoint at a time and answers busy at once to a second, so the sweep's
+    /// TRUNCATE checkpoint may meet the background checkpointer's and must try again, not leave the
+    /// forgotten rows in the WAL until some later commit. Another process holds SQLite's checkpointer
+    /// lock (byte 121 of the `-shm` file, https://sqlite.org/walformat.html) from before the sweep
+    /// until 100 ms after its commit wrote the WAL, so the sweep's first attempt always meets it.
+    @Test func aForgetThatMeetsAnotherCheckpointStillEmptiesTheWriteAheadLog() async throws {
+        try await TestStore.with(.sqlite) { t in
+            let path = try #require(t.sqlitePath)
+            let log = LogSequencer(store: t.store, signer: signer)
+            let consent = try await endedConsentOfOnePerson(t, log)
+            let locked = path + ".checkpoint-locked"
+            let holder = Task {
+                try await TestPython.run(["-c", Self.checkpointLockHolder, path, locked])
+            }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !FileManager.default.fileExists(atPath: locked) {
+                guard ContinuousClock.now < deadline else { Issue.record("the checkpoint lock was not taken in time"); return }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await forget(consent, t, log)
+            let held = try await holder.value
+            #expect(held.status == 0, "the lock holder failed: \(held.stderr)")
+            try sqliteFilesHoldNoForgottenNumbers(path)
+        }
+    }
+
+    /// Takes the checkpointer lock, says so by creating the file named second, and lets go 100 ms
+    /// after the WAL next changes.
+    private static let checkpointLockHolder = """
+        import fcntl, os, sys, time
+        database, locked = sys.argv[1], sys.argv[2]
+        shm = open(database + "-shm", "r+b")
+        fcntl.lockf(shm, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 121)
+        before = os.stat(database + "-wal").st_mtime_ns
+        open(locked, "w").close()
+        deadline = time.monotonic() + 30
+        while os.stat(database + "-wal").st_mtime_ns == before:
+            if time.monotonic() > deadline: sys.exit("the WAL did not change")
+            time.sleep(0.002)
+        time.sleep(0.1)
+        """
+
+    /// A person's only consent, requested under an Idempotency-Key, granted, used once under
+    /// another (with events, deliveries and an attempt) and revoked.
+    private func endedConsentOfOnePerson(_ t: TestStore, _ log: LogSequencer) async throws -> Consent {
+        _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+        try await t.store.addWebhook(webhook("wh_a"))
+        let consent = try await log.commit(Change(.create(try request(maxUses: 2)), claiming: key("create")), at: now).outcome.acceptedConsent()
+        _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
+        let claimed = try await t.store.claim(key("bundle"), now: now)
+        guard case .proceed(let claim) = claimed else { throw Unexpected("the bundle's key was not claimed: \(claimed)") }
+        _ = try await log.commit(
+            Change(.act(consent.id, by: .bank(bank), .issueBundle(issue(), for: bank)), completing: IdempotencyCompletion(claim: claim, sealedBundle: [7])),
+            at: now
+        )
+        let jobs = try await t.store.claimDeliveries(now: now, leaseUntil: now.addingTimeInterval(60), limit: 10, perEndpoint: 10, lease: "l")
+        for job in jobs { try await t.store.finishDelivery(job, attempt: attempt(job, .status(500)), verdict: .retry(at: now), failingAfter: 3) }
+        _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .revoke(by: person))), at: now)
+        #expect(try await t.store.subjectKey(of: person) != nil)
+        return consent
+    }
+
+    private func forget(_ consent: Consent, _ t: TestStore, _ log: LogSequencer) async throws {
+        let swept = try await log.commit(Change(.forgetEnded(endedBefore: now.addingTimeInterval(1), limit: 10)), at: now.addingTimeInterval(60))
+        #expect(swept.outcome.forgotten == 1)
+        #expect(try await t.store.subjectKey(of: person) == nil)
+        #expect(try await t.store.forgottenConsent(consent.id, for: .bank(bank)) != nil)
     }
 
     /// Every page of the database file is read, and each one holding the bank's number must belong
@@ -85,6 +137,11 @@ extension StoreContractTests {
             END
             $$
             """)
+    }
+
+    private struct Unexpected: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     private func contains(_ haystack: ArraySlice<UInt8>, _ needle: String) -> Bool {
