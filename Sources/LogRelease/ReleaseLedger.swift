@@ -22,7 +22,10 @@ public actor ReleaseLedger {
     private var fileIsDurable: Bool
 
     /// Reads the ledger at `path` (none yet is an empty one). An unterminated last line is a write a
-    /// crash cut short, before its release happened, and is dropped; any other unreadable line refuses.
+    /// crash cut short, before its release happened: it is cut off the file, since the next append
+    /// would otherwise run on from it and make one line of it and the next index (a torn `8` and a
+    /// later `5` read back as `85`, and entry 5 could be released again after another restart). Any
+    /// other unreadable line refuses.
     public init(path: String) throws(ReleaseLedgerError) {
         self.path = path
         directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -31,7 +34,14 @@ public actor ReleaseLedger {
         guard FileManager.default.fileExists(atPath: path) else { return }
         guard let bytes = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path, reason: "it cannot be read") }
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        lines.removeLast()
+        let torn = lines.removeLast()
+        if !torn.isEmpty {
+            do {
+                try DurableFile.append(path, [], after: bytes.count - torn.count)
+            } catch {
+                throw .unreadable(path: path, reason: "its unfinished last line cannot be cut off: \(error)")
+            }
+        }
         for (number, line) in lines.enumerated() {
             guard let index = UInt64(String(decoding: line, as: UTF8.self)), String(index).utf8.elementsEqual(line) else {
                 throw .unreadable(path: path, reason: "line \(number + 1) is not an entry index")

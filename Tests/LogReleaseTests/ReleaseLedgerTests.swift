@@ -53,4 +53,21 @@ import TestSupport
             #expect(try String(contentsOfFile: blocked + "/releases", encoding: .utf8) == "7\n")
         }
     }
+
+    /// A crash in the middle of an append leaves an unfinished last line. It is not a release, and
+    /// the next append must not run on from it: `8` and a later `5` would read back as `85`, and
+    /// entry 5 could be released a second time after the next restart.
+    @Test func anUnfinishedLastLineIsCutOffBeforeTheNextAppend() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/releases"
+            try Data("3\n8".utf8).write(to: URL(fileURLWithPath: path))
+            let ledger = try ReleaseLedger(path: path)
+            try await ledger.claim(5)
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "3\n5\n")
+            let restarted = try ReleaseLedger(path: path)
+            let refusal = await #expect(throws: ReleaseRefusal.self) { try await restarted.claim(5) }
+            #expect(refusal?.check == .release)
+            try await restarted.claim(8)
+        }
+    }
 }
