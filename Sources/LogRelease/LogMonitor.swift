@@ -1,9 +1,12 @@
+import Foundation
 import OwnThread
 import SamtykkeCore
 import TransparencyLog
 
-/// Follows one log through its public tiles (C2SP tlog-tiles) and keeps the consent tags whose
-/// entries reached an end (denied, revoked, withdrawn, expired, exhausted, forgotten).
+/// Follows one log through its public tiles (C2SP tlog-tiles) and keeps each consent's state as
+/// its public entries tell it (SPEC §4's public invariants): whether it was granted, whether it
+/// ended (denied, revoked, withdrawn, expired, exhausted, forgotten), its `validUntil`, and whether
+/// its entries broke the public rules.
 ///
 /// It trusts only trees that extend the last one it verified: each new checkpoint must carry the
 /// log's signature, be no smaller, and the entries it adds, folded onto the stored right edge, must
@@ -45,8 +48,19 @@ public actor LogMonitor {
     /// Why the monitor stopped, if it did.
     public var haltReason: String? { state.halted }
 
-    /// Whether the monitor has seen the consent with this tag end.
-    public func hasEnded(_ tag: ConsentTag) -> Bool { state.terminal.contains(tag) }
+    /// SPEC §5 check 3 for the consent with this tag, from the public entries followed so far: nil
+    /// when data may be released for it, otherwise why not. Not only the ends it saw: a broker that
+    /// logged its fetch under a fresh tag, one with no granted `consent.requested` before it, or one
+    /// that never logged an expiry, is refused too, by the terms and the state the log shows and by
+    /// this machine's clock.
+    public func refusal(for tag: ConsentTag, now: Date) -> String? {
+        if let broken = state.broken[tag] { return broken }
+        guard let (status, terms) = state.consents.standing(of: tag) else { return "the log names no consent with this tag" }
+        if status.isTerminal { return "the log shows the consent ended (\(status.rawValue))" }
+        guard status == .active else { return "the log shows the consent \(status.rawValue), not granted" }
+        guard now < terms.validUntil else { return "the consent's validUntil, \(RFC3339.string(from: terms.validUntil)), has passed" }
+        return nil
+    }
 
     /// Reads the log's newest checkpoint (one read after this call) and every entry it adds.
     public func catchUp() async throws(LogMonitorError) {
@@ -167,7 +181,15 @@ public actor LogMonitor {
                 guard let read = try? LogLeaf.scanned(leaf) else {
                     try halt("entry \(first + UInt64(offset)) is not an entry this monitor can read")
                 }
-                if case .v2(let entry) = read, Self.ends(entry.type) { next.terminal.insert(entry.consent) }
+                // A consent whose entries break the public rules is refused from then on; the rest of
+                // the log is followed as before, since one broker bug need not stop every release.
+                if case .v2(let entry) = read, next.broken[entry.consent] == nil {
+                    do throws(DomainError) {
+                        try next.consents.check(entry)
+                    } catch {
+                        next.broken[entry.consent] = "entry \(entry.index): \(error.reason)"
+                    }
+                }
             }
         }
         guard tree.root() == checkpoint.rootHash else {
@@ -187,14 +209,6 @@ public actor LogMonitor {
         state = next
         if state.halted != nil { try? state.save(to: statePath, log: log) }
         recentRoots = recentRoots.filter { checkpoint.size - $0.key < Self.recentRootsKept }.merging(roots) { $1 }
-    }
-
-    /// A consent that reached one of these has no more fetches coming (SPEC §4's public invariants).
-    static func ends(_ type: AuditEntry.EntryType) -> Bool {
-        switch type {
-        case .consentDenied, .consentRevoked, .consentWithdrawn, .consentExpired, .consentExhausted, .consentForgotten: true
-        case .consentRequested, .consentGranted, .dataRequested, .bundleIssued, .bundleRefused: false
-        }
     }
 
     private static func typed(_ error: any Error) -> LogMonitorError {

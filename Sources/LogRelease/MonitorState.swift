@@ -5,28 +5,32 @@ import TransparencyLog
 
 /// What the monitor knows of the log, kept in one file so a restart resumes where it stopped:
 /// the newest checkpoint it verified (the signed note, re-checked on load), the right edge of that
-/// tree (enough to append without reading anything before it), the consent tags it saw end, and,
-/// once it found the log forked or shrunk, why it stopped.
-struct MonitorState: Sendable, Equatable {
+/// tree (enough to append without reading anything before it), each consent's state as its public
+/// entries tell it, the consent tags whose entries broke the public rules (and the first rule each
+/// broke), and, once it found the log forked or shrunk, why it stopped.
+struct MonitorState: Sendable {
     /// Nil before the first checkpoint: the empty tree.
     var signedCheckpoint: String?
     var checkpoint: Checkpoint
     var rightEdge: [Hash]
-    var terminal: Set<ConsentTag>
+    var consents: PublicInvariants
+    var broken: [ConsentTag: String]
     var halted: String?
 
     static func empty(origin: String) -> MonitorState {
         // The origin is the log key's name, never empty and on one line.
         MonitorState(
             signedCheckpoint: nil, checkpoint: try! Checkpoint(origin: origin, size: 0, rootHash: MerkleHasher.emptyRoot),
-            rightEdge: [], terminal: [], halted: nil)
+            rightEdge: [], consents: PublicInvariants(), broken: [:], halted: nil)
     }
 
     private struct File: Codable {
         let logKey: String
         let checkpoint: String?
         let rightEdge: [String]
-        let terminal: [String]
+        /// Nil in the file of an older monitor, which kept only the tags of the consents that ended.
+        let consents: PublicInvariants?
+        let broken: [String: String]?
         let halted: String?
     }
 
@@ -54,8 +58,12 @@ struct MonitorState: Sendable, Equatable {
             tree.root() == state.checkpoint.rootHash
         else { throw unreadable("its right edge is not that of its checkpoint's tree") }
         state.rightEdge = edge
+        guard let consents = file.consents, let broken = file.broken else {
+            throw unreadable("an older monitor wrote it, which kept only the consents that ended, not their terms: remove it to read the log again")
+        }
+        state.consents = consents
         do {
-            state.terminal = Set(try file.terminal.map { text throws(DomainError) in try ConsentTag(base64URL: text, field: "terminal") })
+            for (tag, rule) in broken { state.broken[try ConsentTag(base64URL: tag, field: "broken")] = rule }
         } catch {
             throw unreadable("\(error)")
         }
@@ -69,7 +77,7 @@ struct MonitorState: Sendable, Equatable {
     func save(to path: String, log: LogPolicy.Log, durable: Bool = true) throws(LogMonitorError) {
         let file = File(
             logKey: log.verifierKey, checkpoint: signedCheckpoint, rightEdge: rightEdge.map(\.base64),
-            terminal: terminal.map(\.description).sorted(), halted: halted)
+            consents: consents, broken: Dictionary(uniqueKeysWithValues: broken.map { ($0.key.description, $0.value) }), halted: halted)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {

@@ -7,6 +7,9 @@ public struct ProofCheck: Sendable {
     public let policy: LogPolicy
     public let log: LogPolicy.Log
     public let maximumAge: UInt64
+    /// How far ahead of this machine's clock a cosignature may be dated: witnesses' clocks differ by
+    /// a little, and a date further ahead would keep a cosignature fresh for longer than `maximumAge`.
+    public static let maximumSkew: UInt64 = 10
     private let verifiedNotes = VerifiedNotes()
 
     /// A proof checked: where the entry is, and the checkpoint that says so.
@@ -56,7 +59,7 @@ public struct ProofCheck: Sendable {
         }
         // The quorum is met, so there is at least one cosignature.
         let newest = cosignatures.map(\.cosignature.time).max() ?? 0
-        guard newest <= now || newest - now <= maximumAge else {
+        guard newest <= now || newest - now <= Self.maximumSkew else {
             throw refuse("the newest cosignature is dated \(newest - now) s in the future")
         }
         guard newest >= now || now - newest <= maximumAge else {

@@ -26,6 +26,12 @@ public struct ReleaseGate: Sendable {
         )
     }
 
+    /// How long after its `data.requested` entry's time a fetch may still be released. The broker
+    /// logs the entry right before it asks (after one round of cosignatures), so an older entry is a
+    /// fetch kept back: logged while the consent was live, to be spent later, or again should the
+    /// ledger of releases (check 4) ever be lost. Part of check 2, on the agency's clock.
+    public static let maximumEntryAge: TimeInterval = 120
+
     /// Returns the entry data may be released for, recorded as released; throws which check failed.
     /// `claim` is the token's `tlog` claim, nil when it has none.
     public func release(_ claim: ReleaseClaim?, for subject: ReleaseSubject, now: Date = Date()) async throws(ReleaseRefusal) -> PublicEntry {
@@ -33,14 +39,18 @@ public struct ReleaseGate: Sendable {
         let seconds = UInt64(max(0, now.timeIntervalSince1970))
         let proof = try proofs.verify(claim.proof, leaf: claim.entry, now: seconds)
         let entry = try EntryMatch.check(leaf: claim.entry, index: proof.index, claim: claim, subject: subject)
+        let age = now.timeIntervalSince(entry.time)
+        guard age <= Self.maximumEntryAge, -age <= TimeInterval(ProofCheck.maximumSkew) else {
+            throw ReleaseRefusal(.entry, age > 0
+                ? "it was logged \(Int(age)) s ago, more than \(Int(Self.maximumEntryAge)) s: a fetch is logged right before it is made"
+                : "it was logged \(Int(-age)) s ahead of this agency's clock")
+        }
         do {
             try await monitor.cover(proof.checkpoint)
         } catch {
             throw ReleaseRefusal(.monitor, error.description)
         }
-        guard await !monitor.hasEnded(entry.consent) else {
-            throw ReleaseRefusal(.monitor, "the log shows the consent ended (revoked, withdrawn, expired, exhausted or forgotten)")
-        }
+        if let refusal = await monitor.refusal(for: entry.consent, now: now) { throw ReleaseRefusal(.monitor, refusal) }
         try await ledger.claim(proof.index)
         return entry
     }

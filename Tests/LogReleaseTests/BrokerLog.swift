@@ -56,7 +56,7 @@ actor BrokerLog: TileFetcher {
     /// A consent: its id, a fresh tag.
     struct Consent: Sendable {
         let id = ConsentID()
-        let tag = ConsentTag.random()
+        var tag = ConsentTag.random()
         var personId = BrokerLog.person
         var bankOrg = BrokerLog.bank
     }
@@ -144,6 +144,18 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
 }
 
 extension LogEvent {
+    /// A bank's request, as its `consent.requested` entry records it.
+    static func requested(validUntil: Date = Date().addingTimeInterval(86_400), maxUses: Int = 10) -> LogEvent {
+        try! LogEvent(type: .consentRequested, details: [
+            "scopes": .array([.string("income")]),
+            "years": .array([.number(2023), .number(2024)]),
+            "purpose": .object(["code": .string("mortgage"), "text": .string("Boliglån")]),
+            "validUntil": .string(RFC3339.string(from: validUntil)),
+            "maxUses": .number(Double(maxUses)),
+            "requestExpiresAt": .string(RFC3339.string(from: Date().addingTimeInterval(3_600))),
+        ])
+    }
+
     static let fetch = LogEvent.dataRequested(scopes: [.income], years: [2023, 2024])
     static let revoked = try! LogEvent(type: .consentRevoked, details: ["from": .string("active"), "to": .string("revoked")])
     static let granted = try! LogEvent(type: .consentGranted, details: ["from": .string("pending"), "to": .string("active")])

@@ -8,13 +8,16 @@ import TestSupport
 /// SPEC §5's four checks on a real log: v2 entries sealed as the broker seals them, checkpoints
 /// signed with its key, cosigned by real witnesses, followed through the log's tiles.
 @Suite(.sameOnEveryBackend) struct ReleaseGateTests {
-    /// A granted consent with one logged fetch: the log, the consent, the gate, the fetch's claim.
+    /// A requested and granted consent with one logged fetch: the log, the consent, the gate, the
+    /// fetch's claim.
     static func fetched(
-        _ directory: String, witnessCount: Int = 2, witnessClock: (@Sendable () -> UInt64)? = nil, cosigners: Int? = nil
+        _ directory: String, witnessCount: Int = 2, witnessClock: (@Sendable () -> UInt64)? = nil, cosigners: Int? = nil,
+        validUntil: Date = Date().addingTimeInterval(86_400)
     ) async throws -> (BrokerLog, BrokerLog.Consent, ReleaseGate, ReleaseClaim) {
         let log = try witnessClock.map { try BrokerLog(directory: directory, witnessCount: witnessCount, witnessClock: $0) }
             ?? BrokerLog(directory: directory, witnessCount: witnessCount)
         let consent = BrokerLog.Consent()
+        try await log.append(.requested(validUntil: validUntil), for: consent)
         try await log.append(.granted, for: consent, actor: AuditEntry.Actor(kind: .citizen, id: "c"))
         let (index, opening) = try await log.append(.fetch, for: consent)
         let claim = try await log.claim(index: index, opening: opening, cosigners: cosigners)
@@ -34,7 +37,7 @@ import TestSupport
         try await withTemporaryDirectory { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory)
             let entry = try await gate.release(claim, for: consent.subject)
-            #expect(entry.type == .dataRequested && entry.index == 1 && entry.consent == consent.tag)
+            #expect(entry.type == .dataRequested && entry.index == 2 && entry.consent == consent.tag)
         }
     }
 
@@ -127,6 +130,55 @@ import TestSupport
         }
     }
 
+    /// A cosignature dated ahead of the agency's clock would stay fresh for longer than 60 s: only a
+    /// few seconds of skew between the clocks are allowed.
+    @Test func refusesACosignatureDatedInTheFuture() async throws {
+        try await withTemporaryDirectory { directory in
+            let ahead = UInt64(Date().timeIntervalSince1970) + 30
+            let (_, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { ahead })
+            let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject) }
+            #expect(refusal?.check == .proof && refusal?.reason.contains("in the future") == true, "\(String(describing: refusal))")
+        }
+    }
+
+    /// A compromised broker, after the citizen revoked, logs its fetch under a fresh consent tag
+    /// (no `consent.requested` or grant before it) and signs a token naming that tag: every entry
+    /// check passes, and the monitor refuses it, as a tag the log never showed granted.
+    @Test func refusesAFetchLoggedUnderAFreshTagAfterTheConsentEnded() async throws {
+        try await withTemporaryDirectory { directory in
+            let (log, consent, gate, _) = try await Self.fetched(directory)
+            try await log.append(.revoked, for: consent, actor: AuditEntry.Actor(kind: .citizen, id: "c"))
+            var renamed = consent
+            renamed.tag = .random()
+            let (index, opening) = try await log.append(.fetch, for: renamed)
+            let claim = try await log.claim(index: index, opening: opening)
+            let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: renamed.subject) }
+            #expect(refusal?.check == .monitor && refusal?.reason.contains("not consent.requested") == true, "\(String(describing: refusal))")
+        }
+    }
+
+    /// The broker never logged `consent.expired`: the monitor goes by the `validUntil` the log's
+    /// `consent.requested` entry shows, and the agency's own clock.
+    @Test func refusesAFetchPastTheConsentsValidUntilThoughNoExpiryWasLogged() async throws {
+        try await withTemporaryDirectory { directory in
+            let (_, consent, gate, claim) = try await Self.fetched(directory, validUntil: Date().addingTimeInterval(5))
+            let later = Date().addingTimeInterval(20)
+            let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject, now: later) }
+            #expect(refusal?.check == .monitor && refusal?.reason.contains("validUntil") == true, "\(String(describing: refusal))")
+        }
+    }
+
+    /// A fetch is logged right before the agency is asked: an entry kept back for minutes (fetches
+    /// logged in advance, to be spent after the consent ended or after the ledger was lost) is refused.
+    @Test func refusesAFetchLoggedLongBeforeItIsPresented() async throws {
+        try await withTemporaryDirectory { directory in
+            let later = Date().addingTimeInterval(ReleaseGate.maximumEntryAge + 30)
+            let (_, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { UInt64(later.timeIntervalSince1970) - 5 })
+            let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject, now: later) }
+            #expect(refusal?.check == .entry && refusal?.reason.contains("logged") == true, "\(String(describing: refusal))")
+        }
+    }
+
     @Test func refusesAProofFromAnotherLog() async throws {
         try await withTemporaryDirectory { directory in
             let (_, consent, _, claim) = try await Self.fetched(directory + "/one")
@@ -141,9 +193,9 @@ import TestSupport
     @Test func refusesATruncatedOrOversizedProof() async throws {
         try await withTemporaryDirectory { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory)
-            let cut = String(claim.proof.prefix(while: { $0 != "\n" })) + "\nindex 1\n"
+            let cut = String(claim.proof.prefix(while: { $0 != "\n" })) + "\nindex 2\n"
             let padding = String(repeating: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", count: 400)
-            let huge = claim.proof.replacingOccurrences(of: "index 1\n", with: "index 1\n" + padding)
+            let huge = claim.proof.replacingOccurrences(of: "index 2\n", with: "index 2\n" + padding)
             for (proof, expected) in [(cut, "truncated"), (huge, "more than the 16384")] {
                 let bad = ReleaseClaim(proof: proof, entry: claim.entry, opening: claim.opening)
                 let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(bad, for: consent.subject) }
@@ -161,8 +213,8 @@ import TestSupport
             // Another consent's entries after it, so the monitor's tree is larger than the proof's.
             try await log.append(.fetch, for: BrokerLog.Consent())
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject) }
-            #expect(refusal?.check == .monitor && refusal?.reason.contains("ended") == true, "\(String(describing: refusal))")
-            #expect(await gate.monitor.size == 4)
+            #expect(refusal?.check == .monitor && refusal?.reason.contains("ended (revoked)") == true, "\(String(describing: refusal))")
+            #expect(await gate.monitor.size == 5)
         }
     }
 

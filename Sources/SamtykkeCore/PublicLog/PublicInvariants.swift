@@ -41,6 +41,12 @@ public struct PublicInvariants: Sendable {
     /// Whether `tag`'s consent has its `consent.forgotten` entry.
     public func isForgotten(_ tag: ConsentTag) -> Bool { consents[tag]?.forgotten == true }
 
+    /// The state the entries so far left `tag`'s consent in, and the terms it was requested with;
+    /// nil for a tag no entry named, or whose first entry broke the rules.
+    public func standing(of tag: ConsentTag) -> (status: ConsentStatus, terms: PublicEntry.Terms)? {
+        consents[tag].map { ($0.status, $0.terms) }
+    }
+
     /// Takes the next entry, or says which invariant it breaks. The consent is changed where it lies,
     /// found once: a verifier takes a million entries, and a second lookup to write a copy back cost
     /// as much as the first.
@@ -94,5 +100,47 @@ public struct PublicInvariants: Sendable {
 
     private static func broken(_ entry: PublicEntry, _ why: String) -> DomainError {
         .invalid("entry", "its \(entry.type.rawValue) of consent \(entry.consent) breaks the public rules of the log: \(why)")
+    }
+}
+
+/// For a verifier that keeps what it checked across runs (a data holder's monitor): each consent
+/// as one record, its tag in base64url as the entries write it.
+extension PublicInvariants: Codable {
+    private struct Record: Codable {
+        let tag: String
+        let validUntil: Date
+        let maxUses: Int
+        let status: ConsentStatus
+        let bundles: Int
+        let forgotten: Bool
+        let entries: Int
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case entryCount, consents
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        entryCount = try container.decode(Int.self, forKey: .entryCount)
+        for record in try container.decode([Record].self, forKey: .consents) {
+            var consent = Consent(terms: PublicEntry.Terms(validUntil: record.validUntil, maxUses: record.maxUses))
+            consent.status = record.status
+            consent.bundles = record.bundles
+            consent.forgotten = record.forgotten
+            consent.entries = record.entries
+            consents[try ConsentTag(base64URL: record.tag, field: "consents")] = consent
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(entryCount, forKey: .entryCount)
+        let records = consents.map { tag, consent in
+            Record(
+                tag: tag.description, validUntil: consent.terms.validUntil, maxUses: consent.terms.maxUses, status: consent.status,
+                bundles: consent.bundles, forgotten: consent.forgotten, entries: consent.entries)
+        }
+        try container.encode(records.sorted { $0.tag < $1.tag }, forKey: .consents)
     }
 }
