@@ -26,7 +26,10 @@ struct ReleaseReadinessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The monitor's own state file, as it writes it when it stops.
-        let state: [String: Any] = ["logKey": log, "rightEdge": [String](), "terminal": [String](), "halted": halted ?? NSNull()]
+        let state: [String: Any] = [
+            "logKey": log, "rightEdge": [String](), "consents": ["entryCount": 0, "consents": [Any]()], "broken": [String: String](),
+            "halted": halted ?? NSNull(),
+        ]
         try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: directory + "/monitor.json"))
         let policy = try LogPolicy(parsing: Array("log \(log)\nwitness w1 \(witness)\nquorum w1\n".utf8))
         let signer = try ES256Signer(privateKey: KeyFiles.p256(pki.bundleSigningKey.path))
