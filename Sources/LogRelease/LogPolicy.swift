@@ -54,7 +54,7 @@ public struct LogPolicy: Sendable {
         var witnesses: [Witness] = []
         // Witnesses and groups share one namespace; "none" is reserved.
         var names: [String: Quorum] = [:]
-        var keys: Set<String> = []
+        var keys: Set<[UInt8]> = []
         var quorum: Quorum?
         var used: Set<String> = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -71,12 +71,14 @@ public struct LogPolicy: Sendable {
                 guard names[name] == nil else { throw fail("\(name) is defined twice") }
                 guard names.count < Self.maximumDefinitions else { throw fail("more than \(Self.maximumDefinitions) witnesses and groups") }
             }
-            // Two vkeys wrap the same key when their key bytes (type and public key) are the same,
-            // whatever name and key ID they give it.
+            // Two vkeys wrap the same key when their public keys are the same, whatever name, key ID
+            // or type byte they give it: a log key listed as a witness's too would let the log
+            // cosign its own checkpoints. A vkey is `<name>+<key ID>+<base64>`, and base64 may hold
+            // a "+" of its own; the verifier parsed it already.
             func requireNewKey(_ vkey: String) throws(LogPolicyError) {
-                guard let keyBytes = vkey.split(separator: "+").last, keys.insert(String(keyBytes)).inserted else {
-                    throw fail("its key is listed already")
-                }
+                let parts = vkey.split(separator: "+", maxSplits: 2)
+                guard parts.count == 3, let typed = StrictBase64.decode(parts[2]), typed.count > 1 else { throw fail("its key is not a vkey") }
+                guard keys.insert(Array(typed.dropFirst())).inserted else { throw fail("its key is listed already") }
             }
             switch keyword {
             case "log":

@@ -5,8 +5,11 @@ import TransparencyLog
 import TestSupport
 
 @Suite(.sameOnEveryBackend) struct LogPolicyTests {
-    static let log = try! NoteSigner(name: "samtykke.test/log", privateKey: Curve25519.Signing.PrivateKey()).verifierKey
+    static let logKey = Curve25519.Signing.PrivateKey()
+    static let log = try! NoteSigner(name: "samtykke.test/log", privateKey: logKey).verifierKey
     static let witnesses = (1...6).map { try! CosignatureSigner(name: "w\($0).test", privateKey: Curve25519.Signing.PrivateKey()).verifierKey }
+    /// The log's own key, as a witness's cosignature key (another type byte, another name).
+    static let logKeyAsWitness = try! CosignatureSigner(name: "w.test", privateKey: logKey).verifierKey
 
     static func parse(_ text: String) throws(LogPolicyError) -> LogPolicy { try LogPolicy(parsing: Array(text.utf8)) }
 
@@ -41,6 +44,7 @@ import TestSupport
         ("log \(log)\nquorum W\n", 2, "W is not defined on an earlier line"),
         ("log \(log)\nwitness W \(witnesses[0])\ngroup G 2 W\nquorum G\n", 3, "not all, any or a decimal from 1 to 1"),
         ("log \(log)\nwitness W \(witnesses[0])\nwitness V \(witnesses[0])\nquorum W\n", 3, "its key is listed already"),
+        ("log \(log)\nwitness W \(logKeyAsWitness)\nquorum W\n", 2, "its key is listed already"),
         ("log \(log)\nwitness W \(witnesses[0])\nwitness W \(witnesses[1])\nquorum W\n", 3, "W is defined twice"),
         ("log \(log)\nwitness W \(witnesses[0])\ngroup G any W W\nquorum G\n", 3, "W is a group member already"),
         ("log \(log)\nwitness W \(witnesses[0])\ngroup G any W\ngroup H any W\nquorum G\n", 4, "W is a group member already"),
