@@ -33,6 +33,9 @@ public actor LogMonitor {
     /// milliseconds, and two fsyncs each (file and directory) made the agency's answers wait on the disk.
     private var lastDurableSave: ContinuousClock.Instant?
     private static let durableEvery: Duration = .seconds(1)
+    /// Whether a catch-up is writing the state file off the actor: a halt meanwhile leaves the file
+    /// to it (it writes the halt too once done), since two writers of one file share its temporary one.
+    private var saving = false
 
     /// Loads the state at `statePath` (the empty tree when there is none).
     public init(log: LogPolicy.Log, fetcher: any TileFetcher, statePath: String, patience: Duration = .seconds(2)) throws(LogMonitorError) {
@@ -135,7 +138,7 @@ public actor LogMonitor {
     private func halt(_ reason: String) throws(LogMonitorError) -> Never {
         state.halted = reason
         // Kept in memory even when the disk fails, so this process stops releasing either way.
-        try? state.save(to: statePath, log: log)
+        if !saving { try? state.save(to: statePath, log: log) }
         throw .halted(reason)
     }
 
@@ -200,9 +203,17 @@ public actor LogMonitor {
         next.rightEdge = tree.rightEdge
         let now = ContinuousClock.now
         let durable = lastDurableSave.map { $0.duration(to: now) >= Self.durableEvery } ?? true
-        // Off the actor's thread: `cover` and `hasEnded` answer meanwhile from the state before it.
+        // Off the actor's thread: `cover` and `refusal` answer meanwhile from the state before it.
         let (saved, statePath, log) = (next, statePath, log)
-        try await onOwnThread { () throws(LogMonitorError) in try saved.save(to: statePath, log: log, durable: durable) }
+        saving = true
+        do {
+            try await onOwnThread { () throws(LogMonitorError) in try saved.save(to: statePath, log: log, durable: durable) }
+        } catch {
+            saving = false
+            if state.halted != nil { try? state.save(to: statePath, log: log) }
+            throw error
+        }
+        saving = false
         if durable { lastDurableSave = now }
         // `cover` may have stopped the monitor while the state was being written: a halt stays a halt.
         next.halted = state.halted
