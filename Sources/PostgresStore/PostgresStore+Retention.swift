@@ -35,6 +35,8 @@ extension PostgresStore {
             """,
             logger: logger
         )
+        // Their sessions that ended hold their number too; one still open ends within half an hour.
+        try await connection.query("DELETE FROM citizenSession WHERE personId = ANY(\(people)) AND expiresAt <= \(now)", logger: logger)
     }
 
     public func forgottenConsent(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent? {

@@ -47,7 +47,12 @@ extension SQLiteStore: RetentionStore {
             DELETE FROM subjectKey WHERE personId = ?1
             AND NOT EXISTS (SELECT 1 FROM consent WHERE personId = ?1) AND NOT EXISTS (SELECT 1 FROM entryOpening WHERE personId = ?1)
             """)
-        for person in Set(consents.map(\.terms.personId.digits)) { try key.execute(arguments: [person]) }
+        // Their sessions that ended hold their number too; one still open ends within half an hour.
+        let sessions = try db.cachedStatement(sql: "DELETE FROM citizenSession WHERE personId = ? AND expiresAt <= ?")
+        for person in Set(consents.map(\.terms.personId.digits)) {
+            try key.execute(arguments: [person])
+            try sessions.execute(arguments: [person, now])
+        }
     }
 
     public func forgottenConsent(_ id: ConsentID, for viewer: Viewer) async throws -> ForgottenConsent? {

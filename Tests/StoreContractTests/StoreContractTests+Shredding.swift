@@ -66,9 +66,14 @@ extension StoreContractTests {
         """
 
     /// A person's only consent, requested under an Idempotency-Key, granted, used once under
-    /// another (with events, deliveries and an attempt) and revoked.
+    /// another (with events, deliveries and an attempt) and revoked; the person's web session of
+    /// that day has expired.
     private func endedConsentOfOnePerson(_ t: TestStore, _ log: LogSequencer) async throws -> Consent {
         _ = try await t.store.addBank(org: bank, name: "Test Sparebank", now: now)
+        try await t.store.addCitizenSession(
+            CitizenSession(idHash: Array(repeating: 7, count: 32), person: person, csrfToken: "csrf", createdAt: now.addingTimeInterval(-1_770), expiresAt: now.addingTimeInterval(30)),
+            now: now
+        )
         try await t.store.addWebhook(webhook("wh_a"))
         let consent = try await log.commit(Change(.create(try request(maxUses: 2)), claiming: key("create")), at: now).outcome.acceptedConsent()
         _ = try await log.commit(Change(.act(consent.id, by: .citizen(person), .grant(by: person))), at: now)
