@@ -50,6 +50,7 @@ public final class SQLiteStore: Sendable {
             // pages back in. Without it the broker issued 5–20% more bundles at concurrency 16 and 64
             // (same run, same baseline); proofs read their few pages through the page cache instead.
         }
+        Self.emptyLeftoverWriteAheadLog(path)
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB switches the writer to NORMAL when it turns WAL on, after `prepareDatabase`: set FULL
         // again on the one connection that writes.
@@ -85,6 +86,24 @@ public final class SQLiteStore: Sendable {
                 // A failure (a reader holding old frames, the disk) leaves the frames for the next round.
                 _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             }
+        }
+    }
+
+    /// A process that ended between a forget and its TRUNCATE checkpoint (`shredWriteAheadLog`) left
+    /// the forgotten rows in the WAL, and whether the WAL holds any is known only in memory: so the
+    /// WAL a file is opened with is copied into it and cut to nothing first, on a connection that
+    /// gives up at once rather than wait, should another process have the file open and busy (a
+    /// backup or a CLI command beside a serving broker). The PASSIVE checkpoint first copies what it
+    /// can without holding up that broker's commits, so the TRUNCATE one, which does hold them up,
+    /// has little left to copy.
+    private static func emptyLeftoverWriteAheadLog(_ path: String) {
+        guard let size = try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int, size > 0 else { return }
+        var configuration = Configuration()
+        configuration.busyMode = .immediateError
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+        _ = try? DatabaseQueue(path: path, configuration: configuration).writeWithoutTransaction { db in
+            _ = try? db.checkpoint(.passive)
+            return try db.checkpoint(.truncate)
         }
     }
 

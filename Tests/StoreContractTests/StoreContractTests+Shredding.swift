@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SamtykkeCore
 import SamtykkeStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -49,20 +50,56 @@ extension StoreContractTests {
         }
     }
 
-    /// Takes the checkpointer lock, says so by creating the file named second, and lets go 100 ms
-    /// after the WAL next changes.
+    /// A broker that ends (a crash, a kill) after a forget's commit and before its TRUNCATE
+    /// checkpoint leaves the forgotten rows in the WAL; the next start empties it before anything
+    /// else. The checkpointer lock is held until the sweep gave up on it, then the files are copied
+    /// as they are, as a crash would leave them, and opened again.
+    @Test func aForgetCutShortByACrashIsShreddedWhenTheFileIsOpenedAgain() async throws {
+        try await TestStore.with(.sqlite) { t in
+            let path = try #require(t.sqlitePath)
+            let log = LogSequencer(store: t.store, signer: signer)
+            let consent = try await endedConsentOfOnePerson(t, log)
+            let (locked, release) = (path + ".checkpoint-locked", path + ".release")
+            let holder = Task {
+                try await TestPython.run(["-c", Self.checkpointLockHolder, path, locked, release])
+            }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !FileManager.default.fileExists(atPath: locked) {
+                guard ContinuousClock.now < deadline else { Issue.record("the checkpoint lock was not taken in time"); return }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await forget(consent, t, log)
+            let crashed = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("crashed.sqlite").path
+            for suffix in ["", "-wal", "-shm"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: crashed + suffix) }
+            FileManager.default.createFile(atPath: release, contents: nil)
+            let held = try await holder.value
+            #expect(held.status == 0, "the lock holder failed: \(held.stderr)")
+            let wal = Array(try Data(contentsOf: URL(fileURLWithPath: crashed + "-wal")))
+            try #require(contains(wal[...], person.digits), "the sweep gave up, so the WAL left behind holds the forgotten number")
+            let reopened = try SQLiteStore(path: crashed)
+            try sqliteFilesHoldNoForgottenNumbers(crashed)
+            withExtendedLifetime(reopened) {}
+        }
+    }
+
+    /// Takes the checkpointer lock and says so by creating the file named second; lets go once the
+    /// file named third exists, or without one, 100 ms after the WAL next changes.
     private static let checkpointLockHolder = """
         import fcntl, os, sys, time
         database, locked = sys.argv[1], sys.argv[2]
+        release = sys.argv[3] if len(sys.argv) > 3 else None
         shm = open(database + "-shm", "r+b")
         fcntl.lockf(shm, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 121)
         before = os.stat(database + "-wal").st_mtime_ns
         open(locked, "w").close()
         deadline = time.monotonic() + 30
-        while os.stat(database + "-wal").st_mtime_ns == before:
-            if time.monotonic() > deadline: sys.exit("the WAL did not change")
+        def waiting():
+            if release: return not os.path.exists(release)
+            return os.stat(database + "-wal").st_mtime_ns == before
+        while waiting():
+            if time.monotonic() > deadline: sys.exit("nothing happened for 30 s")
             time.sleep(0.002)
-        time.sleep(0.1)
+        if not release: time.sleep(0.1)
         """
 
     /// A person's only consent, requested under an Idempotency-Key, granted, used once under
