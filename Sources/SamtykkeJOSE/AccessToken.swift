@@ -55,6 +55,8 @@ public struct AccessToken: Sendable, Codable, Equatable {
         private let verified = Mutex<[String: AccessToken]>([:])
         /// Tokens remembered at most; when full, forgotten all at once (they live minutes).
         static let remembered = 4096
+        /// Seconds an instance's clock may run behind the one that issued a token.
+        static let clockSkew = 60
 
         public init(current: ES256Signer, retired: [PublicJWK]) {
             var byKid = [current.kid: current.privateKey.publicKey]
@@ -75,7 +77,14 @@ public struct AccessToken: Sendable, Codable, Equatable {
                 }
             }
             guard claims.iss == issuer, claims.aud == issuer else { throw .claim("the access token is for another broker") }
-            guard claims.exp > Int(now.timeIntervalSince1970) else { throw .claim("the access token has expired") }
+            let seconds = Int(now.timeIntervalSince1970)
+            guard claims.exp > seconds else { throw .claim("the access token has expired") }
+            // This broker issues none for longer, nor dated ahead: without these a key that signed
+            // tokens once (a retired one, or one that leaked) could mint one for good.
+            guard claims.exp > claims.iat, claims.exp - claims.iat <= AccessToken.lifetime else {
+                throw .claim("the access token lives longer than \(AccessToken.lifetime) s")
+            }
+            guard claims.iat <= seconds + Self.clockSkew else { throw .claim("the access token was issued in the future") }
             return claims
         }
     }

@@ -358,6 +358,30 @@ extension TestClientProtocol {
         }
     }
 
+    /// The broker issues tokens for 300 s from now: one signed with its key that claims a longer
+    /// life, or an issue time ahead (what a retired or leaked key could mint for itself), is refused,
+    /// while the same claims re-signed unchanged are served.
+    @Test func aTokenLivingLongerThanTheBrokerIssuesOrIssuedAheadIsRefused() async throws {
+        let broker = try await harness()
+        try await broker.test { (client: any TestClientProtocol) async throws in
+            let issued = try #require(try await client.token(KeyBank.grant(bank.assertion())).json["access_token"] as? String)
+            let parts = issued.split(separator: ".").map { Data(Base64URL.decode(String($0)) ?? []) }
+            let header = try #require(try JSONSerialization.jsonObject(with: parts[0]) as? [String: Any])
+            let claims = try #require(try JSONSerialization.jsonObject(with: parts[1]) as? [String: Any])
+            let iat = try #require(claims["iat"] as? Int)
+            func signed(_ change: (inout [String: Any]) -> Void) -> String {
+                var changed = claims
+                change(&changed)
+                return HandJWS.es256(header: header, claims: changed, key: broker.keys.bundleSigner.privateKey)
+            }
+            #expect(try await client.send(.get, "/v1/consents", bearer: signed { _ in }).status == .ok)
+            for token in [signed { $0["exp"] = iat + 3_600 }, signed { $0["iat"] = iat + 600; $0["exp"] = iat + 900 }] {
+                let answer = try await client.send(.get, "/v1/consents", bearer: token)
+                #expect(answer.status == .unauthorized && answer.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+            }
+        }
+    }
+
     /// A caller cannot learn which kids a bank has: an unknown kid and a registered kid whose key
     /// does not verify the signature get the same answer, word for word.
     @Test func anUnknownKidAndAWrongSignatureAreOneAnswer() async throws {
