@@ -169,7 +169,9 @@ struct TokenController {
         // refused assertion costs the address it came from (the per-address limit), not the bank.
         let caller = Caller.bank(naming.bank)
         if let wait = limiter.wait(for: caller) { throw Problem.rateLimited(wait: wait) }
-        let expires = Date(timeIntervalSince1970: TimeInterval(claims.exp))
+        // Kept a minute past `exp`: another instance whose clock runs that much behind still takes
+        // the assertion as live, and must still find its jti.
+        let expires = Date(timeIntervalSince1970: TimeInterval(claims.exp + 60))
         guard try await uses.useOnce(claims.jti, namespace: "assertion:\(naming.bank.digits)", expiresAt: expires, now: now) else {
             throw Refused(.invalidGrant, "the assertion's jti was used before")
         }

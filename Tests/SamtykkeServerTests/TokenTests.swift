@@ -382,6 +382,29 @@ extension TestClientProtocol {
         }
     }
 
+    /// Instances' clocks differ a little. An assertion used on one is refused on another whose clock
+    /// runs 30 s behind, also after a third, 30 s ahead, has purged the single-use values that
+    /// expired by its own clock.
+    @Test func anAssertionUsedOnceIsRefusedOnAnInstanceWhoseClockRunsBehind() async throws {
+        let onTime = try await harness()
+        var ahead = onTime
+        ahead.settings.clock = { Date().addingTimeInterval(90) }
+        var behind = onTime
+        behind.settings.clock = { Date().addingTimeInterval(-30) }
+        let assertion = bank.assertion()
+        try await onTime.test { (client: any TestClientProtocol) async throws in
+            #expect(try await client.token(KeyBank.grant(assertion)).status == .ok)
+        }
+        try await ahead.test { (client: any TestClientProtocol) async throws in
+            let later = bank.assertion { $0 = bank.claims(now: Date().addingTimeInterval(90)) }
+            #expect(try await client.token(KeyBank.grant(later)).status == .ok)
+        }
+        try await behind.test { (client: any TestClientProtocol) async throws in
+            let replayed = try await client.token(KeyBank.grant(assertion))
+            #expect(replayed.status == .badRequest && oauthError(replayed) == "invalid_grant")
+        }
+    }
+
     /// A caller cannot learn which kids a bank has: an unknown kid and a registered kid whose key
     /// does not verify the signature get the same answer, word for word.
     @Test func anUnknownKidAndAWrongSignatureAreOneAnswer() async throws {
