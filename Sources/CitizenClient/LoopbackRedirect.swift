@@ -8,17 +8,20 @@ import ServiceLifecycle
 /// port the system picks, for one login and only for as long as it takes.
 enum LoopbackRedirect {
     /// Listens, hands `announce` the redirect URI (to build the login URL with and show it), and
-    /// returns the query of the first request to `/` that carries `state`: the provider's answer.
-    /// Nil when `timeout` passes first.
+    /// returns the query of the first request to `/` that carries this login's `state` (RFC 6749
+    /// §10.12: an answer to another login, or a forged one, is never taken): the
+    /// provider's answer. Any other request is answered and ignored, so another local process (or a
+    /// web page probing loopback ports) cannot end the login by calling first. Nil when `timeout`
+    /// passes first.
     static func receive(
-        page: String, timeout: Duration, announce: @escaping @Sendable (_ redirectURI: String) async -> Void
+        state: String, page: String, timeout: Duration, announce: @escaping @Sendable (_ redirectURI: String) async -> Void
     ) async throws -> [String: String]? {
         let (answers, answer) = AsyncStream.makeStream(of: [String: String]?.self)
         let (ports, port) = AsyncStream.makeStream(of: Int.self)
         let router = Router()
         router.get("/") { request, _ -> Response in
             let query = FormURLEncoded.decode(request.uri.query ?? "")
-            guard query["state"] != nil else { return Response(status: .notFound) }
+            guard query["state"] == state else { return Response(status: .notFound) }
             answer.yield(query)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],

@@ -55,7 +55,7 @@ public struct TerminalLogin: Sendable {
         let redirect = Mutex<String?>(nil)
         let answer: [String: String]?
         do {
-            answer = try await LoopbackRedirect.receive(page: strings.returnToTerminal, timeout: timeout) { redirectURI in
+            answer = try await LoopbackRedirect.receive(state: state, page: strings.returnToTerminal, timeout: timeout) { redirectURI in
                 redirect.withLock { $0 = redirectURI }
                 var url = URLComponents(string: discovery.authorization_endpoint)
                 let present = url?.queryItems ?? []
@@ -72,8 +72,6 @@ public struct TerminalLogin: Sendable {
             throw CitizenError(.loginFailed, detail: "the loopback redirect: \(error)")
         }
         guard let answer else { throw CitizenError(.loginFailed, detail: "no answer from the provider within \(timeout)") }
-        // RFC 6749 §10.12: an answer to another login (or forged) is refused.
-        guard answer["state"] == state else { throw CitizenError(.loginFailed, detail: "the redirect's state is not this login's") }
         if let error = answer["error"] { throw CitizenError(.loginFailed, detail: "the provider answered \(error): \(answer["error_description"] ?? "")") }
         // RFC 9207: where the provider names itself, it must be the one asked.
         if let iss = answer["iss"], iss != login.issuer { throw CitizenError(.loginFailed, detail: "the redirect names issuer \(iss)") }
