@@ -25,11 +25,17 @@ actor BrokerLog: TileFetcher {
     /// Paths fetched, for the tests that the monitor resumes rather than re-reads.
     private(set) var fetched: [String] = []
 
-    /// A log and `witnessCount` witnesses, their state under `directory`, dated by `witnessClock`.
+    /// When each appended entry says it was logged.
+    private let entryClock: @Sendable () -> Date
+
+    /// A log and `witnessCount` witnesses, their state under `directory`, dated by `witnessClock`;
+    /// its entries dated by `entryClock`.
     init(
         directory: String, origin: String = "samtykke.test/log", witnessCount: Int = 2,
-        witnessClock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970) }
+        witnessClock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970) },
+        entryClock: @escaping @Sendable () -> Date = { Date() }
     ) throws {
+        self.entryClock = entryClock
         signer = try NoteSigner(name: origin, privateKey: Curve25519.Signing.PrivateKey())
         let log = try NoteVerifier(verifierKey: signer.verifierKey)
         witnesses = try (0..<witnessCount).map { number in
@@ -68,7 +74,7 @@ actor BrokerLog: TileFetcher {
             actor: actor ?? .bank(consent.bankOrg),
             parties: .init(consentId: consent.id, personId: consent.personId, bankOrg: consent.bankOrg), event: event)
         let (entry, opening) = try PublicEntry.seal(
-            index: size, time: Date(), privatePart: part, consent: consent.tag, subjectKey: subjectKey)
+            index: size, time: entryClock(), privatePart: part, consent: consent.tag, subjectKey: subjectKey)
         try append(leaf: try entry.leafBytes())
         return (opening.index, opening)
     }

@@ -12,10 +12,10 @@ import TestSupport
     /// fetch's claim.
     static func fetched(
         _ directory: String, witnessCount: Int = 2, witnessClock: (@Sendable () -> UInt64)? = nil, cosigners: Int? = nil,
-        validUntil: Date = Date().addingTimeInterval(86_400)
+        validUntil: Date = Date().addingTimeInterval(86_400), entryClock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> (BrokerLog, BrokerLog.Consent, ReleaseGate, ReleaseClaim) {
-        let log = try witnessClock.map { try BrokerLog(directory: directory, witnessCount: witnessCount, witnessClock: $0) }
-            ?? BrokerLog(directory: directory, witnessCount: witnessCount)
+        let log = try witnessClock.map { try BrokerLog(directory: directory, witnessCount: witnessCount, witnessClock: $0, entryClock: entryClock) }
+            ?? BrokerLog(directory: directory, witnessCount: witnessCount, entryClock: entryClock)
         let consent = BrokerLog.Consent()
         try await log.append(.requested(validUntil: validUntil), for: consent)
         try await log.append(.granted, for: consent, actor: AuditEntry.Actor(kind: .citizen, id: "c"))
@@ -218,13 +218,13 @@ import TestSupport
         }
     }
 
-    /// On a clock of its own, shared by the witnesses and the gate: a loaded machine that takes
-    /// more than 60 s over the test must not turn the fourth check into the first.
+    /// On a clock of its own, shared by the witnesses, the entries and the gate: a loaded machine
+    /// that takes long over the test must not turn the fourth check into the first or the second.
     @Test func releasesOncePerEntryAlsoAfterARestart() async throws {
         try await withTemporaryDirectory { directory in
             let seconds = UInt64(Date().timeIntervalSince1970)
             let now = Date(timeIntervalSince1970: TimeInterval(seconds))
-            let (log, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { seconds })
+            let (log, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { seconds }, entryClock: { now })
             _ = try await gate.release(claim, for: consent.subject, now: now)
             let again = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject, now: now) }
             #expect(again?.check == .release, "\(String(describing: again))")
