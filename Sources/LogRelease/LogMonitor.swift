@@ -28,11 +28,12 @@ public actor LogMonitor {
     private static let recentRootsKept: UInt64 = 4096
     /// How long `cover` keeps reading the log's checkpoint while it is smaller than a proof's tree.
     private let patience: Duration
-    /// When the state last went to disk with an fsync. A catch-up saves its state every time, but
-    /// waits for the disk at most once a `durableEvery`: under load a catch-up runs every few
-    /// milliseconds, and two fsyncs each (file and directory) made the agency's answers wait on the disk.
-    private var lastDurableSave: ContinuousClock.Instant?
-    private static let durableEvery: Duration = .seconds(1)
+    /// When a catch-up last wrote the state (with its fsyncs). It writes at most once a `saveEvery`:
+    /// under load a catch-up runs every few milliseconds, and each write encodes every consent's state
+    /// and waits on the disk twice (file and directory). A restart reads again what came after the
+    /// state it finds, at most that much of the log, and checks it against that state.
+    private var lastSave: ContinuousClock.Instant?
+    private static let saveEvery: Duration = .seconds(1)
     /// Whether a catch-up is writing the state file off the actor: a halt meanwhile leaves the file
     /// to it (it writes the halt too once done), since two writers of one file share its temporary one.
     private var saving = false
@@ -202,19 +203,20 @@ public actor LogMonitor {
         next.checkpoint = checkpoint
         next.rightEdge = tree.rightEdge
         let now = ContinuousClock.now
-        let durable = lastDurableSave.map { $0.duration(to: now) >= Self.durableEvery } ?? true
-        // Off the actor's thread: `cover` and `refusal` answer meanwhile from the state before it.
-        let (saved, statePath, log) = (next, statePath, log)
-        saving = true
-        do {
-            try await onOwnThread { () throws(LogMonitorError) in try saved.save(to: statePath, log: log, durable: durable) }
-        } catch {
+        if lastSave.map({ $0.duration(to: now) >= Self.saveEvery }) ?? true {
+            // Off the actor's thread: `cover` and `refusal` answer meanwhile from the state before it.
+            let (saved, statePath, log) = (next, statePath, log)
+            saving = true
+            do {
+                try await onOwnThread { () throws(LogMonitorError) in try saved.save(to: statePath, log: log) }
+            } catch {
+                saving = false
+                if state.halted != nil { try? state.save(to: statePath, log: log) }
+                throw error
+            }
             saving = false
-            if state.halted != nil { try? state.save(to: statePath, log: log) }
-            throw error
+            lastSave = now
         }
-        saving = false
-        if durable { lastDurableSave = now }
         // `cover` may have stopped the monitor while the state was being written: a halt stays a halt.
         next.halted = state.halted
         state = next

@@ -71,10 +71,9 @@ struct MonitorState: Sendable {
         return state
     }
 
-    /// `durable: false` replaces the file atomically without waiting for the disk: a restart of the
-    /// process finds it, a power loss may find an older verified state, from which the monitor reads
-    /// the entries after it again (and checks them against it), so nothing it trusts is lost.
-    func save(to path: String, log: LogPolicy.Log, durable: Bool = true) throws(LogMonitorError) {
+    /// Replaces the file so that a crash or power loss leaves either this state or the one before it,
+    /// from which the monitor reads the entries after it again (and checks them against it).
+    func save(to path: String, log: LogPolicy.Log) throws(LogMonitorError) {
         let file = File(
             logKey: log.verifierKey, checkpoint: signedCheckpoint, rightEdge: rightEdge.map(\.base64),
             consents: consents, broken: Dictionary(uniqueKeysWithValues: broken.map { ($0.key.description, $0.value) }), halted: halted)
@@ -82,11 +81,7 @@ struct MonitorState: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         do {
             let bytes = try encoder.encode(file)
-            if durable {
-                try DurableFile.replace(path, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, with: Array(bytes))
-            } else {
-                try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
-            }
+            try DurableFile.replace(path, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, with: Array(bytes))
         } catch {
             throw .stateNotSaved(path: path, reason: "\(error)")
         }
