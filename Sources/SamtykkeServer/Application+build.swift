@@ -179,7 +179,9 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
         store: broker.store, committer: broker.committer, login: broker.citizenLogin, idTokens: broker.idTokens,
         maxBodyBytes: broker.limits.maxBodyBytes, now: now, clock: broker.clock, publicBase: publicBase, logger: broker.logger
     ).addRoutes(to: router)
-    let sessions = CitizenSessionController(sessions: broker.store, login: broker.citizenLogin, now: now)
+    let sessions = CitizenSessionController(
+        sessions: broker.store, uses: broker.log, idTokenLifetime: broker.idTokens.configuration.maximumLifetime, login: broker.citizenLogin, now: now
+    )
     sessions.addPublicRoutes(to: router)
     sessions.addRoutes(
         exchange: router.group("v1/citizen-sessions").add(middleware: idTokens.accepting(.idTokenOnly))

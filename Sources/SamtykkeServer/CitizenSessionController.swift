@@ -9,6 +9,10 @@ import SamtykkeStore
 /// it at logout. Every citizen route takes the session as its Bearer credential.
 struct CitizenSessionController {
     let sessions: any CitizenSessionStore
+    /// Where an ID token is recorded as traded, shared by every instance.
+    let uses: LogSequencer
+    /// How long an ID token can be live (`IDTokenVerifier.Configuration.maximumLifetime`): its record is kept that long.
+    let idTokenLifetime: TimeInterval
     /// The provider and the CLI's client id it names.
     let login: CitizenLogin
     /// The broker's time (`Broker.now`).
@@ -25,9 +29,18 @@ struct CitizenSessionController {
 
     /// `exchange` behind an authenticator that takes ID tokens only, `logout` behind one that takes sessions only.
     func addRoutes(exchange: RouterGroup<AppRequestContext>, logout: RouterGroup<AppRequestContext>) {
-        exchange.post { _, context in
+        exchange.post { request, context in
             let person = try context.citizen()
             let now = now()
+            // One login, one session: an ID token traded once is not traded again, by whoever else
+            // saw it, for sessions that would outlive the login by the token's whole life. Known by
+            // its header and claims, not its signature, which an ECDSA signature's holder can
+            // rewrite into another valid one.
+            let signed = try bearer(request).split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: ".")
+            let traded = Base64URL.encode(CitizenSession.hash(signed))
+            guard try await uses.useOnce(traded, namespace: "id-token", expiresAt: now.addingTimeInterval(idTokenLifetime + 60), now: now) else {
+                throw Problem.unauthorized("this ID token was traded for a session before; log in again for another", bearerError: "invalid_token")
+            }
             let (token, session) = CitizenSession.issue(for: person, now: now)
             try await sessions.addCitizenSession(session, now: now)
             let body = try JSONIO.bytes(CitizenSessionAnswer(session: token, expiresAt: RFC3339.string(from: session.expiresAt)))

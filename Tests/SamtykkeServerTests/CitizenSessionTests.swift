@@ -84,6 +84,19 @@ import TestSupport
         }
     }
 
+    /// One login, one session: an ID token traded once is refused the second time, so whoever else
+    /// saw it cannot trade it for sessions of their own.
+    @Test func anIDTokenIsTradedForOneSessionOnly() async throws {
+        let harness = try await RouterHarness.make()
+        let idToken = try await harness.citizenToken()
+        try await harness.test { client in
+            #expect(try await client.send(.post, "/v1/citizen-sessions", bearer: idToken).status == .created)
+            let again = try await client.send(.post, "/v1/citizen-sessions", bearer: idToken)
+            #expect(again.status == .unauthorized && again.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+            #expect(try await client.send(.post, "/v1/citizen-sessions", bearer: try await harness.citizenToken()).status == .created)
+        }
+    }
+
     @Test func anExpiredSessionIsRefused() async throws {
         let harness = try await RouterHarness.make()
         let (token, session) = CitizenSession.issue(for: RouterHarness.person, now: Date().addingTimeInterval(-CitizenSession.lifetime - 1))
