@@ -100,7 +100,6 @@ public final class SQLiteStore: Sendable {
         guard let size = try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int, size > 0 else { return }
         var configuration = Configuration()
         configuration.busyMode = .immediateError
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         _ = try? DatabaseQueue(path: path, configuration: configuration).writeWithoutTransaction { db in
             _ = try? db.checkpoint(.passive)
             return try db.checkpoint(.truncate)

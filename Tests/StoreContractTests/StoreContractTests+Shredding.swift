@@ -34,18 +34,9 @@ extension StoreContractTests {
             let path = try #require(t.sqlitePath)
             let log = LogSequencer(store: t.store, signer: signer)
             let consent = try await endedConsentOfOnePerson(t, log)
-            let locked = path + ".checkpoint-locked"
-            let holder = Task {
-                try await TestPython.run(["-c", Self.checkpointLockHolder, path, locked])
-            }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !FileManager.default.fileExists(atPath: locked) {
-                guard ContinuousClock.now < deadline else { Issue.record("the checkpoint lock was not taken in time"); return }
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            let letGo = try await holdCheckpointLock(of: path)
             try await forget(consent, t, log)
-            let held = try await holder.value
-            #expect(held.status == 0, "the lock holder failed: \(held.stderr)")
+            try await letGo()
             try sqliteFilesHoldNoForgottenNumbers(path)
         }
     }
@@ -59,26 +50,37 @@ extension StoreContractTests {
             let path = try #require(t.sqlitePath)
             let log = LogSequencer(store: t.store, signer: signer)
             let consent = try await endedConsentOfOnePerson(t, log)
-            let (locked, release) = (path + ".checkpoint-locked", path + ".release")
-            let holder = Task {
-                try await TestPython.run(["-c", Self.checkpointLockHolder, path, locked, release])
-            }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !FileManager.default.fileExists(atPath: locked) {
-                guard ContinuousClock.now < deadline else { Issue.record("the checkpoint lock was not taken in time"); return }
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            let release = path + ".release"
+            let letGo = try await holdCheckpointLock(of: path, until: release)
             try await forget(consent, t, log)
             let crashed = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("crashed.sqlite").path
             for suffix in ["", "-wal", "-shm"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: crashed + suffix) }
             FileManager.default.createFile(atPath: release, contents: nil)
-            let held = try await holder.value
-            #expect(held.status == 0, "the lock holder failed: \(held.stderr)")
+            try await letGo()
             let wal = Array(try Data(contentsOf: URL(fileURLWithPath: crashed + "-wal")))
             try #require(contains(wal[...], person.digits), "the sweep gave up, so the WAL left behind holds the forgotten number")
             let reopened = try SQLiteStore(path: crashed)
             try sqliteFilesHoldNoForgottenNumbers(crashed)
             withExtendedLifetime(reopened) {}
+        }
+    }
+
+    /// Starts `checkpointLockHolder` on the database at `path` and returns once it holds the lock.
+    /// It lets go once `release` exists, or without one 100 ms after the WAL next changes; what this
+    /// returns waits for that and checks that the holder ended well.
+    private func holdCheckpointLock(of path: String, until release: String? = nil) async throws -> @Sendable () async throws -> Void {
+        let locked = path + ".checkpoint-locked"
+        let holder = Task {
+            try await TestPython.run(["-c", Self.checkpointLockHolder, path, locked] + (release.map { [$0] } ?? []))
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !FileManager.default.fileExists(atPath: locked) {
+            guard ContinuousClock.now < deadline else { throw Unexpected("the checkpoint lock was not taken within 30 s") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return {
+            let held = try await holder.value
+            #expect(held.status == 0, "the lock holder failed: \(held.stderr)")
         }
     }
 
