@@ -21,12 +21,13 @@ func answer<T: Sendable>(of task: Task<T, Never>, within deadline: Duration) asy
     }
 }
 
-/// Runs `work` in a task of its own and waits for it until the caller is cancelled, then stops
-/// waiting (throwing `CancellationError`) and cancels the task. For a background service whose work
-/// commits through the log sequencer: a commit is not cancellable (its caller must learn whether the
-/// change landed), and one stuck on a database that stopped answering must not hold up the stop;
-/// stopping the database pool after the service settles the commit.
-package func untilCancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+/// Runs `work` in a task of its own and waits for it until the caller is cancelled and `grace` has
+/// passed, then stops waiting (throwing `CancellationError`) and cancels the task. For a background
+/// service whose work commits through the log sequencer: a commit is not cancellable (its caller
+/// must learn whether the change landed), and one stuck on a database that stopped answering must
+/// not hold up the stop; stopping the database pool after the service settles the commit. With a
+/// grace, work that a healthy database finishes in milliseconds (recording a delivery) still lands.
+package func untilCancelled<T: Sendable>(grace: Duration = .zero, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
     let task = Task { try await work() }
     let settled = Settled()
     let waiting = Mutex<CheckedContinuation<T, any Error>?>(nil)
@@ -41,8 +42,15 @@ package func untilCancelled<T: Sendable>(_ work: @escaping @Sendable () async th
             }
         }
     } onCancel: {
-        task.cancel()
-        if let continuation = waiting.withLock({ $0 }), settled.claim() { continuation.resume(throwing: CancellationError()) }
+        let stop: @Sendable () -> Void = {
+            task.cancel()
+            if let continuation = waiting.withLock({ $0 }), settled.claim() { continuation.resume(throwing: CancellationError()) }
+        }
+        guard grace > .zero else { return stop() }
+        Task {
+            try? await Task.sleep(for: grace)
+            stop()
+        }
     }
 }
 

@@ -111,18 +111,22 @@ package struct WebhookSender: Service, CustomStringConvertible {
         }
     }
 
-    /// Tests first: each is one delivery a bank is waiting to see, and there are few.
+    /// Tests first: each is one delivery a bank is waiting to see, and there are few. A stop does not
+    /// wait for a claim stuck on a database that stopped answering: the leases it may still take run
+    /// out, and the deliveries are claimed again, by this instance after a restart or by another.
     private func claim(upTo limit: Int, lease: String) async -> [Claimed] {
         do {
-            let now = now()
-            let leaseUntil = now.addingTimeInterval(settings.lease.seconds)
-            let tests = try await store.claimTestDeliveries(
-                now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: settings.perEndpoint, lease: lease
-            )
-            let events = tests.count < limit ? try await store.claimDeliveries(
-                now: now, leaseUntil: leaseUntil, limit: limit - tests.count, perEndpoint: settings.perEndpoint, lease: lease
-            ) : []
-            return tests.map(Claimed.init) + events.map(Claimed.init)
+            return try await untilCancelled { [self] in
+                let now = now()
+                let leaseUntil = now.addingTimeInterval(settings.lease.seconds)
+                let tests = try await store.claimTestDeliveries(
+                    now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: settings.perEndpoint, lease: lease
+                )
+                let events = tests.count < limit ? try await store.claimDeliveries(
+                    now: now, leaseUntil: leaseUntil, limit: limit - tests.count, perEndpoint: settings.perEndpoint, lease: lease
+                ) : []
+                return tests.map(Claimed.init) + events.map(Claimed.init)
+            }
         } catch is CancellationError {
             return []  // shutting down
         } catch {
@@ -156,7 +160,13 @@ package struct WebhookSender: Service, CustomStringConvertible {
         )
         let verdict = settings.schedule.verdict(after: attempt, retryAfter: retryAfter)
         do {
-            try await Event.finish(job, attempt: attempt, verdict: verdict, failingAfter: settings.failingAfter, in: store)
+            // A stop lets a healthy database record it, but is not held up by a stuck one:
+            // unrecorded, the delivery is tried again.
+            try await untilCancelled(grace: .seconds(2)) { [store, settings] in
+                try await Event.finish(job, attempt: attempt, verdict: verdict, failingAfter: settings.failingAfter, in: store)
+            }
+        } catch is CancellationError {
+            return  // shutting down: the lease runs out and the delivery is tried again
         } catch {
             // The lease runs out and the delivery is tried again: at least once, never lost.
             logger.error("could not record a webhook delivery", metadata: ["webhook": "\(job.webhook.id)", "event": "\(job.event.messageID)", "error": "\(error)"])

@@ -16,7 +16,9 @@ import TestSupport
         let lines = LoggedLines()
         let check = HeldCheck()
         let health = DependencyHealth(
-            name: "database", gauge: Gauge(label: "dependency_health_test_up"), logger: Logger(label: "test") { _ in lines },
+            // A series of a family with HELP: the registry is the process's, and `promtoolAcceptsTheScrape` lints it.
+            name: "database", gauge: Gauge(label: SamtykkeMetrics.witnessUp, dimensions: [("witness", "dependency-health-test")]),
+            logger: Logger(label: "test") { _ in lines },
             deadline: .seconds(30)
         ) { await check.answer("the schema is not migrated yet") }
         await health.observe("connection refused")

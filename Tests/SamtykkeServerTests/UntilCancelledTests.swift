@@ -37,6 +37,33 @@ import TestSupport
         #expect(throws: CancellationError.self) { try result.get() }
         stuck.release()
     }
+
+    /// A webhook delivery's record: a stop lets work that ends within the grace land, untold.
+    @Test func withAGraceWorkThatEndsInTimeLandsUntold() async throws {
+        let stuck = StuckWork()
+        let caller = Task { try await untilCancelled(grace: .seconds(30)) { await stuck.run(); return 7 } }
+        await stuck.untilStarted()
+        caller.cancel()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!stuck.sawCancellation)
+        stuck.release()
+        #expect(try await caller.value == 7)
+    }
+
+    /// …and stops waiting for work that is still stuck once the grace has passed.
+    @Test func withAGraceStuckWorkIsLeftOnceItHasPassed() async throws {
+        let stuck = StuckWork()
+        let caller = Task { try await untilCancelled(grace: .milliseconds(300)) { await stuck.run() } }
+        await stuck.untilStarted()
+        let cancelled = ContinuousClock.now
+        caller.cancel()
+        let outcome = await answer(of: Task { await caller.result }, within: .seconds(10))
+        let result = try #require(outcome, "the caller still waited for the stuck work")
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(cancelled.duration(to: .now) >= .milliseconds(300))
+        #expect(stuck.sawCancellation)
+        stuck.release()
+    }
 }
 
 private struct Failure: Error {}
