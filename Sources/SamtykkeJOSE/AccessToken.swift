@@ -4,7 +4,8 @@ import SamtykkeCore
 import Synchronization
 
 /// A bank's access token from `/v1/token`: an RFC 9068 JWT (`typ` `at+jwt`) that the broker signs
-/// with its ES256 key, so every instance that has the key verifies it without asking the store.
+/// with its ES256 key, so every instance that has the key verifies it; the store is asked only
+/// whether the bank's key that granted it is still registered, at most once a second.
 public struct AccessToken: Sendable, Codable, Equatable {
     public let iss: String
     public let sub: String
@@ -16,16 +17,31 @@ public struct AccessToken: Sendable, Codable, Equatable {
     public let scope: String
     /// RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to; nil for a Bearer token.
     public let cnf: Confirmation?
+    /// The bank's registered key that signed the grant: a token lives only as long as that key stays
+    /// registered (`samtykke bank key remove` ends the tokens it granted, as revoking an API key does).
+    public let bank_key: GrantKey
 
     public struct Confirmation: Sendable, Codable, Equatable {
         public let jkt: String
+    }
+
+    /// A registered key by its `kid` and the SHA-256 (base64url) of the JWK registered under it, so
+    /// a different key registered later under the same `kid` does not take over the tokens.
+    public struct GrantKey: Sendable, Codable, Equatable, Hashable {
+        public let kid: String
+        public let jwk_sha256: String
+
+        public init(kid: String, jwk: String) {
+            self.kid = kid
+            jwk_sha256 = Base64URL.encode(Array(SHA256.hash(data: Array(jwk.utf8))))
+        }
     }
 
     public static let typ = "at+jwt"
     /// SPEC §2c: at most 300 s.
     public static let lifetime = 300
 
-    public init(issuer: String, bank: OrgNumber, now: Date, thumbprint: String?) {
+    public init(issuer: String, bank: OrgNumber, key: GrantKey, now: Date, thumbprint: String?) {
         self.iss = issuer
         self.sub = bank.digits
         self.aud = issuer
@@ -35,6 +51,7 @@ public struct AccessToken: Sendable, Codable, Equatable {
         self.jti = UUID().uuidString
         self.scope = JWTBearerAssertion.scope
         self.cnf = thumbprint.map(Confirmation.init(jkt:))
+        self.bank_key = key
     }
 
     public func signed(by signer: ES256Signer) throws -> String {

@@ -124,7 +124,7 @@ func buildRouter(broker: Broker, health: BrokerHealth) -> Router<AppRequestConte
     let publicBase: @Sendable () -> String = { broker.publicBase }
     let bankKeys = BankAuthenticator(
         apiKeys: broker.apiKeys ? APIKeyAuthenticator(parties: broker.store, role: .bank) : nil,
-        tokens: AccessToken.Verifier(current: broker.signer, retired: broker.retiredKeys), requireDPoP: broker.requireDPoP, uses: broker.log,
+        tokens: AccessToken.Verifier(current: broker.signer, retired: broker.retiredKeys), grantKeys: broker.store, requireDPoP: broker.requireDPoP, uses: broker.log,
         clock: broker.clock, publicBase: publicBase
     )
     let idTokens = IDTokenAuthenticator(

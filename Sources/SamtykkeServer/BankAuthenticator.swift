@@ -12,6 +12,10 @@ struct BankAuthenticator: RouterMiddleware {
     /// Nil with `--no-api-keys`.
     let apiKeys: APIKeyAuthenticator?
     let tokens: AccessToken.Verifier
+    /// Where an access token's granting key is looked up (SPEC §2: a revoked credential is refused
+    /// within a second), remembered as API keys are.
+    let grantKeys: any BankKeyStore
+    let recentGrantKeys = RecentKeys()
     /// `serve --require-dpop`: access tokens only with a DPoP proof, never as Bearer.
     let requireDPoP: Bool
     /// Where the `jti`s of DPoP proofs are recorded: with the log's next batch.
@@ -35,7 +39,7 @@ struct BankAuthenticator: RouterMiddleware {
         let claims = try verifiedToken(credential, scheme: .bearer)
         // RFC 9449 §7.1: a token bound to a key is no bearer token.
         guard claims.cnf == nil else { throw Problem.unauthorized("this access token is DPoP-bound: send it as Authorization: DPoP with a proof", dpopError: "invalid_token") }
-        return try await authenticated(as: try bank(claims), credential: "access-token", request, context, next)
+        return try await authenticated(as: try await bank(claims), credential: "access-token", request, context, next)
     }
 
     private func authenticated(as bank: OrgNumber, credential: String, _ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -44,8 +48,19 @@ struct BankAuthenticator: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func bank(_ claims: AccessToken) throws -> OrgNumber {
-        guard let org = try? OrgNumber(claims.sub) else { throw Problem.unauthorized("the access token names no bank", bearerError: "invalid_token") }
+    /// The bank the token was issued to, while the key that granted it is still registered.
+    private func bank(_ claims: AccessToken, scheme: CredentialScheme = .bearer) async throws -> OrgNumber {
+        guard let org = try? OrgNumber(claims.sub) else { throw scheme.refused("the access token names no bank", error: "invalid_token") }
+        let key = claims.bank_key
+        let registered = try await recentGrantKeys.principal(of: "\(org.digits) \(key.kid) \(key.jwk_sha256)") {
+            guard let stored = try await grantKeys.publicKey(of: org, kid: key.kid),
+                AccessToken.GrantKey(kid: stored.kid, jwk: stored.jwk) == key
+            else { return nil }
+            return .bank(org)
+        }
+        guard registered != nil else {
+            throw scheme.refused("the bank's key that this access token was granted under is no longer registered", error: "invalid_token")
+        }
         return org
     }
 
@@ -80,6 +95,6 @@ struct BankAuthenticator: RouterMiddleware {
         guard try await uses.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
             throw Problem.unauthorized("the DPoP proof's jti was used before with this token", dpopError: "invalid_dpop_proof")
         }
-        return try bank(claims)
+        return try await bank(claims, scheme: .dpop)
     }
 }

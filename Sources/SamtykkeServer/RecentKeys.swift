@@ -2,12 +2,13 @@ import Crypto
 import SamtykkeStore
 import Synchronization
 
-/// API keys that authenticated within the last second, by the SHA-256 of the presented key: a bank
-/// or an auditor sending hundreds of requests a second costs the store one key lookup a second
-/// instead of one a request (an auditor reads a million-entry log in some 4,000 requests).
+/// API keys (and banks' registered keys behind access tokens) that authenticated within the last
+/// second, by the SHA-256 of the presented key: a bank or an auditor sending hundreds of requests a
+/// second costs the store one key lookup a second instead of one a request (an auditor reads a
+/// million-entry log in some 4,000 requests).
 ///
-/// The price is that a key revoked (`samtykke bank revoke-key`, from any machine) may keep
-/// working on an instance for up to `lifetime`. Only keys that were accepted are kept, so unknown keys
+/// The price is that a key revoked (`samtykke bank revoke-key` or `bank key remove`, from any
+/// machine) may keep working on an instance for up to `lifetime`. Only keys that were accepted are kept, so unknown keys
 /// cannot fill it, and never the key itself.
 final class RecentKeys: Sendable {
     let lifetime: Duration

@@ -113,8 +113,8 @@ struct TokenController {
                 throw Refused(.invalidDPoPProof, "the DPoP proof's jti was used before")
             }
         }
-        let bank = try await verified(assertion, audience: tokenURL, now: now)
-        let token = AccessToken(issuer: base, bank: bank, now: now, thumbprint: proof?.thumbprint)
+        let (bank, key) = try await verified(assertion, audience: tokenURL, now: now)
+        let token = AccessToken(issuer: base, bank: bank, key: AccessToken.GrantKey(kid: key.kid, jwk: key.jwk), now: now, thumbprint: proof?.thumbprint)
         context.caller = .bank(bank)
         context.credential = "jwt-bearer-assertion"
         return Granted(
@@ -150,16 +150,19 @@ struct TokenController {
         }
     }
 
-    /// The bank the assertion proves, or `invalid_grant` naming the rule it broke (`invalid_scope`
-    /// when only its scope is wrong); a bank over its rate gets 429 and its assertion stays unspent.
-    private func verified(_ assertion: String, audience: String, now: Date) async throws -> OrgNumber {
+    /// The bank the assertion proves and its key that signed it, or `invalid_grant` naming the rule it
+    /// broke (`invalid_scope` when only its scope is wrong); a bank over its rate gets 429 and its
+    /// assertion stays unspent.
+    private func verified(_ assertion: String, audience: String, now: Date) async throws -> (OrgNumber, RegisteredKey) {
         let naming: JWTBearerAssertion.Naming
+        let key: RegisteredKey
         do {
             naming = try JWTBearerAssertion.naming(assertion, audience: audience, now: now)
             // No key under that kid and a key that does not verify are one answer (see `naming`).
             guard let registered = try await store.publicKey(of: naming.bank, kid: naming.kid),
                 (try? await BankJWK(stored: registered.jwk).verify(assertion, as: JWTBearerAssertion.self, typ: nil)) != nil
             else { throw JOSEError.badSignature("no key bank \(naming.bank) registered under this kid verifies the assertion") }
+            key = registered
         } catch let error as JOSEError {
             throw Refused(.invalidGrant, "\(error)")
         }
@@ -176,7 +179,7 @@ struct TokenController {
             throw Refused(.invalidGrant, "the assertion's jti was used before")
         }
         limiter.spend(for: caller)
-        return naming.bank
+        return (naming.bank, key)
     }
 }
 

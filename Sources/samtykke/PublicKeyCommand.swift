@@ -74,7 +74,7 @@ struct PublicKeyCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a bank's public key; token requests signed with it are refused at once.")
+        static let configuration = CommandConfiguration(abstract: "Remove a bank's public key; token requests signed with it are refused at once, and the tokens it granted within a second.")
         @OptionGroup var bank: BankFlags
         @Option(help: "The key's kid.")
         var kid: String?

@@ -223,6 +223,47 @@ extension TestClientProtocol {
         }
     }
 
+    /// A bank that removes a key (it leaked, or it is retired) ends the tokens granted under it within a
+    /// second, as revoking an API key does; its other key's tokens, and the other bank's, work on.
+    /// A new key registered under the removed one's kid does not take over its tokens.
+    @Test func removingAKeyEndsTheTokensItGrantedWithinASecond() async throws {
+        let harness = try await harness()
+        let secondKey = P256.Signing.PrivateKey()
+        var jwk = HandJWS.jwk(secondKey)
+        jwk["kid"] = "bank-key-2"
+        let second = RegisteredKey(kid: "bank-key-2", jwk: try BankJWK(members: jwk, requireKid: true).json, createdAt: Date())
+        try await harness.store.addPublicKeys([second], org: bank.org, now: Date())
+        let secondAssertion = HandJWS.es256(header: ["alg": "ES256", "kid": "bank-key-2", "typ": "JWT"], claims: bank.claims(), key: secondKey)
+        try await harness.test { (client: any TestClientProtocol) async throws in
+            let token = try await dpopToken(client, bank)
+            let bearer = try #require(try await client.token(KeyBank.grant(bank.assertion())).json["access_token"] as? String)
+            let kept = try #require(try await client.token(KeyBank.grant(secondAssertion)).json["access_token"] as? String)
+            let theirs = try await dpopToken(client, other)
+            let use = { (token: String, bank: KeyBank) in
+                try await client.dpop(.get, "/v1/consents", token: token, proof: bank.proof("GET", "/v1/consents", token: token))
+            }
+            #expect(try await use(token, bank).status == .ok)
+            #expect(try await client.send(.get, "/v1/consents", bearer: bearer).status == .ok)
+
+            #expect(try await harness.store.removePublicKey(of: bank.org, kid: bank.kid))
+            try await Task.sleep(for: .milliseconds(1100))
+            let refused = try await use(token, bank)
+            #expect(refused.status == .unauthorized && refused.headers[.wwwAuthenticate]?.hasPrefix("DPoP") == true, "\(String(buffer: refused.body))")
+            #expect(refused.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+            let refusedBearer = try await client.send(.get, "/v1/consents", bearer: bearer)
+            #expect(refusedBearer.status == .unauthorized && refusedBearer.headers[.wwwAuthenticate] == #"Bearer error="invalid_token""#)
+            #expect(try await client.send(.get, "/v1/consents", bearer: kept).status == .ok)
+            #expect(try await use(theirs, other).status == .ok)
+
+            // Another key under the same kid: the old tokens stay refused.
+            var replacement = HandJWS.jwk(P256.Signing.PrivateKey())
+            replacement["kid"] = bank.kid
+            try await harness.store.addPublicKeys([RegisteredKey(kid: bank.kid, jwk: try BankJWK(members: replacement, requireKid: true).json, createdAt: Date())], org: bank.org, now: Date())
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await use(token, bank).status == .unauthorized)
+        }
+    }
+
     @Test func theFormIsJudgedByRFC6749() async throws {
         try await harness().test { (client: any TestClientProtocol) async throws in
             let assertion = bank.assertion()
