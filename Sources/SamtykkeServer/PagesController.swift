@@ -61,6 +61,18 @@ struct PagesController {
         var model: [String: Any] = [:]
         var location: String?
         var cookies: [Cookie] = []
+        /// Where a form of this page may end up besides the broker: the bank's redirect, whose origin
+        /// `form-action` must allow, as browsers check a form's redirects too.
+        var formRedirect: RedirectURI?
+    }
+
+    /// The page's `form-action`: the broker, and the origin of `redirect` when a form may end there.
+    /// A CSP host-source cannot name an IPv6 literal: such a redirect is allowed by its scheme.
+    static func formAction(_ redirect: RedirectURI?) -> String {
+        guard let redirect, let url = URLComponents(string: redirect.text), let scheme = url.scheme, let host = url.host else { return "'self'" }
+        let plain = host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0 | 0x20) }
+        guard plain else { return "'self' \(scheme):" }
+        return "'self' \(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
     }
 
     /// The headers every page carries: no framing, no scripts, no caching of a person's consents.
@@ -75,7 +87,7 @@ struct PagesController {
             page = message(.notFound, title: text.notFoundTitle, text.notFound, text: text)
         }
         var headers: HTTPFields = [
-            .contentSecurityPolicy: "default-src 'none'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            .contentSecurityPolicy: "default-src 'none'; img-src 'self'; form-action \(Self.formAction(page.formRedirect)); frame-ancestors 'none'; base-uri 'none'",
             .xContentTypeOptions: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer", .cacheControl: "no-store",
         ]
         for cookie in page.cookies { headers.append(HTTPField(name: .setCookie, value: cookie.description)) }
@@ -123,7 +135,10 @@ struct PagesController {
         let id = try pageConsentID(context)
         guard let session = try await session(request) else { return try await startLogin(returnTo: "/consent/\(id)?lang=\(text.lang)", text: text) }
         let consent = try await store.consent(id, for: .citizen(session.person))
-        return Page(template: "consent", model: try await consentModel(consent, session: session, text: text))
+        return Page(
+            template: "consent", model: try await consentModel(consent, session: session, text: text),
+            formRedirect: consent.status == .pending ? consent.redirectURL : nil
+        )
     }
 
     private func pageConsentID(_ context: AppRequestContext) throws -> ConsentID {

@@ -149,6 +149,8 @@ extension TestResponse {
             #expect(page.status == .ok && page.html.contains(#"<html lang="nb">"#) && page.html.contains("Test Sparebank (organisasjonsnummer 986352325)"))
             #expect(page.html.contains(#"name="decision" value="grant""#) && page.html.contains(#"name="decision" value="deny""#))
             #expect(page.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            // Its form may end at the bank: browsers check a form's redirects against form-action.
+            #expect(page.headers[.contentSecurityPolicy]?.contains("; form-action 'self' https://bank.example;") == true, "\(page.headers)")
             let granted = try await browser.send(.post, "/consent/\(id)", form: ["csrf": Self.csrf(in: page.html), "decision": "grant"])
             #expect(granted.status == .seeOther && granted.location == "https://bank.example/back?app=1&consentId=\(id)&status=granted")
             let shown = try await client.send(.get, "/v1/consents/\(id)", bearer: harness.bankKey)
@@ -162,9 +164,18 @@ extension TestResponse {
             // Active now: revoke is offered, and a revoke stays on the broker.
             let again = try await browser.send(.get, "/consent/\(id)?lang=en")
             #expect(again.html.contains(#"<html lang="en">"#) && again.html.contains(#"value="revoke""#) && !again.html.contains(#"value="grant""#))
+            #expect(again.headers[.contentSecurityPolicy]?.contains("; form-action 'self';") == true, "\(again.headers)")
             let revoked = try await browser.send(.post, "/consent/\(id)?lang=en", form: ["csrf": Self.csrf(in: again.html), "decision": "revoke"])
             #expect(revoked.status == .ok && revoked.html.contains("You revoked the consent."))
         }
+    }
+
+    /// CSP host-sources: scheme, host and port of the bank's redirect; an IPv6 literal cannot be one.
+    @Test func formActionAllowsTheBanksRedirectByItsOrigin() throws {
+        #expect(PagesController.formAction(nil) == "'self'")
+        #expect(PagesController.formAction(try RedirectURI("http://127.0.0.1:8080/return?x=1")) == "'self' http://127.0.0.1:8080")
+        #expect(PagesController.formAction(try RedirectURI("https://Bank-1.example/back")) == "'self' https://Bank-1.example")
+        #expect(PagesController.formAction(try RedirectURI("https://[::1]:8443/back")) == "'self' https:")
     }
 
     @Test func everyBadLoginIsRefusedWithAPageAndNoSession() async throws {
