@@ -13,6 +13,8 @@ public struct DevOpenIDProviderConfiguration: Sendable {
     public let privateKey: String
     /// The secret of `samtykke-broker` (the PKI's `id-client-secret`).
     public let brokerSecret: String
+    /// The broker's client id here, which is also the audience of the ID tokens issued to it.
+    public static let brokerClientID = OpenIDClient.brokerID
     /// Offered as suggestions on the login page: the fixtures' synthetic people.
     public var people: [FixturePerson]
     /// How long a code may wait for its exchange (ID-porten's: 60 s).

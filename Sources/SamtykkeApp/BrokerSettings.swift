@@ -187,10 +187,21 @@ public struct BrokerSettings: Sendable {
         try ES256Signer(privateKey: KeyFiles.p256(try file("bundle-key", bundleKey, pki: \.bundleSigningKey)))
     }
 
+    /// The `aud` that names this broker in citizens' ID tokens: `--id-audience`; else, at a provider
+    /// of its own (`--id-issuer`), the client id it has there, as OpenID Connect's ID tokens name
+    /// their client; else the dev provider's. Never the dev default at a real provider, where any
+    /// client registered under that name could mint tokens the broker would take.
+    public func idTokenAudience() throws -> String {
+        if let idAudience { return idAudience }
+        guard idIssuer != nil else { return DevIDProvider.audience }
+        guard let idClientID else { throw BrokerSettingsError.missingIDAudience }
+        return idClientID
+    }
+
     func idTokenVerifier() async throws -> IDTokenVerifier {
         let configuration = IDTokenVerifier.Configuration(
             issuer: idIssuer ?? DevIDProvider.issuer,
-            audience: idAudience ?? DevIDProvider.audience,
+            audience: try idTokenAudience(),
             maximumLifetime: idTokenMaxLifetime
         )
         if let idJwks {
@@ -230,6 +241,8 @@ public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
     case taxAgencyNotHTTPS(String)
     /// `--id-ca` cannot be read as PEM certificates.
     case idCA(String)
+    /// `--id-issuer` without anything naming the audience its ID tokens carry for this broker.
+    case missingIDAudience
 
     public var description: String {
         switch self {
@@ -238,6 +251,7 @@ public enum BrokerSettingsError: Error, Hashable, CustomStringConvertible {
         case .taxAgencyNotHTTPS(let url): "--tax-agency must be an https URL (the agency is reached only over mutual TLS), not \(url)"
         case .agencyLogPolicy(let why): "--agency-log-policy \(why)"
         case .idCA(let why): "--id-ca \(why)"
+        case .missingIDAudience: "--id-issuer needs --id-audience or --id-client-id: the audience (aud) that names this broker in the provider's ID tokens"
         }
     }
 }

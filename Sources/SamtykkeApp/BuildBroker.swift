@@ -68,7 +68,9 @@ public func buildBroker(
         opened = OpenedStore(store: store, services: [])
     } else {
         guard let location = settings.store else { throw StoreLocationError.missing }
+        // Settings that cannot work stop it before it makes or opens a store.
         if settings.given.agency == nil { _ = try settings.checkedTaxAgency() }
+        if settings.given.keys == nil { _ = try settings.idTokenAudience() }
         opened = try await OpenedStore.open(location, logger: logger)
         resolved.given.store = opened.store
     }

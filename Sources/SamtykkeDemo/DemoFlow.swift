@@ -57,7 +57,7 @@ public struct DemoFlow: Sendable {
             show(.step("Dev ID provider listening on \(issuer) (samtykke dev id-provider): the broker logs citizens in with it"))
             try await LocalStack.run(work: work, fixtures: fixtures, releaseAgainstLog: true, customize: { settings in
                 settings.idIssuer = issuer
-                settings.idClientID = "samtykke-broker"
+                settings.idClientID = DevOpenIDProviderConfiguration.brokerClientID
                 settings.idClientSecret = provider.brokerSecret
                 settings.idCA = paths.caCertificate.path
             }) { stack in
@@ -98,7 +98,9 @@ public struct DemoFlow: Sendable {
         let created = try await bank.post("/v1/consents", body: Array(try JSONEncoder().encode(request)), as: ConsentView.self)
         show(.step("Bank asked \(person.name) (\(person.personId)) for consent \(created.id)"))
 
-        let idToken = try DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path))).mint(pid: person.personId.digits, issuer: issuer)
+        // As the provider issues them to the broker's client, so its `aud` is the broker's client id.
+        let idToken = try DevIDProvider(signer: try ES256Signer(privateKey: KeyFiles.p256(paths.idProviderKey.path)))
+            .mint(pid: person.personId.digits, audience: DevOpenIDProviderConfiguration.brokerClientID, issuer: issuer)
         show(.step("Citizen lists the requests that name them: samtykke consent list --server \(server)"))
         try await citizen(["consent", "list", "--server", server], idToken: idToken)
         show(.step("Citizen grants it: samtykke consent grant \(created.id) --server \(server) (on a terminal it asks first)"))

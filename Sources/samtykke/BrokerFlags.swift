@@ -32,7 +32,7 @@ struct BrokerFlags: ParsableArguments {
     var idIssuer: String?
     @Option(help: "JWKS of the ID provider, a file or an https URL (default with --pki: the dev provider key).", transform: Self.jwksSource)
     var idJwks: JWKSSource?
-    @Option(help: "Expected `aud` of citizen ID tokens.")
+    @Option(help: "Expected `aud` of citizen ID tokens (default with --id-issuer: --id-client-id; without: the dev provider's).")
     var idAudience: String?
     @Option(help: "The client id `samtykke login` uses at the ID provider, told to the CLI by GET /v1/citizen-login (default \(CitizenLogin.defaultCLIClientID)).")
     var idCliClientId: String?

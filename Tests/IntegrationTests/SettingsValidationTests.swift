@@ -91,6 +91,22 @@ import TestSupport
         }
     }
 
+    /// At a provider of its own, a broker must know the audience its ID tokens name it by: the dev
+    /// provider's default would take tokens issued to any client registered under that name.
+    @Test func anIDIssuerWithoutAnAudienceIsRefusedBeforeAnythingOpens() async throws {
+        try await withTemporaryDirectory { dir in
+            let data = dir.appendingPathComponent("data")
+            let serve = ["serve", "--data-dir", data.path, "--tax-agency", "https://127.0.0.1:9", "--port", "0", "--id-issuer", "https://idp.example.invalid"]
+            let result = try await runCLI(serve)
+            #expect(result.status != 0)
+            #expect(
+                result.stderr == "samtykke: --id-issuer needs --id-audience or --id-client-id: the audience (aud) that names this broker in the provider's ID tokens\n",
+                "\(result.stderr)"
+            )
+            #expect(!FileManager.default.fileExists(atPath: data.path))
+        }
+    }
+
     /// These get past validation and stop only at the first thing missing for a real start.
     @Test(arguments: [
         ["serve", "--id-jwks", "/etc/samtykke/idporten-jwks.json"],
