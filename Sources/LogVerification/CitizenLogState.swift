@@ -12,29 +12,42 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
     public let rightEdge: [String]
     /// Every entry about the citizen verified so far, in index order.
     public let entries: [CitizenLogEntry]
+    /// The subject key the history was found with (base64url): once retention has forgotten all of
+    /// the citizen's consents the broker deletes it and answers 404, and the next runs scan with this
+    /// one, so they still find the `consent.forgotten` entries and mark the history forgotten. Nil
+    /// in the state files of the runs before it was kept.
+    public let subjectKey: String?
     /// Where `load` read `entries` from, for the next `save` to add to; nil for a state this run
     /// made, and for one read from a state file that held its history (as before issue 27 point 7).
     var history: CitizenHistoryFile?
 
-    public init(head: AuditState, rightEdge: [String], entries: [CitizenLogEntry]) {
+    public init(head: AuditState, rightEdge: [String], entries: [CitizenLogEntry], subjectKey: String? = nil) {
         self.head = head
         self.rightEdge = rightEdge
         self.entries = entries
+        self.subjectKey = subjectKey
     }
 
     /// The state the older state files held whole, and `==`: where the history lies is not part of it.
     private enum CodingKeys: String, CodingKey {
-        case head, rightEdge, entries
+        case head, rightEdge, entries, subjectKey
     }
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.head == b.head && a.rightEdge == b.rightEdge && a.entries == b.entries
+        a.head == b.head && a.rightEdge == b.rightEdge && a.entries == b.entries && a.subjectKey == b.subjectKey
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(head)
         hasher.combine(rightEdge)
         hasher.combine(entries)
+        hasher.combine(subjectKey)
+    }
+
+    /// `subjectKey` read, as `load` checked it.
+    func keptSubjectKey() throws(AuditStateError) -> SubjectKey? {
+        guard let subjectKey else { return nil }
+        do { return try SubjectKey(base64URL: subjectKey, field: "subjectKey") } catch { throw .malformed("its subject key is not 32 bytes of base64url") }
     }
 
     /// The tree of the trusted checkpoint, resumed from its right edge and proven to be it.
@@ -50,7 +63,25 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
     /// ~/.samtykke/citizen-log-<16 hex digits of SHA-256 of the server URL and the subject key>.json:
     /// one file per log and person.
     public static func defaultPath(server: String, subjectKey: String) -> String {
-        StateFile.defaultPath("citizen-log-\(Hash(sha256Of: Array("\(server)\n\(subjectKey)".utf8)).hex.prefix(16)).json")
+        StateFile.defaultPath(defaultPrefix + "\(Hash(sha256Of: Array("\(server)\n\(subjectKey)".utf8)).hex.prefix(16)).json")
+    }
+
+    private static let defaultPrefix = "citizen-log-"
+
+    /// For a citizen the broker no longer knows (it has no subject key for them): the default state
+    /// file of `server` that kept a subject key, when there is exactly one; nil when there is none.
+    /// Several (more than one person verifying from this account) cannot be told apart without the
+    /// key: the citizen names theirs with `--state`.
+    public static func keptDefaultPath(server: String) throws(AuditStateError) -> String? {
+        let directory = URL(fileURLWithPath: StateFile.defaultPath(defaultPrefix)).deletingLastPathComponent()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let kept = names.filter { $0.hasPrefix(defaultPrefix) && $0.hasSuffix(".json") && !$0.contains(".history") }.sorted().compactMap { name -> String? in
+            let path = directory.appendingPathComponent(name).path
+            guard let state = try? load(from: path), state.head.server == server, state.subjectKey != nil else { return nil }
+            return path
+        }
+        guard kept.count <= 1 else { throw .ambiguous(paths: kept) }
+        return kept.first
     }
 
     /// The state at `path`, or nil before the first run; a damaged one (its history too) is an error.
@@ -61,11 +92,12 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
             guard let stored = try? decoder.decode(Stored.self, from: bytes),
                 let entries = stored.history.read(beside: file, decoder: decoder)
             else { return nil }
-            var state = CitizenLogState(head: stored.head, rightEdge: stored.rightEdge, entries: entries)
+            var state = CitizenLogState(head: stored.head, rightEdge: stored.rightEdge, entries: entries, subjectKey: stored.subjectKey)
             state.history = stored.history
             return state
         }) { state throws(AuditStateError) in
             _ = try state.trustedTree()
+            _ = try state.keptSubjectKey()
         }
     }
 
@@ -84,7 +116,7 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
             } catch {
                 throw .unwritable(path: path, reason: "its history cannot be written (\(error))")
             }
-            try StateFile.write(Stored(head: head, history: history, rightEdge: rightEdge), to: path)
+            try StateFile.write(Stored(head: head, history: history, rightEdge: rightEdge, subjectKey: subjectKey), to: path)
             CitizenHistoryFile.removeOthers(beside: file, kept: history)
         }
     }
@@ -94,6 +126,7 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
         let head: AuditState
         let history: CitizenHistoryFile
         let rightEdge: [String]
+        let subjectKey: String?
 
         /// Only the history it names.
         struct Names: Decodable {

@@ -46,12 +46,15 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
     }
 
     /// Verifies the log against `logKey` and `witnessKeys`, from `state` when there is one.
-    /// `subjectKey` is the citizen's, as `subjectKey()` read it (nil when the log holds nothing
-    /// about them: the log is still verified, and nothing is kept).
+    /// `subjectKey` is the citizen's, as `subjectKey()` read it; nil when the broker has none (it
+    /// never logged anything about them, or it forgot all their consents): then the key `state` kept
+    /// scans, so the forgetting shows in the history; with neither, the log is still verified, and
+    /// nothing is kept.
     public func verify(
         server: String, logKey: String, subjectKey: SubjectKey?, state: CitizenLogState?, witnessKeys: [String], now: Date = Date()
     ) async throws -> Result {
         do {
+            let subjectKey = try subjectKey ?? state?.keptSubjectKey()
             let head = try await SignedHead.fetch(from: source, logKey: logKey, trusted: state?.head, witnessKeys: witnessKeys)
             let trusted = try state?.trustedTree()
             if let trusted, trusted.checkpoint.size > head.checkpoint.size {
@@ -83,7 +86,7 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
             let newState = subjectKey.map { key in
                 CitizenLogState(
                     head: AuditState(server: server, logKey: logKey, checkpoint: head.note, at: now),
-                    rightEdge: outcome.tree.rightEdge.map(\.base64), entries: history
+                    rightEdge: outcome.tree.rightEdge.map(\.base64), entries: history, subjectKey: key.description
                 )
             }
             return .verified(Verified(

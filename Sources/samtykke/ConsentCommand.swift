@@ -171,7 +171,7 @@ struct ConsentCommand: AsyncParsableCommand {
         )
         @Flag(help: "Verify the log yourself instead of asking the broker.")
         var verify = false
-        @Option(help: "With --verify: the state file kept between runs (default ~/.samtykke/citizen-log-<hash of server and key>.json).")
+        @Option(help: "With --verify: the state file kept between runs (default ~/.samtykke/citizen-log-<hash of server and key>.json; once the broker has forgotten you, the one of that server that kept your key).")
         var state: String?
         @OptionGroup var witnesses: WitnessKeys
         @OptionGroup var connection: Connection
@@ -219,7 +219,10 @@ struct ConsentCommand: AsyncParsableCommand {
                 let publicLog = AuditLogSource(client: BrokerClient(server: server, credential: nil))
                 let verifier = CitizenLogVerifier(source: publicLog, openings: broker)
                 let key = try await verifier.subjectKey()
-                let path = state ?? key.map { CitizenLogState.defaultPath(server: server, subjectKey: $0.description) }
+                // Without a key from the broker (it forgot all of this citizen's consents), the state
+                // of their earlier runs holds one: with it the run finds how their history ended.
+                let path = try state ?? key.map { CitizenLogState.defaultPath(server: server, subjectKey: $0.description) }
+                    ?? CitizenLogState.keptDefaultPath(server: server)
                 let trusted = try path.flatMap { path throws(AuditStateError) in try CitizenLogState.load(from: path) }
                 let logKey = try await publicLog.publishedLogKey()
                 switch try await verifier.verify(server: server, logKey: logKey, subjectKey: key, state: trusted, witnessKeys: witnesses.keys) {

@@ -104,6 +104,45 @@ import Testing
     }
 }
 
+extension RetentionTests {
+    /// A citizen whose only consent was forgotten is no one to the broker (its subject key gone,
+    /// 404), yet their own verification, from the state of their earlier run in its default place,
+    /// still finds the `consent.forgotten` entry and shows their history as erased, not as nothing.
+    @Test func aCitizenTheBrokerForgotStillSeesTheirHistoryEnd() async throws {
+        try await ConsentFlowTests.withStack(customize: { $0.limits.retention = Self.retention }) { run in
+            let person = try fixturePeople()[1].personId.digits
+            let id = try await run.createConsent(for: person)
+            #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/deny").status == 200)
+            try await withTemporaryDirectory { home in
+                func verify() async throws -> CommandResult {
+                    let token = try await run.idToken(person, at: run.clock.now())
+                    return try await runCLI(
+                        ["consent", "log", "--verify", "--server", run.stack.brokerURL],
+                        environment: ["SAMTYKKE_ID_TOKEN": token, "HOME": home.path]
+                    )
+                }
+                let first = try await verify()
+                #expect(first.status == 0 && first.stdout.contains("[#") && !first.stdout.contains("erased by"), "\(first.stdout)\(first.stderr)")
+
+                run.clock.advance(by: Self.retention + 60)
+                var gone = try await run.bank.send("GET", "/v1/consents/\(id)")
+                for _ in 0..<100 where gone.status != 410 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    gone = try await run.bank.send("GET", "/v1/consents/\(id)")
+                }
+                #expect(gone.status == 410, "\(gone.text)")
+                #expect(try await run.citizen(person, at: run.clock.now()).send("GET", "/v1/me/subject-key").status == 404)
+
+                let second = try await verify()
+                #expect(second.status == 0, "\(second.stderr)")
+                let erased = second.stdout.split(separator: "\n").filter { $0.contains("erased by #") }
+                // Its two entries and the consent.forgotten one itself.
+                #expect(erased.count == 3, "\(second.stdout)")
+            }
+        }
+    }
+}
+
 extension ConsentFlowTests.Running {
     /// Everything the broker's database holds at rest: the SQLite files (main, WAL, shared memory)
     /// byte for byte, or a data dump of the PostgreSQL database (bytea columns in hex).

@@ -161,6 +161,30 @@ import TestSupport
         #expect(log.log.reads.bundles - bundlesBefore <= 3)
     }
 
+    /// Once all of a citizen's consents are forgotten the broker deletes their subject key (404): the
+    /// key kept in their state still finds the `consent.forgotten` entry, and marks the history.
+    @Test func aCitizenTheBrokerForgotSeesTheirHistoryForgottenWithTheKeptKey() async throws {
+        var log = try SealedLog()
+        let carol = try PersonID(TestParties.otherPerson)
+        let consent = try log.consent(for: carol)
+        try log.append(consent, .requested, .denied)
+        let first = try Self.verified(try await Self.citizen(log, carol))
+        #expect(first.history.count == 2 && first.history.allSatisfy { $0.forgottenAt == nil })
+        #expect(first.state?.subjectKey == log.keys[carol]?.description)
+
+        try log.append(consent, .forgotten)
+        log.forget(consent)
+        log.keys[carol] = nil
+        let second = try Self.verified(try await Self.citizen(log, carol, state: first.state))
+        let forgotten = log.log.size - 1
+        #expect(second.found == 1 && second.history.map(\.index) == first.history.map(\.index) + [forgotten])
+        #expect(second.history.allSatisfy { $0.forgottenAt == forgotten }, "\(second.history)")
+        #expect(second.state?.subjectKey == first.state?.subjectKey)
+        // Without a kept key nothing about them is found, and nothing is kept.
+        let stateless = try Self.verified(try await Self.citizen(log, carol))
+        #expect(stateless.history.isEmpty && stateless.state == nil)
+    }
+
     @Test func aCitizenFailsOnADeletedOpening() async throws {
         var log = try SealedLog()
         let index = log.indexes(about: SealedLog.alice)[1]
