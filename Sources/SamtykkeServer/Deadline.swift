@@ -31,26 +31,31 @@ package func untilCancelled<T: Sendable>(grace: Duration = .zero, _ work: @escap
     let task = Task { try await work() }
     let settled = Settled()
     let waiting = Mutex<CheckedContinuation<T, any Error>?>(nil)
-    return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            waiting.withLock { $0 = continuation }
-            // Cancelled before the continuation was stored: the handler found nothing to resume.
-            if Task.isCancelled, settled.claim() { continuation.resume(throwing: CancellationError()) }
-            Task {
-                let result = await task.result
-                if settled.claim() { continuation.resume(with: result) }
-            }
-        }
-    } onCancel: {
-        let stop: @Sendable () -> Void = {
-            task.cancel()
-            if let continuation = waiting.withLock({ $0 }), settled.claim() { continuation.resume(throwing: CancellationError()) }
-        }
+    let stop: @Sendable () -> Void = {
+        task.cancel()
+        if let continuation = waiting.withLock({ $0 }), settled.claim() { continuation.resume(throwing: CancellationError()) }
+    }
+    // The caller was cancelled: stop now, or once the grace has passed.
+    let cancelled: @Sendable () -> Void = {
         guard grace > .zero else { return stop() }
         Task {
             try? await Task.sleep(for: grace)
             stop()
         }
+    }
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            waiting.withLock { $0 = continuation }
+            Task {
+                let result = await task.result
+                if settled.claim() { continuation.resume(with: result) }
+            }
+            // Cancelled before the continuation was stored (a delivery's task is, when a stop comes
+            // during its POST): the handler found nothing to resume, so the grace starts here.
+            if Task.isCancelled { cancelled() }
+        }
+    } onCancel: {
+        cancelled()
     }
 }
 

@@ -160,13 +160,13 @@ package struct WebhookSender: Service, CustomStringConvertible {
         )
         let verdict = settings.schedule.verdict(after: attempt, retryAfter: retryAfter)
         do {
-            // A stop lets a healthy database record it, but is not held up by a stuck one:
-            // unrecorded, the delivery is tried again.
+            // A stop (which comes to a delivery in flight as cancellation) lets a healthy database
+            // record it, but is not held up by a stuck one: unrecorded, it is tried again.
             try await untilCancelled(grace: .seconds(2)) { [store, settings] in
                 try await Event.finish(job, attempt: attempt, verdict: verdict, failingAfter: settings.failingAfter, in: store)
             }
         } catch is CancellationError {
-            return  // shutting down: the lease runs out and the delivery is tried again
+            logger.notice("webhook attempt not recorded before the stop: the delivery is tried again", metadata: ["webhook": "\(job.webhook.id)", "event": "\(job.event.messageID)"])
         } catch {
             // The lease runs out and the delivery is tried again: at least once, never lost.
             logger.error("could not record a webhook delivery", metadata: ["webhook": "\(job.webhook.id)", "event": "\(job.event.messageID)", "error": "\(error)"])

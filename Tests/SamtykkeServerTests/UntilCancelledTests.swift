@@ -50,6 +50,21 @@ import TestSupport
         #expect(try await caller.value == 7)
     }
 
+    /// A delivery's task is already cancelled when a stop comes during its POST: its record still
+    /// gets the grace.
+    @Test func withAGraceACallerCancelledBeforeItWaitsStillGetsWorkThatEndsInTime() async throws {
+        let stuck = StuckWork()
+        let caller = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await untilCancelled(grace: .seconds(30)) { await stuck.run(); return 7 }
+        }
+        await stuck.untilStarted()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!stuck.sawCancellation)
+        stuck.release()
+        #expect(try await caller.value == 7)
+    }
+
     /// …and stops waiting for work that is still stuck once the grace has passed.
     @Test func withAGraceStuckWorkIsLeftOnceItHasPassed() async throws {
         let stuck = StuckWork()
