@@ -92,9 +92,11 @@ struct BankAuthenticator: RouterMiddleware {
         guard proof.thumbprint == jkt else {
             throw Problem.unauthorized("the DPoP proof is signed by another key than the one the token is bound to", dpopError: "invalid_dpop_proof")
         }
+        // Before the proof's jti is spent: a token of a removed key costs no log write.
+        let bank = try await bank(claims, scheme: .dpop)
         guard try await uses.useOnce(proof.jti, namespace: "dpop:\(claims.jti)", expiresAt: proof.freshUntil, now: now) else {
             throw Problem.unauthorized("the DPoP proof's jti was used before with this token", dpopError: "invalid_dpop_proof")
         }
-        return try await bank(claims, scheme: .dpop)
+        return bank
     }
 }
