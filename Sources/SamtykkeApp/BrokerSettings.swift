@@ -33,7 +33,8 @@ public struct BrokerSettings: Sendable {
     public var idIssuer: String?
     public var idJwks: JWKSSource?
     public var idAudience: String?
-    /// `--id-cli-client-id`: the CLI's client id at the provider (default `samtykke-cli`).
+    /// `--id-cli-client-id`: the CLI's client id at the provider (without `--id-issuer`, `samtykke-cli`;
+    /// with it, none: `samtykke login` is offered only when it is named).
     public var idCLIClientID: String?
     /// `--id-client-id` and `--id-client-secret`: the broker's own client for the consent pages' login.
     public var idClientID: String?
@@ -175,7 +176,8 @@ public struct BrokerSettings: Sendable {
 
     /// How citizens log in: the pages' client only with an issuer, a client id and its secret.
     func citizenLogin() throws -> CitizenLogin {
-        var login = CitizenLogin(issuer: idIssuer, cliClientID: idCLIClientID ?? CitizenLogin.defaultCLIClientID)
+        // The dev default only without a provider of its own: see `CitizenLogin.cliClientID`.
+        var login = CitizenLogin(issuer: idIssuer, cliClientID: idCLIClientID ?? (idIssuer == nil ? CitizenLogin.defaultCLIClientID : nil))
         if let idClientID, let idClientSecret, let provider = try openIDProvider() {
             login.web = CitizenLogin.WebClient(clientID: idClientID, clientSecret: idClientSecret, provider: provider)
         }

@@ -83,7 +83,7 @@ struct IDTokenAuthenticator: RouterMiddleware {
     let sessions: any CitizenSessionStore
     let idTokens: IDTokenVerifier
     /// The client `samtykke login` uses (`CitizenLogin.cliClientID`): its ID tokens are exchanged for sessions.
-    let cliClientID: String
+    let cliClientID: String?
     /// The broker's time (`Broker.now`), and its clock unrounded for ID tokens (`Broker.clock`).
     let now: @Sendable () -> Date
     let clock: @Sendable () -> Date
@@ -124,7 +124,7 @@ struct IDTokenAuthenticator: RouterMiddleware {
 
     private func verified(_ token: String, context: Context) async throws -> PersonID {
         do {
-            let audiences: Set<String>? = accepts == .idTokenOnly ? [idTokens.configuration.audience, cliClientID] : nil
+            let audiences: Set<String>? = accepts == .idTokenOnly ? Set([idTokens.configuration.audience] + [cliClientID].compactMap { $0 }) : nil
             return try await idTokens.verify(token, now: clock(), audiences: audiences)
         } catch {
             // The caller learns which rule it broke, in our words; what a parser or a key load said

@@ -5,8 +5,10 @@ public struct CitizenLogin: Sendable {
     /// neither the pages nor `samtykke login` can log anyone in.
     public var issuer: String?
     /// `serve --id-cli-client-id`: the public client `samtykke login` uses at the provider; its ID
-    /// tokens are exchanged for sessions at `POST /v1/citizen-sessions`.
-    public var cliClientID: String
+    /// tokens are exchanged for sessions at `POST /v1/citizen-sessions`. Nil at a provider of the
+    /// broker's own unless named: there a default name would let any client registered under it
+    /// mint tokens the exchange takes, so without one `samtykke login` is not offered.
+    public var cliClientID: String?
     /// The broker's own client for the pages' login (authorization code flow); nil without
     /// `--id-client-id`, and the pages then only say that login is not set up.
     public var web: WebClient?
@@ -28,7 +30,7 @@ public struct CitizenLogin: Sendable {
         }
     }
 
-    public init(issuer: String? = nil, cliClientID: String = Self.defaultCLIClientID, web: WebClient? = nil) {
+    public init(issuer: String? = nil, cliClientID: String? = Self.defaultCLIClientID, web: WebClient? = nil) {
         self.issuer = issuer
         self.cliClientID = cliClientID
         self.web = web

@@ -23,7 +23,10 @@ struct CitizenSessionController {
             guard let issuer = login.issuer else {
                 throw Problem(.notFound, "not-found", "Not found", detail: "this broker has no ID provider (serve --id-issuer) to log citizens in with")
             }
-            return try JSONIO.response(CitizenLoginAnswer(issuer: issuer, clientId: login.cliClientID, acrValues: CitizenLogin.acrValues))
+            guard let clientId = login.cliClientID else {
+                throw Problem(.notFound, "not-found", "Not found", detail: "this broker offers no login from the terminal (serve --id-cli-client-id names the client registered for it)")
+            }
+            return try JSONIO.response(CitizenLoginAnswer(issuer: issuer, clientId: clientId, acrValues: CitizenLogin.acrValues))
         }
     }
 

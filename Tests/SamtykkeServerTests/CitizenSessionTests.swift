@@ -26,6 +26,16 @@ import TestSupport
             #expect(login.status == .ok)
             #expect(login.json as NSDictionary == ["issuer": "https://127.0.0.1:9443", "clientId": "my-cli", "acrValues": "idporten-loa-substantial"])
         }
+        // At a provider of its own and no client named for the terminal, no default one either: any
+        // client registered there as samtykke-cli could mint tokens the exchange would take.
+        harness.settings.idCLIClientID = nil
+        let defaultCLIToken = try harness.provider.mint(pid: RouterHarness.person.digits, audience: CitizenLogin.defaultCLIClientID)
+        try await harness.test { client in
+            let login = try await client.send(.get, "/v1/citizen-login")
+            #expect(login.status == .notFound && String(buffer: login.body).contains("--id-cli-client-id"), "\(String(buffer: login.body))")
+            let exchanged = try await client.send(.post, "/v1/citizen-sessions", bearer: defaultCLIToken)
+            #expect(exchanged.status == .unauthorized, "\(String(buffer: exchanged.body))")
+        }
     }
 
     @Test func anIDTokenBecomesASessionThatWorksEverywhereACitizenDoesUntilLogout() async throws {
