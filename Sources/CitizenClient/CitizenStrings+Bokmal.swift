@@ -93,6 +93,7 @@ extension CitizenStrings {
                 "verifisert: \(about) oppføringer om deg i den signerte loggen på \(size) oppføringer" + (witnesses > 0 ? ", medsignert av \(witnesses) vitner" : "")
             },
             firstRun: "første kjøring: ingenting å sammenligne med, så dette kontrollpunktet og loggnøkkelen stoles på ved første bruk",
+            noKey: "megleren har ingen nøkkel for deg: den har aldri logget noe om deg, eller den har glemt alle samtykkene dine (oppgi tilstandsfilen fra tidligere kjøringer med --state for å se hvordan historikken din endte)",
             withheld: { "\($0) oppføringer fra før oppgraderingen er bare for revisorer og ble ikke gjennomsøkt (treet beviser dem likevel)" }
         ),
         openToLogIn: "Åpne denne adressen i en nettleser for å logge inn:",

@@ -85,6 +85,7 @@ extension CitizenStrings {
                 "verified: \(about) entries about you in the signed log of \(size) entries" + (witnesses > 0 ? ", cosigned by \(witnesses) witnesses" : "")
             },
             firstRun: "first run: nothing to compare with, so this checkpoint and log key are trusted on first use",
+            noKey: "the broker holds no key for you: it never logged anything about you, or it forgot all your consents (name the state file of your earlier runs with --state to see how your history ended)",
             withheld: { "\($0) entries from before the upgrade are for auditors only and were not scanned (the tree still proves them)" }
         ),
         openToLogIn: "Open this address in a browser to log in:",

@@ -86,6 +86,8 @@ public struct CitizenStrings: Sendable {
         /// The last line: entries about the citizen, the signed tree's size, the witnesses that cosigned it.
         public let summary: @Sendable (_ about: Int, _ size: UInt64, _ witnesses: Int) -> String
         public let firstRun: String
+        /// The broker holds no subject key for the citizen and no state was named.
+        public let noKey: String
         /// Entries before the upgrade that only auditors may read, so the scan could not look into them.
         public let withheld: @Sendable (_ count: UInt64) -> String
     }

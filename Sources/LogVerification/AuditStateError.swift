@@ -3,8 +3,9 @@ public enum AuditStateError: Error, Sendable, Hashable, CustomStringConvertible 
     case unreadable(path: String, reason: String)
     case malformed(String)
     case unwritable(path: String, reason: String)
-    /// Several citizens' state files for one broker, and no subject key from it to tell which is whose.
-    case ambiguous(paths: [String])
+    /// A citizen's state kept with another subject key than the broker's for them now: another
+    /// person's, or from before the broker forgot them and a later consent started a new key.
+    case anotherSubjectKey
 
     public var description: String {
         switch self {
@@ -14,8 +15,8 @@ public enum AuditStateError: Error, Sendable, Hashable, CustomStringConvertible 
             "the audit state is not valid: \(reason)"
         case .unwritable(let path, let reason):
             "cannot save the audit state \(path): \(reason)"
-        case .ambiguous(let paths):
-            "the broker keeps nothing about you any more, and several state files of this broker are here (\(paths.joined(separator: ", "))): name yours with --state"
+        case .anotherSubjectKey:
+            "the state was kept with another subject key than the broker's for you: it is someone else's, or from before the broker forgot your consents (name another --state, or none)"
         }
     }
 }

@@ -63,25 +63,7 @@ public struct CitizenLogState: Codable, Sendable, Hashable {
     /// ~/.samtykke/citizen-log-<16 hex digits of SHA-256 of the server URL and the subject key>.json:
     /// one file per log and person.
     public static func defaultPath(server: String, subjectKey: String) -> String {
-        StateFile.defaultPath(defaultPrefix + "\(Hash(sha256Of: Array("\(server)\n\(subjectKey)".utf8)).hex.prefix(16)).json")
-    }
-
-    private static let defaultPrefix = "citizen-log-"
-
-    /// For a citizen the broker no longer knows (it has no subject key for them): the default state
-    /// file of `server` that kept a subject key, when there is exactly one; nil when there is none.
-    /// Several (more than one person verifying from this account) cannot be told apart without the
-    /// key: the citizen names theirs with `--state`.
-    public static func keptDefaultPath(server: String) throws(AuditStateError) -> String? {
-        let directory = URL(fileURLWithPath: StateFile.defaultPath(defaultPrefix)).deletingLastPathComponent()
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        let kept = names.filter { $0.hasPrefix(defaultPrefix) && $0.hasSuffix(".json") && !$0.contains(".history") }.sorted().compactMap { name -> String? in
-            let path = directory.appendingPathComponent(name).path
-            guard let state = try? load(from: path), state.head.server == server, state.subjectKey != nil else { return nil }
-            return path
-        }
-        guard kept.count <= 1 else { throw .ambiguous(paths: kept) }
-        return kept.first
+        StateFile.defaultPath("citizen-log-\(Hash(sha256Of: Array("\(server)\n\(subjectKey)".utf8)).hex.prefix(16)).json")
     }
 
     /// The state at `path`, or nil before the first run; a damaged one (its history too) is an error.

@@ -54,7 +54,9 @@ public struct CitizenLogVerifier<Source: LogSource>: Sendable {
         server: String, logKey: String, subjectKey: SubjectKey?, state: CitizenLogState?, witnessKeys: [String], now: Date = Date()
     ) async throws -> Result {
         do {
-            let subjectKey = try subjectKey ?? state?.keptSubjectKey()
+            let kept = try state?.keptSubjectKey()
+            if let subjectKey, let kept, subjectKey != kept { throw AuditStateError.anotherSubjectKey }
+            let subjectKey = subjectKey ?? kept
             let head = try await SignedHead.fetch(from: source, logKey: logKey, trusted: state?.head, witnessKeys: witnessKeys)
             let trusted = try state?.trustedTree()
             if let trusted, trusted.checkpoint.size > head.checkpoint.size {

@@ -171,7 +171,7 @@ struct ConsentCommand: AsyncParsableCommand {
         )
         @Flag(help: "Verify the log yourself instead of asking the broker.")
         var verify = false
-        @Option(help: "With --verify: the state file kept between runs (default ~/.samtykke/citizen-log-<hash of server and key>.json; once the broker has forgotten you, the one of that server that kept your key).")
+        @Option(help: "With --verify: the state file kept between runs (default ~/.samtykke/citizen-log-<hash of server and key>.json); once the broker has forgotten your consents, name it to see how your history ended.")
         var state: String?
         @OptionGroup var witnesses: WitnessKeys
         @OptionGroup var connection: Connection
@@ -219,10 +219,9 @@ struct ConsentCommand: AsyncParsableCommand {
                 let publicLog = AuditLogSource(client: BrokerClient(server: server, credential: nil))
                 let verifier = CitizenLogVerifier(source: publicLog, openings: broker)
                 let key = try await verifier.subjectKey()
-                // Without a key from the broker (it forgot all of this citizen's consents), the state
-                // of their earlier runs holds one: with it the run finds how their history ended.
-                let path = try state ?? key.map { CitizenLogState.defaultPath(server: server, subjectKey: $0.description) }
-                    ?? CitizenLogState.keptDefaultPath(server: server)
+                // Without a key from the broker (it forgot all of this citizen's consents), only a
+                // state the citizen names holds one: its default place is named by the key.
+                let path = state ?? key.map { CitizenLogState.defaultPath(server: server, subjectKey: $0.description) }
                 let trusted = try path.flatMap { path throws(AuditStateError) in try CitizenLogState.load(from: path) }
                 let logKey = try await publicLog.publishedLogKey()
                 switch try await verifier.verify(server: server, logKey: logKey, subjectKey: key, state: trusted, witnessKeys: witnesses.keys) {
@@ -242,6 +241,7 @@ struct ConsentCommand: AsyncParsableCommand {
                         ), first: "entries", json: CitizenLogEntry.json(verified.history))
                     }
                     for line in CitizenHistory.lines(verified, strings: strings, in: .current) { printEscaped(line) }
+                    if key == nil, trusted == nil { printEscaped(strings.verify.noKey) }
                 }
             }
         }

@@ -106,18 +106,18 @@ import Testing
 
 extension RetentionTests {
     /// A citizen whose only consent was forgotten is no one to the broker (its subject key gone,
-    /// 404), yet their own verification, from the state of their earlier run in its default place,
-    /// still finds the `consent.forgotten` entry and shows their history as erased, not as nothing.
+    /// 404), yet their own verification, from the state of their earlier run, still finds the
+    /// `consent.forgotten` entry and shows their history as erased, not as nothing.
     @Test func aCitizenTheBrokerForgotStillSeesTheirHistoryEnd() async throws {
         try await ConsentFlowTests.withStack(customize: { $0.limits.retention = Self.retention }) { run in
             let person = try fixturePeople()[1].personId.digits
             let id = try await run.createConsent(for: person)
             #expect(try await run.citizen(person).send("POST", "/v1/me/consents/\(id)/deny").status == 200)
             try await withTemporaryDirectory { home in
-                func verify() async throws -> CommandResult {
+                func verify(state: Bool = true) async throws -> CommandResult {
                     let token = try await run.idToken(person, at: run.clock.now())
                     return try await runCLI(
-                        ["consent", "log", "--verify", "--server", run.stack.brokerURL],
+                        ["consent", "log", "--verify", "--server", run.stack.brokerURL] + (state ? ["--state", home.appendingPathComponent("mine.json").path] : []),
                         environment: ["SAMTYKKE_ID_TOKEN": token, "HOME": home.path]
                     )
                 }
@@ -138,6 +138,10 @@ extension RetentionTests {
                 let erased = second.stdout.split(separator: "\n").filter { $0.contains("erased by #") }
                 // Its two entries and the consent.forgotten one itself.
                 #expect(erased.count == 3, "\(second.stdout)")
+                // Without the state nothing is about them, and the run says where their history is.
+                let stateless = try await verify(state: false)
+                #expect(stateless.status == 0 && !stateless.stdout.contains("erased by"), "\(stateless.stdout)\(stateless.stderr)")
+                #expect(stateless.stdout.contains("the broker holds no key for you") && stateless.stdout.contains("--state"), "\(stateless.stdout)")
             }
         }
     }

@@ -183,6 +183,12 @@ import TestSupport
         // Without a kept key nothing about them is found, and nothing is kept.
         let stateless = try Self.verified(try await Self.citizen(log, carol))
         #expect(stateless.history.isEmpty && stateless.state == nil)
+
+        // A later consent starts a new key: the old state is not theirs under it, nor anyone's else.
+        try log.append(try log.consent(for: carol), .requested)
+        await #expect(throws: AuditStateError.anotherSubjectKey) { _ = try await Self.citizen(log, carol, state: second.state) }
+        let bobs = try Self.verified(try await Self.citizen(log, SealedLog.bob)).state
+        await #expect(throws: AuditStateError.anotherSubjectKey) { _ = try await Self.citizen(log, carol, state: bobs) }
     }
 
     @Test func aCitizenFailsOnADeletedOpening() async throws {
