@@ -3,6 +3,7 @@ import Foundation
 import SamtykkeApp
 import SamtykkeServer
 import Testing
+import TestSupport
 import TransparencyLog
 
 /// `samtykke audit verify|entries|checkpoint|prove` against a real broker, through the binary.

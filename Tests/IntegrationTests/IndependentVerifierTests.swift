@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// scripts/verify-log.py, written from SPEC.md alone, agrees with the broker and `samtykke audit
 /// verify` on a real log, checks a bundle's receipt, and catches a changed entry too.

@@ -27,14 +27,6 @@ enum Package {
     }
 }
 
-/// A fresh directory under the system temp dir, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
-    let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samtykke-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try await body(dir)
-}
-
 /// Runs `body`, then `cleanup` whether it threw or not, and waits for both: a stop left to a
 /// `defer { Task { … } }` would leave a server running into the next test.
 func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {

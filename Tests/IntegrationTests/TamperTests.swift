@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// Someone with write access to the broker's database edits the log; `samtykke audit verify` (the
 /// real binary, over HTTP) must refuse it, naming the first entry at fault.

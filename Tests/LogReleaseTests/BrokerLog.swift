@@ -141,14 +141,6 @@ actor BrokerLog: TileFetcher {
     func resetFetched() { fetched = [] }
 }
 
-/// A fresh directory under the system's temporary one, removed when the test is done with it.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-release-tests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
-
 extension LogEvent {
     /// A bank's request, as its `consent.requested` entry records it.
     static func requested(validUntil: Date = Date().addingTimeInterval(86_400), maxUses: Int = 10) -> LogEvent {

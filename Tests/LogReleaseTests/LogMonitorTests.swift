@@ -24,7 +24,7 @@ import TestSupport
     }
 
     @Test func resumesFromItsStateWithoutRereadingTheLog() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             let ended = BrokerLog.Consent()
             try await log.append(.requested(), for: ended)
@@ -45,7 +45,7 @@ import TestSupport
     }
 
     @Test func stopsForAShrunkLogAndSaysSoAfterARestart() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             for _ in 0..<10 { try await log.append(.fetch, for: BrokerLog.Consent()) }
             let monitor = try await Self.monitor(log, directory)
@@ -61,7 +61,7 @@ import TestSupport
     }
 
     @Test func stopsForAForkOfTheSameSize() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             for _ in 0..<10 { try await log.append(.fetch, for: BrokerLog.Consent()) }
             let monitor = try await Self.monitor(log, directory)
@@ -75,7 +75,7 @@ import TestSupport
 
     /// A log that shows the monitor one history and the witnesses (and the proof) another.
     @Test func stopsForACosignedCheckpointOffItsTree() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             for _ in 0..<10 { try await log.append(.fetch, for: BrokerLog.Consent()) }
             let forkedView = try await log.checkpoint()
@@ -89,7 +89,7 @@ import TestSupport
 
     /// Entries served under a checkpoint that do not hash to its root (the bundles lie).
     @Test func stopsWhenTheEntriesDoNotGiveTheSignedRoot() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             for _ in 0..<10 { try await log.append(.fetch, for: BrokerLog.Consent()) }
             let signed = try await log.signer.sign(log.checkpoint().body)
@@ -106,7 +106,7 @@ import TestSupport
     /// catch-up that read an older checkpoint is never taken as the answer for a larger tree (issue 28).
     /// No patience: each cover must be answered by the first read of the checkpoint after it.
     @Test func coversEveryPublishedTreeWhileTheLogGrows() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             let monitor = try await Self.monitor(log, directory, patience: .zero)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -124,7 +124,7 @@ import TestSupport
     /// A log that shows an older checkpoint for a moment (a cache, another instance) is read again
     /// for the monitor's patience; past it, the proof is refused as ahead of the log.
     @Test func waitsItsPatienceForALaggingCheckpoint() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             for _ in 0..<5 { try await log.append(.fetch, for: BrokerLog.Consent()) }
             await log.serveCheckpoint(try await log.signer.sign(log.checkpoint().body))
@@ -145,7 +145,7 @@ import TestSupport
     /// A proof's tree the monitor passed through while catching up is checked against the root it
     /// computed there: no tile is read for it (issue 28.5, one less round trip per release).
     @Test func coversATreeItPassedThroughWithoutReadingTheLog() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             for _ in 0..<5 { try await log.append(.fetch, for: BrokerLog.Consent()) }
             let passed = try await log.checkpoint()
@@ -159,7 +159,7 @@ import TestSupport
     }
 
     @Test func refusesAStateFileOfAnotherLogKey() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory + "/a")
             try await log.append(.fetch, for: BrokerLog.Consent())
             try await Self.monitor(log, directory).catchUp()

@@ -34,7 +34,7 @@ import TestSupport
     }
 
     @Test func releasesAFetchProvenOnTheWitnessedLog() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory)
             let entry = try await gate.release(claim, for: consent.subject)
             #expect(entry.type == .dataRequested && entry.index == 2 && entry.consent == consent.tag)
@@ -42,7 +42,7 @@ import TestSupport
     }
 
     @Test func refusesATokenWithoutAProof() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, gate, _) = try await Self.fetched(directory)
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(nil, for: consent.subject) }
             #expect(refusal?.check == .proof)
@@ -53,7 +53,7 @@ import TestSupport
     /// logged a fetch for. Its claim has to prove some entry, and the only ones on the log are others'.
     @Test(arguments: ["consent", "person", "bank", "tag", "scopes"])
     func refusesAProofOfAnotherFetch(_ other: String) async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory)
             let s = consent.subject
             let subject = switch other {
@@ -71,7 +71,7 @@ import TestSupport
 
     /// An entry of another type proven on the log (here the consent's grant) is not a fetch.
     @Test func refusesAnEntryThatIsNotDataRequested() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let log = try BrokerLog(directory: directory)
             let consent = BrokerLog.Consent()
             let (index, opening) = try await log.append(.granted, for: consent)
@@ -83,7 +83,7 @@ import TestSupport
     }
 
     @Test func refusesAnOpeningOfAnotherEntry() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (log, consent, gate, claim) = try await Self.fetched(directory)
             let (_, second) = try await log.append(.fetch, for: consent)
             let swapped = ReleaseClaim(proof: claim.proof, entry: claim.entry, opening: second.json)
@@ -93,7 +93,7 @@ import TestSupport
     }
 
     @Test func refusesACheckpointWithoutTheQuorum() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory, cosigners: 1)
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject) }
             #expect(refusal?.check == .proof && refusal?.reason.contains("quorum: only w0 cosigned") == true, "\(String(describing: refusal))")
@@ -103,7 +103,7 @@ import TestSupport
     /// The gate remembers notes it verified, by their bytes: a note changed in one byte of a
     /// witness's signature, after the original passed, is checked again and refused.
     @Test func refusesAForgedCosignatureOnACheckpointItVerifiedBefore() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (log, consent, gate, claim) = try await Self.fetched(directory)
             _ = try await gate.release(claim, for: consent.subject)
             let (index, opening) = try await log.append(.fetch, for: consent)
@@ -122,7 +122,7 @@ import TestSupport
     }
 
     @Test func refusesACosignatureOlderThanSixtySeconds() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let stale = UInt64(Date().timeIntervalSince1970) - 61
             let (_, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { stale })
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject) }
@@ -133,7 +133,7 @@ import TestSupport
     /// A cosignature dated ahead of the agency's clock would stay fresh for longer than 60 s: only a
     /// few seconds of skew between the clocks are allowed.
     @Test func refusesACosignatureDatedInTheFuture() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let ahead = UInt64(Date().timeIntervalSince1970) + 30
             let (_, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { ahead })
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject) }
@@ -145,7 +145,7 @@ import TestSupport
     /// (no `consent.requested` or grant before it) and signs a token naming that tag: every entry
     /// check passes, and the monitor refuses it, as a tag the log never showed granted.
     @Test func refusesAFetchLoggedUnderAFreshTagAfterTheConsentEnded() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (log, consent, gate, _) = try await Self.fetched(directory)
             try await log.append(.revoked, for: consent, actor: AuditEntry.Actor(kind: .citizen, id: "c"))
             var renamed = consent
@@ -160,7 +160,7 @@ import TestSupport
     /// The broker never logged `consent.expired`: the monitor goes by the `validUntil` the log's
     /// `consent.requested` entry shows, and the agency's own clock.
     @Test func refusesAFetchPastTheConsentsValidUntilThoughNoExpiryWasLogged() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory, validUntil: Date().addingTimeInterval(5))
             let later = Date().addingTimeInterval(20)
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject, now: later) }
@@ -171,7 +171,7 @@ import TestSupport
     /// A fetch is logged right before the agency is asked: an entry kept back for minutes (fetches
     /// logged in advance, to be spent after the consent ended or after the ledger was lost) is refused.
     @Test func refusesAFetchLoggedLongBeforeItIsPresented() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let later = Date().addingTimeInterval(ReleaseGate.maximumEntryAge + 30)
             let (_, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { UInt64(later.timeIntervalSince1970) - 5 })
             let refusal = await Self.refusal { () async throws(ReleaseRefusal) in try await gate.release(claim, for: consent.subject, now: later) }
@@ -180,7 +180,7 @@ import TestSupport
     }
 
     @Test func refusesAProofFromAnotherLog() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, _, claim) = try await Self.fetched(directory + "/one")
             try FileManager.default.createDirectory(atPath: directory + "/two", withIntermediateDirectories: true)
             let other = try BrokerLog(directory: directory + "/two", origin: "other.test/log")
@@ -191,7 +191,7 @@ import TestSupport
     }
 
     @Test func refusesATruncatedOrOversizedProof() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (_, consent, gate, claim) = try await Self.fetched(directory)
             let cut = String(claim.proof.prefix(while: { $0 != "\n" })) + "\nindex 2\n"
             let padding = String(repeating: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", count: 400)
@@ -207,7 +207,7 @@ import TestSupport
     /// A valid token replayed, with its valid proof, after the citizen revoked: the monitor follows
     /// the log past the proof's tree and has seen the revocation.
     @Test func refusesAReplayAfterTheConsentEnded() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let (log, consent, gate, claim) = try await Self.fetched(directory)
             try await log.append(.revoked, for: consent, actor: AuditEntry.Actor(kind: .citizen, id: "c"))
             // Another consent's entries after it, so the monitor's tree is larger than the proof's.
@@ -221,7 +221,7 @@ import TestSupport
     /// On a clock of its own, shared by the witnesses, the entries and the gate: a loaded machine
     /// that takes long over the test must not turn the fourth check into the first or the second.
     @Test func releasesOncePerEntryAlsoAfterARestart() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let seconds = UInt64(Date().timeIntervalSince1970)
             let now = Date(timeIntervalSince1970: TimeInterval(seconds))
             let (log, consent, gate, claim) = try await Self.fetched(directory, witnessClock: { seconds }, entryClock: { now })

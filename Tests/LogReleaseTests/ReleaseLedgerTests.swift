@@ -7,7 +7,7 @@ import TestSupport
 /// entry is released once, also when two claims for it race and after a restart.
 @Suite(.sameOnEveryBackend) struct ReleaseLedgerTests {
     @Test func releasesEachEntryOnceWhenClaimsRace() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let path = directory + "/releases"
             let ledger = try ReleaseLedger(path: path)
             // Every entry claimed twice at once: exactly one of the two is released.
@@ -40,7 +40,7 @@ import TestSupport
     }
 
     @Test func refusesWhatItCouldNotRecordAndRecordsItOnceItCan() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let blocked = directory + "/gone"
             try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
             let ledger = try ReleaseLedger(path: blocked + "/releases")
@@ -58,7 +58,7 @@ import TestSupport
     /// the next append must not run on from it: `8` and a later `5` would read back as `85`, and
     /// entry 5 could be released a second time after the next restart.
     @Test func anUnfinishedLastLineIsCutOffBeforeTheNextAppend() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withTemporaryPath { directory in
             let path = directory + "/releases"
             try Data("3\n8".utf8).write(to: URL(fileURLWithPath: path))
             let ledger = try ReleaseLedger(path: path)

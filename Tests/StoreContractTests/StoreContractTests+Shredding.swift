@@ -55,7 +55,7 @@ extension StoreContractTests {
             try await forget(consent, t, log)
             let crashed = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("crashed.sqlite").path
             for suffix in ["", "-wal", "-shm"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: crashed + suffix) }
-            FileManager.default.createFile(atPath: release, contents: nil)
+            _ = FileManager.default.createFile(atPath: release, contents: nil)
             try await letGo()
             let wal = Array(try Data(contentsOf: URL(fileURLWithPath: crashed + "-wal")))
             try #require(contains(wal[...], person.digits), "the sweep gave up, so the WAL left behind holds the forgotten number")

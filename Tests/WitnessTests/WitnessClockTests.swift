@@ -8,7 +8,7 @@ import TestSupport
 @Suite("The witness's clock", .sameOnEveryBackend)
 struct WitnessClockTests {
     @Test func aTimeNoCosignatureCanHoldStoresNothing() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 3)
             let signer = try CosignatureSigner(name: "witness.test/w1", privateKey: Curve25519.Signing.PrivateKey())
             let witness = try Witness(signer: signer, logs: [NoteVerifier(verifierKey: log.signer.verifierKey)], stateDirectory: state) { .max }
@@ -21,7 +21,7 @@ struct WitnessClockTests {
     }
 
     @Test func cosignaturesCarryTheClocksTime() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 3)
             let signer = try CosignatureSigner(name: "witness.test/w1", privateKey: Curve25519.Signing.PrivateKey())
             let witness = try Witness(signer: signer, logs: [NoteVerifier(verifierKey: log.signer.verifierKey)], stateDirectory: state) { 1_700_000_000 }

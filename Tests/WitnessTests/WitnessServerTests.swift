@@ -32,7 +32,7 @@ struct WitnessServerTests {
     }
 
     @Test func aGrowingLogIsCosignedAtEverySize() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let initial = try TestLog()
             try await RunningWitness.with(logs: [initial.signer], state: state) { running in
                 var log = initial
@@ -56,7 +56,7 @@ struct WitnessServerTests {
     }
 
     @Test func aForkIsRefusedAndChangesNothing() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 5)
             let fork = try TestLog(signer: log.signer, tag: "fork", size: 5)
             var longerFork = fork
@@ -76,7 +76,7 @@ struct WitnessServerTests {
     }
 
     @Test func aRollbackIsRefused() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let old = try TestLog(size: 6)
             var log = old
             log.append(4)
@@ -96,7 +96,7 @@ struct WitnessServerTests {
     }
 
     @Test func checkpointsOfUnknownLogsOrKeysAreRefused() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 4)
             let impostor = try TestLog(origin: log.origin, size: 4)
             let stranger = try TestLog(origin: "stranger.test/log", size: 4)
@@ -117,7 +117,7 @@ struct WitnessServerTests {
     }
 
     @Test func missingWrongOrGarbledProofsAreRefused() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let initial = try TestLog(size: 4)
             try await RunningWitness.with(logs: [initial.signer], state: state) { running in
                 var log = initial
@@ -140,7 +140,7 @@ struct WitnessServerTests {
     }
 
     @Test func aProofFromZeroMustBeEmpty() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 4)
             try await RunningWitness.with(logs: [log.signer], state: state) { running in
                 await Self.expectRefused(422) { try await Self.add(log, oldSize: 0, proof: [MerkleHasher.emptyRoot], to: running.client()) }
@@ -150,7 +150,7 @@ struct WitnessServerTests {
     }
 
     @Test func aClientThatDoesNotKnowTheSizeProvesFromTheOneTheWitnessNames() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let initial = try TestLog(size: 7)
             try await RunningWitness.with(logs: [initial.signer], state: state) { running in
                 var log = initial
@@ -171,7 +171,7 @@ struct WitnessServerTests {
     }
 
     @Test func aCosignatureByAnotherKeyThanTheWitnessesIsNotAccepted() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 3)
             try await RunningWitness.with(logs: [log.signer], state: state) { running in
                 let expected = try CosignatureSigner(name: "witness.test/w1", privateKey: Curve25519.Signing.PrivateKey())
@@ -184,7 +184,7 @@ struct WitnessServerTests {
     }
 
     @Test func concurrentSubmissionsFromOneSizeAreCosignedOnce() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let base = try TestLog(size: 3)
             try await RunningWitness.with(logs: [base.signer], state: state) { running in
                 try await Self.submit(base, to: running.client())
@@ -205,7 +205,7 @@ struct WitnessServerTests {
     }
 
     @Test func theStateSurvivesARestart() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             var log = try TestLog(size: 6)
             let fork = try TestLog(signer: log.signer, tag: "fork", size: 6)
             let signer = try CosignatureSigner(name: "witness.test/w1", privateKey: Curve25519.Signing.PrivateKey())
@@ -225,7 +225,7 @@ struct WitnessServerTests {
     }
 
     @Test func theStateIsOnDiskWhenTheAnswerArrives() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let initial = try TestLog(size: 2)
             try await RunningWitness.with(logs: [initial.signer], state: state) { running in
                 var log = initial
@@ -246,7 +246,7 @@ struct WitnessServerTests {
     }
 
     @Test func nothingIsCosignedUnlessTheStateIsSaved() async throws {
-        try await withTemporaryDirectory { state in
+        try await withTemporaryPath { state in
             let log = try TestLog(size: 2)
             try await RunningWitness.with(logs: [log.signer], state: state) { running in
                 let client = running.client()
