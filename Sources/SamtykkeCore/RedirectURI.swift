@@ -27,6 +27,17 @@ public struct RedirectURI: Sendable, Hashable, CustomStringConvertible {
         self.text = text
     }
 
+    /// `scheme://host[:port]`, as a Content-Security-Policy source names an origin; nil when the host
+    /// is neither a DNS name nor an IPv4 address (an IPv6 literal, or other characters), which no
+    /// such source can name. The consent page's `form-action` must name the bank's origin, since
+    /// browsers check a form's redirects against it, so only URLs with one are registered.
+    public var origin: String? {
+        guard let url = URLComponents(string: text), let scheme = url.scheme, let host = url.host, !host.isEmpty else { return nil }
+        let named = host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0 | 0x20) }
+        guard named else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
+
     /// Where the citizen goes once they answered: this URL with `consentId` and `status` added to its query.
     public func answered(_ id: ConsentID, status: String) -> String {
         "\(text)\(text.contains("?") ? "&" : "?")consentId=\(id)&status=\(status)"

@@ -67,12 +67,11 @@ struct PagesController {
     }
 
     /// The page's `form-action`: the broker, and the origin of `redirect` when a form may end there.
-    /// A CSP host-source cannot name an IPv6 literal: such a redirect is allowed by its scheme.
+    /// Registration takes only redirects with an origin a CSP source can name; one registered before
+    /// that rule without one is allowed by its scheme.
     static func formAction(_ redirect: RedirectURI?) -> String {
-        guard let redirect, let url = URLComponents(string: redirect.text), let scheme = url.scheme, let host = url.host else { return "'self'" }
-        let plain = host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0 | 0x20) }
-        guard plain else { return "'self' \(scheme):" }
-        return "'self' \(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+        guard let redirect else { return "'self'" }
+        return "'self' " + (redirect.origin ?? (redirect.text.hasPrefix("https:") ? "https:" : "http:"))
     }
 
     /// The headers every page carries: no framing, no scripts, no caching of a person's consents.

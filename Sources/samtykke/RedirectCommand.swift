@@ -21,10 +21,20 @@ struct RedirectCommand: AsyncParsableCommand {
         }
     }
 
+    /// A URL to register: one whose origin the consent page's Content-Security-Policy can name
+    /// (`RedirectURI.origin`).
+    static func registrable(_ text: String) throws -> RedirectURI {
+        let uri = try uri(text)
+        guard uri.origin != nil else {
+            throw ValidationError("\(text): must have a DNS name or an IPv4 address as its host (the consent page's form-action names the bank's origin)")
+        }
+        return uri
+    }
+
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a redirect URI for a bank.")
         @OptionGroup var bank: BankFlags
-        @Argument(help: "The exact URL; a consent's redirectUrl must equal it byte for byte.", transform: RedirectCommand.uri)
+        @Argument(help: "The exact URL; a consent's redirectUrl must equal it byte for byte.", transform: RedirectCommand.registrable)
         var url: RedirectURI
 
         func run() async throws {

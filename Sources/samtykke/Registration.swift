@@ -18,13 +18,13 @@ struct Bank: AsyncParsableCommand {
         var name: String?
         @Option(help: "A JWKS file of the bank's public keys (ES256 P-256 or RS256 RSA ≥ 2048, each with a kid) for /v1/token; then no API key is issued.")
         var jwks: String?
-        @Option(help: "A URL the bank may send citizens back to from the consent page (repeatable; see `bank redirect`).", transform: RedirectCommand.uri)
+        @Option(help: "A URL the bank may send citizens back to from the consent page (repeatable; see `bank redirect`).", transform: RedirectCommand.registrable)
         var redirectUri: [RedirectURI] = []
 
         mutating func validate() throws {
             try Env.require(&name, "name")
             try Env.fill(&jwks, "jwks")
-            try Env.fill(&redirectUri, "redirect-uri", RedirectCommand.uri)
+            try Env.fill(&redirectUri, "redirect-uri", RedirectCommand.registrable)
         }
 
         func run() async throws {

@@ -67,6 +67,12 @@ import TestSupport
         Case(["serve", "--id-jwks", "ftp://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
         Case(["serve"], environment: ["SAMTYKKE_ID_JWKS": "http://idp.example.invalid/jwks"], says: "--id-jwks must be an https URL or a file"),
         Case(["dev", "id-token", "--pki", "/nonexistent", "--pid", "12345678901"], says: "--pid 12345678901 is not a national identity number"),
+        // The consent page's form-action must name the bank's origin: a CSP source names no IPv6 literal.
+        Case(["bank", "redirect", "add", "--data-dir", "/nonexistent", "--org", "986352325", "https://[::1]:8443/back"], says: "must have a DNS name or an IPv4 address as its host"),
+        Case(
+            ["bank", "add", "--data-dir", "/nonexistent", "--org", "986352325", "--name", "B", "--redirect-uri", "https://bank_1.example/back"],
+            says: "must have a DNS name or an IPv4 address as its host"
+        ),
         Case(["dev", "id-token", "--pki", "/nonexistent", "--pid", "1483035125"], says: "--pid 1483035125 is not a national identity number"),
         Case(["dev", "id-token", "--pki", "/nonexistent", "--pid", "14830351257", "--lifetime", "0"], says: "--lifetime must be at least 1 second"),
     ]

@@ -170,7 +170,8 @@ extension TestResponse {
         }
     }
 
-    /// CSP host-sources: scheme, host and port of the bank's redirect; an IPv6 literal cannot be one.
+    /// CSP host-sources: scheme, host and port of the bank's redirect; an IPv6 literal cannot be one
+    /// (registration refuses it; one registered before is allowed by its scheme).
     @Test func formActionAllowsTheBanksRedirectByItsOrigin() throws {
         #expect(PagesController.formAction(nil) == "'self'")
         #expect(PagesController.formAction(try RedirectURI("http://127.0.0.1:8080/return?x=1")) == "'self' http://127.0.0.1:8080")
