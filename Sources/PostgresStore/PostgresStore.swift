@@ -29,6 +29,11 @@ public final class PostgresStore: Store {
         let configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable
         )
+        // postgres-nio logs every message from the server at trace, data rows as hex: rows hold
+        // person numbers, subject keys and openings, which no log may (README, "Logs"), so the
+        // store's logger stays at debug or above whatever the broker's level.
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .debug)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
         self.database = url.database

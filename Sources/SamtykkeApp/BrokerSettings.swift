@@ -33,8 +33,8 @@ public struct BrokerSettings: Sendable {
     public var idIssuer: String?
     public var idJwks: JWKSSource?
     public var idAudience: String?
-    /// `--id-cli-client-id`: the CLI's client id at the provider (without `--id-issuer`, `samtykke-cli`;
-    /// with it, none: `samtykke login` is offered only when it is named).
+    /// `--id-cli-client-id`: the CLI's client id at the provider (`samtykke-cli` at a dev provider;
+    /// at any other, none: `samtykke login` is offered there only when it is named).
     public var idCLIClientID: String?
     /// `--id-client-id` and `--id-client-secret`: the broker's own client for the consent pages' login.
     public var idClientID: String?
@@ -174,10 +174,19 @@ public struct BrokerSettings: Sendable {
         return CurlOpenIDProvider(issuer: idIssuer, extraTrustPEM: roots)
     }
 
+    /// Whether `issuer` is a development provider: none (the dev PKI's tokens) or one on this
+    /// machine (`samtykke dev id-provider`, SPEC §2b), where the CLI's client is `samtykke-cli`
+    /// unless named. At any other provider a default name would let whatever client is registered
+    /// under it mint tokens the session exchange takes: see `CitizenLogin.cliClientID`.
+    static func isDevProvider(_ issuer: String?) -> Bool {
+        guard let issuer else { return true }
+        guard let host = URLComponents(string: issuer)?.host?.lowercased() else { return false }
+        return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
+    }
+
     /// How citizens log in: the pages' client only with an issuer, a client id and its secret.
     func citizenLogin() throws -> CitizenLogin {
-        // The dev default only without a provider of its own: see `CitizenLogin.cliClientID`.
-        var login = CitizenLogin(issuer: idIssuer, cliClientID: idCLIClientID ?? (idIssuer == nil ? CitizenLogin.defaultCLIClientID : nil))
+        var login = CitizenLogin(issuer: idIssuer, cliClientID: idCLIClientID ?? (Self.isDevProvider(idIssuer) ? CitizenLogin.defaultCLIClientID : nil))
         if let idClientID, let idClientSecret, let provider = try openIDProvider() {
             login.web = CitizenLogin.WebClient(clientID: idClientID, clientSecret: idClientSecret, provider: provider)
         }

@@ -5,9 +5,9 @@ public struct CitizenLogin: Sendable {
     /// neither the pages nor `samtykke login` can log anyone in.
     public var issuer: String?
     /// `serve --id-cli-client-id`: the public client `samtykke login` uses at the provider; its ID
-    /// tokens are exchanged for sessions at `POST /v1/citizen-sessions`. Nil at a provider of the
-    /// broker's own unless named: there a default name would let any client registered under it
-    /// mint tokens the exchange takes, so without one `samtykke login` is not offered.
+    /// tokens are exchanged for sessions at `POST /v1/citizen-sessions`. Nil at a provider other than
+    /// a dev one unless named: there a default name would let any client registered under it mint
+    /// tokens the exchange takes, so without one `samtykke login` is not offered.
     public var cliClientID: String?
     /// The broker's own client for the pages' login (authorization code flow); nil without
     /// `--id-client-id`, and the pages then only say that login is not set up.

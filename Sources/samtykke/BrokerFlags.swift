@@ -34,7 +34,7 @@ struct BrokerFlags: ParsableArguments {
     var idJwks: JWKSSource?
     @Option(help: "Expected `aud` of citizen ID tokens (default with --id-issuer: --id-client-id; without: the dev provider's).")
     var idAudience: String?
-    @Option(help: "The client id `samtykke login` uses at the ID provider, told to the CLI by GET /v1/citizen-login (with --id-issuer, without it no terminal login is offered; for the dev PKI's tokens alone, \(CitizenLogin.defaultCLIClientID)).")
+    @Option(help: "The client id `samtykke login` uses at the ID provider, told to the CLI by GET /v1/citizen-login (default at a dev provider on 127.0.0.1 or localhost, or none: \(CitizenLogin.defaultCLIClientID); at any other provider no terminal login is offered without it).")
     var idCliClientId: String?
     @Option(help: "The broker's client id at the ID provider, for the consent pages' login (with --id-issuer and --id-client-secret).")
     var idClientId: String?

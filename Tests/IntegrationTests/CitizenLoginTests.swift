@@ -28,7 +28,6 @@ import Testing
                     settings.idIssuer = provider.issuer
                     settings.idJwks = .file(jwks.path)
                     settings.idAudience = OpenIDTestProvider.brokerClientID
-                    settings.idCLIClientID = OpenIDTestProvider.cliClientID
                 }) { run in
                     try await Self.walk(run, provider: provider, config: dir.appendingPathComponent("config"))
                 }

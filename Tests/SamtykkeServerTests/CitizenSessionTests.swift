@@ -26,8 +26,16 @@ import TestSupport
             #expect(login.status == .ok)
             #expect(login.json as NSDictionary == ["issuer": "https://127.0.0.1:9443", "clientId": "my-cli", "acrValues": "idporten-loa-substantial"])
         }
-        // At a provider of its own and no client named for the terminal, no default one either: any
-        // client registered there as samtykke-cli could mint tokens the exchange would take.
+        // The dev provider on this machine (SPEC §2b) knows the CLI as samtykke-cli.
+        harness.settings.idCLIClientID = nil
+        try await harness.test { client in
+            let login = try await client.send(.get, "/v1/citizen-login")
+            #expect(login.status == .ok && login.json["clientId"] as? String == CitizenLogin.defaultCLIClientID)
+        }
+        // At a provider other than a dev one on this machine and no client named for the terminal,
+        // no default one either: any client registered there as samtykke-cli could mint tokens the
+        // exchange would take.
+        harness.settings.idIssuer = "https://idp.example"
         harness.settings.idCLIClientID = nil
         let defaultCLIToken = try harness.provider.mint(pid: RouterHarness.person.digits, audience: CitizenLogin.defaultCLIClientID)
         try await harness.test { client in
