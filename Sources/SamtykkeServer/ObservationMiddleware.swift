@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import SamtykkeCore
 
 /// Outermost on the router, outside `ProblemMiddleware`: by the time a response gets here every
 /// error has become its problem document, so each request is counted, timed and logged once with
@@ -44,14 +45,23 @@ struct ObservationMiddleware: RouterMiddleware {
     }
 
     /// 1–128 characters of `[A-Za-z0-9._~-]` (RFC 3986's unreserved set): nothing a log line or a
-    /// header could be bent with.
+    /// header could be bent with. And no national identity number in it: a bank that correlates by its
+    /// customer's number would otherwise put it on every log line of the request, where forgetting
+    /// cannot reach (the broker's own id serves then).
     static func isAcceptableRequestID(_ text: String) -> Bool {
-        (1...128).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+        let bytes = Array(text.utf8)
+        let unreserved = (1...128).contains(bytes.count) && bytes.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
             case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"): true
             default: false
             }
+        }
+        guard unreserved, bytes.count >= 11 else { return unreserved }
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        return !(0...(bytes.count - 11)).contains { start in
+            let window = bytes[start..<(start + 11)]
+            return window.allSatisfy(isDigit) && (try? PersonID(String(decoding: window, as: UTF8.self))) != nil
         }
     }
 
