@@ -119,8 +119,11 @@ struct Serve: AsyncParsableCommand {
             let traceIds = otlpEndpoint.map { _ in TraceExport.logMetadata }
             if logFormat == .json {
                 LoggingSystem.bootstrap({ label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: traceIds)
-            } else if traceIds != nil {
-                LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: traceIds)
+            } else {
+                LoggingSystem.bootstrap(
+                    { label, provider in TextLogHandler(base: StreamLogHandler.standardError(label: label, metadataProvider: provider)) },
+                    metadataProvider: traceIds
+                )
             }
             let logger = makeLogger("samtykke.broker", level: logLevel)
             let traces = try otlpEndpoint.map { try TraceExport.start(endpoint: $0.description, logger: logger) }
