@@ -17,6 +17,8 @@ public struct WitnessEndpoint: Sendable {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme), parsed.host != nil else {
             throw .notHTTP(url)
         }
+        // The URL names the witness on /readyz and in /metrics, which are public.
+        guard parsed.user == nil, parsed.password == nil else { throw .carriesCredentials }
         do {
             verifier = try CosignatureVerifier(verifierKey: String(text[text.index(after: equals)...]))
         } catch {
@@ -35,12 +37,14 @@ public enum WitnessEndpointError: Error, CustomStringConvertible {
     case notURLEqualsKey(String)
     case notHTTP(String)
     case notAWitnessKey(String, cause: any Error)
+    case carriesCredentials
 
     public var description: String {
         switch self {
         case .notURLEqualsKey(let text): "must be URL=VKEY, not \(text)"
         case .notHTTP(let url): "\(url): not an http or https URL"
         case .notAWitnessKey(let url, let cause): "\(url): the key is not a witness verifier key: \(cause)"
+        case .carriesCredentials: "must not carry a user name or password in its URL: the URL names the witness on /readyz and /metrics, which are public"
         }
     }
 }

@@ -34,6 +34,10 @@ import TestSupport
         Case(["serve", "--address-rate-burst", "0"], says: "--address-rate-burst must be 1–1000000, not 0"),
         Case(["serve", "--audit-rate-per-second", "0"], says: "--audit-rate-per-second must be 1–1000000, not 0"),
         Case(["serve"], environment: ["SAMTYKKE_WITNESS": "nonsense"], says: "--witness must be URL=VKEY, not nonsense"),
+        Case(
+            ["serve", "--witness", "https://user:secret@witness.example/w1=witness.example/w1+01234567+BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+            says: "--witness must not carry a user name or password in its URL"
+        ),
         Case(["serve"], environment: ["SAMTYKKE_AUDIT_RATE_BURST": "2000000"], says: "--audit-rate-burst must be 1–1000000, not 2000000"),
         Case(["serve", "--trusted-proxy", "10.0.0.0/33"], says: "--trusted-proxy must be an IP address or network, not 10.0.0.0/33"),
         Case(["serve"], environment: ["SAMTYKKE_TRUSTED_PROXY": "10.0.0.1, proxy.local"], says: "--trusted-proxy must be an IP address or network, not proxy.local"),
