@@ -41,16 +41,21 @@ public struct TextLogHandler: LogHandler {
 
     /// Printable ASCII, which nearly every line is, as it is.
     static func escaped(_ text: String) -> String {
-        text.utf8.allSatisfy { (0x20...0x7E).contains($0) } ? text : FreeText.escaped(text)
+        isPlain(text) ? text : FreeText.escaped(text)
     }
 
     static func escaped(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
         switch value {
         case .string(let text): .string(escaped(text))
         case .stringConvertible(let convertible):
-            escaped(convertible.description) == convertible.description ? value : .string(escaped(convertible.description))
+            // A number stays one for the handler to write; only text that needs it is replaced.
+            isPlain(convertible.description) ? value : .string(FreeText.escaped(convertible.description))
         case .array(let values): .array(values.map(escaped))
         case .dictionary(let values): .dictionary(values.mapValues(escaped))
         }
+    }
+
+    private static func isPlain(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (0x20...0x7E).contains($0) }
     }
 }
