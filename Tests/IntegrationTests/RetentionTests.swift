@@ -52,11 +52,7 @@ import Testing
                 #expect(try await lateCitizen.send("POST", "/v1/me/consents/\(recent)/deny").status == 200)
                 run.clock.advance(by: 86_400 + 60)
 
-                var gone = try await run.bank.send("GET", "/v1/consents/\(id)")
-                for _ in 0..<100 where gone.status != 410 {
-                    try await Task.sleep(for: .milliseconds(100))
-                    gone = try await run.bank.send("GET", "/v1/consents/\(id)")
-                }
+                let gone = try await Self.onceForgotten(id, run: run)
                 // The bank is told what is left: how and when it ended, nothing about the person.
                 #expect(gone.status == 410, "\(gone.text)")
                 #expect(gone.header("Content-Type") == "application/problem+json")
@@ -105,6 +101,17 @@ import Testing
 }
 
 extension RetentionTests {
+    /// The bank's answer for `id` once the expiry service has forgotten it (410), or the last one
+    /// after ten seconds of asking.
+    static func onceForgotten(_ id: String, run: ConsentFlowTests.Running) async throws -> Answer {
+        var answer = try await run.bank.send("GET", "/v1/consents/\(id)")
+        for _ in 0..<100 where answer.status != 410 {
+            try await Task.sleep(for: .milliseconds(100))
+            answer = try await run.bank.send("GET", "/v1/consents/\(id)")
+        }
+        return answer
+    }
+
     /// A citizen whose only consent was forgotten is no one to the broker (its subject key gone,
     /// 404), yet their own verification, from the state of their earlier run, still finds the
     /// `consent.forgotten` entry and shows their history as erased, not as nothing.
@@ -125,11 +132,7 @@ extension RetentionTests {
                 #expect(first.status == 0 && first.stdout.contains("[#") && !first.stdout.contains("erased by"), "\(first.stdout)\(first.stderr)")
 
                 run.clock.advance(by: Self.retention + 60)
-                var gone = try await run.bank.send("GET", "/v1/consents/\(id)")
-                for _ in 0..<100 where gone.status != 410 {
-                    try await Task.sleep(for: .milliseconds(100))
-                    gone = try await run.bank.send("GET", "/v1/consents/\(id)")
-                }
+                let gone = try await Self.onceForgotten(id, run: run)
                 #expect(gone.status == 410, "\(gone.text)")
                 #expect(try await run.citizen(person, at: run.clock.now()).send("GET", "/v1/me/subject-key").status == 404)
 
